@@ -1,0 +1,203 @@
+package io.relay.event;
+
+import java.net.URLDecoder;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.jspecify.annotations.Nullable;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.cfg.DateTimeFeature;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Reads the body of a verified webhook delivery into an {@link IAdvizeEvent}.
+ * <p>
+ * The parser owns its own {@link JsonMapper} so that the rules for reading iAdvize payloads (unknown fields
+ * ignored, offsets kept, numbers as sent) do not change when an operator tunes {@code spring.jackson.*} for the
+ * admin API.
+ * <p>
+ * Form-encoded bodies map onto the same model: either a single field ({@code payload}, {@code json} or
+ * {@code data}) that holds the JSON document, or one field per top-level JSON property, where a repeated name or
+ * a name ending in {@code []} (such as {@code operatorIds[]=1&operatorIds[]=2}) makes a list.
+ */
+public final class EventParser {
+
+	private static final Set<String> FORM_JSON_FIELDS = Set.of("payload", "json", "data");
+
+	private static final Map<String, Class<? extends IAdvizeEvent>> TYPES = Map.ofEntries(
+			Map.entry(ConversationPushed.TYPE, ConversationPushed.class),
+			Map.entry(ConversationClosed.TYPE, ConversationClosed.class),
+			Map.entry(UserCreated.TYPE, UserCreated.class), Map.entry(UserUpdated.TYPE, UserUpdated.class),
+			Map.entry(UserConnected.TYPE, UserConnected.class),
+			Map.entry(UserDisconnected.TYPE, UserDisconnected.class),
+			Map.entry(UserAvailabilityUpdated.TYPE, UserAvailabilityUpdated.class),
+			Map.entry(VisitorUpdated.TYPE, VisitorUpdated.class),
+			Map.entry(SatisfactionAnswered.TYPE, SatisfactionAnswered.class),
+			Map.entry(TransactionAttributed.TYPE, TransactionAttributed.class),
+			Map.entry(LegacyConversationStarted.TYPE, LegacyConversationStarted.class),
+			Map.entry(LegacyConversationTransferred.TYPE, LegacyConversationTransferred.class),
+			Map.entry(LegacyConversationClosed.TYPE, LegacyConversationClosed.class));
+
+	private final JsonMapper mapper = JsonMapper.builder()
+		.disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+		.disable(DateTimeFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE)
+		.enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+		.build();
+
+	/** The event types that have a record of their own. */
+	public static Set<String> knownTypes() {
+		return TYPES.keySet();
+	}
+
+	/**
+	 * Parses a body.
+	 * @param body the bytes exactly as received
+	 * @param format how they are encoded
+	 * @param charset the charset named by the request, or {@code null} when none was
+	 * @param fallbackEventId used when the body has no {@code eventId} (iAdvize's correlation id), or {@code null}
+	 * @return the typed event, or an {@link UnknownEvent} for an unknown type
+	 * @throws MalformedEventException when the body is not an event
+	 */
+	public IAdvizeEvent parse(byte[] body, PayloadFormat format, @Nullable Charset charset,
+			@Nullable String fallbackEventId) throws MalformedEventException {
+		ObjectNode node = switch (format) {
+			case JSON -> readJsonObject(body, charset);
+			case FORM -> readForm(body, (charset != null) ? charset : StandardCharsets.UTF_8);
+		};
+		String eventType = text(node, "eventType");
+		if (eventType == null) {
+			throw new MalformedEventException("'eventType' is missing");
+		}
+		if (text(node, "eventId") == null) {
+			if (fallbackEventId == null || fallbackEventId.isBlank()) {
+				throw new MalformedEventException("'eventId' is missing and there is no X-iAdvize-CorrelationId header");
+			}
+			node.put("eventId", fallbackEventId);
+		}
+		Class<? extends IAdvizeEvent> type = TYPES.get(eventType);
+		try {
+			return (type != null) ? this.mapper.treeToValue(node, type) : unknown(node, eventType);
+		}
+		catch (JacksonException ex) {
+			throw new MalformedEventException("not a valid '" + eventType + "' event: " + describe(ex));
+		}
+	}
+
+	private ObjectNode readJsonObject(byte[] body, @Nullable Charset charset) throws MalformedEventException {
+		JsonNode node;
+		try {
+			// Jackson detects the UTF encodings itself; anything else must be decoded as the request says.
+			node = (charset == null || charset.name().startsWith("UTF")) ? this.mapper.readTree(body)
+					: this.mapper.readTree(new String(body, charset));
+		}
+		catch (JacksonException ex) {
+			throw new MalformedEventException("the body is not valid JSON: " + describe(ex));
+		}
+		if (node instanceof ObjectNode object) {
+			return object;
+		}
+		throw new MalformedEventException("the body must be a JSON object, not " + describeKind(node));
+	}
+
+	private ObjectNode readForm(byte[] body, Charset charset) throws MalformedEventException {
+		Map<String, List<String>> fields = new LinkedHashMap<>();
+		Set<String> listFields = new java.util.HashSet<>();
+		String text = new String(body, charset);
+		for (String pair : text.split("&")) {
+			if (pair.isEmpty()) {
+				continue;
+			}
+			int eq = pair.indexOf('=');
+			String name;
+			String value;
+			try {
+				name = URLDecoder.decode((eq >= 0) ? pair.substring(0, eq) : pair, charset);
+				value = (eq >= 0) ? URLDecoder.decode(pair.substring(eq + 1), charset) : "";
+			}
+			catch (IllegalArgumentException ex) {
+				throw new MalformedEventException("the form body is not valid URL encoding: " + ex.getMessage());
+			}
+			if (name.endsWith("[]")) {
+				name = name.substring(0, name.length() - 2);
+				listFields.add(name);
+			}
+			fields.computeIfAbsent(name, (key) -> new ArrayList<>()).add(value);
+		}
+		if (fields.size() == 1) {
+			Map.Entry<String, List<String>> only = fields.entrySet().iterator().next();
+			if (FORM_JSON_FIELDS.contains(only.getKey()) && only.getValue().size() == 1) {
+				return readJsonObject(only.getValue().getFirst().getBytes(StandardCharsets.UTF_8),
+						StandardCharsets.UTF_8);
+			}
+		}
+		ObjectNode node = this.mapper.createObjectNode();
+		fields.forEach((name, values) -> {
+			if (values.size() == 1 && !listFields.contains(name)) {
+				node.put(name, values.getFirst());
+			}
+			else {
+				ArrayNode array = node.putArray(name);
+				values.forEach(array::add);
+			}
+		});
+		return node;
+	}
+
+	@SuppressWarnings("unchecked")
+	private UnknownEvent unknown(ObjectNode node, String eventType) {
+		// Never refuse an unknown type over a field it happens to share with the known ones: read them leniently.
+		return new UnknownEvent(text(node, "eventId"), eventType, Platform.fromValue(text(node, "platform")),
+				lenient(node, "clientId", Long.class), lenient(node, "createdAt", java.time.OffsetDateTime.class),
+				lenient(node, "sentAt", java.time.OffsetDateTime.class), this.mapper.treeToValue(node, Map.class));
+	}
+
+	private <T> @Nullable T lenient(ObjectNode node, String field, Class<T> type) {
+		JsonNode value = node.get(field);
+		if (value == null || value.isNull()) {
+			return null;
+		}
+		try {
+			return this.mapper.treeToValue(value, type);
+		}
+		catch (JacksonException ex) {
+			return null;
+		}
+	}
+
+	private static @Nullable String text(JsonNode node, String field) {
+		JsonNode value = node.get(field);
+		if (value == null || !value.isValueNode() || value.isNull()) {
+			return null;
+		}
+		String text = value.asString();
+		return text.isBlank() ? null : text;
+	}
+
+	private static String describe(JacksonException ex) {
+		String message = ex.getOriginalMessage();
+		String path = ex.getPathReference();
+		return (path != null && !path.isBlank() && !ex.getPath().isEmpty()) ? message + " (at " + path + ")"
+				: message;
+	}
+
+	private static String describeKind(JsonNode node) {
+		return switch (node.getNodeType()) {
+			case ARRAY -> "an array";
+			case STRING -> "a string";
+			case NUMBER -> "a number";
+			case BOOLEAN -> "a boolean";
+			case NULL, MISSING -> "null";
+			default -> node.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
+		};
+	}
+
+}

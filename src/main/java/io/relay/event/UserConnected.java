@@ -1,0 +1,25 @@
+package io.relay.event;
+
+import java.time.OffsetDateTime;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * {@code user.connected}: a user connected to the administration or the desk.
+ */
+public record UserConnected(String eventId, Platform platform, @Nullable Long clientId, long userId,
+		@Nullable OffsetDateTime createdAt, @Nullable OffsetDateTime sentAt) implements UserEvent {
+
+	public static final String TYPE = "user.connected";
+
+	public UserConnected {
+		Events.require(eventId, "eventId");
+		platform = Platform.orUnknown(platform);
+	}
+
+	@Override
+	public String eventType() {
+		return TYPE;
+	}
+
+}

@@ -1,0 +1,250 @@
+package io.relay.inbox.internal;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.relay.inbox.EventsStored;
+import io.relay.inbox.Inbox;
+import io.relay.inbox.InboxUnavailableException;
+import io.relay.inbox.IncomingEvent;
+import io.relay.inbox.QuarantinedDelivery;
+import io.relay.inbox.Receipt;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.dao.DataAccessException;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * The inbox, with group commit: request threads hand their delivery to a queue and wait; a few writer threads take
+ * whatever has queued up, store it in one transaction, and only after that commit release the waiting requests.
+ * One commit (one fsync on PostgreSQL) then serves many concurrent deliveries, and no delivery is acknowledged
+ * before it is durable.
+ */
+@Component
+class GroupCommitInbox implements Inbox, SmartLifecycle {
+
+	private static final Logger logger = LoggerFactory.getLogger(GroupCommitInbox.class);
+
+	private final InboxRepository repository;
+
+	private final TransactionTemplate transactions;
+
+	private final ApplicationEventPublisher events;
+
+	private final InboxProperties properties;
+
+	private final BlockingQueue<Pending> queue;
+
+	private final List<Thread> writers = new ArrayList<>();
+
+	private final DistributionSummary batchSizes;
+
+	private final Timer commits;
+
+	private volatile boolean running;
+
+	GroupCommitInbox(InboxRepository repository, TransactionTemplate transactions, ApplicationEventPublisher events,
+			InboxProperties properties, MeterRegistry meters) {
+		this.repository = repository;
+		this.transactions = transactions;
+		this.events = events;
+		this.properties = properties;
+		this.queue = new ArrayBlockingQueue<>(properties.queueCapacity());
+		this.batchSizes = DistributionSummary.builder("relay.inbox.batch.size")
+			.description("Deliveries stored per inbox transaction")
+			.register(meters);
+		this.commits = Timer.builder("relay.inbox.commit")
+			.description("Time to store and commit one inbox batch")
+			.register(meters);
+		Gauge.builder("relay.inbox.queue", this.queue, BlockingQueue::size)
+			.description("Deliveries waiting for an inbox writer")
+			.register(meters);
+	}
+
+	@Override
+	public Receipt receive(IncomingEvent event) throws InboxUnavailableException {
+		if (!this.running) {
+			throw new InboxUnavailableException("Relay is not running (starting or shutting down)");
+		}
+		Pending pending = new Pending(event, new CompletableFuture<>());
+		if (!this.queue.offer(pending)) {
+			throw new InboxUnavailableException(
+					"the inbox is overloaded: " + this.properties.queueCapacity() + " deliveries already waiting");
+		}
+		try {
+			return pending.receipt().get(this.properties.ackTimeout().toMillis(), TimeUnit.MILLISECONDS);
+		}
+		catch (TimeoutException ex) {
+			throw new InboxUnavailableException("the event was not stored within " + this.properties.ackTimeout());
+		}
+		catch (ExecutionException ex) {
+			throw new InboxUnavailableException("the event could not be stored", ex.getCause());
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new InboxUnavailableException("interrupted while storing the event", ex);
+		}
+	}
+
+	@Override
+	public void quarantine(QuarantinedDelivery delivery) throws InboxUnavailableException {
+		try {
+			this.repository.insertQuarantine(delivery);
+		}
+		catch (DataAccessException ex) {
+			throw new InboxUnavailableException("the delivery could not be quarantined", ex);
+		}
+	}
+
+	private void writeLoop() {
+		List<Pending> batch = new ArrayList<>(this.properties.batchSize());
+		while (this.running || !this.queue.isEmpty()) {
+			try {
+				Pending first = this.queue.poll(100, TimeUnit.MILLISECONDS);
+				if (first == null) {
+					continue;
+				}
+				batch.add(first);
+				this.queue.drainTo(batch, this.properties.batchSize() - 1);
+				write(batch);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return;
+			}
+			catch (RuntimeException ex) {
+				// write() completes every future itself; this is a last guard so that the writer never dies.
+				logger.error("Inbox writer failed on a batch of {}", batch.size(), ex);
+				batch.forEach((pending) -> pending.receipt().completeExceptionally(ex));
+			}
+			finally {
+				batch.clear();
+			}
+		}
+	}
+
+	private void write(List<Pending> batch) {
+		this.batchSizes.record(batch.size());
+		long start = System.nanoTime();
+		try {
+			List<Receipt> receipts = this.transactions.execute((status) -> store(batch));
+			complete(batch, receipts);
+		}
+		catch (DuplicateKeyException ex) {
+			// Only when another transaction inserted one of these ids between our insert-if-absent and its commit
+			// (H2 has no atomic ON CONFLICT): redo the batch one delivery at a time.
+			for (Pending pending : batch) {
+				try {
+					complete(List.of(pending), this.transactions.execute((status) -> store(List.of(pending))));
+				}
+				catch (RuntimeException single) {
+					pending.receipt().completeExceptionally(single);
+				}
+			}
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Could not store {} deliveries: {}", batch.size(), ex.toString());
+			batch.forEach((pending) -> pending.receipt().completeExceptionally(ex));
+		}
+		finally {
+			this.commits.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+		}
+	}
+
+	private List<Receipt> store(List<Pending> batch) {
+		// The first delivery of each id in this batch tries to insert; any later one in the same batch is a duplicate.
+		Set<String> seen = new HashSet<>();
+		List<IncomingEvent> candidates = new ArrayList<>();
+		for (Pending pending : batch) {
+			if (seen.add(pending.event().eventId())) {
+				candidates.add(pending.event());
+			}
+		}
+		boolean[] inserted = this.repository.insertIfAbsent(candidates);
+		Set<String> insertedIds = new HashSet<>();
+		List<IncomingEvent> newEvents = new ArrayList<>();
+		for (int i = 0; i < candidates.size(); i++) {
+			if (inserted[i]) {
+				insertedIds.add(candidates.get(i).eventId());
+				newEvents.add(candidates.get(i));
+			}
+		}
+		List<Receipt> receipts = new ArrayList<>(batch.size());
+		List<IncomingEvent> duplicates = new ArrayList<>();
+		for (Pending pending : batch) {
+			boolean isNew = insertedIds.remove(pending.event().eventId());
+			if (!isNew) {
+				duplicates.add(pending.event());
+			}
+			receipts.add(new Receipt(pending.event().eventId(), !isNew));
+		}
+		if (!duplicates.isEmpty()) {
+			this.repository.insertDuplicates(duplicates);
+		}
+		if (!newEvents.isEmpty()) {
+			this.events.publishEvent(new EventsStored(newEvents));
+		}
+		return receipts;
+	}
+
+	private static void complete(List<Pending> batch, List<Receipt> receipts) {
+		for (int i = 0; i < batch.size(); i++) {
+			batch.get(i).receipt().complete(receipts.get(i));
+		}
+	}
+
+	@Override
+	public void start() {
+		this.running = true;
+		for (int i = 0; i < this.properties.writers(); i++) {
+			this.writers.add(Thread.ofPlatform().name("inbox-writer-" + i).start(this::writeLoop));
+		}
+	}
+
+	@Override
+	public void stop() {
+		// Runs after the web server has stopped taking requests (see getPhase): every delivery already queued is
+		// still written, so every request that is waiting gets its true answer.
+		this.running = false;
+		for (Thread writer : this.writers) {
+			try {
+				writer.join(this.properties.ackTimeout().toMillis());
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+		}
+		this.writers.clear();
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.running;
+	}
+
+	@Override
+	public int getPhase() {
+		// Start before and stop after the web server (whose graceful shutdown runs at DEFAULT_PHASE - 1024).
+		return SmartLifecycle.DEFAULT_PHASE - 4096;
+	}
+
+	private record Pending(IncomingEvent event, CompletableFuture<Receipt> receipt) {
+	}
+
+}

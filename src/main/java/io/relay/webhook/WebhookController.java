@@ -1,0 +1,169 @@
+package io.relay.webhook;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.Charset;
+import java.time.Clock;
+
+import io.relay.event.EventParser;
+import io.relay.event.IAdvizeEvent;
+import io.relay.event.MalformedEventException;
+import io.relay.event.PayloadFormat;
+import io.relay.inbox.Inbox;
+import io.relay.inbox.InboxUnavailableException;
+import io.relay.inbox.IncomingEvent;
+import io.relay.inbox.QuarantinedDelivery;
+import io.relay.inbox.Receipt;
+import jakarta.servlet.http.HttpServletRequest;
+import org.jspecify.annotations.Nullable;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * {@code POST /webhooks/iadvize}. The order matters: size, then signature over the raw bytes, then parsing, then
+ * the durable store, and only then the answer.
+ */
+@RestController
+class WebhookController {
+
+	static final String SIGNATURE = "X-iAdvize-Signature";
+
+	static final String DELIVERY = "X-iAdvize-Delivery";
+
+	static final String CORRELATION = "X-iAdvize-CorrelationId";
+
+	private static final int MAX_HEADER_LENGTH = 255;
+
+	private final SignatureVerifier verifier;
+
+	private final EventParser parser = new EventParser();
+
+	private final Inbox inbox;
+
+	private final WebhookMetrics metrics;
+
+	private final Clock clock;
+
+	private final long maxBodyBytes;
+
+	WebhookController(SignatureVerifier verifier, Inbox inbox, WebhookMetrics metrics, Clock clock,
+			WebhookProperties properties) {
+		this.verifier = verifier;
+		this.inbox = inbox;
+		this.metrics = metrics;
+		this.clock = clock;
+		this.maxBodyBytes = properties.maxBodySize().toBytes();
+	}
+
+	@PostMapping(path = "/webhooks/iadvize",
+			consumes = { MediaType.APPLICATION_JSON_VALUE, MediaType.APPLICATION_FORM_URLENCODED_VALUE },
+			produces = MediaType.APPLICATION_JSON_VALUE)
+	ResponseEntity<Acknowledgement> receive(HttpServletRequest request,
+			@RequestHeader(name = SIGNATURE, required = false) @Nullable String signature,
+			@RequestHeader(name = DELIVERY, required = false) @Nullable String deliveryId,
+			@RequestHeader(name = CORRELATION, required = false) @Nullable String correlationId)
+			throws IOException, InboxUnavailableException {
+		long start = System.nanoTime();
+		byte[] body = readBody(request);
+		if (!this.verifier.verify(body, signature)) {
+			this.metrics.rejected(WebhookRejection.Reason.SIGNATURE);
+			throw new WebhookRejection(WebhookRejection.Reason.SIGNATURE, (signature == null)
+					? "the " + SIGNATURE + " header is missing"
+					: "the " + SIGNATURE + " header does not match the body under any configured secret");
+		}
+		MediaType contentType = MediaType.parseMediaType(request.getContentType());
+		IAdvizeEvent event = parse(body, contentType, deliveryId, correlationId);
+		Receipt receipt;
+		try {
+			receipt = this.inbox.receive(new IncomingEvent(event, contentType.toString(), body, deliveryId,
+					correlationId, this.clock.instant()));
+		}
+		catch (InboxUnavailableException ex) {
+			this.metrics.rejected(WebhookRejection.Reason.UNAVAILABLE);
+			throw ex;
+		}
+		this.metrics.acknowledged(event.eventType(), receipt.duplicate(), System.nanoTime() - start);
+		return receipt.duplicate() ? ResponseEntity.ok(Acknowledgement.duplicate(receipt.eventId()))
+				: ResponseEntity.status(HttpStatus.ACCEPTED).body(Acknowledgement.accepted(receipt.eventId()));
+	}
+
+	private IAdvizeEvent parse(byte[] body, MediaType contentType, @Nullable String deliveryId,
+			@Nullable String correlationId) throws InboxUnavailableException {
+		try {
+			checkHeader(DELIVERY, deliveryId);
+			checkHeader(CORRELATION, correlationId);
+			PayloadFormat format = MediaType.APPLICATION_FORM_URLENCODED.includes(contentType) ? PayloadFormat.FORM
+					: PayloadFormat.JSON;
+			return this.parser.parse(body, format, charset(contentType), correlationId);
+		}
+		catch (MalformedEventException ex) {
+			// Signed, so it really came from iAdvize: keep it for an operator, since iAdvize will not fix it.
+			this.inbox.quarantine(new QuarantinedDelivery(ex.getMessage(), contentType.toString(), body,
+					truncate(deliveryId), truncate(correlationId), this.clock.instant()));
+			this.metrics.rejected(WebhookRejection.Reason.MALFORMED);
+			throw new WebhookRejection(WebhookRejection.Reason.MALFORMED, ex.getMessage());
+		}
+	}
+
+	private byte[] readBody(HttpServletRequest request) throws IOException {
+		if (request.getContentLengthLong() > this.maxBodyBytes) {
+			throw tooLarge();
+		}
+		try (InputStream in = request.getInputStream()) {
+			byte[] body = in.readNBytes((int) this.maxBodyBytes + 1);
+			if (body.length > this.maxBodyBytes) {
+				throw tooLarge();
+			}
+			return body;
+		}
+	}
+
+	private WebhookRejection tooLarge() {
+		this.metrics.rejected(WebhookRejection.Reason.TOO_LARGE);
+		return new WebhookRejection(WebhookRejection.Reason.TOO_LARGE,
+				"the body is larger than relay.webhook.max-body-size (" + this.maxBodyBytes + " bytes)");
+	}
+
+	private static @Nullable Charset charset(MediaType contentType) throws MalformedEventException {
+		try {
+			return contentType.getCharset();
+		}
+		catch (IllegalArgumentException ex) {
+			throw new MalformedEventException("unsupported charset in Content-Type '" + contentType + "'");
+		}
+	}
+
+	private static void checkHeader(String name, @Nullable String value) throws MalformedEventException {
+		if (value != null && value.length() > MAX_HEADER_LENGTH) {
+			throw new MalformedEventException("the " + name + " header is longer than " + MAX_HEADER_LENGTH
+					+ " characters");
+		}
+	}
+
+	private static @Nullable String truncate(@Nullable String header) {
+		return (header == null || header.length() <= MAX_HEADER_LENGTH) ? header
+				: header.substring(0, MAX_HEADER_LENGTH);
+	}
+
+	/**
+	 * The answer to a delivery that was stored (or had been already).
+	 *
+	 * @param status {@code accepted} for the first delivery of an event, {@code duplicate} for any later one
+	 */
+	record Acknowledgement(String eventId, String status) {
+
+		static Acknowledgement accepted(String eventId) {
+			return new Acknowledgement(eventId, "accepted");
+		}
+
+		static Acknowledgement duplicate(String eventId) {
+			return new Acknowledgement(eventId, "duplicate");
+		}
+
+	}
+
+}

@@ -1,0 +1,54 @@
+package io.relay.webhook;
+
+import java.net.URI;
+
+import io.relay.inbox.InboxUnavailableException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+
+/**
+ * Turns refused deliveries into RFC 9457 problem details that say what is wrong.
+ */
+@RestControllerAdvice(assignableTypes = WebhookController.class)
+class WebhookExceptionHandler {
+
+	private static final Logger logger = LoggerFactory.getLogger(WebhookExceptionHandler.class);
+
+	/** iAdvize retries after 10 s and then 20 s whatever this says; it helps other senders and proxies. */
+	private static final String RETRY_AFTER_SECONDS = "10";
+
+	static final String PROBLEM_TYPES = "https://github.com/relay-iadvize/relay/blob/main/docs/webhook.md#";
+
+	@ExceptionHandler
+	ResponseEntity<ProblemDetail> rejected(WebhookRejection rejection) {
+		return ResponseEntity.status(rejection.reason().status())
+			.contentType(MediaType.APPLICATION_PROBLEM_JSON)
+			.body(problem(rejection.reason(), rejection.getMessage()));
+	}
+
+	@ExceptionHandler
+	ResponseEntity<ProblemDetail> unavailable(InboxUnavailableException ex) {
+		logger.warn("Delivery answered 503 so that iAdvize retries: {}", ex.getMessage(), ex.getCause());
+		WebhookRejection.Reason reason = WebhookRejection.Reason.UNAVAILABLE;
+		return ResponseEntity.status(reason.status())
+			.header(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS)
+			.contentType(MediaType.APPLICATION_PROBLEM_JSON)
+			.body(problem(reason, "The event could not be stored durably (" + ex.getMessage()
+					+ "), so it was not accepted: retry later."));
+	}
+
+	private static ProblemDetail problem(WebhookRejection.Reason reason, String detail) {
+		ProblemDetail problem = ProblemDetail.forStatusAndDetail(reason.status(), detail);
+		problem.setTitle(reason.title());
+		problem.setType(URI.create(PROBLEM_TYPES + reason.tag()));
+		problem.setProperty("reason", reason.tag());
+		return problem;
+	}
+
+}

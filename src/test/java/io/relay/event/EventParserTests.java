@@ -1,0 +1,242 @@
+package io.relay.event;
+
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+
+import io.relay.support.Fixtures;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+class EventParserTests {
+
+	private final EventParser parser = new EventParser();
+
+	@Test
+	void conversationPushedHasEveryDocumentedField() throws Exception {
+		ConversationPushed event = (ConversationPushed) fixture("v2.conversation.pushed.json");
+		assertThat(event.eventId()).isEqualTo("0f0bb3af-5035-4ba3-b3fb-ff4879a3a74d");
+		assertThat(event.eventType()).isEqualTo("v2.conversation.pushed");
+		assertThat(event.platform()).isEqualTo(Platform.HA);
+		assertThat(event.projectId()).isEqualTo(1549L);
+		assertThat(event.clientId()).isEqualTo(335L);
+		assertThat(event.conversationId()).isEqualTo("4c8c7408-f73c-42cd-89e9-afbbee7d9024");
+		assertThat(event.operatorId()).isEqualTo(15253L);
+		assertThat(event.visitorExternalId()).isEqualTo("63429889");
+		assertThat(event.channel()).isEqualTo(Channel.CHAT);
+		assertThat(event.visitorId()).isEqualTo("b05f1b45-c891-4a9c-b47e-91ee6c8ffb44");
+		assertThat(event.createdAt()).isEqualTo(OffsetDateTime.parse("2019-04-12T07:58:35.171Z"));
+		assertThat(event.sentAt()).isEqualTo(OffsetDateTime.parse("2019-04-12T07:58:35.496Z"));
+	}
+
+	@Test
+	void conversationClosedListsItsOperators() throws Exception {
+		ConversationClosed event = (ConversationClosed) fixture("v2.conversation.closed.json");
+		assertThat(event.operatorIds()).containsExactly(15253L, 15254L);
+		assertThat(event.conversationId()).isEqualTo("4c8c7408-f73c-42cd-89e9-afbbee7d9024");
+		assertThat(event.channel()).isEqualTo(Channel.CHAT);
+		assertThat(event.visitorExternalId()).isEqualTo("63429889");
+	}
+
+	@Test
+	void userEventsCarryTheUserAndKeepTheirOffset() throws Exception {
+		for (String type : List.of("created", "updated", "connected", "disconnected")) {
+			UserEvent event = (UserEvent) fixture("user." + type + ".json");
+			assertThat(event.eventType()).isEqualTo("user." + type);
+			assertThat(event.userId()).isEqualTo(1L);
+			assertThat(event.clientId()).isEqualTo(1L);
+			assertThat(event.platform()).isEqualTo(Platform.SD);
+			assertThat(event.createdAt().getOffset()).isEqualTo(ZoneOffset.ofHours(2));
+			assertThat(event.createdAt().toInstant()).hasToString("2017-04-22T09:01:00Z");
+		}
+		assertThat(fixture("user.created.json")).isInstanceOf(UserCreated.class);
+		assertThat(fixture("user.updated.json")).isInstanceOf(UserUpdated.class);
+		assertThat(fixture("user.connected.json")).isInstanceOf(UserConnected.class);
+		assertThat(fixture("user.disconnected.json")).isInstanceOf(UserDisconnected.class);
+	}
+
+	@Test
+	void userAvailabilityUpdatedHasItsOwnType() throws Exception {
+		String body = Fixtures.read("user.updated.json").replace("user.updated", "user.availability.updated");
+		assertThat(parse(body)).isInstanceOfSatisfying(UserAvailabilityUpdated.class,
+				(event) -> assertThat(event.userId()).isEqualTo(1L));
+	}
+
+	@Test
+	void visitorUpdated() throws Exception {
+		VisitorUpdated event = (VisitorUpdated) fixture("visitor.updated.json");
+		assertThat(event.visitorId()).isEqualTo("593de0891b628a50b09835dc6c0e92565329c74baa90e");
+		assertThat(event.operatorId()).isEqualTo(1L);
+	}
+
+	@Test
+	void satisfactionAnswersCarryOneAnswerEach() throws Exception {
+		SatisfactionAnswered csat = (SatisfactionAnswered) fixture("satisfaction.answered.customerSatisfaction.json");
+		assertThat(csat.customerSatisfaction()).isEqualTo(3);
+		assertThat(csat.netPromoterScore()).isNull();
+		assertThat(csat.satisfactionComment()).isNull();
+		assertThat(csat.conversationId()).isEqualTo("2d90a8a2-16df-45f5-897e-31adf9aa165d");
+		assertThat(csat.projectId()).isEqualTo(3030L);
+		SatisfactionAnswered nps = (SatisfactionAnswered) fixture("satisfaction.answered.netPromoterScore.json");
+		assertThat(nps.netPromoterScore()).isEqualTo(3);
+		assertThat(nps.customerSatisfaction()).isNull();
+		SatisfactionAnswered comment = (SatisfactionAnswered) fixture(
+				"satisfaction.answered.satisfactionComment.json");
+		assertThat(comment.satisfactionComment()).isEqualTo("It was very helpful");
+	}
+
+	@Test
+	void transactionAmountIsExact() throws Exception {
+		TransactionAttributed event = (TransactionAttributed) fixture("transaction.attributed.json");
+		assertThat(event.amount()).isEqualByComparingTo(new BigDecimal("300.20"));
+		assertThat(event.amount().scale()).isEqualTo(2);
+		assertThat(event.source()).isEqualTo(TransactionSource.ONSITE);
+		assertThat(event.transactionId()).isEqualTo("1d94c3e8-8cbe-4e46-933d-0433ec339f79");
+		assertThat(event.externalId()).isEqualTo("transaction-1");
+		assertThat(event.receivedAt()).isEqualTo(OffsetDateTime.parse("2017-04-22T11:01:00+02:00"));
+		assertThat(event.operatorId()).isEqualTo(15253L);
+		assertThat(event.conversationId()).isEqualTo("2d90a8a2-16df-45f5-897e-31adf9aa165d");
+	}
+
+	@Test
+	void deprecatedConversationEventsTolerateNumericIdsAndLowercaseChannels() throws Exception {
+		LegacyConversationStarted started = (LegacyConversationStarted) fixture(
+				"deprecated.conversation.started.json");
+		assertThat(started.conversationId()).isEqualTo("1");
+		assertThat(started.channel()).isEqualTo(Channel.CHAT);
+		assertThat(started.websiteId()).isEqualTo(1L);
+		LegacyConversationTransferred transferred = (LegacyConversationTransferred) fixture(
+				"deprecated.conversation.transferred.json");
+		assertThat(transferred.conversationId()).isEqualTo("2");
+		assertThat(transferred.transferredConversationId()).isEqualTo("1");
+		LegacyConversationClosed closed = (LegacyConversationClosed) fixture("deprecated.conversation.closed.json");
+		assertThat(closed.conversationId()).isEqualTo("1");
+		assertThat(closed.visitorId()).isEqualTo("593de0891b628a50b09835dc6c0e92565329c74baa90e");
+	}
+
+	@ParameterizedTest
+	@MethodSource("io.relay.support.Fixtures#names")
+	void everyFixtureParsesToAKnownType(String name) throws Exception {
+		IAdvizeEvent event = fixture(name);
+		assertThat(event).isNotInstanceOf(UnknownEvent.class);
+		assertThat(EventParser.knownTypes()).contains(event.eventType());
+		assertThat(name).contains(event.eventType());
+	}
+
+	@Test
+	void unknownFieldsAndUnknownEnumValuesAreTolerated() throws Exception {
+		String body = Fixtures.read("v2.conversation.pushed.json")
+			.replace("\"CHAT\"", "\"HOLOGRAM\"")
+			.replace("\"ha\"", "\"mars\"")
+			.replace("{", "{\"brandNewField\": {\"nested\": [1, 2]},");
+		ConversationPushed event = (ConversationPushed) parse(body);
+		assertThat(event.channel()).isEqualTo(Channel.UNKNOWN);
+		assertThat(event.platform()).isEqualTo(Platform.UNKNOWN);
+	}
+
+	@Test
+	void unknownTypeBecomesAGenericEventWithAllItsFields() throws Exception {
+		UnknownEvent event = (UnknownEvent) parse("""
+				{"eventId": "e-1", "eventType": "hologram.beamed", "platform": "sd", "clientId": 7,
+				 "createdAt": "not a date", "beam": {"power": 11}}""");
+		assertThat(event.eventType()).isEqualTo("hologram.beamed");
+		assertThat(event.eventId()).isEqualTo("e-1");
+		assertThat(event.clientId()).isEqualTo(7L);
+		assertThat(event.createdAt()).isNull();
+		assertThat(event.attributes()).containsEntry("beam", Map.of("power", 11));
+	}
+
+	@Test
+	void missingEventIdFallsBackToTheCorrelationId() throws Exception {
+		IAdvizeEvent event = this.parser.parse(bytes("{\"eventType\": \"user.created\", \"userId\": 4}"),
+				PayloadFormat.JSON, null, "correlation-1");
+		assertThat(event.eventId()).isEqualTo("correlation-1");
+	}
+
+	@Test
+	void missingEventIdWithoutCorrelationIdIsMalformed() {
+		assertThatExceptionOfType(MalformedEventException.class)
+			.isThrownBy(() -> parse("{\"eventType\": \"user.created\", \"userId\": 4}"))
+			.withMessageContaining("'eventId' is missing");
+	}
+
+	@Test
+	void missingEventTypeIsMalformed() {
+		assertThatExceptionOfType(MalformedEventException.class).isThrownBy(() -> parse("{\"eventId\": \"x\"}"))
+			.withMessage("'eventType' is missing");
+	}
+
+	@Test
+	void invalidJsonIsMalformed() {
+		assertThatExceptionOfType(MalformedEventException.class).isThrownBy(() -> parse("{\"eventId\": "))
+			.withMessageStartingWith("the body is not valid JSON");
+		assertThatExceptionOfType(MalformedEventException.class).isThrownBy(() -> parse("[1, 2]"))
+			.withMessage("the body must be a JSON object, not an array");
+	}
+
+	@Test
+	void wrongFieldTypeOfAKnownEventIsMalformedAndSaysWhere() {
+		String body = Fixtures.read("v2.conversation.closed.json").replace("\"operatorIds\": [", "\"operatorIds\": [\"x\",");
+		assertThatExceptionOfType(MalformedEventException.class).isThrownBy(() -> parse(body))
+			.withMessageStartingWith("not a valid 'v2.conversation.closed' event")
+			.withMessageContaining("operatorIds");
+	}
+
+	@Test
+	void missingRequiredFieldOfAKnownEventIsMalformed() {
+		String body = "{\"eventId\": \"e\", \"eventType\": \"v2.conversation.pushed\", \"channel\": \"CHAT\"}";
+		assertThatExceptionOfType(MalformedEventException.class).isThrownBy(() -> parse(body))
+			.withMessageContaining("'conversationId' is required");
+	}
+
+	@Test
+	void formFieldsMapOntoTheSameEvent() throws Exception {
+		String form = "eventId=f-1&eventType=v2.conversation.closed&platform=sd&projectId=3030"
+				+ "&conversationId=c-1&operatorIds%5B%5D=5&operatorIds%5B%5D=6&channel=SMS&visitorId=v+1"
+				+ "&createdAt=2019-04-12T07%3A58%3A35.171Z";
+		ConversationClosed event = (ConversationClosed) this.parser.parse(bytes(form), PayloadFormat.FORM, null, null);
+		assertThat(event.eventId()).isEqualTo("f-1");
+		assertThat(event.projectId()).isEqualTo(3030L);
+		assertThat(event.operatorIds()).containsExactly(5L, 6L);
+		assertThat(event.channel()).isEqualTo(Channel.SMS);
+		assertThat(event.visitorId()).isEqualTo("v 1");
+		assertThat(event.createdAt()).isEqualTo(OffsetDateTime.parse("2019-04-12T07:58:35.171Z"));
+	}
+
+	@Test
+	void formWithTheJsonDocumentInOneFieldIsReadAsJson() throws Exception {
+		String json = Fixtures.read("satisfaction.answered.netPromoterScore.json");
+		String form = "payload=" + java.net.URLEncoder.encode(json, StandardCharsets.UTF_8);
+		SatisfactionAnswered event = (SatisfactionAnswered) this.parser.parse(bytes(form), PayloadFormat.FORM, null,
+				null);
+		assertThat(event.netPromoterScore()).isEqualTo(3);
+	}
+
+	@Test
+	void jsonInANonUtfCharsetIsDecodedAsDeclared() throws Exception {
+		String body = "{\"eventId\": \"l-1\", \"eventType\": \"satisfaction.answered\", \"satisfactionComment\": \"très bien\"}";
+		SatisfactionAnswered event = (SatisfactionAnswered) this.parser.parse(
+				body.getBytes(StandardCharsets.ISO_8859_1), PayloadFormat.JSON, StandardCharsets.ISO_8859_1, null);
+		assertThat(event.satisfactionComment()).isEqualTo("très bien");
+	}
+
+	private IAdvizeEvent fixture(String name) throws MalformedEventException {
+		return parse(Fixtures.read(name));
+	}
+
+	private IAdvizeEvent parse(String json) throws MalformedEventException {
+		return this.parser.parse(bytes(json), PayloadFormat.JSON, null, null);
+	}
+
+	private static byte[] bytes(String text) {
+		return text.getBytes(StandardCharsets.UTF_8);
+	}
+
+}

@@ -1,0 +1,326 @@
+package io.relay.webhook;
+
+import java.net.URLEncoder;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.relay.support.Fixtures;
+import io.relay.support.WebhookClient;
+import io.relay.support.WebhookSignatures;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The webhook contract, end to end over real HTTP into a real database. Run against H2 and PostgreSQL by the
+ * subclasses: the behaviour must be the same on both.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+		properties = { "relay.webhook.secrets=" + WebhookClient.SECRET + ",rotated-secret",
+				"relay.webhook.max-body-size=16KB" })
+abstract class WebhookIntakeTests {
+
+	@LocalServerPort
+	int port;
+
+	@Autowired
+	JdbcTemplate jdbc;
+
+	@Autowired
+	MeterRegistry meters;
+
+	WebhookClient client;
+
+	@BeforeEach
+	void client() {
+		this.client = WebhookClient.onPort(this.port);
+	}
+
+	@ParameterizedTest
+	@MethodSource("io.relay.support.Fixtures#names")
+	void everyDocumentedEventIsAcceptedAndStoredWithItsType(String fixture) {
+		Fixtures.Event event = Fixtures.withFreshId(fixture);
+		HttpResponse<String> response = this.client.deliver(event.body());
+		assertThat(response.statusCode()).isEqualTo(202);
+		assertThat(response.body()).isEqualTo("{\"eventId\":\"" + event.eventId() + "\",\"status\":\"accepted\"}");
+		assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
+				(type) -> assertThat(type).startsWith("application/json"));
+		String storedType = this.jdbc.queryForObject("select event_type from inbox_event where event_id = ?",
+				String.class, event.eventId());
+		assertThat(fixture).contains(storedType);
+	}
+
+	@Test
+	void storesTheBodyBytesAndHeadersAsReceived() {
+		Fixtures.Event event = Fixtures.withFreshId("v2.conversation.closed.json");
+		String correlationId = UUID.randomUUID().toString();
+		String deliveryId = UUID.randomUUID().toString();
+		assertThat(this.client.request(event.body()).correlationId(correlationId).deliveryId(deliveryId).send()
+			.statusCode()).isEqualTo(202);
+		var row = this.jdbc.queryForMap("select * from inbox_event where event_id = ?", event.eventId());
+		assertThat((byte[]) row.get("payload")).isEqualTo(event.body().getBytes(StandardCharsets.UTF_8));
+		assertThat(row.get("delivery_id")).isEqualTo(deliveryId);
+		assertThat(row.get("correlation_id")).isEqualTo(correlationId);
+		assertThat(row.get("content_type")).isEqualTo("application/json");
+		assertThat(row.get("conversation_id")).isEqualTo("4c8c7408-f73c-42cd-89e9-afbbee7d9024");
+		assertThat(row.get("visitor_id")).isEqualTo("b05f1b45-c891-4a9c-b47e-91ee6c8ffb44");
+		assertThat(row.get("received_at")).isNotNull();
+	}
+
+	@Test
+	void laterDeliveriesOfTheSameEventAreDuplicatesStoredOnce() {
+		Fixtures.Event event = Fixtures.withFreshId("user.created.json");
+		String correlationId = UUID.randomUUID().toString();
+		assertThat(this.client.request(event.body()).correlationId(correlationId).send().statusCode()).isEqualTo(202);
+		HttpResponse<String> retry = this.client.request(event.body())
+			.correlationId(correlationId)
+			.deliveryId("retry-1")
+			.send();
+		assertThat(retry.statusCode()).isEqualTo(200);
+		assertThat(retry.body()).isEqualTo("{\"eventId\":\"" + event.eventId() + "\",\"status\":\"duplicate\"}");
+		assertThat(this.client.request(event.body()).deliveryId("retry-2").send().statusCode()).isEqualTo(200);
+		assertThat(rows(event.eventId())).isOne();
+		assertThat(this.jdbc.queryForList("select delivery_id from inbox_duplicate where event_id = ? order by id",
+				String.class, event.eventId()))
+			.containsExactly("retry-1", "retry-2");
+	}
+
+	@Test
+	void twentyConcurrentDeliveriesOfOneEventStoreOneRow() throws Exception {
+		Fixtures.Event event = Fixtures.withFreshId("v2.conversation.pushed.json");
+		CountDownLatch start = new CountDownLatch(1);
+		List<Callable<Integer>> deliveries = new ArrayList<>();
+		for (int i = 0; i < 20; i++) {
+			deliveries.add(() -> {
+				start.await();
+				return this.client.deliver(event.body()).statusCode();
+			});
+		}
+		List<Integer> statuses = new ArrayList<>();
+		try (ExecutorService executor = Executors.newFixedThreadPool(20)) {
+			List<Future<Integer>> futures = deliveries.stream().map(executor::submit).toList();
+			start.countDown();
+			for (Future<Integer> future : futures) {
+				statuses.add(future.get());
+			}
+		}
+		assertThat(statuses).containsOnly(200, 202);
+		assertThat(statuses).filteredOn((status) -> status == 202).hasSize(1);
+		assertThat(rows(event.eventId())).isOne();
+		assertThat(this.jdbc.queryForObject("select count(*) from inbox_duplicate where event_id = ?", Integer.class,
+				event.eventId()))
+			.isEqualTo(19);
+	}
+
+	@Test
+	void aSecondSecretIsAcceptedForRotation() {
+		Fixtures.Event event = Fixtures.withFreshId("visitor.updated.json");
+		assertThat(this.client.request(event.body()).signedWith("rotated-secret").send().statusCode()).isEqualTo(202);
+		assertThat(rows(event.eventId())).isOne();
+	}
+
+	@Test
+	void signatureHeaderNameAndHexAreCaseInsensitive() {
+		Fixtures.Event event = Fixtures.withFreshId("user.updated.json");
+		String upper = "SHA256=" + WebhookSignatures.sign(WebhookClient.SECRET, event.body()).substring(7).toUpperCase();
+		HttpResponse<String> response = this.client.request(event.body())
+			.unsigned()
+			.header("x-iadvize-signature", upper)
+			.send();
+		assertThat(response.statusCode()).isEqualTo(202);
+	}
+
+	@Test
+	void wrongSignaturesAreRefusedAndNothingIsStored() {
+		Fixtures.Event event = Fixtures.withFreshId("transaction.attributed.json");
+		String good = WebhookSignatures.sign(WebhookClient.SECRET, event.body());
+		String reserialised = event.body().replaceAll("\\s+", "");
+		List<WebhookClient.Request> forged = List.of(this.client.request(event.body()).signedWith("not-our-secret"),
+				this.client.request(event.body()).unsigned(),
+				this.client.request(event.body()).signature(good.substring(0, good.length() - 2)),
+				this.client.request(event.body()).signature(good.substring(7)),
+				this.client.request(event.body()).signature("sha1=" + good.substring(7)),
+				this.client.request(reserialised).signature(good),
+				this.client.request(event.body().replace("300.20", "3000.20")).signature(good));
+		for (WebhookClient.Request request : forged) {
+			HttpResponse<String> response = request.send();
+			assertThat(response.statusCode()).isEqualTo(401);
+			assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+			assertThat(response.body()).contains("\"status\":401").contains("X-iAdvize-Signature");
+		}
+		assertThat(rows(event.eventId())).isZero();
+		assertThat(this.jdbc.queryForObject("select count(*) from inbox_quarantine where payload = ?", Integer.class,
+				(Object) event.body().getBytes(StandardCharsets.UTF_8)))
+			.isZero();
+	}
+
+	@Test
+	void malformedJsonIsRefusedWithTheReasonAndQuarantined() {
+		String marker = UUID.randomUUID().toString();
+		String body = "{\"eventId\": \"" + marker + "\", \"eventType\": ";
+		HttpResponse<String> response = this.client.request(body).deliveryId(marker).send();
+		assertThat(response.statusCode()).isEqualTo(400);
+		assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+		assertThat(response.body()).contains("not valid JSON").contains("\"reason\":\"malformed\"");
+		assertThat(this.jdbc.queryForObject("select reason from inbox_quarantine where delivery_id = ?", String.class,
+				marker))
+			.startsWith("the body is not valid JSON");
+		assertThat(rows(marker)).isZero();
+	}
+
+	@Test
+	void missingEventTypeIsRefused() {
+		String id = UUID.randomUUID().toString();
+		HttpResponse<String> response = this.client.deliver("{\"eventId\": \"" + id + "\"}");
+		assertThat(response.statusCode()).isEqualTo(400);
+		assertThat(response.body()).contains("'eventType' is missing");
+	}
+
+	@Test
+	void missingEventIdFallsBackToTheCorrelationId() {
+		String correlationId = UUID.randomUUID().toString();
+		HttpResponse<String> response = this.client.request("{\"eventType\": \"user.connected\", \"userId\": 3}")
+			.correlationId(correlationId)
+			.send();
+		assertThat(response.statusCode()).isEqualTo(202);
+		assertThat(response.body()).contains(correlationId);
+		assertThat(rows(correlationId)).isOne();
+	}
+
+	@Test
+	void missingEventIdAndCorrelationIdIsRefused() {
+		HttpResponse<String> response = this.client.request("{\"eventType\": \"user.connected\", \"userId\": 3}")
+			.correlationId(null)
+			.send();
+		assertThat(response.statusCode()).isEqualTo(400);
+		assertThat(response.body()).contains("'eventId' is missing");
+	}
+
+	@Test
+	void unknownEventTypesAreAcceptedAndStored() {
+		String id = UUID.randomUUID().toString();
+		HttpResponse<String> response = this.client
+			.deliver("{\"eventId\": \"" + id + "\", \"eventType\": \"hologram.beamed\", \"power\": 11}");
+		assertThat(response.statusCode()).isEqualTo(202);
+		assertThat(this.jdbc.queryForObject("select event_type from inbox_event where event_id = ?", String.class, id))
+			.isEqualTo("hologram.beamed");
+	}
+
+	@Test
+	void oversizedBodyIsRefused() {
+		String id = UUID.randomUUID().toString();
+		String body = "{\"eventId\": \"" + id + "\", \"eventType\": \"user.created\", \"padding\": \""
+				+ "x".repeat(17 * 1024) + "\"}";
+		HttpResponse<String> response = this.client.deliver(body);
+		assertThat(response.statusCode()).isEqualTo(413);
+		assertThat(response.body()).contains("relay.webhook.max-body-size");
+		assertThat(rows(id)).isZero();
+	}
+
+	@Test
+	void otherContentTypesAreRefused() {
+		Fixtures.Event event = Fixtures.withFreshId("user.created.json");
+		HttpResponse<String> response = this.client.request(event.body()).contentType("text/plain").send();
+		assertThat(response.statusCode()).isEqualTo(415);
+		assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+		assertThat(rows(event.eventId())).isZero();
+	}
+
+	@Test
+	void otherMethodsAreRefused() {
+		HttpResponse<String> response = this.client.request("").method("PUT").send();
+		assertThat(response.statusCode()).isEqualTo(405);
+		assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+		assertThat(this.client.get("/webhooks/iadvize").statusCode()).isEqualTo(405);
+	}
+
+	@Test
+	void jsonInAnyCharsetIsAccepted() {
+		Fixtures.Event event = Fixtures.withFreshId("satisfaction.answered.satisfactionComment.json");
+		byte[] latin1 = event.body().replace("very helpful", "très utile").getBytes(StandardCharsets.ISO_8859_1);
+		HttpResponse<String> response = this.client.request(latin1)
+			.contentType("application/json; charset=ISO-8859-1")
+			.send();
+		assertThat(response.statusCode()).isEqualTo(202);
+		assertThat(rows(event.eventId())).isOne();
+	}
+
+	@Test
+	void formEncodedDeliveriesAreVerifiedOverTheirBytesAndStored() {
+		String id = UUID.randomUUID().toString();
+		String form = "eventId=" + id + "&eventType=v2.conversation.closed&platform=ha&projectId=1549"
+				+ "&conversationId=c-" + id + "&operatorIds%5B%5D=1&operatorIds%5B%5D=2&channel=CHAT"
+				+ "&visitorId=" + URLEncoder.encode("v 1", StandardCharsets.UTF_8);
+		HttpResponse<String> response = this.client.request(form)
+			.contentType("application/x-www-form-urlencoded")
+			.send();
+		assertThat(response.statusCode()).isEqualTo(202);
+		var row = this.jdbc.queryForMap("select * from inbox_event where event_id = ?", id);
+		assertThat(row.get("event_type")).isEqualTo("v2.conversation.closed");
+		assertThat(row.get("visitor_id")).isEqualTo("v 1");
+		assertThat(new String((byte[]) row.get("payload"), StandardCharsets.UTF_8)).isEqualTo(form);
+	}
+
+	@Test
+	void healthIsPublicAndAnswersWhatIAdvizeExpects() {
+		HttpResponse<String> health = this.client.get("/actuator/health");
+		assertThat(health.statusCode()).isEqualTo(200);
+		assertThat(health.body()).contains("\"status\":\"UP\"");
+		// The URL to give iAdvize as the app's health check: exactly the documented answer, and DOWN without a database.
+		HttpResponse<String> readiness = this.client.get("/actuator/health/readiness");
+		assertThat(readiness.statusCode()).isEqualTo(200);
+		assertThat(readiness.body()).isEqualTo("{\"status\":\"UP\"}");
+	}
+
+	@Test
+	void otherEndpointsNeedCredentials() {
+		assertThat(this.client.get("/actuator/metrics").statusCode()).isEqualTo(401);
+		assertThat(this.client.get("/actuator/prometheus").statusCode()).isEqualTo(401);
+		assertThat(this.client.get("/actuator/env").statusCode()).isEqualTo(401);
+	}
+
+	@Test
+	void outcomesAreCountedByTypeAndReason() {
+		double accepted = count("v2.conversation.pushed", "accepted", "none");
+		double duplicates = count("v2.conversation.pushed", "duplicate", "none");
+		double forged = count("none", "rejected", "signature");
+		Fixtures.Event event = Fixtures.withFreshId("v2.conversation.pushed.json");
+		this.client.deliver(event.body());
+		this.client.deliver(event.body());
+		this.client.request(event.body()).signedWith("forged").send();
+		assertThat(count("v2.conversation.pushed", "accepted", "none")).isEqualTo(accepted + 1);
+		assertThat(count("v2.conversation.pushed", "duplicate", "none")).isEqualTo(duplicates + 1);
+		assertThat(count("none", "rejected", "signature")).isEqualTo(forged + 1);
+		assertThat(this.meters.get("relay.webhook.ack").tag("outcome", "accepted").timer().count()).isPositive();
+	}
+
+	private double count(String type, String outcome, String reason) {
+		var counter = this.meters.find("relay.webhook.deliveries")
+			.tag("type", type)
+			.tag("outcome", outcome)
+			.tag("reason", reason)
+			.counter();
+		return (counter != null) ? counter.count() : 0;
+	}
+
+	int rows(String eventId) {
+		return this.jdbc.queryForObject("select count(*) from inbox_event where event_id = ?", Integer.class, eventId);
+	}
+
+}
