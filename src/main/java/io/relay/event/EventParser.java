@@ -31,6 +31,9 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class EventParser {
 
+	/** The longest event id stored; iAdvize's are UUIDs (36 characters). */
+	public static final int MAX_ID_LENGTH = 255;
+
 	private static final Set<String> FORM_JSON_FIELDS = Set.of("payload", "json", "data");
 
 	private static final Map<String, Class<? extends IAdvizeEvent>> TYPES = Map.ofEntries(
@@ -77,11 +80,16 @@ public final class EventParser {
 		if (eventType == null) {
 			throw new MalformedEventException("'eventType' is missing");
 		}
-		if (text(node, "eventId") == null) {
+		String eventId = text(node, "eventId");
+		if (eventId == null) {
 			if (fallbackEventId == null || fallbackEventId.isBlank()) {
 				throw new MalformedEventException("'eventId' is missing and there is no X-iAdvize-CorrelationId header");
 			}
-			node.put("eventId", fallbackEventId);
+			eventId = fallbackEventId;
+			node.put("eventId", eventId);
+		}
+		if (eventId.length() > MAX_ID_LENGTH) {
+			throw new MalformedEventException("'eventId' is longer than " + MAX_ID_LENGTH + " characters");
 		}
 		Class<? extends IAdvizeEvent> type = TYPES.get(eventType);
 		try {
@@ -183,10 +191,18 @@ public final class EventParser {
 	}
 
 	private static String describe(JacksonException ex) {
+		// The original message without Jackson's location suffix, and a JSON-style path without Java class names.
 		String message = ex.getOriginalMessage();
-		String path = ex.getPathReference();
-		return (path != null && !path.isBlank() && !ex.getPath().isEmpty()) ? message + " (at " + path + ")"
-				: message;
+		StringBuilder path = new StringBuilder();
+		for (JacksonException.Reference reference : ex.getPath()) {
+			if (reference.getPropertyName() != null) {
+				path.append(path.isEmpty() ? "" : ".").append(reference.getPropertyName());
+			}
+			else if (reference.getIndex() >= 0) {
+				path.append('[').append(reference.getIndex()).append(']');
+			}
+		}
+		return path.isEmpty() ? message : message + " (at '" + path + "')";
 	}
 
 	private static String describeKind(JsonNode node) {

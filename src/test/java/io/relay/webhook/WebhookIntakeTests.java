@@ -213,6 +213,14 @@ abstract class WebhookIntakeTests {
 	}
 
 	@Test
+	void overlongIdsAreRefusedAsMalformed() {
+		HttpResponse<String> response = this.client
+			.deliver("{\"eventId\": \"" + "x".repeat(256) + "\", \"eventType\": \"user.created\", \"userId\": 1}");
+		assertThat(response.statusCode()).isEqualTo(400);
+		assertThat(response.body()).contains("'eventId' is longer than 255 characters");
+	}
+
+	@Test
 	void unknownEventTypesAreAcceptedAndStored() {
 		String id = UUID.randomUUID().toString();
 		HttpResponse<String> response = this.client

@@ -1,0 +1,54 @@
+package io.relay.webhook;
+
+import java.nio.charset.StandardCharsets;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.relay.support.WebhookSignatures;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@ExtendWith(OutputCaptureExtension.class)
+class GeneratedSecretTests {
+
+	private final ApplicationContextRunner contexts = new ApplicationContextRunner()
+		.withUserConfiguration(Config.class);
+
+	@Test
+	void withoutSecretsRelayGeneratesOneLogsItOnceAndVerifiesWithIt(CapturedOutput output) {
+		this.contexts.run((context) -> {
+			Matcher generated = Pattern.compile("Using generated webhook secret: ([0-9a-f]{48})").matcher(output);
+			assertThat(generated.find()).isTrue();
+			String secret = generated.group(1);
+			assertThat(generated.find()).as("logged once").isFalse();
+			assertThat(output).contains("Set relay.webhook.secrets");
+			byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
+			String signature = WebhookSignatures.sign(secret, body);
+			assertThat(context.getBean(SignatureVerifier.class).verify(body, signature)).isTrue();
+		});
+	}
+
+	@Test
+	void configuredSecretsAreNeverLogged(CapturedOutput output) {
+		this.contexts.withPropertyValues("relay.webhook.secrets=top-secret-value").run((context) -> {
+			assertThat(context).hasSingleBean(SignatureVerifier.class);
+			assertThat(output).doesNotContain("top-secret-value").contains("1 configured secret");
+		});
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableConfigurationProperties(WebhookProperties.class)
+	@Import(WebhookConfiguration.class)
+	static class Config {
+
+	}
+
+}

@@ -1,0 +1,47 @@
+package io.relay.webhook;
+
+import java.io.IOException;
+import java.net.http.HttpResponse;
+
+import io.relay.RelayApplication;
+import io.relay.support.Fixtures;
+import io.relay.support.TestPostgres;
+import io.relay.support.WebhookClient;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A real PostgreSQL server that goes away under a running Relay: deliveries must be answered 503 (so that iAdvize
+ * retries them), never acknowledged.
+ */
+class StoreUnavailableTests {
+
+	@Test
+	void deliveriesAreAnswered503WhileTheDatabaseIsDown() throws IOException {
+		EmbeddedPostgres postgres = TestPostgres.startDedicated();
+		try (ConfigurableApplicationContext relay = new SpringApplicationBuilder(RelayApplication.class).run(
+				"--server.port=0", "--relay.webhook.secrets=" + WebhookClient.SECRET,
+				"--spring.datasource.url=" + postgres.getJdbcUrl("postgres", "postgres"),
+				"--spring.datasource.username=postgres", "--spring.datasource.password=postgres",
+				"--spring.datasource.hikari.connection-timeout=1000", "--relay.inbox.ack-timeout=3s")) {
+			WebhookClient client = WebhookClient
+				.onPort(((WebServerApplicationContext) relay).getWebServer().getPort());
+			assertThat(client.deliver(Fixtures.withFreshId("user.created.json").body()).statusCode()).isEqualTo(202);
+
+			postgres.close();
+
+			HttpResponse<String> response = client.deliver(Fixtures.withFreshId("user.updated.json").body());
+			assertThat(response.statusCode()).isEqualTo(503);
+			assertThat(response.headers().firstValue("Retry-After")).hasValue("10");
+			assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+			assertThat(response.body()).contains("could not be stored durably").contains("\"reason\":\"unavailable\"");
+			assertThat(client.get("/actuator/health/readiness").statusCode()).isEqualTo(503);
+		}
+	}
+
+}
