@@ -1,0 +1,96 @@
+package io.relay.admin;
+
+import java.time.Instant;
+
+import io.relay.dispatch.DeliveryStatus;
+import io.relay.dispatch.Replays;
+import org.jspecify.annotations.Nullable;
+import org.springframework.data.domain.PageImpl;
+import org.springframework.data.domain.PageRequest;
+import org.springframework.data.web.PagedModel;
+import org.springframework.http.HttpStatus;
+import org.springframework.web.ErrorResponseException;
+import org.springframework.http.ProblemDetail;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * {@code /admin/api}: HTTP Basic with {@code spring.security.user.*} (see the security configuration).
+ */
+@RestController
+@RequestMapping("/admin/api")
+class AdminController {
+
+	private static final int MAX_PAGE_SIZE = 200;
+
+	private final AdminQueries queries;
+
+	private final Replays replays;
+
+	AdminController(AdminQueries queries, Replays replays) {
+		this.queries = queries;
+		this.replays = replays;
+	}
+
+	/**
+	 * Stored events, newest first.
+	 * @param status only events with at least one delivery in this status
+	 * @param from received at or after (ISO-8601 instant)
+	 * @param to received before (ISO-8601 instant)
+	 */
+	@GetMapping("/events")
+	PagedModel<AdminViews.EventSummary> events(@RequestParam(required = false) @Nullable String type,
+			@RequestParam(required = false) @Nullable DeliveryStatus status,
+			@RequestParam(required = false) @Nullable String conversationId,
+			@RequestParam(required = false) @Nullable String visitorId,
+			@RequestParam(required = false) @Nullable Instant from, @RequestParam(required = false) @Nullable Instant to,
+			@RequestParam(defaultValue = "0") int page, @RequestParam(defaultValue = "20") int size) {
+		if (page < 0 || size < 1 || size > MAX_PAGE_SIZE) {
+			throw badRequest("page must be 0 or more and size between 1 and " + MAX_PAGE_SIZE);
+		}
+		AdminQueries.Filter filter = new AdminQueries.Filter(type, status, conversationId, visitorId, from, to);
+		return new PagedModel<>(new PageImpl<>(this.queries.page(filter, page, size), PageRequest.of(page, size),
+				this.queries.count(filter)));
+	}
+
+	@GetMapping("/events/{eventId}")
+	AdminViews.EventDetail event(@PathVariable String eventId) {
+		return this.queries.event(eventId).orElseThrow(() -> notFound(eventId));
+	}
+
+	/** Replays the event's deliveries (all handlers, or one), keeping their idempotency keys. */
+	@PostMapping("/events/{eventId}/replay")
+	AdminViews.ReplayResult replayEvent(@PathVariable String eventId,
+			@RequestParam(required = false) @Nullable String handler) {
+		if (!this.queries.exists(eventId)) {
+			throw notFound(eventId);
+		}
+		return new AdminViews.ReplayResult(this.replays.replayEvent(eventId, handler));
+	}
+
+	/** Replays every dead delivery (or every delivery in {@code status}), optionally of one handler. */
+	@PostMapping("/deliveries/replay")
+	AdminViews.ReplayResult replayDeliveries(@RequestParam(defaultValue = "DEAD") DeliveryStatus status,
+			@RequestParam(required = false) @Nullable String handler) {
+		if (status == DeliveryStatus.RUNNING) {
+			throw badRequest("running deliveries cannot be replayed");
+		}
+		return new AdminViews.ReplayResult(this.replays.replayAll(status, handler));
+	}
+
+	private static ErrorResponseException notFound(String eventId) {
+		return new ErrorResponseException(HttpStatus.NOT_FOUND,
+				ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND, "No event with id '" + eventId + "' is stored"),
+				null);
+	}
+
+	private static ErrorResponseException badRequest(String detail) {
+		return new ErrorResponseException(HttpStatus.BAD_REQUEST,
+				ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, detail), null);
+	}
+
+}

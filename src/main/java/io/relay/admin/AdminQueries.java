@@ -1,0 +1,157 @@
+package io.relay.admin;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import io.relay.dispatch.DeliveryStatus;
+import org.jspecify.annotations.Nullable;
+import org.springframework.http.MediaType;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.stereotype.Repository;
+
+/**
+ * Read-only queries over the inbox and delivery tables for the admin API (a reporting view: writes go through the
+ * modules that own the tables).
+ */
+@Repository
+class AdminQueries {
+
+	private final JdbcTemplate jdbc;
+
+	private final NamedParameterJdbcTemplate named;
+
+	AdminQueries(JdbcTemplate jdbc) {
+		this.jdbc = jdbc;
+		this.named = new NamedParameterJdbcTemplate(jdbc);
+	}
+
+	record Filter(@Nullable String type, @Nullable DeliveryStatus status, @Nullable String conversationId,
+			@Nullable String visitorId, @Nullable Instant from, @Nullable Instant to) {
+	}
+
+	long count(Filter filter) {
+		MapSqlParameterSource params = new MapSqlParameterSource();
+		Long count = this.named.queryForObject("select count(*) from inbox_event e" + where(filter, params), params,
+				Long.class);
+		return (count != null) ? count : 0;
+	}
+
+	List<AdminViews.EventSummary> page(Filter filter, int page, int size) {
+		MapSqlParameterSource params = new MapSqlParameterSource().addValue("offset", (long) page * size)
+			.addValue("size", size);
+		List<Row> rows = this.named.query("select e.event_id, e.event_type, e.received_at, e.conversation_id, "
+				+ "e.visitor_id from inbox_event e" + where(filter, params)
+				+ " order by e.id desc offset :offset rows fetch next :size rows only", params,
+				(rs, n) -> new Row(rs.getString(1), rs.getString(2), rs.getTimestamp(3).toInstant(), rs.getString(4),
+						rs.getString(5)));
+		if (rows.isEmpty()) {
+			return List.of();
+		}
+		Map<String, List<AdminViews.DeliverySummary>> deliveries = new LinkedHashMap<>();
+		this.named.query("select event_id, id, handler, status from dispatch_delivery where event_id in (:ids) "
+				+ "order by id", new MapSqlParameterSource("ids", rows.stream().map(Row::eventId).toList()), (rs) -> {
+					deliveries.computeIfAbsent(rs.getString(1), (key) -> new ArrayList<>())
+						.add(new AdminViews.DeliverySummary(rs.getLong(2), rs.getString(3), rs.getString(4)));
+				});
+		return rows.stream()
+			.map((row) -> new AdminViews.EventSummary(row.eventId(), row.eventType(), row.receivedAt(),
+					row.conversationId(), row.visitorId(), deliveries.getOrDefault(row.eventId(), List.of())))
+			.toList();
+	}
+
+	Optional<AdminViews.EventDetail> event(String eventId) {
+		List<AdminViews.EventDetail> events = this.jdbc.query("select event_id, event_type, received_at, "
+				+ "correlation_id, delivery_id, content_type, payload from inbox_event where event_id = ?", (rs, n) -> {
+					List<String> deliveryIds = new ArrayList<>();
+					if (rs.getString(5) != null) {
+						deliveryIds.add(rs.getString(5));
+					}
+					deliveryIds.addAll(this.jdbc.queryForList("select delivery_id from inbox_duplicate where "
+							+ "event_id = ? and delivery_id is not null order by id", String.class, eventId));
+					return new AdminViews.EventDetail(rs.getString(1), rs.getString(2), rs.getTimestamp(3).toInstant(),
+							rs.getString(4), deliveryIds, rs.getString(6), text(rs.getBytes(7), rs.getString(6)),
+							deliveries(eventId));
+				}, eventId);
+		return events.stream().findFirst();
+	}
+
+	boolean exists(String eventId) {
+		Integer count = this.jdbc.queryForObject("select count(*) from inbox_event where event_id = ?", Integer.class,
+				eventId);
+		return count != null && count > 0;
+	}
+
+	private List<AdminViews.DeliveryDetail> deliveries(String eventId) {
+		Map<Long, List<AdminViews.AttemptView>> attempts = new LinkedHashMap<>();
+		this.jdbc.query("select a.delivery_id, a.attempt, a.instance, a.started_at, a.finished_at, a.outcome, a.error "
+				+ "from dispatch_attempt a join dispatch_delivery d on d.id = a.delivery_id where d.event_id = ? "
+				+ "order by a.id", (rs) -> {
+					attempts.computeIfAbsent(rs.getLong(1), (key) -> new ArrayList<>())
+						.add(new AdminViews.AttemptView(rs.getInt(2), rs.getString(3), rs.getTimestamp(4).toInstant(),
+								rs.getTimestamp(5).toInstant(), rs.getString(6), rs.getString(7)));
+				}, eventId);
+		return this.jdbc.query("select id, handler, status, attempts, max_attempts, last_error, next_attempt_at, "
+				+ "last_duration_ms from dispatch_delivery where event_id = ? order by id", (rs, n) -> {
+					String status = rs.getString(3);
+					Timestamp next = rs.getTimestamp(7);
+					boolean waiting = "PENDING".equals(status) || "FAILED".equals(status);
+					long duration = rs.getLong(8);
+					return new AdminViews.DeliveryDetail(rs.getLong(1), rs.getString(2), status, rs.getInt(4),
+							rs.getInt(5), rs.getString(6), (waiting && next != null) ? next.toInstant() : null,
+							rs.wasNull() ? null : duration, attempts.getOrDefault(rs.getLong(1), List.of()));
+				}, eventId);
+	}
+
+	private static String where(Filter filter, MapSqlParameterSource params) {
+		List<String> conditions = new ArrayList<>();
+		if (filter.type() != null) {
+			conditions.add("e.event_type = :type");
+			params.addValue("type", filter.type());
+		}
+		if (filter.conversationId() != null) {
+			conditions.add("e.conversation_id = :conversationId");
+			params.addValue("conversationId", filter.conversationId());
+		}
+		if (filter.visitorId() != null) {
+			conditions.add("e.visitor_id = :visitorId");
+			params.addValue("visitorId", filter.visitorId());
+		}
+		if (filter.from() != null) {
+			conditions.add("e.received_at >= :from");
+			params.addValue("from", Timestamp.from(filter.from()));
+		}
+		if (filter.to() != null) {
+			conditions.add("e.received_at < :to");
+			params.addValue("to", Timestamp.from(filter.to()));
+		}
+		if (filter.status() != null) {
+			conditions.add("exists (select 1 from dispatch_delivery d where d.event_id = e.event_id and "
+					+ "d.status = :status)");
+			params.addValue("status", filter.status().name());
+		}
+		return conditions.isEmpty() ? "" : " where " + String.join(" and ", conditions);
+	}
+
+	private static String text(byte[] payload, String contentType) {
+		try {
+			MediaType type = MediaType.parseMediaType(contentType);
+			return new String(payload, (type.getCharset() != null) ? type.getCharset() : StandardCharsets.UTF_8);
+		}
+		catch (RuntimeException ex) {
+			return new String(payload, StandardCharsets.UTF_8);
+		}
+	}
+
+	private record Row(String eventId, String eventType, Instant receivedAt, @Nullable String conversationId,
+			@Nullable String visitorId) {
+	}
+
+}

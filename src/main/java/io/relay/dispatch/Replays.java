@@ -1,0 +1,24 @@
+package io.relay.dispatch;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Runs deliveries again. A replayed delivery keeps its idempotency key, starts a fresh set of attempts and is
+ * picked up at once.
+ */
+public interface Replays {
+
+	/**
+	 * Replays the deliveries of one event.
+	 * @param handler only this handler's delivery, or all of them when {@code null}
+	 * @return how many deliveries were replayed (0 when the event is unknown)
+	 */
+	int replayEvent(String eventId, @Nullable String handler);
+
+	/**
+	 * Replays every delivery in {@code status} (by default {@link DeliveryStatus#DEAD}), optionally of one handler.
+	 * @return how many deliveries were replayed
+	 */
+	int replayAll(DeliveryStatus status, @Nullable String handler);
+
+}

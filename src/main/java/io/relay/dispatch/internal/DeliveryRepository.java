@@ -1,0 +1,173 @@
+package io.relay.dispatch.internal;
+
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+
+import io.relay.dispatch.DeliveryStatus;
+import org.jspecify.annotations.Nullable;
+import org.springframework.jdbc.core.ConnectionCallback;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.stereotype.Repository;
+
+/**
+ * The delivery tables. Claims use {@code FOR UPDATE SKIP LOCKED} on PostgreSQL, so that instances sharing the
+ * database never claim the same delivery; H2 is single-instance and claims from one thread.
+ */
+@Repository
+class DeliveryRepository {
+
+	private static final String UNFINISHED = "('PENDING', 'RUNNING', 'FAILED')";
+
+	private final JdbcTemplate jdbc;
+
+	private final NamedParameterJdbcTemplate named;
+
+	private final String skipLocked;
+
+	DeliveryRepository(JdbcTemplate jdbc) {
+		this.jdbc = jdbc;
+		this.named = new NamedParameterJdbcTemplate(jdbc);
+		String product = jdbc.execute((ConnectionCallback<String>) (c) -> c.getMetaData().getDatabaseProductName());
+		boolean postgres = product != null && product.toLowerCase(Locale.ROOT).contains("postgres");
+		this.skipLocked = postgres ? " for update skip locked" : " for update";
+	}
+
+	void insert(List<NewDelivery> deliveries, Instant now) {
+		this.jdbc.batchUpdate("insert into dispatch_delivery (event_id, handler, status, ordering_key, attempts, "
+				+ "max_attempts, next_attempt_at, created_at, updated_at) values (?, ?, 'PENDING', ?, 0, ?, ?, ?, ?)",
+				deliveries, deliveries.size(), (ps, delivery) -> {
+					ps.setString(1, delivery.eventId());
+					ps.setString(2, delivery.handler());
+					ps.setString(3, delivery.orderingKey());
+					ps.setInt(4, delivery.maxAttempts());
+					Timestamp at = Timestamp.from(now);
+					ps.setTimestamp(5, at);
+					ps.setTimestamp(6, at);
+					ps.setTimestamp(7, at);
+				});
+	}
+
+	/**
+	 * Claims up to {@code limit} due deliveries for this instance, in the order they were created; a delivery waits
+	 * while an earlier one of the same handler and ordering key is unfinished. Call inside a transaction.
+	 */
+	List<Claimed> claim(String instance, Instant now, Instant leaseUntil, int limit) {
+		Timestamp nowTs = Timestamp.from(now);
+		List<Long> ids = this.jdbc.queryForList("select d.id from dispatch_delivery d where ((d.status in "
+				+ "('PENDING', 'FAILED') and d.next_attempt_at <= ?) or (d.status = 'RUNNING' and d.locked_until < ?)) "
+				+ "and (d.ordering_key is null or not exists (select 1 from dispatch_delivery p where p.handler = "
+				+ "d.handler and p.ordering_key = d.ordering_key and p.id < d.id and p.status in " + UNFINISHED
+				+ ")) order by d.id fetch first ? rows only" + this.skipLocked, Long.class, nowTs, nowTs, limit);
+		if (ids.isEmpty()) {
+			return List.of();
+		}
+		MapSqlParameterSource params = new MapSqlParameterSource("ids", ids).addValue("instance", instance)
+			.addValue("until", Timestamp.from(leaseUntil))
+			.addValue("now", nowTs);
+		this.named.update("update dispatch_delivery set status = 'RUNNING', locked_by = :instance, locked_until = "
+				+ ":until, attempts = attempts + 1, updated_at = :now where id in (:ids)", params);
+		return this.named.query("select d.id, d.event_id, d.handler, d.attempts, d.max_attempts, e.content_type, "
+				+ "e.payload, e.received_at from dispatch_delivery d join inbox_event e on e.event_id = d.event_id "
+				+ "where d.id in (:ids) order by d.id", params,
+				(rs, row) -> new Claimed(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getInt(4), rs.getInt(5),
+						rs.getString(6), rs.getBytes(7), rs.getTimestamp(8).toInstant()));
+	}
+
+	/** Records finished attempts. A delivery whose lease this instance lost is left alone. */
+	void complete(List<Completion> completions, String instance) {
+		this.jdbc.batchUpdate("update dispatch_delivery set status = ?, next_attempt_at = coalesce(?, next_attempt_at),"
+				+ " last_error = ?, last_duration_ms = ?, locked_by = null, locked_until = null, updated_at = ? "
+				+ "where id = ? and locked_by = ? and status = 'RUNNING'", completions, completions.size(), (ps, c) -> {
+					ps.setString(1, c.status().name());
+					ps.setTimestamp(2, (c.nextAttemptAt() != null) ? Timestamp.from(c.nextAttemptAt()) : null);
+					ps.setString(3, truncate(c.error()));
+					ps.setLong(4, c.durationMillis());
+					ps.setTimestamp(5, Timestamp.from(c.finishedAt()));
+					ps.setLong(6, c.deliveryId());
+					ps.setString(7, instance);
+				});
+		this.jdbc.batchUpdate("insert into dispatch_attempt (delivery_id, attempt, instance, started_at, finished_at, "
+				+ "outcome, error) values (?, ?, ?, ?, ?, ?, ?)", completions, completions.size(), (ps, c) -> {
+					ps.setLong(1, c.deliveryId());
+					ps.setInt(2, c.attempt());
+					ps.setString(3, instance);
+					ps.setTimestamp(4, Timestamp.from(c.startedAt()));
+					ps.setTimestamp(5, Timestamp.from(c.finishedAt()));
+					ps.setString(6, c.status().name());
+					ps.setString(7, truncate(c.error()));
+				});
+	}
+
+	/** Hands this instance's claimed deliveries back, for any instance to run (graceful shutdown). */
+	int release(String instance, Instant now) {
+		return this.jdbc.update("update dispatch_delivery set status = 'PENDING', locked_by = null, locked_until = "
+				+ "null, next_attempt_at = ?, updated_at = ? where locked_by = ? and status = 'RUNNING'",
+				Timestamp.from(now), Timestamp.from(now), instance);
+	}
+
+	int replayEvent(String eventId, @Nullable String handler, Instant now) {
+		return this.jdbc.update("update dispatch_delivery set status = 'PENDING', attempts = 0, next_attempt_at = ?, "
+				+ "last_error = null, locked_by = null, locked_until = null, updated_at = ? where event_id = ? and "
+				+ "(cast(? as varchar(100)) is null or handler = ?) and status <> 'RUNNING'", Timestamp.from(now), Timestamp.from(now),
+				eventId, handler, handler);
+	}
+
+	int replayAll(DeliveryStatus status, @Nullable String handler, Instant now) {
+		return this.jdbc.update("update dispatch_delivery set status = 'PENDING', attempts = 0, next_attempt_at = ?, "
+				+ "last_error = null, locked_by = null, locked_until = null, updated_at = ? where status = ? and "
+				+ "(cast(? as varchar(100)) is null or handler = ?)", Timestamp.from(now), Timestamp.from(now), status.name(), handler,
+				handler);
+	}
+
+	Stats stats(Instant now) {
+		return this.jdbc.queryForObject("select (select count(*) from dispatch_delivery where status in "
+				+ UNFINISHED + "), (select min(created_at) from dispatch_delivery where status in " + UNFINISHED
+				+ "), (select count(*) from dispatch_delivery where status = 'DEAD')", (rs, row) -> {
+					Timestamp oldest = rs.getTimestamp(2);
+					long age = (oldest != null) ? Math.max(0, now.toEpochMilli() - oldest.getTime()) : 0;
+					return new Stats(rs.getLong(1), age / 1000.0, rs.getLong(3));
+				});
+	}
+
+	/**
+	 * Deletes up to {@code batch} events received before {@code cutoff} none of whose deliveries has work left
+	 * (their deliveries, attempts and duplicates go with them).
+	 */
+	int purge(Instant cutoff, int batch) {
+		List<String> ids = this.jdbc.queryForList("select e.event_id from inbox_event e where e.received_at < ? and "
+				+ "not exists (select 1 from dispatch_delivery d where d.event_id = e.event_id and d.status in "
+				+ UNFINISHED + ") order by e.id fetch first ? rows only", String.class, Timestamp.from(cutoff), batch);
+		if (ids.isEmpty()) {
+			return 0;
+		}
+		return this.named.update("delete from inbox_event where event_id in (:ids)",
+				new MapSqlParameterSource("ids", ids));
+	}
+
+	private static @Nullable String truncate(@Nullable String text) {
+		return (text == null || text.length() <= 4000) ? text : text.substring(0, 3999) + "…";
+	}
+
+	record NewDelivery(String eventId, String handler, @Nullable String orderingKey, int maxAttempts) {
+	}
+
+	record Claimed(long id, String eventId, String handler, int attempt, int maxAttempts, String contentType,
+			byte[] payload, Instant receivedAt) {
+	}
+
+	record Completion(long deliveryId, int attempt, DeliveryStatus status, @Nullable Instant nextAttemptAt,
+			@Nullable String error, Instant startedAt, Instant finishedAt, long durationMillis) {
+	}
+
+	record Stats(long backlog, double oldestPendingAgeSeconds, long dead) {
+
+		static final Stats EMPTY = new Stats(0, 0, 0);
+
+	}
+
+
+}

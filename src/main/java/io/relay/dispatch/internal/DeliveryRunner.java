@@ -1,0 +1,156 @@
+package io.relay.dispatch.internal;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.random.RandomGenerator;
+
+import io.relay.dispatch.Delivery;
+import io.relay.dispatch.DeliveryStatus;
+import io.relay.dispatch.EventHandler;
+import io.relay.dispatch.HandlerResult;
+import io.relay.dispatch.PermanentFailureException;
+import io.relay.event.EventParser;
+import io.relay.event.IAdvizeEvent;
+import io.relay.event.MalformedEventException;
+import io.relay.event.PayloadFormat;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.http.MediaType;
+import org.springframework.stereotype.Component;
+
+/**
+ * Runs one claimed delivery through its handler and decides what becomes of it.
+ */
+@Component
+class DeliveryRunner {
+
+	private static final Logger logger = LoggerFactory.getLogger(DeliveryRunner.class);
+
+	private final HandlerRegistry handlers;
+
+	private final DispatchMetrics metrics;
+
+	private final Clock clock;
+
+	private final RandomGenerator random;
+
+	private final EventParser parser = new EventParser();
+
+	@Autowired
+	DeliveryRunner(HandlerRegistry handlers, DispatchMetrics metrics, Clock clock) {
+		this(handlers, metrics, clock, RandomGenerator.getDefault());
+	}
+
+	DeliveryRunner(HandlerRegistry handlers, DispatchMetrics metrics, Clock clock, RandomGenerator random) {
+		this.handlers = handlers;
+		this.metrics = metrics;
+		this.clock = clock;
+		this.random = random;
+	}
+
+	DeliveryRepository.Completion run(DeliveryRepository.Claimed claimed) {
+		Instant started = this.clock.instant();
+		long startNanos = System.nanoTime();
+		HandlerResult result;
+		HandlerRegistry.Registered registered = this.handlers.get(claimed.handler());
+		try (MDC.MDCCloseable event = MDC.putCloseable("eventId", claimed.eventId());
+				MDC.MDCCloseable delivery = MDC.putCloseable("deliveryId", Long.toString(claimed.id()));
+				MDC.MDCCloseable handler = MDC.putCloseable("handler", claimed.handler())) {
+			result = (registered != null) ? invoke(registered.handler(), claimed)
+					: HandlerResult.skipped("no handler named '" + claimed.handler() + "' is registered any more");
+		}
+		long nanos = System.nanoTime() - startNanos;
+		Instant finished = this.clock.instant();
+		DeliveryRepository.Completion completion = decide(claimed, result, registered, started, finished,
+				Duration.ofNanos(nanos).toMillis());
+		this.metrics.finished(claimed.handler(), completion.status(), nanos);
+		return completion;
+	}
+
+	@SuppressWarnings("unchecked")
+	private HandlerResult invoke(EventHandler<?> handler, DeliveryRepository.Claimed claimed) {
+		IAdvizeEvent event;
+		try {
+			event = read(claimed);
+		}
+		catch (MalformedEventException ex) {
+			// Cannot happen for an event the intake accepted, unless the parser changed incompatibly.
+			return HandlerResult.permanentFailure("the stored event cannot be read any more: " + ex.getMessage());
+		}
+		try {
+			HandlerResult result = ((EventHandler<IAdvizeEvent>) handler).handle(new Delivery<>(claimed.id(),
+					Delivery.idempotencyKey(claimed.eventId(), claimed.handler()), event, claimed.attempt(),
+					claimed.receivedAt()));
+			return (result != null) ? result : HandlerResult.retry("the handler returned no result");
+		}
+		catch (PermanentFailureException ex) {
+			return HandlerResult.permanentFailure(describe(ex));
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return HandlerResult.retry("interrupted (shutdown)");
+		}
+		catch (Exception ex) {
+			logger.debug("Handler failed", ex);
+			return HandlerResult.retry(describe(ex));
+		}
+	}
+
+	private IAdvizeEvent read(DeliveryRepository.Claimed claimed) throws MalformedEventException {
+		MediaType type = MediaType.parseMediaType(claimed.contentType());
+		PayloadFormat format = MediaType.APPLICATION_FORM_URLENCODED.includes(type) ? PayloadFormat.FORM
+				: PayloadFormat.JSON;
+		return this.parser.parse(claimed.payload(), format, type.getCharset(), claimed.eventId());
+	}
+
+	private DeliveryRepository.Completion decide(DeliveryRepository.Claimed claimed, HandlerResult result,
+			HandlerRegistry.@Nullable Registered registered, Instant started, Instant finished, long millis) {
+		return switch (result) {
+			case HandlerResult.Success success -> completion(claimed, DeliveryStatus.SUCCEEDED, null, null, started,
+					finished, millis);
+			case HandlerResult.Skipped skipped -> completion(claimed, DeliveryStatus.SKIPPED, null, skipped.reason(),
+					started, finished, millis);
+			case HandlerResult.PermanentFailure failure -> {
+				logger.warn("Delivery {} of event {} to '{}' failed permanently: {}", claimed.id(), claimed.eventId(),
+						claimed.handler(), failure.reason());
+				yield completion(claimed, DeliveryStatus.DEAD, null, failure.reason(), started, finished, millis);
+			}
+			case HandlerResult.Retry retry -> {
+				if (claimed.attempt() >= claimed.maxAttempts()) {
+					String error = "gave up after " + claimed.attempt() + " attempts: " + retry.reason();
+					logger.warn("Delivery {} of event {} to '{}' is dead: {}", claimed.id(), claimed.eventId(),
+							claimed.handler(), error);
+					yield completion(claimed, DeliveryStatus.DEAD, null, error, started, finished, millis);
+				}
+				Duration wait = (retry.after() != null) ? retry.after() : backoff(claimed, registered);
+				logger.info("Delivery {} of event {} to '{}' failed (attempt {} of {}), next in {}: {}", claimed.id(),
+						claimed.eventId(), claimed.handler(), claimed.attempt(), claimed.maxAttempts(), wait,
+						retry.reason());
+				yield completion(claimed, DeliveryStatus.FAILED, finished.plus(wait), retry.reason(), started,
+						finished, millis);
+			}
+		};
+	}
+
+	private Duration backoff(DeliveryRepository.Claimed claimed, HandlerRegistry.@Nullable Registered registered) {
+		DispatchProperties.ResolvedSettings settings = (registered != null) ? registered.settings()
+				: new DispatchProperties.ResolvedSettings(true, 10, Duration.ofSeconds(1), Duration.ofHours(1), true);
+		return Backoff.delay(claimed.attempt(), settings.initialBackoff(), settings.maxBackoff(), this.random);
+	}
+
+	private static DeliveryRepository.Completion completion(DeliveryRepository.Claimed claimed, DeliveryStatus status,
+			@Nullable Instant next, @Nullable String error, Instant started, Instant finished, long millis) {
+		return new DeliveryRepository.Completion(claimed.id(), claimed.attempt(), status, next, error, started,
+				finished, millis);
+	}
+
+	private static String describe(Throwable ex) {
+		String message = ex.getMessage();
+		return ex.getClass().getSimpleName() + ((message != null) ? ": " + message : "");
+	}
+
+}

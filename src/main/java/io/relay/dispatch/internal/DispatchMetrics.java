@@ -1,0 +1,82 @@
+package io.relay.dispatch.internal;
+
+import java.time.Clock;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.relay.dispatch.DeliveryStatus;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.stereotype.Component;
+
+/**
+ * {@code relay.dispatch.deliveries} (finished attempts by handler and outcome), {@code
+ * relay.dispatch.handler.duration}, and the gauges {@code relay.dispatch.backlog}, {@code
+ * relay.dispatch.oldest.pending.age} and {@code relay.dispatch.dead}, read from the database every few seconds (not
+ * per scrape, so that scrapes never load the database).
+ */
+@Component
+class DispatchMetrics {
+
+	private static final Logger logger = LoggerFactory.getLogger(DispatchMetrics.class);
+
+	private final MeterRegistry registry;
+
+	private final DeliveryRepository repository;
+
+	private final Clock clock;
+
+	private final AtomicReference<DeliveryRepository.Stats> stats = new AtomicReference<>(
+			DeliveryRepository.Stats.EMPTY);
+
+	DispatchMetrics(MeterRegistry registry, DeliveryRepository repository, Clock clock) {
+		this.registry = registry;
+		this.repository = repository;
+		this.clock = clock;
+		Gauge.builder("relay.dispatch.backlog", this.stats, (s) -> s.get().backlog())
+			.description("Deliveries with work left (pending, running or failed and waiting to retry)")
+			.register(registry);
+		Gauge.builder("relay.dispatch.oldest.pending.age", this.stats, (s) -> s.get().oldestPendingAgeSeconds())
+			.description("Age of the oldest delivery with work left")
+			.baseUnit("seconds")
+			.register(registry);
+		Gauge.builder("relay.dispatch.dead", this.stats, (s) -> s.get().dead())
+			.description("Dead deliveries waiting for a replay")
+			.register(registry);
+	}
+
+	void finished(String handler, DeliveryStatus outcome, long nanos) {
+		Counter.builder("relay.dispatch.deliveries")
+			.description("Finished delivery attempts by handler and outcome")
+			.tag("handler", handler)
+			.tag("outcome", outcome.name().toLowerCase(java.util.Locale.ROOT))
+			.register(this.registry)
+			.increment();
+		Timer.builder("relay.dispatch.handler.duration")
+			.description("Time a handler took for one attempt")
+			.tag("handler", handler)
+			.publishPercentileHistogram()
+			.register(this.registry)
+			.record(nanos, TimeUnit.NANOSECONDS);
+	}
+
+	DeliveryRepository.Stats current() {
+		return this.stats.get();
+	}
+
+	@Scheduled(fixedDelayString = "${relay.dispatch.stats-interval:5s}", initialDelay = 0)
+	void refresh() {
+		try {
+			this.stats.set(this.repository.stats(this.clock.instant()));
+		}
+		catch (RuntimeException ex) {
+			logger.debug("Could not refresh delivery statistics: {}", ex.toString());
+		}
+	}
+
+}

@@ -1,0 +1,106 @@
+package io.relay.dispatch.internal;
+
+import java.time.Duration;
+import java.util.Map;
+
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * How Relay runs its deliveries.
+ *
+ * @param workers the most deliveries that run at the same time on this instance
+ * @param pollInterval how often the database is asked for due work (retries, work written by other instances,
+ * deliveries whose lease expired); new events of this instance are dispatched at once, without waiting for it
+ * @param lease how long a claimed delivery belongs to this instance: after that, if it has not finished (the
+ * instance died), any instance takes it up again. Longer than the slowest handler can take.
+ * @param shutdownTimeout how long a graceful shutdown waits for running deliveries before it hands them back
+ * @param purgeInterval how often events older than {@code relay.retention} are purged
+ * @param defaults the retry settings of every handler that has none of its own
+ * @param handlers settings per handler name, each overriding {@code defaults}
+ */
+@ConfigurationProperties("relay.dispatch")
+record DispatchProperties(@DefaultValue("16") int workers, @DefaultValue("500ms") Duration pollInterval,
+		@DefaultValue("5m") Duration lease, @DefaultValue("20s") Duration shutdownTimeout,
+		@DefaultValue("1h") Duration purgeInterval, @DefaultValue HandlerSettings defaults,
+		@DefaultValue Map<String, HandlerSettings> handlers) {
+
+	DispatchProperties {
+		check(workers >= 1 && workers <= 1024, "relay.dispatch.workers must be between 1 and 1024, but was " + workers);
+		positive(pollInterval, "relay.dispatch.poll-interval");
+		positive(lease, "relay.dispatch.lease");
+		positive(shutdownTimeout, "relay.dispatch.shutdown-timeout");
+		positive(purgeInterval, "relay.dispatch.purge-interval");
+		handlers = Map.copyOf(handlers);
+		handlers.forEach((name, settings) -> settings.validate("relay.dispatch.handlers." + name));
+		defaults.validate("relay.dispatch.defaults");
+	}
+
+	/** The settings of one handler: its own where set, the defaults elsewhere. */
+	ResolvedSettings settingsFor(String handler) {
+		HandlerSettings own = this.handlers.get(handler);
+		HandlerSettings fallback = this.defaults;
+		return new ResolvedSettings(pick(own, fallback, HandlerSettings::enabled, true),
+				pick(own, fallback, HandlerSettings::maxAttempts, 10),
+				pick(own, fallback, HandlerSettings::initialBackoff, Duration.ofSeconds(1)),
+				pick(own, fallback, HandlerSettings::maxBackoff, Duration.ofHours(1)),
+				pick(own, fallback, HandlerSettings::ordered, true));
+	}
+
+	private static <T> T pick(@Nullable HandlerSettings own, HandlerSettings fallback,
+			java.util.function.Function<HandlerSettings, @Nullable T> getter, T builtIn) {
+		T value = (own != null) ? getter.apply(own) : null;
+		if (value == null) {
+			value = getter.apply(fallback);
+		}
+		return (value != null) ? value : builtIn;
+	}
+
+	private static void positive(Duration duration, String property) {
+		check(!duration.isNegative() && !duration.isZero(), property + " must be positive, but was " + duration);
+	}
+
+	private static void check(boolean condition, String message) {
+		if (!condition) {
+			throw new IllegalArgumentException(message);
+		}
+	}
+
+	/**
+	 * Retry settings; any left unset falls back to {@code relay.dispatch.defaults}, then to the built-in default.
+	 *
+	 * @param enabled whether the handler gets deliveries at all (default true)
+	 * @param maxAttempts attempts before a delivery is dead (default 10)
+	 * @param initialBackoff the backoff after the first failure (default 1s); it doubles with each attempt
+	 * @param maxBackoff the longest backoff (default 1h); each wait is drawn at random below the backoff ("full
+	 * jitter") so that a failing downstream is not hit by every retry at once
+	 * @param ordered whether deliveries of one conversation run one at a time in the order received (default true)
+	 */
+	record HandlerSettings(@Nullable Boolean enabled, @Nullable Integer maxAttempts, @Nullable Duration initialBackoff,
+			@Nullable Duration maxBackoff, @Nullable Boolean ordered) {
+
+		void validate(String prefix) {
+			check(this.maxAttempts == null || (this.maxAttempts >= 1 && this.maxAttempts <= 1000),
+					prefix + ".max-attempts must be between 1 and 1000, but was " + this.maxAttempts);
+			if (this.initialBackoff != null) {
+				positive(this.initialBackoff, prefix + ".initial-backoff");
+			}
+			if (this.maxBackoff != null) {
+				positive(this.maxBackoff, prefix + ".max-backoff");
+			}
+		}
+
+	}
+
+	record ResolvedSettings(boolean enabled, int maxAttempts, Duration initialBackoff, Duration maxBackoff,
+			boolean ordered) {
+
+		ResolvedSettings {
+			check(initialBackoff.compareTo(maxBackoff) <= 0,
+					"initial-backoff (" + initialBackoff + ") must not exceed max-backoff (" + maxBackoff + ")");
+		}
+
+	}
+
+}

@@ -1,0 +1,79 @@
+package io.relay.dispatch.internal;
+
+import java.time.Clock;
+import java.time.Instant;
+
+import io.relay.dispatch.DeliveryStatus;
+import io.relay.dispatch.Replays;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.stereotype.Service;
+
+/**
+ * Replays, and the retention purge.
+ */
+@Service
+class DispatchService implements Replays {
+
+	private static final Logger logger = LoggerFactory.getLogger(DispatchService.class);
+
+	private static final int PURGE_BATCH = 1000;
+
+	private final DeliveryRepository repository;
+
+	private final Dispatcher dispatcher;
+
+	private final RetentionProperties retention;
+
+	private final Clock clock;
+
+	DispatchService(DeliveryRepository repository, Dispatcher dispatcher, RetentionProperties retention, Clock clock) {
+		this.repository = repository;
+		this.dispatcher = dispatcher;
+		this.retention = retention;
+		this.clock = clock;
+	}
+
+	@Override
+	public int replayEvent(String eventId, @Nullable String handler) {
+		int replayed = this.repository.replayEvent(eventId, handler, this.clock.instant());
+		logger.info("Replaying {} deliveries of event {}{}", replayed, eventId,
+				(handler != null) ? " to '" + handler + "'" : "");
+		this.dispatcher.wake();
+		return replayed;
+	}
+
+	@Override
+	public int replayAll(DeliveryStatus status, @Nullable String handler) {
+		if (status == DeliveryStatus.RUNNING) {
+			throw new IllegalArgumentException("running deliveries cannot be replayed");
+		}
+		int replayed = this.repository.replayAll(status, handler, this.clock.instant());
+		logger.info("Replaying {} {} deliveries{}", replayed, status, (handler != null) ? " to '" + handler + "'" : "");
+		this.dispatcher.wake();
+		return replayed;
+	}
+
+	/**
+	 * Deletes events older than {@code relay.retention}, a batch at a time, keeping any with unfinished deliveries.
+	 * @return how many events were deleted
+	 */
+	@Scheduled(fixedDelayString = "${relay.dispatch.purge-interval:1h}", initialDelayString = "${relay.dispatch.purge-interval:1h}")
+	int purge() {
+		Instant cutoff = this.clock.instant().minus(this.retention.retention());
+		int total = 0;
+		int deleted;
+		do {
+			deleted = this.repository.purge(cutoff, PURGE_BATCH);
+			total += deleted;
+		}
+		while (deleted == PURGE_BATCH);
+		if (total > 0) {
+			logger.info("Purged {} events received before {}", total, cutoff);
+		}
+		return total;
+	}
+
+}

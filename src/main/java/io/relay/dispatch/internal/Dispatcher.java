@@ -1,0 +1,250 @@
+package io.relay.dispatch.internal;
+
+import java.net.InetAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Runs deliveries on this instance. Three kinds of threads:
+ * <ul>
+ * <li>the <em>claimer</em> takes due deliveries from the database (as many as there are free workers), woken at
+ * once when this instance stores new events and otherwise every {@code poll-interval};</li>
+ * <li><em>workers</em> (virtual threads, at most {@code workers} at a time) run the handlers;</li>
+ * <li>the <em>completer</em> writes finished attempts in batches (one commit for many deliveries), then wakes the
+ * claimer, since a finished delivery may release the next one of its conversation.</li>
+ * </ul>
+ */
+@Component
+class Dispatcher implements SmartLifecycle {
+
+	private static final Logger logger = LoggerFactory.getLogger(Dispatcher.class);
+
+	private static final int COMPLETION_BATCH = 500;
+
+	private final DeliveryRepository repository;
+
+	private final TransactionTemplate transactions;
+
+	private final DeliveryRunner runner;
+
+	private final DispatchProperties properties;
+
+	private final Clock clock;
+
+	private final String instance;
+
+	private final Semaphore freeWorkers;
+
+	private final Semaphore wakeups = new Semaphore(0);
+
+	private final LinkedBlockingQueue<DeliveryRepository.Completion> completions = new LinkedBlockingQueue<>();
+
+	private volatile boolean running;
+
+	private ExecutorService workers;
+
+	private Thread claimer;
+
+	private Thread completer;
+
+	Dispatcher(DeliveryRepository repository, TransactionTemplate transactions, DeliveryRunner runner,
+			DispatchProperties properties, Clock clock) {
+		this.repository = repository;
+		this.transactions = transactions;
+		this.runner = runner;
+		this.properties = properties;
+		this.clock = clock;
+		this.instance = instanceName();
+		this.freeWorkers = new Semaphore(properties.workers());
+	}
+
+	/** New work may be due now (called after a commit that created deliveries). */
+	void wake() {
+		this.wakeups.release();
+	}
+
+	String instance() {
+		return this.instance;
+	}
+
+	private void claimLoop() {
+		while (this.running) {
+			try {
+				this.wakeups.tryAcquire(this.properties.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+				this.wakeups.drainPermits();
+				claimWhileThereIsWork();
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return;
+			}
+			catch (RuntimeException ex) {
+				logger.warn("Could not claim deliveries (will try again): {}", ex.toString());
+			}
+		}
+	}
+
+	private void claimWhileThereIsWork() throws InterruptedException {
+		while (this.running) {
+			int free = this.freeWorkers.availablePermits();
+			if (free == 0) {
+				// Wait for a worker; a finished delivery releases one and wakes us.
+				this.wakeups.tryAcquire(this.properties.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+				continue;
+			}
+			Instant now = this.clock.instant();
+			List<DeliveryRepository.Claimed> claimed = this.transactions.execute(
+					(status) -> this.repository.claim(this.instance, now, now.plus(this.properties.lease()), free));
+			for (DeliveryRepository.Claimed delivery : claimed) {
+				this.freeWorkers.acquire();
+				this.workers.submit(() -> run(delivery));
+			}
+			if (claimed.size() < free) {
+				return;
+			}
+		}
+	}
+
+	private void run(DeliveryRepository.Claimed delivery) {
+		try {
+			this.completions.add(this.runner.run(delivery));
+		}
+		finally {
+			this.freeWorkers.release();
+		}
+	}
+
+	private void completeLoop() {
+		List<DeliveryRepository.Completion> batch = new ArrayList<>(COMPLETION_BATCH);
+		while (this.running || !this.completions.isEmpty() || this.freeWorkers.availablePermits() < this.properties.workers()) {
+			try {
+				DeliveryRepository.Completion first = this.completions.poll(100, TimeUnit.MILLISECONDS);
+				if (first == null) {
+					continue;
+				}
+				batch.add(first);
+				this.completions.drainTo(batch, COMPLETION_BATCH - 1);
+				writeCompletions(batch);
+				wake();
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return;
+			}
+			finally {
+				batch.clear();
+			}
+		}
+	}
+
+	private void writeCompletions(List<DeliveryRepository.Completion> batch) throws InterruptedException {
+		// A failed write is retried: dropping it would leave deliveries RUNNING until their lease expires, and
+		// then run them twice.
+		Duration pause = Duration.ofMillis(100);
+		while (true) {
+			try {
+				this.transactions.executeWithoutResult((status) -> this.repository.complete(batch, this.instance));
+				return;
+			}
+			catch (RuntimeException ex) {
+				logger.warn("Could not record {} finished deliveries; retrying in {}: {}", batch.size(), pause,
+						ex.toString());
+				if (!this.running && pause.compareTo(this.properties.shutdownTimeout()) > 0) {
+					logger.error("Giving up recording {} finished deliveries at shutdown: they will run again after "
+							+ "their lease expires", batch.size());
+					return;
+				}
+				this.wakeups.tryAcquire(pause.toMillis(), TimeUnit.MILLISECONDS);
+				pause = pause.multipliedBy(2).compareTo(Duration.ofSeconds(5)) > 0 ? Duration.ofSeconds(5)
+						: pause.multipliedBy(2);
+			}
+		}
+	}
+
+	@Override
+	public void start() {
+		this.running = true;
+		this.workers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("delivery-", 0).factory());
+		this.claimer = Thread.ofPlatform().name("delivery-claimer").start(this::claimLoop);
+		this.completer = Thread.ofPlatform().name("delivery-completer").start(this::completeLoop);
+		logger.info("Dispatcher {} started with {} workers", this.instance, this.properties.workers());
+	}
+
+	@Override
+	public void stop() {
+		this.running = false;
+		this.wake();
+		join(this.claimer, Duration.ofSeconds(10));
+		this.workers.shutdown();
+		try {
+			if (!this.workers.awaitTermination(this.properties.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+				logger.warn("Deliveries still running after {}: interrupting them; they will run again",
+						this.properties.shutdownTimeout());
+				this.workers.shutdownNow();
+				this.workers.awaitTermination(5, TimeUnit.SECONDS);
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		join(this.completer, this.properties.shutdownTimeout().plusSeconds(5));
+		try {
+			int released = this.repository.release(this.instance, this.clock.instant());
+			if (released > 0) {
+				logger.info("Handed {} unfinished deliveries back as PENDING", released);
+			}
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Could not hand unfinished deliveries back; they will be taken up when their lease expires: {}",
+					ex.toString());
+		}
+	}
+
+	private static void join(Thread thread, Duration timeout) {
+		try {
+			thread.join(timeout);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.running;
+	}
+
+	@Override
+	public int getPhase() {
+		// Stops before the inbox writer (DEFAULT_PHASE - 4096) and after the web server.
+		return SmartLifecycle.DEFAULT_PHASE - 3072;
+	}
+
+	private static String instanceName() {
+		String host;
+		try {
+			host = InetAddress.getLocalHost().getHostName();
+		}
+		catch (Exception ex) {
+			host = "relay";
+		}
+		String name = host + "-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8);
+		return (name.length() <= 100) ? name : name.substring(name.length() - 100);
+	}
+
+}

@@ -1,0 +1,94 @@
+package io.relay.dispatch.internal;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+import io.relay.dispatch.EventHandler;
+import io.relay.event.IAdvizeEvent;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * Every {@link EventHandler} bean, by name, with its resolved settings.
+ */
+@Component
+class HandlerRegistry {
+
+	private static final Logger logger = LoggerFactory.getLogger(HandlerRegistry.class);
+
+	private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,99}");
+
+	private final Map<String, Registered> handlers = new LinkedHashMap<>();
+
+	HandlerRegistry(List<EventHandler<?>> handlers, DispatchProperties properties) {
+		for (EventHandler<?> handler : handlers) {
+			String name = handler.name();
+			if (!NAME.matcher(name).matches()) {
+				throw new IllegalStateException("Handler name '" + name + "' of " + handler.getClass().getName()
+						+ " must be lowercase letters, digits and dashes (at most 100)");
+			}
+			if (this.handlers.containsKey(name)) {
+				throw new IllegalStateException("Two handlers are named '" + name + "': "
+						+ this.handlers.get(name).handler().getClass().getName() + " and "
+						+ handler.getClass().getName());
+			}
+			DispatchProperties.ResolvedSettings settings = properties.settingsFor(name);
+			this.handlers.put(name, new Registered(handler, settings));
+		}
+		List<String> unknown = properties.handlers().keySet().stream()
+			.filter((name) -> !this.handlers.containsKey(name))
+			.toList();
+		if (!unknown.isEmpty()) {
+			logger.warn("relay.dispatch.handlers has settings for handlers that do not exist: {} (known: {})", unknown,
+					this.handlers.keySet());
+		}
+		logger.info("Dispatching to handlers {}", this.handlers.entrySet().stream()
+			.map((entry) -> entry.getKey() + (entry.getValue().settings().enabled() ? "" : " (disabled)"))
+			.toList());
+	}
+
+	/** The enabled handlers that want this event. */
+	List<Registered> handlersFor(IAdvizeEvent event) {
+		List<Registered> wanted = new ArrayList<>();
+		for (Registered registered : this.handlers.values()) {
+			if (registered.settings().enabled() && registered.wants(event)) {
+				wanted.add(registered);
+			}
+		}
+		return wanted;
+	}
+
+	@Nullable Registered get(String name) {
+		return this.handlers.get(name);
+	}
+
+	record Registered(EventHandler<?> handler, DispatchProperties.ResolvedSettings settings) {
+
+		@SuppressWarnings("unchecked")
+		boolean wants(IAdvizeEvent event) {
+			if (!this.handler.eventType().isInstance(event)) {
+				return false;
+			}
+			try {
+				return ((EventHandler<IAdvizeEvent>) this.handler).accepts(event);
+			}
+			catch (RuntimeException ex) {
+				// A broken filter must not lose the event: deliver it, and let the handler decide.
+				logger.warn("Filter of handler '{}' failed on event {}; delivering it anyway", this.handler.name(),
+						event.eventId(), ex);
+				return true;
+			}
+		}
+
+		String name() {
+			return this.handler.name();
+		}
+
+	}
+
+}

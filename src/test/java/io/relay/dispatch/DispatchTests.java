@@ -1,0 +1,281 @@
+package io.relay.dispatch;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import io.relay.support.Fixtures;
+import io.relay.support.WebhookClient;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.annotation.Bean;
+import org.springframework.jdbc.core.JdbcTemplate;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Deliveries end to end: a signed webhook in, the scripted handler run by the dispatcher, the outcome seen through
+ * the admin API. Run on H2 and PostgreSQL by the subclasses.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+		properties = { "relay.webhook.secrets=" + WebhookClient.SECRET, "spring.security.user.name=admin",
+				"spring.security.user.password=admin-password", "relay.dispatch.poll-interval=50ms",
+				"relay.dispatch.handlers.scripted.max-attempts=3", "relay.dispatch.handlers.scripted.initial-backoff=10ms",
+				"relay.dispatch.handlers.scripted.max-backoff=40ms", "relay.dispatch.stats-interval=100ms" })
+abstract class DispatchTests {
+
+	private static final JsonMapper json = JsonMapper.builder().build();
+
+	@LocalServerPort
+	int port;
+
+	@Autowired
+	ScriptedHandler handler;
+
+	@Autowired
+	JdbcTemplate jdbc;
+
+	WebhookClient client;
+
+	private final HttpClient http = HttpClient.newHttpClient();
+
+	@BeforeEach
+	void client() {
+		this.client = WebhookClient.onPort(this.port);
+	}
+
+	@Test
+	void aHandlerThatFailsThenSucceedsIsRetriedUntilItSucceeds() {
+		Fixtures.Event event = Fixtures.withFreshId("user.created.json");
+		this.handler.script(event.eventId(), () -> HandlerResult.retry("downstream said 503"), () -> {
+			throw new IllegalStateException("connection reset");
+		});
+		deliver(event);
+
+		JsonNode delivery = awaitDelivery(event.eventId(), "scripted", "SUCCEEDED");
+		assertThat(delivery.get("attempts").asInt()).isEqualTo(3);
+		assertThat(delivery.get("lastError").isNull()).isTrue();
+		assertThat(delivery.get("history")).extracting((attempt) -> attempt.get("outcome").asString())
+			.containsExactly("FAILED", "FAILED", "SUCCEEDED");
+		assertThat(delivery.get("history").get(1).get("error").asString())
+			.isEqualTo("IllegalStateException: connection reset");
+		assertThat(this.handler.runsOf(event.eventId())).extracting(ScriptedHandler.Run::idempotencyKey)
+			.containsOnly(event.eventId() + ":scripted");
+	}
+
+	@Test
+	void aPermanentFailureIsNotRetried() {
+		Fixtures.Event event = Fixtures.withFreshId("user.updated.json");
+		this.handler.script(event.eventId(), () -> {
+			throw new PermanentFailureException("400 Bad Request: no such list");
+		});
+		deliver(event);
+
+		JsonNode delivery = awaitDelivery(event.eventId(), "scripted", "DEAD");
+		assertThat(delivery.get("attempts").asInt()).isEqualTo(1);
+		assertThat(delivery.get("lastError").asString()).contains("400 Bad Request: no such list");
+		assertThat(this.handler.runsOf(event.eventId())).hasSize(1);
+	}
+
+	@Test
+	void aSkipIsRecordedWithItsReason() {
+		Fixtures.Event event = Fixtures.withFreshId("user.connected.json");
+		this.handler.script(event.eventId(), () -> HandlerResult.skipped("visitor has no email"));
+		deliver(event);
+
+		JsonNode delivery = awaitDelivery(event.eventId(), "scripted", "SKIPPED");
+		assertThat(delivery.get("lastError").asString()).isEqualTo("visitor has no email");
+	}
+
+	@Test
+	void outOfAttemptsADeliveryIsDeadAndAReplayRunsItAgainWithTheSameKey() {
+		Fixtures.Event event = Fixtures.withFreshId("user.disconnected.json");
+		this.handler.script(event.eventId(), () -> HandlerResult.retry("down"), () -> HandlerResult.retry("down"),
+				() -> HandlerResult.retry("still down"));
+		deliver(event);
+		JsonNode dead = awaitDelivery(event.eventId(), "scripted", "DEAD");
+		assertThat(dead.get("attempts").asInt()).isEqualTo(3);
+		assertThat(dead.get("lastError").asString()).isEqualTo("gave up after 3 attempts: still down");
+
+		HttpResponse<String> replay = admin("POST", "/admin/api/deliveries/replay?handler=scripted");
+		assertThat(replay.statusCode()).isEqualTo(200);
+		assertThat(json.readTree(replay.body()).get("replayed").asInt()).isGreaterThanOrEqualTo(1);
+
+		JsonNode replayed = awaitDelivery(event.eventId(), "scripted", "SUCCEEDED");
+		assertThat(replayed.get("history")).hasSize(4);
+		assertThat(this.handler.runsOf(event.eventId())).extracting(ScriptedHandler.Run::idempotencyKey)
+			.hasSize(4)
+			.containsOnly(event.eventId() + ":scripted");
+	}
+
+	@Test
+	void replayOfOneEventRunsItsDeliveryAgain() {
+		Fixtures.Event event = Fixtures.withFreshId("visitor.updated.json");
+		deliver(event);
+		awaitDelivery(event.eventId(), "scripted", "SUCCEEDED");
+
+		HttpResponse<String> replay = admin("POST",
+				"/admin/api/events/" + event.eventId() + "/replay?handler=scripted");
+		assertThat(json.readTree(replay.body()).get("replayed").asInt()).isEqualTo(1);
+		await().untilAsserted(() -> assertThat(this.handler.runsOf(event.eventId())).hasSize(2));
+		assertThat(admin("POST", "/admin/api/events/no-such-event/replay").statusCode()).isEqualTo(404);
+	}
+
+	@Test
+	void deliveriesOfOneConversationRunInOrderOfReceipt() {
+		String conversation = UUID.randomUUID().toString();
+		Fixtures.Event pushed = conversationEvent("v2.conversation.pushed.json", conversation);
+		Fixtures.Event closed = conversationEvent("v2.conversation.closed.json", conversation);
+		// The first one fails twice: the second must wait for it instead of overtaking it.
+		this.handler.script(pushed.eventId(), () -> HandlerResult.retry("slow CRM"), () -> HandlerResult.retry("slow"));
+		deliver(pushed);
+		deliver(closed);
+
+		awaitDelivery(closed.eventId(), "scripted", "SUCCEEDED");
+		List<ScriptedHandler.Run> runs = this.handler.runs.stream()
+			.filter((run) -> run.eventId().equals(pushed.eventId()) || run.eventId().equals(closed.eventId()))
+			.toList();
+		assertThat(runs).extracting(ScriptedHandler.Run::eventType)
+			.containsExactly("v2.conversation.pushed", "v2.conversation.pushed", "v2.conversation.pushed",
+					"v2.conversation.closed");
+	}
+
+	@Test
+	void theLogHandlerGetsEveryEvent() {
+		Fixtures.Event event = Fixtures.withFreshId("transaction.attributed.json");
+		deliver(event);
+		awaitDelivery(event.eventId(), "log", "SUCCEEDED");
+	}
+
+	@Test
+	void theAdminApiNeedsCredentials() {
+		HttpResponse<String> anonymous = send(HttpRequest.newBuilder(uri("/admin/api/events")).GET().build());
+		assertThat(anonymous.statusCode()).isEqualTo(401);
+		HttpResponse<String> wrong = send(HttpRequest.newBuilder(uri("/admin/api/events"))
+			.header("Authorization", basic("admin", "guess"))
+			.GET()
+			.build());
+		assertThat(wrong.statusCode()).isEqualTo(401);
+		assertThat(send(HttpRequest.newBuilder(uri("/admin/api/deliveries/replay"))
+			.POST(HttpRequest.BodyPublishers.noBody())
+			.build()).statusCode()).isEqualTo(401);
+	}
+
+	@Test
+	void eventsAreListedWithFiltersInSpringDataPages() {
+		String conversation = UUID.randomUUID().toString();
+		Fixtures.Event pushed = conversationEvent("v2.conversation.pushed.json", conversation);
+		Fixtures.Event closed = conversationEvent("v2.conversation.closed.json", conversation);
+		deliver(pushed);
+		deliver(closed);
+
+		JsonNode page = json.readTree(admin("GET", "/admin/api/events?conversationId=" + conversation + "&size=1").body());
+		assertThat(page.get("page").get("totalElements").asInt()).isEqualTo(2);
+		assertThat(page.get("page").get("size").asInt()).isEqualTo(1);
+		assertThat(page.get("content")).hasSize(1);
+		assertThat(page.get("content").get(0).get("eventId").asString()).isEqualTo(closed.eventId());
+
+		JsonNode byType = json.readTree(admin("GET",
+				"/admin/api/events?conversationId=" + conversation + "&type=v2.conversation.pushed").body());
+		assertThat(byType.get("content")).extracting((e) -> e.get("eventId").asString())
+			.containsExactly(pushed.eventId());
+
+		JsonNode event = json.readTree(admin("GET", "/admin/api/events/" + pushed.eventId()).body());
+		assertThat(event.get("eventType").asString()).isEqualTo("v2.conversation.pushed");
+		assertThat(event.get("payload").asString()).isEqualTo(pushed.body());
+		assertThat(event.get("deliveryIds")).hasSize(1);
+		assertThat(admin("GET", "/admin/api/events/unknown-id").statusCode()).isEqualTo(404);
+		assertThat(admin("GET", "/admin/api/events?status=NOPE").statusCode()).isEqualTo(400);
+	}
+
+	@Test
+	void theOpenApiDescriptionCoversTheAdminApi() {
+		HttpResponse<String> docs = admin("GET", "/v3/api-docs");
+		assertThat(docs.statusCode()).isEqualTo(200);
+		assertThat(docs.body()).contains("/admin/api/events/{eventId}/replay", "/admin/api/deliveries/replay");
+	}
+
+	@Test
+	void healthReportsTheDeliveries() {
+		HttpResponse<String> health = admin("GET", "/actuator/health/deliveries");
+		assertThat(health.statusCode()).isEqualTo(200);
+		assertThat(health.body()).contains("\"backlog\"", "\"dead\"");
+	}
+
+	private Fixtures.Event conversationEvent(String fixture, String conversationId) {
+		Fixtures.Event event = Fixtures.withFreshId(fixture);
+		return new Fixtures.Event(event.eventId(),
+				event.body().replace("4c8c7408-f73c-42cd-89e9-afbbee7d9024", conversationId));
+	}
+
+	private void deliver(Fixtures.Event event) {
+		assertThat(this.client.deliver(event.body()).statusCode()).isEqualTo(202);
+	}
+
+	JsonNode awaitDelivery(String eventId, String handler, String status) {
+		return await().atMost(Duration.ofSeconds(20)).until(() -> delivery(eventId, handler),
+				(delivery) -> delivery != null && status.equals(delivery.get("status").asString()));
+	}
+
+	private JsonNode delivery(String eventId, String handler) {
+		HttpResponse<String> response = admin("GET", "/admin/api/events/" + eventId);
+		if (response.statusCode() != 200) {
+			return null;
+		}
+		for (JsonNode delivery : json.readTree(response.body()).get("deliveries")) {
+			if (handler.equals(delivery.get("handler").asString())) {
+				return delivery;
+			}
+		}
+		return null;
+	}
+
+	HttpResponse<String> admin(String method, String path) {
+		return send(HttpRequest.newBuilder(uri(path))
+			.header("Authorization", basic("admin", "admin-password"))
+			.method(method, HttpRequest.BodyPublishers.noBody())
+			.build());
+	}
+
+	private URI uri(String path) {
+		return URI.create("http://127.0.0.1:" + this.port + path);
+	}
+
+	private HttpResponse<String> send(HttpRequest request) {
+		try {
+			return this.http.send(request, HttpResponse.BodyHandlers.ofString());
+		}
+		catch (Exception ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	private static String basic(String user, String password) {
+		return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+	}
+
+	@TestConfiguration(proxyBeanMethods = false)
+	static class Handlers {
+
+		@Bean
+		ScriptedHandler scriptedHandler() {
+			return new ScriptedHandler();
+		}
+
+	}
+
+}

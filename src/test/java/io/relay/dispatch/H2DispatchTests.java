@@ -1,0 +1,10 @@
+package io.relay.dispatch;
+
+import org.springframework.context.annotation.Import;
+import org.springframework.test.context.TestPropertySource;
+
+@Import(DispatchTests.Handlers.class)
+@TestPropertySource(properties = "spring.datasource.url=jdbc:h2:file:./target/h2/dispatch;WRITE_DELAY=0")
+class H2DispatchTests extends DispatchTests {
+
+}
