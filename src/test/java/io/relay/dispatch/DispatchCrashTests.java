@@ -1,0 +1,78 @@
+package io.relay.dispatch;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+
+import io.relay.support.Fixtures;
+import io.relay.support.RelayProcess;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.json.JsonMapper;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Relay killed with SIGKILL while handlers are running, then started again: every acknowledged event's
+ * deliveries still complete (the dead instance's claims are taken up once their lease expires).
+ */
+abstract class DispatchCrashTests {
+
+	private static final JsonMapper json = JsonMapper.builder().build();
+
+	abstract List<String> databaseArguments();
+
+	private String[] arguments() {
+		List<String> arguments = new ArrayList<>(databaseArguments());
+		arguments.addAll(List.of("--relay.test.recording-handler=true", "--relay.test.recording-handler-millis=100",
+				"--relay.dispatch.workers=4", "--relay.dispatch.lease=3s", "--relay.dispatch.poll-interval=200ms",
+				"--spring.security.user.name=admin", "--spring.security.user.password=pw",
+				"--relay.workflows.log.enabled=false"));
+		return arguments.toArray(String[]::new);
+	}
+
+	@Test
+	void deliveriesInterruptedByKillMinusNineCompleteAfterARestart() {
+		List<String> acknowledged = new ArrayList<>();
+		try (RelayProcess relay = RelayProcess.start(getClass().getSimpleName() + "-first", arguments())) {
+			for (int i = 0; i < 40; i++) {
+				Fixtures.Event event = Fixtures.withFreshId("user.created.json");
+				assertThat(relay.client().deliver(event.body()).statusCode()).isEqualTo(202);
+				acknowledged.add(event.eventId());
+			}
+			// 40 deliveries of 100 ms on 4 workers take about a second: kill in the middle of it.
+			await().until(() -> count(relay, "SUCCEEDED") >= 4);
+			relay.kill();
+		}
+		try (RelayProcess relay = RelayProcess.start(getClass().getSimpleName() + "-restarted", arguments())) {
+			await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+				assertThat(count(relay, "PENDING") + count(relay, "RUNNING") + count(relay, "FAILED")).isZero();
+				assertThat(count(relay, "SUCCEEDED")).isEqualTo(acknowledged.size());
+			});
+			relay.stop();
+		}
+	}
+
+	/** Events with a delivery in this status, through the admin API. */
+	private static int count(RelayProcess relay, String status) {
+		try {
+			HttpResponse<String> response = HttpClient.newHttpClient()
+				.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + relay.port()
+						+ "/admin/api/events?size=1&status=" + status))
+					.header("Authorization",
+							"Basic " + Base64.getEncoder().encodeToString("admin:pw".getBytes(StandardCharsets.UTF_8)))
+					.build(), HttpResponse.BodyHandlers.ofString());
+			return json.readTree(response.body()).get("page").get("totalElements").asInt();
+		}
+		catch (Exception ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+}

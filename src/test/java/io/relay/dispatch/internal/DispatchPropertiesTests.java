@@ -1,0 +1,62 @@
+package io.relay.dispatch.internal;
+
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Configuration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class DispatchPropertiesTests {
+
+	private final ApplicationContextRunner contexts = new ApplicationContextRunner()
+		.withUserConfiguration(Config.class);
+
+	@Test
+	void handlerSettingsOverrideDefaultsWhichOverrideBuiltIns() {
+		this.contexts
+			.withPropertyValues("relay.dispatch.defaults.max-attempts=5", "relay.dispatch.handlers.crm.ordered=false",
+					"relay.dispatch.handlers.crm.initial-backoff=5s")
+			.run((context) -> {
+				DispatchProperties properties = context.getBean(DispatchProperties.class);
+				DispatchProperties.ResolvedSettings crm = properties.settingsFor("crm");
+				assertThat(crm.maxAttempts()).isEqualTo(5);
+				assertThat(crm.ordered()).isFalse();
+				assertThat(crm.initialBackoff()).isEqualTo(Duration.ofSeconds(5));
+				assertThat(crm.maxBackoff()).isEqualTo(Duration.ofHours(1));
+				DispatchProperties.ResolvedSettings other = properties.settingsFor("other");
+				assertThat(other.maxAttempts()).isEqualTo(5);
+				assertThat(other.ordered()).isTrue();
+				assertThat(other.enabled()).isTrue();
+				assertThat(other.initialBackoff()).isEqualTo(Duration.ofSeconds(1));
+			});
+	}
+
+	@Test
+	void badValuesStopStartupNamingTheProperty() {
+		this.contexts.withPropertyValues("relay.dispatch.handlers.crm.max-attempts=0")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("relay.dispatch.handlers.crm.max-attempts must be between 1 and 1000"));
+		this.contexts.withPropertyValues("relay.dispatch.workers=0")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("relay.dispatch.workers must be between 1 and 1024"));
+		this.contexts.withPropertyValues("relay.dispatch.lease=0s")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("relay.dispatch.lease must be positive"));
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableConfigurationProperties(DispatchProperties.class)
+	static class Config {
+
+	}
+
+}
