@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Dispatcher benchmark, in one run with the anchors of ../shared/bench/dispatch-anchors (db-scheduler and Spring
+# Modulith's event registry): the same workload (N events from 16 producers then a steady 100 events/s, no-op
+# handler) through Relay's inbox and dispatcher (src/test/java/io/relay/bench/DispatchBenchmark.java), on a
+# throw-away PostgreSQL (fsync and synchronous_commit on) and on H2. Prints DISPATCH_RESULT {json} last.
+#
+#   bench/dispatch-bench.sh [--anchors "dbscheduler:pg dbscheduler-laf:pg modulith:pg"] [--stores "pg h2"]
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+ANCHORS="dbscheduler:pg dbscheduler-laf:pg modulith:pg" STORES="pg h2"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --anchors) ANCHORS="$2"; shift 2;; --stores) STORES="$2"; shift 2;;
+    -h|--help) sed -n '2,8p' "$0"; exit 0;;
+    *) echo "unknown option: $1" >&2; exit 64;;
+  esac
+done
+trap pg_stop EXIT
+RESULTS="$WORK/dispatch-results.jsonl"; : > "$RESULTS"
+(cd "$ROOT" && ./mvnw -q -B test-compile >&2)
+for store in $STORES; do
+  if [ "$store" = pg ]; then
+    pg_start; pg_createdb relay_dispatch
+    props=(-Dbench.jdbc-url="jdbc:postgresql://127.0.0.1:$PG_PORT/relay_dispatch" -Dbench.jdbc-user=postgres)
+  else
+    H2="$(mktemp -d "$WORK/h2.XXXXXX")"
+    props=(-Dbench.jdbc-url="jdbc:h2:file:$H2/relay;WRITE_DELAY=0")
+  fi
+  log "Relay dispatcher on $store"
+  (cd "$ROOT" && ./mvnw -q -B surefire:test -Dtest=DispatchBenchmark -Dsurefire.failIfNoSpecifiedTests=false \
+      -DredirectTestOutputToFile=false "${props[@]}" > "$WORK/dispatch-$store.log" 2>&1) || { tail -40 "$WORK/dispatch-$store.log" >&2; exit 1; }
+  line="$(grep -a '^RESULT ' "$WORK/dispatch-$store.log" | tail -1 | cut -d' ' -f2-)"
+  python3 -c 'import json,sys; d=json.loads(sys.argv[1]); d["case"]="relay:"+sys.argv[2]; print(json.dumps(d))' "$line" "$store" >> "$RESULTS"
+  log "relay:$store $line"
+  [ "$store" = pg ] && pg_stop
+done
+if [ -n "$ANCHORS" ]; then
+  log "anchors: $ANCHORS"
+  anchors="$("$SHARED_BENCH/dispatch-anchors/run.sh" --cases "$ANCHORS" | tail -1 | cut -d' ' -f2-)"
+  python3 -c 'import json,sys; [print(json.dumps(r)) for r in json.loads(sys.argv[1])["results"]]' "$anchors" >> "$RESULTS"
+fi
+python3 - "$RESULTS" <<'PY'
+import json,sys,os,datetime
+rows=[json.loads(l) for l in open(sys.argv[1])]
+print(f"{'case':22} {'enqueue/s':>10} {'exec/s':>9} {'burst c->s p50/p99 ms':>22} {'100/s c->s p50/p99/max ms':>27}",file=sys.stderr)
+for r in rows:
+    t=r.get("throughput",{}); l=r.get("latency",{}); b=t.get("commit_to_start_ms",{}); s=l.get("commit_to_start_ms",{})
+    print(f"{r['case']:22} {t.get('enqueue_per_s'):>10} {t.get('exec_per_s'):>9} {str(b.get('p50'))+' / '+str(b.get('p99')):>22} {str(s.get('p50'))+' / '+str(s.get('p99'))+' / '+str(s.get('max')):>27}",file=sys.stderr)
+print("DISPATCH_RESULT "+json.dumps({"date":datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),"nproc":os.cpu_count(),"results":rows},separators=(",",":")))
+PY
