@@ -1,7 +1,5 @@
 package io.relay.webhook;
 
-import java.net.URI;
-
 import io.relay.inbox.InboxUnavailableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,8 +21,6 @@ class WebhookExceptionHandler {
 	/** iAdvize retries after 10 s and then 20 s whatever this says; it helps other senders and proxies. */
 	private static final String RETRY_AFTER_SECONDS = "10";
 
-	static final String PROBLEM_TYPES = "https://github.com/relay-iadvize/relay/blob/main/docs/webhook.md#";
-
 	@ExceptionHandler
 	ResponseEntity<ProblemDetail> rejected(WebhookRejection rejection) {
 		return ResponseEntity.status(rejection.reason().status())
@@ -44,9 +40,8 @@ class WebhookExceptionHandler {
 	}
 
 	private static ProblemDetail problem(WebhookRejection.Reason reason, String detail) {
+		// Type stays about:blank (so the title is the status phrase, as RFC 9457 asks); "reason" tells the cases apart.
 		ProblemDetail problem = ProblemDetail.forStatusAndDetail(reason.status(), detail);
-		problem.setTitle(reason.title());
-		problem.setType(URI.create(PROBLEM_TYPES + reason.tag()));
 		problem.setProperty("reason", reason.tag());
 		return problem;
 	}

@@ -20,29 +20,22 @@ class WebhookRejection extends RuntimeException {
 
 	enum Reason {
 
-		SIGNATURE(HttpStatus.UNAUTHORIZED, "Invalid signature"),
+		SIGNATURE(HttpStatus.UNAUTHORIZED),
 
-		MALFORMED(HttpStatus.BAD_REQUEST, "Malformed event"),
+		MALFORMED(HttpStatus.BAD_REQUEST),
 
-		TOO_LARGE(HttpStatus.CONTENT_TOO_LARGE, "Body too large"),
+		TOO_LARGE(HttpStatus.CONTENT_TOO_LARGE),
 
-		UNAVAILABLE(HttpStatus.SERVICE_UNAVAILABLE, "Event store unavailable");
+		UNAVAILABLE(HttpStatus.SERVICE_UNAVAILABLE);
 
 		private final HttpStatus status;
 
-		private final String title;
-
-		Reason(HttpStatus status, String title) {
+		Reason(HttpStatus status) {
 			this.status = status;
-			this.title = title;
 		}
 
 		HttpStatus status() {
 			return this.status;
-		}
-
-		String title() {
-			return this.title;
 		}
 
 		String tag() {
