@@ -1,7 +1,15 @@
 package io.relay.dispatch.internal;
 
+import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.locks.ReentrantLock;
 
 import io.relay.inbox.EventsStored;
 import io.relay.inbox.IncomingEvent;
@@ -10,14 +18,20 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
-import java.time.Clock;
-
 /**
- * Creates the deliveries of newly stored events inside the inbox's own transaction (synchronous listener), so
- * that an acknowledged event always has its deliveries, and wakes the dispatcher once that transaction commits.
+ * Creates the deliveries of newly stored events inside the inbox's own transaction (a synchronous listener), so
+ * that an acknowledged event always has its deliveries.
+ * <p>
+ * Fast path: while this instance has free slots, new deliveries are inserted already claimed by it and handed to
+ * the workers in memory right after the commit, without a claim round trip (a crash before they finish is covered
+ * by their lease, like any claim). A delivery that must wait for an earlier one of its conversation is inserted
+ * {@code PENDING} for the claimer instead; the check is made under a lock per (handler, conversation), in memory and,
+ * on PostgreSQL, across instances, so that two transactions cannot both think they are first.
  */
 @Component
 class DeliveryPlanner {
+
+	private static final int LOCK_STRIPES = 256;
 
 	private final HandlerRegistry handlers;
 
@@ -25,19 +39,30 @@ class DeliveryPlanner {
 
 	private final Dispatcher dispatcher;
 
+	private final DispatchProperties properties;
+
 	private final Clock clock;
 
-	DeliveryPlanner(HandlerRegistry handlers, DeliveryRepository repository, Dispatcher dispatcher, Clock clock) {
+	private final ReentrantLock[] stripes = new ReentrantLock[LOCK_STRIPES];
+
+	DeliveryPlanner(HandlerRegistry handlers, DeliveryRepository repository, Dispatcher dispatcher,
+			DispatchProperties properties, Clock clock) {
 		this.handlers = handlers;
 		this.repository = repository;
 		this.dispatcher = dispatcher;
+		this.properties = properties;
 		this.clock = clock;
+		for (int i = 0; i < LOCK_STRIPES; i++) {
+			this.stripes[i] = new ReentrantLock();
+		}
 	}
 
 	@EventListener
 	void plan(EventsStored stored) {
 		List<DeliveryRepository.NewDelivery> deliveries = new ArrayList<>();
+		Map<String, IncomingEvent> events = new HashMap<>();
 		for (IncomingEvent incoming : stored.events()) {
+			events.put(incoming.eventId(), incoming);
 			for (HandlerRegistry.Registered registered : this.handlers.handlersFor(incoming.event())) {
 				String conversation = incoming.event().conversationId();
 				String orderingKey = (registered.settings().ordered() && conversation != null)
@@ -49,18 +74,92 @@ class DeliveryPlanner {
 		if (deliveries.isEmpty()) {
 			return;
 		}
-		this.repository.insert(deliveries, this.clock.instant());
-		if (TransactionSynchronizationManager.isSynchronizationActive()) {
-			TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
-				@Override
-				public void afterCommit() {
+		Instant now = this.clock.instant();
+		boolean inTransaction = TransactionSynchronizationManager.isSynchronizationActive();
+		int reserved = inTransaction ? this.dispatcher.reserve(deliveries.size()) : 0;
+		List<ReentrantLock> held = new ArrayList<>();
+		List<DeliveryRepository.NewDelivery> claimed = new ArrayList<>();
+		List<DeliveryRepository.NewDelivery> pending = new ArrayList<>();
+		try {
+			Set<String> busy = (reserved > 0) ? lockAndFindBusy(deliveries, held) : Set.of();
+			Set<String> seen = new HashSet<>();
+			for (DeliveryRepository.NewDelivery delivery : deliveries) {
+				String lock = (delivery.orderingKey() != null)
+						? DeliveryRepository.orderingLock(delivery.handler(), delivery.orderingKey()) : null;
+				boolean first = lock == null || (seen.add(lock) && !busy.contains(lock));
+				(first && claimed.size() < reserved ? claimed : pending).add(delivery);
+			}
+			if (!pending.isEmpty()) {
+				this.repository.insert(pending, now);
+			}
+			Map<Long, DeliveryRepository.NewDelivery> claimedById = claimed.isEmpty() ? Map.of()
+					: this.repository.insertClaimed(claimed, now, this.dispatcher.instance(),
+							now.plus(this.properties.lease()));
+			this.dispatcher.release(reserved - claimedById.size());
+			reserved = claimedById.size();
+			if (inTransaction) {
+				afterTransaction(claimedById, events, held, !pending.isEmpty());
+			}
+			else {
+				this.dispatcher.wake();
+			}
+		}
+		catch (RuntimeException ex) {
+			this.dispatcher.release(reserved);
+			held.forEach(ReentrantLock::unlock);
+			throw ex;
+		}
+	}
+
+	private Set<String> lockAndFindBusy(List<DeliveryRepository.NewDelivery> deliveries, List<ReentrantLock> held) {
+		TreeSet<String> keys = new TreeSet<>();
+		Set<String> orderingKeys = new HashSet<>();
+		for (DeliveryRepository.NewDelivery delivery : deliveries) {
+			if (delivery.orderingKey() != null) {
+				keys.add(DeliveryRepository.orderingLock(delivery.handler(), delivery.orderingKey()));
+				orderingKeys.add(delivery.orderingKey());
+			}
+		}
+		if (keys.isEmpty()) {
+			return Set.of();
+		}
+		// Stripes and advisory locks in a fixed order: two writers can wait for each other, never deadlock.
+		TreeSet<Integer> stripes = new TreeSet<>();
+		keys.forEach((key) -> stripes.add(Math.floorMod(key.hashCode(), LOCK_STRIPES)));
+		for (int stripe : stripes) {
+			this.stripes[stripe].lock();
+			held.add(this.stripes[stripe]);
+		}
+		this.repository.lockOrderingKeys(List.copyOf(keys));
+		return this.repository.unfinishedOrderingKeys(orderingKeys);
+	}
+
+	private void afterTransaction(Map<Long, DeliveryRepository.NewDelivery> claimed, Map<String, IncomingEvent> events,
+			List<ReentrantLock> held, boolean wake) {
+		TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+
+			@Override
+			public void afterCommit() {
+				claimed.forEach((id, delivery) -> {
+					IncomingEvent event = events.get(delivery.eventId());
+					DeliveryPlanner.this.dispatcher.submit(new DeliveryRepository.Claimed(id, delivery.eventId(),
+							delivery.handler(), 1, delivery.maxAttempts(), event.contentType(), event.payload(),
+							event.receivedAt()));
+				});
+				if (wake) {
 					DeliveryPlanner.this.dispatcher.wake();
 				}
-			});
-		}
-		else {
-			this.dispatcher.wake();
-		}
+			}
+
+			@Override
+			public void afterCompletion(int status) {
+				held.forEach(ReentrantLock::unlock);
+				if (status != STATUS_COMMITTED) {
+					DeliveryPlanner.this.dispatcher.release(claimed.size());
+				}
+			}
+
+		});
 	}
 
 	private static String truncate(String key) {

@@ -2,7 +2,13 @@ package io.relay.dispatch.internal;
 
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.Locale;
 
 import io.relay.dispatch.DeliveryStatus;
@@ -28,12 +34,77 @@ class DeliveryRepository {
 
 	private final String skipLocked;
 
+	private final boolean postgres;
+
 	DeliveryRepository(JdbcTemplate jdbc) {
 		this.jdbc = jdbc;
 		this.named = new NamedParameterJdbcTemplate(jdbc);
 		String product = jdbc.execute((ConnectionCallback<String>) (c) -> c.getMetaData().getDatabaseProductName());
-		boolean postgres = product != null && product.toLowerCase(Locale.ROOT).contains("postgres");
-		this.skipLocked = postgres ? " for update skip locked" : " for update";
+		this.postgres = product != null && product.toLowerCase(Locale.ROOT).contains("postgres");
+		this.skipLocked = this.postgres ? " for update skip locked" : " for update";
+	}
+
+	/**
+	 * Inserts deliveries already claimed by this instance (the fast path: they start right after the commit,
+	 * without a claim round trip), and returns them by id.
+	 */
+	Map<Long, NewDelivery> insertClaimed(List<NewDelivery> deliveries, Instant now, String instance,
+			Instant leaseUntil) {
+		this.jdbc.batchUpdate("insert into dispatch_delivery (event_id, handler, status, ordering_key, attempts, "
+				+ "max_attempts, next_attempt_at, locked_by, locked_until, created_at, updated_at) values "
+				+ "(?, ?, 'RUNNING', ?, 1, ?, ?, ?, ?, ?, ?)", deliveries, deliveries.size(), (ps, delivery) -> {
+					Timestamp at = Timestamp.from(now);
+					ps.setString(1, delivery.eventId());
+					ps.setString(2, delivery.handler());
+					ps.setString(3, delivery.orderingKey());
+					ps.setInt(4, delivery.maxAttempts());
+					ps.setTimestamp(5, at);
+					ps.setString(6, instance);
+					ps.setTimestamp(7, Timestamp.from(leaseUntil));
+					ps.setTimestamp(8, at);
+					ps.setTimestamp(9, at);
+				});
+		Map<String, NewDelivery> byKey = new HashMap<>();
+		deliveries.forEach((delivery) -> byKey.put(delivery.eventId() + "\n" + delivery.handler(), delivery));
+		Map<Long, NewDelivery> byId = new LinkedHashMap<>();
+		this.named.query("select id, event_id, handler from dispatch_delivery where event_id in (:events) and "
+				+ "locked_by = :instance and status = 'RUNNING'", new MapSqlParameterSource("events",
+						deliveries.stream().map(NewDelivery::eventId).distinct().toList())
+					.addValue("instance", instance), (rs) -> {
+						NewDelivery delivery = byKey.get(rs.getString(2) + "\n" + rs.getString(3));
+						if (delivery != null) {
+							byId.put(rs.getLong(1), delivery);
+						}
+					});
+		return byId;
+	}
+
+	/**
+	 * Serialises, until this transaction ends, the transactions of every instance that plan deliveries for these
+	 * ordering keys (PostgreSQL advisory locks, taken in a fixed order so that two transactions cannot deadlock).
+	 * H2 serves one instance, whose planner locks in memory.
+	 */
+	void lockOrderingKeys(List<String> sortedKeys) {
+		if (this.postgres) {
+			for (String key : sortedKeys) {
+				this.jdbc.queryForList("select pg_advisory_xact_lock(hashtext(?))", key);
+			}
+		}
+	}
+
+	/** Which of these (handler, ordering key) pairs still have a delivery with work left. */
+	Set<String> unfinishedOrderingKeys(Collection<String> orderingKeys) {
+		Set<String> busy = new HashSet<>();
+		this.named.query("select distinct handler, ordering_key from dispatch_delivery where ordering_key in (:keys) "
+				+ "and status in " + UNFINISHED, new MapSqlParameterSource("keys", orderingKeys),
+				(rs) -> {
+					busy.add(orderingLock(rs.getString(1), rs.getString(2)));
+				});
+		return busy;
+	}
+
+	static String orderingLock(String handler, String orderingKey) {
+		return handler + "\n" + orderingKey;
 	}
 
 	void insert(List<NewDelivery> deliveries, Instant now) {

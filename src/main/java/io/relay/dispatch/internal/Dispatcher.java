@@ -48,7 +48,16 @@ class Dispatcher implements SmartLifecycle {
 
 	private final String instance;
 
+	/** Deliveries running (at most {@code workers}). */
 	private final Semaphore freeWorkers;
+
+	/**
+	 * Deliveries claimed by this instance and not yet finished, running or waiting for a worker: claiming ahead of
+	 * the workers keeps them busy without a database round trip per delivery.
+	 */
+	private final Semaphore freeSlots;
+
+	private final int slots;
 
 	private final Semaphore wakeups = new Semaphore(0);
 
@@ -71,6 +80,32 @@ class Dispatcher implements SmartLifecycle {
 		this.clock = clock;
 		this.instance = instanceName();
 		this.freeWorkers = new Semaphore(properties.workers());
+		this.slots = properties.workers() * 4;
+		this.freeSlots = new Semaphore(this.slots);
+	}
+
+	/**
+	 * Reserves up to {@code wanted} slots for deliveries this instance is about to claim.
+	 * @return how many were reserved (0 when the instance is busy or stopping)
+	 */
+	int reserve(int wanted) {
+		int reserved = 0;
+		while (this.running && reserved < wanted && this.freeSlots.tryAcquire()) {
+			reserved++;
+		}
+		return reserved;
+	}
+
+	/** Gives back slots that were reserved but not used. */
+	void release(int slots) {
+		if (slots > 0) {
+			this.freeSlots.release(slots);
+		}
+	}
+
+	/** Runs a delivery claimed in a slot reserved with {@link #reserve}. */
+	void submit(DeliveryRepository.Claimed delivery) {
+		this.workers.submit(() -> run(delivery));
 	}
 
 	/** New work may be due now (called after a commit that created deliveries). */
@@ -101,20 +136,25 @@ class Dispatcher implements SmartLifecycle {
 
 	private void claimWhileThereIsWork() throws InterruptedException {
 		while (this.running) {
-			int free = this.freeWorkers.availablePermits();
-			if (free == 0) {
-				// Wait for a worker; a finished delivery releases one and wakes us.
+			int reserved = reserve(this.slots);
+			if (reserved == 0) {
+				// Every slot is taken: a finished delivery frees one and wakes us.
 				this.wakeups.tryAcquire(this.properties.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
 				continue;
 			}
 			Instant now = this.clock.instant();
-			List<DeliveryRepository.Claimed> claimed = this.transactions.execute(
-					(status) -> this.repository.claim(this.instance, now, now.plus(this.properties.lease()), free));
-			for (DeliveryRepository.Claimed delivery : claimed) {
-				this.freeWorkers.acquire();
-				this.workers.submit(() -> run(delivery));
+			List<DeliveryRepository.Claimed> claimed;
+			try {
+				claimed = this.transactions.execute((status) -> this.repository.claim(this.instance, now,
+						now.plus(this.properties.lease()), reserved));
 			}
-			if (claimed.size() < free) {
+			catch (RuntimeException ex) {
+				release(reserved);
+				throw ex;
+			}
+			release(reserved - claimed.size());
+			claimed.forEach(this::submit);
+			if (claimed.size() < reserved) {
 				return;
 			}
 		}
@@ -122,16 +162,29 @@ class Dispatcher implements SmartLifecycle {
 
 	private void run(DeliveryRepository.Claimed delivery) {
 		try {
-			this.completions.add(this.runner.run(delivery));
+			this.freeWorkers.acquire();
+		}
+		catch (InterruptedException ex) {
+			// Shutting down before it started: the delivery stays RUNNING and is handed back by stop().
+			Thread.currentThread().interrupt();
+			release(1);
+			return;
+		}
+		try {
+			if (this.running) {
+				this.completions.add(this.runner.run(delivery));
+			}
+			// else: claimed but not started when shutdown began; stop() hands it back as PENDING.
 		}
 		finally {
 			this.freeWorkers.release();
+			release(1);
 		}
 	}
 
 	private void completeLoop() {
 		List<DeliveryRepository.Completion> batch = new ArrayList<>(COMPLETION_BATCH);
-		while (this.running || !this.completions.isEmpty() || this.freeWorkers.availablePermits() < this.properties.workers()) {
+		while (this.running || !this.completions.isEmpty() || this.freeSlots.availablePermits() < this.slots) {
 			try {
 				DeliveryRepository.Completion first = this.completions.poll(100, TimeUnit.MILLISECONDS);
 				if (first == null) {
