@@ -2,13 +2,6 @@ package io.relay.iadvize;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
-import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.stream.IntStream;
 
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import io.relay.event.Platform;
@@ -29,6 +22,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static io.relay.iadvize.IAdvizeTestSupport.SECOND_TOKEN;
 import static io.relay.iadvize.IAdvizeTestSupport.TOKEN;
 import static io.relay.iadvize.IAdvizeTestSupport.closed;
+import static io.relay.iadvize.IAdvizeTestSupport.concurrently;
 import static io.relay.iadvize.IAdvizeTestSupport.token;
 import static io.relay.iadvize.IAdvizeTestSupport.visitorUpdated;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -303,23 +297,6 @@ class IAdvizeEnrichmentGraphQlTests {
 		iadvize.stubFor(post(urlPathEqualTo("/oauth2/token")).inScenario("logins")
 			.whenScenarioStateIs("second")
 			.willReturn(okJson(token(SECOND_TOKEN))));
-	}
-
-	/** Runs {@code count} calls at once, released together, and returns their answers. */
-	static <T> List<T> concurrently(int count, Callable<T> call) throws Exception {
-		CountDownLatch start = new CountDownLatch(1);
-		try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
-			List<Future<T>> answers = IntStream.range(0, count).mapToObj((i) -> threads.submit(() -> {
-				start.await();
-				return call.call();
-			})).toList();
-			start.countDown();
-			List<T> results = new java.util.ArrayList<>();
-			for (Future<T> answer : answers) {
-				results.add(answer.get());
-			}
-			return results;
-		}
 	}
 
 }

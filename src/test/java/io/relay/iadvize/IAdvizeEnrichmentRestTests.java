@@ -4,11 +4,6 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.util.List;
-import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import io.relay.event.Platform;
@@ -27,6 +22,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static io.relay.iadvize.IAdvizeTestSupport.API_KEY;
 import static io.relay.iadvize.IAdvizeTestSupport.closed;
+import static io.relay.iadvize.IAdvizeTestSupport.concurrently;
 import static io.relay.iadvize.IAdvizeTestSupport.failure;
 import static io.relay.iadvize.IAdvizeTestSupport.legacyClosed;
 import static io.relay.iadvize.IAdvizeTestSupport.page;
@@ -259,20 +255,8 @@ class IAdvizeEnrichmentRestTests {
 			.willReturn(okJson(success("{\"id\": 42, \"email\": \"ada@example.com\"}")).withFixedDelay(200)));
 		this.runner.run((context) -> {
 			IAdvizeEnrichment enrichment = context.getBean(IAdvizeEnrichment.class);
-			CountDownLatch start = new CountDownLatch(1);
-			try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
-				List<Callable<Visitor>> lookups = java.util.stream.IntStream.range(0, 20)
-					.<Callable<Visitor>>mapToObj((i) -> () -> {
-						start.await();
-						return enrichment.visitor(closed(Platform.SD, "42", null));
-					})
-					.toList();
-				List<Future<Visitor>> answers = lookups.stream().map(threads::submit).toList();
-				start.countDown();
-				for (Future<Visitor> answer : answers) {
-					assertThat(answer.get().email()).isEqualTo("ada@example.com");
-				}
-			}
+			assertThat(concurrently(20, () -> enrichment.visitor(closed(Platform.SD, "42", null))))
+				.allSatisfy((visitor) -> assertThat(visitor.email()).isEqualTo("ada@example.com"));
 		});
 		iadvize.verify(1, getRequestedFor(urlPathEqualTo("/sd/api/2/visitor/42")));
 	}

@@ -1,9 +1,16 @@
 package io.relay.iadvize;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.IntStream;
 
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -50,7 +57,7 @@ final class IAdvizeTestSupport {
 
 	/**
 	 * The clients, every API on the WireMock server at {@code port}; REST under {@code /sd/api/2} and
-	 * {@code /ha/api/2}. Retries wait 10 ms; reads time out after 500 ms.
+	 * {@code /ha/api/2}. Retries wait 10 ms; reads time out after 2 s (generous: the machines are shared).
 	 */
 	static ApplicationContextRunner runner(int port, MutableClock clock) {
 		String base = "http://localhost:" + port;
@@ -66,7 +73,7 @@ final class IAdvizeTestSupport {
 					"relay.iadvize.graphql.token-url=" + base + "/oauth2/token",
 					"relay.iadvize.graphql.username=" + USERNAME, "relay.iadvize.graphql.password=" + PASSWORD,
 					"relay.iadvize.retry.initial-delay=10ms", "relay.iadvize.retry.max-delay=100ms",
-					"relay.iadvize.connect-timeout=500ms", "relay.iadvize.read-timeout=500ms");
+					"relay.iadvize.connect-timeout=2s", "relay.iadvize.read-timeout=2s");
 	}
 
 	static ConversationClosed closed(Platform platform, @Nullable String visitorExternalId, @Nullable String visitorId) {
@@ -107,6 +114,23 @@ final class IAdvizeTestSupport {
 	static String token(String value) {
 		return "{\"access_token\":\"" + value
 				+ "\",\"expires_in\":86400,\"token_type\":\"Bearer\",\"refresh_token\":\"none\"}";
+	}
+
+	/** Runs {@code count} calls at once, released together, and returns their answers. */
+	static <T> List<T> concurrently(int count, Callable<T> call) throws Exception {
+		CountDownLatch start = new CountDownLatch(1);
+		try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+			List<Future<T>> answers = IntStream.range(0, count).mapToObj((i) -> threads.submit(() -> {
+				start.await();
+				return call.call();
+			})).toList();
+			start.countDown();
+			List<T> results = new ArrayList<>();
+			for (Future<T> answer : answers) {
+				results.add(answer.get());
+			}
+			return results;
+		}
 	}
 
 }

@@ -76,6 +76,8 @@ final class Retries {
 			ExponentialBackOff backOff = new ExponentialBackOff(settings.initialDelay().toMillis(),
 					settings.multiplier());
 			backOff.setMaxInterval(settings.maxDelay().toMillis());
+			// Spreads the retries of a burst of calls that failed together, so that they do not return together.
+			backOff.setJitter(settings.initialDelay().toMillis() / 4);
 			backOff.setMaxAttempts(settings.maxAttempts() - 1L);
 			this.exponential = backOff;
 		}
