@@ -2,6 +2,7 @@ package io.relay.iadvize.internal;
 
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 import io.relay.event.ConversationClosed;
 import io.relay.event.ConversationPushed;
@@ -41,6 +42,49 @@ final class DefaultEnrichment implements IAdvizeEnrichment {
 
 	@Override
 	public Visitor visitor(IAdvizeEvent event) {
+		return guarded(Api.REST, "visitor", () -> findVisitor(event));
+	}
+
+	@Override
+	public Transcript transcript(IAdvizeEvent event) {
+		return guarded(Api.GRAPHQL, "conversation", () -> findTranscript(event));
+	}
+
+	@Override
+	public Operator operator(Platform platform, long operatorId) {
+		return guarded(Api.REST, "operator", () -> this.rest.operator(platform, operatorId));
+	}
+
+	@Override
+	public List<Transaction> transactions(Platform platform, long conversationId) {
+		return guarded(Api.REST, "transaction", () -> this.rest.transactions(platform, conversationId));
+	}
+
+	@Override
+	public List<Satisfaction> satisfactions(Platform platform, long conversationId) {
+		return guarded(Api.REST, "satisfaction", () -> this.rest.satisfactions(platform, conversationId));
+	}
+
+	/**
+	 * Keeps the contract that every failure is an {@link IAdvizeApiException}: anything else (a bug, an interrupted
+	 * wait for a free slot) becomes a retryable {@link IAdvizeApiException.Unavailable}, so that the caller's bounded
+	 * retries apply rather than an unknown exception escaping.
+	 */
+	private static <T> T guarded(Api api, String resource, Supplier<T> call) {
+		try {
+			return call.get();
+		}
+		catch (IAdvizeApiException ex) {
+			throw ex;
+		}
+		catch (RuntimeException ex) {
+			throw new IAdvizeApiException.Unavailable(api, resource,
+					Failures.describe(api, resource) + " failed unexpectedly (" + ex.getClass().getName() + ")", null,
+					ex);
+		}
+	}
+
+	private Visitor findVisitor(IAdvizeEvent event) {
 		Platform platform = event.platform();
 		@Nullable Long legacyId = legacyVisitorId(event);
 		@Nullable String visitorId = blankToNull(event.visitorId());
@@ -64,8 +108,7 @@ final class DefaultEnrichment implements IAdvizeEnrichment {
 				"A " + event.eventType() + " event carries no visitor id to look up (event " + event.eventId() + ")");
 	}
 
-	@Override
-	public Transcript transcript(IAdvizeEvent event) {
+	private Transcript findTranscript(IAdvizeEvent event) {
 		String conversationId = blankToNull(event.conversationId());
 		if (conversationId == null) {
 			throw new IAdvizeApiException.Rejected(Api.GRAPHQL, "conversation", "A " + event.eventType()
@@ -82,21 +125,6 @@ final class DefaultEnrichment implements IAdvizeEnrichment {
 		throw new IAdvizeApiException.Rejected(Api.REST, "conversation", "A " + event.eventType()
 				+ " event carries a conversation id that is neither a UUID nor a number (event " + event.eventId()
 				+ ")");
-	}
-
-	@Override
-	public Operator operator(Platform platform, long operatorId) {
-		return this.rest.operator(platform, operatorId);
-	}
-
-	@Override
-	public List<Transaction> transactions(Platform platform, long conversationId) {
-		return this.rest.transactions(platform, conversationId);
-	}
-
-	@Override
-	public List<Satisfaction> satisfactions(Platform platform, long conversationId) {
-		return this.rest.satisfactions(platform, conversationId);
 	}
 
 	/** The deprecated integer {@code visitorExternalId} of the v2 conversation events, when usable. */

@@ -55,14 +55,14 @@ final class Failures {
 	}
 
 	/**
-	 * A timeout or I/O error: retryable. The cause is kept only when it is an {@link IOException} from the HTTP
+	 * A timeout, an I/O error, or another failure of the HTTP client around the exchange: retryable. The cause is kept only when it is an {@link IOException} from the HTTP
 	 * client, whose message names at most a URL (credentials travel in headers and bodies, never in URLs).
 	 */
 	IAdvizeApiException fromIo(Api api, String resource, Throwable failure) {
 		IOException io = ioCause(failure);
-		String what = (io instanceof HttpTimeoutException) ? "did not answer in time" : "could not be reached";
-		String message = describe(api, resource) + " " + what
-				+ ((io != null) ? " (" + io.getClass().getSimpleName() + ")" : "");
+		String message = describe(api, resource) + " " + ((io == null) ? "failed (" + failure.getClass().getSimpleName()
+				+ ")" : ((io instanceof HttpTimeoutException) ? "did not answer in time" : "could not be reached") + " ("
+						+ io.getClass().getSimpleName() + ")");
 		return new IAdvizeApiException.Unavailable(api, resource, message, null, io);
 	}
 
