@@ -55,15 +55,23 @@ final class Failures {
 	}
 
 	/**
-	 * A timeout, an I/O error, or another failure of the HTTP client around the exchange: retryable. The cause is kept only when it is an {@link IOException} from the HTTP
-	 * client, whose message names at most a URL (credentials travel in headers and bodies, never in URLs).
+	 * A timeout, an I/O error, or another failure of the HTTP client around the exchange: retryable. The cause is
+	 * kept only when it is an {@link IOException} from the HTTP client, whose message names at most a URL
+	 * (credentials travel in headers and bodies, never in URLs).
 	 */
 	IAdvizeApiException fromIo(Api api, String resource, Throwable failure) {
 		IOException io = ioCause(failure);
-		String message = describe(api, resource) + " " + ((io == null) ? "failed (" + failure.getClass().getSimpleName()
-				+ ")" : ((io instanceof HttpTimeoutException) ? "did not answer in time" : "could not be reached") + " ("
-						+ io.getClass().getSimpleName() + ")");
-		return new IAdvizeApiException.Unavailable(api, resource, message, null, io);
+		String what;
+		if (io == null) {
+			what = "failed (" + failure.getClass().getSimpleName() + ")";
+		}
+		else if (io instanceof HttpTimeoutException) {
+			what = "did not answer in time (" + io.getClass().getSimpleName() + ")";
+		}
+		else {
+			what = "could not be reached (" + io.getClass().getSimpleName() + ")";
+		}
+		return new IAdvizeApiException.Unavailable(api, resource, describe(api, resource) + " " + what, null, io);
 	}
 
 	/** An answer that could not be read: a proxy's error page, a truncated body. Retryable. */
