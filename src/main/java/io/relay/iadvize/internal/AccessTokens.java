@@ -1,0 +1,234 @@
+package io.relay.iadvize.internal;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.locks.ReentrantLock;
+
+import io.relay.iadvize.Api;
+import io.relay.iadvize.IAdvizeApiException;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
+import org.springframework.http.StreamingHttpOutputMessage;
+import org.springframework.util.StreamUtils;
+import org.springframework.web.client.ResourceAccessException;
+import org.springframework.web.client.RestClient;
+import org.springframework.web.client.RestClientException;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The GraphQL API's OAuth access token (password grant): fetched on first use, shared by every thread, replaced
+ * {@code token-refresh-margin} before it expires or when the API calls it {@code invalid_token}.
+ * <p>
+ * iAdvize allows 10 logins a minute per user, so logins are rationed: one at a time (callers that need a token
+ * while another thread logs in wait for that login and share its token), and at most
+ * {@code max-logins-per-minute} in any minute. Past that budget a still-valid token keeps being used; without one,
+ * the call fails as retryable, after the time the budget frees up.
+ */
+final class AccessTokens {
+
+	private static final Logger logger = LoggerFactory.getLogger(AccessTokens.class);
+
+	static final String RESOURCE = "token";
+
+	/** The documented lifetime, assumed when an answer has no {@code expires_in}. */
+	static final Duration DEFAULT_LIFETIME = Duration.ofHours(24);
+
+	private static final Duration MINUTE = Duration.ofMinutes(1);
+
+	private final IAdvizeProperties.GraphQl settings;
+
+	private final RestClient client;
+
+	private final JsonMapper json;
+
+	private final Clock clock;
+
+	private final Failures failures;
+
+	private final ApiMetrics metrics;
+
+	private final Secrets secrets;
+
+	private final ReentrantLock lock = new ReentrantLock();
+
+	private volatile @Nullable Token token;
+
+	/** When the logins of the last minute happened; guarded by {@link #lock}. */
+	private final Deque<Instant> logins = new ArrayDeque<>();
+
+	/** The last login's failure, if it failed; guarded by {@link #lock}. */
+	private @Nullable IAdvizeApiException lastFailure;
+
+	AccessTokens(IAdvizeProperties.GraphQl settings, RestClient client, JsonMapper json, Clock clock, Failures failures,
+			ApiMetrics metrics, Secrets secrets) {
+		this.settings = settings;
+		this.client = client;
+		this.json = json;
+		this.clock = clock;
+		this.failures = failures;
+		this.metrics = metrics;
+		this.secrets = secrets;
+	}
+
+	/** A token to send now: the shared one, or a new one when it is due for replacement. */
+	String current() {
+		Token current = this.token;
+		if (current != null && this.clock.instant().isBefore(current.refreshAt())) {
+			return current.value();
+		}
+		this.lock.lock();
+		try {
+			current = this.token;
+			Instant now = this.clock.instant();
+			if (current != null && now.isBefore(current.refreshAt())) {
+				return current.value(); // another thread logged in while this one waited
+			}
+			Duration wait = loginBudgetWait(now);
+			if (wait != null) {
+				if (current != null && now.isBefore(current.expiresAt())) {
+					return current.value(); // due for replacement but still valid: replace it later
+				}
+				if (this.lastFailure != null && !this.lastFailure.retryable()) {
+					throw this.lastFailure;
+				}
+				throw new IAdvizeApiException.Unavailable(Api.GRAPHQL, RESOURCE,
+						"iAdvize GraphQL login postponed: " + this.logins.size()
+								+ " logins in the last minute already (relay.iadvize.graphql.max-logins-per-minute)",
+						wait, null);
+			}
+			this.logins.addLast(now);
+			try {
+				Token fresh = login(now);
+				this.token = fresh;
+				this.lastFailure = null;
+				logger.info("Logged in to the iAdvize GraphQL API; the access token expires at {}", fresh.expiresAt());
+				return fresh.value();
+			}
+			catch (IAdvizeApiException ex) {
+				this.lastFailure = ex;
+				throw ex;
+			}
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	/**
+	 * Forgets a token the API refused, so that the next {@link #current()} logs in again. Only that token: when
+	 * many threads report the same refused token, the first one's new login is kept for all.
+	 */
+	void invalidate(String refused) {
+		this.lock.lock();
+		try {
+			Token current = this.token;
+			if (current != null && current.value().equals(refused)) {
+				logger.info("The iAdvize GraphQL API refused the access token (invalid_token); logging in again");
+				this.token = null;
+			}
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	private @Nullable Duration loginBudgetWait(Instant now) {
+		while (!this.logins.isEmpty() && !this.logins.peekFirst().plus(MINUTE).isAfter(now)) {
+			this.logins.removeFirst();
+		}
+		if (this.logins.size() < this.settings.maxLoginsPerMinute()) {
+			return null;
+		}
+		return Duration.between(now, this.logins.peekFirst().plus(MINUTE));
+	}
+
+	private Token login(Instant now) {
+		// Streamed as bytes rather than through a message converter: RestClient logs converted bodies at DEBUG,
+		// and this one holds the password.
+		byte[] form = ("grant_type=password&username=" + encode(this.settings.username()) + "&password="
+				+ encode(this.settings.password())).getBytes(StandardCharsets.UTF_8);
+		return this.metrics.record(Api.GRAPHQL, RESOURCE, () -> {
+			try {
+				return this.client.post()
+					.uri(this.settings.tokenUrl())
+					.contentType(MediaType.APPLICATION_FORM_URLENCODED)
+					.accept(MediaType.APPLICATION_JSON)
+					.contentLength(form.length)
+					.body((StreamingHttpOutputMessage.Body) (output) -> output.write(form))
+					.exchange((request, response) -> read(now, response.getStatusCode(), response.getHeaders(),
+							StreamUtils.copyToByteArray(response.getBody())));
+			}
+			catch (ResourceAccessException ex) {
+				throw this.failures.fromIo(Api.GRAPHQL, RESOURCE, ex);
+			}
+			catch (RestClientException ex) {
+				throw this.failures.fromIo(Api.GRAPHQL, RESOURCE, ex);
+			}
+		});
+	}
+
+	private Token read(Instant now, HttpStatusCode status, HttpHeaders headers, byte[] body) {
+		JsonNode answer = parse(body);
+		if (!status.is2xxSuccessful()) {
+			// Only the OAuth error code is repeated (invalid_grant...): the description could quote the request.
+			String error = (answer != null) ? Json.text(answer, "error") : null;
+			if (status.value() == 400 || status.value() == 401 || status.value() == 403) {
+				throw refused(status, error);
+			}
+			throw this.failures.fromStatus(Api.GRAPHQL, RESOURCE, status, headers, error);
+		}
+		String value = (answer != null) ? Json.text(answer, "access_token") : null;
+		if (value == null) {
+			// Never quote this body: it may hold a token.
+			throw this.failures.unreadable(Api.GRAPHQL, RESOURCE, status.value());
+		}
+		this.secrets.addToken(value);
+		Long seconds = Json.number(answer, "expires_in");
+		Duration lifetime = (seconds != null && seconds > 0) ? Duration.ofSeconds(seconds) : DEFAULT_LIFETIME;
+		Duration margin = this.settings.tokenRefreshMargin();
+		Duration untilRefresh = (lifetime.compareTo(margin) > 0) ? lifetime.minus(margin) : lifetime.dividedBy(2);
+		return new Token(value, now.plus(untilRefresh), now.plus(lifetime));
+	}
+
+	private IAdvizeApiException refused(HttpStatusCode status, @Nullable String error) {
+		return new IAdvizeApiException.AuthenticationFailed(Api.GRAPHQL, RESOURCE,
+				"iAdvize refused the GraphQL login with HTTP " + status.value() + this.failures.detail(error)
+						+ " (check relay.iadvize.graphql.username and relay.iadvize.graphql.password)");
+	}
+
+	private @Nullable JsonNode parse(byte[] body) {
+		try {
+			JsonNode node = (body.length > 0) ? this.json.readTree(body) : null;
+			return (node != null && node.isObject()) ? node : null;
+		}
+		catch (JacksonException ex) {
+			return null;
+		}
+	}
+
+	private static String encode(@Nullable String value) {
+		return URLEncoder.encode((value != null) ? value : "", StandardCharsets.UTF_8);
+	}
+
+	/** A token, when to replace it, and when it stops working. Its toString never shows the value. */
+	private record Token(String value, Instant refreshAt, Instant expiresAt) {
+
+		@Override
+		public String toString() {
+			return "Token[value=<hidden>, refreshAt=" + this.refreshAt + ", expiresAt=" + this.expiresAt + "]";
+		}
+
+	}
+
+}

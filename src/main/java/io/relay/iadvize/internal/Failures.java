@@ -1,0 +1,138 @@
+package io.relay.iadvize.internal;
+
+import java.io.IOException;
+import java.net.http.HttpTimeoutException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+
+import io.relay.iadvize.Api;
+import io.relay.iadvize.IAdvizeApiException;
+import org.jspecify.annotations.Nullable;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatusCode;
+
+/**
+ * Turns what went wrong on the wire into the {@link IAdvizeApiException} kinds, the same way for both APIs. The
+ * messages carry only the status, the resource and iAdvize's short message: never a request header or body.
+ */
+final class Failures {
+
+	private static final int MAX_DETAIL = 200;
+
+	private final Clock clock;
+
+	private final Secrets secrets;
+
+	Failures(Clock clock, Secrets secrets) {
+		this.clock = clock;
+		this.secrets = secrets;
+	}
+
+	/**
+	 * The failure an HTTP status stands for: 401/403 refused credentials, 404 not found, 429 rate limited, 5xx
+	 * unavailable, any other non-2xx rejected.
+	 */
+	IAdvizeApiException fromStatus(Api api, String resource, HttpStatusCode status, HttpHeaders headers,
+			@Nullable String detail) {
+		String message = describe(api, resource) + " answered HTTP " + status.value() + detail(detail);
+		int code = status.value();
+		if (code == 401 || code == 403) {
+			return new IAdvizeApiException.AuthenticationFailed(api, resource, message + credentialsHint(api));
+		}
+		if (code == 404) {
+			return new IAdvizeApiException.NotFound(api, resource, message);
+		}
+		if (code == 429) {
+			return new IAdvizeApiException.RateLimited(api, resource, message, retryAfter(headers));
+		}
+		if (status.is5xxServerError()) {
+			return new IAdvizeApiException.Unavailable(api, resource, message, retryAfter(headers), null);
+		}
+		return new IAdvizeApiException.Rejected(api, resource, message);
+	}
+
+	/**
+	 * A timeout, an I/O error, or another failure of the HTTP client around the exchange: retryable. The cause is
+	 * kept only when it is an {@link IOException} from the HTTP client, whose message names at most a URL
+	 * (credentials travel in headers and bodies, never in URLs).
+	 */
+	IAdvizeApiException fromIo(Api api, String resource, Throwable failure) {
+		IOException io = ioCause(failure);
+		String what;
+		if (io == null) {
+			what = "failed (" + failure.getClass().getSimpleName() + ")";
+		}
+		else if (io instanceof HttpTimeoutException) {
+			what = "did not answer in time (" + io.getClass().getSimpleName() + ")";
+		}
+		else {
+			what = "could not be reached (" + io.getClass().getSimpleName() + ")";
+		}
+		return new IAdvizeApiException.Unavailable(api, resource, describe(api, resource) + " " + what, null, io);
+	}
+
+	/** An answer that could not be read: a proxy's error page, a truncated body. Retryable. */
+	IAdvizeApiException unreadable(Api api, String resource, int status) {
+		return new IAdvizeApiException.Unavailable(api, resource,
+				describe(api, resource) + " answered HTTP " + status + " with a body that is not the expected JSON",
+				null, null);
+	}
+
+	/** {@code Retry-After}, as seconds or as an HTTP date; absent when missing, unreadable or already past. */
+	@Nullable Duration retryAfter(HttpHeaders headers) {
+		String value = headers.getFirst(HttpHeaders.RETRY_AFTER);
+		if (value == null || value.isBlank()) {
+			return null;
+		}
+		value = value.trim();
+		try {
+			long seconds = Long.parseLong(value);
+			return (seconds >= 0) ? Duration.ofSeconds(seconds) : null;
+		}
+		catch (NumberFormatException ex) {
+			// an HTTP date, then
+		}
+		try {
+			ZonedDateTime at = ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME);
+			Duration wait = Duration.between(this.clock.instant(), at.toInstant());
+			return wait.isNegative() ? Duration.ZERO : wait;
+		}
+		catch (DateTimeParseException ex) {
+			return null;
+		}
+	}
+
+	static String describe(Api api, String resource) {
+		return "iAdvize " + ((api == Api.REST) ? "REST" : "GraphQL") + " " + resource;
+	}
+
+	/** iAdvize's own words, shortened, on one line, and scrubbed of any credential it might have echoed. */
+	String detail(@Nullable String detail) {
+		String scrubbed = this.secrets.redact(detail);
+		if (scrubbed == null || scrubbed.isBlank()) {
+			return "";
+		}
+		String oneLine = scrubbed.strip().replaceAll("\\s+", " ");
+		return ": " + ((oneLine.length() > MAX_DETAIL) ? oneLine.substring(0, MAX_DETAIL) + "..." : oneLine);
+	}
+
+	private static String credentialsHint(Api api) {
+		return (api == Api.REST) ? " (check relay.iadvize.rest.api-key)"
+				: " (check relay.iadvize.graphql.username and relay.iadvize.graphql.password)";
+	}
+
+	private static @Nullable IOException ioCause(Throwable failure) {
+		Throwable current = failure;
+		while (current != null) {
+			if (current instanceof IOException io) {
+				return io;
+			}
+			current = current.getCause();
+		}
+		return null;
+	}
+
+}

@@ -1,0 +1,234 @@
+package io.relay.iadvize.internal;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import io.relay.event.Platform;
+import io.relay.iadvize.Api;
+import io.relay.iadvize.IAdvizeApiException;
+import org.jspecify.annotations.Nullable;
+import org.springframework.core.task.SyncTaskExecutor;
+import org.springframework.graphql.ResponseError;
+import org.springframework.graphql.client.ClientGraphQlResponse;
+import org.springframework.graphql.client.HttpSyncGraphQlClient;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.client.ClientHttpRequestInterceptor;
+import org.springframework.web.client.RestClientResponseException;
+import org.springframework.web.util.UriComponentsBuilder;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Queries on the GraphQL API through Spring GraphQL's {@link HttpSyncGraphQlClient}: each one with the shared
+ * access token, retried, throttled and timed; {@code errors} turned into typed exceptions. A token the API calls
+ * {@code invalid_token} is replaced once, then the query is sent again.
+ */
+final class GraphQlTransport {
+
+	/** The request attribute that carries the token to {@link #bearerToken()}. */
+	private static final String TOKEN_ATTRIBUTE = GraphQlTransport.class.getName() + ".token";
+
+	private final HttpSyncGraphQlClient standardPlatform;
+
+	private final HttpSyncGraphQlClient otherPlatforms;
+
+	private final boolean configured;
+
+	private final AccessTokens tokens;
+
+	private final JsonMapper json;
+
+	private final Failures failures;
+
+	private final Secrets secrets;
+
+	private final ApiMetrics metrics;
+
+	private final Retries retries;
+
+	private final SyncTaskExecutor throttle;
+
+	GraphQlTransport(IAdvizeProperties.GraphQl settings, HttpSyncGraphQlClient client, AccessTokens tokens,
+			JsonMapper json, Failures failures, Secrets secrets, ApiMetrics metrics, Retries retries) {
+		// The older docs ask standard-platform accounts to add platform=sd; high-availability ones use the bare URL.
+		this.standardPlatform = client.mutate()
+			.url(UriComponentsBuilder.fromUriString(settings.url()).queryParam("platform", "sd").build().toUri())
+			.build();
+		this.otherPlatforms = client.mutate().url(settings.url()).build();
+		this.configured = settings.configured();
+		this.tokens = tokens;
+		this.json = json;
+		this.failures = failures;
+		this.secrets = secrets;
+		this.metrics = metrics;
+		this.retries = retries;
+		this.throttle = new SyncTaskExecutor();
+		this.throttle.setConcurrencyLimit(settings.maxConcurrentRequests());
+	}
+
+	/** Sets {@code Authorization: Bearer} from the request attribute each query carries. */
+	static ClientHttpRequestInterceptor bearerToken() {
+		return (request, body, execution) -> {
+			if (request.getAttributes().get(TOKEN_ATTRIBUTE) instanceof String token) {
+				request.getHeaders().setBearerAuth(token);
+			}
+			return execution.execute(request, body);
+		};
+	}
+
+	boolean configured() {
+		return this.configured;
+	}
+
+	/** The query's {@code data}. */
+	JsonNode query(Platform platform, String resource, String document, Map<String, Object> variables) {
+		if (!this.configured) {
+			throw new IAdvizeApiException.Rejected(Api.GRAPHQL, resource, Failures.describe(Api.GRAPHQL, resource)
+					+ " cannot be called: relay.iadvize.graphql.username and relay.iadvize.graphql.password are not set");
+		}
+		return this.retries.call(Api.GRAPHQL, resource, () -> attempt(platform, resource, document, variables));
+	}
+
+	private JsonNode attempt(Platform platform, String resource, String document, Map<String, Object> variables) {
+		String token = this.tokens.current();
+		try {
+			return send(platform, resource, document, variables, token);
+		}
+		catch (TokenRejected refused) {
+			this.tokens.invalidate(token);
+			String fresh = this.tokens.current();
+			try {
+				return send(platform, resource, document, variables, fresh);
+			}
+			catch (TokenRejected again) {
+				throw new IAdvizeApiException.AuthenticationFailed(Api.GRAPHQL, resource,
+						Failures.describe(Api.GRAPHQL, resource) + " refused a newly issued access token "
+								+ "(invalid_token): check the rights of relay.iadvize.graphql.username");
+			}
+		}
+	}
+
+	private JsonNode send(Platform platform, String resource, String document, Map<String, Object> variables,
+			String token) {
+		HttpSyncGraphQlClient client = (platform == Platform.SD) ? this.standardPlatform : this.otherPlatforms;
+		return this.throttle.execute(() -> this.metrics.record(Api.GRAPHQL, resource, () -> {
+			ClientGraphQlResponse response;
+			try {
+				response = client.document(document)
+					.variables(variables)
+					.attribute(TOKEN_ATTRIBUTE, token)
+					.executeSync();
+			}
+			catch (RuntimeException ex) {
+				throw translate(resource, ex);
+			}
+			return read(resource, response);
+		}));
+	}
+
+	private JsonNode read(String resource, ClientGraphQlResponse response) {
+		List<ResponseError> errors = response.getErrors();
+		if (!errors.isEmpty()) {
+			throw fromErrors(resource, errors);
+		}
+		Object data = response.getData();
+		if (!response.isValid() || data == null) {
+			throw this.failures.unreadable(Api.GRAPHQL, resource, 200);
+		}
+		return this.json.valueToTree(data);
+	}
+
+	/**
+	 * The first error's code decides ({@code extensions.code}, else {@code extensions.classification}): an
+	 * authentication code means a stale token; {@code NOT_FOUND} not found; {@code FORBIDDEN} refused; an internal
+	 * or timeout code is retryable; anything else (a validation error, a bad argument) is permanent. iAdvize does
+	 * not document its codes: these are the common ones (Apollo, GraphQL Java, Spring GraphQL).
+	 */
+	private RuntimeException fromErrors(String resource, List<ResponseError> errors) {
+		String messages = errors.stream()
+			.map((error) -> (error.getMessage() != null) ? error.getMessage() : "(no message)")
+			.collect(Collectors.joining("; "));
+		String message = Failures.describe(Api.GRAPHQL, resource) + " answered errors" + this.failures.detail(messages);
+		ResponseError first = errors.get(0);
+		String code = code(first);
+		if (code.equals("UNAUTHENTICATED") || code.equals("INVALID_TOKEN")
+				|| String.valueOf(first.getMessage()).contains("invalid_token")) {
+			return new TokenRejected();
+		}
+		return switch (code) {
+			case "NOT_FOUND" -> new IAdvizeApiException.NotFound(Api.GRAPHQL, resource, message);
+			case "FORBIDDEN", "UNAUTHORIZED" -> new IAdvizeApiException.AuthenticationFailed(Api.GRAPHQL, resource,
+					message + " (check the rights of relay.iadvize.graphql.username)");
+			case "INTERNAL_ERROR", "INTERNAL_SERVER_ERROR", "SERVICE_UNAVAILABLE", "TIMEOUT", "UNAVAILABLE" ->
+				new IAdvizeApiException.Unavailable(Api.GRAPHQL, resource, message, null, null);
+			default -> new IAdvizeApiException.Rejected(Api.GRAPHQL, resource, message);
+		};
+	}
+
+	private static String code(ResponseError error) {
+		Map<String, Object> extensions = error.getExtensions();
+		Object code = extensions.get("code");
+		if (code == null) {
+			code = extensions.get("classification");
+		}
+		return (code != null) ? code.toString().toUpperCase(Locale.ROOT) : "";
+	}
+
+	/**
+	 * An HTTP status (Spring GraphQL throws for any status but 200 and GraphQL-typed 4xx) or an I/O failure. Of a
+	 * body, only an OAuth {@code error} code or a GraphQL {@code errors} message is kept, and scrubbed.
+	 */
+	private RuntimeException translate(String resource, RuntimeException failure) {
+		RestClientResponseException http = find(failure, RestClientResponseException.class);
+		if (http == null) {
+			return this.failures.fromIo(Api.GRAPHQL, resource, failure);
+		}
+		String body = new String(http.getResponseBodyAsByteArray(), StandardCharsets.UTF_8);
+		if (http.getStatusCode().value() == 401 || body.contains("invalid_token")) {
+			return new TokenRejected();
+		}
+		HttpHeaders headers = (http.getResponseHeaders() != null) ? http.getResponseHeaders() : new HttpHeaders();
+		return this.failures.fromStatus(Api.GRAPHQL, resource, http.getStatusCode(), headers, detail(body));
+	}
+
+	private @Nullable String detail(String body) {
+		try {
+			JsonNode answer = this.json.readTree(body);
+			if (answer == null || !answer.isObject()) {
+				return null;
+			}
+			String error = Json.text(answer, "error");
+			if (error != null) {
+				return error;
+			}
+			List<String> messages = new ArrayList<>();
+			answer.path("errors").forEach((item) -> {
+				String text = Json.text(item, "message");
+				if (text != null) {
+					messages.add(text);
+				}
+			});
+			return messages.isEmpty() ? null : this.secrets.redact(String.join("; ", messages));
+		}
+		catch (JacksonException ex) {
+			return null;
+		}
+	}
+
+	private static <T extends Throwable> @Nullable T find(Throwable failure, Class<T> type) {
+		Throwable current = failure;
+		while (current != null) {
+			if (type.isInstance(current)) {
+				return type.cast(current);
+			}
+			current = current.getCause();
+		}
+		return null;
+	}
+
+}

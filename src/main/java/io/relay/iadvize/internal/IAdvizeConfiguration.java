@@ -1,0 +1,77 @@
+package io.relay.iadvize.internal;
+
+import java.time.Clock;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.relay.iadvize.IAdvizeCredentials;
+import io.relay.iadvize.IAdvizeEnrichment;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.http.client.ClientHttpRequestFactoryBuilder;
+import org.springframework.boot.http.client.HttpClientSettings;
+import org.springframework.boot.http.client.HttpRedirects;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.graphql.client.HttpSyncGraphQlClient;
+import org.springframework.http.client.ClientHttpRequestFactory;
+import org.springframework.web.client.RestClient;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Wires the iAdvize clients. Public only so that tests can import it; nothing here is API.
+ * <p>
+ * The HTTP clients start from Boot's {@code RestClient.Builder} (its observations and JSON converters) and the
+ * application's HTTP client choice, with this module's timeouts, and never follow redirects: a redirect would carry
+ * the API key or the token to wherever it points.
+ */
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(IAdvizeProperties.class)
+public class IAdvizeConfiguration {
+
+	@Bean
+	IAdvizeCredentials iadvizeCredentials(IAdvizeProperties properties) {
+		return new PropertiesCredentials(properties);
+	}
+
+	@Bean
+	IAdvizeEnrichment iadvizeEnrichment(IAdvizeProperties properties, ObjectProvider<RestClient.Builder> builders,
+			ObjectProvider<ClientHttpRequestFactoryBuilder<?>> requestFactories,
+			ObjectProvider<HttpClientSettings> httpSettings, ObjectProvider<JsonMapper> jsonMappers,
+			ObjectProvider<Clock> clocks, ObjectProvider<MeterRegistry> registries) {
+		// Amounts stay exact: 300.20 is read as 300.20, never through a double.
+		JsonMapper json = jsonMappers.getIfAvailable(JsonMapper::new)
+			.rebuild()
+			.enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+			.build();
+		Clock clock = clocks.getIfAvailable(Clock::systemUTC);
+		MeterRegistry registry = registries.getIfAvailable(SimpleMeterRegistry::new);
+		ClientHttpRequestFactory requestFactory = requestFactories.getIfAvailable(ClientHttpRequestFactoryBuilder::detect)
+			.build(httpSettings.getIfAvailable(HttpClientSettings::defaults)
+				.withTimeouts(properties.connectTimeout(), properties.readTimeout())
+				.withRedirects(HttpRedirects.DONT_FOLLOW));
+		RestClient.Builder builder = builders.getIfAvailable(RestClient::builder).requestFactory(requestFactory);
+
+		Secrets secrets = new Secrets(properties.rest().apiKey(), properties.graphql().password());
+		Failures failures = new Failures(clock, secrets);
+		ApiMetrics metrics = new ApiMetrics(registry);
+		Retries retries = new Retries(properties.retry());
+
+		RestTransport restTransport = new RestTransport(properties.rest(), builder.clone(),
+				new RestEnvelope(json, failures), failures, metrics, retries);
+		RestResources rest = new RestResources(restTransport, new RestMapping(json));
+
+		AccessTokens tokens = new AccessTokens(properties.graphql(), builder.clone().build(), json, clock, failures,
+				metrics, secrets);
+		HttpSyncGraphQlClient graphQlClient = HttpSyncGraphQlClient
+			.builder(builder.clone().requestInterceptor(GraphQlTransport.bearerToken()).build())
+			.url(properties.graphql().url())
+			.build();
+		GraphQlResources graphQl = new GraphQlResources(new GraphQlTransport(properties.graphql(), graphQlClient,
+				tokens, json, failures, secrets, metrics, retries));
+
+		return new DefaultEnrichment(rest, graphQl, new VisitorCache(properties.cache(), registry));
+	}
+
+}

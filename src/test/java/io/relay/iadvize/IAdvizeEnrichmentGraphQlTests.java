@@ -1,0 +1,302 @@
+package io.relay.iadvize;
+
+import java.time.Duration;
+import java.time.Instant;
+
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import io.relay.event.Platform;
+import io.relay.iadvize.Transcript.Author;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.absent;
+import static com.github.tomakehurst.wiremock.client.WireMock.containing;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static io.relay.iadvize.IAdvizeTestSupport.SECOND_TOKEN;
+import static io.relay.iadvize.IAdvizeTestSupport.TOKEN;
+import static io.relay.iadvize.IAdvizeTestSupport.closed;
+import static io.relay.iadvize.IAdvizeTestSupport.concurrently;
+import static io.relay.iadvize.IAdvizeTestSupport.token;
+import static io.relay.iadvize.IAdvizeTestSupport.visitorUpdated;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+/**
+ * The GraphQL API: its queries on both platforms, its {@code errors}, and the OAuth token's life: fetched once,
+ * shared, refreshed once.
+ */
+class IAdvizeEnrichmentGraphQlTests {
+
+	static final String VISITOR_ID = "b05f1b45-c891-4a9c-b47e-91ee6c8ffb44";
+
+	static final String CONVERSATION_ID = "4c8c7408-f73c-42cd-89e9-afbbee7d9024";
+
+	static final String VISITOR = """
+			{"data": {"visitor": {"externalUserId": "crm-42", "firstName": "Ada", "lastName": "Lovelace",
+			 "email": "ada@example.com", "phoneNumber": "+33600000000", "address": null, "city": "Nantes",
+			 "zipCode": "44000", "country": "France"}}}""";
+
+	@RegisterExtension
+	static WireMockExtension iadvize = WireMockExtension.newInstance().options(IAdvizeTestSupport.wireMock()).build();
+
+	private final MutableClock clock = new MutableClock(IAdvizeTestSupport.START);
+
+	private final ApplicationContextRunner runner = IAdvizeTestSupport.runner(iadvize.getPort(), this.clock);
+
+	@Test
+	void readsTheVisitorByUuidOnTheStandardPlatformWithPlatformSd() {
+		givenALogin();
+		iadvize.stubFor(post(urlPathEqualTo("/graphql")).withQueryParam("platform", equalTo("sd"))
+			.withHeader("Authorization", equalTo("Bearer " + TOKEN))
+			.withRequestBody(matchingJsonPath("$.variables.id", equalTo(VISITOR_ID)))
+			.willReturn(okJson(VISITOR)));
+		this.runner.run((context) -> assertThat(
+				context.getBean(IAdvizeEnrichment.class).visitor(visitorUpdated(Platform.SD, VISITOR_ID)))
+			.isEqualTo(new Visitor(Api.GRAPHQL, VISITOR_ID, "crm-42", "Ada", "Lovelace", "ada@example.com",
+					"+33600000000", null, "Nantes", "44000", "France")));
+	}
+
+	@Test
+	void readsTheVisitorByUuidOnTheHighAvailabilityPlatformWithTheBareUrl() {
+		givenALogin();
+		iadvize.stubFor(post(urlPathEqualTo("/graphql")).withQueryParam("platform", absent())
+			.withHeader("Authorization", equalTo("Bearer " + TOKEN))
+			.willReturn(okJson(VISITOR)));
+		this.runner.run((context) -> assertThat(
+				context.getBean(IAdvizeEnrichment.class).visitor(visitorUpdated(Platform.HA, VISITOR_ID)).email())
+			.isEqualTo("ada@example.com"));
+		iadvize.verify(1, postRequestedFor(urlPathEqualTo("/oauth2/token"))
+			.withHeader("Content-Type", containing("application/x-www-form-urlencoded"))
+			.withRequestBody(containing("grant_type=password"))
+			.withRequestBody(containing("username=relay-bot%40example.com")));
+	}
+
+	@Test
+	void aConversationEventWithoutVisitorExternalIdUsesGraphQl() {
+		givenALogin();
+		iadvize.stubFor(post(urlPathEqualTo("/graphql")).willReturn(okJson(VISITOR)));
+		this.runner.run((context) -> assertThat(
+				context.getBean(IAdvizeEnrichment.class).visitor(closed(Platform.HA, null, VISITOR_ID)).source())
+			.isEqualTo(Api.GRAPHQL));
+	}
+
+	@Test
+	void withoutAnApiKeyAConversationEventsVisitorIsReadOverGraphQl() {
+		givenALogin();
+		iadvize.stubFor(post(urlPathEqualTo("/graphql")).willReturn(okJson(VISITOR)));
+		this.runner.withPropertyValues("relay.iadvize.rest.api-key=")
+			.run((context) -> assertThat(context.getBean(IAdvizeEnrichment.class)
+				.visitor(closed(Platform.HA, "63429889", VISITOR_ID))
+				.source()).isEqualTo(Api.GRAPHQL));
+	}
+
+	@Test
+	void readsEveryPageOfATranscript() {
+		givenALogin();
+		iadvize.stubFor(post(urlPathEqualTo("/graphql")).withRequestBody(matchingJsonPath("$.variables.after", absent()))
+			.willReturn(okJson("""
+					{"data": {"conversation": {"id": "%s", "messages": {
+					  "pageInfo": {"hasNextPage": true, "endCursor": "cursor-1"},
+					  "edges": [
+					    {"node": {"__typename": "VisitorMessage", "createdAt": "2026-11-25T10:00:00Z",
+					              "attachments": [{"__typename": "TextAttachment", "text": "Is my order sent?"}]}},
+					    {"node": {"__typename": "SystemMessage", "createdAt": "2026-11-25T10:00:01Z",
+					              "attachments": [{"__typename": "ConversationPushedSystemAttachment"}]}}]}}}}"""
+				.formatted(CONVERSATION_ID))));
+		iadvize.stubFor(post(urlPathEqualTo("/graphql"))
+			.withRequestBody(matchingJsonPath("$.variables.after", equalTo("cursor-1")))
+			.willReturn(okJson("""
+					{"data": {"conversation": {"id": "%s", "messages": {
+					  "pageInfo": {"hasNextPage": false, "endCursor": "cursor-2"},
+					  "edges": [
+					    {"node": {"__typename": "OperatorMessage", "createdAt": "2026-11-25T10:01:00+01:00",
+					              "attachments": [{"__typename": "TextAttachment", "text": "It was shipped today."}]}}]}}}}"""
+				.formatted(CONVERSATION_ID))));
+		this.runner.run((context) -> {
+			Transcript transcript = context.getBean(IAdvizeEnrichment.class)
+				.transcript(closed(Platform.HA, CONVERSATION_ID));
+			assertThat(transcript.source()).isEqualTo(Api.GRAPHQL);
+			assertThat(transcript.messages()).containsExactly(
+					new Transcript.Message(Author.VISITOR, "Is my order sent?", Instant.parse("2026-11-25T10:00:00Z")),
+					new Transcript.Message(Author.OPERATOR, "It was shipped today.",
+							Instant.parse("2026-11-25T09:01:00Z")));
+		});
+		iadvize.verify(2, postRequestedFor(urlPathEqualTo("/graphql")));
+	}
+
+	@Test
+	void anUnknownConversationIsNotFound() {
+		givenALogin();
+		iadvize.stubFor(post(urlPathEqualTo("/graphql")).willReturn(okJson("{\"data\": {\"conversation\": null}}")));
+		this.runner.run((context) -> assertThatExceptionOfType(IAdvizeApiException.NotFound.class)
+			.isThrownBy(() -> context.getBean(IAdvizeEnrichment.class).transcript(closed(Platform.SD, CONVERSATION_ID)))
+			.satisfies((ex) -> assertThat(ex.retryable()).isFalse()));
+	}
+
+	@Test
+	void graphQlErrorsBecomeTypedExceptions() {
+		givenALogin();
+		iadvize.stubFor(post(urlPathEqualTo("/graphql")).withRequestBody(containing("RelayVisitor"))
+			.willReturn(okJson("""
+					{"errors": [{"message": "Visitor not found", "extensions": {"code": "NOT_FOUND"}}],
+					 "data": {"visitor": null}}""")));
+		iadvize.stubFor(post(urlPathEqualTo("/graphql")).withRequestBody(containing("RelayConversation"))
+			.willReturn(okJson("""
+					{"errors": [{"message": "Cannot query field 'attachments' on type 'Message'",
+					             "extensions": {"classification": "ValidationError"}}]}""")));
+		this.runner.run((context) -> {
+			IAdvizeEnrichment enrichment = context.getBean(IAdvizeEnrichment.class);
+			assertThatExceptionOfType(IAdvizeApiException.NotFound.class)
+				.isThrownBy(() -> enrichment.visitor(visitorUpdated(Platform.SD, VISITOR_ID)))
+				.withMessageContaining("Visitor not found");
+			assertThatExceptionOfType(IAdvizeApiException.Rejected.class)
+				.isThrownBy(() -> enrichment.transcript(closed(Platform.SD, CONVERSATION_ID)))
+				.withMessageContaining("Cannot query field 'attachments' on type 'Message'")
+				.satisfies((ex) -> assertThat(ex.retryable()).isFalse());
+		});
+		iadvize.verify(1, postRequestedFor(urlPathEqualTo("/graphql")).withRequestBody(containing("RelayConversation")));
+	}
+
+	@Test
+	void anInternalGraphQlErrorIsRetried() {
+		givenALogin();
+		iadvize.stubFor(post(urlPathEqualTo("/graphql")).inScenario("internal")
+			.willReturn(okJson("{\"errors\": [{\"message\": \"boom\", \"extensions\": {\"code\": \"INTERNAL_SERVER_ERROR\"}}]}"))
+			.willSetStateTo("recovered"));
+		iadvize.stubFor(post(urlPathEqualTo("/graphql")).inScenario("internal")
+			.whenScenarioStateIs("recovered")
+			.willReturn(okJson(VISITOR)));
+		this.runner.run((context) -> assertThat(
+				context.getBean(IAdvizeEnrichment.class).visitor(visitorUpdated(Platform.SD, VISITOR_ID)).firstName())
+			.isEqualTo("Ada"));
+		iadvize.verify(2, postRequestedFor(urlPathEqualTo("/graphql")));
+	}
+
+	@Test
+	void theTokenIsFetchedOnceFor50ConcurrentCalls() throws Exception {
+		iadvize.stubFor(post(urlPathEqualTo("/oauth2/token")).willReturn(okJson(token(TOKEN)).withFixedDelay(300)));
+		iadvize.stubFor(post(urlPathEqualTo("/graphql")).withHeader("Authorization", equalTo("Bearer " + TOKEN))
+			.willReturn(okJson(VISITOR)));
+		this.runner.withPropertyValues("relay.iadvize.cache.visitor-ttl=0s", "relay.iadvize.read-timeout=5s")
+			.run((context) -> {
+				IAdvizeEnrichment enrichment = context.getBean(IAdvizeEnrichment.class);
+				assertThat(concurrently(50, () -> enrichment.visitor(visitorUpdated(Platform.SD, VISITOR_ID))))
+					.hasSize(50)
+					.allSatisfy((visitor) -> assertThat(visitor.firstName()).isEqualTo("Ada"));
+			});
+		iadvize.verify(1, postRequestedFor(urlPathEqualTo("/oauth2/token")));
+		iadvize.verify(50, postRequestedFor(urlPathEqualTo("/graphql")));
+	}
+
+	@Test
+	void anExpiredTokenIsRefreshedOnceForAllThreads() throws Exception {
+		givenTwoLogins();
+		iadvize.stubFor(post(urlPathEqualTo("/graphql")).withHeader("Authorization", equalTo("Bearer " + TOKEN))
+			.willReturn(okJson(VISITOR)));
+		iadvize.stubFor(post(urlPathEqualTo("/graphql")).withHeader("Authorization", equalTo("Bearer " + SECOND_TOKEN))
+			.willReturn(okJson(VISITOR)));
+		this.runner.withPropertyValues("relay.iadvize.cache.visitor-ttl=0s").run((context) -> {
+			IAdvizeEnrichment enrichment = context.getBean(IAdvizeEnrichment.class);
+			enrichment.visitor(visitorUpdated(Platform.SD, VISITOR_ID));
+			this.clock.advance(Duration.ofHours(23).plusMinutes(56)); // inside the 5-minute refresh margin
+			concurrently(20, () -> enrichment.visitor(visitorUpdated(Platform.SD, VISITOR_ID)));
+		});
+		iadvize.verify(2, postRequestedFor(urlPathEqualTo("/oauth2/token")));
+		iadvize.verify(20, postRequestedFor(urlPathEqualTo("/graphql")).withHeader("Authorization",
+				equalTo("Bearer " + SECOND_TOKEN)));
+	}
+
+	@Test
+	void anInvalidTokenAnswerRefreshesTheTokenOnceAndSendsTheQueryAgain() throws Exception {
+		givenTwoLogins();
+		iadvize.stubFor(post(urlPathEqualTo("/graphql")).withHeader("Authorization", equalTo("Bearer " + TOKEN))
+			.willReturn(aResponse().withStatus(401)
+				.withHeader("Content-Type", "application/json")
+				.withBody("{\"error\":\"invalid_token\",\"error_description\":\"access token not valid\"}")));
+		iadvize.stubFor(post(urlPathEqualTo("/graphql")).withHeader("Authorization", equalTo("Bearer " + SECOND_TOKEN))
+			.willReturn(okJson(VISITOR)));
+		this.runner.withPropertyValues("relay.iadvize.cache.visitor-ttl=0s").run((context) -> {
+			IAdvizeEnrichment enrichment = context.getBean(IAdvizeEnrichment.class);
+			assertThat(enrichment.visitor(visitorUpdated(Platform.SD, VISITOR_ID)).firstName()).isEqualTo("Ada");
+			concurrently(10, () -> enrichment.visitor(visitorUpdated(Platform.SD, VISITOR_ID)));
+		});
+		iadvize.verify(2, postRequestedFor(urlPathEqualTo("/oauth2/token")));
+		iadvize.verify(1, postRequestedFor(urlPathEqualTo("/graphql")).withHeader("Authorization",
+				equalTo("Bearer " + TOKEN)));
+	}
+
+	@Test
+	void aTokenRefusedTwiceIsAnAuthenticationFailure() {
+		givenTwoLogins();
+		iadvize.stubFor(post(urlPathEqualTo("/graphql")).willReturn(aResponse().withStatus(401)
+			.withHeader("Content-Type", "application/json")
+			.withBody("{\"error\":\"invalid_token\",\"error_description\":\"access token not valid\"}")));
+		this.runner.run((context) -> assertThatExceptionOfType(IAdvizeApiException.AuthenticationFailed.class)
+			.isThrownBy(() -> context.getBean(IAdvizeEnrichment.class).visitor(visitorUpdated(Platform.SD, VISITOR_ID)))
+			.satisfies((ex) -> assertThat(ex.retryable()).isFalse()));
+		iadvize.verify(2, postRequestedFor(urlPathEqualTo("/oauth2/token")));
+		iadvize.verify(2, postRequestedFor(urlPathEqualTo("/graphql")));
+	}
+
+	@Test
+	void aRefusedLoginIsAPermanentFailureAndIsNotRetried() {
+		iadvize.stubFor(post(urlPathEqualTo("/oauth2/token")).willReturn(aResponse().withStatus(400)
+			.withHeader("Content-Type", "application/json")
+			.withBody("{\"error\":\"invalid_grant\",\"error_description\":\"Invalid username and password combination\"}")));
+		this.runner.run((context) -> assertThatExceptionOfType(IAdvizeApiException.AuthenticationFailed.class)
+			.isThrownBy(() -> context.getBean(IAdvizeEnrichment.class).visitor(visitorUpdated(Platform.SD, VISITOR_ID)))
+			.withMessageContaining("invalid_grant")
+			.withMessageContaining("relay.iadvize.graphql.password")
+			.satisfies((ex) -> assertThat(ex.retryable()).isFalse()));
+		iadvize.verify(1, postRequestedFor(urlPathEqualTo("/oauth2/token")));
+		iadvize.verify(0, postRequestedFor(urlPathEqualTo("/graphql")));
+	}
+
+	@Test
+	void loginsBeyondTheBudgetArePostponedAsRetryable() {
+		iadvize.stubFor(post(urlPathEqualTo("/oauth2/token")).willReturn(okJson(token(TOKEN))));
+		iadvize.stubFor(post(urlPathEqualTo("/graphql")).willReturn(aResponse().withStatus(401)
+			.withBody("{\"error\":\"invalid_token\"}")));
+		this.runner.withPropertyValues("relay.iadvize.graphql.max-logins-per-minute=1").run((context) -> {
+			assertThatExceptionOfType(IAdvizeApiException.Unavailable.class)
+				.isThrownBy(() -> context.getBean(IAdvizeEnrichment.class).visitor(visitorUpdated(Platform.SD, VISITOR_ID)))
+				.withMessageContaining("relay.iadvize.graphql.max-logins-per-minute")
+				.satisfies((ex) -> {
+					assertThat(ex.retryable()).isTrue();
+					assertThat(ex.retryAfter()).contains(Duration.ofMinutes(1));
+				});
+		});
+		iadvize.verify(1, postRequestedFor(urlPathEqualTo("/oauth2/token")));
+	}
+
+	@Test
+	void withoutGraphQlCredentialsAUuidLookupNamesTheMissingProperties() {
+		this.runner.withPropertyValues("relay.iadvize.graphql.password=")
+			.run((context) -> assertThatExceptionOfType(IAdvizeApiException.Rejected.class)
+				.isThrownBy(
+						() -> context.getBean(IAdvizeEnrichment.class).transcript(closed(Platform.SD, CONVERSATION_ID)))
+				.withMessageContaining("relay.iadvize.graphql.password"));
+		iadvize.verify(0, postRequestedFor(urlPathEqualTo("/oauth2/token")));
+	}
+
+	private static void givenALogin() {
+		iadvize.stubFor(post(urlPathEqualTo("/oauth2/token")).willReturn(okJson(token(TOKEN))));
+	}
+
+	private static void givenTwoLogins() {
+		iadvize.stubFor(post(urlPathEqualTo("/oauth2/token")).inScenario("logins")
+			.willReturn(okJson(token(TOKEN)))
+			.willSetStateTo("second"));
+		iadvize.stubFor(post(urlPathEqualTo("/oauth2/token")).inScenario("logins")
+			.whenScenarioStateIs("second")
+			.willReturn(okJson(token(SECOND_TOKEN))));
+	}
+
+}

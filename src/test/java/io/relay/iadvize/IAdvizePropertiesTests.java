@@ -1,0 +1,75 @@
+package io.relay.iadvize;
+
+import java.time.Duration;
+
+import io.relay.iadvize.internal.IAdvizeConfiguration;
+import io.relay.iadvize.internal.IAdvizeProperties;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code relay.iadvize.*}: the documented defaults, refused values, and no secret in {@code toString()}.
+ */
+class IAdvizePropertiesTests {
+
+	private final ApplicationContextRunner runner = new ApplicationContextRunner()
+		.withUserConfiguration(IAdvizeConfiguration.class);
+
+	@Test
+	void defaultsAreTheDocumentedOnes() {
+		this.runner.run((context) -> {
+			IAdvizeProperties properties = context.getBean(IAdvizeProperties.class);
+			assertThat(properties.rest().baseUrl()).isEqualTo("https://{platform}.iadvize.com/api/2");
+			assertThat(properties.rest().apiKey()).isNull();
+			assertThat(properties.rest().maxConcurrentRequests()).isEqualTo(8);
+			assertThat(properties.graphql().url()).isEqualTo("https://api.iadvize.com/graphql");
+			assertThat(properties.graphql().tokenUrl()).isEqualTo("https://api.iadvize.com/oauth2/token");
+			assertThat(properties.graphql().maxConcurrentRequests()).isEqualTo(4);
+			assertThat(properties.graphql().tokenRefreshMargin()).isEqualTo(Duration.ofMinutes(5));
+			assertThat(properties.graphql().maxLoginsPerMinute()).isEqualTo(5);
+			assertThat(properties.connectTimeout()).isEqualTo(Duration.ofSeconds(2));
+			assertThat(properties.readTimeout()).isEqualTo(Duration.ofSeconds(10));
+			assertThat(properties.retry().maxAttempts()).isEqualTo(3);
+			assertThat(properties.retry().initialDelay()).isEqualTo(Duration.ofMillis(200));
+			assertThat(properties.retry().multiplier()).isEqualTo(2.0);
+			assertThat(properties.retry().maxDelay()).isEqualTo(Duration.ofSeconds(5));
+			assertThat(properties.cache().visitorTtl()).isEqualTo(Duration.ofSeconds(60));
+			assertThat(properties.cache().visitorMaxSize()).isEqualTo(10_000);
+		});
+	}
+
+	@Test
+	void invalidValuesStopStartupNamingTheProperty() {
+		assertRefused("relay.iadvize.retry.max-attempts=0", "maxAttempts");
+		assertRefused("relay.iadvize.graphql.max-logins-per-minute=11", "maxLoginsPerMinute");
+		assertRefused("relay.iadvize.rest.base-url=ftp://example.com", "relay.iadvize.rest.base-url");
+		assertRefused("relay.iadvize.graphql.token-url=not a url", "relay.iadvize.graphql.token-url");
+		assertRefused("relay.iadvize.read-timeout=0s", "relay.iadvize.read-timeout");
+		assertRefused("relay.iadvize.retry.multiplier=0.5", "relay.iadvize.retry.multiplier");
+		assertRefused("relay.iadvize.cache.visitor-ttl=-1s", "relay.iadvize.cache.visitor-ttl");
+	}
+
+	@Test
+	void toStringHidesTheCredentials() {
+		this.runner
+			.withPropertyValues("relay.iadvize.rest.api-key=key-0123456789", "relay.iadvize.graphql.username=bot@shop.example",
+					"relay.iadvize.graphql.password=password-0123456789")
+			.run((context) -> assertThat(context.getBean(IAdvizeProperties.class).toString())
+				.contains("apiKey=<hidden>", "password=<hidden>", "username=<hidden>")
+				.doesNotContain("key-0123456789", "bot@shop.example", "password-0123456789"));
+	}
+
+	private void assertRefused(String property, String named) {
+		this.runner.withPropertyValues(property).run((context) -> {
+			assertThat(context).hasFailed();
+			StringBuilder messages = new StringBuilder();
+			for (Throwable cause = context.getStartupFailure(); cause != null; cause = cause.getCause()) {
+				messages.append(cause.getMessage()).append('\n');
+			}
+			assertThat(messages.toString()).as(property).contains(named);
+		});
+	}
+
+}
