@@ -17,7 +17,6 @@ while [ $# -gt 0 ]; do
 done
 trap pg_stop EXIT
 RESULTS="$WORK/dispatch-results.jsonl"; : > "$RESULTS"
-(cd "$ROOT" && ./mvnw -q -B test-compile >&2)
 for store in $STORES; do
   if [ "$store" = pg ]; then
     pg_start; pg_createdb relay_dispatch
@@ -27,9 +26,10 @@ for store in $STORES; do
     props=(-Dbench.jdbc-url="jdbc:h2:file:$H2/relay;WRITE_DELAY=0")
   fi
   log "Relay dispatcher on $store"
-  (cd "$ROOT" && ./mvnw -q -B surefire:test -Dtest=DispatchBenchmark -Dsurefire.failIfNoSpecifiedTests=false \
-      -DredirectTestOutputToFile=false "${props[@]}" > "$WORK/dispatch-$store.log" 2>&1) || { tail -40 "$WORK/dispatch-$store.log" >&2; exit 1; }
-  line="$(grep -a '^RESULT ' "$WORK/dispatch-$store.log" | tail -1 | cut -d' ' -f2-)"
+  # Through the test phase, so that the toolchains plugin picks JDK 25 (surefire:test alone would not).
+  (cd "$ROOT" && ./mvnw -q -B test -Dtest=DispatchBenchmark -Dsurefire.failIfNoSpecifiedTests=false \
+      "${props[@]}" > "$WORK/dispatch-$store.log" 2>&1) || { tail -40 "$WORK/dispatch-$store.log" >&2; exit 1; }
+  line="$(grep -a '^RESULT ' "$ROOT/target/surefire-reports/io.relay.bench.DispatchBenchmark-output.txt" | tail -1 | cut -d' ' -f2-)"
   python3 -c 'import json,sys; d=json.loads(sys.argv[1]); d["case"]="relay:"+sys.argv[2]; print(json.dumps(d))' "$line" "$store" >> "$RESULTS"
   log "relay:$store $line"
   [ "$store" = pg ] && pg_stop

@@ -16,6 +16,9 @@ import io.relay.inbox.QuarantinedDelivery;
 import io.relay.inbox.Receipt;
 import jakarta.servlet.http.HttpServletRequest;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -37,6 +40,8 @@ class WebhookController {
 	static final String CORRELATION = "X-iAdvize-CorrelationId";
 
 	private static final int MAX_HEADER_LENGTH = 255;
+
+	private static final Logger logger = LoggerFactory.getLogger(WebhookController.class);
 
 	private final SignatureVerifier verifier;
 
@@ -77,6 +82,7 @@ class WebhookController {
 		}
 		MediaType contentType = MediaType.parseMediaType(request.getContentType());
 		IAdvizeEvent event = parse(body, contentType, deliveryId, correlationId);
+		MDC.put(WebhookLoggingContext.EVENT_ID, event.eventId());
 		Receipt receipt;
 		try {
 			receipt = this.inbox.receive(new IncomingEvent(event, contentType.toString(), body, deliveryId,
@@ -87,6 +93,7 @@ class WebhookController {
 			throw ex;
 		}
 		this.metrics.acknowledged(event.eventType(), receipt.duplicate(), System.nanoTime() - start);
+		logger.debug("{} {} {}", receipt.duplicate() ? "Duplicate" : "Accepted", event.eventType(), event.eventId());
 		return receipt.duplicate() ? ResponseEntity.ok(Acknowledgement.duplicate(receipt.eventId()))
 				: ResponseEntity.status(HttpStatus.ACCEPTED).body(Acknowledgement.accepted(receipt.eventId()));
 	}

@@ -210,6 +210,13 @@ abstract class DispatchTests {
 	}
 
 	@Test
+	void infoShowsBuildAndGitData() {
+		JsonNode info = json.readTree(admin("GET", "/actuator/info").body());
+		assertThat(info.get("build").get("artifact").asString()).isEqualTo("relay");
+		assertThat(info.at("/git/commit/id/abbrev").asString()).matches("[0-9a-f]{7,}");
+	}
+
+	@Test
 	void healthReportsTheDeliveries() {
 		HttpResponse<String> health = admin("GET", "/actuator/health/deliveries");
 		assertThat(health.statusCode()).isEqualTo(200);
