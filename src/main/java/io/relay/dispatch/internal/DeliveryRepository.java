@@ -2,7 +2,10 @@ package io.relay.dispatch.internal;
 
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -15,6 +18,7 @@ import io.relay.dispatch.DeliveryStatus;
 import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.RowCallbackHandler;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Repository;
@@ -50,33 +54,55 @@ class DeliveryRepository {
 	 */
 	Map<Long, NewDelivery> insertClaimed(List<NewDelivery> deliveries, Instant now, String instance,
 			Instant leaseUntil) {
-		this.jdbc.batchUpdate("insert into dispatch_delivery (event_id, handler, status, ordering_key, attempts, "
-				+ "max_attempts, next_attempt_at, locked_by, locked_until, created_at, updated_at) values "
-				+ "(?, ?, 'RUNNING', ?, 1, ?, ?, ?, ?, ?, ?)", deliveries, deliveries.size(), (ps, delivery) -> {
-					Timestamp at = Timestamp.from(now);
-					ps.setString(1, delivery.eventId());
-					ps.setString(2, delivery.handler());
-					ps.setString(3, delivery.orderingKey());
-					ps.setInt(4, delivery.maxAttempts());
-					ps.setTimestamp(5, at);
-					ps.setString(6, instance);
-					ps.setTimestamp(7, Timestamp.from(leaseUntil));
-					ps.setTimestamp(8, at);
-					ps.setTimestamp(9, at);
-				});
 		Map<String, NewDelivery> byKey = new HashMap<>();
 		deliveries.forEach((delivery) -> byKey.put(delivery.eventId() + "\n" + delivery.handler(), delivery));
 		Map<Long, NewDelivery> byId = new LinkedHashMap<>();
+		RowCallbackHandler collect = (rs) -> {
+			NewDelivery delivery = byKey.get(rs.getString(2) + "\n" + rs.getString(3));
+			if (delivery != null) {
+				byId.put(rs.getLong(1), delivery);
+			}
+		};
+		String columns = "insert into dispatch_delivery (event_id, handler, status, ordering_key, attempts, "
+				+ "max_attempts, next_attempt_at, locked_by, locked_until, created_at, updated_at) values ";
+		String row = "(?, ?, 'RUNNING', ?, 1, ?, ?, ?, ?, ?, ?)";
+		if (this.postgres) {
+			// One statement for the whole batch, returning the ids (chunks keep under PostgreSQL's parameter limit).
+			for (int from = 0; from < deliveries.size(); from += 1000) {
+				List<NewDelivery> chunk = deliveries.subList(from, Math.min(deliveries.size(), from + 1000));
+				this.jdbc.query((connection) -> {
+					PreparedStatement ps = connection.prepareStatement(columns
+							+ String.join(", ", Collections.nCopies(chunk.size(), row))
+							+ " returning id, event_id, handler");
+					for (int i = 0; i < chunk.size(); i++) {
+						setClaimedRow(ps, chunk.get(i), i * 9, now, instance, leaseUntil);
+					}
+					return ps;
+				}, collect);
+			}
+			return byId;
+		}
+		this.jdbc.batchUpdate(columns + row, deliveries, deliveries.size(),
+				(ps, delivery) -> setClaimedRow(ps, delivery, 0, now, instance, leaseUntil));
 		this.named.query("select id, event_id, handler from dispatch_delivery where event_id in (:events) and "
 				+ "locked_by = :instance and status = 'RUNNING'", new MapSqlParameterSource("events",
 						deliveries.stream().map(NewDelivery::eventId).distinct().toList())
-					.addValue("instance", instance), (rs) -> {
-						NewDelivery delivery = byKey.get(rs.getString(2) + "\n" + rs.getString(3));
-						if (delivery != null) {
-							byId.put(rs.getLong(1), delivery);
-						}
-					});
+					.addValue("instance", instance), collect);
 		return byId;
+	}
+
+	private static void setClaimedRow(PreparedStatement ps, NewDelivery delivery, int offset, Instant now,
+			String instance, Instant leaseUntil) throws SQLException {
+		Timestamp at = Timestamp.from(now);
+		ps.setString(offset + 1, delivery.eventId());
+		ps.setString(offset + 2, delivery.handler());
+		ps.setString(offset + 3, delivery.orderingKey());
+		ps.setInt(offset + 4, delivery.maxAttempts());
+		ps.setTimestamp(offset + 5, at);
+		ps.setString(offset + 6, instance);
+		ps.setTimestamp(offset + 7, Timestamp.from(leaseUntil));
+		ps.setTimestamp(offset + 8, at);
+		ps.setTimestamp(offset + 9, at);
 	}
 
 	/**
@@ -150,27 +176,70 @@ class DeliveryRepository {
 
 	/** Records finished attempts. A delivery whose lease this instance lost is left alone. */
 	void complete(List<Completion> completions, String instance) {
-		this.jdbc.batchUpdate("update dispatch_delivery set status = ?, next_attempt_at = coalesce(?, next_attempt_at),"
-				+ " last_error = ?, last_duration_ms = ?, locked_by = null, locked_until = null, updated_at = ? "
-				+ "where id = ? and locked_by = ? and status = 'RUNNING'", completions, completions.size(), (ps, c) -> {
-					ps.setString(1, c.status().name());
-					ps.setTimestamp(2, (c.nextAttemptAt() != null) ? Timestamp.from(c.nextAttemptAt()) : null);
-					ps.setString(3, truncate(c.error()));
-					ps.setLong(4, c.durationMillis());
-					ps.setTimestamp(5, Timestamp.from(c.finishedAt()));
-					ps.setLong(6, c.deliveryId());
-					ps.setString(7, instance);
-				});
-		this.jdbc.batchUpdate("insert into dispatch_attempt (delivery_id, attempt, instance, started_at, finished_at, "
-				+ "outcome, error) values (?, ?, ?, ?, ?, ?, ?)", completions, completions.size(), (ps, c) -> {
-					ps.setLong(1, c.deliveryId());
-					ps.setInt(2, c.attempt());
-					ps.setString(3, instance);
-					ps.setTimestamp(4, Timestamp.from(c.startedAt()));
-					ps.setTimestamp(5, Timestamp.from(c.finishedAt()));
-					ps.setString(6, c.status().name());
-					ps.setString(7, truncate(c.error()));
-				});
+		for (int from = 0; from < completions.size(); from += 1000) {
+			List<Completion> chunk = completions.subList(from, Math.min(completions.size(), from + 1000));
+			if (this.postgres) {
+				updateFromValues(chunk, instance);
+			}
+			else {
+				this.jdbc.batchUpdate("update dispatch_delivery set status = ?, next_attempt_at = coalesce(?, "
+						+ "next_attempt_at), last_error = ?, last_duration_ms = ?, locked_by = null, locked_until = null,"
+						+ " updated_at = ? where id = ? and locked_by = ? and status = 'RUNNING'", chunk, chunk.size(),
+						(ps, c) -> {
+							setCompletion(ps, c, 0);
+							ps.setString(7, instance);
+						});
+			}
+			insertAttempts(chunk, instance);
+		}
+	}
+
+	// One statement per batch on PostgreSQL (the casts type the VALUES list, nulls included).
+	private void updateFromValues(List<Completion> chunk, String instance) {
+		String row = "(cast(? as varchar(16)), cast(? as timestamp with time zone), cast(? as varchar(4000)), "
+				+ "cast(? as bigint), cast(? as timestamp with time zone), cast(? as bigint))";
+		this.jdbc.update((connection) -> {
+			PreparedStatement ps = connection.prepareStatement("update dispatch_delivery d set status = v.status, "
+					+ "next_attempt_at = coalesce(v.next_at, d.next_attempt_at), last_error = v.error, "
+					+ "last_duration_ms = v.duration, locked_by = null, locked_until = null, updated_at = v.finished "
+					+ "from (values " + String.join(", ", Collections.nCopies(chunk.size(), row))
+					+ ") v(status, next_at, error, duration, finished, id) where d.id = v.id and d.locked_by = ? "
+					+ "and d.status = 'RUNNING'");
+			for (int i = 0; i < chunk.size(); i++) {
+				setCompletion(ps, chunk.get(i), i * 6);
+			}
+			ps.setString(chunk.size() * 6 + 1, instance);
+			return ps;
+		});
+	}
+
+	private static void setCompletion(PreparedStatement ps, Completion c, int offset) throws SQLException {
+		ps.setString(offset + 1, c.status().name());
+		ps.setTimestamp(offset + 2, (c.nextAttemptAt() != null) ? Timestamp.from(c.nextAttemptAt()) : null);
+		ps.setString(offset + 3, truncate(c.error()));
+		ps.setLong(offset + 4, c.durationMillis());
+		ps.setTimestamp(offset + 5, Timestamp.from(c.finishedAt()));
+		ps.setLong(offset + 6, c.deliveryId());
+	}
+
+	private void insertAttempts(List<Completion> chunk, String instance) {
+		this.jdbc.update((connection) -> {
+			PreparedStatement ps = connection.prepareStatement("insert into dispatch_attempt (delivery_id, attempt, "
+					+ "instance, started_at, finished_at, outcome, error) values "
+					+ String.join(", ", Collections.nCopies(chunk.size(), "(?, ?, ?, ?, ?, ?, ?)")));
+			for (int i = 0; i < chunk.size(); i++) {
+				Completion c = chunk.get(i);
+				int offset = i * 7;
+				ps.setLong(offset + 1, c.deliveryId());
+				ps.setInt(offset + 2, c.attempt());
+				ps.setString(offset + 3, instance);
+				ps.setTimestamp(offset + 4, Timestamp.from(c.startedAt()));
+				ps.setTimestamp(offset + 5, Timestamp.from(c.finishedAt()));
+				ps.setString(offset + 6, c.status().name());
+				ps.setString(offset + 7, truncate(c.error()));
+			}
+			return ps;
+		});
 	}
 
 	/** Hands this instance's claimed deliveries back, for any instance to run (graceful shutdown). */

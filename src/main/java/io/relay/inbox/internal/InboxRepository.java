@@ -11,7 +11,6 @@ import io.relay.inbox.QuarantinedDelivery;
 import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.core.ParameterizedPreparedStatementSetter;
 import org.springframework.stereotype.Repository;
 
 /**
@@ -23,10 +22,12 @@ class InboxRepository {
 	private static final String COLUMNS = "event_id, event_type, conversation_id, visitor_id, delivery_id, "
 			+ "correlation_id, content_type, payload, received_at";
 
-	// PostgreSQL: ON CONFLICT is atomic against concurrent inserts from other instances. H2 (embedded, one
-	// process) has no ON CONFLICT outside its PostgreSQL mode; its MERGE gives the same "insert if absent".
-	private static final String POSTGRES_INSERT = "insert into inbox_event (" + COLUMNS + ") values "
-			+ "(?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (event_id) do nothing";
+	// PostgreSQL: ON CONFLICT is atomic against concurrent inserts from other instances, and one multi-row
+	// statement with RETURNING stores a whole batch in one execution. H2 (embedded, one process) has no ON CONFLICT
+	// outside its PostgreSQL mode; its MERGE, batched, gives the same "insert if absent".
+	private static final String POSTGRES_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+	private static final int MAX_ROWS_PER_STATEMENT = 1000;
 
 	private static final String MERGE_INSERT = "merge into inbox_event t using (values (?, ?, ?, ?, ?, ?, ?, "
 			+ "cast(? as varbinary), cast(? as timestamp with time zone))) s(" + COLUMNS + ") "
@@ -36,21 +37,52 @@ class InboxRepository {
 
 	private final JdbcTemplate jdbc;
 
-	private final String insertIfAbsent;
+	private final boolean postgres;
 
 	InboxRepository(JdbcTemplate jdbc) {
 		this.jdbc = jdbc;
 		String product = jdbc.execute((ConnectionCallback<String>) (c) -> c.getMetaData().getDatabaseProductName());
-		this.insertIfAbsent = (product != null && product.toLowerCase(Locale.ROOT).contains("postgres"))
-				? POSTGRES_INSERT : MERGE_INSERT;
+		this.postgres = product != null && product.toLowerCase(Locale.ROOT).contains("postgres");
 	}
 
 	/**
-	 * Inserts each event unless its id is stored already.
+	 * Inserts each event unless its id is stored already. The ids must be distinct.
 	 * @return for each event, whether this call inserted it
 	 */
 	boolean[] insertIfAbsent(List<IncomingEvent> events) {
-		int[][] counts = this.jdbc.batchUpdate(this.insertIfAbsent, events, events.size(), EVENT_ROW);
+		return this.postgres ? insertIfAbsentReturning(events) : mergeIfAbsent(events);
+	}
+
+	private boolean[] insertIfAbsentReturning(List<IncomingEvent> events) {
+		if (events.size() > MAX_ROWS_PER_STATEMENT) {
+			// PostgreSQL takes at most 65,535 parameters in one statement.
+			boolean[] result = new boolean[events.size()];
+			for (int from = 0; from < events.size(); from += MAX_ROWS_PER_STATEMENT) {
+				List<IncomingEvent> chunk = events.subList(from, Math.min(events.size(), from + MAX_ROWS_PER_STATEMENT));
+				System.arraycopy(insertIfAbsentReturning(chunk), 0, result, from, chunk.size());
+			}
+			return result;
+		}
+		String sql = "insert into inbox_event (" + COLUMNS + ") values "
+				+ String.join(", ", java.util.Collections.nCopies(events.size(), POSTGRES_ROW))
+				+ " on conflict (event_id) do nothing returning event_id";
+		java.util.Set<String> inserted = new java.util.HashSet<>(this.jdbc.query((connection) -> {
+			PreparedStatement ps = connection.prepareStatement(sql);
+			for (int i = 0; i < events.size(); i++) {
+				setEventRow(ps, events.get(i), i * 9);
+			}
+			return ps;
+		}, (rs, row) -> rs.getString(1)));
+		boolean[] result = new boolean[events.size()];
+		for (int i = 0; i < events.size(); i++) {
+			result[i] = inserted.contains(events.get(i).eventId());
+		}
+		return result;
+	}
+
+	private boolean[] mergeIfAbsent(List<IncomingEvent> events) {
+		int[][] counts = this.jdbc.batchUpdate(MERGE_INSERT, events, events.size(),
+				(ps, event) -> setEventRow(ps, event, 0));
 		boolean[] inserted = new boolean[events.size()];
 		int i = 0;
 		for (int[] chunk : counts) {
@@ -87,18 +119,16 @@ class InboxRepository {
 		return (text != null) ? truncate(text, max) : null;
 	}
 
-	private static final ParameterizedPreparedStatementSetter<IncomingEvent> EVENT_ROW = InboxRepository::setEventRow;
-
-	private static void setEventRow(PreparedStatement ps, IncomingEvent event) throws SQLException {
-		ps.setString(1, event.eventId());
-		ps.setString(2, truncate(event.event().eventType(), 255));
-		ps.setString(3, truncateNullable(event.event().conversationId(), 255));
-		ps.setString(4, truncateNullable(event.event().visitorId(), 255));
-		ps.setString(5, event.deliveryId());
-		ps.setString(6, event.correlationId());
-		ps.setString(7, event.contentType());
-		ps.setBytes(8, event.payload());
-		ps.setTimestamp(9, Timestamp.from(event.receivedAt()));
+	private static void setEventRow(PreparedStatement ps, IncomingEvent event, int offset) throws SQLException {
+		ps.setString(offset + 1, event.eventId());
+		ps.setString(offset + 2, truncate(event.event().eventType(), 255));
+		ps.setString(offset + 3, truncateNullable(event.event().conversationId(), 255));
+		ps.setString(offset + 4, truncateNullable(event.event().visitorId(), 255));
+		ps.setString(offset + 5, event.deliveryId());
+		ps.setString(offset + 6, event.correlationId());
+		ps.setString(offset + 7, event.contentType());
+		ps.setBytes(offset + 8, event.payload());
+		ps.setTimestamp(offset + 9, Timestamp.from(event.receivedAt()));
 	}
 
 }
