@@ -1,0 +1,186 @@
+package io.relay.workflow.csat;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
+import org.springframework.scheduling.TaskScheduler;
+import org.springframework.stereotype.Component;
+import org.springframework.web.ErrorResponseException;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
+
+/**
+ * The open pages' server-sent event streams. Each gets a {@code ready} event when it connects and a
+ * {@code changed} event whenever figures may have changed, upon which the page asks for the summary again: one
+ * small event for every page, whatever range it shows.
+ * <p>
+ * Answers recorded by this instance are announced at once (several at a time coalesce into one event). Answers
+ * recorded by other instances sharing the database are found by a cheap poll every {@code poll-interval}, only
+ * while a page is open.
+ */
+@Component
+@ConditionalOnCsatDashboard
+class DashboardUpdates implements SmartLifecycle {
+
+	private static final Logger logger = LoggerFactory.getLogger(DashboardUpdates.class);
+
+	/** The most pages open at once on one instance; past that, 503. */
+	static final int MAX_SUBSCRIBERS = 256;
+
+	/** A stream ends after this; the browser's EventSource reconnects by itself. */
+	private static final Duration STREAM_TIMEOUT = Duration.ofMinutes(30);
+
+	/** Keeps proxies from closing idle streams, and finds closed ones. */
+	private static final Duration HEARTBEAT = Duration.ofSeconds(20);
+
+	/** Tells the browser how soon to reconnect after a lost stream. */
+	private static final long RECONNECT_MILLIS = 1000;
+
+	private final Set<SseEmitter> emitters = ConcurrentHashMap.newKeySet();
+
+	private final AtomicBoolean pending = new AtomicBoolean();
+
+	private final Answers answers;
+
+	private final TaskScheduler scheduler;
+
+	private final Duration pollInterval;
+
+	private @Nullable ExecutorService sender;
+
+	private @Nullable ScheduledFuture<?> heartbeat;
+
+	private @Nullable ScheduledFuture<?> poll;
+
+	private @Nullable String lastChange;
+
+	private volatile boolean running;
+
+	DashboardUpdates(Answers answers, TaskScheduler scheduler, CsatDashboardProperties properties) {
+		this.answers = answers;
+		this.scheduler = scheduler;
+		this.pollInterval = properties.pollInterval();
+	}
+
+	/** A new stream for one page. */
+	SseEmitter subscribe() {
+		if (!this.running || this.emitters.size() >= MAX_SUBSCRIBERS) {
+			ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
+					"Too many live dashboards are open on this instance (at most " + MAX_SUBSCRIBERS + ")");
+			throw new ErrorResponseException(HttpStatus.SERVICE_UNAVAILABLE, problem, null);
+		}
+		SseEmitter emitter = new SseEmitter(STREAM_TIMEOUT.toMillis());
+		emitter.onCompletion(() -> this.emitters.remove(emitter));
+		emitter.onTimeout(() -> {
+			this.emitters.remove(emitter);
+			emitter.complete();
+		});
+		emitter.onError((ex) -> this.emitters.remove(emitter));
+		try {
+			// Sent before the handler returns: Spring MVC writes it as soon as the stream opens.
+			emitter.send(SseEmitter.event().name("ready").data("ready").reconnectTime(RECONNECT_MILLIS));
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException(ex);
+		}
+		this.emitters.add(emitter);
+		return emitter;
+	}
+
+	/** Figures may have changed: tell every open page, soon and without blocking the caller. */
+	void changed() {
+		ExecutorService sender = this.sender;
+		if (sender != null && !this.emitters.isEmpty() && this.pending.compareAndSet(false, true)) {
+			sender.execute(() -> {
+				this.pending.set(false);
+				broadcast(SseEmitter.event().name("changed").data("changed"));
+			});
+		}
+	}
+
+	int subscribers() {
+		return this.emitters.size();
+	}
+
+	private void broadcast(SseEmitter.SseEventBuilder event) {
+		for (SseEmitter emitter : this.emitters) {
+			try {
+				emitter.send(event);
+			}
+			catch (IOException | IllegalStateException ex) {
+				// The page went away; the container completes the emitter.
+				this.emitters.remove(emitter);
+			}
+		}
+	}
+
+	private void heartbeat() {
+		if (!this.emitters.isEmpty()) {
+			Objects.requireNonNull(this.sender).execute(() -> broadcast(SseEmitter.event().comment("heartbeat")));
+		}
+	}
+
+	private void pollOtherInstances() {
+		if (this.emitters.isEmpty()) {
+			this.lastChange = null;
+			return;
+		}
+		try {
+			String change = this.answers.lastChange();
+			if (this.lastChange != null && !this.lastChange.equals(change)) {
+				changed();
+			}
+			this.lastChange = change;
+		}
+		catch (RuntimeException ex) {
+			logger.debug("Could not look for new answers", ex);
+		}
+	}
+
+	@Override
+	public void start() {
+		this.sender = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("csat-dashboard-updates").factory());
+		this.heartbeat = this.scheduler.scheduleWithFixedDelay(this::heartbeat, HEARTBEAT);
+		this.poll = this.scheduler.scheduleWithFixedDelay(this::pollOtherInstances, this.pollInterval);
+		this.running = true;
+	}
+
+	/** Ends every stream first, so that a graceful shutdown does not wait for open pages. */
+	@Override
+	public void stop() {
+		this.running = false;
+		cancel(this.heartbeat);
+		cancel(this.poll);
+		for (SseEmitter emitter : this.emitters) {
+			emitter.complete();
+		}
+		this.emitters.clear();
+		if (this.sender != null) {
+			this.sender.shutdownNow();
+		}
+	}
+
+	private static void cancel(@Nullable ScheduledFuture<?> future) {
+		if (future != null) {
+			future.cancel(false);
+		}
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.running;
+	}
+
+}
