@@ -34,3 +34,5 @@ create table csat_conversation (
     updated_at      timestamp with time zone not null,
     constraint pk_csat_conversation primary key (conversation_id)
 );
+-- The live page polls max(updated_at) of both tables to notice answers recorded by other instances.
+create index ix_csat_conversation_updated_at on csat_conversation (updated_at);

@@ -15,6 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.scheduling.TaskScheduler;
 import org.springframework.stereotype.Component;
@@ -27,8 +28,8 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
  * small event for every page, whatever range it shows.
  * <p>
  * Answers recorded by this instance are announced at once (several at a time coalesce into one event). Answers
- * recorded by other instances sharing the database are found by a cheap poll every {@code poll-interval}, only
- * while a page is open.
+ * recorded by other instances sharing the database are found by a cheap poll of the tables' latest change every
+ * {@code poll-interval}, only while a page is open.
  */
 @Component
 @ConditionalOnCsatDashboard
@@ -64,7 +65,7 @@ class DashboardUpdates implements SmartLifecycle {
 
 	private @Nullable ScheduledFuture<?> poll;
 
-	private @Nullable String lastChange;
+	private volatile @Nullable String lastChange;
 
 	private volatile boolean running;
 
@@ -88,6 +89,10 @@ class DashboardUpdates implements SmartLifecycle {
 			emitter.complete();
 		});
 		emitter.onError((ex) -> this.emitters.remove(emitter));
+		if (this.emitters.isEmpty()) {
+			// The poll's starting point: what this page loads after 'ready' includes everything up to now.
+			this.lastChange = lastChange();
+		}
 		try {
 			// Sent before the handler returns: Spring MVC writes it as soon as the stream opens.
 			emitter.send(SseEmitter.event().name("ready").data("ready").reconnectTime(RECONNECT_MILLIS));
@@ -99,13 +104,23 @@ class DashboardUpdates implements SmartLifecycle {
 		return emitter;
 	}
 
-	/** Figures may have changed: tell every open page, soon and without blocking the caller. */
+	/** Figures may have changed (this instance recorded something): tell every open page, soon, without blocking. */
 	void changed() {
+		changed(Reason.RECORDED);
+	}
+
+	private void changed(Reason reason) {
 		ExecutorService sender = this.sender;
 		if (sender != null && !this.emitters.isEmpty() && this.pending.compareAndSet(false, true)) {
 			sender.execute(() -> {
 				this.pending.set(false);
-				broadcast(SseEmitter.event().name("changed").data("changed"));
+				// Read before telling: whatever the pages load next includes everything up to this point, so the
+				// poll need not announce it again, and misses nothing that comes after.
+				String change = lastChange();
+				broadcast(SseEmitter.event().name("changed").data(reason.data, MediaType.APPLICATION_JSON));
+				if (change != null) {
+					this.lastChange = change;
+				}
 			});
 		}
 	}
@@ -134,19 +149,40 @@ class DashboardUpdates implements SmartLifecycle {
 
 	private void pollOtherInstances() {
 		if (this.emitters.isEmpty()) {
-			this.lastChange = null;
 			return;
 		}
-		try {
-			String change = this.answers.lastChange();
-			if (this.lastChange != null && !this.lastChange.equals(change)) {
-				changed();
-			}
+		String change = lastChange();
+		if (change != null && !change.equals(this.lastChange)) {
 			this.lastChange = change;
+			changed(Reason.DATABASE);
+		}
+	}
+
+	private @Nullable String lastChange() {
+		try {
+			return this.answers.lastChange();
 		}
 		catch (RuntimeException ex) {
 			logger.debug("Could not look for new answers", ex);
+			return null;
 		}
+	}
+
+	/** Why a {@code changed} event was sent (its data; the page does not need it). */
+	private enum Reason {
+
+		/** This instance recorded an answer or a conversation. */
+		RECORDED("{\"reason\":\"recorded\"}"),
+
+		/** The poll found something recorded elsewhere (another instance). */
+		DATABASE("{\"reason\":\"database\"}");
+
+		private final String data;
+
+		Reason(String data) {
+			this.data = data;
+		}
+
 	}
 
 	@Override

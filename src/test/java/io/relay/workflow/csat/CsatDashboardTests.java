@@ -44,7 +44,8 @@ import static org.awaitility.Awaitility.await;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "relay.webhook.secrets=" + WebhookClient.SECRET,
 				"spring.security.user.name=" + AdminHttp.USER, "spring.security.user.password=" + AdminHttp.PASSWORD,
-				"relay.dispatch.poll-interval=50ms", "relay.workflows.csat-dashboard.comments-shown=3" })
+				"relay.dispatch.poll-interval=50ms", "relay.workflows.csat-dashboard.comments-shown=3",
+				"relay.workflows.csat-dashboard.poll-interval=200ms" })
 abstract class CsatDashboardTests {
 
 	/** Every test's answers are given on this day (UTC, the default zone), unless it says otherwise. */
@@ -345,18 +346,76 @@ abstract class CsatDashboardTests {
 	}
 
 	@Test
-	void anOpenStreamIsToldAsSoonAsAnAnswerIsRecorded() throws Exception {
+	void anOpenStreamIsToldAsSoonAsThisInstanceRecordsAnAnswer() throws Exception {
+		try (Events events = openStream()) {
+			CompletableFuture<String> next = events.next();
+			handle(csat(conversation(), 5, "10:00:00"));
+			assertThat(next.get(10, TimeUnit.SECONDS)).isEqualTo("changed {\"reason\":\"recorded\"}");
+		}
+	}
+
+	@Test
+	void anOpenStreamIsToldOfAnswersRecordedByAnotherInstance() throws Exception {
+		try (Events events = openStream()) {
+			CompletableFuture<String> next = events.next();
+			// Another instance on the same database, as far as this one can tell.
+			this.jdbc.update("insert into csat_answer (conversation_id, question, score, answered_at, answered_on, "
+					+ "event_id, updated_at) values (?, 'CSAT', 4, ?, ?, ?, ?)", conversation(), at(DAY, "10:00:00"),
+					LocalDate.parse(DAY), UUID.randomUUID().toString(), OffsetDateTime.now(ZoneOffset.UTC));
+			// poll-interval is 200ms in these tests
+			assertThat(next.get(10, TimeUnit.SECONDS)).isEqualTo("changed {\"reason\":\"database\"}");
+		}
+		assertThat(this.http.json(ON_DAY).get("csat").get("count").asLong()).isEqualTo(1);
+	}
+
+	/** Opens {@code /dashboard/api/updates} and waits for its {@code ready} event. */
+	private Events openStream() throws Exception {
 		HttpResponse<Stream<String>> response = this.http.stream("/dashboard/api/updates");
 		assertThat(response.statusCode()).isEqualTo(200);
 		assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
 				(type) -> assertThat(type).startsWith("text/event-stream"));
-		try (Stream<String> lines = response.body()) {
-			Iterator<String> events = lines.filter((line) -> line.startsWith("event:")).iterator();
-			assertThat(CompletableFuture.supplyAsync(events::next).get(10, TimeUnit.SECONDS)).isEqualTo("event:ready");
-			CompletableFuture<String> next = CompletableFuture.supplyAsync(events::next);
-			handle(csat(conversation(), 5, "10:00:00"));
-			assertThat(next.get(10, TimeUnit.SECONDS)).isEqualTo("event:changed");
+		Events events = new Events(response.body());
+		assertThat(events.next().get(10, TimeUnit.SECONDS)).isEqualTo("ready ready");
+		return events;
+	}
+
+	/** Server-sent events as {@code "<name> <data>"}, one at a time. */
+	private static final class Events implements AutoCloseable {
+
+		private final Stream<String> lines;
+
+		private final Iterator<String> iterator;
+
+		Events(Stream<String> lines) {
+			this.lines = lines;
+			this.iterator = lines.iterator();
 		}
+
+		CompletableFuture<String> next() {
+			return CompletableFuture.supplyAsync(() -> {
+				String name = null;
+				String data = "";
+				while (this.iterator.hasNext()) {
+					String line = this.iterator.next();
+					if (line.startsWith("event:")) {
+						name = line.substring(6);
+					}
+					else if (line.startsWith("data:")) {
+						data = line.substring(5);
+					}
+					else if (line.isEmpty() && name != null) {
+						return name + " " + data;
+					}
+				}
+				throw new IllegalStateException("the stream ended");
+			});
+		}
+
+		@Override
+		public void close() {
+			this.lines.close();
+		}
+
 	}
 
 	private void assertProblem(String path, String detail) {
