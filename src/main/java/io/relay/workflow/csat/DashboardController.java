@@ -89,8 +89,8 @@ class DashboardController {
 	}
 
 	private static ErrorResponseException badRequest(String detail, String parameter) {
+		// Type about:blank, so the title is the status phrase (RFC 9457); "parameter" names the culprit.
 		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, detail);
-		problem.setTitle("Invalid range");
 		problem.setInstance(URI.create("/dashboard/api/summary"));
 		problem.setProperty("parameter", parameter);
 		return new ErrorResponseException(HttpStatus.BAD_REQUEST, problem, null);

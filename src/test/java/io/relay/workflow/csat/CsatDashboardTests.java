@@ -425,6 +425,8 @@ abstract class CsatDashboardTests {
 		JsonNode problem = tools.jackson.databind.json.JsonMapper.builder().build().readTree(response.body());
 		assertThat(problem.get("detail").asString()).isEqualTo(detail);
 		assertThat(problem.get("status").asInt()).isEqualTo(400);
+		assertThat(problem.get("title").asString()).isEqualTo("Bad Request");
+		assertThat(problem.get("parameter").asString()).isEqualTo(path.contains("?to=") ? "to" : "from");
 	}
 
 	/** Each group as {@code key:csat count:csat average}, in the order of the summary. */
