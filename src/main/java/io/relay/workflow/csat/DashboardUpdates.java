@@ -2,11 +2,11 @@ package io.relay.workflow.csat;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -59,7 +59,8 @@ class DashboardUpdates implements SmartLifecycle {
 
 	private final Duration pollInterval;
 
-	private @Nullable ExecutorService sender;
+	/** Sends the announcements, one at a time, off the handler's thread. */
+	private volatile ExecutorService sender = newSender();
 
 	private @Nullable ScheduledFuture<?> heartbeat;
 
@@ -67,7 +68,11 @@ class DashboardUpdates implements SmartLifecycle {
 
 	private volatile @Nullable String lastChange;
 
+	/** Whether the heartbeat and the poll are scheduled (the lifecycle). */
 	private volatile boolean running;
+
+	/** Pages may subscribe from the moment the web server takes requests until shutdown begins. */
+	private volatile boolean accepting = true;
 
 	DashboardUpdates(Answers answers, TaskScheduler scheduler, CsatDashboardProperties properties) {
 		this.answers = answers;
@@ -77,9 +82,10 @@ class DashboardUpdates implements SmartLifecycle {
 
 	/** A new stream for one page. */
 	SseEmitter subscribe() {
-		if (!this.running || this.emitters.size() >= MAX_SUBSCRIBERS) {
+		if (!this.accepting || this.emitters.size() >= MAX_SUBSCRIBERS) {
 			ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
-					"Too many live dashboards are open on this instance (at most " + MAX_SUBSCRIBERS + ")");
+					this.accepting ? "Too many live dashboards are open on this instance (at most " + MAX_SUBSCRIBERS
+							+ ")" : "Relay is shutting down");
 			throw new ErrorResponseException(HttpStatus.SERVICE_UNAVAILABLE, problem, null);
 		}
 		SseEmitter emitter = new SseEmitter(STREAM_TIMEOUT.toMillis());
@@ -110,23 +116,24 @@ class DashboardUpdates implements SmartLifecycle {
 	}
 
 	private void changed(Reason reason) {
-		ExecutorService sender = this.sender;
-		if (sender != null && !this.emitters.isEmpty() && this.pending.compareAndSet(false, true)) {
-			sender.execute(() -> {
+		if (!this.emitters.isEmpty() && this.pending.compareAndSet(false, true)) {
+			try {
+				this.sender.execute(() -> {
+					this.pending.set(false);
+					// Read before telling: what the pages load next includes everything up to this point, so the
+					// poll need not announce it again, and misses nothing that comes after.
+					String change = lastChange();
+					broadcast(SseEmitter.event().name("changed").data(reason.data, MediaType.APPLICATION_JSON));
+					if (change != null) {
+						this.lastChange = change;
+					}
+				});
+			}
+			catch (RejectedExecutionException ex) {
+				// Shutting down: the streams are closed already.
 				this.pending.set(false);
-				// Read before telling: whatever the pages load next includes everything up to this point, so the
-				// poll need not announce it again, and misses nothing that comes after.
-				String change = lastChange();
-				broadcast(SseEmitter.event().name("changed").data(reason.data, MediaType.APPLICATION_JSON));
-				if (change != null) {
-					this.lastChange = change;
-				}
-			});
+			}
 		}
-	}
-
-	int subscribers() {
-		return this.emitters.size();
 	}
 
 	private void broadcast(SseEmitter.SseEventBuilder event) {
@@ -143,7 +150,7 @@ class DashboardUpdates implements SmartLifecycle {
 
 	private void heartbeat() {
 		if (!this.emitters.isEmpty()) {
-			Objects.requireNonNull(this.sender).execute(() -> broadcast(SseEmitter.event().comment("heartbeat")));
+			this.sender.execute(() -> broadcast(SseEmitter.event().comment("heartbeat")));
 		}
 	}
 
@@ -185,9 +192,16 @@ class DashboardUpdates implements SmartLifecycle {
 
 	}
 
+	/**
+	 * Schedules the heartbeat and the poll. Streams are accepted before this (the web server starts earlier in the
+	 * lifecycle); they just have no heartbeat yet.
+	 */
 	@Override
 	public void start() {
-		this.sender = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("csat-dashboard-updates").factory());
+		if (this.sender.isShutdown()) {
+			this.sender = newSender();
+		}
+		this.accepting = true;
 		this.heartbeat = this.scheduler.scheduleWithFixedDelay(this::heartbeat, HEARTBEAT);
 		this.poll = this.scheduler.scheduleWithFixedDelay(this::pollOtherInstances, this.pollInterval);
 		this.running = true;
@@ -196,6 +210,7 @@ class DashboardUpdates implements SmartLifecycle {
 	/** Ends every stream first, so that a graceful shutdown does not wait for open pages. */
 	@Override
 	public void stop() {
+		this.accepting = false;
 		this.running = false;
 		cancel(this.heartbeat);
 		cancel(this.poll);
@@ -203,9 +218,11 @@ class DashboardUpdates implements SmartLifecycle {
 			emitter.complete();
 		}
 		this.emitters.clear();
-		if (this.sender != null) {
-			this.sender.shutdownNow();
-		}
+		this.sender.shutdownNow();
+	}
+
+	private static ExecutorService newSender() {
+		return Executors.newSingleThreadExecutor(Thread.ofVirtual().name("csat-dashboard-updates").factory());
 	}
 
 	private static void cancel(@Nullable ScheduledFuture<?> future) {
