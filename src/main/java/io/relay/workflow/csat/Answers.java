@@ -1,0 +1,118 @@
+package io.relay.workflow.csat;
+
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Objects;
+
+import org.jspecify.annotations.Nullable;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Repository;
+
+/**
+ * The latest answer to each question of each conversation ({@code csat_answer}).
+ * <p>
+ * Recording is idempotent and does not depend on the order of arrival: a row is only ever overwritten by an answer
+ * that is later (by {@code answered_at}, ties broken by event id). It runs without a transaction, one atomic
+ * statement at a time: a conditional update, else an insert, else (the row appeared meanwhile) the conditional
+ * update again.
+ */
+@Repository
+@ConditionalOnCsatDashboard
+class Answers {
+
+	/** The longest comment kept; longer ones are cut. */
+	static final int MAX_COMMENT_LENGTH = 4000;
+
+	private static final String REPLACE_OLDER = "update csat_answer set score = ?, comment = ?, answered_at = ?, "
+			+ "answered_on = ?, event_id = ?, project_id = ?, updated_at = ? where conversation_id = ? and question = ? "
+			+ "and (answered_at < ? or (answered_at = ? and event_id < ?))";
+
+	private static final String INSERT = "insert into csat_answer (score, comment, answered_at, answered_on, event_id, "
+			+ "project_id, updated_at, conversation_id, question) values (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+	private final JdbcTemplate jdbc;
+
+	Answers(JdbcTemplate jdbc) {
+		this.jdbc = jdbc;
+	}
+
+	/**
+	 * Records an answer unless the conversation already has a later answer to the same question.
+	 * @return whether anything changed
+	 */
+	boolean record(Answer answer, Instant now) {
+		if (replaceOlder(answer, now)) {
+			return true;
+		}
+		try {
+			return this.jdbc.update(INSERT, (ps) -> set(ps, answer, now)) == 1;
+		}
+		catch (DuplicateKeyException ex) {
+			// The row exists (a later or equal answer, or one written concurrently): the update decides.
+			return replaceOlder(answer, now);
+		}
+	}
+
+	private boolean replaceOlder(Answer answer, Instant now) {
+		return this.jdbc.update(REPLACE_OLDER, (ps) -> {
+			set(ps, answer, now);
+			OffsetDateTime at = utc(answer.answeredAt());
+			ps.setObject(10, at);
+			ps.setObject(11, at);
+			ps.setString(12, answer.eventId());
+		}) == 1;
+	}
+
+	private static void set(PreparedStatement ps, Answer answer, Instant now) throws SQLException {
+		ps.setObject(1, answer.score(), Types.INTEGER);
+		ps.setString(2, answer.comment());
+		ps.setObject(3, utc(answer.answeredAt()));
+		ps.setObject(4, answer.answeredOn());
+		ps.setString(5, answer.eventId());
+		ps.setObject(6, answer.projectId(), Types.BIGINT);
+		ps.setObject(7, utc(now));
+		ps.setString(8, answer.conversationId());
+		ps.setString(9, answer.question().name());
+	}
+
+	/** A token that changes whenever an answer or a conversation is recorded, on any instance. */
+	String lastChange() {
+		return this.jdbc.queryForObject("select (select max(updated_at) from csat_answer), "
+				+ "(select max(updated_at) from csat_conversation)", (rs, row) -> rs.getString(1) + "|" + rs.getString(2));
+	}
+
+	static OffsetDateTime utc(Instant instant) {
+		return instant.atOffset(ZoneOffset.UTC);
+	}
+
+	enum Question {
+
+		CSAT, NPS, COMMENT
+
+	}
+
+	/**
+	 * One answer of one conversation.
+	 * @param answeredOn the day of {@code answeredAt} in the dashboard's time zone
+	 * @param projectId the project the event names, if any
+	 */
+	record Answer(String conversationId, Question question, @Nullable Integer score, @Nullable String comment,
+			Instant answeredAt, LocalDate answeredOn, String eventId, @Nullable Long projectId) {
+
+		Answer {
+			Objects.requireNonNull(conversationId, "conversationId");
+			Objects.requireNonNull(question, "question");
+			if (comment != null && comment.length() > MAX_COMMENT_LENGTH) {
+				comment = comment.substring(0, MAX_COMMENT_LENGTH);
+			}
+		}
+
+	}
+
+}

@@ -1,0 +1,148 @@
+package io.relay.workflow.csat;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.relay.dispatch.Delivery;
+import io.relay.dispatch.EventHandler;
+import io.relay.dispatch.HandlerResult;
+import io.relay.event.ConversationClosed;
+import io.relay.event.ConversationPushed;
+import io.relay.event.IAdvizeEvent;
+import io.relay.event.SatisfactionAnswered;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * Records {@code satisfaction.answered} answers, and what {@code v2.conversation.pushed}/{@code closed} say about
+ * each conversation (channel, operator, project) so that answers can be grouped by them. One handler for the three
+ * types, so that the events of one conversation reach it in order; the figures do not depend on that order anyway.
+ */
+@Component
+@ConditionalOnCsatDashboard
+class CsatDashboardHandler implements EventHandler<IAdvizeEvent> {
+
+	static final String NAME = "csat-dashboard";
+
+	private static final Logger logger = LoggerFactory.getLogger(CsatDashboardHandler.class);
+
+	private static final int NPS_MAX = 10;
+
+	private final Answers answers;
+
+	private final Conversations conversations;
+
+	private final DashboardUpdates updates;
+
+	private final CsatDashboardProperties properties;
+
+	private final Clock clock;
+
+	CsatDashboardHandler(Answers answers, Conversations conversations, DashboardUpdates updates,
+			CsatDashboardProperties properties, Clock clock) {
+		this.answers = answers;
+		this.conversations = conversations;
+		this.updates = updates;
+		this.properties = properties;
+		this.clock = clock;
+	}
+
+	@Override
+	public String name() {
+		return NAME;
+	}
+
+	@Override
+	public Class<IAdvizeEvent> eventType() {
+		return IAdvizeEvent.class;
+	}
+
+	@Override
+	public boolean accepts(IAdvizeEvent event) {
+		return event instanceof SatisfactionAnswered || event instanceof ConversationPushed
+				|| event instanceof ConversationClosed;
+	}
+
+	@Override
+	public HandlerResult handle(Delivery<IAdvizeEvent> delivery) {
+		Instant at = timeOf(delivery.event().createdAt(), delivery.receivedAt());
+		return switch (delivery.event()) {
+			case SatisfactionAnswered answered -> answered(answered, at);
+			case ConversationPushed pushed -> conversation(new Conversations.Conversation(pushed.conversationId(),
+					pushed.channel(), pushed.operatorId(), pushed.projectId(), at, pushed.eventId()));
+			case ConversationClosed closed -> conversation(new Conversations.Conversation(closed.conversationId(),
+					closed.channel(), closed.operatorIds().isEmpty() ? null : closed.operatorIds().getLast(),
+					closed.projectId(), at, closed.eventId()));
+			default -> HandlerResult.skipped("not an event of the " + NAME + " workflow");
+		};
+	}
+
+	private HandlerResult answered(SatisfactionAnswered event, Instant at) {
+		String conversation = event.conversationId();
+		if (conversation == null || conversation.isBlank()) {
+			return HandlerResult.skipped("the answer names no conversation");
+		}
+		List<Answers.Answer> found = new ArrayList<>();
+		List<String> refused = new ArrayList<>();
+		LocalDate day = at.atZone(this.properties.timeZone()).toLocalDate();
+		Integer csat = event.customerSatisfaction();
+		if (csat != null) {
+			if (csat >= 1 && csat <= this.properties.scaleMax()) {
+				found.add(new Answers.Answer(conversation, Answers.Question.CSAT, csat, null, at, day, event.eventId(),
+						event.projectId()));
+			}
+			else {
+				refused.add("customerSatisfaction " + csat + " is outside 1.." + this.properties.scaleMax() + " ("
+						+ CsatDashboardProperties.PREFIX + ".scale-max)");
+			}
+		}
+		Integer nps = event.netPromoterScore();
+		if (nps != null) {
+			if (nps >= 0 && nps <= NPS_MAX) {
+				found.add(new Answers.Answer(conversation, Answers.Question.NPS, nps, null, at, day, event.eventId(),
+						event.projectId()));
+			}
+			else {
+				refused.add("netPromoterScore " + nps + " is outside 0..10");
+			}
+		}
+		String comment = event.satisfactionComment();
+		if (comment != null) {
+			found.add(new Answers.Answer(conversation, Answers.Question.COMMENT, null, comment.strip(), at, day,
+					event.eventId(), event.projectId()));
+		}
+		if (found.isEmpty()) {
+			return HandlerResult.skipped(refused.isEmpty() ? "the event carries no answer" : String.join("; ", refused));
+		}
+		if (!refused.isEmpty()) {
+			logger.warn("Satisfaction event {}: not counted: {}", event.eventId(), String.join("; ", refused));
+		}
+		boolean changed = false;
+		Instant now = this.clock.instant();
+		for (Answers.Answer answer : found) {
+			changed |= this.answers.record(answer, now);
+		}
+		if (changed) {
+			this.updates.changed();
+		}
+		return HandlerResult.success();
+	}
+
+	private HandlerResult conversation(Conversations.Conversation conversation) {
+		if (this.conversations.record(conversation, this.clock.instant())) {
+			this.updates.changed();
+		}
+		return HandlerResult.success();
+	}
+
+	private static Instant timeOf(@Nullable OffsetDateTime createdAt, Instant receivedAt) {
+		return (createdAt != null) ? createdAt.toInstant() : receivedAt;
+	}
+
+}

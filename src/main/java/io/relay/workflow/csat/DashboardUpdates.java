@@ -1,0 +1,239 @@
+package io.relay.workflow.csat;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.scheduling.TaskScheduler;
+import org.springframework.stereotype.Component;
+import org.springframework.web.ErrorResponseException;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
+
+/**
+ * The open pages' server-sent event streams. Each gets a {@code ready} event when it connects and a
+ * {@code changed} event whenever figures may have changed, upon which the page asks for the summary again: one
+ * small event for every page, whatever range it shows.
+ * <p>
+ * Answers recorded by this instance are announced at once (several at a time coalesce into one event). Answers
+ * recorded by other instances sharing the database are found by a cheap poll of the tables' latest change every
+ * {@code poll-interval}, only while a page is open.
+ */
+@Component
+@ConditionalOnCsatDashboard
+class DashboardUpdates implements SmartLifecycle {
+
+	private static final Logger logger = LoggerFactory.getLogger(DashboardUpdates.class);
+
+	/** The most pages open at once on one instance; past that, 503. */
+	static final int MAX_SUBSCRIBERS = 256;
+
+	/** A stream ends after this; the browser's EventSource reconnects by itself. */
+	private static final Duration STREAM_TIMEOUT = Duration.ofMinutes(30);
+
+	/** Keeps proxies from closing idle streams, and finds closed ones. */
+	private static final Duration HEARTBEAT = Duration.ofSeconds(20);
+
+	/** Tells the browser how soon to reconnect after a lost stream. */
+	private static final long RECONNECT_MILLIS = 1000;
+
+	private final Set<SseEmitter> emitters = ConcurrentHashMap.newKeySet();
+
+	private final AtomicBoolean pending = new AtomicBoolean();
+
+	private final Answers answers;
+
+	private final TaskScheduler scheduler;
+
+	private final Duration pollInterval;
+
+	/** Sends the announcements, one at a time, off the handler's thread. */
+	private volatile ExecutorService sender = newSender();
+
+	private @Nullable ScheduledFuture<?> heartbeat;
+
+	private @Nullable ScheduledFuture<?> poll;
+
+	private volatile @Nullable String lastChange;
+
+	/** Whether the heartbeat and the poll are scheduled (the lifecycle). */
+	private volatile boolean running;
+
+	/** Pages may subscribe from the moment the web server takes requests until shutdown begins. */
+	private volatile boolean accepting = true;
+
+	DashboardUpdates(Answers answers, TaskScheduler scheduler, CsatDashboardProperties properties) {
+		this.answers = answers;
+		this.scheduler = scheduler;
+		this.pollInterval = properties.pollInterval();
+	}
+
+	/** A new stream for one page. */
+	SseEmitter subscribe() {
+		if (!this.accepting || this.emitters.size() >= MAX_SUBSCRIBERS) {
+			ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
+					this.accepting ? "Too many live dashboards are open on this instance (at most " + MAX_SUBSCRIBERS
+							+ ")" : "Relay is shutting down");
+			throw new ErrorResponseException(HttpStatus.SERVICE_UNAVAILABLE, problem, null);
+		}
+		SseEmitter emitter = new SseEmitter(STREAM_TIMEOUT.toMillis());
+		emitter.onCompletion(() -> this.emitters.remove(emitter));
+		emitter.onTimeout(() -> {
+			this.emitters.remove(emitter);
+			emitter.complete();
+		});
+		emitter.onError((ex) -> this.emitters.remove(emitter));
+		if (this.emitters.isEmpty()) {
+			// The poll's starting point: what this page loads after 'ready' includes everything up to now.
+			this.lastChange = lastChange();
+		}
+		try {
+			// Sent before the handler returns: Spring MVC writes it as soon as the stream opens.
+			emitter.send(SseEmitter.event().name("ready").data("ready").reconnectTime(RECONNECT_MILLIS));
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException(ex);
+		}
+		this.emitters.add(emitter);
+		return emitter;
+	}
+
+	/** Figures may have changed (this instance recorded something): tell every open page, soon, without blocking. */
+	void changed() {
+		changed(Reason.RECORDED);
+	}
+
+	private void changed(Reason reason) {
+		if (!this.emitters.isEmpty() && this.pending.compareAndSet(false, true)) {
+			try {
+				this.sender.execute(() -> {
+					this.pending.set(false);
+					// Read before telling: what the pages load next includes everything up to this point, so the
+					// poll need not announce it again, and misses nothing that comes after.
+					String change = lastChange();
+					broadcast(SseEmitter.event().name("changed").data(reason.data, MediaType.APPLICATION_JSON));
+					if (change != null) {
+						this.lastChange = change;
+					}
+				});
+			}
+			catch (RejectedExecutionException ex) {
+				// Shutting down: the streams are closed already.
+				this.pending.set(false);
+			}
+		}
+	}
+
+	private void broadcast(SseEmitter.SseEventBuilder event) {
+		for (SseEmitter emitter : this.emitters) {
+			try {
+				emitter.send(event);
+			}
+			catch (IOException | IllegalStateException ex) {
+				// The page went away; the container completes the emitter.
+				this.emitters.remove(emitter);
+			}
+		}
+	}
+
+	private void heartbeat() {
+		if (!this.emitters.isEmpty()) {
+			this.sender.execute(() -> broadcast(SseEmitter.event().comment("heartbeat")));
+		}
+	}
+
+	private void pollOtherInstances() {
+		if (this.emitters.isEmpty()) {
+			return;
+		}
+		String change = lastChange();
+		if (change != null && !change.equals(this.lastChange)) {
+			this.lastChange = change;
+			changed(Reason.DATABASE);
+		}
+	}
+
+	private @Nullable String lastChange() {
+		try {
+			return this.answers.lastChange();
+		}
+		catch (RuntimeException ex) {
+			logger.debug("Could not look for new answers", ex);
+			return null;
+		}
+	}
+
+	/** Why a {@code changed} event was sent (its data; the page does not need it). */
+	private enum Reason {
+
+		/** This instance recorded an answer or a conversation. */
+		RECORDED("{\"reason\":\"recorded\"}"),
+
+		/** The poll found something recorded elsewhere (another instance). */
+		DATABASE("{\"reason\":\"database\"}");
+
+		private final String data;
+
+		Reason(String data) {
+			this.data = data;
+		}
+
+	}
+
+	/**
+	 * Schedules the heartbeat and the poll. Streams are accepted before this (the web server starts earlier in the
+	 * lifecycle); they just have no heartbeat yet.
+	 */
+	@Override
+	public void start() {
+		if (this.sender.isShutdown()) {
+			this.sender = newSender();
+		}
+		this.accepting = true;
+		this.heartbeat = this.scheduler.scheduleWithFixedDelay(this::heartbeat, HEARTBEAT);
+		this.poll = this.scheduler.scheduleWithFixedDelay(this::pollOtherInstances, this.pollInterval);
+		this.running = true;
+	}
+
+	/** Ends every stream first, so that a graceful shutdown does not wait for open pages. */
+	@Override
+	public void stop() {
+		this.accepting = false;
+		this.running = false;
+		cancel(this.heartbeat);
+		cancel(this.poll);
+		for (SseEmitter emitter : this.emitters) {
+			emitter.complete();
+		}
+		this.emitters.clear();
+		this.sender.shutdownNow();
+	}
+
+	private static ExecutorService newSender() {
+		return Executors.newSingleThreadExecutor(Thread.ofVirtual().name("csat-dashboard-updates").factory());
+	}
+
+	private static void cancel(@Nullable ScheduledFuture<?> future) {
+		if (future != null) {
+			future.cancel(false);
+		}
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.running;
+	}
+
+}

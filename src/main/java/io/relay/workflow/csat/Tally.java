@@ -1,0 +1,98 @@
+package io.relay.workflow.csat;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Answer counts per value, for CSAT (1 to the scale's top) and NPS (0 to 10), turned into figures.
+ */
+final class Tally {
+
+	private final long[] csat;
+
+	private final long[] nps = new long[11];
+
+	Tally(int scaleMax) {
+		this.csat = new long[scaleMax + 1];
+	}
+
+	/** Counts {@code count} answers of {@code score}; values outside the scale (a lowered scale-max) are left out. */
+	void add(Answers.Question question, int score, long count) {
+		switch (question) {
+			case CSAT -> {
+				if (score >= 1 && score < this.csat.length) {
+					this.csat[score] += count;
+				}
+			}
+			case NPS -> {
+				if (score >= 0 && score < this.nps.length) {
+					this.nps[score] += count;
+				}
+			}
+			case COMMENT -> {
+			}
+		}
+	}
+
+	void addAll(Tally other) {
+		for (int score = 1; score < this.csat.length; score++) {
+			this.csat[score] += other.csat[score];
+		}
+		for (int score = 0; score < this.nps.length; score++) {
+			this.nps[score] += other.nps[score];
+		}
+	}
+
+	long answers() {
+		return sum(this.csat) + sum(this.nps);
+	}
+
+	Summary.Csat csat() {
+		long count = 0;
+		long total = 0;
+		Map<String, Long> distribution = new LinkedHashMap<>();
+		for (int score = 1; score < this.csat.length; score++) {
+			count += this.csat[score];
+			total += score * this.csat[score];
+			distribution.put(Integer.toString(score), this.csat[score]);
+		}
+		Double average = (count > 0) ? round((double) total / count, 100) : null;
+		return new Summary.Csat(average, count, this.csat.length - 1, distribution);
+	}
+
+	Summary.Nps nps() {
+		long detractors = 0;
+		long passives = 0;
+		long promoters = 0;
+		Map<String, Long> distribution = new LinkedHashMap<>();
+		for (int score = 0; score < this.nps.length; score++) {
+			long n = this.nps[score];
+			if (score <= 6) {
+				detractors += n;
+			}
+			else if (score <= 8) {
+				passives += n;
+			}
+			else {
+				promoters += n;
+			}
+			distribution.put(Integer.toString(score), n);
+		}
+		long count = detractors + passives + promoters;
+		Double score = (count > 0) ? round(100.0 * (promoters - detractors) / count, 10) : null;
+		return new Summary.Nps(score, count, promoters, passives, detractors, distribution);
+	}
+
+	private static double round(double value, int scale) {
+		return Math.round(value * scale) / (double) scale;
+	}
+
+	private static long sum(long[] counts) {
+		long sum = 0;
+		for (long count : counts) {
+			sum += count;
+		}
+		return sum;
+	}
+
+}

@@ -1,0 +1,210 @@
+// The csat-dashboard page: loads /dashboard/api/summary, draws it, and loads it again whenever the server-sent
+// event stream /dashboard/api/updates says that the figures may have changed. Every text from the server goes
+// through textContent, never innerHTML: comments are written by visitors.
+'use strict';
+
+(() => {
+  // Build URLs on the origin, never on the page's own URL: that one may carry user:password@, which fetch() and
+  // EventSource refuse. The browser sends the login it used for the page with these same-origin requests.
+  const url = (path) => new URL(path, window.location.origin);
+  const $ = (id) => document.getElementById(id);
+  const state = { loading: false, again: false, custom: false, renders: 0, charts: {} };
+  window.relayDashboard = state;
+
+  const number = (value, digits) => (value === null || value === undefined) ? '–'
+    : Number(value).toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  const signed = (value) => (value === null || value === undefined) ? '–'
+    : (value > 0 ? '+' : '') + number(value, Number.isInteger(value) ? 0 : 1);
+
+  function setState(name, label) {
+    document.body.dataset.state = name;
+    $('status').textContent = label;
+  }
+
+  function showError(message) {
+    const error = $('error');
+    error.textContent = message;
+    error.hidden = !message;
+  }
+
+  async function refresh() {
+    if (state.loading) {
+      state.again = true;
+      return;
+    }
+    state.loading = true;
+    try {
+      do {
+        state.again = false;
+        render(await load());
+      } while (state.again);
+      showError('');
+    } catch (error) {
+      showError(error.message);
+    } finally {
+      state.loading = false;
+    }
+  }
+
+  async function load() {
+    const target = url('/dashboard/api/summary');
+    if (state.custom) {
+      if ($('from').value) target.searchParams.set('from', $('from').value);
+      if ($('to').value) target.searchParams.set('to', $('to').value);
+    }
+    const response = await fetch(target, { headers: { Accept: 'application/json' }, cache: 'no-store' });
+    if (!response.ok) {
+      let detail = response.statusText;
+      try {
+        detail = (await response.json()).detail || detail;
+      } catch (ignored) {
+        // not a problem document
+      }
+      throw new Error('Could not load the figures: ' + detail);
+    }
+    return response.json();
+  }
+
+  function render(summary) {
+    $('csat-average').textContent = number(summary.csat.average, 2);
+    $('csat-scale').textContent = summary.csat.scaleMax;
+    $('csat-count').textContent = summary.csat.count;
+    $('nps-score').textContent = signed(summary.nps.score);
+    $('nps-count').textContent = summary.nps.count;
+    $('nps-promoters').textContent = summary.nps.promoters;
+    $('nps-passives').textContent = summary.nps.passives;
+    $('nps-detractors').textContent = summary.nps.detractors;
+    $('range-label').textContent = summary.from + ' → ' + summary.to;
+    $('time-zone').textContent = summary.timeZone;
+    if (!state.custom) {
+      $('from').value = summary.from;
+      $('to').value = summary.to;
+    }
+    table($('by-channel'), 'Channel', summary.byChannel);
+    table($('by-operator'), 'Operator', summary.byOperator);
+    table($('by-project'), 'Project', summary.byProject);
+    comments(summary.comments);
+    charts(summary);
+    const updated = new Date(summary.generatedAt);
+    $('updated').dateTime = summary.generatedAt;
+    $('updated').textContent = updated.toLocaleString();
+    state.renders++;
+    document.body.dataset.renders = String(state.renders);
+  }
+
+  function table(element, title, groups) {
+    const head = document.createElement('tr');
+    for (const name of [title, 'CSAT', 'answers', 'NPS', 'answers']) {
+      const th = document.createElement('th');
+      th.textContent = name;
+      head.append(th);
+    }
+    const rows = [head];
+    for (const group of groups) {
+      const row = document.createElement('tr');
+      const cells = [group.key ?? 'unknown', number(group.csat.average, 2), group.csat.count, signed(group.nps.score),
+        group.nps.count];
+      cells.forEach((text, index) => {
+        const td = document.createElement('td');
+        td.textContent = text;
+        if (index === 0 && group.key === null) td.className = 'unknown';
+        row.append(td);
+      });
+      rows.push(row);
+    }
+    element.replaceChildren(...rows);
+  }
+
+  function comments(list) {
+    const items = list.map((comment) => {
+      const item = document.createElement('li');
+      const text = document.createElement('div');
+      text.className = 'text';
+      text.textContent = comment.comment;
+      const meta = document.createElement('div');
+      meta.className = 'meta';
+      const parts = [new Date(comment.answeredAt).toLocaleString()];
+      if (comment.csat !== null) parts.push('CSAT ' + comment.csat);
+      if (comment.nps !== null) parts.push('NPS ' + comment.nps);
+      if (comment.channel) parts.push(comment.channel);
+      if (comment.operatorId !== null) parts.push('operator ' + comment.operatorId);
+      if (comment.projectId !== null) parts.push('project ' + comment.projectId);
+      meta.textContent = parts.join(' · ');
+      item.append(text, meta);
+      return item;
+    });
+    if (items.length === 0) {
+      const empty = document.createElement('li');
+      empty.className = 'empty';
+      empty.textContent = 'No comments in this range.';
+      items.push(empty);
+    }
+    $('comments').replaceChildren(...items);
+  }
+
+  function charts(summary) {
+    if (typeof Chart === 'undefined') {
+      return; // the figures and tables still work
+    }
+    const days = summary.byDay.map((day) => day.day);
+    const csatKeys = Object.keys(summary.csat.distribution);
+    const npsKeys = Object.keys(summary.nps.distribution);
+    draw('trend', 'line', {
+      labels: days,
+      datasets: [
+        { label: 'CSAT average', data: summary.byDay.map((day) => day.csat.average), yAxisID: 'csat',
+          borderColor: '#2563eb', backgroundColor: '#2563eb', spanGaps: true, tension: 0.2 },
+        { label: 'NPS', data: summary.byDay.map((day) => day.nps.score), yAxisID: 'nps',
+          borderColor: '#15803d', backgroundColor: '#15803d', spanGaps: true, tension: 0.2 },
+      ],
+    }, {
+      csat: { position: 'left', min: 1, max: summary.csat.scaleMax, title: { display: true, text: 'CSAT' } },
+      nps: { position: 'right', min: -100, max: 100, grid: { drawOnChartArea: false },
+        title: { display: true, text: 'NPS' } },
+    });
+    draw('csat-distribution', 'bar', {
+      labels: csatKeys,
+      datasets: [{ label: 'answers', data: csatKeys.map((key) => summary.csat.distribution[key]),
+        backgroundColor: '#2563eb' }],
+    }, { y: { beginAtZero: true, ticks: { precision: 0 } } }, false);
+    draw('nps-distribution', 'bar', {
+      labels: npsKeys,
+      datasets: [{ label: 'answers', data: npsKeys.map((key) => summary.nps.distribution[key]),
+        backgroundColor: npsKeys.map((key) => key <= 6 ? '#b91c1c' : key <= 8 ? '#a16207' : '#15803d') }],
+    }, { y: { beginAtZero: true, ticks: { precision: 0 } } }, false);
+  }
+
+  function draw(id, type, data, scales, legend = true) {
+    const existing = state.charts[id];
+    if (existing) {
+      existing.data = data;
+      existing.options.scales = scales;
+      existing.update('none');
+      return;
+    }
+    state.charts[id] = new Chart($(id), {
+      type, data,
+      options: { animation: false, maintainAspectRatio: false, scales, plugins: { legend: { display: legend } } },
+    });
+  }
+
+  function listen() {
+    const source = new EventSource(url('/dashboard/api/updates'));
+    // 'ready' comes on every (re)connection: load, since changes may have been missed while disconnected.
+    source.addEventListener('ready', () => {
+      setState('live', 'live');
+      refresh();
+    });
+    source.addEventListener('changed', () => refresh());
+    source.addEventListener('error', () => setState('reconnecting', 'reconnecting…'));
+  }
+
+  $('range').addEventListener('submit', (event) => {
+    event.preventDefault();
+    state.custom = true;
+    refresh();
+  });
+
+  refresh();
+  listen();
+})();

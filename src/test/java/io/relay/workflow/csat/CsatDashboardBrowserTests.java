@@ -1,0 +1,238 @@
+package io.relay.workflow.csat;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.UUID;
+
+import io.relay.support.WebhookClient;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import tools.jackson.databind.JsonNode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The page in a real browser (Debian's headless Chromium driven by Selenium): it loads behind the admin login,
+ * shows the figures, and a signed {@code satisfaction.answered} posted to the webhook appears on it without a
+ * reload. Skipped only when {@code /usr/bin/chromium} is absent; CI installs it ({@code .ci/run}).
+ * <p>
+ * It also takes the screenshot of the docs: {@code -Drelay.screenshots=docs/images} writes it there
+ * (otherwise under {@code target/screenshots}).
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+		properties = { "relay.webhook.secrets=" + WebhookClient.SECRET,
+				"spring.security.user.name=" + AdminHttp.USER, "spring.security.user.password=" + AdminHttp.PASSWORD,
+				"relay.dispatch.poll-interval=50ms", "relay.workflows.csat-dashboard.default-days=14",
+				"relay.workflows.csat-dashboard.comments-shown=6",
+				"spring.datasource.url=jdbc:h2:mem:csat-browser;DB_CLOSE_DELAY=-1" })
+class CsatDashboardBrowserTests {
+
+	private static final Logger logger = LoggerFactory.getLogger(CsatDashboardBrowserTests.class);
+
+	private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+
+	private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+
+	private static @Nullable ChromeDriver browser;
+
+	@LocalServerPort
+	int port;
+
+	@BeforeAll
+	static void startBrowser() {
+		assumeTrue(Files.exists(CHROMIUM), "Skipped: " + CHROMIUM + " is absent. Install Debian's chromium and "
+				+ "chromium-driver (apt-get install -y chromium chromium-driver, as .ci/run does) to run the browser tests");
+		ChromeOptions options = new ChromeOptions();
+		options.setBinary(CHROMIUM.toFile());
+		options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+				"--disable-background-networking", "--no-first-run", "--window-size=1280,1000", "--lang=en-US");
+		ChromeDriverService service = new ChromeDriverService.Builder()
+			.usingDriverExecutable(CHROMEDRIVER.toFile())
+			.usingAnyFreePort()
+			.build();
+		browser = new ChromeDriver(service, options);
+		browser.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30));
+	}
+
+	@AfterAll
+	static void stopBrowser() {
+		if (browser != null) {
+			browser.quit();
+		}
+	}
+
+	@Test
+	void theOpenPageShowsASignedAnswerWithoutReload() throws IOException {
+		ChromeDriver browser = browser();
+		WebhookClient webhook = WebhookClient.onPort(this.port);
+		AdminHttp http = new AdminHttp(this.port);
+		int answers = seed(webhook);
+		await("the seeded answers counted").atMost(Duration.ofSeconds(60))
+			.until(() -> csatCount(http.json("/dashboard/api/summary")) == answers);
+
+		// The admin login in the URL: Chromium authenticates the page with it, then its same-origin requests.
+		browser.get("http://" + AdminHttp.USER + ":" + AdminHttp.PASSWORD + "@127.0.0.1:" + this.port + "/dashboard");
+		await("the page live with the figures").atMost(Duration.ofSeconds(20))
+			.until(() -> "live".equals(state(browser)) && text(browser, "csat-count").equals(Integer.toString(answers)));
+		assertThat(browser.executeScript("return typeof Chart")).isEqualTo("function");
+		assertThat(browser.executeScript("return Object.keys(window.relayDashboard.charts).length")).isEqualTo(3L);
+		assertThat(browser.findElement(By.id("error")).isDisplayed()).isFalse();
+		assertThat(browser.findElements(By.cssSelector("#by-channel tr"))).hasSizeGreaterThan(2);
+		assertThat(browser.getPageSource()).doesNotContain(AdminHttp.PASSWORD, WebhookClient.SECRET);
+		browser.executeScript("window.sameDocument = true");
+
+		String conversation = UUID.randomUUID().toString();
+		String comment = "Answered while the page was open: <b>thanks</b> & goodbye";
+		OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+		Instant posted = Instant.now();
+		assertThat(webhook.deliver(satisfaction(conversation, "\"customerSatisfaction\": 5", now)).statusCode())
+			.isEqualTo(202);
+		assertThat(webhook.deliver(satisfaction(conversation, "\"satisfactionComment\": \"" + comment + "\"",
+				now.plusSeconds(1))).statusCode()).isEqualTo(202);
+
+		await("the new answer on the open page").atMost(Duration.ofSeconds(3))
+			.pollInterval(Duration.ofMillis(20))
+			.until(() -> text(browser, "csat-count").equals(Integer.toString(answers + 1))
+					&& firstComment(browser).equals(comment));
+		logger.info("The answer was on the page {} ms after it was posted",
+				Duration.between(posted, Instant.now()).toMillis());
+		assertThat(browser.executeScript("return window.sameDocument === true")).as("no reload").isEqualTo(true);
+		// A visitor's text stays text.
+		assertThat(browser.findElements(By.cssSelector("#comments b"))).isEmpty();
+
+		screenshot(browser, "csat-dashboard.png");
+	}
+
+	private static ChromeDriver browser() {
+		assertThat(browser).isNotNull();
+		return browser;
+	}
+
+	private static String state(ChromeDriver browser) {
+		return String.valueOf(browser.executeScript("return document.body.dataset.state"));
+	}
+
+	/** Read by script, in one go: the page redraws its elements, and an element found earlier may be gone. */
+	private static String text(ChromeDriver browser, String id) {
+		return String.valueOf(browser.executeScript("return document.getElementById(arguments[0]).textContent", id));
+	}
+
+	private static String firstComment(ChromeDriver browser) {
+		return String.valueOf(browser
+			.executeScript("const first = document.querySelector('#comments li .text'); return first ? first.textContent : ''"));
+	}
+
+	private static long csatCount(JsonNode summary) {
+		return summary.get("csat").get("count").asLong();
+	}
+
+	/**
+	 * Two weeks of plausible answers, through the webhook like real ones: conversations on four channels, five
+	 * operators and two projects, each pushed, then answered (CSAT, most with an NPS, some with a comment).
+	 * @return how many CSAT answers were sent
+	 */
+	private static int seed(WebhookClient webhook) {
+		Random random = new Random(7);
+		String[] channels = { "CHAT", "CHAT", "CHAT", "CALL", "SMS", "FACEBOOK" };
+		String[] comments = { "Quick and friendly, thank you!", "Solved my delivery problem in two minutes.",
+				"Had to repeat my order number three times.", "Very helpful advice on sizes.",
+				"The agent did not understand my question.", "Great service, as always.",
+				"Waited a bit long before someone answered.", "Clear answer about the return policy." };
+		LocalDate today = LocalDate.now(ZoneOffset.UTC);
+		List<String> bodies = new ArrayList<>();
+		int answers = 0;
+		for (int daysAgo = 13; daysAgo >= 0; daysAgo--) {
+			int conversations = 3 + random.nextInt(4);
+			for (int i = 0; i < conversations; i++) {
+				String conversation = UUID.randomUUID().toString();
+				OffsetDateTime start = today.minusDays(daysAgo)
+					.atTime(LocalTime.of(8 + random.nextInt(10), random.nextInt(60)))
+					.atOffset(ZoneOffset.UTC);
+				if (start.isAfter(OffsetDateTime.now(ZoneOffset.UTC))) {
+					start = OffsetDateTime.now(ZoneOffset.UTC).minusMinutes(30 + random.nextInt(60));
+				}
+				long operator = 15250 + random.nextInt(5);
+				long project = (random.nextInt(3) == 0) ? 3031 : 3030;
+				bodies.add(pushed(conversation, channels[random.nextInt(channels.length)], operator, project, start));
+				int csat = Math.min(5, Math.max(1, 5 - (int) Math.floor(Math.abs(random.nextGaussian()) * 1.6)));
+				OffsetDateTime answered = start.plusMinutes(12);
+				bodies.add(satisfaction(conversation, project, "\"customerSatisfaction\": " + csat, answered));
+				answers++;
+				if (random.nextInt(4) != 0) {
+					int nps = Math.min(10, Math.max(0, csat * 2 + random.nextInt(3) - 1));
+					bodies.add(satisfaction(conversation, project, "\"netPromoterScore\": " + nps,
+							answered.plusSeconds(5)));
+				}
+				if (random.nextInt(3) == 0) {
+					bodies.add(satisfaction(conversation, project,
+							"\"satisfactionComment\": \"" + comments[random.nextInt(comments.length)] + "\"",
+							answered.plusSeconds(20)));
+				}
+			}
+		}
+		for (String body : bodies) {
+			assertThat(webhook.deliver(body).statusCode()).isEqualTo(202);
+		}
+		return answers;
+	}
+
+	private static String pushed(String conversation, String channel, long operator, long project,
+			OffsetDateTime at) {
+		return """
+				{"eventId": "%s", "eventType": "v2.conversation.pushed", "platform": "sd", "projectId": %d,
+				 "clientId": 1, "conversationId": "%s", "operatorId": %d, "channel": "%s",
+				 "visitorId": "%s", "createdAt": "%s", "sentAt": "%s"}
+				""".formatted(UUID.randomUUID(), project, conversation, operator, channel, UUID.randomUUID(), at, at);
+	}
+
+	private static String satisfaction(String conversation, String answer, OffsetDateTime at) {
+		return satisfaction(conversation, 3030, answer, at);
+	}
+
+	private static String satisfaction(String conversation, long project, String answer, OffsetDateTime at) {
+		return """
+				{"eventId": "%s", "eventType": "satisfaction.answered", "platform": "sd", "projectId": %d,
+				 "clientId": 1, "createdAt": "%s", "sentAt": "%s", "conversationId": "%s", %s}
+				""".formatted(UUID.randomUUID(), project, at, at, conversation, answer);
+	}
+
+	private static void screenshot(ChromeDriver browser, String name) throws IOException {
+		// The whole page: the window's height is the page's plus the browser's own frame.
+		Number height = (Number) browser.executeScript("return document.documentElement.scrollHeight");
+		Number frame = (Number) browser.executeScript("return window.outerHeight - window.innerHeight");
+		browser.manage().window().setSize(new Dimension(1280, height.intValue() + frame.intValue()));
+		File shot = browser.getScreenshotAs(OutputType.FILE);
+		String directory = System.getProperty("relay.screenshots", "target/screenshots");
+		Path target = Path.of(directory).resolve(name);
+		Files.createDirectories(target.getParent());
+		Files.copy(shot.toPath(), target, StandardCopyOption.REPLACE_EXISTING);
+		logger.info("Screenshot: {}", target.toAbsolutePath());
+	}
+
+}
