@@ -56,6 +56,8 @@ abstract class DispatchCrashTests {
 				assertThat(count(relay, "SUCCEEDED")).isEqualTo(acknowledged.size());
 			});
 			relay.stop();
+			// A SIGTERM is a graceful shutdown: the store must still be open while the inbox and dispatcher stop.
+			assertThat(relay.log()).doesNotContain("Database is already closed");
 		}
 	}
 

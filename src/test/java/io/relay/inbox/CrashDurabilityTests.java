@@ -1,6 +1,7 @@
 package io.relay.inbox;
 
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -50,10 +51,15 @@ abstract class CrashDurabilityTests {
 						}
 					});
 				}
-				await().until(() -> acknowledged.size() >= 400);
-				// The 400th acknowledgement has just been read by a sender: kill now, with others in flight.
-				relay.kill();
-				killed.set(true);
+				try {
+					await().atMost(Duration.ofSeconds(90)).until(() -> acknowledged.size() >= 400);
+				}
+				finally {
+					// The 400th acknowledgement has just been read by a sender: kill now, with others in flight.
+					// (In a finally: the senders must stop even if the wait failed, or closing their pool hangs.)
+					relay.kill();
+					killed.set(true);
+				}
 			}
 		}
 		assertThat(acknowledged).hasSizeGreaterThanOrEqualTo(400);
@@ -68,6 +74,8 @@ abstract class CrashDurabilityTests {
 					.isEqualTo(200);
 			}
 			relay.stop();
+			// A SIGTERM is a graceful shutdown: the store must still be open while the inbox and dispatcher stop.
+			assertThat(relay.log()).doesNotContain("Database is already closed");
 		}
 	}
 
