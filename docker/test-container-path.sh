@@ -14,9 +14,11 @@
 #      answers exactly {"status":"UP"}, sends one delivery signed with openssl and expects 202, reads the metrics the
 #      Grafana dashboard needs from /actuator/prometheus, then stops the app with SIGTERM (graceful shutdown)
 #   6. validates docker/compose.yaml with dclint (installed from npm into ~/.cache/relay-tools), and checks the
-#      compose file, prometheus.yml and the Grafana dashboard against each other and against application-postgres.yml
+#      compose file, prometheus.yml and the Grafana dashboard against each other and against application-postgres.yml;
+#      promtool parses prometheus.yml, the alert rules and every query of the Grafana dashboard
 #
-# Needs: JDK 25 (JAVA_HOME or /usr/lib/jvm/*25*), curl, openssl, python3, node and npm. Prints timings.
+# Needs: JDK 25 (JAVA_HOME or /usr/lib/jvm/*25*), curl, openssl, python3, node, npm, and promtool (Debian/Ubuntu
+# package 'prometheus'). Prints timings.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -27,7 +29,7 @@ for arg in "$@"; do
   case "$arg" in
     --no-build) BUILD=0 ;;
     --keep) KEEP=1 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "unknown option: $arg" >&2; exit 64 ;;
   esac
 done
@@ -37,7 +39,7 @@ fail() { printf '[container-path] FAILED: %s\n' "$*" >&2; exit 1; }
 now() { date +%s.%N; }
 since() { python3 -c 'import sys; print(f"{float(sys.argv[2]) - float(sys.argv[1]):.1f}")' "$1" "$(now)"; }
 
-for tool in curl openssl python3 node npm; do
+for tool in curl openssl python3 node npm promtool; do
   command -v "$tool" >/dev/null || fail "$tool is needed"
 done
 
@@ -183,6 +185,23 @@ if [ ! -x "$TOOLS/node_modules/.bin/dclint" ]; then
 fi
 "$TOOLS/node_modules/.bin/dclint" --config docker/dclint.json --max-warnings 0 docker/compose.yaml >&2 || fail "dclint found problems in docker/compose.yaml"
 NODE_PATH="$TOOLS/node_modules" node docker/check-compose.cjs >&2 || fail "docker/check-compose.cjs"
-log "docker/compose.yaml, prometheus.yml and the Grafana dashboard are consistent"
+# promtool (Debian's prometheus package) parses the Prometheus configuration, the alert rules, and every query of
+# the Grafana dashboard (turned into recording rules, Grafana's variables replaced).
+mkdir -p "$WORK/promtool"
+printf 'not-a-real-password' >"$WORK/promtool/operator_password"
+sed -e "s#/etc/prometheus/alerts.yml#$ROOT/docker/prometheus-alerts.yml#" \
+    -e "s#/run/secrets/operator_password#$WORK/promtool/operator_password#" docker/prometheus.yml >"$WORK/promtool/prometheus.yml"
+grep -q "$ROOT/docker/prometheus-alerts.yml" "$WORK/promtool/prometheus.yml" || fail "prometheus.yml does not load /etc/prometheus/alerts.yml"
+promtool check config "$WORK/promtool/prometheus.yml" >&2 || fail "promtool check config docker/prometheus.yml"
+python3 - "$WORK/promtool/dashboard-rules.yml" <<'PY'
+import json, sys
+dashboard = json.load(open("docker/grafana/relay-dashboard.json"))
+rules = [{"record": f"dashboard:panel_{p['id']}_{t['refId']}",
+          "expr": t["expr"].replace("$__rate_interval", "1m").replace("$instance", ".*")}
+         for p in dashboard["panels"] for t in p.get("targets", [])]
+json.dump({"groups": [{"name": "dashboard", "rules": rules}]}, open(sys.argv[1], "w"), indent=1)
+PY
+promtool check rules "$WORK/promtool/dashboard-rules.yml" >&2 || fail "a Grafana dashboard query does not parse"
+log "docker/compose.yaml, prometheus.yml, the alerts and the Grafana dashboard are valid and consistent"
 
 log "OK: extraction, AOT cache, entrypoint, readiness, signed delivery (202), metrics, graceful stop, compose"
