@@ -1,5 +1,7 @@
 package io.relay.network;
 
+import java.util.Map;
+
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
@@ -8,6 +10,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
 import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -29,6 +32,21 @@ class NetworkConfigurationTests {
 			assertThat(registration.isEnabled()).isTrue();
 			assertThat(registration.getUrlPatterns()).containsExactly("/webhooks/*");
 		});
+	}
+
+	@Test
+	void environmentVariablesTakeCommaSeparatedLists() {
+		this.runner
+			.withInitializer((context) -> context.getEnvironment()
+				.getPropertySources()
+				.addFirst(new SystemEnvironmentPropertySource("test-systemEnvironment",
+						Map.of("RELAY_NETWORK_ALLOWEDSOURCES", "35.158.241.155,3.66.0.0/16",
+								"RELAY_NETWORK_TRUSTEDPROXIES", "10.0.0.0/8"))))
+			.run((context) -> {
+				NetworkProperties properties = context.getBean(NetworkProperties.class);
+				assertThat(properties.allowedSources()).containsExactly("35.158.241.155", "3.66.0.0/16");
+				assertThat(properties.trustedProxies()).containsExactly("10.0.0.0/8");
+			});
 	}
 
 	@Test
