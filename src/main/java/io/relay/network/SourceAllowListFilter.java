@@ -23,7 +23,8 @@ import tools.jackson.databind.json.JsonMapper;
  */
 class SourceAllowListFilter extends OncePerRequestFilter {
 
-	static final String PROBLEM_TYPE = "https://github.com/relay-iadvize/relay/blob/main/docs/operations.md#source-allow-list";
+	static final String PROBLEM_TYPE = "https://github.com/relay-iadvize/relay/blob/main/docs/operations.md"
+			+ "#restricting-who-may-deliver-the-source-allow-list";
 
 	private static final Logger logger = LoggerFactory.getLogger(SourceAllowListFilter.class);
 

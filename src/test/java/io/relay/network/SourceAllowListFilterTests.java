@@ -54,7 +54,8 @@ class SourceAllowListFilterTests {
 			.contains("\"title\":\"Source not allowed\"")
 			.contains("198.51.100.4")
 			.contains("relay.network.allowed-sources")
-			.contains("\"instance\":\"/webhooks/iadvize\"");
+			.contains("\"instance\":\"/webhooks/iadvize\"")
+			.contains("\"type\":\"" + SourceAllowListFilter.PROBLEM_TYPE + "\"");
 		assertThat(refusedCount()).isEqualTo(before + 1);
 	}
 
