@@ -137,12 +137,12 @@ APP_PID=$!
 
 # 5. Healthy, ready, accepts a signed delivery, exposes the metrics, stops gracefully.
 ready=0
-for _ in $(seq 1 240); do
+for _ in $(seq 1 480); do
   kill -0 "$APP_PID" 2>/dev/null || { tail -40 "$WORK/app.log" >&2; fail "the app exited during startup"; }
   if SERVER_PORT="$PORT" docker/healthcheck.sh 2>/dev/null; then ready=1; break; fi
   sleep 0.25
 done
-[ "$ready" = 1 ] || { tail -40 "$WORK/app.log" >&2; fail "not ready within 60 s"; }
+[ "$ready" = 1 ] || { tail -40 "$WORK/app.log" >&2; fail "not ready within 120 s"; }
 log "ready (HEALTHCHECK script passed) $(since "$t") s after start; $(grep -o 'Started RelayApplication in [0-9.]* seconds' "$WORK/app.log" || true)"
 grep -q 'Picked up JAVA_TOOL_OPTIONS: -XX:AOTMode=on' "$WORK/app.log" || fail "the JVM did not run with -XX:AOTMode=on"
 
