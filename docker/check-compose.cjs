@@ -100,7 +100,7 @@ for (const p of panels) {
 for (const metric of ['relay_webhook_deliveries_total', 'relay_webhook_ack_seconds_bucket', 'relay_inbox_batch_size',
   'relay_inbox_queue', 'relay_dispatch_backlog', 'relay_dispatch_oldest_pending_age_seconds',
   'relay_dispatch_deliveries_total', 'relay_dispatch_handler_duration_seconds', 'relay_dispatch_dead',
-  'relay_iadvize_api_calls_seconds']) {
+  'relay_iadvize_api_requests_seconds']) {
   check(expressions.includes(metric), `the dashboard does not show ${metric}`);
 }
 
