@@ -28,6 +28,9 @@ class NetworkConfiguration {
 		registration.addUrlPatterns("/webhooks/*");
 		registration.setOrder(ORDER);
 		registration.setEnabled(!properties.allowedSources().isEmpty());
+		if (!registration.isEnabled() && !properties.trustedProxies().isEmpty()) {
+			logger.warn("relay.network.trusted-proxies is set but has no effect: relay.network.allowed-sources is empty");
+		}
 		if (registration.isEnabled()) {
 			String strategy = environment.getProperty("server.forward-headers-strategy", "none");
 			if ("framework".equals(strategy.trim().toLowerCase(Locale.ROOT))) {
