@@ -136,7 +136,7 @@ public final class OutboundTemplate {
 			url.render(sample);
 		}
 		catch (MustacheException | IllegalArgumentException | IllegalStateException ex) {
-			throw new IllegalArgumentException(property + ": " + ex.getMessage(), ex);
+			throw new IllegalArgumentException(property + ": " + ex.getMessage());
 		}
 		return url;
 	}
@@ -162,10 +162,10 @@ public final class OutboundTemplate {
 			render(sample);
 		}
 		catch (MustacheException | TemplateVariableException ex) {
-			throw new IllegalArgumentException(prefix + ": " + ex.getMessage(), ex);
+			throw new IllegalArgumentException(prefix + ": " + ex.getMessage());
 		}
 		catch (IllegalArgumentException | IllegalStateException ex) {
-			throw new IllegalArgumentException(prefix + ".url: " + ex.getMessage(), ex);
+			throw new IllegalArgumentException(prefix + ".url: " + ex.getMessage());
 		}
 	}
 
@@ -174,7 +174,7 @@ public final class OutboundTemplate {
 			return compiler.compile(template);
 		}
 		catch (MustacheException ex) {
-			throw new IllegalArgumentException(property + " is not a valid template: " + ex.getMessage(), ex);
+			throw new IllegalArgumentException(property + " is not a valid template: " + ex.getMessage());
 		}
 	}
 
