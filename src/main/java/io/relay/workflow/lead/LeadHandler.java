@@ -125,9 +125,9 @@ class LeadHandler implements EventHandler<IAdvizeEvent> {
 		String claimant = delivery.idempotencyKey();
 		LeadVisitors.Claim claim = this.visitors.claim(key, claimant, now, this.claimTtl);
 		if (claim instanceof LeadVisitors.Claim.Busy busy) {
-			Duration wait = Duration.between(now, busy.until());
-			return HandlerResult.retryAfter("another delivery is sending this visitor to the CRM",
-					(wait.compareTo(Duration.ofSeconds(1)) < 0) ? Duration.ofSeconds(1) : wait);
+			// Usually over in well under a second: the handler's backoff, not the claim's (much longer) lapse time.
+			return HandlerResult.retry("another delivery is sending this visitor to the CRM (until " + busy.until()
+					+ " at the latest)");
 		}
 		LeadVisitors.Row row = ((LeadVisitors.Claim.Claimed) claim).row();
 		boolean sent = false;

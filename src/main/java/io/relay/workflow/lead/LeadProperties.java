@@ -12,6 +12,7 @@ import io.relay.workflow.outbound.RequestTemplate;
 import io.relay.workflow.outbound.TemplateModel;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.NestedConfigurationProperty;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
@@ -34,8 +35,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  */
 @ConfigurationProperties("relay.workflows.lead")
 record LeadProperties(boolean enabled, @DefaultValue("24h") Duration window, @DefaultValue Set<Channel> channels,
-		@DefaultValue Set<Long> projects, @DefaultValue RequestTemplate create, @DefaultValue RequestTemplate update,
-		@Nullable String idPointer, @DefaultValue OutboundProperties http) {
+		@DefaultValue Set<Long> projects, @DefaultValue @NestedConfigurationProperty RequestTemplate create,
+		@DefaultValue @NestedConfigurationProperty RequestTemplate update,
+		@Nullable String idPointer, @DefaultValue @NestedConfigurationProperty OutboundProperties http) {
 
 	static final String PREFIX = "relay.workflows.lead";
 

@@ -13,6 +13,7 @@ import io.relay.workflow.outbound.RequestTemplate;
 import io.relay.workflow.outbound.TemplateModel;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.NestedConfigurationProperty;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
@@ -39,8 +40,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 record TicketProperties(boolean enabled, @DefaultValue Set<Channel> channels, @DefaultValue Set<Long> projects,
 		@DefaultValue List<String> keywords, @Nullable Integer lowSatisfaction,
 		@DefaultValue("30m") Duration satisfactionWait, @Nullable String conversationUrl,
-		@DefaultValue RequestTemplate request, @DefaultValue("/id") String idPointer,
-		@DefaultValue OutboundProperties http) {
+		@DefaultValue @NestedConfigurationProperty RequestTemplate request, @DefaultValue("/id") String idPointer,
+		@DefaultValue @NestedConfigurationProperty OutboundProperties http) {
 
 	static final String PREFIX = "relay.workflows.ticket";
 

@@ -49,8 +49,8 @@ import static org.awaitility.Awaitility.await;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "relay.webhook.secrets=" + WebhookClient.SECRET, "spring.security.user.name=" + AdminApi.USER,
 				"spring.security.user.password=" + AdminApi.PASSWORD, "relay.dispatch.poll-interval=50ms",
-				"relay.dispatch.handlers.lead.max-attempts=3", "relay.dispatch.handlers.lead.initial-backoff=10ms",
-				"relay.dispatch.handlers.lead.max-backoff=50ms", "relay.workflows.log.enabled=false" })
+				"relay.dispatch.handlers.lead.max-attempts=20", "relay.dispatch.handlers.lead.initial-backoff=10ms",
+				"relay.dispatch.handlers.lead.max-backoff=200ms", "relay.workflows.log.enabled=false" })
 @ActiveProfiles("lead-example")
 abstract class LeadWorkflowTests {
 
@@ -161,6 +161,35 @@ abstract class LeadWorkflowTests {
 	}
 
 	@Test
+	void twoEventsOfOneVisitorAtOnceMakeOneContact() {
+		String visitorId = visitorNumber();
+		String uniqueId = "5f1c" + UUID.randomUUID().toString().replace("-", "");
+		String email = "twice-" + UUID.randomUUID() + "@example.com";
+		givenRestVisitor("ha", visitorId, email, null);
+		wireMock.stubFor(get(urlPathEqualTo("/sd/api/2/visitor")).withQueryParam("filters[unique_id]", equalTo(uniqueId))
+			.willReturn(okJson("""
+					{"meta": {"status": "success"}, "data": [{"id": 561, "email": "%s"}],
+					 "pagination": {"page": 1, "pages": 1, "limit": 100, "count": 1}}""".formatted(email))));
+		// A slow CRM, so that both deliveries run while the first send is in flight
+		wireMock.stubFor(post(urlPathEqualTo("/crm/contacts"))
+			.willReturn(aResponse().withStatus(201).withBody("{\"id\": \"crm-9\"}").withFixedDelay(700)));
+
+		Fixtures.Event closed = closed(visitorId, "CHAT");
+		Fixtures.Event updated = visitorUpdated(uniqueId);
+		deliver(closed);
+		deliver(updated);
+
+		List<JsonNode> outcomes = List.of(awaitFinished(closed.eventId()), awaitFinished(updated.eventId()));
+		assertThat(outcomes).extracting((delivery) -> delivery.get("status").asString())
+			.containsExactlyInAnyOrder("SUCCEEDED", "SKIPPED");
+		assertThat(outcomes).filteredOn((delivery) -> delivery.get("status").asString().equals("SKIPPED"))
+			.singleElement()
+			.satisfies((skipped) -> assertThat(skipped.get("lastError").asString())
+				.contains("relay.workflows.lead.window"));
+		wireMock.verify(1, postRequestedFor(urlPathEqualTo("/crm/contacts")));
+	}
+
+	@Test
 	void a503IsRetriedWithTheSameIdempotencyKeyAndWebhookId() throws Exception {
 		String visitorId = visitorNumber();
 		givenRestVisitor("ha", visitorId, "retry-" + UUID.randomUUID() + "@example.com", null);
@@ -229,6 +258,12 @@ abstract class LeadWorkflowTests {
 		await().until(() -> this.admin.event(sms.eventId()) != null);
 		assertThat(this.admin.event(sms.eventId()).get("deliveries")).isEmpty();
 		wireMock.verify(0, postRequestedFor(urlPathEqualTo("/crm/contacts")));
+	}
+
+	private JsonNode awaitFinished(String eventId) {
+		return await().atMost(Duration.ofSeconds(30)).until(() -> this.admin.delivery(eventId, "lead"),
+				(delivery) -> delivery != null
+						&& List.of("SUCCEEDED", "SKIPPED", "DEAD").contains(delivery.get("status").asString()));
 	}
 
 	private void givenRestVisitor(String platform, String id, String email, String phone) {
