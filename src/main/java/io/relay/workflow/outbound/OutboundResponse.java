@@ -21,7 +21,8 @@ public record OutboundResponse(int status, HttpHeaders headers, byte[] body) {
 	/**
 	 * The scalar at a JSON pointer of the body ({@code /id}, {@code /data/ticket/id}), as text: how a workflow reads
 	 * the id the target gave what it created.
-	 * @return empty when the body is not JSON, or holds nothing (or an object, an array, a {@code null}) there
+	 * @return empty when the body is not JSON, or holds nothing there (or an object, an array, a {@code null}, a
+	 * text longer than {@link ExternalReferences#MAX_VALUE}, which no id is)
 	 */
 	public Optional<String> valueAt(JsonPointer pointer) {
 		if (this.body.length == 0) {
@@ -29,7 +30,7 @@ public record OutboundResponse(int status, HttpHeaders headers, byte[] body) {
 		}
 		try {
 			JsonNode node = json.readTree(new String(this.body, StandardCharsets.UTF_8)).at(pointer);
-			if (node.isValueNode() && !node.isNull()) {
+			if (node.isValueNode() && !node.isNull() && node.asString().length() <= ExternalReferences.MAX_VALUE) {
 				return Optional.of(node.asString());
 			}
 			return Optional.empty();
