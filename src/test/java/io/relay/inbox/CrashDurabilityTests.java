@@ -1,6 +1,7 @@
 package io.relay.inbox;
 
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -50,10 +51,17 @@ abstract class CrashDurabilityTests {
 						}
 					});
 				}
-				await().until(() -> acknowledged.size() >= 400);
-				// The 400th acknowledgement has just been read by a sender: kill now, with others in flight.
-				relay.kill();
-				killed.set(true);
+				try {
+					// Generous: on a shared, loaded machine 400 acknowledgements can take more than the default 10 s.
+					await().atMost(Duration.ofSeconds(120)).until(() -> acknowledged.size() >= 400);
+					// The 400th acknowledgement has just been read by a sender: kill now, with others in flight.
+					relay.kill();
+				}
+				finally {
+					// Always stop the senders: if the wait above fails, closing the executor would otherwise wait
+					// for them forever (they loop until killed), and the build would hang instead of failing.
+					killed.set(true);
+				}
 			}
 		}
 		assertThat(acknowledged).hasSizeGreaterThanOrEqualTo(400);
