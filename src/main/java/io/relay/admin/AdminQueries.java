@@ -78,7 +78,7 @@ class AdminQueries {
 							+ "event_id = ? and delivery_id is not null order by id", String.class, eventId));
 					return new AdminViews.EventDetail(rs.getString(1), rs.getString(2), rs.getTimestamp(3).toInstant(),
 							rs.getString(4), deliveryIds, rs.getString(6), text(rs.getBytes(7), rs.getString(6)),
-							deliveries(eventId));
+							deliveries(eventId), references(eventId));
 				}, eventId);
 		return events.stream().findFirst();
 	}
@@ -108,6 +108,13 @@ class AdminQueries {
 							rs.getInt(5), rs.getString(6), (waiting && next != null) ? next.toInstant() : null,
 							rs.wasNull() ? null : duration, attempts.getOrDefault(rs.getLong(1), List.of()));
 				}, eventId);
+	}
+
+	/** The {@code workflow_reference} rows any workflow wrote for the event. */
+	private List<AdminViews.ExternalReference> references(String eventId) {
+		return this.jdbc.query("select handler, kind, reference_value, created_at from workflow_reference where "
+				+ "event_id = ? order by id", (rs, n) -> new AdminViews.ExternalReference(rs.getString(1),
+						rs.getString(2), rs.getString(3), rs.getTimestamp(4).toInstant()), eventId);
 	}
 
 	private static String where(Filter filter, MapSqlParameterSource params) {

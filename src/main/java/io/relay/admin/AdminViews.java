@@ -26,9 +26,21 @@ final class AdminViews {
 	 *
 	 * @param deliveryIds the {@code X-iAdvize-Delivery} id of every delivery iAdvize made of it, first one first
 	 * @param payload the body exactly as received (decoded as text)
+	 * @param references what workflows created elsewhere for this event (a ticket, a CRM contact...)
 	 */
 	record EventDetail(String eventId, String eventType, Instant receivedAt, @Nullable String correlationId,
-			List<String> deliveryIds, String contentType, String payload, List<DeliveryDetail> deliveries) {
+			List<String> deliveryIds, String contentType, String payload, List<DeliveryDetail> deliveries,
+			List<ExternalReference> references) {
+	}
+
+	/**
+	 * Something a workflow created in another system for an event, as the workflow recorded it.
+	 *
+	 * @param handler the workflow's handler name
+	 * @param kind what the value is ({@code ticket}, {@code contact}...), as the workflow names it
+	 * @param value the other system's id
+	 */
+	record ExternalReference(String handler, String kind, String value, Instant recordedAt) {
 	}
 
 	record DeliveryDetail(long id, String handler, String status, int attempts, int maxAttempts,

@@ -1,0 +1,218 @@
+package io.relay.workflow.lead;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+import io.relay.dispatch.Delivery;
+import io.relay.dispatch.EventHandler;
+import io.relay.dispatch.HandlerResult;
+import io.relay.event.ConversationClosed;
+import io.relay.event.IAdvizeEvent;
+import io.relay.event.VisitorUpdated;
+import io.relay.iadvize.IAdvizeApiException;
+import io.relay.iadvize.IAdvizeEnrichment;
+import io.relay.iadvize.Visitor;
+import io.relay.workflow.outbound.ExternalReferences;
+import io.relay.workflow.outbound.IAdvizeFailures;
+import io.relay.workflow.outbound.OutboundClient;
+import io.relay.workflow.outbound.OutboundException;
+import io.relay.workflow.outbound.OutboundRequest;
+import io.relay.workflow.outbound.OutboundResponse;
+import io.relay.workflow.outbound.OutboundTemplate;
+import io.relay.workflow.outbound.TemplateModel;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.core.JsonPointer;
+
+/**
+ * Sends visitors to the CRM. On {@code visitor.updated} and {@code v2.conversation.closed}: reads the visitor from
+ * iAdvize; a visitor without email and phone is skipped; the first send for a visitor is a create, events within
+ * {@code window} of the last send are skipped, the first event after it sends an update. The same delivery run
+ * again (a retry, a replay) sends the same request with the same {@code Idempotency-Key}.
+ */
+class LeadHandler implements EventHandler<IAdvizeEvent> {
+
+	static final String NAME = "lead";
+
+	/** The kind of the {@code workflow_reference} rows this workflow writes: the CRM's contact id. */
+	static final String REFERENCE_KIND = "contact";
+
+	private static final Logger logger = LoggerFactory.getLogger(LeadHandler.class);
+
+	private final LeadProperties properties;
+
+	private final IAdvizeEnrichment iadvize;
+
+	private final OutboundClient crm;
+
+	private final OutboundTemplate create;
+
+	private final @Nullable OutboundTemplate update;
+
+	private final @Nullable JsonPointer idPointer;
+
+	private final LeadVisitors visitors;
+
+	private final ExternalReferences references;
+
+	private final Clock clock;
+
+	private final Duration claimTtl;
+
+	LeadHandler(LeadProperties properties, IAdvizeEnrichment iadvize, OutboundClient crm, LeadVisitors visitors,
+			ExternalReferences references, Clock clock) {
+		this.properties = properties;
+		this.iadvize = iadvize;
+		this.crm = crm;
+		this.create = properties.createTemplate();
+		this.update = properties.updateTemplate();
+		this.idPointer = (properties.idPointer() != null)
+				? OutboundResponse.pointer(properties.idPointer(), LeadProperties.PREFIX + ".id-pointer") : null;
+		this.visitors = visitors;
+		this.references = references;
+		this.clock = clock;
+		// Longer than any one send can take: waiting for a slot, connecting, reading.
+		this.claimTtl = properties.http().acquireTimeout()
+			.plus(properties.http().connectTimeout())
+			.plus(properties.http().readTimeout())
+			.plusSeconds(30);
+	}
+
+	@Override
+	public String name() {
+		return NAME;
+	}
+
+	@Override
+	public Class<IAdvizeEvent> eventType() {
+		return IAdvizeEvent.class;
+	}
+
+	@Override
+	public boolean accepts(IAdvizeEvent event) {
+		return switch (event) {
+			case VisitorUpdated updated -> true;
+			case ConversationClosed closed -> (this.properties.channels().isEmpty()
+					|| this.properties.channels().contains(closed.channel()))
+					&& (this.properties.projects().isEmpty()
+							|| (closed.projectId() != null && this.properties.projects().contains(closed.projectId())));
+			default -> false;
+		};
+	}
+
+	@Override
+	public HandlerResult handle(Delivery<IAdvizeEvent> delivery) {
+		Visitor visitor;
+		try {
+			visitor = this.iadvize.visitor(delivery.event());
+		}
+		catch (IAdvizeApiException.NotFound ex) {
+			return HandlerResult.skipped("the visitor is not known to iAdvize: " + ex.getMessage());
+		}
+		catch (IAdvizeApiException ex) {
+			return IAdvizeFailures.toResult(ex);
+		}
+		String key = LeadVisitors.key(visitor);
+		if (key == null) {
+			return HandlerResult.skipped("the visitor has no email address and no phone number");
+		}
+		Instant now = this.clock.instant();
+		String claimant = delivery.idempotencyKey();
+		LeadVisitors.Claim claim = this.visitors.claim(key, claimant, now, this.claimTtl);
+		if (claim instanceof LeadVisitors.Claim.Busy busy) {
+			// Usually over in well under a second: the handler's backoff, not the claim's (much longer) lapse time.
+			return HandlerResult.retry("another delivery is sending this visitor to the CRM (until " + busy.until()
+					+ " at the latest)");
+		}
+		LeadVisitors.Row row = ((LeadVisitors.Claim.Claimed) claim).row();
+		boolean sent = false;
+		try {
+			Action action = decide(row, delivery.event().eventId(), now);
+			if (action == null) {
+				return HandlerResult.skipped("this visitor was sent at " + row.lastSentAt() + ", less than "
+						+ LeadProperties.PREFIX + ".window (" + this.properties.window() + ") ago");
+			}
+			OutboundRequest request = render(action, delivery, visitor, row);
+			OutboundResponse response = this.crm.send(request, delivery.idempotencyKey());
+			String externalId = externalId(response, action);
+			this.visitors.sent(key, claimant, delivery.event().eventId(), action, this.clock.instant(), externalId);
+			sent = true;
+			String reference = (externalId != null) ? externalId : row.externalId();
+			if (reference != null) {
+				this.references.record(delivery.event().eventId(), NAME, REFERENCE_KIND, reference);
+			}
+			return HandlerResult.success();
+		}
+		catch (OutboundException ex) {
+			return ex.toResult();
+		}
+		catch (IllegalStateException ex) {
+			// A template that renders no usable URL for this delivery: no retry can fix it.
+			return HandlerResult.permanentFailure("the " + NAME + " request cannot be built: " + ex.getMessage());
+		}
+		finally {
+			if (!sent) {
+				this.visitors.release(key, claimant);
+			}
+		}
+	}
+
+	/** Create, update, or nothing ({@code null}) within the window. */
+	private @Nullable Action decide(LeadVisitors.Row row, String eventId, Instant now) {
+		if (eventId.equals(row.lastEventId()) && row.lastAction() != null) {
+			// This very event was sent already (a replay, or a crash before the outcome was recorded): the same
+			// request again, with the same Idempotency-Key, so that the CRM can recognise it.
+			return Action.valueOf(row.lastAction());
+		}
+		if (row.firstSentAt() == null || row.lastSentAt() == null) {
+			return Action.CREATE;
+		}
+		return now.isBefore(row.lastSentAt().plus(this.properties.window())) ? null : Action.UPDATE;
+	}
+
+	private OutboundRequest render(Action action, Delivery<IAdvizeEvent> delivery, Visitor visitor,
+			LeadVisitors.Row row) {
+		OutboundTemplate template = (action == Action.UPDATE && this.update != null) ? this.update : this.create;
+		Map<String, Object> model = TemplateModel.of(delivery)
+			.visitor(visitor)
+			.with("lead", leadSection(action, row.externalId(), row.firstSentAt(), row.lastSentAt(), row.sends()))
+			.asMap();
+		return template.render(model);
+	}
+
+	private @Nullable String externalId(OutboundResponse response, Action action) {
+		if (this.idPointer == null) {
+			return null;
+		}
+		String id = response.valueAt(this.idPointer).orElse(null);
+		if (id == null && action == Action.CREATE) {
+			logger.warn("The CRM's answer to a lead create has no value at {} ({}.id-pointer): no contact id kept",
+					this.idPointer, LeadProperties.PREFIX);
+		}
+		return id;
+	}
+
+	/** The {@code lead} section of the template model. */
+	static Map<String, Object> leadSection(Action action, @Nullable String externalId, @Nullable Instant firstSentAt,
+			@Nullable Instant lastSentAt, int sends) {
+		Map<String, Object> lead = new LinkedHashMap<>();
+		lead.put("action", action.name().toLowerCase(Locale.ROOT));
+		lead.put("externalId", externalId);
+		lead.put("firstSentAt", (firstSentAt != null) ? firstSentAt.toString() : null);
+		lead.put("lastSentAt", (lastSentAt != null) ? lastSentAt.toString() : null);
+		lead.put("sends", sends);
+		return lead;
+	}
+
+	enum Action {
+
+		CREATE, UPDATE
+
+	}
+
+}

@@ -1,0 +1,298 @@
+package io.relay.workflow.outbound;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.web.client.ResourceAccessException;
+import org.springframework.web.client.RestClient;
+import org.springframework.web.client.RestClientException;
+
+/**
+ * Sends a workflow's requests to its target: authenticated, signed (Standard Webhooks), with an
+ * {@code Idempotency-Key}, at most {@code max-concurrent-requests} at once, and every answer mapped to success,
+ * retry or permanent failure:
+ * <ul>
+ * <li>2xx: success;</li>
+ * <li>408, 429, 5xx, timeouts and I/O errors: retry, after {@code Retry-After} when the answer has one;</li>
+ * <li>3xx (redirects are not followed: they would carry the credentials elsewhere) and any other 4xx: permanent,
+ * with the answer's body, shortened, in the message.</li>
+ * </ul>
+ * Thread-safe; one per workflow, made by {@link OutboundClients}.
+ */
+public final class OutboundClient {
+
+	/** The most of a 2xx body that is read (enough for any id); the rest is ignored. */
+	static final int MAX_BODY = 1024 * 1024;
+
+	/** The most of a failed answer's body that is kept in the error. */
+	static final int MAX_ERROR_BODY = 500;
+
+	/** A {@code Retry-After} longer than this is shortened to it. */
+	static final Duration MAX_RETRY_AFTER = Duration.ofHours(1);
+
+	private static final Logger logger = LoggerFactory.getLogger(OutboundClient.class);
+
+	private static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+
+	private final String workflow;
+
+	private final RestClient client;
+
+	private final OutboundProperties.Auth auth;
+
+	private final StandardWebhooks signer;
+
+	private final Semaphore permits;
+
+	private final Duration acquireTimeout;
+
+	private final int maxConcurrentRequests;
+
+	private final List<String> secrets;
+
+	private final Clock clock;
+
+	OutboundClient(String workflow, OutboundProperties properties, RestClient client, Clock clock) {
+		this.workflow = workflow;
+		this.client = client;
+		this.auth = properties.auth();
+		this.signer = StandardWebhooks.of(properties.signingSecrets());
+		this.maxConcurrentRequests = properties.maxConcurrentRequests();
+		this.permits = new Semaphore(properties.maxConcurrentRequests(), true);
+		this.acquireTimeout = properties.acquireTimeout();
+		List<String> secrets = new ArrayList<>(this.auth.secrets());
+		secrets.addAll(properties.signingSecrets());
+		if (this.auth.type() == OutboundProperties.AuthType.BASIC) {
+			secrets.add(basic(this.auth));
+		}
+		this.secrets = secrets.stream().filter((secret) -> secret.length() >= 4).toList();
+		this.clock = clock;
+	}
+
+	/**
+	 * Sends one request.
+	 * @param idempotencyKey the delivery's {@code Idempotency-Key}; the {@code webhook-id} derives from it
+	 * @return the 2xx answer
+	 * @throws OutboundException for anything else, saying whether to retry
+	 */
+	public OutboundResponse send(OutboundRequest request, String idempotencyKey) throws OutboundException {
+		String target = request.method() + " " + describe(request.uri());
+		acquire(target);
+		try {
+			long started = System.nanoTime();
+			Answer answer = exchange(request, idempotencyKey, target);
+			logger.debug("{}: {} answered {} in {} ms", this.workflow, target, answer.status(),
+					TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+			return map(answer, target);
+		}
+		finally {
+			this.permits.release();
+		}
+	}
+
+	private void acquire(String target) throws OutboundException {
+		try {
+			if (!this.permits.tryAcquire(this.acquireTimeout.toNanos(), TimeUnit.NANOSECONDS)) {
+				throw OutboundException.retryable(this.workflow + ": " + target + " not sent: "
+						+ this.maxConcurrentRequests + " requests to this target were already in flight for "
+						+ this.acquireTimeout + " (max-concurrent-requests)", null, null, null);
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw OutboundException.retryable(this.workflow + ": " + target + " not sent: interrupted", null, null,
+					ex);
+		}
+	}
+
+	private Answer exchange(OutboundRequest request, String idempotencyKey, String target) throws OutboundException {
+		String id = StandardWebhooks.messageId(idempotencyKey);
+		long timestamp = this.clock.instant().getEpochSecond();
+		byte[] body = request.body();
+		try {
+			return this.client.method(request.method()).uri(request.uri()).headers((headers) -> {
+				request.headers().forEach(headers::set);
+				if (!headers.containsHeader(HttpHeaders.CONTENT_TYPE)) {
+					headers.setContentType(MediaType.APPLICATION_JSON);
+				}
+				if (!headers.containsHeader(HttpHeaders.ACCEPT)) {
+					headers.setAccept(List.of(MediaType.APPLICATION_JSON, MediaType.ALL));
+				}
+				authenticate(headers);
+				headers.set(IDEMPOTENCY_KEY, idempotencyKey);
+				if (this.signer.enabled()) {
+					headers.set(StandardWebhooks.ID, id);
+					headers.set(StandardWebhooks.TIMESTAMP, Long.toString(timestamp));
+					headers.set(StandardWebhooks.SIGNATURE, this.signer.sign(id, timestamp, body));
+				}
+			})
+				// Written as raw bytes, never through a message converter: converters log bodies at DEBUG, and this
+				// one holds personal data.
+				.body((output) -> output.write(body))
+				.exchange((clientRequest, response) -> new Answer(response.getStatusCode().value(),
+						response.getHeaders(), read(response.getBody(), response.getStatusCode().is2xxSuccessful()
+								? MAX_BODY : MAX_ERROR_BODY * 4)));
+		}
+		catch (ResourceAccessException ex) {
+			throw io(target, ex);
+		}
+		catch (RestClientException ex) {
+			throw io(target, ex);
+		}
+	}
+
+	private void authenticate(HttpHeaders headers) {
+		switch (this.auth.type()) {
+			case NONE -> {
+			}
+			case BEARER -> headers.setBearerAuth(String.valueOf(this.auth.token()));
+			case BASIC -> headers.set(HttpHeaders.AUTHORIZATION, "Basic " + basic(this.auth));
+			case API_KEY -> headers.set(this.auth.headerName(), String.valueOf(this.auth.apiKey()));
+		}
+	}
+
+	private OutboundResponse map(Answer answer, String target) throws OutboundException {
+		int status = answer.status();
+		if (status >= 200 && status < 300) {
+			return new OutboundResponse(status, answer.headers(), answer.body());
+		}
+		String message = this.workflow + ": " + target + " answered HTTP " + status + detail(answer.body());
+		if (status == 408 || status == 429 || status >= 500) {
+			return throwing(OutboundException.retryable(message, retryAfter(answer.headers()), status, null));
+		}
+		if (status >= 300 && status < 400) {
+			return throwing(OutboundException.permanent(message + " (redirects are not followed: configure the final "
+					+ "URL)", status));
+		}
+		return throwing(OutboundException.permanent(message, status));
+	}
+
+	private static OutboundResponse throwing(OutboundException ex) throws OutboundException {
+		throw ex;
+	}
+
+	private OutboundException io(String target, Exception failure) {
+		IOException io = ioCause(failure);
+		String what;
+		if (io instanceof HttpTimeoutException) {
+			what = "did not answer in time (" + io.getClass().getSimpleName() + ")";
+		}
+		else if (io != null) {
+			what = "could not be reached (" + io.getClass().getSimpleName() + ")";
+		}
+		else {
+			what = "failed (" + failure.getClass().getSimpleName() + ")";
+		}
+		return OutboundException.retryable(this.workflow + ": " + target + " " + what, null, null, io);
+	}
+
+	/** The answer's own words, on one line, shortened, scrubbed of every configured secret. */
+	private String detail(byte[] body) {
+		if (body.length == 0) {
+			return "";
+		}
+		String text = new String(body, StandardCharsets.UTF_8);
+		for (String secret : this.secrets) {
+			text = text.replace(secret, "<hidden>");
+		}
+		text = text.strip().replaceAll("\\s+", " ");
+		if (text.isEmpty()) {
+			return "";
+		}
+		return ": " + ((text.length() > MAX_ERROR_BODY) ? text.substring(0, MAX_ERROR_BODY) + "…" : text);
+	}
+
+	/** {@code Retry-After} as seconds or an HTTP date; absent when missing or unreadable; at most an hour. */
+	@Nullable Duration retryAfter(HttpHeaders headers) {
+		String value = headers.getFirst(HttpHeaders.RETRY_AFTER);
+		if (value == null || value.isBlank()) {
+			return null;
+		}
+		Duration wait;
+		try {
+			long seconds = Long.parseLong(value.strip());
+			if (seconds < 0) {
+				return null;
+			}
+			wait = Duration.ofSeconds(seconds);
+		}
+		catch (NumberFormatException ex) {
+			try {
+				ZonedDateTime at = ZonedDateTime.parse(value.strip(), DateTimeFormatter.RFC_1123_DATE_TIME);
+				wait = Duration.between(this.clock.instant(), at.toInstant());
+				wait = wait.isNegative() ? Duration.ZERO : wait;
+			}
+			catch (DateTimeParseException notADate) {
+				return null;
+			}
+		}
+		return (wait.compareTo(MAX_RETRY_AFTER) > 0) ? MAX_RETRY_AFTER : wait;
+	}
+
+	/** A URL as it may appear in a message: scheme, host, port and path; never the query, which may hold a key. */
+	static String describe(URI uri) {
+		StringBuilder text = new StringBuilder();
+		if (uri.getScheme() != null) {
+			text.append(uri.getScheme()).append("://");
+		}
+		if (uri.getHost() != null) {
+			text.append(uri.getHost());
+		}
+		if (uri.getPort() != -1) {
+			text.append(':').append(uri.getPort());
+		}
+		if (uri.getRawPath() != null) {
+			text.append(uri.getRawPath());
+		}
+		return text.toString();
+	}
+
+	private static String basic(OutboundProperties.Auth auth) {
+		return Base64.getEncoder()
+			.encodeToString((auth.username() + ":" + auth.password()).getBytes(StandardCharsets.UTF_8));
+	}
+
+	private static byte[] read(InputStream body, int limit) throws IOException {
+		try (body) {
+			return body.readNBytes(limit);
+		}
+	}
+
+	private static @Nullable IOException ioCause(Throwable failure) {
+		Throwable current = failure;
+		while (current != null) {
+			if (current instanceof IOException io) {
+				return io;
+			}
+			current = current.getCause();
+		}
+		return null;
+	}
+
+	@Override
+	public String toString() {
+		return "OutboundClient[" + this.workflow + "]";
+	}
+
+	private record Answer(int status, HttpHeaders headers, byte[] body) {
+	}
+
+}

@@ -1,0 +1,64 @@
+package io.relay.workflow.outbound;
+
+import java.time.Duration;
+import java.util.Optional;
+
+import io.relay.dispatch.HandlerResult;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A request that did not succeed, and whether trying again may help. Its message names the workflow, the method,
+ * the target (scheme, host and path, never the query) and what happened, with the answer's body shortened: never a
+ * credential.
+ */
+public final class OutboundException extends Exception {
+
+	private final boolean retryable;
+
+	private final @Nullable Duration retryAfter;
+
+	private final @Nullable Integer status;
+
+	private OutboundException(String message, boolean retryable, @Nullable Duration retryAfter,
+			@Nullable Integer status, @Nullable Throwable cause) {
+		super(message, cause);
+		this.retryable = retryable;
+		this.retryAfter = retryAfter;
+		this.status = status;
+	}
+
+	static OutboundException retryable(String message, @Nullable Duration retryAfter, @Nullable Integer status,
+			@Nullable Throwable cause) {
+		return new OutboundException(message, true, retryAfter, status, cause);
+	}
+
+	static OutboundException permanent(String message, @Nullable Integer status) {
+		return new OutboundException(message, false, null, status, null);
+	}
+
+	/** Whether the same request may succeed later. */
+	public boolean retryable() {
+		return this.retryable;
+	}
+
+	/** When the target asked to be called again ({@code Retry-After}), if it said so. */
+	public Optional<Duration> retryAfter() {
+		return Optional.ofNullable(this.retryAfter);
+	}
+
+	/** The HTTP status of the answer, when there was one. */
+	public Optional<Integer> status() {
+		return Optional.ofNullable(this.status);
+	}
+
+	/** What the delivery becomes: retried (after {@code Retry-After} when given), or dead. */
+	public HandlerResult toResult() {
+		String reason = String.valueOf(getMessage());
+		if (!this.retryable) {
+			return HandlerResult.permanentFailure(reason);
+		}
+		return (this.retryAfter != null) ? HandlerResult.retryAfter(reason, this.retryAfter)
+				: HandlerResult.retry(reason);
+	}
+
+}

@@ -1,0 +1,317 @@
+package io.relay.workflow.lead;
+
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import io.relay.dispatch.Delivery;
+import io.relay.support.AdminApi;
+import io.relay.support.Fixtures;
+import io.relay.support.SignedRequests;
+import io.relay.support.WebhookClient;
+import io.relay.workflow.outbound.StandardWebhooks;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.test.context.ActiveProfiles;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalToJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.patch;
+import static com.github.tomakehurst.wiremock.client.WireMock.patchRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The lead workflow end to end, configured as {@code docs/workflows.md} shows it
+ * ({@code application-lead-example.yml}): signed webhooks in, iAdvize's REST API and the CRM on WireMock, outcomes
+ * through the admin API. Run on H2 and PostgreSQL by the subclasses.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+		properties = { "relay.webhook.secrets=" + WebhookClient.SECRET, "spring.security.user.name=" + AdminApi.USER,
+				"spring.security.user.password=" + AdminApi.PASSWORD, "relay.dispatch.poll-interval=50ms",
+				"relay.dispatch.handlers.lead.max-attempts=20", "relay.dispatch.handlers.lead.initial-backoff=10ms",
+				"relay.dispatch.handlers.lead.max-backoff=200ms", "relay.workflows.log.enabled=false" })
+@ActiveProfiles("lead-example")
+abstract class LeadWorkflowTests {
+
+	static final String SIGNING_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+	static final WireMockServer wireMock = start();
+
+	@LocalServerPort
+	int port;
+
+	@Autowired
+	JdbcTemplate jdbc;
+
+	WebhookClient client;
+
+	AdminApi admin;
+
+	@DynamicPropertySource
+	static void wireMock(DynamicPropertyRegistry registry) {
+		registry.add("test.wiremock.url", wireMock::baseUrl);
+	}
+
+	@BeforeEach
+	void setUp() {
+		wireMock.resetAll();
+		this.client = WebhookClient.onPort(this.port);
+		this.admin = new AdminApi(this.port);
+	}
+
+	@Test
+	void aClosedConversationsVisitorIsCreatedInTheCrmAsConfiguredSignedAndWithTheIdempotencyKey() throws Exception {
+		String visitorId = visitorNumber();
+		String email = "ada-" + UUID.randomUUID() + "@example.com";
+		givenRestVisitor("ha", visitorId, email, "+33 6 12 34 56 78");
+		wireMock.stubFor(post(urlPathEqualTo("/crm/contacts"))
+			.willReturn(aResponse().withStatus(201).withBody("{\"id\": \"crm-42\"}")));
+
+		Fixtures.Event event = closed(visitorId, "CHAT");
+		deliver(event);
+		this.admin.awaitDelivery(event.eventId(), "lead", "SUCCEEDED");
+
+		LoggedRequest sent = single(postRequestedFor(urlPathEqualTo("/crm/contacts")));
+		assertThat(sent.getBodyAsString()).satisfies((body) -> assertThat(equalToJson("""
+				{"email": "%s", "phone": "+33 6 12 34 56 78", "name": "Ada Lovelace", "country": "France",
+				 "source": {"system": "iadvize", "channel": "CHAT", "conversationId": "4c8c7408-f73c-42cd-89e9-afbbee7d9024",
+				            "projectId": 1549, "event": "v2.conversation.closed"},
+				 "note": "Lead from iAdvize: Ada Lovelace (v2.conversation.closed)"}""".formatted(email))
+			.match(body)
+			.isExactMatch()).as(body).isTrue());
+		assertThat(sent.getHeader("Authorization")).isEqualTo("Bearer crm-token-5d0c2a9e71f3");
+		assertThat(sent.getHeader("X-Source")).isEqualTo("iadvize");
+		assertThat(sent.getHeader("Content-Type")).startsWith("application/json");
+		assertThat(sent.getHeader("Idempotency-Key")).isEqualTo(Delivery.idempotencyKey(event.eventId(), "lead"));
+		SignedRequests.verify(sent, SIGNING_SECRET);
+
+		JsonNode detail = this.admin.event(event.eventId());
+		assertThat(detail.get("references")).hasSize(1);
+		assertThat(detail.get("references").get(0).get("handler").asString()).isEqualTo("lead");
+		assertThat(detail.get("references").get(0).get("kind").asString()).isEqualTo("contact");
+		assertThat(detail.get("references").get(0).get("value").asString()).isEqualTo("crm-42");
+	}
+
+	@Test
+	void withinTheWindowTheSameVisitorIsSkippedAndAfterItTheContactIsUpdated() {
+		String visitorId = visitorNumber();
+		String uniqueId = "593de0891b628a50b" + UUID.randomUUID().toString().replace("-", "");
+		String email = "grace-" + UUID.randomUUID() + "@example.com";
+		String contact = "crm-" + UUID.randomUUID();
+		givenRestVisitor("ha", visitorId, email, null);
+		// visitor.updated names the visitor by its older unique id; the email differs only in case
+		wireMock.stubFor(get(urlPathEqualTo("/sd/api/2/visitor")).withQueryParam("filters[unique_id]", equalTo(uniqueId))
+			.willReturn(okJson("""
+					{"meta": {"status": "success"}, "data": [{"id": 560, "unique_id": "%s", "firstname": "Grace",
+					 "lastname": "Hopper", "email": "%s", "country": "US"}],
+					 "pagination": {"page": 1, "pages": 1, "limit": 100, "count": 1}}"""
+				.formatted(uniqueId, email.toUpperCase()))));
+		wireMock.stubFor(post(urlPathEqualTo("/crm/contacts"))
+			.willReturn(aResponse().withStatus(201).withBody("{\"id\": \"" + contact + "\"}")));
+		wireMock.stubFor(patch(urlPathEqualTo("/crm/contacts/" + contact)).willReturn(aResponse().withStatus(200)));
+
+		Fixtures.Event first = closed(visitorId, "CHAT");
+		deliver(first);
+		this.admin.awaitDelivery(first.eventId(), "lead", "SUCCEEDED");
+
+		Fixtures.Event second = visitorUpdated(uniqueId);
+		deliver(second);
+		JsonNode skipped = this.admin.awaitDelivery(second.eventId(), "lead", "SKIPPED");
+		assertThat(skipped.get("lastError").asString()).contains("relay.workflows.lead.window (PT24H)");
+
+		// A day later: the window is over
+		Instant dayAgo = Instant.now().minus(Duration.ofHours(25)).truncatedTo(ChronoUnit.SECONDS);
+		this.jdbc.update("update lead_visitor set first_sent_at = ?, last_sent_at = ? where external_id = ?",
+				Timestamp.from(dayAgo), Timestamp.from(dayAgo), contact);
+		Fixtures.Event third = visitorUpdated(uniqueId);
+		deliver(third);
+		this.admin.awaitDelivery(third.eventId(), "lead", "SUCCEEDED");
+
+		LoggedRequest update = single(patchRequestedFor(urlPathEqualTo("/crm/contacts/" + contact)));
+		assertThat(update.getBodyAsString()).satisfies((body) -> assertThat(equalToJson("""
+				{"email": "%s", "phone": null, "name": "Grace Hopper", "country": "US",
+				 "lastEvent": "visitor.updated", "previouslySentAt": "%s"}""".formatted(email.toUpperCase(), dayAgo))
+			.match(body)
+			.isExactMatch()).as(body).isTrue());
+		assertThat(update.getHeader("Idempotency-Key")).isEqualTo(third.eventId() + ":lead");
+		wireMock.verify(1, postRequestedFor(urlPathEqualTo("/crm/contacts")));
+		assertThat(this.admin.event(third.eventId()).get("references").get(0).get("value").asString())
+			.isEqualTo(contact);
+	}
+
+	@Test
+	void twoEventsOfOneVisitorAtOnceMakeOneContact() {
+		String visitorId = visitorNumber();
+		String uniqueId = "5f1c" + UUID.randomUUID().toString().replace("-", "");
+		String email = "twice-" + UUID.randomUUID() + "@example.com";
+		givenRestVisitor("ha", visitorId, email, null);
+		wireMock.stubFor(get(urlPathEqualTo("/sd/api/2/visitor")).withQueryParam("filters[unique_id]", equalTo(uniqueId))
+			.willReturn(okJson("""
+					{"meta": {"status": "success"}, "data": [{"id": 561, "email": "%s"}],
+					 "pagination": {"page": 1, "pages": 1, "limit": 100, "count": 1}}""".formatted(email))));
+		// A slow CRM, so that both deliveries run while the first send is in flight
+		wireMock.stubFor(post(urlPathEqualTo("/crm/contacts"))
+			.willReturn(aResponse().withStatus(201).withBody("{\"id\": \"crm-9\"}").withFixedDelay(700)));
+
+		Fixtures.Event closed = closed(visitorId, "CHAT");
+		Fixtures.Event updated = visitorUpdated(uniqueId);
+		deliver(closed);
+		deliver(updated);
+
+		List<JsonNode> outcomes = List.of(awaitFinished(closed.eventId()), awaitFinished(updated.eventId()));
+		assertThat(outcomes).extracting((delivery) -> delivery.get("status").asString())
+			.containsExactlyInAnyOrder("SUCCEEDED", "SKIPPED");
+		assertThat(outcomes).filteredOn((delivery) -> delivery.get("status").asString().equals("SKIPPED"))
+			.singleElement()
+			.satisfies((skipped) -> assertThat(skipped.get("lastError").asString())
+				.contains("relay.workflows.lead.window"));
+		wireMock.verify(1, postRequestedFor(urlPathEqualTo("/crm/contacts")));
+	}
+
+	@Test
+	void a503IsRetriedWithTheSameIdempotencyKeyAndWebhookId() throws Exception {
+		String visitorId = visitorNumber();
+		givenRestVisitor("ha", visitorId, "retry-" + UUID.randomUUID() + "@example.com", null);
+		wireMock.stubFor(post(urlPathEqualTo("/crm/contacts")).inScenario("busy CRM")
+			.whenScenarioStateIs(com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED)
+			.willReturn(aResponse().withStatus(503).withBody("overloaded"))
+			.willSetStateTo("recovered"));
+		wireMock.stubFor(post(urlPathEqualTo("/crm/contacts")).inScenario("busy CRM")
+			.whenScenarioStateIs("recovered")
+			.willReturn(aResponse().withStatus(201).withBody("{\"id\": \"crm-7\"}")));
+
+		Fixtures.Event event = closed(visitorId, "VIDEO");
+		deliver(event);
+		JsonNode delivery = this.admin.awaitDelivery(event.eventId(), "lead", "SUCCEEDED");
+
+		assertThat(delivery.get("attempts").asInt()).isEqualTo(2);
+		assertThat(delivery.get("history").get(0).get("error").asString()).contains("answered HTTP 503: overloaded");
+		List<LoggedRequest> sent = wireMock.findAll(postRequestedFor(urlPathEqualTo("/crm/contacts")));
+		assertThat(sent).hasSize(2);
+		assertThat(sent).extracting((request) -> request.getHeader("Idempotency-Key"))
+			.containsOnly(event.eventId() + ":lead");
+		assertThat(sent).extracting((request) -> request.getHeader("webhook-id"))
+			.containsOnly(StandardWebhooks.messageId(event.eventId() + ":lead"));
+		for (LoggedRequest request : sent) {
+			SignedRequests.verify(request, SIGNING_SECRET);
+		}
+	}
+
+	@Test
+	void a400FailsForGoodWithTheAnswerAndAReplaySendsTheSameKeyAgain() {
+		String visitorId = visitorNumber();
+		givenRestVisitor("ha", visitorId, "invalid-" + UUID.randomUUID() + "@example.com", null);
+		wireMock.stubFor(post(urlPathEqualTo("/crm/contacts"))
+			.willReturn(aResponse().withStatus(400).withBody("{\"error\": \"country is not a country\"}")));
+
+		Fixtures.Event event = closed(visitorId, "CHAT");
+		deliver(event);
+		JsonNode dead = this.admin.awaitDelivery(event.eventId(), "lead", "DEAD");
+		assertThat(dead.get("attempts").asInt()).isEqualTo(1);
+		assertThat(dead.get("lastError").asString()).startsWith("lead: POST " + wireMock.baseUrl() + "/crm/contacts "
+				+ "answered HTTP 400: {\"error\": \"country is not a country\"}")
+			.doesNotContain("crm-token-5d0c2a9e71f3");
+
+		// The CRM is fixed; an operator replays the dead delivery
+		wireMock.stubFor(post(urlPathEqualTo("/crm/contacts"))
+			.willReturn(aResponse().withStatus(201).withBody("{\"id\": \"crm-8\"}")));
+		assertThat(this.admin.replay(event.eventId(), "lead")).isEqualTo(1);
+		this.admin.awaitDelivery(event.eventId(), "lead", "SUCCEEDED");
+		assertThat(wireMock.findAll(postRequestedFor(urlPathEqualTo("/crm/contacts"))))
+			.hasSize(2)
+			.extracting((request) -> request.getHeader("Idempotency-Key"))
+			.containsOnly(event.eventId() + ":lead");
+	}
+
+	@Test
+	void aVisitorWithoutEmailOrPhoneIsSkippedAndOtherChannelsAreNotDelivered() {
+		String visitorId = visitorNumber();
+		givenRestVisitor("ha", visitorId, null, null);
+		Fixtures.Event anonymous = closed(visitorId, "CHAT");
+		deliver(anonymous);
+		JsonNode skipped = this.admin.awaitDelivery(anonymous.eventId(), "lead", "SKIPPED");
+		assertThat(skipped.get("lastError").asString()).isEqualTo("the visitor has no email address and no phone number");
+
+		Fixtures.Event sms = closed(visitorNumber(), "SMS");
+		deliver(sms);
+		await().until(() -> this.admin.event(sms.eventId()) != null);
+		assertThat(this.admin.event(sms.eventId()).get("deliveries")).isEmpty();
+		wireMock.verify(0, postRequestedFor(urlPathEqualTo("/crm/contacts")));
+	}
+
+	private JsonNode awaitFinished(String eventId) {
+		return await().atMost(Duration.ofSeconds(30)).until(() -> this.admin.delivery(eventId, "lead"),
+				(delivery) -> delivery != null
+						&& List.of("SUCCEEDED", "SKIPPED", "DEAD").contains(delivery.get("status").asString()));
+	}
+
+	private void givenRestVisitor(String platform, String id, String email, String phone) {
+		wireMock.stubFor(get(urlPathEqualTo("/" + platform + "/api/2/visitor/" + id))
+			.withHeader("X-API-Key", equalTo("rest-key-3f9c2a7d51e8"))
+			.willReturn(okJson("""
+					{"meta": {"status": "success"}, "data": {"id": %s, "firstname": "Ada", "lastname": "Lovelace",
+					 "email": %s, "phone": %s, "city": "Nantes", "country": "France"}}"""
+				.formatted(id, json(email), json(phone)))));
+	}
+
+	private static Fixtures.Event closed(String visitorExternalId, String channel) {
+		Fixtures.Event event = Fixtures.withFreshId("v2.conversation.closed.json");
+		return new Fixtures.Event(event.eventId(), event.body()
+			.replace("\"visitorExternalId\": \"63429889\"", "\"visitorExternalId\": \"" + visitorExternalId + "\"")
+			.replace("\"channel\": \"CHAT\"", "\"channel\": \"" + channel + "\""));
+	}
+
+	private static Fixtures.Event visitorUpdated(String visitorId) {
+		Fixtures.Event event = Fixtures.withFreshId("visitor.updated.json");
+		return new Fixtures.Event(event.eventId(),
+				event.body().replace("593de0891b628a50b09835dc6c0e92565329c74baa90e", visitorId));
+	}
+
+	private void deliver(Fixtures.Event event) {
+		assertThat(this.client.deliver(event.body()).statusCode()).isEqualTo(202);
+	}
+
+	private static LoggedRequest single(com.github.tomakehurst.wiremock.matching.RequestPatternBuilder pattern) {
+		List<LoggedRequest> requests = wireMock.findAll(pattern);
+		assertThat(requests).hasSize(1);
+		return requests.getFirst();
+	}
+
+	private static String visitorNumber() {
+		return Long.toString(ThreadLocalRandom.current().nextLong(100_000_000L, 999_999_999L));
+	}
+
+	private static String json(String value) {
+		return (value != null) ? "\"" + value + "\"" : "null";
+	}
+
+	private static WireMockServer start() {
+		WireMockServer server = new WireMockServer(
+				WireMockConfiguration.options().dynamicPort().http2PlainDisabled(true));
+		server.start();
+		Runtime.getRuntime().addShutdownHook(new Thread(server::stop));
+		return server;
+	}
+
+}
