@@ -25,11 +25,11 @@ RESULTS="$WORK/intake-results.jsonl"; : > "$RESULTS"
 
 for store in $STORES; do
   PORT="$(free_port)"
-  # The log handler runs (its lines muted) so that each event also gets its delivery, as in production. It is
-  # unordered here because gen-requests.py gives every event of a type the same conversation id, which would
-  # serialise all of them as one conversation (real traffic spreads over many).
+  # The default handlers run (the log handler's lines muted), so that each event also gets its deliveries, as in
+  # production. Ordering is off here because gen-requests.py gives every event of a type the same conversation id,
+  # which would serialise all of them as one conversation (real traffic spreads over many conversations).
   args=(--server.port="$PORT" --relay.webhook.secrets="$SECRET" --logging.level.io.relay.workflow.log=WARN
-        --relay.dispatch.handlers.log.ordered=false)
+        --relay.dispatch.defaults.ordered=false)
   if [ "$store" = pg ]; then
     pg_start; pg_createdb relay_bench
     args+=(--spring.datasource.url="jdbc:postgresql://127.0.0.1:$PG_PORT/relay_bench" --spring.datasource.username=postgres)

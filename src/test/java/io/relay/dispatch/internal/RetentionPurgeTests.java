@@ -17,7 +17,7 @@ import static org.awaitility.Awaitility.await;
 
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "relay.webhook.secrets=" + WebhookClient.SECRET,
-				"spring.datasource.url=jdbc:h2:file:./target/h2/retention;WRITE_DELAY=0", "relay.retention=30d" })
+				"spring.datasource.url=jdbc:h2:file:./target/h2/retention-${random.uuid};WRITE_DELAY=0", "relay.retention=30d" })
 class RetentionPurgeTests {
 
 	@LocalServerPort
