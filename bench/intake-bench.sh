@@ -35,7 +35,7 @@ for store in $STORES; do
     args+=(--spring.datasource.url="jdbc:postgresql://127.0.0.1:$PG_PORT/relay_bench" --spring.datasource.username=postgres)
   else
     H2="$(mktemp -d "$WORK/h2.XXXXXX")"
-    args+=(--spring.datasource.url="jdbc:h2:file:$H2/relay;WRITE_DELAY=0")
+    args+=(--spring.datasource.url="jdbc:h2:file:$H2/relay;WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE")
   fi
   log "starting Relay on $store, port $PORT"
   "$JAVA_HOME/bin/java" -Xmx1g -jar "$JAR" "${args[@]}" > "$WORK/relay-$store.log" 2>&1 &
