@@ -36,7 +36,10 @@ record ConversationEmailProperties(boolean enabled, @Nullable String from, @Null
 	static final String NAME = "conversation-email";
 
 	ConversationEmailProperties {
-		settings(from, replyTo, subject, language, languages, channels, projectIds, minVisitorMessages, optOut);
+		// Bound even when disabled (the application scans for properties): only an enabled workflow is checked.
+		if (enabled) {
+			settings(from, replyTo, subject, language, languages, channels, projectIds, minVisitorMessages, optOut);
+		}
 	}
 
 	EmailSettings settings() {
