@@ -55,24 +55,44 @@ record SmtpFailure(Kind kind, String description) {
 			// JavaMailSenderImpl: "Failed to close server connection after message sending": the message went.
 			return new SmtpFailure(Kind.SENT, message(ex));
 		}
-		if (ex.getCause() != null) {
-			// JavaMailSenderImpl: "Mail server connection failed": no message was sent on this connection.
-			return new SmtpFailure(Kind.NOT_SENT_RETRYABLE, "could not connect to the SMTP server: " + message(ex.getCause()));
-		}
 		Exception failure = failures[0];
+		if (ex.getCause() != null && ex.getCause() == failure) {
+			// JavaMailSenderImpl: "Mail server connection failed" (the connection's failure stands for every message):
+			// no message was sent. Another cause is a failure to close after the message's own failure.
+			return new SmtpFailure(Kind.NOT_SENT_RETRYABLE, "could not connect to the SMTP server: " + message(failure));
+		}
 		if (failure instanceof SendFailedException refused) {
 			Address[] invalid = refused.getInvalidAddresses();
 			if (invalid != null && invalid.length > 0) {
 				return new SmtpFailure(Kind.NOT_SENT_PERMANENT,
 						"the SMTP server refused the recipient's address for good: " + replies(refused));
 			}
-			return new SmtpFailure(Kind.NOT_SENT_RETRYABLE, "the SMTP server refused the message: " + replies(refused));
+			if (hasReplyCode(refused)) {
+				return new SmtpFailure(Kind.NOT_SENT_RETRYABLE, "the SMTP server refused the message: " + replies(refused));
+			}
+			// No reply at all (JavaMail reports "[EOF]" when the server hung up): perhaps after taking the message.
+			return new SmtpFailure(Kind.UNKNOWN, "the SMTP server hung up without answering: " + message(refused));
 		}
 		if (failure instanceof MessagingException messaging && !(hasIoCause(messaging))) {
 			return new SmtpFailure(Kind.NOT_SENT_RETRYABLE, "the message was not sent: " + message(messaging));
 		}
 		return new SmtpFailure(Kind.UNKNOWN, "the connection to the SMTP server failed while the message was being "
 				+ "sent: " + message(failure));
+	}
+
+	private static final java.util.regex.Pattern REPLY = java.util.regex.Pattern.compile("[2-5][0-9][0-9]\\b.*",
+			java.util.regex.Pattern.DOTALL);
+
+	/** Whether the server answered with an SMTP reply ({@code 452 4.2.2 ...}) somewhere in the chain. */
+	private static boolean hasReplyCode(MessagingException ex) {
+		int depth = 0;
+		for (Exception next = ex; next != null && depth < 10; depth++) {
+			if (next.getMessage() != null && REPLY.matcher(next.getMessage().strip()).matches()) {
+				return true;
+			}
+			next = (next instanceof MessagingException messaging) ? messaging.getNextException() : null;
+		}
+		return false;
 	}
 
 	private static boolean hasIoCause(Throwable ex) {
