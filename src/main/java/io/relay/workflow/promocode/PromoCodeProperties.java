@@ -33,6 +33,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param transactionCheckInterval how often a waiting delivery checks again for a transaction
  * @param lowThreshold at or below this many free codes, the pool is reported low (health detail)
  * @param emptyPoolRetryInterval how long a delivery waits before trying again when the pool is empty
+ * @param statsInterval how often the free codes are counted for the metric and the health detail
  */
 @ConfigurationProperties("relay.workflows.promo-code")
 record PromoCodeProperties(boolean enabled, @Nullable String from, @Nullable String replyTo, @Nullable String subject,
@@ -41,7 +42,7 @@ record PromoCodeProperties(boolean enabled, @Nullable String from, @Nullable Str
 		@DefaultValue("0") int minVisitorMessages, @DefaultValue List<String> optOut, @Nullable String campaign,
 		boolean requireTransaction, @DefaultValue("24h") Duration transactionWait,
 		@DefaultValue("15m") Duration transactionCheckInterval, @DefaultValue("100") int lowThreshold,
-		@DefaultValue("10m") Duration emptyPoolRetryInterval) {
+		@DefaultValue("10m") Duration emptyPoolRetryInterval, @DefaultValue("30s") Duration statsInterval) {
 
 	static final String NAME = "promo-code";
 
@@ -58,6 +59,7 @@ record PromoCodeProperties(boolean enabled, @Nullable String from, @Nullable Str
 			positive(transactionWait, "transaction-wait");
 			positive(transactionCheckInterval, "transaction-check-interval");
 			positive(emptyPoolRetryInterval, "empty-pool-retry-interval");
+			positive(statsInterval, "stats-interval");
 			if (lowThreshold < 0) {
 				throw new IllegalArgumentException(PREFIX + "low-threshold must not be negative, but was " + lowThreshold);
 			}
