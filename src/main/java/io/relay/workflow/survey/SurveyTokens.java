@@ -62,6 +62,9 @@ public final class SurveyTokens {
 		catch (NumberFormatException ex) {
 			return false;
 		}
+		if (!Long.toString(seconds).equals(token.substring(0, dot))) {
+			return false; // only the canonical form ("+1", "007" are not), as every verifier reads it
+		}
 		Instant issuedAt = Instant.ofEpochSecond(seconds);
 		if (issuedAt.isAfter(now.plus(CLOCK_SKEW))
 				|| (maxAge != null && issuedAt.plus(maxAge).isBefore(now))) {

@@ -44,6 +44,7 @@ import static org.awaitility.Awaitility.await;
 				"relay.workflows.conversation-email.channels=CHAT,VIDEO",
 				"relay.workflows.conversation-email.time-zone=Europe/Paris",
 				"relay.workflows.conversation-email.opt-out=opted-out.example",
+				"relay.workflows.conversation-email.languages.42=fr",
 				"relay.dispatch.handlers.conversation-email.max-attempts=100",
 				"relay.dispatch.handlers.conversation-email.initial-backoff=20ms",
 				"relay.dispatch.handlers.conversation-email.max-backoff=100ms" })
@@ -110,6 +111,31 @@ abstract class ConversationEmailTests {
 		assertThat(mail.html()).contains("Hello Ada,", "Is my order &lt;b&gt;shipped&lt;/b&gt;?",
 				"It left our warehouse today.", ">Alex<")
 			.doesNotContain("<b>shipped</b>", "Conversation transferred");
+	}
+
+	@Test
+	void theRecapIsInTheProjectsLanguage() {
+		// The example of docs/workflows.md.
+		Conversation conversation = conversation("ada");
+		this.stubs.transcript(conversation.id(), List.of(List.of("VisitorMessage", "2026-11-25T10:00:00Z",
+				"Is my order shipped?"), List.of("OperatorMessage", "2026-11-25T10:01:00Z", "It left our warehouse today.")));
+		Fixtures.Event event = IAdvizeStubs.closed(conversation.id(), conversation.visitorId(),
+				Map.of("projectId", "42", "createdAt", "\"2026-11-25T10:02:00Z\""));
+		assertThat(this.webhook.deliver(event.body()).statusCode()).isEqualTo(202);
+		this.admin.awaitDelivery(event.eventId(), "conversation-email", "SUCCEEDED");
+
+		MailContent mail = mailsTo(conversation).getFirst();
+		assertThat(mail.subject()).isEqualTo("Votre conversation avec nous du 25 novembre 2026");
+		assertThat(mail.text().replace("\r\n", "\n")).isEqualTo("""
+				Bonjour Ada,
+
+				Merci pour votre conversation avec nous et Alex. En voici une copie (25 novembre 2026).
+
+				11:00 Vous : Is my order shipped?
+				11:01 Alex : It left our warehouse today.
+
+				Répondez simplement à cet email pour toute autre question.
+				""");
 	}
 
 	@Test

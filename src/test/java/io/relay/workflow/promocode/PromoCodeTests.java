@@ -238,6 +238,8 @@ abstract class PromoCodeTests {
 		assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
 		JsonNode problem = AdminClient.read(response.body());
 		assertThat(problem.get("detail").asString()).isEqualTo("The file has 3 problem(s); nothing was imported");
+		assertThat(problem.get("title").asString()).isEqualTo("Bad Request");
+		assertThat(problem.get("instance").asString()).isEqualTo("/admin/api/promo-codes/" + campaign);
 		assertThat(problem.get("errors")).extracting((error) -> error.get("line").asInt()).containsExactly(2, 4, 5);
 		assertThat(problem.get("errors").get(1).get("reason").asString()).isEqualTo("'" + codes.get(0)
 				+ "' is a duplicate of line 1");

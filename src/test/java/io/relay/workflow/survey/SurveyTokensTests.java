@@ -38,7 +38,8 @@ class SurveyTokensTests {
 	void malformedTokensDoNotVerify() {
 		Instant now = ISSUED;
 		for (String token : new String[] { null, "", ".", "abc", "1795600800.", ".abc", "x.abc",
-				"1795600801" + this.token.substring(this.token.indexOf('.')), this.token + "A" }) {
+				"1795600801" + this.token.substring(this.token.indexOf('.')), "0" + this.token, "+" + this.token,
+				this.token + "A" }) {
 			assertThat(verify(SECRET, "1549", token, now, null)).as(token).isFalse();
 		}
 	}
