@@ -1,0 +1,138 @@
+package io.relay.workflow.conversationemail;
+
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.time.format.FormatStyle;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import io.relay.dispatch.Delivery;
+import io.relay.dispatch.EventHandler;
+import io.relay.dispatch.HandlerResult;
+import io.relay.event.ConversationEvent;
+import io.relay.iadvize.IAdvizeApiException;
+import io.relay.iadvize.IAdvizeCredentials;
+import io.relay.iadvize.IAdvizeEnrichment;
+import io.relay.iadvize.Operator;
+import io.relay.iadvize.Transcript;
+import io.relay.workflow.mail.ClosedConversation;
+import io.relay.workflow.mail.EmailSettings;
+import io.relay.workflow.mail.Letter;
+import io.relay.workflow.mail.Recipient;
+import io.relay.workflow.mail.VisitorMail;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Emails the visitor the transcript of a closed conversation: operator and visitor messages with their times (system
+ * messages left out), and the operator's name when iAdvize gives it.
+ */
+class ConversationEmailHandler implements EventHandler<ConversationEvent> {
+
+	private static final Logger logger = LoggerFactory.getLogger(ConversationEmailHandler.class);
+
+	private final EmailSettings settings;
+
+	private final ZoneId timeZone;
+
+	private final VisitorMail mail;
+
+	private final IAdvizeEnrichment iadvize;
+
+	private final IAdvizeCredentials credentials;
+
+	ConversationEmailHandler(EmailSettings settings, ZoneId timeZone, VisitorMail mail, IAdvizeEnrichment iadvize,
+			IAdvizeCredentials credentials) {
+		this.settings = settings;
+		this.timeZone = timeZone;
+		this.mail = mail;
+		this.iadvize = iadvize;
+		this.credentials = credentials;
+	}
+
+	@Override
+	public String name() {
+		return ConversationEmailProperties.NAME;
+	}
+
+	@Override
+	public Class<ConversationEvent> eventType() {
+		return ConversationEvent.class;
+	}
+
+	@Override
+	public boolean accepts(ConversationEvent event) {
+		return this.settings.filter().accepts(event);
+	}
+
+	@Override
+	public HandlerResult handle(Delivery<ConversationEvent> delivery) throws Exception {
+		return this.mail.sendOnce(delivery, this.settings, this::compose);
+	}
+
+	private Letter compose(ClosedConversation conversation) {
+		Recipient to = this.mail.recipient(conversation, this.settings);
+		Transcript transcript = this.iadvize.transcript(conversation.event());
+		VisitorMail.requireVisitorMessages(transcript, this.settings);
+		String operatorName = operatorName(conversation);
+		Locale locale = Locale.forLanguageTag(this.settings.languageFor(conversation.projectId()));
+		DateTimeFormatter time = DateTimeFormatter.ofLocalizedTime(FormatStyle.SHORT)
+			.withLocale(locale)
+			.withZone(this.timeZone);
+		DateTimeFormatter date = DateTimeFormatter.ofLocalizedDate(FormatStyle.LONG)
+			.withLocale(locale)
+			.withZone(this.timeZone);
+		List<Map<String, Object>> messages = transcript.messages()
+			.stream()
+			.flatMap((message) -> line(message, operatorName, time))
+			.toList();
+		Map<String, Object> model = new HashMap<>();
+		model.put("operatorName", operatorName);
+		model.put("messages", messages);
+		model.put("closedOn", (conversation.closedAt() != null) ? date.format(conversation.closedAt()) : null);
+		return new Letter(to, model);
+	}
+
+	private static Stream<Map<String, Object>> line(Transcript.Message message, @Nullable String operatorName,
+			DateTimeFormatter time) {
+		if (message.author() != Transcript.Author.OPERATOR && message.author() != Transcript.Author.VISITOR) {
+			return Stream.empty();
+		}
+		Map<String, Object> line = new HashMap<>();
+		boolean operator = message.author() == Transcript.Author.OPERATOR;
+		line.put("fromOperator", operator);
+		line.put("operatorName", operator ? operatorName : null);
+		line.put("text", message.text());
+		line.put("time", (message.sentAt() != null) ? time.format(message.sentAt()) : null);
+		return Stream.of(line);
+	}
+
+	/**
+	 * The name the operator shows visitors, when the event names one and iAdvize gives it. A nice-to-have: when the
+	 * lookup fails, even for a moment, the recap goes without the name rather than waiting for it.
+	 */
+	private @Nullable String operatorName(ClosedConversation conversation) {
+		Long id = conversation.lastOperatorId();
+		if (id == null || !this.credentials.hasRestApi()) {
+			return null;
+		}
+		try {
+			Operator operator = this.iadvize.operator(conversation.platform(), id);
+			return Stream.of(operator.pseudo(), operator.firstName(), operator.name())
+				.filter((name) -> name != null && !name.isBlank())
+				.map(String::strip)
+				.findFirst()
+				.orElse(null);
+		}
+		catch (IAdvizeApiException ex) {
+			logger.info("Recap of conversation {} goes without the operator's name: {}", conversation.conversationId(),
+					ex.getMessage());
+			return null;
+		}
+	}
+
+}

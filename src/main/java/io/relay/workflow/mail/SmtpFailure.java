@@ -1,0 +1,132 @@
+package io.relay.workflow.mail;
+
+import java.io.IOException;
+import java.util.Locale;
+
+import jakarta.mail.Address;
+import jakarta.mail.MessagingException;
+import jakarta.mail.SendFailedException;
+import org.jspecify.annotations.Nullable;
+import org.springframework.mail.MailAuthenticationException;
+import org.springframework.mail.MailException;
+import org.springframework.mail.MailParseException;
+import org.springframework.mail.MailPreparationException;
+import org.springframework.mail.MailSendException;
+
+/**
+ * What a failed {@code JavaMailSender.send} means for the message: certainly not sent (retry, or give up when the
+ * server refused the address for good), or perhaps sent (the connection failed while the message was being handed
+ * over, and SMTP cannot tell).
+ */
+record SmtpFailure(Kind kind, String description) {
+
+	enum Kind {
+
+		/** Nothing went out; the same message may succeed later (server down, a 4xx or 5xx reply, login refused). */
+		NOT_SENT_RETRYABLE,
+
+		/** Nothing went out, and never will: the server refused the recipient's address for good (5xx to RCPT). */
+		NOT_SENT_PERMANENT,
+
+		/** It may have gone out: the exchange broke off while the message was being handed over. */
+		UNKNOWN,
+
+		/** It went out; only closing the connection afterwards failed. */
+		SENT
+
+	}
+
+	static SmtpFailure of(MailException ex) {
+		return switch (ex) {
+			case MailAuthenticationException auth -> new SmtpFailure(Kind.NOT_SENT_RETRYABLE,
+					"the SMTP server refused Relay's login: " + message(auth.getCause()));
+			case MailParseException parse -> new SmtpFailure(Kind.NOT_SENT_PERMANENT,
+					"the message could not be built: " + message(parse));
+			case MailPreparationException preparation -> new SmtpFailure(Kind.NOT_SENT_PERMANENT,
+					"the message could not be built: " + message(preparation));
+			case MailSendException send -> ofSend(send);
+			default -> new SmtpFailure(Kind.UNKNOWN, message(ex));
+		};
+	}
+
+	private static SmtpFailure ofSend(MailSendException ex) {
+		Exception[] failures = ex.getMessageExceptions();
+		if (failures.length == 0) {
+			// JavaMailSenderImpl: "Failed to close server connection after message sending": the message went.
+			return new SmtpFailure(Kind.SENT, message(ex));
+		}
+		Exception failure = failures[0];
+		if (ex.getCause() != null && ex.getCause() == failure) {
+			// JavaMailSenderImpl: "Mail server connection failed" (the connection's failure stands for every message):
+			// no message was sent. Another cause is a failure to close after the message's own failure.
+			return new SmtpFailure(Kind.NOT_SENT_RETRYABLE, "could not connect to the SMTP server: " + message(failure));
+		}
+		if (failure instanceof SendFailedException refused) {
+			Address[] invalid = refused.getInvalidAddresses();
+			if (invalid != null && invalid.length > 0) {
+				return new SmtpFailure(Kind.NOT_SENT_PERMANENT,
+						"the SMTP server refused the recipient's address for good: " + replies(refused));
+			}
+			if (hasReplyCode(refused)) {
+				return new SmtpFailure(Kind.NOT_SENT_RETRYABLE, "the SMTP server refused the message: " + replies(refused));
+			}
+			// No reply at all (JavaMail reports "[EOF]" when the server hung up): perhaps after taking the message.
+			return new SmtpFailure(Kind.UNKNOWN, "the SMTP server hung up without answering: " + message(refused));
+		}
+		if (failure instanceof MessagingException messaging && !(hasIoCause(messaging))) {
+			return new SmtpFailure(Kind.NOT_SENT_RETRYABLE, "the message was not sent: " + message(messaging));
+		}
+		return new SmtpFailure(Kind.UNKNOWN, "the connection to the SMTP server failed while the message was being "
+				+ "sent: " + message(failure));
+	}
+
+	private static final java.util.regex.Pattern REPLY = java.util.regex.Pattern.compile("[2-5][0-9][0-9]\\b.*",
+			java.util.regex.Pattern.DOTALL);
+
+	/** Whether the server answered with an SMTP reply ({@code 452 4.2.2 ...}) somewhere in the chain. */
+	private static boolean hasReplyCode(MessagingException ex) {
+		int depth = 0;
+		for (Exception next = ex; next != null && depth < 10; depth++) {
+			if (next.getMessage() != null && REPLY.matcher(next.getMessage().strip()).matches()) {
+				return true;
+			}
+			next = (next instanceof MessagingException messaging) ? messaging.getNextException() : null;
+		}
+		return false;
+	}
+
+	private static boolean hasIoCause(Throwable ex) {
+		for (Throwable cause = ex; cause != null; cause = next(cause)) {
+			if (cause instanceof IOException) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	private static @Nullable Throwable next(Throwable ex) {
+		Throwable next = (ex instanceof MessagingException messaging) ? messaging.getNextException() : ex.getCause();
+		return (next != ex) ? next : null;
+	}
+
+	/** The server's own replies ({@code 550 5.1.1 no such user}), which say more than JavaMail's summary. */
+	private static String replies(MessagingException ex) {
+		StringBuilder text = new StringBuilder(message(ex));
+		int count = 0;
+		for (Exception next = ex.getNextException(); next != null && count < 5; count++) {
+			text.append("; ").append(message(next));
+			next = (next instanceof MessagingException messaging) ? messaging.getNextException() : null;
+		}
+		return text.toString();
+	}
+
+	private static String message(@Nullable Throwable ex) {
+		if (ex == null) {
+			return "unknown error";
+		}
+		String message = ex.getMessage();
+		String text = (message != null) ? message.strip().replaceAll("\\s+", " ") : ex.getClass().getSimpleName();
+		return text.isEmpty() ? ex.getClass().getSimpleName().toLowerCase(Locale.ROOT) : text;
+	}
+
+}

@@ -1,0 +1,143 @@
+package io.relay.workflow.promocode;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads the codes of a CSV upload: one code per line in the first column (further columns are ignored), an optional
+ * {@code code} header, blank lines ignored, UTF-8 with or without a byte order mark, fields optionally in double
+ * quotes, separated by commas or semicolons. Every problem is reported with its line, and one problem rejects the
+ * whole file.
+ */
+final class CsvCodes {
+
+	static final int MAX_CODES = 100_000;
+
+	static final int MAX_REPORTED = 20;
+
+	private CsvCodes() {
+	}
+
+	record Problem(int line, String reason) {
+	}
+
+	record Parsed(List<String> codes, List<Problem> problems, int problemCount) {
+
+		boolean valid() {
+			return this.problemCount == 0;
+		}
+
+	}
+
+	static Parsed parse(byte[] bytes) {
+		List<Problem> problems = new ArrayList<>();
+		int[] count = { 0 };
+		String text;
+		try {
+			text = StandardCharsets.UTF_8.newDecoder()
+				.onMalformedInput(CodingErrorAction.REPORT)
+				.onUnmappableCharacter(CodingErrorAction.REPORT)
+				.decode(ByteBuffer.wrap(bytes))
+				.toString();
+		}
+		catch (CharacterCodingException ex) {
+			return new Parsed(List.of(), List.of(new Problem(0, "the file is not UTF-8 text")), 1);
+		}
+		if (text.startsWith("\uFEFF")) {
+			text = text.substring(1);
+		}
+		List<String> codes = new ArrayList<>();
+		Map<String, Integer> seen = new HashMap<>();
+		String[] lines = text.split("\r\n|\n|\r", -1);
+		for (int i = 0; i < lines.length; i++) {
+			int number = i + 1;
+			String line = lines[i];
+			if (line.isBlank()) {
+				continue;
+			}
+			String field;
+			try {
+				field = firstField(line).strip();
+			}
+			catch (IllegalArgumentException ex) {
+				problem(problems, count, number, ex.getMessage());
+				continue;
+			}
+			if (codes.isEmpty() && seen.isEmpty() && field.equalsIgnoreCase("code")) {
+				continue;
+			}
+			if (!Codes.isValid(field)) {
+				problem(problems, count, number, "'" + abbreviate(field) + "' is not a valid code (" + Codes.RULE + ")");
+				continue;
+			}
+			Integer earlier = seen.putIfAbsent(field, number);
+			if (earlier != null) {
+				problem(problems, count, number, "'" + field + "' is a duplicate of line " + earlier);
+				continue;
+			}
+			codes.add(field);
+		}
+		if (codes.size() > MAX_CODES) {
+			problem(problems, count, 0, "the file holds " + codes.size() + " codes; import at most " + MAX_CODES
+					+ " at a time");
+		}
+		if (codes.isEmpty() && count[0] == 0) {
+			problem(problems, count, 0, "the file holds no code");
+		}
+		return new Parsed(codes, problems, count[0]);
+	}
+
+	private static String firstField(String line) {
+		if (!line.stripLeading().startsWith("\"")) {
+			int end = line.length();
+			for (char separator : new char[] { ',', ';' }) {
+				int at = line.indexOf(separator);
+				if (at >= 0 && at < end) {
+					end = at;
+				}
+			}
+			String field = line.substring(0, end);
+			if (field.contains("\"")) {
+				throw new IllegalArgumentException("a double quote inside an unquoted field");
+			}
+			return field;
+		}
+		String rest = line.stripLeading().substring(1);
+		StringBuilder field = new StringBuilder();
+		for (int i = 0; i < rest.length(); i++) {
+			char c = rest.charAt(i);
+			if (c == '"') {
+				if (i + 1 < rest.length() && rest.charAt(i + 1) == '"') {
+					field.append('"');
+					i++;
+					continue;
+				}
+				String after = rest.substring(i + 1).strip();
+				if (!after.isEmpty() && after.charAt(0) != ',' && after.charAt(0) != ';') {
+					throw new IllegalArgumentException("text after a closing double quote");
+				}
+				return field.toString();
+			}
+			field.append(c);
+		}
+		throw new IllegalArgumentException("a double quote is not closed");
+	}
+
+	private static void problem(List<Problem> problems, int[] count, int line, String reason) {
+		count[0]++;
+		if (problems.size() < MAX_REPORTED) {
+			problems.add(new Problem(line, reason));
+		}
+	}
+
+	private static String abbreviate(String text) {
+		return (text.length() <= 40) ? text : text.substring(0, 40) + "...";
+	}
+
+}

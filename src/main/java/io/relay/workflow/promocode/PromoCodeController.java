@@ -1,0 +1,163 @@
+package io.relay.workflow.promocode;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Map;
+
+import jakarta.servlet.http.HttpServletRequest;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.web.ErrorResponseException;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestPart;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.multipart.MultipartFile;
+
+/**
+ * {@code /admin/api/promo-codes/{campaign}}: fills and reads the promo code pools (HTTP Basic, like all of
+ * {@code /admin}). Available whether or not the workflow is enabled, so that a pool can be filled before it starts.
+ * Errors are RFC 9457 problem details; an import is all or nothing.
+ */
+@RestController
+@RequestMapping("/admin/api/promo-codes/{campaign}")
+class PromoCodeController {
+
+	private static final Logger logger = LoggerFactory.getLogger(PromoCodeController.class);
+
+	static final int MAX_BYTES = 10 * 1024 * 1024;
+
+	static final int MAX_GENERATED = 10_000;
+
+	private final PromoCodePool pool;
+
+	PromoCodeController(PromoCodePool pool) {
+		this.pool = pool;
+	}
+
+	/** The pool's size: codes in total, still free, handed out. */
+	@GetMapping
+	PoolView pool(@PathVariable String campaign) {
+		return view(this.pool.stats(campaign(campaign)));
+	}
+
+	/**
+	 * Imports a CSV file sent as the body ({@code text/csv}): one code per line in the first column, an optional
+	 * {@code code} header. All or nothing: a malformed line, a duplicate or a code that exists already (in any
+	 * campaign) rejects the whole file.
+	 */
+	@PostMapping(consumes = { "text/csv", MediaType.TEXT_PLAIN_VALUE, MediaType.APPLICATION_OCTET_STREAM_VALUE })
+	ImportView importBody(@PathVariable String campaign, HttpServletRequest request) throws IOException {
+		try (InputStream body = request.getInputStream()) {
+			return importCodes(campaign(campaign), limited(body.readNBytes(MAX_BYTES + 1)));
+		}
+	}
+
+	/** Imports a CSV file uploaded as the {@code file} part of a form ({@code multipart/form-data}). */
+	@PostMapping(consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
+	ImportView importFile(@PathVariable String campaign, @RequestPart("file") MultipartFile file) throws IOException {
+		String name = campaign(campaign);
+		if (file.getSize() > MAX_BYTES) {
+			throw tooLarge();
+		}
+		return importCodes(name, file.getBytes());
+	}
+
+	/** Generates codes from a pattern such as {@code SPRING-{8 alnum}} and adds them to the pool. */
+	@PostMapping(path = "/generate", consumes = MediaType.APPLICATION_JSON_VALUE)
+	GeneratedView generate(@PathVariable String campaign, @RequestBody GenerateRequest request) {
+		String name = campaign(campaign);
+		if (request.count() < 1 || request.count() > MAX_GENERATED) {
+			throw problem(HttpStatus.BAD_REQUEST, "count must be between 1 and " + MAX_GENERATED, null);
+		}
+		CodePattern pattern;
+		try {
+			pattern = CodePattern.parse((request.pattern() != null) ? request.pattern() : "");
+		}
+		catch (IllegalArgumentException ex) {
+			throw problem(HttpStatus.BAD_REQUEST, "Invalid pattern: " + ex.getMessage(), null);
+		}
+		List<String> codes = this.pool.generate(name, pattern, request.count());
+		logger.info("Generated {} promo codes for campaign '{}'", codes.size(), name);
+		return new GeneratedView(name, codes.size(), this.pool.available(name), codes);
+	}
+
+	private ImportView importCodes(String campaign, byte[] bytes) {
+		CsvCodes.Parsed parsed = CsvCodes.parse(bytes);
+		if (!parsed.valid()) {
+			throw problem(HttpStatus.BAD_REQUEST, "The file has " + parsed.problemCount() + " problem(s); nothing was "
+					+ "imported" + ((parsed.problemCount() > parsed.problems().size())
+							? " (the first " + parsed.problems().size() + " are listed)" : ""),
+					parsed.problems().stream().map((p) -> Map.<String, Object>of("line", p.line(), "reason", p.reason())).toList());
+		}
+		try {
+			int imported = this.pool.add(campaign, parsed.codes(), "IMPORTED");
+			logger.info("Imported {} promo codes into campaign '{}'", imported, campaign);
+			return new ImportView(campaign, imported, this.pool.available(campaign));
+		}
+		catch (PromoCodePool.ExistingCodes ex) {
+			List<Map<String, Object>> errors = ex.campaignsByCode()
+				.entrySet()
+				.stream()
+				.limit(CsvCodes.MAX_REPORTED)
+				.map((entry) -> Map.<String, Object>of("code", entry.getKey(), "reason",
+						"exists already in campaign '" + entry.getValue() + "'"))
+				.toList();
+			throw problem(HttpStatus.CONFLICT, ex.campaignsByCode().size() + " code(s) of the file exist already "
+					+ "(codes are unique across campaigns); nothing was imported", errors);
+		}
+	}
+
+	private static byte[] limited(byte[] bytes) {
+		if (bytes.length > MAX_BYTES) {
+			throw tooLarge();
+		}
+		return bytes;
+	}
+
+	private static ErrorResponseException tooLarge() {
+		return problem(HttpStatus.CONTENT_TOO_LARGE, "The file is larger than " + (MAX_BYTES / 1024 / 1024)
+				+ " MB; split it", null);
+	}
+
+	private static String campaign(String campaign) {
+		if (!Codes.isValidCampaign(campaign)) {
+			throw problem(HttpStatus.BAD_REQUEST, "Invalid campaign name '" + campaign + "': " + Codes.RULE, null);
+		}
+		return campaign;
+	}
+
+	private static ErrorResponseException problem(HttpStatus status, String detail,
+			@Nullable List<Map<String, Object>> errors) {
+		ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
+		if (errors != null) {
+			problem.setProperty("errors", errors);
+		}
+		return new ErrorResponseException(status, problem, null);
+	}
+
+	private static PoolView view(PromoCodePool.Stats stats) {
+		return new PoolView(stats.campaign(), stats.total(), stats.available(), stats.assigned());
+	}
+
+	record GenerateRequest(@Nullable String pattern, int count) {
+	}
+
+	record PoolView(String campaign, long total, long available, long assigned) {
+	}
+
+	record ImportView(String campaign, int imported, long available) {
+	}
+
+	record GeneratedView(String campaign, int generated, long available, List<String> codes) {
+	}
+
+}

@@ -1,0 +1,239 @@
+package io.relay.workflow.promocode;
+
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.ConnectionCallback;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.stereotype.Repository;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * The code pools ({@code promo_code}). Assigning a code is one short transaction that takes the campaign's oldest
+ * free code ({@code FOR UPDATE SKIP LOCKED} on PostgreSQL, so that instances take different codes; under an
+ * in-process lock per campaign besides, which is all H2 needs) and writes the visitor on it. The UNIQUE constraint on
+ * (campaign, visitor) is what makes "one code per visitor and campaign" hold across threads and instances: the loser
+ * of a race rolls back and finds the winner's code.
+ */
+@Repository
+class PromoCodePool {
+
+	private static final int CHUNK = 500;
+
+	private static final int MAX_TRIES = 10;
+
+	private final JdbcTemplate jdbc;
+
+	private final NamedParameterJdbcTemplate named;
+
+	private final TransactionTemplate transactions;
+
+	private final Clock clock;
+
+	private final String lock;
+
+	private final Map<String, ReentrantLock> campaigns = new ConcurrentHashMap<>();
+
+	PromoCodePool(JdbcTemplate jdbc, TransactionTemplate transactions, Clock clock) {
+		this.jdbc = jdbc;
+		this.named = new NamedParameterJdbcTemplate(jdbc);
+		this.transactions = transactions;
+		this.clock = clock;
+		String product = jdbc.execute((ConnectionCallback<String>) (c) -> c.getMetaData().getDatabaseProductName());
+		boolean postgres = product != null && product.toLowerCase(Locale.ROOT).contains("postgres");
+		this.lock = postgres ? " for update skip locked" : " for update";
+	}
+
+	/** What {@link #assign} did. */
+	sealed interface Assignment {
+
+		/** The visitor has this code for this conversation: just now, or by an earlier attempt of it. */
+		record Assigned(String code) implements Assignment {
+		}
+
+		/** The visitor got a code of this campaign before, for another conversation. */
+		record AlreadyAssigned(String code, String conversationId) implements Assignment {
+		}
+
+		/** No free code is left in the campaign. */
+		record PoolEmpty() implements Assignment {
+		}
+
+	}
+
+	record Stats(String campaign, long total, long available) {
+
+		long assigned() {
+			return this.total - this.available;
+		}
+
+	}
+
+	/** Thrown when codes to import exist already; nothing is imported. */
+	static final class ExistingCodes extends RuntimeException {
+
+		private final Map<String, String> campaignsByCode;
+
+		ExistingCodes(Map<String, String> campaignsByCode) {
+			super(campaignsByCode.size() + " code(s) exist already");
+			this.campaignsByCode = campaignsByCode;
+		}
+
+		Map<String, String> campaignsByCode() {
+			return this.campaignsByCode;
+		}
+
+	}
+
+	Assignment assign(String campaign, String visitorKey, String visitorId, String conversationId,
+			String idempotencyKey) {
+		ReentrantLock campaignLock = this.campaigns.computeIfAbsent(campaign, (name) -> new ReentrantLock());
+		for (int i = 0; i < MAX_TRIES; i++) {
+			Optional<Map<String, Object>> held = this.jdbc
+				.queryForList("select code, conversation_id from promo_code where campaign = ? and visitor_key = ?",
+						campaign, visitorKey)
+				.stream()
+				.findFirst();
+			if (held.isPresent()) {
+				String code = (String) held.get().get("code");
+				String conversation = (String) held.get().get("conversation_id");
+				return conversationId.equals(conversation) ? new Assignment.Assigned(code)
+						: new Assignment.AlreadyAssigned(code, conversation);
+			}
+			campaignLock.lock();
+			try {
+				Assignment assigned = this.transactions.execute((status) -> {
+					List<Map<String, Object>> free = this.jdbc.queryForList("select id, code from promo_code where "
+							+ "campaign = ? and assigned_at is null order by id fetch first 1 rows only" + this.lock,
+							campaign);
+					if (free.isEmpty()) {
+						return new Assignment.PoolEmpty();
+					}
+					long id = ((Number) free.getFirst().get("id")).longValue();
+					int updated = this.jdbc.update("update promo_code set assigned_at = ?, visitor_key = ?, "
+							+ "visitor_id = ?, conversation_id = ?, idempotency_key = ? where id = ? "
+							+ "and assigned_at is null", Timestamp.from(this.clock.instant()), visitorKey, visitorId,
+							conversationId, idempotencyKey, id);
+					return (updated == 1) ? new Assignment.Assigned((String) free.getFirst().get("code")) : null;
+				});
+				if (assigned != null) {
+					return assigned;
+				}
+			}
+			catch (DuplicateKeyException ex) {
+				// Another delivery gave this visitor a code of this campaign meanwhile: the next round reads it.
+			}
+			finally {
+				campaignLock.unlock();
+			}
+		}
+		throw new IllegalStateException("could not assign a promo code of campaign '" + campaign + "' after "
+				+ MAX_TRIES + " tries (contention)");
+	}
+
+	/**
+	 * Adds codes to a campaign's pool, all or none.
+	 * @throws ExistingCodes when any of them exists already, in any campaign
+	 */
+	int add(String campaign, List<String> codes, String origin) {
+		Map<String, String> existing = existing(codes);
+		if (!existing.isEmpty()) {
+			throw new ExistingCodes(existing);
+		}
+		String batch = UUID.randomUUID().toString();
+		Timestamp now = Timestamp.from(this.clock.instant());
+		try {
+			this.transactions.executeWithoutResult((status) -> this.jdbc.batchUpdate(
+					"insert into promo_code (campaign, code, origin, batch_id, created_at) values (?, ?, ?, ?, ?)",
+					codes, 1000, (ps, code) -> {
+						ps.setString(1, campaign);
+						ps.setString(2, code);
+						ps.setString(3, origin);
+						ps.setString(4, batch);
+						ps.setTimestamp(5, now);
+					}));
+		}
+		catch (DuplicateKeyException ex) {
+			// Added concurrently by someone else: the transaction rolled back, nothing of this batch is stored.
+			Map<String, String> raced = existing(codes);
+			throw new ExistingCodes(raced.isEmpty() ? Map.of("?", "?") : raced);
+		}
+		return codes.size();
+	}
+
+	/** The codes among these that exist already, with their campaign. */
+	Map<String, String> existing(List<String> codes) {
+		Map<String, String> existing = new java.util.LinkedHashMap<>();
+		for (int from = 0; from < codes.size(); from += CHUNK) {
+			List<String> chunk = codes.subList(from, Math.min(codes.size(), from + CHUNK));
+			this.named.query("select code, campaign from promo_code where code in (:codes)", Map.of("codes", chunk),
+					(rs) -> {
+						existing.put(rs.getString("code"), rs.getString("campaign"));
+					});
+		}
+		return existing;
+	}
+
+	Stats stats(String campaign) {
+		Map<String, Object> row = this.jdbc.queryForMap("select count(*) as total, "
+				+ "count(case when assigned_at is null then 1 end) as available from promo_code where campaign = ?",
+				campaign);
+		return new Stats(campaign, ((Number) row.get("total")).longValue(), ((Number) row.get("available")).longValue());
+	}
+
+	long available(String campaign) {
+		Long count = this.jdbc.queryForObject(
+				"select count(*) from promo_code where campaign = ? and assigned_at is null", Long.class, campaign);
+		return (count != null) ? count : 0;
+	}
+
+	/** Generates {@code count} new codes, unique among all codes, and adds them to the pool. */
+	List<String> generate(String campaign, CodePattern pattern, int count) {
+		List<String> codes = new ArrayList<>(count);
+		java.util.Set<String> unique = new java.util.HashSet<>();
+		while (codes.size() < count) {
+			String code = pattern.next();
+			if (unique.add(code)) {
+				codes.add(code);
+			}
+		}
+		for (int i = 0; i < MAX_TRIES; i++) {
+			try {
+				add(campaign, codes, "GENERATED");
+				return Collections.unmodifiableList(codes);
+			}
+			catch (ExistingCodes ex) {
+				// Rare: a collision with an earlier code. Replace those and try again.
+				for (String taken : ex.campaignsByCode().keySet()) {
+					int at = codes.indexOf(taken);
+					if (at >= 0) {
+						String replacement;
+						do {
+							replacement = pattern.next();
+						}
+						while (!unique.add(replacement));
+						codes.set(at, replacement);
+					}
+				}
+			}
+		}
+		throw new IllegalStateException("could not generate " + count + " codes that do not exist yet");
+	}
+
+	Instant now() {
+		return this.clock.instant();
+	}
+
+}

@@ -1,0 +1,46 @@
+package io.relay.workflow.survey;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+
+import io.relay.workflow.mail.ClosedConversation;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Builds the survey link of a conversation from {@code relay.workflows.survey.url-template}, with its token.
+ */
+final class SurveyLinks {
+
+	private final String template;
+
+	private final String secret;
+
+	private final Clock clock;
+
+	SurveyLinks(String template, String secret, Clock clock) {
+		this.template = template;
+		this.secret = secret;
+		this.clock = clock;
+	}
+
+	String linkFor(ClosedConversation conversation) {
+		String projectId = (conversation.projectId() != null) ? conversation.projectId().toString() : null;
+		String token = SurveyTokens.sign(this.secret, conversation.conversationId(), conversation.visitorId(),
+				projectId, this.clock.instant());
+		return this.template.replace("{conversationId}", encode(conversation.conversationId()))
+			.replace("{visitorId}", encode(conversation.visitorId()))
+			.replace("{projectId}", encode(projectId))
+			.replace("{token}", encode(token));
+	}
+
+	private static String encode(@Nullable String value) {
+		return (value != null) ? URLEncoder.encode(value, StandardCharsets.UTF_8) : "";
+	}
+
+	@Override
+	public String toString() {
+		return "SurveyLinks[template=" + this.template + ", secret=<hidden>]";
+	}
+
+}

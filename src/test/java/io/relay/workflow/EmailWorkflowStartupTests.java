@@ -1,0 +1,112 @@
+package io.relay.workflow;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import io.relay.RelayApplication;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+/**
+ * An email workflow that is enabled but cannot work stops startup, with a message that names what to set.
+ */
+class EmailWorkflowStartupTests {
+
+	private static final List<String> IADVIZE = List.of("relay.iadvize.rest.api-key=key-for-startup-tests",
+			"relay.iadvize.graphql.username=bot@example.com", "relay.iadvize.graphql.password=password-for-tests");
+
+	private static final List<String> SMTP = List.of("spring.mail.host=127.0.0.1", "spring.mail.port=2525");
+
+	private static final List<String> SURVEY = List.of("relay.workflows.survey.enabled=true",
+			"relay.workflows.survey.from=surveys@example.com",
+			"relay.workflows.survey.url-template=https://survey.example.com/?c={conversationId}&t={token}",
+			"relay.workflows.survey.token-secret=a-secret-of-at-least-thirty-two-characters");
+
+	@Test
+	void disabledWorkflowsNeedNothing() {
+		try (ConfigurableApplicationContext context = start(List.of("relay.workflows.survey.from=not an address"))) {
+			assertThat(context.isRunning()).isTrue();
+		}
+	}
+
+	@Test
+	void anEnabledWorkflowNeedsItsSender() {
+		assertThat(failure(IADVIZE, SMTP, List.of("relay.workflows.conversation-email.enabled=true")))
+			.contains("relay.workflows.conversation-email.from must be set to the sender's address");
+		assertThat(failure(IADVIZE, SMTP, List.of("relay.workflows.promo-code.enabled=true",
+				"relay.workflows.promo-code.campaign=spring", "relay.workflows.promo-code.from=not an address")))
+			.contains("relay.workflows.promo-code.from must be an email address, but was 'not an address'");
+	}
+
+	@Test
+	void wrongSettingsAreNamed() {
+		assertThat(failure(IADVIZE, SMTP, SURVEY, List.of("relay.workflows.survey.token-secret=short")))
+			.contains("relay.workflows.survey.token-secret must be at least 32 characters long");
+		assertThat(failure(IADVIZE, SMTP, SURVEY,
+				List.of("relay.workflows.survey.url-template=https://survey.example.com/?c={conversation}&t={token}")))
+			.contains("relay.workflows.survey.url-template has an unknown placeholder {conversation}");
+		assertThat(failure(IADVIZE, SMTP, SURVEY, List.of("relay.workflows.survey.opt-out=two words")))
+			.contains("relay.workflows.survey.opt-out[0] must be an address (jane@example.com) or a domain");
+		assertThat(failure(IADVIZE, SMTP, List.of("relay.workflows.promo-code.enabled=true",
+				"relay.workflows.promo-code.from=offers@example.com")))
+			.contains("relay.workflows.promo-code.campaign must be set");
+		assertThat(failure(IADVIZE, SMTP, SURVEY, List.of("relay.workflows.survey.language=english")))
+			.contains("relay.workflows.survey.language must be a language tag such as en, fr or pt-BR");
+		assertThat(failure(IADVIZE, SMTP, List.of("relay.mail.template-directory=/no/such/directory")))
+			.contains("relay.mail.template-directory must be an existing directory");
+	}
+
+	@Test
+	void anEnabledWorkflowNeedsTheIAdvizeApi() {
+		assertThat(failure(SMTP, SURVEY)).contains("Workflow 'survey' is enabled and needs the iAdvize GraphQL API, "
+				+ "but relay.iadvize.graphql.username and relay.iadvize.graphql.password are not set");
+		assertThat(failure(SMTP, List.of("relay.iadvize.rest.api-key=key-for-startup-tests",
+				"relay.workflows.conversation-email.enabled=true", "relay.workflows.conversation-email.from=a@example.com")))
+			.contains("Workflow 'conversation-email' is enabled and needs the iAdvize GraphQL API");
+	}
+
+	@Test
+	void anEnabledWorkflowNeedsAnSmtpServerAndItsTemplates() {
+		assertThat(failure(IADVIZE, SURVEY)).contains("Workflow 'survey' is enabled and sends email, but "
+				+ "spring.mail.host is not set");
+		assertThat(failure(IADVIZE, SMTP, SURVEY, List.of("relay.workflows.survey.languages.1549=de")))
+			.contains("Workflow 'survey' has no usable email template for [survey/de/subject.txt");
+	}
+
+	@SafeVarargs
+	private static String failure(List<String>... properties) {
+		List<String> all = new ArrayList<>();
+		for (List<String> some : properties) {
+			all.addAll(some);
+		}
+		try (ConfigurableApplicationContext context = start(all)) {
+			return fail("Relay started with " + all);
+		}
+		catch (RuntimeException ex) {
+			StringBuilder messages = new StringBuilder();
+			for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
+				messages.append(cause.getMessage()).append('\n');
+			}
+			return messages.toString();
+		}
+	}
+
+	private static ConfigurableApplicationContext start(List<String> properties) {
+		List<String> all = new ArrayList<>(List.of(
+				"spring.datasource.url=jdbc:h2:mem:startup-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1",
+				"relay.webhook.secrets=test-secret", "relay.workflows.log.enabled=false", "spring.main.banner-mode=off",
+				"logging.level.root=warn"));
+		all.addAll(properties);
+		return new SpringApplicationBuilder(RelayApplication.class).web(WebApplicationType.NONE)
+			.logStartupInfo(false)
+			.properties(all.toArray(String[]::new))
+			.run();
+	}
+
+}

@@ -1,0 +1,17 @@
+package io.relay.workflow.survey;
+
+import io.relay.support.TestPostgres;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+class PostgresSurveyTests extends SurveyTests {
+
+	@DynamicPropertySource
+	static void postgres(DynamicPropertyRegistry registry) {
+		String url = TestPostgres.newDatabase("survey");
+		registry.add("spring.datasource.url", () -> url);
+		registry.add("spring.datasource.username", TestPostgres::username);
+		registry.add("spring.datasource.password", TestPostgres::password);
+	}
+
+}
