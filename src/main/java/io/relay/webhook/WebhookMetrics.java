@@ -1,5 +1,8 @@
 package io.relay.webhook;
 
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import io.micrometer.core.instrument.Counter;
@@ -17,37 +20,51 @@ class WebhookMetrics {
 
 	private final MeterRegistry registry;
 
+	// Meters are looked up once per tag combination, not built on every request.
+	private final Map<String, Counter> acknowledged = new ConcurrentHashMap<>();
+
+	private final Map<WebhookRejection.Reason, Counter> rejected = new EnumMap<>(WebhookRejection.Reason.class);
+
+	private final Timer acceptedAck;
+
+	private final Timer duplicateAck;
+
 	WebhookMetrics(MeterRegistry registry) {
 		this.registry = registry;
+		for (WebhookRejection.Reason reason : WebhookRejection.Reason.values()) {
+			this.rejected.put(reason, deliveries("none", "rejected", reason.tag()));
+		}
+		this.acceptedAck = ackTimer("accepted");
+		this.duplicateAck = ackTimer("duplicate");
 	}
 
 	void acknowledged(String eventType, boolean duplicate, long nanos) {
 		String outcome = duplicate ? "duplicate" : "accepted";
 		// Unknown types are tagged as such: a tag per type name a sender makes up would grow without bound.
 		String type = EventParser.knownTypes().contains(eventType) ? eventType : "unknown";
-		Counter.builder("relay.webhook.deliveries")
-			.description("Webhook deliveries by event type and outcome")
-			.tag("type", type)
-			.tag("outcome", outcome)
-			.tag("reason", "none")
-			.register(this.registry)
-			.increment();
-		Timer.builder("relay.webhook.ack")
-			.description("Time from receiving a delivery to acknowledging it, store commit included")
-			.tag("outcome", outcome)
-			.publishPercentileHistogram()
-			.register(this.registry)
-			.record(nanos, TimeUnit.NANOSECONDS);
+		this.acknowledged.computeIfAbsent(type + "|" + outcome, (key) -> deliveries(type, outcome, "none")).increment();
+		(duplicate ? this.duplicateAck : this.acceptedAck).record(nanos, TimeUnit.NANOSECONDS);
 	}
 
 	void rejected(WebhookRejection.Reason reason) {
-		Counter.builder("relay.webhook.deliveries")
+		this.rejected.get(reason).increment();
+	}
+
+	private Counter deliveries(String type, String outcome, String reason) {
+		return Counter.builder("relay.webhook.deliveries")
 			.description("Webhook deliveries by event type and outcome")
-			.tag("type", "none")
-			.tag("outcome", "rejected")
-			.tag("reason", reason.tag())
-			.register(this.registry)
-			.increment();
+			.tag("type", type)
+			.tag("outcome", outcome)
+			.tag("reason", reason)
+			.register(this.registry);
+	}
+
+	private Timer ackTimer(String outcome) {
+		return Timer.builder("relay.webhook.ack")
+			.description("Time from receiving a delivery to acknowledging it, store commit included")
+			.tag("outcome", outcome)
+			.publishPercentileHistogram()
+			.register(this.registry);
 	}
 
 }

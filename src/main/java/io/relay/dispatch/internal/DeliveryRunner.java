@@ -126,7 +126,8 @@ class DeliveryRunner {
 							claimed.handler(), error);
 					yield completion(claimed, DeliveryStatus.DEAD, null, error, started, finished, millis);
 				}
-				Duration wait = (retry.after() != null) ? retry.after() : backoff(claimed, registered);
+				// A retry only comes from a registered handler (an unknown one is skipped), so its settings exist.
+				Duration wait = (retry.after() != null) ? retry.after() : backoff(claimed, java.util.Objects.requireNonNull(registered).settings());
 				logger.info("Delivery {} of event {} to '{}' failed (attempt {} of {}), next in {}: {}", claimed.id(),
 						claimed.eventId(), claimed.handler(), claimed.attempt(), claimed.maxAttempts(), wait,
 						retry.reason());
@@ -136,9 +137,7 @@ class DeliveryRunner {
 		};
 	}
 
-	private Duration backoff(DeliveryRepository.Claimed claimed, HandlerRegistry.@Nullable Registered registered) {
-		DispatchProperties.ResolvedSettings settings = (registered != null) ? registered.settings()
-				: new DispatchProperties.ResolvedSettings(true, 10, Duration.ofSeconds(1), Duration.ofHours(1), true);
+	private Duration backoff(DeliveryRepository.Claimed claimed, DispatchProperties.ResolvedSettings settings) {
 		return Backoff.delay(claimed.attempt(), settings.initialBackoff(), settings.maxBackoff(), this.random);
 	}
 
