@@ -2,9 +2,11 @@ package io.relay.dispatch.internal;
 
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.Collection;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -36,7 +38,7 @@ class DeliveryRepository {
 
 	private final NamedParameterJdbcTemplate named;
 
-	private final String skipLocked;
+	private final String claimLock;
 
 	private final boolean postgres;
 
@@ -45,7 +47,7 @@ class DeliveryRepository {
 		this.named = new NamedParameterJdbcTemplate(jdbc);
 		String product = jdbc.execute((ConnectionCallback<String>) (c) -> c.getMetaData().getDatabaseProductName());
 		this.postgres = product != null && product.toLowerCase(Locale.ROOT).contains("postgres");
-		this.skipLocked = this.postgres ? " for update skip locked" : " for update";
+		this.claimLock = this.postgres ? " for update skip locked" : "";
 	}
 
 	/**
@@ -149,29 +151,55 @@ class DeliveryRepository {
 	}
 
 	/**
-	 * Claims up to {@code limit} due deliveries for this instance, in the order they were created; a delivery waits
-	 * while an earlier one of the same handler and ordering key is unfinished. Call inside a transaction.
+	 * Claims up to {@code limit} due deliveries for this instance: expired leases first, then due retries, then new
+	 * deliveries, each oldest first; a delivery waits while an earlier one of the same handler and ordering key is
+	 * unfinished. Call inside a transaction.
 	 */
 	List<Claimed> claim(String instance, Instant now, Instant leaseUntil, int limit) {
 		Timestamp nowTs = Timestamp.from(now);
-		List<Long> ids = this.jdbc.queryForList("select d.id from dispatch_delivery d where ((d.status in "
-				+ "('PENDING', 'FAILED') and d.next_attempt_at <= ?) or (d.status = 'RUNNING' and d.locked_until < ?)) "
-				+ "and (d.ordering_key is null or not exists (select 1 from dispatch_delivery p where p.handler = "
-				+ "d.handler and p.ordering_key = d.ordering_key and p.id < d.id and p.status in " + UNFINISHED
-				+ ")) order by d.id fetch first ? rows only" + this.skipLocked, Long.class, nowTs, nowTs, limit);
+		// One query per status, each an ordered range of the (status, next_attempt_at) index that stops after
+		// `limit` rows: an OR across statuses, or an ORDER BY id, makes both databases walk every delivery ever
+		// made (the finished ones included) on every claim.
+		List<Long> ids = new ArrayList<>(limit);
+		ids.addAll(claimable("d.status = 'RUNNING' and d.locked_until < ?", nowTs, limit));
+		for (String status : List.of("FAILED", "PENDING")) {
+			if (ids.size() < limit) {
+				ids.addAll(claimable("d.status = '" + status + "' and d.next_attempt_at <= ?", nowTs,
+						limit - ids.size()));
+			}
+		}
 		if (ids.isEmpty()) {
 			return List.of();
 		}
 		MapSqlParameterSource params = new MapSqlParameterSource("ids", ids).addValue("instance", instance)
-			.addValue("until", Timestamp.from(leaseUntil))
+			// Millisecond precision, so that the select below finds the value both databases stored.
+			.addValue("until", Timestamp.from(leaseUntil.truncatedTo(ChronoUnit.MILLIS)))
 			.addValue("now", nowTs);
+		// The due condition again: on H2 the rows are not locked by the select (see claimable), so a delivery
+		// replayed or finished in between is left alone.
 		this.named.update("update dispatch_delivery set status = 'RUNNING', locked_by = :instance, locked_until = "
-				+ ":until, attempts = attempts + 1, updated_at = :now where id in (:ids)", params);
+				+ ":until, attempts = attempts + 1, updated_at = :now where id in (:ids) and (status in ('PENDING', "
+				+ "'FAILED') or (status = 'RUNNING' and locked_until < :now))", params);
 		return this.named.query("select d.id, d.event_id, d.handler, d.attempts, d.max_attempts, e.content_type, "
 				+ "e.payload, e.received_at from dispatch_delivery d join inbox_event e on e.event_id = d.event_id "
-				+ "where d.id in (:ids) order by d.id", params,
+				+ "where d.id in (:ids) and d.status = 'RUNNING' and d.locked_by = :instance and d.locked_until = "
+				+ ":until order by d.id", params,
 				(rs, row) -> new Claimed(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getInt(4), rs.getInt(5),
 						rs.getString(6), rs.getBytes(7), rs.getTimestamp(8).toInstant()));
+	}
+
+	/**
+	 * Ids of claimable deliveries matching {@code condition}, oldest first; a delivery waits while an earlier one of
+	 * the same handler and ordering key is unfinished. PostgreSQL locks them (SKIP LOCKED: instances never claim the
+	 * same delivery). H2 serves one instance whose deliveries are claimed by one thread, and its FOR UPDATE reads
+	 * the whole range instead of stopping at the limit, so H2 relies on the guarded update in {@link #claim}.
+	 */
+	private List<Long> claimable(String condition, Timestamp now, int limit) {
+		return this.jdbc.queryForList("select d.id from dispatch_delivery d where " + condition
+				+ " and (d.ordering_key is null or not exists (select 1 from dispatch_delivery p where p.handler = "
+				+ "d.handler and p.ordering_key = d.ordering_key and p.id < d.id and p.status in " + UNFINISHED
+				+ ")) order by d.status, d.next_attempt_at fetch first ? rows only" + this.claimLock, Long.class, now,
+				limit);
 	}
 
 	/** Records finished attempts. A delivery whose lease this instance lost is left alone. */
