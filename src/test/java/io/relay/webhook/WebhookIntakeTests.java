@@ -4,7 +4,9 @@ import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -126,6 +128,43 @@ abstract class WebhookIntakeTests {
 		assertThat(this.jdbc.queryForObject("select count(*) from inbox_duplicate where event_id = ?", Integer.class,
 				event.eventId()))
 			.isEqualTo(19);
+	}
+
+	@Test
+	void redeliveriesRacingInEveryOrderAreAllAnsweredAndStoredOnce() throws Exception {
+		// Batches of concurrent deliveries that share event ids in different orders used to lock those rows in
+		// opposite orders and fail together (answered 503) after the database's lock or deadlock timeout.
+		List<Fixtures.Event> events = new ArrayList<>();
+		for (int i = 0; i < 40; i++) {
+			events.add(Fixtures.withFreshId("visitor.updated.json"));
+		}
+		CountDownLatch start = new CountDownLatch(1);
+		List<Callable<List<Integer>>> senders = new ArrayList<>();
+		for (int sender = 0; sender < 16; sender++) {
+			List<Fixtures.Event> order = new ArrayList<>(events);
+			Collections.shuffle(order, new Random(sender));
+			senders.add(() -> {
+				start.await();
+				List<Integer> statuses = new ArrayList<>();
+				for (Fixtures.Event event : order) {
+					statuses.add(this.client.deliver(event.body()).statusCode());
+				}
+				return statuses;
+			});
+		}
+		List<Integer> statuses = new ArrayList<>();
+		try (ExecutorService executor = Executors.newFixedThreadPool(senders.size())) {
+			List<Future<List<Integer>>> futures = senders.stream().map(executor::submit).toList();
+			start.countDown();
+			for (Future<List<Integer>> future : futures) {
+				statuses.addAll(future.get());
+			}
+		}
+		assertThat(statuses).hasSize(16 * 40).containsOnly(200, 202);
+		assertThat(statuses).filteredOn((status) -> status == 202).hasSize(40);
+		for (Fixtures.Event event : events) {
+			assertThat(rows(event.eventId())).isOne();
+		}
 	}
 
 	@Test

@@ -212,7 +212,7 @@ class GroupCommitInbox implements Inbox, SmartLifecycle {
 	@Override
 	public void start() {
 		this.running = true;
-		for (int i = 0; i < this.properties.writers(); i++) {
+		for (int i = 0; i < this.properties.writersFor(this.repository.postgres()); i++) {
 			this.writers.add(Thread.ofPlatform().name("inbox-writer-" + i).start(this::writeLoop));
 		}
 	}

@@ -3,6 +3,8 @@ package io.relay.inbox.internal;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 
@@ -45,12 +47,32 @@ class InboxRepository {
 		this.postgres = product != null && product.toLowerCase(Locale.ROOT).contains("postgres");
 	}
 
+	boolean postgres() {
+		return this.postgres;
+	}
+
 	/**
 	 * Inserts each event unless its id is stored already. The ids must be distinct.
 	 * @return for each event, whether this call inserted it
 	 */
 	boolean[] insertIfAbsent(List<IncomingEvent> events) {
-		return this.postgres ? insertIfAbsentReturning(events) : mergeIfAbsent(events);
+		// Rows are written in id order, so that two transactions inserting some of the same ids (a redelivery
+		// arriving while the first delivery is still in another writer's batch, or at another instance) lock them in
+		// the same order and one waits for the other, instead of each holding a row the other needs. In arrival
+		// order they deadlocked: under load both batches failed after H2's lock timeout and every delivery in them
+		// was answered 503.
+		Integer[] byId = new Integer[events.size()];
+		for (int i = 0; i < byId.length; i++) {
+			byId[i] = i;
+		}
+		Arrays.sort(byId, Comparator.comparing((Integer i) -> events.get(i).eventId()));
+		List<IncomingEvent> sorted = Arrays.stream(byId).map(events::get).toList();
+		boolean[] insertedSorted = this.postgres ? insertIfAbsentReturning(sorted) : mergeIfAbsent(sorted);
+		boolean[] inserted = new boolean[events.size()];
+		for (int i = 0; i < byId.length; i++) {
+			inserted[byId[i]] = insertedSorted[i];
+		}
+		return inserted;
 	}
 
 	private boolean[] insertIfAbsentReturning(List<IncomingEvent> events) {

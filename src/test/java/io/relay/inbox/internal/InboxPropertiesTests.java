@@ -20,8 +20,18 @@ class InboxPropertiesTests {
 		this.contexts.run((context) -> {
 			InboxProperties properties = context.getBean(InboxProperties.class);
 			assertThat(properties.batchSize()).isEqualTo(256);
-			assertThat(properties.writers()).isEqualTo(2);
+			assertThat(properties.writersFor(false)).as("H2").isEqualTo(1);
+			assertThat(properties.writersFor(true)).as("PostgreSQL").isEqualTo(2);
 			assertThat(properties.ackTimeout()).hasSeconds(10);
+		});
+	}
+
+	@Test
+	void writersSetExplicitlyApplyToEveryDatabase() {
+		this.contexts.withPropertyValues("relay.inbox.writers=3").run((context) -> {
+			InboxProperties properties = context.getBean(InboxProperties.class);
+			assertThat(properties.writersFor(false)).isEqualTo(3);
+			assertThat(properties.writersFor(true)).isEqualTo(3);
 		});
 	}
 
