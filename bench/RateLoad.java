@@ -22,9 +22,11 @@ import java.util.regex.Pattern;
  * Open-loop load at a fixed rate: sends the requests of a gen-requests.py file (one JSON object a line:
  * method, path, headers, body) at RATE per second for SECONDS, each on its own virtual thread, and measures each
  * latency from the moment the request was due (not from when it was sent), so a stall shows up in the tail instead
- * of silently lowering the rate (no coordinated omission). Last line: RATE_RESULT {json}.
+ * of silently lowering the rate (no coordinated omission). The first WARMUP seconds (default 0) are sent at the
+ * same rate but not recorded, so that neither this client's JIT nor its connection pool is measured. Last line:
+ * RATE_RESULT {json}.
  *
- *   java bench/RateLoad.java http://127.0.0.1:8080 requests.jsonl 1000 30
+ *   java bench/RateLoad.java http://127.0.0.1:8080 requests.jsonl 1000 30 [WARMUP]
  */
 public class RateLoad {
 
@@ -40,21 +42,23 @@ public class RateLoad {
 		List<Request> requests = Files.readAllLines(Path.of(args[1])).stream().map(RateLoad::parse).toList();
 		int rate = Integer.parseInt(args[2]);
 		int seconds = Integer.parseInt(args[3]);
-		int total = Math.min(rate * seconds, requests.size());
+		int warmup = Math.min(rate * ((args.length > 4) ? Integer.parseInt(args[4]) : 0), requests.size());
+		int total = Math.min(rate * seconds, requests.size() - warmup);
 		HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 		long[] latencies = new long[total];
 		Map<String, AtomicInteger> statuses = new ConcurrentHashMap<>();
 		long period = 1_000_000_000L / rate;
-		long start = System.nanoTime() + 100_000_000L;
+		long first = System.nanoTime() + 100_000_000L;
+		long start = first + warmup * period;
 		try (ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor()) {
-			for (int i = 0; i < total; i++) {
-				long due = start + i * period;
+			for (int sent = 0; sent < warmup + total; sent++) {
+				long due = first + sent * period;
+				int index = sent - warmup;
 				long now;
 				while ((now = System.nanoTime()) < due) {
 					LockSupport.parkNanos(due - now);
 				}
-				int index = i;
-				Request request = requests.get(i);
+				Request request = requests.get(sent);
 				senders.execute(() -> {
 					String status;
 					try {
@@ -69,6 +73,9 @@ public class RateLoad {
 					}
 					catch (Exception ex) {
 						status = "error";
+					}
+					if (index < 0) {
+						return;
 					}
 					latencies[index] = System.nanoTime() - due;
 					statuses.computeIfAbsent(status, (key) -> new AtomicInteger()).incrementAndGet();

@@ -2,21 +2,23 @@
 # Intake benchmark: Relay's POST /webhooks/iadvize against the bare Spring Boot endpoint (and Node-RED), in the
 # same run, with ../shared/bench/compare.sh: 64 connections, 10 % duplicates, durable commit on; on H2 (the
 # embedded default) and on PostgreSQL (fsync and synchronous_commit on). Then acknowledgement latency at a steady
-# 1,000 events/s (open loop, bench/RateLoad.java). Prints INTAKE_RESULT {json} last.
+# 1,000 events/s (open loop, bench/RateLoad.java). Each store runs twice: "intake" (no handler on) and "handlers"
+# (the default handlers dispatching on the same cores). Prints INTAKE_RESULT {json} last.
 #
-#   bench/intake-bench.sh [--duration 20s] [--warmup 20s] [--connections 64] [--stores "h2 pg"] [--rate 1000]
+#   bench/intake-bench.sh [--duration 20s] [--warmup 20s] [--connections 64] [--stores "h2 pg"]
+#                         [--modes "intake handlers"] [--rate 1000]
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
-DURATION=20s WARMUP=20s CONNS=64 STORES="h2 pg" RATE=1000 RATE_SECONDS=30
+DURATION=20s WARMUP=20s CONNS=64 STORES="h2 pg" MODES="intake handlers" RATE=1000 RATE_SECONDS=30
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION="$2"; shift 2;; --warmup) WARMUP="$2"; shift 2;;
-    --connections) CONNS="$2"; shift 2;; --stores) STORES="$2"; shift 2;; --rate) RATE="$2"; shift 2;;
+    --connections) CONNS="$2"; shift 2;; --stores) STORES="$2"; shift 2;; --modes) MODES="$2"; shift 2;; --rate) RATE="$2"; shift 2;;
     -h|--help) sed -n '2,8p' "$0"; exit 0;;
     *) echo "unknown option: $1" >&2; exit 64;;
   esac
 done
-SECRET=bench-secret
+SECRET=bench-secret ADMIN_PASSWORD=bench-admin
 RELAY_PID=""
 cleanup() { [ -n "$RELAY_PID" ] && kill "$RELAY_PID" 2>/dev/null; wait 2>/dev/null; pg_stop; }
 trap cleanup EXIT
@@ -24,46 +26,73 @@ build_jar
 RESULTS="$WORK/intake-results.jsonl"; : > "$RESULTS"
 
 for store in $STORES; do
-  PORT="$(free_port)"
-  # The default handlers run (the log handler's lines muted), so that each event also gets its deliveries, as in
-  # production. Ordering is off here because gen-requests.py gives every event of a type the same conversation id,
-  # which would serialise all of them as one conversation (real traffic spreads over many conversations).
-  args=(--server.port="$PORT" --relay.webhook.secrets="$SECRET" --logging.level.io.relay.workflow.log=WARN
-        --relay.dispatch.defaults.ordered=false)
-  if [ "$store" = pg ]; then
-    pg_start; pg_createdb relay_bench
-    args+=(--spring.datasource.url="jdbc:postgresql://127.0.0.1:$PG_PORT/relay_bench" --spring.datasource.username=postgres)
-  else
-    H2="$(mktemp -d "$WORK/h2.XXXXXX")"
-    args+=(--spring.datasource.url="jdbc:h2:file:$H2/relay;WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE")
-  fi
-  log "starting Relay on $store, port $PORT"
-  "$JAVA_HOME/bin/java" -Xmx1g -jar "$JAR" "${args[@]}" > "$WORK/relay-$store.log" 2>&1 &
-  RELAY_PID=$!
-  for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$PORT/actuator/health/readiness" >/dev/null && break; sleep 1; done
-  # Enough unique requests that the file never wraps (a wrap turns new events into duplicates).
-  cmp="$("$SHARED_BENCH/compare.sh" --secret "$SECRET" --connections "$CONNS" --duration "$DURATION" \
-      --warmup "$WARMUP" --requests 400000 --target "http://127.0.0.1:$PORT/webhooks/iadvize" | tail -1)"
-  log "$store: $cmp"
-  python3 "$SHARED_BENCH/gen-requests.py" -n $((RATE * RATE_SECONDS + 2000)) --secret "$SECRET" --dup-ratio 0.1 \
-    --out "$WORK/rate.jsonl" 2>/dev/null
-  rate="$("$JAVA_HOME/bin/java" "$ROOT/bench/RateLoad.java" "http://127.0.0.1:$PORT" "$WORK/rate.jsonl" "$RATE" "$RATE_SECONDS" | tail -1)"
-  log "$store: $rate"
-  python3 - "$store" "$cmp" "$rate" >> "$RESULTS" <<'PY'
+  if [ "$store" = pg ]; then pg_start; fi
+  for mode in $MODES; do
+    PORT="$(free_port)"
+    # "intake": no handler is on, so an event costs its HTTP request, signature, parse and durable commit only.
+    # "handlers": the default handlers (log, with its lines muted, and csat-dashboard) run on the same 2 cores as
+    # the intake, as in production. Ordering is off because gen-requests.py gives every event of a type the same
+    # conversation id, which would serialise all of them as one conversation (real traffic spreads over many).
+    args=(--server.port="$PORT" --relay.webhook.secrets="$SECRET" --logging.level.io.relay.workflow.log=WARN
+          --relay.dispatch.defaults.ordered=false --spring.security.user.password="$ADMIN_PASSWORD")
+    if [ "$mode" = intake ]; then
+      args+=(--relay.workflows.log.enabled=false --relay.workflows.csat-dashboard.enabled=false)
+    fi
+    if [ "$store" = pg ]; then
+      pg_createdb "relay_bench_$mode"
+      args+=(--spring.datasource.url="jdbc:postgresql://127.0.0.1:$PG_PORT/relay_bench_$mode" --spring.datasource.username=postgres)
+    else
+      H2="$(mktemp -d "$WORK/h2.XXXXXX")"
+      args+=(--spring.datasource.url="jdbc:h2:file:$H2/relay;WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE")
+    fi
+    log "starting Relay on $store ($mode), port $PORT"
+    "$JAVA_HOME/bin/java" -Xmx1g -jar "$JAR" "${args[@]}" > "$WORK/relay-$store-$mode.log" 2>&1 &
+    RELAY_PID=$!
+    for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$PORT/actuator/health/readiness" >/dev/null && break; sleep 1; done
+    # The bare endpoint and Node-RED run once per store, in the same compare.sh run as the first mode; the other
+    # mode is compared with those numbers. Enough unique requests that the file never wraps (a wrap turns new
+    # events into duplicates).
+    only=(); [ "$mode" = "${MODES%% *}" ] || only=(--only target)
+    cmp="$("$SHARED_BENCH/compare.sh" --secret "$SECRET" --connections "$CONNS" --duration "$DURATION" \
+        --warmup "$WARMUP" --requests 400000 "${only[@]}" --target "http://127.0.0.1:$PORT/webhooks/iadvize" | tail -1)"
+    log "$store $mode: $cmp"
+    # The open-loop run starts from an idle Relay: first the deliveries left by the burst are drained (how long
+    # that takes is recorded), then 10 s at the rate warm the client up, unrecorded.
+    drain_start=$(date +%s)
+    for _ in $(seq 1 600); do
+      backlog="$(curl -sf -u "user:$ADMIN_PASSWORD" "http://127.0.0.1:$PORT/actuator/prometheus" \
+        | awk '/^relay_dispatch_backlog/ {print int($2)}')"
+      [ "${backlog:-1}" = 0 ] && break
+      sleep 1
+    done
+    drain_s=$(( $(date +%s) - drain_start ))
+    log "$store $mode: backlog drained in ${drain_s} s (backlog now ${backlog:-?})"
+    python3 "$SHARED_BENCH/gen-requests.py" -n $((RATE * (RATE_SECONDS + 10) + 2000)) --secret "$SECRET" --dup-ratio 0.1 \
+      --out "$WORK/rate.jsonl" 2>/dev/null
+    rate="$("$JAVA_HOME/bin/java" "$ROOT/bench/RateLoad.java" "http://127.0.0.1:$PORT" "$WORK/rate.jsonl" "$RATE" "$RATE_SECONDS" 10 | tail -1)"
+    log "$store $mode: $rate"
+    python3 - "$store" "$mode" "$cmp" "$rate" "$drain_s" >> "$RESULTS" <<'PY'
 import json,sys
-store,cmp,rate=sys.argv[1:]
-print(json.dumps({"store":store,"compare":json.loads(cmp.split(" ",1)[1]),"rate":json.loads(rate.split(" ",1)[1])}))
+store,mode,cmp,rate,drain=sys.argv[1:]
+print(json.dumps({"store":store,"mode":mode,"compare":json.loads(cmp.split(" ",1)[1]),"backlog_drain_s":int(drain),"rate":json.loads(rate.split(" ",1)[1])}))
 PY
-  kill "$RELAY_PID"; wait "$RELAY_PID" 2>/dev/null || true; RELAY_PID=""
+    kill "$RELAY_PID"; wait "$RELAY_PID" 2>/dev/null || true; RELAY_PID=""
+  done
   [ "$store" = pg ] && pg_stop
 done
 python3 - "$RESULTS" <<'PY'
 import json,sys,os,datetime
 rows=[json.loads(l) for l in open(sys.argv[1])]
-print(f"{'store':6} {'relay/s':>9} {'base/s':>9} {'relay/base':>10} {'relay/nodered':>13} {'p50':>6} {'p99':>7} | at-rate {'achieved':>8} {'p50':>6} {'p99':>6} {'5xx':>4}",file=sys.stderr)
+base={}
 for r in rows:
-    c=r["compare"]; q=r["rate"]
-    print(f"{r['store']:6} {c['relay']['rps']:>9.0f} {c['baseline']['rps']:>9.0f} {c['ratio_relay_over_baseline']:>10} {c['ratio_relay_over_nodered']:>13} "
-          f"{c['relay']['latency_ms']['p50']:>6} {c['relay']['latency_ms']['p99']:>7} | {q['achieved_per_s']:>16} {q['latency_ms']['p50']:>6} {q['latency_ms']['p99']:>6} {q['status'].get('5xx',0):>4}",file=sys.stderr)
+    c=r["compare"]
+    if c.get("baseline"): base[r["store"]]=(c["baseline"]["rps"],(c.get("nodered") or {}).get("rps"))
+print(f"{'store':5} {'mode':8} {'relay/s':>8} {'base/s':>8} {'relay/base':>10} {'relay/nodered':>13} {'p50':>6} {'p99':>7} {'drain':>6} | at-rate {'achieved':>8} {'p50':>6} {'p99':>6} {'5xx':>4}",file=sys.stderr)
+for r in rows:
+    c=r["compare"]; q=r["rate"]; b,n=base.get(r["store"],(None,None)); rps=c["relay"]["rps"]
+    r["ratio_relay_over_baseline"]=round(rps/b,3) if b else None
+    r["ratio_relay_over_nodered"]=round(rps/n,3) if n else None
+    print(f"{r['store']:5} {r['mode']:8} {rps:>8.0f} {b or 0:>8.0f} {str(r['ratio_relay_over_baseline']):>10} {str(r['ratio_relay_over_nodered']):>13} "
+          f"{c['relay']['latency_ms']['p50']:>6} {c['relay']['latency_ms']['p99']:>7} {r['backlog_drain_s']:>5}s | {q['achieved_per_s']:>16} {q['latency_ms']['p50']:>6} {q['latency_ms']['p99']:>6} {q['status'].get('5xx',0):>4}",file=sys.stderr)
 print("INTAKE_RESULT "+json.dumps({"date":datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),"nproc":os.cpu_count(),"results":rows},separators=(",",":")))
 PY
