@@ -25,6 +25,17 @@ trap cleanup EXIT
 build_jar
 RESULTS="$WORK/intake-results.jsonl"; : > "$RESULTS"
 
+# The open-loop reference: the bare endpoint at the same rate, with the same client and warm-up.
+python3 "$SHARED_BENCH/gen-requests.py" -n $((RATE * (RATE_SECONDS + 10) + 2000)) --secret "$SECRET" --dup-ratio 0.1 \
+  --out "$WORK/rate.jsonl" 2>/dev/null
+BASE_PORT="$(free_port)"
+"$SHARED_BENCH/baseline/run.sh" "$BASE_PORT" > "$WORK/baseline-rate.log" 2>&1 &
+RELAY_PID=$!
+for _ in $(seq 1 120); do curl -s -o /dev/null -X POST "http://127.0.0.1:$BASE_PORT/webhooks/iadvize" && break; sleep 1; done
+BASE_RATE="$("$JAVA_HOME/bin/java" "$ROOT/bench/RateLoad.java" "http://127.0.0.1:$BASE_PORT" "$WORK/rate.jsonl" "$RATE" "$RATE_SECONDS" 10 | tail -1)"
+log "baseline: $BASE_RATE"
+kill "$RELAY_PID"; wait "$RELAY_PID" 2>/dev/null || true; RELAY_PID=""
+
 for store in $STORES; do
   if [ "$store" = pg ]; then pg_start; fi
   for mode in $MODES; do
@@ -68,7 +79,7 @@ for store in $STORES; do
     drain_s=$(( $(date +%s) - drain_start ))
     log "$store $mode: backlog drained in ${drain_s} s (backlog now ${backlog:-?})"
     python3 "$SHARED_BENCH/gen-requests.py" -n $((RATE * (RATE_SECONDS + 10) + 2000)) --secret "$SECRET" --dup-ratio 0.1 \
-      --out "$WORK/rate.jsonl" 2>/dev/null
+      --out "$WORK/rate.jsonl" 2>/dev/null  # fresh ids: the previous file's events are stored already
     rate="$("$JAVA_HOME/bin/java" "$ROOT/bench/RateLoad.java" "http://127.0.0.1:$PORT" "$WORK/rate.jsonl" "$RATE" "$RATE_SECONDS" 10 | tail -1)"
     log "$store $mode: $rate"
     python3 - "$store" "$mode" "$cmp" "$rate" "$drain_s" >> "$RESULTS" <<'PY'
@@ -80,9 +91,11 @@ PY
   done
   [ "$store" = pg ] && pg_stop
 done
-python3 - "$RESULTS" <<'PY'
+python3 - "$RESULTS" "$BASE_RATE" <<'PY'
 import json,sys,os,datetime
 rows=[json.loads(l) for l in open(sys.argv[1])]
+base_rate=json.loads(sys.argv[2].split(" ",1)[1])
+print(f"bare endpoint at {base_rate['target_per_s']}/s: p50 {base_rate['latency_ms']['p50']} ms, p99 {base_rate['latency_ms']['p99']} ms",file=sys.stderr)
 base={}
 for r in rows:
     c=r["compare"]
@@ -94,5 +107,5 @@ for r in rows:
     r["ratio_relay_over_nodered"]=round(rps/n,3) if n else None
     print(f"{r['store']:5} {r['mode']:8} {rps:>8.0f} {b or 0:>8.0f} {str(r['ratio_relay_over_baseline']):>10} {str(r['ratio_relay_over_nodered']):>13} "
           f"{c['relay']['latency_ms']['p50']:>6} {c['relay']['latency_ms']['p99']:>7} {r['backlog_drain_s']:>5}s | {q['achieved_per_s']:>16} {q['latency_ms']['p50']:>6} {q['latency_ms']['p99']:>6} {q['status'].get('5xx',0):>4}",file=sys.stderr)
-print("INTAKE_RESULT "+json.dumps({"date":datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),"nproc":os.cpu_count(),"results":rows},separators=(",",":")))
+print("INTAKE_RESULT "+json.dumps({"date":datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),"nproc":os.cpu_count(),"baseline_rate":base_rate,"results":rows},separators=(",",":")))
 PY
