@@ -10,8 +10,6 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import io.relay.dispatch.Delivery;
-import io.relay.dispatch.EventHandler;
-import io.relay.dispatch.HandlerResult;
 import io.relay.event.ConversationEvent;
 import io.relay.iadvize.IAdvizeApiException;
 import io.relay.iadvize.IAdvizeCredentials;
@@ -23,6 +21,7 @@ import io.relay.workflow.mail.EmailSettings;
 import io.relay.workflow.mail.Letter;
 import io.relay.workflow.mail.Recipient;
 import io.relay.workflow.mail.VisitorMail;
+import io.relay.workflow.mail.VisitorMailHandler;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,15 +30,11 @@ import org.slf4j.LoggerFactory;
  * Emails the visitor the transcript of a closed conversation: operator and visitor messages with their times (system
  * messages left out), and the operator's name when iAdvize gives it.
  */
-class ConversationEmailHandler implements EventHandler<ConversationEvent> {
+class ConversationEmailHandler extends VisitorMailHandler {
 
 	private static final Logger logger = LoggerFactory.getLogger(ConversationEmailHandler.class);
 
-	private final EmailSettings settings;
-
 	private final ZoneId timeZone;
-
-	private final VisitorMail mail;
 
 	private final IAdvizeEnrichment iadvize;
 
@@ -47,39 +42,19 @@ class ConversationEmailHandler implements EventHandler<ConversationEvent> {
 
 	ConversationEmailHandler(EmailSettings settings, ZoneId timeZone, VisitorMail mail, IAdvizeEnrichment iadvize,
 			IAdvizeCredentials credentials) {
-		this.settings = settings;
+		super(ConversationEmailProperties.NAME, settings, mail);
 		this.timeZone = timeZone;
-		this.mail = mail;
 		this.iadvize = iadvize;
 		this.credentials = credentials;
 	}
 
 	@Override
-	public String name() {
-		return ConversationEmailProperties.NAME;
-	}
-
-	@Override
-	public Class<ConversationEvent> eventType() {
-		return ConversationEvent.class;
-	}
-
-	@Override
-	public boolean accepts(ConversationEvent event) {
-		return this.settings.filter().accepts(event);
-	}
-
-	@Override
-	public HandlerResult handle(Delivery<ConversationEvent> delivery) throws Exception {
-		return this.mail.sendOnce(delivery, this.settings, this::compose);
-	}
-
-	private Letter compose(ClosedConversation conversation) {
-		Recipient to = this.mail.recipient(conversation, this.settings);
+	protected Letter compose(Delivery<ConversationEvent> delivery, ClosedConversation conversation) {
+		Recipient to = mail().recipient(conversation, settings());
 		Transcript transcript = this.iadvize.transcript(conversation.event());
-		VisitorMail.requireVisitorMessages(transcript, this.settings);
+		VisitorMail.requireVisitorMessages(transcript, settings());
 		String operatorName = operatorName(conversation);
-		Locale locale = Locale.forLanguageTag(this.settings.languageFor(conversation.projectId()));
+		Locale locale = Locale.forLanguageTag(settings().languageFor(conversation.projectId()));
 		DateTimeFormatter time = DateTimeFormatter.ofLocalizedTime(FormatStyle.SHORT)
 			.withLocale(locale)
 			.withZone(this.timeZone);

@@ -169,10 +169,23 @@ public final class VisitorMail {
 	}
 
 	/**
+	 * Skips the delivery when {@code settings} ask for visitor messages and the transcript has fewer; a transcript
+	 * iAdvize cannot give for good does not stop the email (see {@link #transcriptIfKnown}).
+	 */
+	public void requireVisitorMessagesWhenKnown(ClosedConversation conversation, EmailSettings settings) {
+		if (settings.minVisitorMessages() > 0) {
+			Transcript transcript = transcriptIfKnown(conversation);
+			if (transcript != null) {
+				requireVisitorMessages(transcript, settings);
+			}
+		}
+	}
+
+	/**
 	 * The conversation's transcript, or null when iAdvize cannot give it for good (unknown conversation, no
 	 * credentials for the API it needs): then filters on it do not apply. A transient failure is thrown, to retry.
 	 */
-	public @Nullable Transcript transcriptIfKnown(ClosedConversation conversation) {
+	private @Nullable Transcript transcriptIfKnown(ClosedConversation conversation) {
 		try {
 			return this.iadvize.transcript(conversation.event());
 		}

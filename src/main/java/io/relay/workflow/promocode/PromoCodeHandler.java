@@ -10,29 +10,22 @@ import java.util.Locale;
 import java.util.Map;
 
 import io.relay.dispatch.Delivery;
-import io.relay.dispatch.EventHandler;
-import io.relay.dispatch.HandlerResult;
 import io.relay.event.ConversationEvent;
-import io.relay.iadvize.Transcript;
 import io.relay.workflow.mail.ClosedConversation;
-import io.relay.workflow.mail.EmailSettings;
 import io.relay.workflow.mail.Letter;
 import io.relay.workflow.mail.Recipient;
 import io.relay.workflow.mail.Stop;
 import io.relay.workflow.mail.VisitorMail;
+import io.relay.workflow.mail.VisitorMailHandler;
 
 /**
  * Emails the visitor of a closed conversation a code from the campaign's pool: the same code on every attempt for
  * that conversation, none for a visitor who had one of this campaign before, and a wait (retry) while the pool is
  * empty or, with {@code require-transaction}, until a transaction is attributed to the conversation.
  */
-class PromoCodeHandler implements EventHandler<ConversationEvent> {
+class PromoCodeHandler extends VisitorMailHandler {
 
 	private final PromoCodeProperties properties;
-
-	private final EmailSettings settings;
-
-	private final VisitorMail mail;
 
 	private final PromoCodePool pool;
 
@@ -44,9 +37,8 @@ class PromoCodeHandler implements EventHandler<ConversationEvent> {
 
 	PromoCodeHandler(PromoCodeProperties properties, VisitorMail mail, PromoCodePool pool,
 			PromoCodeTransactions transactions, PromoCodeStats stats, Clock clock) {
+		super(PromoCodeProperties.NAME, properties.settings(), mail);
 		this.properties = properties;
-		this.settings = properties.settings();
-		this.mail = mail;
 		this.pool = pool;
 		this.transactions = transactions;
 		this.stats = stats;
@@ -54,36 +46,12 @@ class PromoCodeHandler implements EventHandler<ConversationEvent> {
 	}
 
 	@Override
-	public String name() {
-		return PromoCodeProperties.NAME;
-	}
-
-	@Override
-	public Class<ConversationEvent> eventType() {
-		return ConversationEvent.class;
-	}
-
-	@Override
-	public boolean accepts(ConversationEvent event) {
-		return this.settings.filter().accepts(event);
-	}
-
-	@Override
-	public HandlerResult handle(Delivery<ConversationEvent> delivery) throws Exception {
-		return this.mail.sendOnce(delivery, this.settings, (conversation) -> compose(delivery, conversation));
-	}
-
-	private Letter compose(Delivery<ConversationEvent> delivery, ClosedConversation conversation) {
+	protected Letter compose(Delivery<ConversationEvent> delivery, ClosedConversation conversation) {
 		if (this.properties.requireTransaction()) {
 			requireTransaction(delivery, conversation);
 		}
-		Recipient to = this.mail.recipient(conversation, this.settings);
-		if (this.settings.minVisitorMessages() > 0) {
-			Transcript transcript = this.mail.transcriptIfKnown(conversation);
-			if (transcript != null) {
-				VisitorMail.requireVisitorMessages(transcript, this.settings);
-			}
-		}
+		Recipient to = mail().recipient(conversation, settings());
+		mail().requireVisitorMessagesWhenKnown(conversation, settings());
 		String campaign = this.properties.campaign();
 		PromoCodePool.Assignment assignment = this.pool.assign(campaign, visitorKey(to.address()),
 				to.visitor().id(), conversation.conversationId(), delivery.idempotencyKey());
