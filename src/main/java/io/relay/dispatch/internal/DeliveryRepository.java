@@ -14,11 +14,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.Locale;
 
+import io.relay.system.Databases;
 import io.relay.dispatch.DeliveryStatus;
 import org.jspecify.annotations.Nullable;
-import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowCallbackHandler;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
@@ -45,8 +44,7 @@ class DeliveryRepository {
 	DeliveryRepository(JdbcTemplate jdbc) {
 		this.jdbc = jdbc;
 		this.named = new NamedParameterJdbcTemplate(jdbc);
-		String product = jdbc.execute((ConnectionCallback<String>) (c) -> c.getMetaData().getDatabaseProductName());
-		this.postgres = product != null && product.toLowerCase(Locale.ROOT).contains("postgres");
+		this.postgres = Databases.isPostgres(jdbc);
 		this.claimLock = this.postgres ? " for update skip locked" : "";
 	}
 

@@ -6,12 +6,11 @@ import java.sql.Timestamp;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 
+import io.relay.system.Databases;
 import io.relay.inbox.IncomingEvent;
 import io.relay.inbox.QuarantinedDelivery;
 import org.jspecify.annotations.Nullable;
-import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Repository;
 
@@ -43,8 +42,7 @@ class InboxRepository {
 
 	InboxRepository(JdbcTemplate jdbc) {
 		this.jdbc = jdbc;
-		String product = jdbc.execute((ConnectionCallback<String>) (c) -> c.getMetaData().getDatabaseProductName());
-		this.postgres = product != null && product.toLowerCase(Locale.ROOT).contains("postgres");
+		this.postgres = Databases.isPostgres(jdbc);
 	}
 
 	boolean postgres() {

@@ -6,15 +6,14 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 
+import io.relay.system.Databases;
 import org.springframework.dao.DuplicateKeyException;
-import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Repository;
@@ -51,8 +50,7 @@ class PromoCodePool {
 		this.named = new NamedParameterJdbcTemplate(jdbc);
 		this.transactions = transactions;
 		this.clock = clock;
-		String product = jdbc.execute((ConnectionCallback<String>) (c) -> c.getMetaData().getDatabaseProductName());
-		boolean postgres = product != null && product.toLowerCase(Locale.ROOT).contains("postgres");
+		boolean postgres = Databases.isPostgres(jdbc);
 		this.lock = postgres ? " for update skip locked" : " for update";
 	}
 
