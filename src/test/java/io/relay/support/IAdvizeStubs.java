@@ -6,6 +6,7 @@ import java.util.concurrent.ThreadLocalRandom;
 
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import org.springframework.test.context.DynamicPropertyRegistry;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
@@ -48,6 +49,14 @@ public final class IAdvizeStubs {
 				"relay.iadvize.graphql.username=relay-bot@example.com",
 				"relay.iadvize.graphql.password=workflow-test-password", "relay.iadvize.retry.initial-delay=10ms",
 				"relay.iadvize.retry.max-delay=50ms", "relay.iadvize.cache.visitor-ttl=0s");
+	}
+
+	/** Points Relay's iAdvize clients at these stubs, for a test's {@code @DynamicPropertySource}. */
+	public void register(DynamicPropertyRegistry registry) {
+		properties().forEach((property) -> {
+			int equals = property.indexOf('=');
+			registry.add(property.substring(0, equals), () -> property.substring(equals + 1));
+		});
 	}
 
 	/** A fresh integer visitor id (the REST id that onsite v2 events carry as {@code visitorExternalId}). */

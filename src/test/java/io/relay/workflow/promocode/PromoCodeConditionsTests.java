@@ -55,10 +55,7 @@ class PromoCodeConditionsTests {
 
 	@DynamicPropertySource
 	static void servers(DynamicPropertyRegistry registry) {
-		new IAdvizeStubs(iadvize).properties().forEach((property) -> {
-			int equals = property.indexOf('=');
-			registry.add(property.substring(0, equals), () -> property.substring(equals + 1));
-		});
+		new IAdvizeStubs(iadvize).register(registry);
 		registry.add("spring.mail.host", () -> "127.0.0.1");
 		registry.add("spring.mail.port", smtp::port);
 	}
