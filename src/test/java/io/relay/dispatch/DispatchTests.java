@@ -223,7 +223,7 @@ abstract class DispatchTests {
 		assertThat(health.body()).contains("\"backlog\"", "\"dead\"");
 	}
 
-	private Fixtures.Event conversationEvent(String fixture, String conversationId) {
+	static Fixtures.Event conversationEvent(String fixture, String conversationId) {
 		Fixtures.Event event = Fixtures.withFreshId(fixture);
 		return new Fixtures.Event(event.eventId(),
 				event.body().replace("4c8c7408-f73c-42cd-89e9-afbbee7d9024", conversationId));

@@ -179,11 +179,11 @@ class DeliveryRepository {
 				+ ":until, attempts = attempts + 1, updated_at = :now where id in (:ids) and (status in ('PENDING', "
 				+ "'FAILED') or (status = 'RUNNING' and locked_until < :now))", params);
 		return this.named.query("select d.id, d.event_id, d.handler, d.attempts, d.max_attempts, e.content_type, "
-				+ "e.payload, e.received_at from dispatch_delivery d join inbox_event e on e.event_id = d.event_id "
-				+ "where d.id in (:ids) and d.status = 'RUNNING' and d.locked_by = :instance and d.locked_until = "
-				+ ":until order by d.id", params,
+				+ "e.payload, e.received_at, d.ordering_key from dispatch_delivery d join inbox_event e on "
+				+ "e.event_id = d.event_id where d.id in (:ids) and d.status = 'RUNNING' and d.locked_by = :instance "
+				+ "and d.locked_until = :until order by d.id", params,
 				(rs, row) -> new Claimed(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getInt(4), rs.getInt(5),
-						rs.getString(6), rs.getBytes(7), rs.getTimestamp(8).toInstant()));
+						rs.getString(6), rs.getBytes(7), rs.getTimestamp(8).toInstant(), rs.getString(9) != null));
 	}
 
 	/**
@@ -321,12 +321,21 @@ class DeliveryRepository {
 	record NewDelivery(String eventId, String handler, @Nullable String orderingKey, int maxAttempts) {
 	}
 
+	/**
+	 * A delivery claimed by this instance.
+	 * @param ordered whether it has an ordering key (then the next delivery of its conversation waits for it)
+	 */
 	record Claimed(long id, String eventId, String handler, int attempt, int maxAttempts, String contentType,
-			byte[] payload, Instant receivedAt) {
+			byte[] payload, Instant receivedAt, boolean ordered) {
 	}
 
+	/**
+	 * A finished attempt.
+	 * @param ordered whether the delivery has an ordering key: recording it may release the next delivery of its
+	 * conversation (not stored)
+	 */
 	record Completion(long deliveryId, int attempt, DeliveryStatus status, @Nullable Instant nextAttemptAt,
-			@Nullable String error, Instant startedAt, Instant finishedAt, long durationMillis) {
+			@Nullable String error, Instant startedAt, Instant finishedAt, long durationMillis, boolean ordered) {
 	}
 
 	record Stats(long backlog, double oldestPendingAgeSeconds, long dead) {

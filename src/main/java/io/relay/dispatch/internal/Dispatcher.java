@@ -26,8 +26,13 @@ import org.springframework.transaction.support.TransactionTemplate;
  * once when this instance stores new events and otherwise every {@code poll-interval};</li>
  * <li><em>workers</em> (virtual threads, at most {@code workers} at a time) run the handlers;</li>
  * <li>the <em>completer</em> writes finished attempts in batches (one commit for many deliveries), then wakes the
- * claimer, since a finished delivery may release the next one of its conversation.</li>
+ * claimer when a finished delivery may release the next one of its conversation, or when the claimer is waiting for
+ * free slots.</li>
  * </ul>
+ * New deliveries normally bypass the claimer (see {@link DeliveryPlanner}): the claimer only runs when there is
+ * something for it, and takes at most half of the slots at a time, so that new deliveries keep that fast path even
+ * while it works through a backlog (a claimer holding every free slot during its transaction would send them all
+ * the slow way, and so feed its own backlog).
  */
 @Component
 class Dispatcher implements SmartLifecycle {
@@ -60,6 +65,12 @@ class Dispatcher implements SmartLifecycle {
 	private final int slots;
 
 	private final Semaphore wakeups = new Semaphore(0);
+
+	/**
+	 * Whether deliveries may be waiting in the database for this instance's claimer (written {@code PENDING}, or
+	 * left when the claimer had no free slot): while true, every completion wakes the claimer.
+	 */
+	private volatile boolean backlog = true;
 
 	private final LinkedBlockingQueue<DeliveryRepository.Completion> completions = new LinkedBlockingQueue<>();
 
@@ -108,8 +119,9 @@ class Dispatcher implements SmartLifecycle {
 		this.workers.submit(() -> run(delivery));
 	}
 
-	/** New work may be due now (called after a commit that created deliveries). */
+	/** New work may be due now (called after a commit that created deliveries for the claimer). */
 	void wake() {
+		this.backlog = true;
 		this.wakeups.release();
 	}
 
@@ -136,9 +148,10 @@ class Dispatcher implements SmartLifecycle {
 
 	private void claimWhileThereIsWork() throws InterruptedException {
 		while (this.running) {
-			int reserved = reserve(this.slots);
+			int reserved = reserve(Math.max(1, this.slots / 2));
 			if (reserved == 0) {
 				// Every slot is taken: a finished delivery frees one and wakes us.
+				this.backlog = true;
 				this.wakeups.tryAcquire(this.properties.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
 				continue;
 			}
@@ -155,6 +168,8 @@ class Dispatcher implements SmartLifecycle {
 			release(reserved - claimed.size());
 			claimed.forEach(this::submit);
 			if (claimed.size() < reserved) {
+				// Nothing else is due now; a wake() during the claim left a permit, so nothing new is missed.
+				this.backlog = false;
 				return;
 			}
 		}
@@ -193,7 +208,9 @@ class Dispatcher implements SmartLifecycle {
 				batch.add(first);
 				this.completions.drainTo(batch, COMPLETION_BATCH - 1);
 				writeCompletions(batch);
-				wake();
+				if (this.backlog || batch.stream().anyMatch(DeliveryRepository.Completion::ordered)) {
+					this.wakeups.release();
+				}
 			}
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
