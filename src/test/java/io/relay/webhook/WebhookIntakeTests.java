@@ -63,6 +63,9 @@ abstract class WebhookIntakeTests {
 		assertThat(response.body()).isEqualTo("{\"eventId\":\"" + event.eventId() + "\",\"status\":\"accepted\"}");
 		assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
 				(type) -> assertThat(type).startsWith("application/json"));
+		// Sized, not chunked: one write per answer.
+		assertThat(response.headers().firstValue("Content-Length"))
+			.hasValue(String.valueOf(response.body().getBytes(StandardCharsets.UTF_8).length));
 		String storedType = this.jdbc.queryForObject("select event_type from inbox_event where event_id = ?",
 				String.class, event.eventId());
 		assertThat(fixture).contains(storedType);
