@@ -30,6 +30,7 @@ import static org.awaitility.Awaitility.await;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "relay.webhook.secrets=" + WebhookClient.SECRET, "relay.dispatch.poll-interval=1h",
 				"relay.dispatch.workers=1", "relay.workflows.log.enabled=false",
+				"relay.dispatch.handlers.scripted.initial-backoff=50ms", "relay.dispatch.handlers.scripted.max-backoff=100ms",
 				"spring.datasource.url=jdbc:h2:file:./target/h2/wake-${random.uuid};WRITE_DELAY=0" })
 class DispatcherWakeTests {
 
@@ -90,6 +91,16 @@ class DispatcherWakeTests {
 
 		this.gate.countDown();
 		awaitSucceeded(ids);
+	}
+
+	@Test
+	void aRetryRunsWhenItIsDueNotAtTheNextPoll() {
+		Fixtures.Event event = Fixtures.withFreshId("visitor.updated.json");
+		this.handler.script(event.eventId(), () -> HandlerResult.retry("downstream 503"),
+				() -> HandlerResult.retry("still 503"));
+		deliver(event);
+		awaitSucceeded(List.of(event.eventId()));
+		assertThat(this.handler.runsOf(event.eventId())).hasSize(3);
 	}
 
 	private HandlerResult waitForGate() {

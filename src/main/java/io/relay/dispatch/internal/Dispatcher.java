@@ -12,6 +12,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,13 +65,20 @@ class Dispatcher implements SmartLifecycle {
 
 	private final int slots;
 
-	private final Semaphore wakeups = new Semaphore(0);
+	/** One permit at start: deliveries handed back by the previous shutdown are claimed at once. */
+	private final Semaphore wakeups = new Semaphore(1);
 
 	/**
 	 * Whether deliveries may be waiting in the database for this instance's claimer (written {@code PENDING}, or
 	 * left when the claimer had no free slot): while true, every completion wakes the claimer.
 	 */
 	private volatile boolean backlog = true;
+
+	/**
+	 * The earliest retry this instance scheduled and has not claimed yet (epoch millis): the claimer wakes for it
+	 * instead of waiting for the next poll (later ones are found by that claim or by the poll).
+	 */
+	private final AtomicLong nextRetryAt = new AtomicLong(Long.MAX_VALUE);
 
 	private final LinkedBlockingQueue<DeliveryRepository.Completion> completions = new LinkedBlockingQueue<>();
 
@@ -132,8 +140,13 @@ class Dispatcher implements SmartLifecycle {
 	private void claimLoop() {
 		while (this.running) {
 			try {
-				this.wakeups.tryAcquire(this.properties.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+				this.wakeups.tryAcquire(untilNextClaim(), TimeUnit.MILLISECONDS);
 				this.wakeups.drainPermits();
+				long retryAt = this.nextRetryAt.get();
+				if (retryAt <= this.clock.millis()) {
+					// Claimed below; a retry scheduled meanwhile for a later time keeps its own wake-up.
+					this.nextRetryAt.compareAndSet(retryAt, Long.MAX_VALUE);
+				}
 				claimWhileThereIsWork();
 			}
 			catch (InterruptedException ex) {
@@ -146,20 +159,32 @@ class Dispatcher implements SmartLifecycle {
 		}
 	}
 
+	/** Until the next poll, or the next retry this instance scheduled if that comes first. */
+	private long untilNextClaim() {
+		long poll = this.properties.pollInterval().toMillis();
+		long retryAt = this.nextRetryAt.get();
+		return (retryAt == Long.MAX_VALUE) ? poll : Math.max(0, Math.min(poll, retryAt - this.clock.millis()));
+	}
+
 	private void claimWhileThereIsWork() throws InterruptedException {
 		while (this.running) {
 			int reserved = reserve(Math.max(1, this.slots / 2));
 			if (reserved == 0) {
-				// Every slot is taken: a finished delivery frees one and wakes us.
+				// Every slot is taken: with the flag set, the next completion wakes us. Look once more, in case
+				// the last one finished before the flag was set.
 				this.backlog = true;
-				this.wakeups.tryAcquire(this.properties.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+				reserved = reserve(Math.max(1, this.slots / 2));
+			}
+			if (reserved == 0) {
+				this.wakeups.tryAcquire(untilNextClaim(), TimeUnit.MILLISECONDS);
 				continue;
 			}
+			int limit = reserved;
 			Instant now = this.clock.instant();
 			List<DeliveryRepository.Claimed> claimed;
 			try {
 				claimed = this.transactions.execute((status) -> this.repository.claim(this.instance, now,
-						now.plus(this.properties.lease()), reserved));
+						now.plus(this.properties.lease()), limit));
 			}
 			catch (RuntimeException ex) {
 				release(reserved);
@@ -208,7 +233,8 @@ class Dispatcher implements SmartLifecycle {
 				batch.add(first);
 				this.completions.drainTo(batch, COMPLETION_BATCH - 1);
 				writeCompletions(batch);
-				if (this.backlog || batch.stream().anyMatch(DeliveryRepository.Completion::ordered)) {
+				if (this.backlog || batch.stream().anyMatch(DeliveryRepository.Completion::ordered)
+						|| scheduledEarlierRetry(batch)) {
 					this.wakeups.release();
 				}
 			}
@@ -220,6 +246,18 @@ class Dispatcher implements SmartLifecycle {
 				batch.clear();
 			}
 		}
+	}
+
+	/** Whether the batch holds a retry due before any this instance knew of (the claimer then waits less). */
+	private boolean scheduledEarlierRetry(List<DeliveryRepository.Completion> batch) {
+		long before = this.nextRetryAt.get();
+		for (DeliveryRepository.Completion completion : batch) {
+			if (completion.nextAttemptAt() != null) {
+				// Rounded up: waking before the stored time would find nothing and forget the retry.
+				this.nextRetryAt.accumulateAndGet(completion.nextAttemptAt().toEpochMilli() + 1, Math::min);
+			}
+		}
+		return this.nextRetryAt.get() < before;
 	}
 
 	private void writeCompletions(List<DeliveryRepository.Completion> batch) throws InterruptedException {
@@ -239,7 +277,8 @@ class Dispatcher implements SmartLifecycle {
 							+ "their lease expires", batch.size());
 					return;
 				}
-				this.wakeups.tryAcquire(pause.toMillis(), TimeUnit.MILLISECONDS);
+				// Not on the claimer's semaphore: a pause must not swallow a wake-up meant for the claimer.
+				TimeUnit.MILLISECONDS.sleep(pause.toMillis());
 				pause = pause.multipliedBy(2).compareTo(Duration.ofSeconds(5)) > 0 ? Duration.ofSeconds(5)
 						: pause.multipliedBy(2);
 			}
