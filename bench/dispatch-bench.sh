@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Dispatcher benchmark, in one run with the anchors of ../shared/bench/dispatch-anchors (db-scheduler and Spring
 # Modulith's event registry): the same workload (N events from 16 producers then a steady 100 events/s, no-op
-# handler) through Relay's inbox and dispatcher (src/test/java/io/relay/bench/DispatchBenchmark.java), on a
+# handler) through Relay's inbox and dispatcher (src/test/java/io/relay/bench/DispatchBenchmark.java), plus a
+# backlog already in the database that only the claimer can run (Relay only), on a
 # throw-away PostgreSQL (fsync and synchronous_commit on) and on H2. Prints DISPATCH_RESULT {json} last.
 #
 #   bench/dispatch-bench.sh [--anchors "dbscheduler:pg dbscheduler-laf:pg modulith:pg"] [--stores "pg h2"]
@@ -42,9 +43,9 @@ fi
 python3 - "$RESULTS" <<'PY'
 import json,sys,os,datetime
 rows=[json.loads(l) for l in open(sys.argv[1])]
-print(f"{'case':22} {'enqueue/s':>10} {'exec/s':>9} {'burst c->s p50/p99 ms':>22} {'100/s c->s p50/p99/max ms':>27}",file=sys.stderr)
+print(f"{'case':22} {'enqueue/s':>10} {'exec/s':>9} {'burst c->s p50/p99 ms':>22} {'100/s c->s p50/p99/max ms':>27} {'backlog exec/s':>15}",file=sys.stderr)
 for r in rows:
     t=r.get("throughput",{}); l=r.get("latency",{}); b=t.get("commit_to_start_ms",{}); s=l.get("commit_to_start_ms",{})
-    print(f"{r['case']:22} {t.get('enqueue_per_s'):>10} {t.get('exec_per_s'):>9} {str(b.get('p50'))+' / '+str(b.get('p99')):>22} {str(s.get('p50'))+' / '+str(s.get('p99'))+' / '+str(s.get('max')):>27}",file=sys.stderr)
+    print(f"{r['case']:22} {t.get('enqueue_per_s'):>10} {t.get('exec_per_s'):>9} {str(b.get('p50'))+' / '+str(b.get('p99')):>22} {str(s.get('p50'))+' / '+str(s.get('p99'))+' / '+str(s.get('max')):>27} {str(r.get('backlog',{}).get('exec_per_s','-')):>15}",file=sys.stderr)
 print("DISPATCH_RESULT "+json.dumps({"date":datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),"nproc":os.cpu_count(),"results":rows},separators=(",",":")))
 PY

@@ -1,5 +1,9 @@
 package io.relay.bench;
 
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -28,8 +32,10 @@ import static org.awaitility.Awaitility.await;
  * The dispatcher benchmark, shaped like {@code shared/bench/dispatch-anchors} so that the numbers compare: a
  * warm-up, then N events from 16 producer threads (each event its own call into the inbox, which writes the event
  * and its delivery in one transaction, batching concurrent calls), a no-op handler; then a steady 100 events/s for
- * 20 s from a pacer thread and 8 senders. Not part of the test suite (the class name does not end in Tests): run
- * by {@code bench/dispatch-bench.sh}, which passes {@code -Dbench.*} and reads the {@code RESULT} line.
+ * 20 s from a pacer thread and 8 senders; then a backlog of N deliveries written straight into the database,
+ * which only the claimer can run (the dispatcher's own rate, without the enqueue in front of it). Not part of the
+ * test suite (the class name does not end in Tests): run by {@code bench/dispatch-bench.sh}, which passes
+ * {@code -Dbench.*} and reads the {@code RESULT} line.
  */
 class DispatchBenchmark {
 
@@ -102,8 +108,64 @@ class DispatchBenchmark {
 			latency.put("commit_to_start_ms", percentiles(latencies(handler)));
 			latency.put("duplicates", handler.duplicates.get());
 			result.put("latency", latency);
+
+			// A backlog already in the database (as after a restart, or work written by another instance): only
+			// the claimer can run it, so this is the dispatcher's own rate, without the enqueue in front of it.
+			handler.reset();
+			int backlog = Integer.getInteger("bench.backlog", events);
+			writeBacklog(jdbc, backlog);
+			long tBacklog = System.nanoTime();
+			awaitRuns(handler, backlog);
+			Map<String, Object> drain = new LinkedHashMap<>();
+			drain.put("deliveries", backlog);
+			drain.put("exec_per_s", round(backlog / secs(handler.lastEnd.get() - tBacklog)));
+			drain.put("duplicates", handler.duplicates.get());
+			result.put("backlog", drain);
 			System.out.println("RESULT " + json.writeValueAsString(result));
 		}
+	}
+
+	/** Events with a PENDING delivery to the bench handler, written straight into the tables in one commit. */
+	private static void writeBacklog(JdbcTemplate jdbc, int count) {
+		List<Object[]> events = new ArrayList<>(count);
+		List<Object[]> deliveries = new ArrayList<>(count);
+		Timestamp now = Timestamp.from(Instant.now());
+		for (int i = 0; i < count; i++) {
+			String id = UUID.randomUUID().toString();
+			byte[] body = ("{\"eventId\":\"" + id + "\",\"eventType\":\"user.created\",\"platform\":\"sd\","
+					+ "\"clientId\":1,\"userId\":1}").getBytes(StandardCharsets.UTF_8);
+			events.add(new Object[] { id, "user.created", "application/json", body, now });
+			deliveries.add(new Object[] { id, now, now, now });
+		}
+		jdbc.execute((Connection connection) -> {
+			boolean autoCommit = connection.getAutoCommit();
+			connection.setAutoCommit(false);
+			try (PreparedStatement insertEvents = connection.prepareStatement("insert into inbox_event (event_id, event_type, "
+					+ "content_type, payload, received_at) values (?, ?, ?, ?, ?)");
+					PreparedStatement insertDeliveries = connection.prepareStatement("insert into dispatch_delivery (event_id, "
+							+ "handler, status, attempts, max_attempts, next_attempt_at, created_at, updated_at) values "
+							+ "(?, 'bench', 'PENDING', 0, 10, ?, ?, ?)")) {
+				for (Object[] row : events) {
+					for (int i = 0; i < row.length; i++) {
+						insertEvents.setObject(i + 1, row[i]);
+					}
+					insertEvents.addBatch();
+				}
+				insertEvents.executeBatch();
+				for (Object[] row : deliveries) {
+					for (int i = 0; i < row.length; i++) {
+						insertDeliveries.setObject(i + 1, row[i]);
+					}
+					insertDeliveries.addBatch();
+				}
+				insertDeliveries.executeBatch();
+				connection.commit();
+			}
+			finally {
+				connection.setAutoCommit(autoCommit);
+			}
+			return null;
+		});
 	}
 
 	private static void burst(Inbox inbox, int count, int producers) throws InterruptedException {
