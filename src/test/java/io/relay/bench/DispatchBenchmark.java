@@ -1,8 +1,6 @@
 package io.relay.bench;
 
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -24,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.json.JsonMapper;
 
 import static org.awaitility.Awaitility.await;
@@ -113,7 +112,7 @@ class DispatchBenchmark {
 			// the claimer can run it, so this is the dispatcher's own rate, without the enqueue in front of it.
 			handler.reset();
 			int backlog = Integer.getInteger("bench.backlog", events);
-			writeBacklog(jdbc, backlog);
+			writeBacklog(relay, backlog);
 			long tBacklog = System.nanoTime();
 			awaitRuns(handler, backlog);
 			Map<String, Object> drain = new LinkedHashMap<>();
@@ -126,7 +125,7 @@ class DispatchBenchmark {
 	}
 
 	/** Events with a PENDING delivery to the bench handler, written straight into the tables in one commit. */
-	private static void writeBacklog(JdbcTemplate jdbc, int count) {
+	private static void writeBacklog(ConfigurableApplicationContext relay, int count) {
 		List<Object[]> events = new ArrayList<>(count);
 		List<Object[]> deliveries = new ArrayList<>(count);
 		Timestamp now = Timestamp.from(Instant.now());
@@ -137,34 +136,13 @@ class DispatchBenchmark {
 			events.add(new Object[] { id, "user.created", "application/json", body, now });
 			deliveries.add(new Object[] { id, now, now, now });
 		}
-		jdbc.execute((Connection connection) -> {
-			boolean autoCommit = connection.getAutoCommit();
-			connection.setAutoCommit(false);
-			try (PreparedStatement insertEvents = connection.prepareStatement("insert into inbox_event (event_id, event_type, "
-					+ "content_type, payload, received_at) values (?, ?, ?, ?, ?)");
-					PreparedStatement insertDeliveries = connection.prepareStatement("insert into dispatch_delivery (event_id, "
-							+ "handler, status, attempts, max_attempts, next_attempt_at, created_at, updated_at) values "
-							+ "(?, 'bench', 'PENDING', 0, 10, ?, ?, ?)")) {
-				for (Object[] row : events) {
-					for (int i = 0; i < row.length; i++) {
-						insertEvents.setObject(i + 1, row[i]);
-					}
-					insertEvents.addBatch();
-				}
-				insertEvents.executeBatch();
-				for (Object[] row : deliveries) {
-					for (int i = 0; i < row.length; i++) {
-						insertDeliveries.setObject(i + 1, row[i]);
-					}
-					insertDeliveries.addBatch();
-				}
-				insertDeliveries.executeBatch();
-				connection.commit();
-			}
-			finally {
-				connection.setAutoCommit(autoCommit);
-			}
-			return null;
+		JdbcTemplate jdbc = relay.getBean(JdbcTemplate.class);
+		relay.getBean(TransactionTemplate.class).executeWithoutResult((status) -> {
+			jdbc.batchUpdate("insert into inbox_event (event_id, event_type, content_type, payload, received_at) "
+					+ "values (?, ?, ?, ?, ?)", events);
+			jdbc.batchUpdate("insert into dispatch_delivery (event_id, handler, status, attempts, max_attempts, "
+					+ "next_attempt_at, created_at, updated_at) values (?, 'bench', 'PENDING', 0, 10, ?, ?, ?)",
+					deliveries);
 		});
 	}
 

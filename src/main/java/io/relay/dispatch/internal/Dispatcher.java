@@ -65,6 +65,9 @@ class Dispatcher implements SmartLifecycle {
 
 	private final int slots;
 
+	/** The most deliveries one claim takes: half the slots, the other half stays for new deliveries. */
+	private final int claimBatch;
+
 	/** One permit at start: deliveries handed back by the previous shutdown are claimed at once. */
 	private final Semaphore wakeups = new Semaphore(1);
 
@@ -101,6 +104,7 @@ class Dispatcher implements SmartLifecycle {
 		this.freeWorkers = new Semaphore(properties.workers());
 		this.slots = properties.workers() * 4;
 		this.freeSlots = new Semaphore(this.slots);
+		this.claimBatch = Math.max(1, this.slots / 2);
 	}
 
 	/**
@@ -168,12 +172,12 @@ class Dispatcher implements SmartLifecycle {
 
 	private void claimWhileThereIsWork() throws InterruptedException {
 		while (this.running) {
-			int reserved = reserve(Math.max(1, this.slots / 2));
+			int reserved = reserve(this.claimBatch);
 			if (reserved == 0) {
 				// Every slot is taken: with the flag set, the next completion wakes us. Look once more, in case
 				// the last one finished before the flag was set.
 				this.backlog = true;
-				reserved = reserve(Math.max(1, this.slots / 2));
+				reserved = reserve(this.claimBatch);
 			}
 			if (reserved == 0) {
 				this.wakeups.tryAcquire(untilNextClaim(), TimeUnit.MILLISECONDS);

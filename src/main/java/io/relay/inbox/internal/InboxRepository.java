@@ -3,9 +3,9 @@ package io.relay.inbox.internal;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Timestamp;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.stream.IntStream;
 
 import io.relay.system.Databases;
 import io.relay.inbox.IncomingEvent;
@@ -59,16 +59,14 @@ class InboxRepository {
 		// the same order and one waits for the other, instead of each holding a row the other needs. In arrival
 		// order they deadlocked: under load both batches failed after H2's lock timeout and every delivery in them
 		// was answered 503.
-		Integer[] byId = new Integer[events.size()];
-		for (int i = 0; i < byId.length; i++) {
-			byId[i] = i;
-		}
-		Arrays.sort(byId, Comparator.comparing((Integer i) -> events.get(i).eventId()));
-		List<IncomingEvent> sorted = Arrays.stream(byId).map(events::get).toList();
+		List<Integer> order = IntStream.range(0, events.size()).boxed()
+			.sorted(Comparator.comparing((Integer i) -> events.get(i).eventId()))
+			.toList();
+		List<IncomingEvent> sorted = order.stream().map(events::get).toList();
 		boolean[] insertedSorted = this.postgres ? insertIfAbsentReturning(sorted) : mergeIfAbsent(sorted);
 		boolean[] inserted = new boolean[events.size()];
-		for (int i = 0; i < byId.length; i++) {
-			inserted[byId[i]] = insertedSorted[i];
+		for (int i = 0; i < order.size(); i++) {
+			inserted[order.get(i)] = insertedSorted[i];
 		}
 		return inserted;
 	}
