@@ -12,6 +12,8 @@ import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.config.observation.SecurityObservationSettings;
 import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.firewall.HttpFirewall;
+import org.springframework.security.web.firewall.StrictHttpFirewall;
 
 /**
  * Webhook intake and health are public (iAdvize signs its deliveries and polls health without credentials);
@@ -50,6 +52,19 @@ class SecurityConfiguration {
 	@ConditionalOnProperty(name = "management.observations.enable.spring.security", havingValue = "false")
 	SecurityObservationSettings securityObservationSettings() {
 		return SecurityObservationSettings.noObservations();
+	}
+
+	/**
+	 * Spring Security's default firewall, with its header checks done by {@link HeaderCharacters} (the same rules
+	 * without a regular expression per header read). Spring Security uses an {@code HttpFirewall} bean when there is
+	 * one.
+	 */
+	@Bean
+	HttpFirewall httpFirewall() {
+		StrictHttpFirewall firewall = new StrictHttpFirewall();
+		firewall.setAllowedHeaderNames(HeaderCharacters::allowedName);
+		firewall.setAllowedHeaderValues(HeaderCharacters::allowedValue);
+		return firewall;
 	}
 
 	@Bean

@@ -134,11 +134,16 @@ class WebhookController {
 	}
 
 	private byte[] readBody(HttpServletRequest request) throws IOException {
-		if (request.getContentLengthLong() > this.maxBodyBytes) {
+		long declaredLength = request.getContentLengthLong();
+		if (declaredLength > this.maxBodyBytes) {
 			throw tooLarge();
 		}
 		try (InputStream in = request.getInputStream()) {
-			byte[] body = in.readNBytes((int) this.maxBodyBytes + 1);
+			// With a Content-Length (iAdvize sends one), one array of the exact size: readNBytes(max) would allocate
+			// a 16 KiB buffer and then a copy for every request. Without one (chunked), read up to one byte past the
+			// limit to know that the body is too large.
+			int limit = (declaredLength >= 0) ? (int) declaredLength : (int) this.maxBodyBytes + 1;
+			byte[] body = in.readNBytes(limit);
 			if (body.length > this.maxBodyBytes) {
 				throw tooLarge();
 			}

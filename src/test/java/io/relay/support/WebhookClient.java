@@ -1,5 +1,6 @@
 package io.relay.support;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -84,6 +85,8 @@ public final class WebhookClient {
 
 		private boolean signed = true;
 
+		private boolean chunked;
+
 		private String correlationId = UUID.randomUUID().toString();
 
 		private String deliveryId = UUID.randomUUID().toString();
@@ -128,6 +131,12 @@ public final class WebhookClient {
 			return this;
 		}
 
+		/** Sends the body without a Content-Length (chunked transfer encoding), as a streaming client would. */
+		public Request chunked() {
+			this.chunked = true;
+			return this;
+		}
+
 		public Request header(String name, String value) {
 			this.headers.add(name);
 			this.headers.add(value);
@@ -137,7 +146,9 @@ public final class WebhookClient {
 		public HttpResponse<String> send() {
 			HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(WebhookClient.this.baseUrl + this.path))
 				.timeout(Duration.ofSeconds(30))
-				.method(this.method, HttpRequest.BodyPublishers.ofByteArray(this.body))
+				.method(this.method, this.chunked
+						? HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(this.body))
+						: HttpRequest.BodyPublishers.ofByteArray(this.body))
 				.header("Content-Type", this.contentType)
 				.header("X-iAdvize-Delivery", this.deliveryId);
 			if (this.correlationId != null) {

@@ -284,6 +284,26 @@ abstract class WebhookIntakeTests {
 	}
 
 	@Test
+	void aChunkedBodyWithoutContentLengthIsReadWhole() {
+		Fixtures.Event event = Fixtures.withFreshId("v2.conversation.closed.json");
+		HttpResponse<String> response = this.client.request(event.body()).chunked().send();
+		assertThat(response.statusCode()).isEqualTo(202);
+		assertThat(this.jdbc.queryForObject("select payload from inbox_event where event_id = ?", byte[].class,
+				event.eventId()))
+			.isEqualTo(event.body().getBytes(StandardCharsets.UTF_8));
+	}
+
+	@Test
+	void anOversizedChunkedBodyIsRefused() {
+		String id = UUID.randomUUID().toString();
+		String body = "{\"eventId\": \"" + id + "\", \"eventType\": \"user.created\", \"padding\": \""
+				+ "x".repeat(17 * 1024) + "\"}";
+		HttpResponse<String> response = this.client.request(body).chunked().send();
+		assertThat(response.statusCode()).isEqualTo(413);
+		assertThat(rows(id)).isZero();
+	}
+
+	@Test
 	void otherContentTypesAreRefused() {
 		Fixtures.Event event = Fixtures.withFreshId("user.created.json");
 		HttpResponse<String> response = this.client.request(event.body()).contentType("text/plain").send();

@@ -1,0 +1,66 @@
+package io.relay.system;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+
+import io.relay.RelayApplication;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.security.web.FilterChainProxy;
+import org.springframework.security.web.firewall.HttpFirewall;
+import org.springframework.test.util.ReflectionTestUtils;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Spring Security guards every request with Relay's firewall (the one with {@link HeaderCharacters}), and that
+ * firewall still refuses what the default one refuses.
+ */
+class HttpFirewallTests {
+
+	@Test
+	void springSecurityUsesRelaysFirewall() {
+		try (ConfigurableApplicationContext relay = start("http-firewall-bean")) {
+			// Spring Security wraps the FilterChainProxy that WebSecurity built (and gave the firewall) in another.
+			Object outer = relay.getBean("springSecurityFilterChain");
+			Object inner = ReflectionTestUtils.getField(outer, "springSecurityFilterChain");
+			assertThat(inner).isInstanceOf(FilterChainProxy.class);
+			assertThat(ReflectionTestUtils.getField(inner, "firewall")).isSameAs(relay.getBean(HttpFirewall.class));
+		}
+	}
+
+	@Test
+	void aControlCharacterInAHeaderIsStillRefusedOverHttp() throws IOException {
+		try (ConfigurableApplicationContext relay = start("http-firewall-http")) {
+			int port = ((WebServerApplicationContext) relay).getWebServer().getPort();
+			// 0x85 is a C1 control character (NEL): Tomcat passes it on as ISO-8859-1; the firewall refuses it when the
+			// webhook reads the header.
+			assertThat(statusLine(port, "X-iAdvize-Delivery: a\u0085b")).contains(" 400");
+			assertThat(statusLine(port, "X-iAdvize-Delivery: a\tb")).doesNotContain(" 400").contains(" 401");
+		}
+	}
+
+	private static String statusLine(int port, String header) throws IOException {
+		try (Socket socket = new Socket("127.0.0.1", port)) {
+			OutputStream out = socket.getOutputStream();
+			out.write(("POST /webhooks/iadvize HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+					+ "X-iAdvize-Signature: sha256=00\r\n" + header + "\r\nContent-Length: 2\r\nConnection: close\r\n"
+					+ "\r\n{}").getBytes(StandardCharsets.ISO_8859_1));
+			out.flush();
+			InputStream in = socket.getInputStream();
+			String answer = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+			return answer.lines().findFirst().orElse("");
+		}
+	}
+
+	private static ConfigurableApplicationContext start(String name) {
+		return new SpringApplicationBuilder(RelayApplication.class).run("--server.port=0",
+				"--relay.webhook.secrets=test-secret", "--spring.datasource.url=jdbc:h2:mem:" + name + ";DB_CLOSE_DELAY=-1");
+	}
+
+}
