@@ -1,6 +1,10 @@
 package io.relay.event;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
 
@@ -16,6 +20,24 @@ final class Events {
 		if (value == null || value.isBlank()) {
 			throw new IllegalArgumentException("'" + field + "' is required");
 		}
+	}
+
+	/**
+	 * A copy of a parsed JSON value in which no map or list, however deep, can be changed: an event is shared by all
+	 * of its handlers, and none may change what the others see.
+	 */
+	static @Nullable Object unmodifiable(@Nullable Object value) {
+		if (value instanceof Map<?, ?> map) {
+			Map<Object, @Nullable Object> copy = new LinkedHashMap<>();
+			map.forEach((key, item) -> copy.put(key, unmodifiable(item)));
+			return Collections.unmodifiableMap(copy);
+		}
+		if (value instanceof List<?> list) {
+			List<@Nullable Object> copy = new ArrayList<>(list.size());
+			list.forEach((item) -> copy.add(unmodifiable(item)));
+			return Collections.unmodifiableList(copy);
+		}
+		return value;
 	}
 
 	static <T> List<T> copyOf(@Nullable List<T> values) {

@@ -21,7 +21,9 @@ public record UnknownEvent(String eventId, String eventType, Platform platform, 
 		Events.require(eventId, "eventId");
 		Events.require(eventType, "eventType");
 		platform = Platform.orUnknown(platform);
-		attributes = Collections.unmodifiableMap(new LinkedHashMap<>(attributes));
+		Map<String, @Nullable Object> copy = new LinkedHashMap<>();
+		attributes.forEach((name, value) -> copy.put(name, Events.unmodifiable(value)));
+		attributes = Collections.unmodifiableMap(copy);
 	}
 
 }

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import io.relay.event.UserCreated;
 import io.relay.support.Fixtures;
 import io.relay.support.WebhookClient;
 import org.junit.jupiter.api.BeforeEach;
@@ -75,6 +76,11 @@ abstract class DispatchTests {
 			.isEqualTo("IllegalStateException: connection reset");
 		assertThat(this.handler.runsOf(event.eventId())).extracting(ScriptedHandler.Run::idempotencyKey)
 			.containsOnly(event.eventId() + ":scripted");
+		// The first attempt gets the event the intake parsed, the retries one read back from the database: equal.
+		assertThat(this.handler.runsOf(event.eventId())).extracting(ScriptedHandler.Run::event)
+			.hasSize(3)
+			.allSatisfy((handled) -> assertThat(handled).isInstanceOf(UserCreated.class)
+				.isEqualTo(this.handler.runsOf(event.eventId()).get(2).event()));
 	}
 
 	@Test

@@ -46,7 +46,7 @@ class ScriptedHandler implements EventHandler<IAdvizeEvent> {
 		}
 		finally {
 			this.runs.add(new Run(delivery.event().eventId(), delivery.event().eventType(), delivery.attempt(),
-					delivery.idempotencyKey(), started, Instant.now()));
+					delivery.idempotencyKey(), started, Instant.now(), delivery.event()));
 		}
 	}
 
@@ -55,7 +55,7 @@ class ScriptedHandler implements EventHandler<IAdvizeEvent> {
 	}
 
 	record Run(String eventId, String eventType, int attempt, String idempotencyKey, Instant started,
-			Instant finished) {
+			Instant finished, IAdvizeEvent event) {
 	}
 
 }

@@ -154,6 +154,21 @@ class EventParserTests {
 	}
 
 	@Test
+	@SuppressWarnings("unchecked")
+	void aGenericEventCannotBeChangedAtAnyDepthSinceItsHandlersShareIt() throws Exception {
+		UnknownEvent event = (UnknownEvent) parse("""
+				{"eventId": "e-2", "eventType": "hologram.beamed", "beam": {"power": 11, "targets": [{"x": 1}, null]}}""");
+		Map<String, Object> beam = (Map<String, Object>) event.attributes().get("beam");
+		List<Object> targets = (List<Object>) beam.get("targets");
+		assertThat(targets).hasSize(2).containsNull();
+		assertThatExceptionOfType(UnsupportedOperationException.class).isThrownBy(() -> event.attributes().clear());
+		assertThatExceptionOfType(UnsupportedOperationException.class).isThrownBy(() -> beam.put("power", 12));
+		assertThatExceptionOfType(UnsupportedOperationException.class).isThrownBy(() -> targets.add("more"));
+		assertThatExceptionOfType(UnsupportedOperationException.class)
+			.isThrownBy(() -> ((Map<String, Object>) targets.get(0)).put("x", 2));
+	}
+
+	@Test
 	void missingEventIdFallsBackToTheCorrelationId() throws Exception {
 		IAdvizeEvent event = this.parser.parse(bytes("{\"eventType\": \"user.created\", \"userId\": 4}"),
 				PayloadFormat.JSON, null, "correlation-1");

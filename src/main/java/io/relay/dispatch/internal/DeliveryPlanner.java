@@ -144,7 +144,7 @@ class DeliveryPlanner {
 					IncomingEvent event = events.get(delivery.eventId());
 					DeliveryPlanner.this.dispatcher.submit(new DeliveryRepository.Claimed(id, delivery.eventId(),
 							delivery.handler(), 1, delivery.maxAttempts(), event.contentType(), event.payload(),
-							event.receivedAt(), delivery.orderingKey() != null));
+							event.receivedAt(), delivery.orderingKey() != null, event.event()));
 				});
 				if (wake) {
 					DeliveryPlanner.this.dispatcher.wake();

@@ -17,6 +17,7 @@ import java.util.Set;
 
 import io.relay.system.Databases;
 import io.relay.dispatch.DeliveryStatus;
+import io.relay.event.IAdvizeEvent;
 import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowCallbackHandler;
@@ -183,7 +184,7 @@ class DeliveryRepository {
 				+ "e.event_id = d.event_id where d.id in (:ids) and d.status = 'RUNNING' and d.locked_by = :instance "
 				+ "and d.locked_until = :until order by d.id", params,
 				(rs, row) -> new Claimed(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getInt(4), rs.getInt(5),
-						rs.getString(6), rs.getBytes(7), rs.getTimestamp(8).toInstant(), rs.getString(9) != null));
+						rs.getString(6), rs.getBytes(7), rs.getTimestamp(8).toInstant(), rs.getString(9) != null, null));
 	}
 
 	/**
@@ -324,9 +325,11 @@ class DeliveryRepository {
 	/**
 	 * A delivery claimed by this instance.
 	 * @param ordered whether it has an ordering key (then the next delivery of its conversation waits for it)
+	 * @param event the event already parsed, when the delivery comes straight from the intake (events are
+	 * immutable values: one parse serves all of its handlers); {@code null} when it was read from the database
 	 */
 	record Claimed(long id, String eventId, String handler, int attempt, int maxAttempts, String contentType,
-			byte[] payload, Instant receivedAt, boolean ordered) {
+			byte[] payload, Instant receivedAt, boolean ordered, @Nullable IAdvizeEvent event) {
 	}
 
 	/**

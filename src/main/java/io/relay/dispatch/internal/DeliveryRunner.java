@@ -101,6 +101,9 @@ class DeliveryRunner {
 	}
 
 	private IAdvizeEvent read(DeliveryRepository.Claimed claimed) throws MalformedEventException {
+		if (claimed.event() != null) {
+			return claimed.event();
+		}
 		MediaType type = MediaType.parseMediaType(claimed.contentType());
 		PayloadFormat format = MediaType.APPLICATION_FORM_URLENCODED.includes(type) ? PayloadFormat.FORM
 				: PayloadFormat.JSON;
