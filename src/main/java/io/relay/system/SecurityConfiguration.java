@@ -13,6 +13,7 @@ import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.config.observation.SecurityObservationSettings;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.firewall.HttpFirewall;
+import org.springframework.security.web.firewall.RequestRejectedHandler;
 import org.springframework.security.web.firewall.StrictHttpFirewall;
 
 /**
@@ -65,6 +66,12 @@ class SecurityConfiguration {
 		firewall.setAllowedHeaderNames(HeaderCharacters::allowedName);
 		firewall.setAllowedHeaderValues(HeaderCharacters::allowedValue);
 		return firewall;
+	}
+
+	/** A request the firewall refuses gets a problem, like every other refusal. */
+	@Bean
+	RequestRejectedHandler requestRejectedHandler() {
+		return new ProblemRequestRejectedHandler();
 	}
 
 	@Bean

@@ -35,17 +35,26 @@ class HttpFirewallTests {
 	}
 
 	@Test
-	void aControlCharacterInAHeaderIsStillRefusedOverHttp() throws IOException {
+	void aControlCharacterInAHeaderIsStillRefusedOverHttpWithAProblem() throws IOException {
 		try (ConfigurableApplicationContext relay = start("http-firewall-http")) {
 			int port = ((WebServerApplicationContext) relay).getWebServer().getPort();
 			// 0x85 is a C1 control character (NEL): Tomcat passes it on as ISO-8859-1; the firewall refuses it when the
 			// webhook reads the header.
-			assertThat(statusLine(port, "X-iAdvize-Delivery: a\u0085b")).contains(" 400");
+			String refused = answer(port, "X-iAdvize-Delivery: a\u0085b");
+			assertThat(refused.lines().findFirst().orElse("")).contains(" 400");
+			// A problem, like every refusal, that does not quote the offending value back.
+			assertThat(refused).containsIgnoringCase("Content-Type: application/problem+json")
+				.contains("\"reason\":\"rejected\"")
+				.doesNotContain("a\u0085b");
 			assertThat(statusLine(port, "X-iAdvize-Delivery: a\tb")).doesNotContain(" 400").contains(" 401");
 		}
 	}
 
 	private static String statusLine(int port, String header) throws IOException {
+		return answer(port, header).lines().findFirst().orElse("");
+	}
+
+	private static String answer(int port, String header) throws IOException {
 		try (Socket socket = new Socket("127.0.0.1", port)) {
 			OutputStream out = socket.getOutputStream();
 			out.write(("POST /webhooks/iadvize HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
@@ -53,8 +62,7 @@ class HttpFirewallTests {
 					+ "\r\n{}").getBytes(StandardCharsets.ISO_8859_1));
 			out.flush();
 			InputStream in = socket.getInputStream();
-			String answer = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
-			return answer.lines().findFirst().orElse("");
+			return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
 		}
 	}
 
