@@ -30,7 +30,8 @@ class ProblemRequestRejectedHandler implements RequestRejectedHandler {
 	@Override
 	public void handle(HttpServletRequest request, HttpServletResponse response,
 			RequestRejectedException requestRejectedException) throws IOException {
-		logger.debug("Request rejected by the firewall: {}", requestRejectedException.getMessage());
+		// Not the exception's message: it quotes the offending value.
+		logger.debug("Request {} {} rejected by the firewall", request.getMethod(), request.getRequestURI());
 		if (response.isCommitted()) {
 			return;
 		}

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.Charset;
 import java.time.Clock;
+import java.util.Arrays;
 
 import io.relay.event.EventParser;
 import io.relay.event.IAdvizeEvent;
@@ -139,11 +140,15 @@ class WebhookController {
 			throw tooLarge();
 		}
 		try (InputStream in = request.getInputStream()) {
-			// With a Content-Length (iAdvize sends one), one array of the exact size: readNBytes(max) would allocate
-			// a 16 KiB buffer and then a copy for every request. Without one (chunked), read up to one byte past the
-			// limit to know that the body is too large.
-			int limit = (declaredLength >= 0) ? (int) declaredLength : (int) this.maxBodyBytes + 1;
-			byte[] body = in.readNBytes(limit);
+			if (declaredLength >= 0) {
+				// With a Content-Length (iAdvize sends one), straight into one array of that size:
+				// readNBytes(max + 1) went through 16 KiB buffers and a copy for every request.
+				byte[] body = new byte[(int) declaredLength];
+				int read = in.readNBytes(body, 0, body.length);
+				return (read == body.length) ? body : Arrays.copyOf(body, read);
+			}
+			// Chunked: read up to one byte past the limit to know that the body is too large.
+			byte[] body = in.readNBytes((int) this.maxBodyBytes + 1);
 			if (body.length > this.maxBodyBytes) {
 				throw tooLarge();
 			}
