@@ -3,6 +3,8 @@ package io.relay.system;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.slf4j.Logger;
@@ -27,9 +29,24 @@ class ProblemRequestRejectedHandler implements RequestRejectedHandler {
 			+ "\"reason\":\"rejected\"}")
 		.getBytes(StandardCharsets.UTF_8);
 
+	private final Counter webhookRejections;
+
+	ProblemRequestRejectedHandler(MeterRegistry meters) {
+		// The webhook's own counter (as the source filter does), so that these show up beside the other refusals.
+		this.webhookRejections = Counter.builder("relay.webhook.deliveries")
+			.description("Webhook deliveries by event type and outcome")
+			.tag("type", "none")
+			.tag("outcome", "rejected")
+			.tag("reason", "rejected")
+			.register(meters);
+	}
+
 	@Override
 	public void handle(HttpServletRequest request, HttpServletResponse response,
 			RequestRejectedException requestRejectedException) throws IOException {
+		if (request.getRequestURI().startsWith("/webhooks/")) {
+			this.webhookRejections.increment();
+		}
 		// Not the exception's message: it quotes the offending value.
 		logger.debug("Request {} {} rejected by the firewall", request.getMethod(), request.getRequestURI());
 		if (response.isCommitted()) {

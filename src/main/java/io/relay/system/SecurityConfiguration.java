@@ -1,5 +1,6 @@
 package io.relay.system;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.boot.security.autoconfigure.actuate.web.servlet.EndpointRequest;
 import org.springframework.boot.health.actuate.endpoint.HealthEndpoint;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -70,8 +71,8 @@ class SecurityConfiguration {
 
 	/** A request the firewall refuses gets a problem, like every other refusal. */
 	@Bean
-	RequestRejectedHandler requestRejectedHandler() {
-		return new ProblemRequestRejectedHandler();
+	RequestRejectedHandler requestRejectedHandler(MeterRegistry meters) {
+		return new ProblemRequestRejectedHandler(meters);
 	}
 
 	@Bean

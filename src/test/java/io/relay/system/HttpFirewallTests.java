@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.relay.RelayApplication;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -49,6 +50,9 @@ class HttpFirewallTests {
 			// The signature header is first read by Spring MVC (@RequestHeader), inside the DispatcherServlet.
 			assertThat(answer(port, "X-iAdvize-Signature: sha256=0\u0085").lines().findFirst().orElse(""))
 				.contains(" 400");
+			// Counted beside the webhook's other refusals.
+			assertThat(relay.getBean(MeterRegistry.class).get("relay.webhook.deliveries").tag("reason", "rejected")
+				.counter().count()).isEqualTo(2);
 			assertThat(statusLine(port, "X-iAdvize-Delivery: a\tb")).doesNotContain(" 400").contains(" 401");
 		}
 	}
