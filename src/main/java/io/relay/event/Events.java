@@ -28,9 +28,7 @@ final class Events {
 	 */
 	static @Nullable Object unmodifiable(@Nullable Object value) {
 		if (value instanceof Map<?, ?> map) {
-			Map<Object, @Nullable Object> copy = new LinkedHashMap<>();
-			map.forEach((key, item) -> copy.put(key, unmodifiable(item)));
-			return Collections.unmodifiableMap(copy);
+			return unmodifiableMap(map);
 		}
 		if (value instanceof List<?> list) {
 			List<@Nullable Object> copy = new ArrayList<>(list.size());
@@ -38,6 +36,13 @@ final class Events {
 			return Collections.unmodifiableList(copy);
 		}
 		return value;
+	}
+
+	/** {@link #unmodifiable(Object)} for a map: its values unmodifiable at any depth. */
+	static <K> Map<K, @Nullable Object> unmodifiableMap(Map<K, ?> map) {
+		Map<K, @Nullable Object> copy = new LinkedHashMap<>();
+		map.forEach((key, item) -> copy.put(key, unmodifiable(item)));
+		return Collections.unmodifiableMap(copy);
 	}
 
 	static <T> List<T> copyOf(@Nullable List<T> values) {

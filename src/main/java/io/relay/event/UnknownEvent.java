@@ -1,8 +1,6 @@
 package io.relay.event;
 
 import java.time.OffsetDateTime;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
@@ -21,9 +19,8 @@ public record UnknownEvent(String eventId, String eventType, Platform platform, 
 		Events.require(eventId, "eventId");
 		Events.require(eventType, "eventType");
 		platform = Platform.orUnknown(platform);
-		Map<String, @Nullable Object> copy = new LinkedHashMap<>();
-		attributes.forEach((name, value) -> copy.put(name, Events.unmodifiable(value)));
-		attributes = Collections.unmodifiableMap(copy);
+		// Unmodifiable at any depth: the event is shared by all of its handlers.
+		attributes = Events.unmodifiableMap(attributes);
 	}
 
 }

@@ -6,6 +6,7 @@ import java.util.Map;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.relay.system.WebhookDeliveries;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -41,12 +42,7 @@ class SourceAllowListFilter extends OncePerRequestFilter {
 		this.trustedProxies = new SourceAddresses(properties.trustedProxies());
 		this.json = json;
 		// The webhook's own counter, so that refused sources show up beside the other refusals.
-		this.refused = Counter.builder("relay.webhook.deliveries")
-			.description("Webhook deliveries by event type and outcome")
-			.tag("type", "none")
-			.tag("outcome", "rejected")
-			.tag("reason", "source")
-			.register(meters);
+		this.refused = WebhookDeliveries.refused(meters, "source");
 	}
 
 	@Override

@@ -32,13 +32,8 @@ class ProblemRequestRejectedHandler implements RequestRejectedHandler {
 	private final Counter webhookRejections;
 
 	ProblemRequestRejectedHandler(MeterRegistry meters) {
-		// The webhook's own counter (as the source filter does), so that these show up beside the other refusals.
-		this.webhookRejections = Counter.builder("relay.webhook.deliveries")
-			.description("Webhook deliveries by event type and outcome")
-			.tag("type", "none")
-			.tag("outcome", "rejected")
-			.tag("reason", "rejected")
-			.register(meters);
+		// The webhook's own counter, so that these show up beside the other refusals.
+		this.webhookRejections = WebhookDeliveries.refused(meters, "rejected");
 	}
 
 	@Override

@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.relay.event.EventParser;
+import io.relay.system.WebhookDeliveries;
 import org.springframework.stereotype.Component;
 
 /**
@@ -32,7 +33,7 @@ class WebhookMetrics {
 	WebhookMetrics(MeterRegistry registry) {
 		this.registry = registry;
 		for (WebhookRejection.Reason reason : WebhookRejection.Reason.values()) {
-			this.rejected.put(reason, deliveries("none", "rejected", reason.tag()));
+			this.rejected.put(reason, WebhookDeliveries.refused(registry, reason.tag()));
 		}
 		this.acceptedAck = ackTimer("accepted");
 		this.duplicateAck = ackTimer("duplicate");
@@ -42,21 +43,14 @@ class WebhookMetrics {
 		String outcome = duplicate ? "duplicate" : "accepted";
 		// Unknown types are tagged as such: a tag per type name a sender makes up would grow without bound.
 		String type = EventParser.knownTypes().contains(eventType) ? eventType : "unknown";
-		this.acknowledged.computeIfAbsent(type + "|" + outcome, (key) -> deliveries(type, outcome, "none")).increment();
+		this.acknowledged
+			.computeIfAbsent(type + "|" + outcome, (key) -> WebhookDeliveries.counter(this.registry, type, outcome, "none"))
+			.increment();
 		(duplicate ? this.duplicateAck : this.acceptedAck).record(nanos, TimeUnit.NANOSECONDS);
 	}
 
 	void rejected(WebhookRejection.Reason reason) {
 		this.rejected.get(reason).increment();
-	}
-
-	private Counter deliveries(String type, String outcome, String reason) {
-		return Counter.builder("relay.webhook.deliveries")
-			.description("Webhook deliveries by event type and outcome")
-			.tag("type", type)
-			.tag("outcome", outcome)
-			.tag("reason", reason)
-			.register(this.registry);
 	}
 
 	private Timer ackTimer(String outcome) {

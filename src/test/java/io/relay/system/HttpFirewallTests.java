@@ -7,9 +7,8 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.relay.RelayApplication;
+import io.relay.support.InMemoryRelay;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.security.web.FilterChainProxy;
@@ -26,7 +25,7 @@ class HttpFirewallTests {
 
 	@Test
 	void springSecurityUsesRelaysFirewall() {
-		try (ConfigurableApplicationContext relay = start("http-firewall-bean")) {
+		try (ConfigurableApplicationContext relay = InMemoryRelay.start("http-firewall-bean")) {
 			// Spring Security wraps the FilterChainProxy that WebSecurity built (and gave the firewall) in another.
 			Object outer = relay.getBean("springSecurityFilterChain");
 			Object inner = ReflectionTestUtils.getField(outer, "springSecurityFilterChain");
@@ -37,7 +36,7 @@ class HttpFirewallTests {
 
 	@Test
 	void aControlCharacterInAHeaderIsStillRefusedOverHttpWithAProblem() throws IOException {
-		try (ConfigurableApplicationContext relay = start("http-firewall-http")) {
+		try (ConfigurableApplicationContext relay = InMemoryRelay.start("http-firewall-http")) {
 			int port = ((WebServerApplicationContext) relay).getWebServer().getPort();
 			// 0x85 is a C1 control character (NEL): Tomcat passes it on as ISO-8859-1; the firewall refuses it when the
 			// webhook reads the header.
@@ -71,11 +70,6 @@ class HttpFirewallTests {
 			InputStream in = socket.getInputStream();
 			return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
 		}
-	}
-
-	private static ConfigurableApplicationContext start(String name) {
-		return new SpringApplicationBuilder(RelayApplication.class).run("--server.port=0",
-				"--relay.webhook.secrets=test-secret", "--spring.datasource.url=jdbc:h2:mem:" + name + ";DB_CLOSE_DELAY=-1");
 	}
 
 }
