@@ -34,6 +34,23 @@ class DeliveryRepository {
 
 	private static final String UNFINISHED = "('PENDING', 'RUNNING', 'FAILED')";
 
+	/**
+	 * Run first in a claim's transaction on PostgreSQL. Its planner sees a queue table through statistics that are
+	 * stale by nature: a backlog written since the last ANALYZE (or into a table never analysed, as after a fresh
+	 * install or a restart with work waiting) looks like a handful of rows, and for a handful it may read the whole
+	 * due range through a bitmap and sort it on every claim: 10-20 ms per claim of 32 from a backlog of 40,000, the
+	 * database's CPU saturated while the workers wait (docs/benchmarks.md). Without sorting, the only plan left walks
+	 * the due index in order and stops at the limit, whatever the statistics say.
+	 */
+	/**
+	 * The ranges of the due index a claim takes from, in this order: expired leases, due retries, new deliveries.
+	 * Each takes a time ({@code ?}).
+	 */
+	static final List<String> CLAIM_RANGES = List.of("d.status = 'RUNNING' and d.locked_until < ?",
+			"d.status = 'FAILED' and d.next_attempt_at <= ?", "d.status = 'PENDING' and d.next_attempt_at <= ?");
+
+	static final String PIN_CLAIM_PLAN = "set local enable_sort = off";
+
 	private final JdbcTemplate jdbc;
 
 	private final NamedParameterJdbcTemplate named;
@@ -156,14 +173,16 @@ class DeliveryRepository {
 	 */
 	List<Claimed> claim(String instance, Instant now, Instant leaseUntil, int limit) {
 		Timestamp nowTs = Timestamp.from(now);
+		if (this.postgres) {
+			this.jdbc.execute(PIN_CLAIM_PLAN);
+		}
 		// One query per status, each an ordered range of the (status, next_attempt_at) index that stops after
 		// `limit` rows: an OR across statuses, or an ORDER BY id, makes both databases walk every delivery ever
 		// made (the finished ones included) on every claim.
 		List<Long> ids = new ArrayList<>(limit);
-		ids.addAll(claimable("d.status = 'RUNNING' and d.locked_until < ?", nowTs, limit));
-		for (String status : List.of("FAILED", "PENDING")) {
+		for (String condition : CLAIM_RANGES) {
 			if (ids.size() < limit) {
-				ids.addAll(claimable("d.status = '" + status + "' and d.next_attempt_at <= ?", nowTs,
+				ids.addAll(this.jdbc.queryForList(claimableQuery(condition, this.claimLock), Long.class, nowTs,
 						limit - ids.size()));
 			}
 		}
@@ -174,7 +193,7 @@ class DeliveryRepository {
 			// Millisecond precision, so that the select below finds the value both databases stored.
 			.addValue("until", Timestamp.from(leaseUntil.truncatedTo(ChronoUnit.MILLIS)))
 			.addValue("now", nowTs);
-		// The due condition again: on H2 the rows are not locked by the select (see claimable), so a delivery
+		// The due condition again: on H2 the rows are not locked by the select (see claimableQuery), so a delivery
 		// replayed or finished in between is left alone.
 		this.named.update("update dispatch_delivery set status = 'RUNNING', locked_by = :instance, locked_until = "
 				+ ":until, attempts = attempts + 1, updated_at = :now where id in (:ids) and (status in ('PENDING', "
@@ -188,17 +207,17 @@ class DeliveryRepository {
 	}
 
 	/**
-	 * Ids of claimable deliveries matching {@code condition}, oldest first; a delivery waits while an earlier one of
+	 * The ids of claimable deliveries in one of the {@link #CLAIM_RANGES}, oldest first, up to a limit (the second
+	 * {@code ?}); a delivery waits while an earlier one of
 	 * the same handler and ordering key is unfinished. PostgreSQL locks them (SKIP LOCKED: instances never claim the
 	 * same delivery). H2 serves one instance whose deliveries are claimed by one thread, and its FOR UPDATE reads
 	 * the whole range instead of stopping at the limit, so H2 relies on the guarded update in {@link #claim}.
 	 */
-	private List<Long> claimable(String condition, Timestamp now, int limit) {
-		return this.jdbc.queryForList("select d.id from dispatch_delivery d where " + condition
-				+ " and (d.ordering_key is null or not exists (select 1 from dispatch_delivery p where p.handler = "
-				+ "d.handler and p.ordering_key = d.ordering_key and p.id < d.id and p.status in " + UNFINISHED
-				+ ")) order by d.status, d.next_attempt_at fetch first ? rows only" + this.claimLock, Long.class, now,
-				limit);
+	static String claimableQuery(String range, String lock) {
+		return "select d.id from dispatch_delivery d where " + range + " and (d.ordering_key is null or not exists "
+				+ "(select 1 from dispatch_delivery p where p.handler = d.handler and p.ordering_key = d.ordering_key "
+				+ "and p.id < d.id and p.status in " + UNFINISHED + ")) order by d.status, d.next_attempt_at fetch first "
+				+ "? rows only" + lock;
 	}
 
 	/** Records finished attempts. A delivery whose lease this instance lost is left alone. */
