@@ -6,13 +6,14 @@
 # throw-away PostgreSQL (fsync and synchronous_commit on) and on H2. Prints DISPATCH_RESULT {json} last.
 #
 #   bench/dispatch-bench.sh [--anchors "dbscheduler:pg dbscheduler-laf:pg modulith:pg"] [--stores "pg h2"]
+#                           [--warmup N]   (events before the measured burst, every case alike; default 2,000)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
-ANCHORS="dbscheduler:pg dbscheduler-laf:pg modulith:pg" STORES="pg h2"
+ANCHORS="dbscheduler:pg dbscheduler-laf:pg modulith:pg" STORES="pg h2" WARMUP=2000
 while [ $# -gt 0 ]; do
   case "$1" in
-    --anchors) ANCHORS="$2"; shift 2;; --stores) STORES="$2"; shift 2;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0;;
+    --anchors) ANCHORS="$2"; shift 2;; --stores) STORES="$2"; shift 2;; --warmup) WARMUP="$2"; shift 2;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0;;
     *) echo "unknown option: $1" >&2; exit 64;;
   esac
 done
@@ -27,9 +28,10 @@ for store in $STORES; do
     props=(-Dbench.jdbc-url="jdbc:h2:file:$H2/relay;WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE")
   fi
   log "Relay dispatcher on $store"
-  # Through the test phase, so that the toolchains plugin picks JDK 25 (surefire:test alone would not).
+  # Through the test phase, so that the toolchains plugin picks JDK 25 (surefire:test alone would not). -Xmx1g as
+  # the anchors' JVMs (their run.sh's default JAVA_OPTS).
   (cd "$ROOT" && ./mvnw -q -B test -Dtest=DispatchBenchmark -Dsurefire.failIfNoSpecifiedTests=false \
-      "${props[@]}" > "$WORK/dispatch-$store.log" 2>&1) || { tail -40 "$WORK/dispatch-$store.log" >&2; exit 1; }
+      -Dbench.warmup="$WARMUP" -DargLine=-Xmx1g "${props[@]}" > "$WORK/dispatch-$store.log" 2>&1) || { tail -40 "$WORK/dispatch-$store.log" >&2; exit 1; }
   line="$(grep -a '^RESULT ' "$ROOT/target/surefire-reports/io.relay.bench.DispatchBenchmark-output.txt" | tail -1 | cut -d' ' -f2-)"
   python3 -c 'import json,sys; d=json.loads(sys.argv[1]); d["case"]="relay:"+sys.argv[2]; print(json.dumps(d))' "$line" "$store" >> "$RESULTS"
   log "relay:$store $line"
@@ -37,7 +39,7 @@ for store in $STORES; do
 done
 if [ -n "$ANCHORS" ]; then
   log "anchors: $ANCHORS"
-  anchors="$("$SHARED_BENCH/dispatch-anchors/run.sh" --cases "$ANCHORS" | tail -1 | cut -d' ' -f2-)"
+  anchors="$("$SHARED_BENCH/dispatch-anchors/run.sh" --cases "$ANCHORS" -- --bench.warmup="$WARMUP" | tail -1 | cut -d' ' -f2-)"
   python3 -c 'import json,sys; [print(json.dumps(r)) for r in json.loads(sys.argv[1])["results"]]' "$anchors" >> "$RESULTS"
 fi
 python3 - "$RESULTS" <<'PY'
