@@ -38,10 +38,14 @@ class DeliveryRepository {
 	 * Run first in a claim's transaction on PostgreSQL. Its planner sees a queue table through statistics that are
 	 * stale by nature: a backlog written since the last ANALYZE (or into a table never analysed, as after a fresh
 	 * install or a restart with work waiting) looks like a handful of rows, and for a handful it may read the whole
-	 * due range through a bitmap and sort it on every claim: 10-20 ms per claim of 32 from a backlog of 40,000, the
-	 * database's CPU saturated while the workers wait (docs/benchmarks.md). Without sorting, the only plan left walks
-	 * the due index in order and stops at the limit, whatever the statistics say.
+	 * due range through a bitmap on every claim: to sort it before the limit (the selects), or to find the claimed
+	 * ids in it (the update's OR over statuses). 10-40 ms per claim of 32 from a backlog of 40,000, the database's
+	 * CPU saturated while the workers wait (docs/benchmarks.md). Without sorts and bitmaps, the selects walk the due
+	 * index in order and stop at the limit, and the update looks its ids up by primary key, whatever the statistics
+	 * say. Both settings end with the transaction.
 	 */
+	static final String PIN_CLAIM_PLAN = "set local enable_sort = off; set local enable_bitmapscan = off";
+
 	/**
 	 * The ranges of the due index a claim takes from, in this order: expired leases, due retries, new deliveries.
 	 * Each takes a time ({@code ?}).
@@ -49,7 +53,10 @@ class DeliveryRepository {
 	static final List<String> CLAIM_RANGES = List.of("d.status = 'RUNNING' and d.locked_until < ?",
 			"d.status = 'FAILED' and d.next_attempt_at <= ?", "d.status = 'PENDING' and d.next_attempt_at <= ?");
 
-	static final String PIN_CLAIM_PLAN = "set local enable_sort = off";
+	/** Takes the claimed ids ({@code :ids}) if they are still due: see {@link #claimableQuery}. */
+	static final String CLAIM_UPDATE = "update dispatch_delivery set status = 'RUNNING', locked_by = :instance, "
+			+ "locked_until = :until, attempts = attempts + 1, updated_at = :now where id in (:ids) and (status in "
+			+ "('PENDING', 'FAILED') or (status = 'RUNNING' and locked_until < :now))";
 
 	private final JdbcTemplate jdbc;
 
@@ -195,9 +202,7 @@ class DeliveryRepository {
 			.addValue("now", nowTs);
 		// The due condition again: on H2 the rows are not locked by the select (see claimableQuery), so a delivery
 		// replayed or finished in between is left alone.
-		this.named.update("update dispatch_delivery set status = 'RUNNING', locked_by = :instance, locked_until = "
-				+ ":until, attempts = attempts + 1, updated_at = :now where id in (:ids) and (status in ('PENDING', "
-				+ "'FAILED') or (status = 'RUNNING' and locked_until < :now))", params);
+		this.named.update(CLAIM_UPDATE, params);
 		return this.named.query("select d.id, d.event_id, d.handler, d.attempts, d.max_attempts, e.content_type, "
 				+ "e.payload, e.received_at, d.ordering_key from dispatch_delivery d join inbox_event e on "
 				+ "e.event_id = d.event_id where d.id in (:ids) and d.status = 'RUNNING' and d.locked_by = :instance "
