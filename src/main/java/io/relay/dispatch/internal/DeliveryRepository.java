@@ -325,8 +325,9 @@ class DeliveryRepository {
 	}
 
 	/**
-	 * Deletes up to {@code batch} events received before {@code cutoff} none of whose deliveries has work left
-	 * (their deliveries, attempts and duplicates go with them).
+	 * Deletes up to {@code batch} events received before {@code cutoff} none of whose deliveries has work left, with
+	 * their attempts and deliveries (no foreign keys on the dispatch path, decision 0007; duplicates and workflow
+	 * references still go by cascade). Call inside a transaction.
 	 */
 	int purge(Instant cutoff, int batch) {
 		List<String> ids = this.jdbc.queryForList("select e.event_id from inbox_event e where e.received_at < ? and "
@@ -335,8 +336,11 @@ class DeliveryRepository {
 		if (ids.isEmpty()) {
 			return 0;
 		}
-		return this.named.update("delete from inbox_event where event_id in (:ids)",
-				new MapSqlParameterSource("ids", ids));
+		MapSqlParameterSource events = new MapSqlParameterSource("ids", ids);
+		this.named.update("delete from dispatch_attempt where delivery_id in (select id from dispatch_delivery where "
+				+ "event_id in (:ids))", events);
+		this.named.update("delete from dispatch_delivery where event_id in (:ids)", events);
+		return this.named.update("delete from inbox_event where event_id in (:ids)", events);
 	}
 
 	private static @Nullable String truncate(@Nullable String text) {

@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Service;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Replays, and the retention purge.
@@ -29,11 +30,15 @@ class DispatchService implements Replays {
 
 	private final Clock clock;
 
-	DispatchService(DeliveryRepository repository, Dispatcher dispatcher, RetentionProperties retention, Clock clock) {
+	private final TransactionTemplate transactions;
+
+	DispatchService(DeliveryRepository repository, Dispatcher dispatcher, RetentionProperties retention, Clock clock,
+			TransactionTemplate transactions) {
 		this.repository = repository;
 		this.dispatcher = dispatcher;
 		this.retention = retention;
 		this.clock = clock;
+		this.transactions = transactions;
 	}
 
 	@Override
@@ -66,7 +71,8 @@ class DispatchService implements Replays {
 		int total = 0;
 		int deleted;
 		do {
-			deleted = this.repository.purge(cutoff, PURGE_BATCH);
+			Integer batch = this.transactions.execute((status) -> this.repository.purge(cutoff, PURGE_BATCH));
+			deleted = (batch != null) ? batch : 0;
 			total += deleted;
 		}
 		while (deleted == PURGE_BATCH);
