@@ -187,9 +187,9 @@ class DeliveryRepository {
 		// `limit` rows: an OR across statuses, or an ORDER BY id, makes both databases walk every delivery ever
 		// made (the finished ones included) on every claim.
 		List<Long> ids = new ArrayList<>(limit);
-		for (String condition : CLAIM_RANGES) {
+		for (String range : CLAIM_RANGES) {
 			if (ids.size() < limit) {
-				ids.addAll(this.jdbc.queryForList(claimableQuery(condition, this.claimLock), Long.class, nowTs,
+				ids.addAll(this.jdbc.queryForList(claimableQuery(range, this.claimLock), Long.class, nowTs,
 						limit - ids.size()));
 			}
 		}
@@ -213,10 +213,10 @@ class DeliveryRepository {
 
 	/**
 	 * The ids of claimable deliveries in one of the {@link #CLAIM_RANGES}, oldest first, up to a limit (the second
-	 * {@code ?}); a delivery waits while an earlier one of
-	 * the same handler and ordering key is unfinished. PostgreSQL locks them (SKIP LOCKED: instances never claim the
-	 * same delivery). H2 serves one instance whose deliveries are claimed by one thread, and its FOR UPDATE reads
-	 * the whole range instead of stopping at the limit, so H2 relies on the guarded update in {@link #claim}.
+	 * {@code ?}); a delivery waits while an earlier one of the same handler and ordering key is unfinished.
+	 * PostgreSQL locks them ({@code lock}: SKIP LOCKED, instances never claim the same delivery). H2 serves one
+	 * instance whose deliveries are claimed by one thread, and its FOR UPDATE reads the whole range instead of
+	 * stopping at the limit, so H2 relies on the guarded update in {@link #claim}.
 	 */
 	static String claimableQuery(String range, String lock) {
 		return "select d.id from dispatch_delivery d where " + range + " and (d.ordering_key is null or not exists "
