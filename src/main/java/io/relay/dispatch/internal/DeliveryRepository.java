@@ -19,6 +19,8 @@ import io.relay.system.Databases;
 import io.relay.dispatch.DeliveryStatus;
 import io.relay.event.IAdvizeEvent;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowCallbackHandler;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
@@ -32,7 +34,15 @@ import org.springframework.stereotype.Repository;
 @Repository
 class DeliveryRepository {
 
+	private static final Logger logger = LoggerFactory.getLogger(DeliveryRepository.class);
+
+	private static final Set<String> UNFINISHED_STATUSES = Set.of("PENDING", "RUNNING", "FAILED");
+
 	private static final String UNFINISHED = "('PENDING', 'RUNNING', 'FAILED')";
+
+	// Replays leave alone a delivery whose event is gone (no foreign key: decision 0007).
+	private static final String EVENT_EXISTS = "exists (select 1 from inbox_event e where e.event_id = "
+			+ "dispatch_delivery.event_id)";
 
 	/**
 	 * Run first in a claim's transaction on PostgreSQL. Its planner sees a queue table through statistics that are
@@ -202,13 +212,34 @@ class DeliveryRepository {
 			.addValue("now", nowTs);
 		// The due condition again: on H2 the rows are not locked by the select (see claimableQuery), so a delivery
 		// replayed or finished in between is left alone.
-		this.named.update(CLAIM_UPDATE, params);
-		return this.named.query("select d.id, d.event_id, d.handler, d.attempts, d.max_attempts, e.content_type, "
-				+ "e.payload, e.received_at, d.ordering_key from dispatch_delivery d join inbox_event e on "
-				+ "e.event_id = d.event_id where d.id in (:ids) and d.status = 'RUNNING' and d.locked_by = :instance "
+		int taken = this.named.update(CLAIM_UPDATE, params);
+		List<Claimed> claimed = this.named.query("select d.id, d.event_id, d.handler, d.attempts, d.max_attempts, "
+				+ "e.content_type, e.payload, e.received_at, d.ordering_key from dispatch_delivery d join inbox_event e "
+				+ "on e.event_id = d.event_id where d.id in (:ids) and d.status = 'RUNNING' and d.locked_by = :instance "
 				+ "and d.locked_until = :until order by d.id", params,
 				(rs, row) -> new Claimed(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getInt(4), rs.getInt(5),
 						rs.getString(6), rs.getBytes(7), rs.getTimestamp(8).toInstant(), rs.getString(9) != null, null));
+		if (claimed.size() < taken) {
+			dropOrphans(params);
+		}
+		return claimed;
+	}
+
+	/**
+	 * Deletes the deliveries just claimed whose event no longer exists (no foreign key keeps them out, decision
+	 * 0007: a purge by a Relay older than V41 during a rolling upgrade can leave them). Left alone, such a delivery
+	 * would be claimed again after every lease, never run, and hold up its conversation.
+	 */
+	private void dropOrphans(MapSqlParameterSource claim) {
+		List<Long> orphans = this.named.queryForList("select d.id from dispatch_delivery d where d.id in (:ids) and "
+				+ "d.status = 'RUNNING' and d.locked_by = :instance and d.locked_until = :until and not exists (select 1 "
+				+ "from inbox_event e where e.event_id = d.event_id)", claim, Long.class);
+		if (!orphans.isEmpty()) {
+			MapSqlParameterSource ids = new MapSqlParameterSource("ids", orphans);
+			this.named.update("delete from dispatch_attempt where delivery_id in (:ids)", ids);
+			this.named.update("delete from dispatch_delivery where id in (:ids)", ids);
+			logger.warn("Deleted {} deliveries whose event no longer exists (ids {})", orphans.size(), orphans);
+		}
 	}
 
 	/**
@@ -303,15 +334,15 @@ class DeliveryRepository {
 	int replayEvent(String eventId, @Nullable String handler, Instant now) {
 		return this.jdbc.update("update dispatch_delivery set status = 'PENDING', attempts = 0, next_attempt_at = ?, "
 				+ "last_error = null, locked_by = null, locked_until = null, updated_at = ? where event_id = ? and "
-				+ "(cast(? as varchar(100)) is null or handler = ?) and status <> 'RUNNING'", Timestamp.from(now), Timestamp.from(now),
-				eventId, handler, handler);
+				+ "(cast(? as varchar(100)) is null or handler = ?) and status <> 'RUNNING' and " + EVENT_EXISTS,
+				Timestamp.from(now), Timestamp.from(now), eventId, handler, handler);
 	}
 
 	int replayAll(DeliveryStatus status, @Nullable String handler, Instant now) {
 		return this.jdbc.update("update dispatch_delivery set status = 'PENDING', attempts = 0, next_attempt_at = ?, "
 				+ "last_error = null, locked_by = null, locked_until = null, updated_at = ? where status = ? and "
-				+ "(cast(? as varchar(100)) is null or handler = ?)", Timestamp.from(now), Timestamp.from(now), status.name(), handler,
-				handler);
+				+ "(cast(? as varchar(100)) is null or handler = ?) and " + EVENT_EXISTS, Timestamp.from(now),
+				Timestamp.from(now), status.name(), handler, handler);
 	}
 
 	Stats stats(Instant now) {
@@ -333,6 +364,20 @@ class DeliveryRepository {
 		List<String> ids = this.jdbc.queryForList("select e.event_id from inbox_event e where e.received_at < ? and "
 				+ "not exists (select 1 from dispatch_delivery d where d.event_id = e.event_id and d.status in "
 				+ UNFINISHED + ") order by e.id fetch first ? rows only", String.class, Timestamp.from(cutoff), batch);
+		if (ids.isEmpty()) {
+			return 0;
+		}
+		// Lock the candidates' deliveries and look again: a replay (or a claim) committed since the select above
+		// makes an event's work unfinished, and that event stays; a replay that comes after waits for this
+		// transaction and then finds nothing left to replay.
+		Set<String> unfinished = new HashSet<>();
+		this.named.query("select event_id, status from dispatch_delivery where event_id in (:ids) for update",
+				new MapSqlParameterSource("ids", ids), (rs) -> {
+					if (UNFINISHED_STATUSES.contains(rs.getString(2))) {
+						unfinished.add(rs.getString(1));
+					}
+				});
+		ids = ids.stream().filter((id) -> !unfinished.contains(id)).toList();
 		if (ids.isEmpty()) {
 			return 0;
 		}

@@ -14,7 +14,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
-import org.springframework.jdbc.datasource.SimpleDriverDataSource;
+import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -35,8 +35,9 @@ class ClaimPlanTests {
 	@BeforeAll
 	static void backlogWithoutStatistics() throws Exception {
 		String url = TestPostgres.newDatabase("claim_plan");
-		SimpleDriverDataSource dataSource = new SimpleDriverDataSource(new org.postgresql.Driver(), url,
-				TestPostgres.username(), TestPostgres.password());
+		// One session for the whole class, so that what a transaction sets can be looked at after it.
+		SingleConnectionDataSource dataSource = new SingleConnectionDataSource(url, TestPostgres.username(),
+				TestPostgres.password(), true);
 		Flyway.configure().dataSource(dataSource).load().migrate();
 		jdbc = new JdbcTemplate(dataSource);
 		transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
@@ -92,11 +93,22 @@ class ClaimPlanTests {
 	}
 
 	@Test
-	void pinLastsOnlyAsLongAsTheClaimsTransaction() {
-		transactions.executeWithoutResult((status) -> jdbc.execute(DeliveryRepository.PIN_CLAIM_PLAN));
+	void claimPinsItsPlansForItsTransactionOnly() {
+		DeliveryRepository repository = new DeliveryRepository(jdbc);
+		List<String> during = transactions.execute((status) -> {
+			Instant now = Instant.now();
+			assertThat(repository.claim("test", now, now.plusSeconds(60), 1)).hasSize(1);
+			status.setRollbackOnly();
+			return settings();
+		});
 
-		assertThat(jdbc.queryForObject("show enable_sort", String.class)).isEqualTo("on");
-		assertThat(jdbc.queryForObject("show enable_bitmapscan", String.class)).isEqualTo("on");
+		assertThat(during).containsExactly("off", "off");
+		assertThat(settings()).containsExactly("on", "on");
+	}
+
+	private static List<String> settings() {
+		return List.of(jdbc.queryForObject("show enable_sort", String.class),
+				jdbc.queryForObject("show enable_bitmapscan", String.class));
 	}
 
 	/** The claim's update for 32 of the oldest due deliveries. */

@@ -1,8 +1,22 @@
 package io.relay.dispatch.internal;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import io.relay.support.Fixtures;
 import io.relay.support.TestPostgres;
+import io.relay.support.WebhookClient;
+import org.junit.jupiter.api.Test;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 class PostgresRetentionPurgeTests extends RetentionPurgeTests {
 
@@ -12,6 +26,36 @@ class PostgresRetentionPurgeTests extends RetentionPurgeTests {
 		registry.add("spring.datasource.url", () -> url);
 		registry.add("spring.datasource.username", TestPostgres::username);
 		registry.add("spring.datasource.password", TestPostgres::password);
+	}
+
+	@Test
+	void anEventReplayedWhileThePurgeWaitsForItsDeliveriesIsKept() throws Exception {
+		Fixtures.Event event = Fixtures.withFreshId("user.created.json");
+		assertThat(WebhookClient.onPort(this.port).deliver(event.body()).statusCode()).isEqualTo(202);
+		await().until(() -> this.jdbc.queryForObject("select count(*) from dispatch_delivery where event_id = ? and "
+				+ "status = 'SUCCEEDED'", Integer.class, event.eventId()) > 0);
+		this.jdbc.update("update inbox_event set received_at = ? where event_id = ?",
+				Timestamp.from(Instant.now().minus(40, ChronoUnit.DAYS)), event.eventId());
+
+		// A replay of the event's deliveries, not yet committed when the purge comes for them.
+		try (Connection replay = this.dataSource.getConnection()) {
+			replay.setAutoCommit(false);
+			try (PreparedStatement update = replay.prepareStatement(
+					"update dispatch_delivery set status = 'PENDING' where event_id = ?")) {
+				update.setString(1, event.eventId());
+				assertThat(update.executeUpdate()).isPositive();
+			}
+			CompletableFuture<Integer> purge = CompletableFuture.supplyAsync(this.service::purge);
+			await().until(() -> this.jdbc.queryForObject("select count(*) from pg_stat_activity where "
+					+ "wait_event_type = 'Lock' and query like '%for update%'", Integer.class) > 0);
+			replay.commit();
+			purge.get(30, TimeUnit.SECONDS);
+		}
+
+		assertThat(exists(event.eventId())).isTrue();
+		assertThat(this.jdbc.queryForObject("select count(*) from dispatch_delivery where event_id = ?", Integer.class,
+				event.eventId()))
+			.isPositive();
 	}
 
 }
