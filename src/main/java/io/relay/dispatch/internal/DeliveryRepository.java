@@ -7,6 +7,7 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.Collection;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -14,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 import io.relay.system.Databases;
 import io.relay.dispatch.DeliveryStatus;
@@ -36,9 +38,11 @@ class DeliveryRepository {
 
 	private static final Logger logger = LoggerFactory.getLogger(DeliveryRepository.class);
 
-	private static final Set<String> UNFINISHED_STATUSES = Set.of("PENDING", "RUNNING", "FAILED");
-
-	private static final String UNFINISHED = "('PENDING', 'RUNNING', 'FAILED')";
+	/** The statuses of {@link DeliveryStatus#isUnfinished()} as an SQL list: {@code ('PENDING', 'RUNNING', ...)}. */
+	private static final String UNFINISHED = Arrays.stream(DeliveryStatus.values())
+		.filter(DeliveryStatus::isUnfinished)
+		.map((status) -> "'" + status.name() + "'")
+		.collect(Collectors.joining(", ", "(", ")"));
 
 	// Replays leave alone a delivery whose event is gone (no foreign key: decision 0007).
 	private static final String EVENT_EXISTS = "exists (select 1 from inbox_event e where e.event_id = "
@@ -235,9 +239,7 @@ class DeliveryRepository {
 				+ "d.status = 'RUNNING' and d.locked_by = :instance and d.locked_until = :until and not exists (select 1 "
 				+ "from inbox_event e where e.event_id = d.event_id)", claim, Long.class);
 		if (!orphans.isEmpty()) {
-			MapSqlParameterSource ids = new MapSqlParameterSource("ids", orphans);
-			this.named.update("delete from dispatch_attempt where delivery_id in (:ids)", ids);
-			this.named.update("delete from dispatch_delivery where id in (:ids)", ids);
+			deleteDeliveries("id in (:ids)", new MapSqlParameterSource("ids", orphans));
 			logger.warn("Deleted {} deliveries whose event no longer exists (ids {})", orphans.size(), orphans);
 		}
 	}
@@ -373,7 +375,7 @@ class DeliveryRepository {
 		Set<String> unfinished = new HashSet<>();
 		this.named.query("select event_id, status from dispatch_delivery where event_id in (:ids) for update",
 				new MapSqlParameterSource("ids", ids), (rs) -> {
-					if (UNFINISHED_STATUSES.contains(rs.getString(2))) {
+					if (DeliveryStatus.valueOf(rs.getString(2)).isUnfinished()) {
 						unfinished.add(rs.getString(1));
 					}
 				});
@@ -382,10 +384,18 @@ class DeliveryRepository {
 			return 0;
 		}
 		MapSqlParameterSource events = new MapSqlParameterSource("ids", ids);
-		this.named.update("delete from dispatch_attempt where delivery_id in (select id from dispatch_delivery where "
-				+ "event_id in (:ids))", events);
-		this.named.update("delete from dispatch_delivery where event_id in (:ids)", events);
+		deleteDeliveries("event_id in (:ids)", events);
 		return this.named.update("delete from inbox_event where event_id in (:ids)", events);
+	}
+
+	/**
+	 * Deletes the deliveries matching {@code condition} and their attempts: the cascade that the dispatch tables do
+	 * not have (decision 0007).
+	 */
+	private void deleteDeliveries(String condition, MapSqlParameterSource params) {
+		this.named.update("delete from dispatch_attempt where delivery_id in (select id from dispatch_delivery where "
+				+ condition + ")", params);
+		this.named.update("delete from dispatch_delivery where " + condition, params);
 	}
 
 	private static @Nullable String truncate(@Nullable String text) {
