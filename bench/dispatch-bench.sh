@@ -17,7 +17,9 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option: $1" >&2; exit 64;;
   esac
 done
-trap pg_stop EXIT
+H2=""
+# H2 files grow to gigabytes per run: removed after each run and at exit.
+trap 'pg_stop; [ -z "$H2" ] || rm -rf "$H2"' EXIT
 RESULTS="$WORK/dispatch-results.jsonl"; : > "$RESULTS"
 for store in $STORES; do
   if [ "$store" = pg ]; then
@@ -35,7 +37,7 @@ for store in $STORES; do
   line="$(grep -a '^RESULT ' "$ROOT/target/surefire-reports/io.relay.bench.DispatchBenchmark-output.txt" | tail -1 | cut -d' ' -f2-)"
   python3 -c 'import json,sys; d=json.loads(sys.argv[1]); d["case"]="relay:"+sys.argv[2]; print(json.dumps(d))' "$line" "$store" >> "$RESULTS"
   log "relay:$store $line"
-  [ "$store" = pg ] && pg_stop
+  if [ "$store" = pg ]; then pg_stop; else rm -rf "$H2"; H2=""; fi
 done
 if [ -n "$ANCHORS" ]; then
   log "anchors: $ANCHORS"

@@ -19,8 +19,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 SECRET=bench-secret ADMIN_PASSWORD=bench-admin
-RELAY_PID=""
-cleanup() { [ -n "$RELAY_PID" ] && kill "$RELAY_PID" 2>/dev/null; wait 2>/dev/null; pg_stop; }
+RELAY_PID="" H2=""
+# H2 files grow to gigabytes per run: removed after each run and at exit.
+cleanup() { [ -n "$RELAY_PID" ] && kill "$RELAY_PID" 2>/dev/null; wait 2>/dev/null; pg_stop; [ -z "$H2" ] || rm -rf "$H2"; }
 trap cleanup EXIT
 build_jar
 RESULTS="$WORK/intake-results.jsonl"; : > "$RESULTS"
@@ -88,6 +89,7 @@ store,mode,cmp,rate,drain=sys.argv[1:]
 print(json.dumps({"store":store,"mode":mode,"compare":json.loads(cmp.split(" ",1)[1]),"backlog_drain_s":int(drain),"rate":json.loads(rate.split(" ",1)[1])}))
 PY
     kill "$RELAY_PID"; wait "$RELAY_PID" 2>/dev/null || true; RELAY_PID=""
+    [ -z "$H2" ] || { rm -rf "$H2"; H2=""; }
   done
   [ "$store" = pg ] && pg_stop
 done
