@@ -55,7 +55,7 @@ for store in $STORES; do
       args+=(--spring.datasource.url="jdbc:postgresql://127.0.0.1:$PG_PORT/relay_bench_$mode" --spring.datasource.username=postgres)
     else
       H2="$(mktemp -d "$WORK/h2.XXXXXX")"
-      args+=(--spring.datasource.url="jdbc:h2:file:$H2/relay;WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE")
+      args+=(--spring.datasource.url="jdbc:h2:file:$H2/relay;WRITE_DELAY=0;CACHE_SIZE=4096;DB_CLOSE_ON_EXIT=FALSE")
     fi
     log "starting Relay on $store ($mode), port $PORT"
     "$JAVA_HOME/bin/java" -Xmx1g -jar "$JAR" "${args[@]}" > "$WORK/relay-$store-$mode.log" 2>&1 &

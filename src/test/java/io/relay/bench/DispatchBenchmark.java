@@ -44,7 +44,7 @@ class DispatchBenchmark {
 
 	@Test
 	void run() throws Exception {
-		String url = System.getProperty("bench.jdbc-url", "jdbc:h2:file:./target/bench/dispatch;WRITE_DELAY=0");
+		String url = System.getProperty("bench.jdbc-url", "jdbc:h2:file:./target/bench/dispatch;WRITE_DELAY=0;CACHE_SIZE=4096");
 		int warmup = Integer.getInteger("bench.warmup", 2000);
 		int events = Integer.getInteger("bench.events", 20000);
 		int producers = Integer.getInteger("bench.producers", 16);
