@@ -19,7 +19,7 @@ while [ $# -gt 0 ]; do
 done
 H2=""
 # H2 files grow to gigabytes per run: removed after each run and at exit.
-trap 'pg_stop; [ -z "$H2" ] || rm -rf "$H2"' EXIT
+trap 'pg_stop; if [ -n "$H2" ]; then rm -rf "$H2"; fi' EXIT
 RESULTS="$WORK/dispatch-results.jsonl"; : > "$RESULTS"
 for store in $STORES; do
   if [ "$store" = pg ]; then

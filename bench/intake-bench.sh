@@ -21,7 +21,11 @@ done
 SECRET=bench-secret ADMIN_PASSWORD=bench-admin
 RELAY_PID="" H2=""
 # H2 files grow to gigabytes per run: removed after each run and at exit.
-cleanup() { [ -n "$RELAY_PID" ] && kill "$RELAY_PID" 2>/dev/null; wait 2>/dev/null; pg_stop; [ -z "$H2" ] || rm -rf "$H2"; }
+# Every step tolerates a Relay that already died (set -e would otherwise end the trap before the clean-up).
+cleanup() {
+  if [ -n "$RELAY_PID" ]; then kill "$RELAY_PID" 2>/dev/null || true; fi
+  wait 2>/dev/null || true; pg_stop; if [ -n "$H2" ]; then rm -rf "$H2"; fi
+}
 trap cleanup EXIT
 build_jar
 RESULTS="$WORK/intake-results.jsonl"; : > "$RESULTS"
@@ -88,8 +92,8 @@ import json,sys
 store,mode,cmp,rate,drain=sys.argv[1:]
 print(json.dumps({"store":store,"mode":mode,"compare":json.loads(cmp.split(" ",1)[1]),"backlog_drain_s":int(drain),"rate":json.loads(rate.split(" ",1)[1])}))
 PY
-    kill "$RELAY_PID"; wait "$RELAY_PID" 2>/dev/null || true; RELAY_PID=""
-    [ -z "$H2" ] || { rm -rf "$H2"; H2=""; }
+    kill "$RELAY_PID" 2>/dev/null || true; wait "$RELAY_PID" 2>/dev/null || true; RELAY_PID=""
+    if [ -n "$H2" ]; then log "H2 file: $(du -sh "$H2" | cut -f1), removed"; rm -rf "$H2"; H2=""; fi
   done
   [ "$store" = pg ] && pg_stop
 done
