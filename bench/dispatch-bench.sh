@@ -27,7 +27,7 @@ for store in $STORES; do
     props=(-Dbench.jdbc-url="jdbc:postgresql://127.0.0.1:$PG_PORT/relay_dispatch" -Dbench.jdbc-user=postgres)
   else
     H2="$(mktemp -d "$WORK/h2.XXXXXX")"
-    props=(-Dbench.jdbc-url="jdbc:h2:file:$H2/relay;WRITE_DELAY=0;CACHE_SIZE=4096;DB_CLOSE_ON_EXIT=FALSE")
+    props=(-Dbench.h2-dir="$H2")  # the embedded default's own URL (application.yml), in that directory
   fi
   log "Relay dispatcher on $store"
   # Through the test phase, so that the toolchains plugin picks JDK 25 (surefire:test alone would not). -Xmx1g as

@@ -58,11 +58,11 @@ for store in $STORES; do
       pg_createdb "relay_bench_$mode"
       args+=(--spring.datasource.url="jdbc:postgresql://127.0.0.1:$PG_PORT/relay_bench_$mode" --spring.datasource.username=postgres)
     else
+      # The embedded default exactly as shipped: application.yml's URL, ./data/relay under Relay's working directory.
       H2="$(mktemp -d "$WORK/h2.XXXXXX")"
-      args+=(--spring.datasource.url="jdbc:h2:file:$H2/relay;WRITE_DELAY=0;CACHE_SIZE=4096;DB_CLOSE_ON_EXIT=FALSE")
     fi
     log "starting Relay on $store ($mode), port $PORT"
-    "$JAVA_HOME/bin/java" -Xmx1g -jar "$JAR" "${args[@]}" > "$WORK/relay-$store-$mode.log" 2>&1 &
+    (cd "${H2:-.}" && exec "$JAVA_HOME/bin/java" -Xmx1g -jar "$JAR" "${args[@]}") > "$WORK/relay-$store-$mode.log" 2>&1 &
     RELAY_PID=$!
     for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$PORT/actuator/health/readiness" >/dev/null && break; sleep 1; done
     # The bare endpoint and Node-RED run once per store, in the same compare.sh run as the first mode; the other

@@ -1,6 +1,7 @@
 package io.relay.bench;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,6 +19,7 @@ import io.relay.inbox.Inbox;
 import io.relay.event.EventParser;
 import io.relay.event.PayloadFormat;
 import io.relay.inbox.IncomingEvent;
+import io.relay.support.EmbeddedH2;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -44,7 +46,9 @@ class DispatchBenchmark {
 
 	@Test
 	void run() throws Exception {
-		String url = System.getProperty("bench.jdbc-url", "jdbc:h2:file:./target/bench/dispatch;WRITE_DELAY=0;CACHE_SIZE=4096");
+		// H2: the embedded default's own URL (application.yml), in a file of the benchmark's.
+		String url = System.getProperty("bench.jdbc-url", EmbeddedH2.defaultUrlFor(
+				Path.of(System.getProperty("bench.h2-dir", "target/bench")).resolve("dispatch")));
 		int warmup = Integer.getInteger("bench.warmup", 2000);
 		int events = Integer.getInteger("bench.events", 20000);
 		int producers = Integer.getInteger("bench.producers", 16);

@@ -6,13 +6,10 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Properties;
 
+import io.relay.support.EmbeddedH2;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import org.springframework.beans.factory.config.YamlPropertiesFactoryBean;
-import org.springframework.core.io.ClassPathResource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -25,12 +22,7 @@ class EmbeddedDatabaseSettingsTests {
 
 	@Test
 	void theDefaultUrlWritesEveryCommitAndKeepsASmallPageCache(@TempDir Path directory) throws SQLException {
-		YamlPropertiesFactoryBean yaml = new YamlPropertiesFactoryBean();
-		yaml.setResources(new ClassPathResource("application.yml"));
-		Properties properties = yaml.getObject();
-		String url = properties.getProperty("spring.datasource.url");
-		assertThat(url).startsWith("jdbc:h2:file:./data/relay;");
-		String elsewhere = url.replace("./data/relay", directory.resolve("relay").toString());
+		String elsewhere = EmbeddedH2.defaultUrlFor(directory.resolve("relay"));
 		try (Connection connection = DriverManager.getConnection(elsewhere, "sa", "");
 				Statement statement = connection.createStatement()) {
 			assertThat(setting(statement, "WRITE_DELAY")).isEqualTo("0");

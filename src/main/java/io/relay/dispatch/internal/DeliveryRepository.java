@@ -72,6 +72,10 @@ class DeliveryRepository {
 			+ "locked_until = :until, attempts = attempts + 1, updated_at = :now where id in (:ids) and (status in "
 			+ "('PENDING', 'FAILED') or (status = 'RUNNING' and locked_until < :now))";
 
+	/** The deliveries {@link #CLAIM_UPDATE} took ({@code :ids} leased to {@code :instance} until {@code :until}). */
+	private static final String CLAIMED = "d.id in (:ids) and d.status = 'RUNNING' and d.locked_by = :instance and "
+			+ "d.locked_until = :until";
+
 	private final JdbcTemplate jdbc;
 
 	private final NamedParameterJdbcTemplate named;
@@ -219,8 +223,7 @@ class DeliveryRepository {
 		int taken = this.named.update(CLAIM_UPDATE, params);
 		List<Claimed> claimed = this.named.query("select d.id, d.event_id, d.handler, d.attempts, d.max_attempts, "
 				+ "e.content_type, e.payload, e.received_at, d.ordering_key from dispatch_delivery d join inbox_event e "
-				+ "on e.event_id = d.event_id where d.id in (:ids) and d.status = 'RUNNING' and d.locked_by = :instance "
-				+ "and d.locked_until = :until order by d.id", params,
+				+ "on e.event_id = d.event_id where " + CLAIMED + " order by d.id", params,
 				(rs, row) -> new Claimed(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getInt(4), rs.getInt(5),
 						rs.getString(6), rs.getBytes(7), rs.getTimestamp(8).toInstant(), rs.getString(9) != null, null));
 		if (claimed.size() < taken) {
@@ -235,9 +238,8 @@ class DeliveryRepository {
 	 * would be claimed again after every lease, never run, and hold up its conversation.
 	 */
 	private void dropOrphans(MapSqlParameterSource claim) {
-		List<Long> orphans = this.named.queryForList("select d.id from dispatch_delivery d where d.id in (:ids) and "
-				+ "d.status = 'RUNNING' and d.locked_by = :instance and d.locked_until = :until and not exists (select 1 "
-				+ "from inbox_event e where e.event_id = d.event_id)", claim, Long.class);
+		List<Long> orphans = this.named.queryForList("select d.id from dispatch_delivery d where " + CLAIMED
+				+ " and not exists (select 1 from inbox_event e where e.event_id = d.event_id)", claim, Long.class);
 		if (!orphans.isEmpty()) {
 			deleteDeliveries("id in (:ids)", new MapSqlParameterSource("ids", orphans));
 			logger.warn("Deleted {} deliveries whose event no longer exists (ids {})", orphans.size(), orphans);
