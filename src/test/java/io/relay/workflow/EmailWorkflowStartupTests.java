@@ -1,7 +1,9 @@
 package io.relay.workflow;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import io.relay.RelayApplication;
@@ -32,6 +34,8 @@ class EmailWorkflowStartupTests {
 	void disabledWorkflowsNeedNothing() {
 		try (ConfigurableApplicationContext context = start(List.of("relay.workflows.survey.from=not an address"))) {
 			assertThat(context.isRunning()).isTrue();
+			// Given as defaults, the test's URL would lose to application.yml's and these tests would write ./data.
+			assertThat(context.getEnvironment().getProperty("spring.datasource.url")).startsWith("jdbc:h2:mem:startup-");
 		}
 	}
 
@@ -103,10 +107,16 @@ class EmailWorkflowStartupTests {
 				"relay.webhook.secrets=test-secret", "relay.workflows.log.enabled=false", "spring.main.banner-mode=off",
 				"logging.level.root=warn"));
 		all.addAll(properties);
+		// A later value of the same key replaces the earlier one (the command line would join both with a comma).
+		Map<String, String> byKey = new LinkedHashMap<>();
+		for (String property : all) {
+			int equals = property.indexOf('=');
+			byKey.put(property.substring(0, equals), property.substring(equals + 1));
+		}
+		// Command-line arguments, not SpringApplicationBuilder.properties(): those are defaults, below application.yml.
 		return new SpringApplicationBuilder(RelayApplication.class).web(WebApplicationType.NONE)
 			.logStartupInfo(false)
-			.properties(all.toArray(String[]::new))
-			.run();
+			.run(byKey.entrySet().stream().map(entry -> "--" + entry.getKey() + "=" + entry.getValue()).toArray(String[]::new));
 	}
 
 }
