@@ -363,13 +363,16 @@ class DeliveryRepository {
 	 * Deletes up to {@code batch} events received before {@code cutoff} none of whose deliveries has work left, with
 	 * their attempts and deliveries (no foreign keys on the dispatch path, decision 0007; duplicates and workflow
 	 * references still go by cascade). Call inside a transaction.
+	 * @return how many candidates were looked at, and how many of them deleted (fewer when a replay gave some work
+	 * again meanwhile)
 	 */
-	int purge(Instant cutoff, int batch) {
+	PurgeBatch purge(Instant cutoff, int batch) {
 		List<String> ids = this.jdbc.queryForList("select e.event_id from inbox_event e where e.received_at < ? and "
 				+ "not exists (select 1 from dispatch_delivery d where d.event_id = e.event_id and d.status in "
 				+ UNFINISHED + ") order by e.id fetch first ? rows only", String.class, Timestamp.from(cutoff), batch);
+		int candidates = ids.size();
 		if (ids.isEmpty()) {
-			return 0;
+			return new PurgeBatch(0, 0);
 		}
 		// Lock the candidates' deliveries and look again: a replay (or a claim) committed since the select above
 		// makes an event's work unfinished, and that event stays; a replay that comes after waits for this
@@ -383,11 +386,11 @@ class DeliveryRepository {
 				});
 		ids = ids.stream().filter((id) -> !unfinished.contains(id)).toList();
 		if (ids.isEmpty()) {
-			return 0;
+			return new PurgeBatch(candidates, 0);
 		}
 		MapSqlParameterSource events = new MapSqlParameterSource("ids", ids);
 		deleteDeliveries("event_id in (:ids)", events);
-		return this.named.update("delete from inbox_event where event_id in (:ids)", events);
+		return new PurgeBatch(candidates, this.named.update("delete from inbox_event where event_id in (:ids)", events));
 	}
 
 	/**
@@ -424,6 +427,9 @@ class DeliveryRepository {
 	 */
 	record Completion(long deliveryId, int attempt, DeliveryStatus status, @Nullable Instant nextAttemptAt,
 			@Nullable String error, Instant startedAt, Instant finishedAt, long durationMillis, boolean ordered) {
+	}
+
+	record PurgeBatch(int candidates, int deleted) {
 	}
 
 	record Stats(long backlog, double oldestPendingAgeSeconds, long dead) {

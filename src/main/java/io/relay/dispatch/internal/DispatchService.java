@@ -20,7 +20,7 @@ class DispatchService implements Replays {
 
 	private static final Logger logger = LoggerFactory.getLogger(DispatchService.class);
 
-	private static final int PURGE_BATCH = 1000;
+	static final int PURGE_BATCH = 1000;
 
 	private final DeliveryRepository repository;
 
@@ -69,13 +69,13 @@ class DispatchService implements Replays {
 	int purge() {
 		Instant cutoff = this.clock.instant().minus(this.retention.retention());
 		int total = 0;
-		int deleted;
+		DeliveryRepository.PurgeBatch batch;
 		do {
-			Integer batch = this.transactions.execute((status) -> this.repository.purge(cutoff, PURGE_BATCH));
-			deleted = (batch != null) ? batch : 0;
-			total += deleted;
+			batch = this.transactions.execute((status) -> this.repository.purge(cutoff, PURGE_BATCH));
+			total += (batch != null) ? batch.deleted() : 0;
 		}
-		while (deleted == PURGE_BATCH);
+		// A full batch of candidates means there may be more, even when a replay kept some of them.
+		while (batch != null && batch.candidates() == PURGE_BATCH);
 		if (total > 0) {
 			logger.info("Purged {} events received before {}", total, cutoff);
 		}

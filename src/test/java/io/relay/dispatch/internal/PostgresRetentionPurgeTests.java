@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -56,6 +57,43 @@ class PostgresRetentionPurgeTests extends RetentionPurgeTests {
 		assertThat(this.jdbc.queryForObject("select count(*) from dispatch_delivery where event_id = ?", Integer.class,
 				event.eventId()))
 			.isPositive();
+	}
+
+	@Test
+	void anEventReplayedDuringThePurgeDoesNotEndItsRunEarly() throws Exception {
+		Fixtures.Event replayed = Fixtures.withFreshId("user.created.json");
+		assertThat(WebhookClient.onPort(this.port).deliver(replayed.body()).statusCode()).isEqualTo(202);
+		await().until(() -> this.jdbc.queryForObject("select count(*) from dispatch_delivery where event_id = ? and "
+				+ "status = 'SUCCEEDED'", Integer.class, replayed.eventId()) > 0);
+		Timestamp old = Timestamp.from(Instant.now().minus(40, ChronoUnit.DAYS));
+		this.jdbc.update("update inbox_event set received_at = ? where event_id = ?", old, replayed.eventId());
+		// A full batch more of old events after it: the first batch holds the replayed one and all but one of them.
+		String prefix = "bulk-" + UUID.randomUUID() + "-";
+		this.jdbc.update("insert into inbox_event (event_id, event_type, content_type, payload, received_at) "
+				+ "select ? || g, 'user.created', 'application/json', '{}'::bytea, ? "
+				+ "from generate_series(1, ?) g", prefix, old, DispatchService.PURGE_BATCH);
+
+		try (Connection replay = this.dataSource.getConnection()) {
+			replay.setAutoCommit(false);
+			try (PreparedStatement update = replay.prepareStatement(
+					"update dispatch_delivery set status = 'PENDING' where event_id = ?")) {
+				update.setString(1, replayed.eventId());
+				assertThat(update.executeUpdate()).isPositive();
+			}
+			CompletableFuture<Integer> purge = CompletableFuture.supplyAsync(this.service::purge);
+			// The statement's text is cut at 1 KB in pg_stat_activity: its start is what names it here.
+			await().until(() -> this.jdbc.queryForObject("select count(*) from pg_stat_activity where "
+					+ "wait_event_type = 'Lock' and query like 'select event_id, status from dispatch_delivery%'",
+					Integer.class) > 0);
+			replay.commit();
+			assertThat(purge.get(30, TimeUnit.SECONDS)).isGreaterThanOrEqualTo(DispatchService.PURGE_BATCH);
+		}
+
+		// The batch that lost the replayed event to its replay was not taken for the last one.
+		assertThat(this.jdbc.queryForObject("select count(*) from inbox_event where event_id like ?", Integer.class,
+				prefix + "%"))
+			.isZero();
+		assertThat(exists(replayed.eventId())).isTrue();
 	}
 
 }
