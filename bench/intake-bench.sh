@@ -23,6 +23,7 @@ while [ $# -gt 0 ]; do
 done
 SECRET=bench-secret ADMIN_PASSWORD=bench-admin
 RELAY_PID="" H2=""
+[[ $QUIET_P99 =~ ^[0-9]+([.][0-9]*)?$ ]] || { echo "--quiet-p99: a number of milliseconds" >&2; exit 64; }
 # H2 files grow to gigabytes per run: removed after each run and at exit.
 # Every step tolerates a Relay that already died (set -e would otherwise end the trap before the clean-up).
 cleanup() {
@@ -118,5 +119,5 @@ for r in rows:
     r["ratio_relay_over_nodered"]=round(rps/n,3) if n else None
     print(f"{r['store']:5} {r['mode']:8} {rps:>8.0f} {b or 0:>8.0f} {str(r['ratio_relay_over_baseline']):>10} {str(r['ratio_relay_over_nodered']):>13} "
           f"{c['relay']['latency_ms']['p50']:>6} {c['relay']['latency_ms']['p99']:>7} {r['backlog_drain_s']:>5}s | {q['achieved_per_s']:>16} {q['latency_ms']['p50']:>6} {q['latency_ms']['p99']:>6} {q['status'].get('5xx',0):>4}",file=sys.stderr)
-print("INTAKE_RESULT "+json.dumps({"date":datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),"nproc":os.cpu_count(),"machine_quiet":quiet,"baseline_rate":base_rate,"results":rows},separators=(",",":")))
+print("INTAKE_RESULT "+json.dumps({"date":datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),"nproc":os.cpu_count(),"machine_quiet":quiet,"quiet_p99_ms":float(sys.argv[3]),"baseline_rate":base_rate,"results":rows},separators=(",",":")))
 PY

@@ -116,7 +116,10 @@ class EmailWorkflowStartupTests {
 		// Command-line arguments, not SpringApplicationBuilder.properties(): those are defaults, below application.yml.
 		return new SpringApplicationBuilder(RelayApplication.class).web(WebApplicationType.NONE)
 			.logStartupInfo(false)
-			.run(byKey.entrySet().stream().map(entry -> "--" + entry.getKey() + "=" + entry.getValue()).toArray(String[]::new));
+			.run(byKey.entrySet()
+				.stream()
+				.map((entry) -> "--" + entry.getKey() + "=" + entry.getValue())
+				.toArray(String[]::new));
 	}
 
 }

@@ -363,8 +363,8 @@ class DeliveryRepository {
 	 * Deletes up to {@code batch} events received before {@code cutoff} none of whose deliveries has work left, with
 	 * their attempts and deliveries (no foreign keys on the dispatch path, decision 0007; duplicates and workflow
 	 * references still go by cascade). Call inside a transaction.
-	 * @return how many candidates were looked at, and how many of them deleted (fewer when a replay gave some work
-	 * again meanwhile)
+	 * @return how many candidates were looked at, and how many of them deleted (fewer when some became unfinished
+	 * or were deleted by another instance meanwhile)
 	 */
 	PurgeBatch purge(Instant cutoff, int batch) {
 		List<String> ids = this.jdbc.queryForList("select e.event_id from inbox_event e where e.received_at < ? and "

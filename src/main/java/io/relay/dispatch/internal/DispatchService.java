@@ -70,11 +70,11 @@ class DispatchService implements Replays {
 		Instant cutoff = this.clock.instant().minus(this.retention.retention());
 		int total = 0;
 		DeliveryRepository.PurgeBatch batch;
+		// A full batch of candidates means there may be more, even when some of them were kept.
 		do {
 			batch = this.transactions.execute((status) -> this.repository.purge(cutoff, PURGE_BATCH));
 			total += (batch != null) ? batch.deleted() : 0;
 		}
-		// A full batch of candidates means there may be more, even when a replay kept some of them.
 		while (batch != null && batch.candidates() == PURGE_BATCH);
 		if (total > 0) {
 			logger.info("Purged {} events received before {}", total, cutoff);

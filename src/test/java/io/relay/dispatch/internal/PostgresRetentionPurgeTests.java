@@ -48,7 +48,8 @@ class PostgresRetentionPurgeTests extends RetentionPurgeTests {
 			}
 			CompletableFuture<Integer> purge = CompletableFuture.supplyAsync(this.service::purge);
 			await().until(() -> this.jdbc.queryForObject("select count(*) from pg_stat_activity where "
-					+ "wait_event_type = 'Lock' and query like '%for update%'", Integer.class) > 0);
+					+ "datname = current_database() and wait_event_type = 'Lock' and query like '%for update%'",
+					Integer.class) > 0);
 			replay.commit();
 			purge.get(30, TimeUnit.SECONDS);
 		}
@@ -67,7 +68,7 @@ class PostgresRetentionPurgeTests extends RetentionPurgeTests {
 				+ "status = 'SUCCEEDED'", Integer.class, replayed.eventId()) > 0);
 		Timestamp old = Timestamp.from(Instant.now().minus(40, ChronoUnit.DAYS));
 		this.jdbc.update("update inbox_event set received_at = ? where event_id = ?", old, replayed.eventId());
-		// A full batch more of old events after it: the first batch holds the replayed one and all but one of them.
+		// A full batch more of old events after it: the first batch holds the replayed one, so not all of them.
 		String prefix = "bulk-" + UUID.randomUUID() + "-";
 		this.jdbc.update("insert into inbox_event (event_id, event_type, content_type, payload, received_at) "
 				+ "select ? || g, 'user.created', 'application/json', '{}'::bytea, ? "
@@ -75,16 +76,18 @@ class PostgresRetentionPurgeTests extends RetentionPurgeTests {
 
 		try (Connection replay = this.dataSource.getConnection()) {
 			replay.setAutoCommit(false);
+			// Due tomorrow: the dispatcher must not finish it again before the purge's second batch.
 			try (PreparedStatement update = replay.prepareStatement(
-					"update dispatch_delivery set status = 'PENDING' where event_id = ?")) {
-				update.setString(1, replayed.eventId());
+					"update dispatch_delivery set status = 'PENDING', next_attempt_at = ? where event_id = ?")) {
+				update.setTimestamp(1, Timestamp.from(Instant.now().plus(1, ChronoUnit.DAYS)));
+				update.setString(2, replayed.eventId());
 				assertThat(update.executeUpdate()).isPositive();
 			}
 			CompletableFuture<Integer> purge = CompletableFuture.supplyAsync(this.service::purge);
 			// The statement's text is cut at 1 KB in pg_stat_activity: its start is what names it here.
 			await().until(() -> this.jdbc.queryForObject("select count(*) from pg_stat_activity where "
-					+ "wait_event_type = 'Lock' and query like 'select event_id, status from dispatch_delivery%'",
-					Integer.class) > 0);
+					+ "datname = current_database() and wait_event_type = 'Lock' "
+					+ "and query like 'select event_id, status from dispatch_delivery%'", Integer.class) > 0);
 			replay.commit();
 			assertThat(purge.get(30, TimeUnit.SECONDS)).isGreaterThanOrEqualTo(DispatchService.PURGE_BATCH);
 		}
