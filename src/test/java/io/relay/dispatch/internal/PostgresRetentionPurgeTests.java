@@ -21,6 +21,8 @@ import static org.awaitility.Awaitility.await;
 
 class PostgresRetentionPurgeTests extends RetentionPurgeTests {
 
+	private static final Timestamp OLD = Timestamp.from(Instant.now().minus(40, ChronoUnit.DAYS));
+
 	@DynamicPropertySource
 	static void postgres(DynamicPropertyRegistry registry) {
 		String url = TestPostgres.newDatabase("retention");
@@ -31,28 +33,9 @@ class PostgresRetentionPurgeTests extends RetentionPurgeTests {
 
 	@Test
 	void anEventReplayedWhileThePurgeWaitsForItsDeliveriesIsKept() throws Exception {
-		Fixtures.Event event = Fixtures.withFreshId("user.created.json");
-		assertThat(WebhookClient.onPort(this.port).deliver(event.body()).statusCode()).isEqualTo(202);
-		await().until(() -> this.jdbc.queryForObject("select count(*) from dispatch_delivery where event_id = ? and "
-				+ "status = 'SUCCEEDED'", Integer.class, event.eventId()) > 0);
-		this.jdbc.update("update inbox_event set received_at = ? where event_id = ?",
-				Timestamp.from(Instant.now().minus(40, ChronoUnit.DAYS)), event.eventId());
+		Fixtures.Event event = oldFinishedEvent();
 
-		// A replay of the event's deliveries, not yet committed when the purge comes for them.
-		try (Connection replay = this.dataSource.getConnection()) {
-			replay.setAutoCommit(false);
-			try (PreparedStatement update = replay.prepareStatement(
-					"update dispatch_delivery set status = 'PENDING' where event_id = ?")) {
-				update.setString(1, event.eventId());
-				assertThat(update.executeUpdate()).isPositive();
-			}
-			CompletableFuture<Integer> purge = CompletableFuture.supplyAsync(this.service::purge);
-			await().until(() -> this.jdbc.queryForObject("select count(*) from pg_stat_activity where "
-					+ "datname = current_database() and wait_event_type = 'Lock' and query like '%for update%'",
-					Integer.class) > 0);
-			replay.commit();
-			purge.get(30, TimeUnit.SECONDS);
-		}
+		purgeWhileAReplayIsOpen(event.eventId());
 
 		assertThat(exists(event.eventId())).isTrue();
 		assertThat(this.jdbc.queryForObject("select count(*) from dispatch_delivery where event_id = ?", Integer.class,
@@ -62,25 +45,45 @@ class PostgresRetentionPurgeTests extends RetentionPurgeTests {
 
 	@Test
 	void anEventReplayedDuringThePurgeDoesNotEndItsRunEarly() throws Exception {
-		Fixtures.Event replayed = Fixtures.withFreshId("user.created.json");
-		assertThat(WebhookClient.onPort(this.port).deliver(replayed.body()).statusCode()).isEqualTo(202);
-		await().until(() -> this.jdbc.queryForObject("select count(*) from dispatch_delivery where event_id = ? and "
-				+ "status = 'SUCCEEDED'", Integer.class, replayed.eventId()) > 0);
-		Timestamp old = Timestamp.from(Instant.now().minus(40, ChronoUnit.DAYS));
-		this.jdbc.update("update inbox_event set received_at = ? where event_id = ?", old, replayed.eventId());
+		Fixtures.Event replayed = oldFinishedEvent();
 		// A full batch more of old events after it: the first batch holds the replayed one, so not all of them.
 		String prefix = "bulk-" + UUID.randomUUID() + "-";
 		this.jdbc.update("insert into inbox_event (event_id, event_type, content_type, payload, received_at) "
 				+ "select ? || g, 'user.created', 'application/json', '{}'::bytea, ? "
-				+ "from generate_series(1, ?) g", prefix, old, DispatchService.PURGE_BATCH);
+				+ "from generate_series(1, ?) g", prefix, OLD, DispatchService.PURGE_BATCH);
 
+		assertThat(purgeWhileAReplayIsOpen(replayed.eventId())).isGreaterThanOrEqualTo(DispatchService.PURGE_BATCH);
+
+		// The batch that lost the replayed event to its replay was not taken for the last one.
+		assertThat(this.jdbc.queryForObject("select count(*) from inbox_event where event_id like ?", Integer.class,
+				prefix + "%"))
+			.isZero();
+		assertThat(exists(replayed.eventId())).isTrue();
+	}
+
+	/** An event whose deliveries all succeeded, received 40 days ago. */
+	private Fixtures.Event oldFinishedEvent() {
+		Fixtures.Event event = Fixtures.withFreshId("user.created.json");
+		assertThat(WebhookClient.onPort(this.port).deliver(event.body()).statusCode()).isEqualTo(202);
+		await().until(() -> this.jdbc.queryForObject("select count(*) from dispatch_delivery where event_id = ? and "
+				+ "status = 'SUCCEEDED'", Integer.class, event.eventId()) > 0);
+		this.jdbc.update("update inbox_event set received_at = ? where event_id = ?", OLD, event.eventId());
+		return event;
+	}
+
+	/**
+	 * Runs the purge while a replay of the event's deliveries is not yet committed, and commits it once the purge
+	 * waits for their locks.
+	 * @return what the purge returned
+	 */
+	private int purgeWhileAReplayIsOpen(String eventId) throws Exception {
 		try (Connection replay = this.dataSource.getConnection()) {
 			replay.setAutoCommit(false);
-			// Due tomorrow: the dispatcher must not finish it again before the purge's second batch.
+			// Due tomorrow: the dispatcher must not finish it again before the purge's next batch.
 			try (PreparedStatement update = replay.prepareStatement(
 					"update dispatch_delivery set status = 'PENDING', next_attempt_at = ? where event_id = ?")) {
 				update.setTimestamp(1, Timestamp.from(Instant.now().plus(1, ChronoUnit.DAYS)));
-				update.setString(2, replayed.eventId());
+				update.setString(2, eventId);
 				assertThat(update.executeUpdate()).isPositive();
 			}
 			CompletableFuture<Integer> purge = CompletableFuture.supplyAsync(this.service::purge);
@@ -89,14 +92,8 @@ class PostgresRetentionPurgeTests extends RetentionPurgeTests {
 					+ "datname = current_database() and wait_event_type = 'Lock' "
 					+ "and query like 'select event_id, status from dispatch_delivery%'", Integer.class) > 0);
 			replay.commit();
-			assertThat(purge.get(30, TimeUnit.SECONDS)).isGreaterThanOrEqualTo(DispatchService.PURGE_BATCH);
+			return purge.get(30, TimeUnit.SECONDS);
 		}
-
-		// The batch that lost the replayed event to its replay was not taken for the last one.
-		assertThat(this.jdbc.queryForObject("select count(*) from inbox_event where event_id like ?", Integer.class,
-				prefix + "%"))
-			.isZero();
-		assertThat(exists(replayed.eventId())).isTrue();
 	}
 
 }
