@@ -174,8 +174,11 @@ class CsatDashboardBrowserTests {
 				OffsetDateTime start = today.minusDays(daysAgo)
 					.atTime(LocalTime.of(8 + random.nextInt(10), random.nextInt(60)))
 					.atOffset(ZoneOffset.UTC);
-				if (start.isAfter(OffsetDateTime.now(ZoneOffset.UTC))) {
-					start = OffsetDateTime.now(ZoneOffset.UTC).minusMinutes(30 + random.nextInt(60));
+				// Answered 12 minutes after the start: every seeded answer must be in the past, or it sorts before
+				// the answer the test posts at "now" (the test failed when run within 12 minutes after a seeded start).
+				OffsetDateTime latestStart = OffsetDateTime.now(ZoneOffset.UTC).minusMinutes(15);
+				if (start.isAfter(latestStart)) {
+					start = latestStart.minusMinutes(15 + random.nextInt(60));
 				}
 				long operator = 15250 + random.nextInt(5);
 				long project = (random.nextInt(3) == 0) ? 3031 : 3030;
