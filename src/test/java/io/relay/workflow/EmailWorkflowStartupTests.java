@@ -1,15 +1,11 @@
 package io.relay.workflow;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
-import io.relay.RelayApplication;
+import io.relay.support.InMemoryRelay;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.WebApplicationType;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -34,7 +30,7 @@ class EmailWorkflowStartupTests {
 	void disabledWorkflowsNeedNothing() {
 		try (ConfigurableApplicationContext context = start(List.of("relay.workflows.survey.from=not an address"))) {
 			assertThat(context.isRunning()).isTrue();
-			// Given as defaults, the test's URL would lose to application.yml's and these tests would write ./data.
+			// Given as defaults (SpringApplicationBuilder.properties), the URL would lose to application.yml's.
 			assertThat(context.getEnvironment().getProperty("spring.datasource.url")).startsWith("jdbc:h2:mem:startup-");
 		}
 	}
@@ -102,24 +98,11 @@ class EmailWorkflowStartupTests {
 	}
 
 	private static ConfigurableApplicationContext start(List<String> properties) {
-		List<String> all = new ArrayList<>(List.of(
-				"spring.datasource.url=jdbc:h2:mem:startup-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1",
-				"relay.webhook.secrets=test-secret", "relay.workflows.log.enabled=false", "spring.main.banner-mode=off",
-				"logging.level.root=warn"));
-		all.addAll(properties);
-		// A later value of the same key replaces the earlier one (the command line would join both with a comma).
-		Map<String, String> byKey = new LinkedHashMap<>();
-		for (String property : all) {
-			int equals = property.indexOf('=');
-			byKey.put(property.substring(0, equals), property.substring(equals + 1));
-		}
-		// Command-line arguments, not SpringApplicationBuilder.properties(): those are defaults, below application.yml.
-		return new SpringApplicationBuilder(RelayApplication.class).web(WebApplicationType.NONE)
-			.logStartupInfo(false)
-			.run(byKey.entrySet()
-				.stream()
-				.map((entry) -> "--" + entry.getKey() + "=" + entry.getValue())
-				.toArray(String[]::new));
+		List<String> args = new ArrayList<>(List.of("--spring.main.web-application-type=none",
+				"--spring.main.log-startup-info=false", "--relay.workflows.log.enabled=false",
+				"--spring.main.banner-mode=off", "--logging.level.root=warn"));
+		properties.forEach((property) -> args.add("--" + property));
+		return InMemoryRelay.start("startup-" + UUID.randomUUID(), args.toArray(String[]::new));
 	}
 
 }
