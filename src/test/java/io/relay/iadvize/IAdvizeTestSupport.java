@@ -21,6 +21,7 @@ import io.relay.event.LegacyConversationClosed;
 import io.relay.event.Platform;
 import io.relay.event.VisitorUpdated;
 import io.relay.iadvize.internal.IAdvizeConfiguration;
+import io.relay.support.MutableClock;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.http.client.autoconfigure.HttpClientAutoConfiguration;
