@@ -1,5 +1,5 @@
 /**
- * Cross-cutting configuration: security, time.
+ * Cross-cutting configuration: security, time, the embedded H2 database's housekeeping.
  */
 @NullMarked
 package io.relay.system;
