@@ -67,10 +67,17 @@ class EmbeddedH2Compaction implements SmartInitializingSingleton {
 
 	@Override
 	public void afterSingletonsInstantiated() {
-		if (this.properties.compactInterval().isZero() || !withStore((store) -> true)) {
+		if (this.properties.compactInterval().isZero()) {
 			return;
 		}
-		this.scheduler.scheduleWithFixedDelay(this::compact, this.properties.compactInterval());
+		try (Connection connection = this.dataSource.getConnection()) {
+			if (fileStore(connection) != null) {
+				this.scheduler.scheduleWithFixedDelay(this::compact, this.properties.compactInterval());
+			}
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException("Could not reach the database", ex);
+		}
 	}
 
 	/**
@@ -78,28 +85,31 @@ class EmbeddedH2Compaction implements SmartInitializingSingleton {
 	 * run; whether anything was rewritten.
 	 */
 	synchronized boolean compact() {
-		try {
-			return withStore((store) -> {
-				if (busySinceLastRun(store.getCurrentVersion(), this.clock.millis())) {
-					logger.debug("Not compacting the embedded H2 file: it commits more than {} times a second",
-							this.properties.compactMaxCommitRate());
-					return false;
-				}
-				long start = System.nanoTime();
-				boolean rewritten = store.compact(TARGET_FILL_RATE, (int) this.properties.compactLimit().toBytes());
-				if (rewritten) {
-					// The rewritten pages are written with the next commit; when idle, there may be none for a while.
-					store.tryCommit();
-				}
-				if (logger.isDebugEnabled()) {
-					logger.debug("Compacted the embedded H2 file in {} µs (rewritten: {}, file {} MB, {} % live)",
-							(System.nanoTime() - start) / 1000, rewritten, store.getFileStore().size() >> 20,
-							store.getFileStore().getChunksFillRate());
-				}
-				return rewritten;
-			});
+		// The connection is held for the run, so that the database stays open under it.
+		try (Connection connection = this.dataSource.getConnection()) {
+			MVStore store = fileStore(connection);
+			if (store == null) {
+				return false;
+			}
+			if (busySinceLastRun(store.getCurrentVersion(), this.clock.millis())) {
+				logger.debug("Not compacting the embedded H2 file: it commits more than {} times a second",
+						this.properties.compactMaxCommitRate());
+				return false;
+			}
+			long start = System.nanoTime();
+			boolean rewritten = store.compact(TARGET_FILL_RATE, (int) this.properties.compactLimit().toBytes());
+			if (rewritten) {
+				// The rewritten pages are written with the next commit; when idle, there may be none for a while.
+				store.tryCommit();
+			}
+			if (logger.isDebugEnabled()) {
+				logger.debug("Compacted the embedded H2 file in {} µs (rewritten: {}, file {} MB, {} % live)",
+						(System.nanoTime() - start) / 1000, rewritten, store.getFileStore().size() >> 20,
+						store.getFileStore().getChunksFillRate());
+			}
+			return rewritten;
 		}
-		catch (RuntimeException ex) {
+		catch (SQLException | RuntimeException ex) {
 			logger.warn("Could not compact the embedded H2 file (will try again): {}", ex.toString());
 			return false;
 		}
@@ -115,33 +125,17 @@ class EmbeddedH2Compaction implements SmartInitializingSingleton {
 	}
 
 	/**
-	 * Runs {@code action} on the MVStore of an embedded H2 file database; {@code false} for any other database.
+	 * The MVStore of an embedded H2 file database with no write delay; {@code null} for any other database: in
+	 * memory there is nothing to compact, with a write delay H2's own background thread compacts, and a server-mode
+	 * H2 or PostgreSQL is not ours to compact.
 	 */
-	private boolean withStore(StoreAction action) {
-		try (Connection connection = this.dataSource.getConnection()) {
-			MVStore store = fileStore(connection);
-			return store != null && action.apply(store);
-		}
-		catch (SQLException ex) {
-			throw new IllegalStateException("Could not reach the database", ex);
-		}
-	}
-
 	private static @Nullable MVStore fileStore(Connection connection) throws SQLException {
 		if (!connection.isWrapperFor(JdbcConnection.class)
 				|| !(connection.unwrap(JdbcConnection.class).getSession() instanceof SessionLocal session)) {
 			return null;
 		}
 		MVStore store = session.getDatabase().getStore().getMvStore();
-		// In memory: nothing to compact. A write delay above 0: H2's own background thread compacts.
 		return (store.getFileStore() != null && store.getAutoCommitDelay() == 0) ? store : null;
-	}
-
-	@FunctionalInterface
-	private interface StoreAction {
-
-		boolean apply(MVStore store);
-
 	}
 
 }
