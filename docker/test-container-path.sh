@@ -162,8 +162,9 @@ log "signed delivery answered 202 $(cat "$WORK/answer.json")"
 curl -fsS -u "operator:$OPERATOR_PASSWORD" "http://127.0.0.1:$PORT/actuator/prometheus" >"$WORK/metrics.txt" \
   || fail "could not read /actuator/prometheus with the operator's credentials"
 for metric in relay_webhook_deliveries_total relay_webhook_ack_seconds_bucket relay_inbox_batch_size_count \
-    relay_inbox_queue http_server_requests_seconds_count jvm_memory_used_bytes hikaricp_connections_active; do
-  grep -q "^$metric{" "$WORK/metrics.txt" || fail "/actuator/prometheus has no $metric (the dashboard queries it)"
+    relay_inbox_queue http_server_requests_seconds_count jvm_memory_used_bytes hikaricp_connections_active \
+    disk_free_bytes relay_h2_file_size_bytes relay_h2_file_live; do
+  grep -q "^$metric{" "$WORK/metrics.txt" || fail "/actuator/prometheus has no $metric (the dashboard or an alert queries it)"
 done
 RSS_KB="$(awk '/^VmRSS/ {print $2}' "/proc/$APP_PID/status" 2>/dev/null || echo '?')"
 log "metrics the dashboard needs are exposed; RSS after one delivery: ${RSS_KB} kB"

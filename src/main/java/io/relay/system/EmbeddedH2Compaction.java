@@ -6,8 +6,6 @@ import java.time.Clock;
 
 import javax.sql.DataSource;
 
-import org.h2.engine.SessionLocal;
-import org.h2.jdbc.JdbcConnection;
 import org.h2.mvstore.MVStore;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -130,12 +128,8 @@ class EmbeddedH2Compaction implements SmartInitializingSingleton {
 	 * H2 or PostgreSQL is not ours to compact.
 	 */
 	private static @Nullable MVStore fileStore(Connection connection) throws SQLException {
-		if (!connection.isWrapperFor(JdbcConnection.class)
-				|| !(connection.unwrap(JdbcConnection.class).getSession() instanceof SessionLocal session)) {
-			return null;
-		}
-		MVStore store = session.getDatabase().getStore().getMvStore();
-		return (store.getFileStore() != null && store.getAutoCommitDelay() == 0) ? store : null;
+		MVStore store = EmbeddedH2Store.of(connection);
+		return (store != null && store.getAutoCommitDelay() == 0) ? store : null;
 	}
 
 }

@@ -10,10 +10,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.ScheduledFuture;
 
 import io.relay.support.EmbeddedH2;
 import io.relay.support.MutableClock;
@@ -22,7 +19,6 @@ import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
 import org.springframework.util.unit.DataSize;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -68,7 +64,7 @@ class EmbeddedH2CompactionTests {
 
 	@Test
 	void isScheduledForAnEmbeddedFileDatabase(@TempDir Path directory) throws SQLException {
-		JdbcDataSource dataSource = dataSource(EmbeddedH2.defaultUrlFor(directory.resolve("relay")));
+		JdbcDataSource dataSource = EmbeddedH2.dataSource(EmbeddedH2.defaultUrlFor(directory.resolve("relay")));
 		try (Connection open = dataSource.getConnection()) {
 			compaction(dataSource, Duration.ofSeconds(3)).afterSingletonsInstantiated();
 
@@ -78,7 +74,7 @@ class EmbeddedH2CompactionTests {
 
 	@Test
 	void isNotScheduledWhenTurnedOff(@TempDir Path directory) throws SQLException {
-		JdbcDataSource dataSource = dataSource(EmbeddedH2.defaultUrlFor(directory.resolve("relay")));
+		JdbcDataSource dataSource = EmbeddedH2.dataSource(EmbeddedH2.defaultUrlFor(directory.resolve("relay")));
 		try (Connection open = dataSource.getConnection()) {
 			compaction(dataSource, Duration.ZERO).afterSingletonsInstantiated();
 
@@ -88,7 +84,7 @@ class EmbeddedH2CompactionTests {
 
 	@Test
 	void leavesAnInMemoryDatabaseAlone() throws SQLException {
-		JdbcDataSource dataSource = dataSource("jdbc:h2:mem:compaction;DB_CLOSE_DELAY=-1");
+		JdbcDataSource dataSource = EmbeddedH2.dataSource("jdbc:h2:mem:compaction;DB_CLOSE_DELAY=-1");
 		try (Connection open = dataSource.getConnection()) {
 			EmbeddedH2Compaction compaction = compaction(dataSource, Duration.ofSeconds(1));
 			compaction.afterSingletonsInstantiated();
@@ -101,7 +97,8 @@ class EmbeddedH2CompactionTests {
 
 	@Test
 	void leavesAFileDatabaseWithAWriteDelayToH2sOwnBackgroundThread(@TempDir Path directory) throws SQLException {
-		JdbcDataSource dataSource = dataSource("jdbc:h2:file:" + directory.resolve("relay") + ";WRITE_DELAY=500");
+		JdbcDataSource dataSource = EmbeddedH2
+			.dataSource("jdbc:h2:file:" + directory.resolve("relay") + ";WRITE_DELAY=500");
 		try (Connection open = dataSource.getConnection()) {
 			compaction(dataSource, Duration.ofSeconds(1)).afterSingletonsInstantiated();
 
@@ -141,7 +138,7 @@ class EmbeddedH2CompactionTests {
 	 * keeps H2's 45 s.
 	 */
 	private FileState afterCommits(Path file, @Nullable Duration between) throws SQLException, IOException {
-		JdbcDataSource dataSource = dataSource(EmbeddedH2.defaultUrlFor(file) + ";RETENTION_TIME=0");
+		JdbcDataSource dataSource = EmbeddedH2.dataSource(EmbeddedH2.defaultUrlFor(file) + ";RETENTION_TIME=0");
 		EmbeddedH2Compaction compaction = compaction(dataSource, Duration.ofSeconds(1));
 		try (Connection connection = dataSource.getConnection()) {
 			try (Statement statement = connection.createStatement()) {
@@ -183,27 +180,7 @@ class EmbeddedH2CompactionTests {
 				new EmbeddedH2Properties(interval, DataSize.ofMegabytes(1), 100), this.clock);
 	}
 
-	private static JdbcDataSource dataSource(String url) {
-		JdbcDataSource dataSource = new JdbcDataSource();
-		dataSource.setURL(url);
-		dataSource.setUser("sa");
-		dataSource.setPassword("");
-		return dataSource;
-	}
-
 	private record FileState(long size, int chunksFillRate) {
-	}
-
-	private static final class RecordingScheduler extends ThreadPoolTaskScheduler {
-
-		private final List<Duration> delays = new ArrayList<>();
-
-		@Override
-		public ScheduledFuture<?> scheduleWithFixedDelay(Runnable task, Duration delay) {
-			this.delays.add(delay);
-			return null; // EmbeddedH2Compaction keeps no handle on its task
-		}
-
 	}
 
 }
