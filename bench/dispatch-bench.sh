@@ -8,14 +8,15 @@
 #   bench/dispatch-bench.sh [--anchors "dbscheduler:pg dbscheduler-laf:pg modulith:pg"] [--stores "pg h2"]
 #                           [--warmup N]   (events before the measured burst, every case alike; default 2,000)
 #                           [--jvm-opts "..."]  (added to Relay's JVM options, e.g. "-Drelay.dispatch.workers=32")
+#                           [--gc-opts "..."]   (added to Relay's and every anchor's JVM, e.g. "-XX:+UseParallelGC")
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
-ANCHORS="dbscheduler:pg dbscheduler-laf:pg modulith:pg" STORES="pg h2" WARMUP=2000 JVM_OPTS=""
+ANCHORS="dbscheduler:pg dbscheduler-laf:pg modulith:pg" STORES="pg h2" WARMUP=2000 JVM_OPTS="" GC_OPTS=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --anchors) ANCHORS="$2"; shift 2;; --stores) STORES="$2"; shift 2;; --warmup) WARMUP="$2"; shift 2;;
-    --jvm-opts) JVM_OPTS="$2"; shift 2;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0;;
+    --jvm-opts) JVM_OPTS="$2"; shift 2;; --gc-opts) GC_OPTS="$2"; shift 2;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0;;
     *) echo "unknown option: $1" >&2; exit 64;;
   esac
 done
@@ -35,7 +36,7 @@ for store in $STORES; do
   # Through the test phase, so that the toolchains plugin picks JDK 25 (surefire:test alone would not). -Xmx1g as
   # the anchors' JVMs (their run.sh's default JAVA_OPTS).
   (cd "$ROOT" && ./mvnw -q -B test -Dtest=DispatchBenchmark -Dsurefire.failIfNoSpecifiedTests=false \
-      -Dbench.warmup="$WARMUP" -DargLine="-Xmx1g $JVM_OPTS" "${props[@]}" > "$WORK/dispatch-$store.log" 2>&1) || { tail -40 "$WORK/dispatch-$store.log" >&2; exit 1; }
+      -Dbench.warmup="$WARMUP" -DargLine="-Xmx1g $GC_OPTS $JVM_OPTS" "${props[@]}" > "$WORK/dispatch-$store.log" 2>&1) || { tail -40 "$WORK/dispatch-$store.log" >&2; exit 1; }
   line="$(grep -a '^RESULT ' "$ROOT/target/surefire-reports/io.relay.bench.DispatchBenchmark-output.txt" | tail -1 | cut -d' ' -f2-)"
   python3 -c 'import json,sys; d=json.loads(sys.argv[1]); d["case"]="relay:"+sys.argv[2]; print(json.dumps(d))' "$line" "$store" >> "$RESULTS"
   log "relay:$store $line"
@@ -43,7 +44,7 @@ for store in $STORES; do
 done
 if [ -n "$ANCHORS" ]; then
   log "anchors: $ANCHORS"
-  anchors="$("$SHARED_BENCH/dispatch-anchors/run.sh" --cases "$ANCHORS" -- --bench.warmup="$WARMUP" | tail -1 | cut -d' ' -f2-)"
+  anchors="$(JAVA_OPTS="-Xmx1g $GC_OPTS" "$SHARED_BENCH/dispatch-anchors/run.sh" --cases "$ANCHORS" -- --bench.warmup="$WARMUP" | tail -1 | cut -d' ' -f2-)"
   python3 -c 'import json,sys; [print(json.dumps(r)) for r in json.loads(sys.argv[1])["results"]]' "$anchors" >> "$RESULTS"
 fi
 python3 - "$RESULTS" <<'PY'

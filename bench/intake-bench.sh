@@ -6,18 +6,20 @@
 # (the default handlers dispatching on the same cores). Prints INTAKE_RESULT {json} last.
 #
 #   bench/intake-bench.sh [--duration 20s] [--warmup 20s] [--connections 64] [--stores "h2 pg"]
-#                         [--modes "intake handlers"] [--rate 1000] [--quiet-p99 3]
+#                         [--modes "intake handlers"] [--rate 1000] [--quiet-p99 3] [--jvm-opts "-XX:+UseParallelGC"]
 # The bare endpoint's own p99 at the rate tells whether the machine was quiet (under --quiet-p99 ms): on a busy
 # machine (a shared VM's neighbours do not show in its load average) every latency of the run is longer.
+# --jvm-opts go to Relay's JVM and to the bare endpoint's alike; the default is the container image's collector.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 DURATION=20s WARMUP=20s CONNS=64 STORES="h2 pg" MODES="intake handlers" RATE=1000 RATE_SECONDS=30 QUIET_P99=3
+JVM_OPTS="-XX:+UseParallelGC"
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION="$2"; shift 2;; --warmup) WARMUP="$2"; shift 2;;
     --connections) CONNS="$2"; shift 2;; --stores) STORES="$2"; shift 2;; --modes) MODES="$2"; shift 2;; --rate) RATE="$2"; shift 2;;
-    --quiet-p99) QUIET_P99="$2"; shift 2;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0;;
+    --quiet-p99) QUIET_P99="$2"; shift 2;; --jvm-opts) JVM_OPTS="$2"; shift 2;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0;;
     *) echo "unknown option: $1" >&2; exit 64;;
   esac
 done
@@ -31,6 +33,9 @@ cleanup() {
   wait 2>/dev/null || true; pg_stop; if [ -n "$H2" ]; then rm -rf "$H2"; fi
 }
 trap cleanup EXIT
+# baseline/run.sh (started here and by compare.sh) passes JAVA_OPTS to the bare endpoint's JVM.
+export JAVA_OPTS="$JVM_OPTS"
+read -r -a RELAY_JVM_OPTS <<< "$JVM_OPTS"
 build_jar
 RESULTS="$WORK/intake-results.jsonl"; : > "$RESULTS"
 
@@ -66,7 +71,7 @@ for store in $STORES; do
       H2="$(mktemp -d "$WORK/h2.XXXXXX")"
     fi
     log "starting Relay on $store ($mode), port $PORT"
-    (cd "${H2:-.}" && exec "$JAVA_HOME/bin/java" -Xmx1g -jar "$JAR" "${args[@]}") > "$WORK/relay-$store-$mode.log" 2>&1 &
+    (cd "${H2:-.}" && exec "$JAVA_HOME/bin/java" -Xmx1g ${RELAY_JVM_OPTS[@]+"${RELAY_JVM_OPTS[@]}"} -jar "$JAR" "${args[@]}") > "$WORK/relay-$store-$mode.log" 2>&1 &
     RELAY_PID=$!
     for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$PORT/actuator/health/readiness" >/dev/null && break; sleep 1; done
     # The bare endpoint and Node-RED run once per store, in the same compare.sh run as the first mode; the other
@@ -101,7 +106,7 @@ PY
   done
   [ "$store" = pg ] && pg_stop
 done
-python3 - "$RESULTS" "$BASE_RATE" "$QUIET_P99" <<'PY'
+python3 - "$RESULTS" "$BASE_RATE" "$QUIET_P99" "$JVM_OPTS" <<'PY'
 import json,sys,os,datetime
 rows=[json.loads(l) for l in open(sys.argv[1])]
 base_rate=json.loads(sys.argv[2].split(" ",1)[1])
@@ -119,5 +124,5 @@ for r in rows:
     r["ratio_relay_over_nodered"]=round(rps/n,3) if n else None
     print(f"{r['store']:5} {r['mode']:8} {rps:>8.0f} {b or 0:>8.0f} {str(r['ratio_relay_over_baseline']):>10} {str(r['ratio_relay_over_nodered']):>13} "
           f"{c['relay']['latency_ms']['p50']:>6} {c['relay']['latency_ms']['p99']:>7} {r['backlog_drain_s']:>5}s | {q['achieved_per_s']:>16} {q['latency_ms']['p50']:>6} {q['latency_ms']['p99']:>6} {q['status'].get('5xx',0):>4}",file=sys.stderr)
-print("INTAKE_RESULT "+json.dumps({"date":datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),"nproc":os.cpu_count(),"machine_quiet":quiet,"quiet_p99_ms":float(sys.argv[3]),"baseline_rate":base_rate,"results":rows},separators=(",",":")))
+print("INTAKE_RESULT "+json.dumps({"date":datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),"nproc":os.cpu_count(),"machine_quiet":quiet,"quiet_p99_ms":float(sys.argv[3]),"jvm_opts":sys.argv[4],"baseline_rate":base_rate,"results":rows},separators=(",",":")))
 PY
