@@ -9,7 +9,8 @@
 #                         [--modes "intake handlers"] [--rate 1000] [--quiet-p99 3] [--jvm-opts "-XX:+UseParallelGC"]
 # The bare endpoint's own p99 at the rate tells whether the machine was quiet (under --quiet-p99 ms): on a busy
 # machine (a shared VM's neighbours do not show in its load average) every latency of the run is longer.
-# --jvm-opts go to Relay's JVM and to the bare endpoint's alike; the default is the container image's collector.
+# --jvm-opts go to Relay's JVM and to the bare endpoint's (whose heap stays its default, as before); the default is
+# the container image's collector.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 DURATION=20s WARMUP=20s CONNS=64 STORES="h2 pg" MODES="intake handlers" RATE=1000 RATE_SECONDS=30 QUIET_P99=3

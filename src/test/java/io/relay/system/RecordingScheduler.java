@@ -7,14 +7,17 @@ import java.util.concurrent.ScheduledFuture;
 
 import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
 
-/** Records the delays of the tasks it is given, and runs none of them. */
+/** Records the tasks it is given and their delays, and runs none of them: a test runs them when it wants. */
 final class RecordingScheduler extends ThreadPoolTaskScheduler {
 
 	final List<Duration> delays = new ArrayList<>();
 
+	final List<Runnable> tasks = new ArrayList<>();
+
 	@Override
 	public ScheduledFuture<?> scheduleWithFixedDelay(Runnable task, Duration delay) {
 		this.delays.add(delay);
+		this.tasks.add(task);
 		return null; // the housekeeping tasks keep no handle on their schedule
 	}
 
