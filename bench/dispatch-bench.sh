@@ -47,12 +47,12 @@ if [ -n "$ANCHORS" ]; then
   anchors="$(JAVA_OPTS="${JAVA_OPTS:--Xmx1g} $GC_OPTS" "$SHARED_BENCH/dispatch-anchors/run.sh" --cases "$ANCHORS" -- --bench.warmup="$WARMUP" | tail -1 | cut -d' ' -f2-)"
   python3 -c 'import json,sys; [print(json.dumps(r)) for r in json.loads(sys.argv[1])["results"]]' "$anchors" >> "$RESULTS"
 fi
-GC_OPTS="$GC_OPTS" python3 - "$RESULTS" <<'PY'
+python3 - "$RESULTS" "$GC_OPTS" <<'PY'
 import json,sys,os,datetime
 rows=[json.loads(l) for l in open(sys.argv[1])]
 print(f"{'case':22} {'enqueue/s':>10} {'exec/s':>9} {'burst c->s p50/p99 ms':>22} {'100/s c->s p50/p99/max ms':>27} {'backlog exec/s':>15}",file=sys.stderr)
 for r in rows:
     t=r.get("throughput",{}); l=r.get("latency",{}); b=t.get("commit_to_start_ms",{}); s=l.get("commit_to_start_ms",{})
     print(f"{r['case']:22} {t.get('enqueue_per_s'):>10} {t.get('exec_per_s'):>9} {str(b.get('p50'))+' / '+str(b.get('p99')):>22} {str(s.get('p50'))+' / '+str(s.get('p99'))+' / '+str(s.get('max')):>27} {str(r.get('backlog',{}).get('exec_per_s','-')):>15}",file=sys.stderr)
-print("DISPATCH_RESULT "+json.dumps({"date":datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),"nproc":os.cpu_count(),"gc_opts":os.environ.get("GC_OPTS",""),"results":rows},separators=(",",":")))
+print("DISPATCH_RESULT "+json.dumps({"date":datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),"nproc":os.cpu_count(),"gc_opts":sys.argv[2],"results":rows},separators=(",",":")))
 PY
