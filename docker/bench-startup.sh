@@ -2,11 +2,17 @@
 # Startup time and memory of the extracted app, with and without the AOT cache (docs/benchmarks-startup.md).
 #
 #   docker/bench-startup.sh [--runs 3] [--max-ram 768m] [--no-build] [--bench-dir ../shared/bench] [--quiet-below 1.5]
+#                           [--modes "aot no-aot"]
 #
 # Prepares the app as the image does (docker/test-container-path.sh --keep: extraction + AOT training), then, for
-# each run, alternating 'aot' and 'no-aot' so that machine noise spreads over both, and each after waiting (at most
-# 120 s) for the 1-minute load average to drop below --quiet-below (the machine is shared):
-#   - starts the Dockerfile's ENTRYPOINT (no-aot: the same without -XX:AOTCache) on a fresh H2 file, a free port,
+# each run, each of --modes in turn so that machine noise spreads over all, and each after waiting (at most
+# 120 s) for the 1-minute load average to drop below --quiet-below (the machine is shared). Modes:
+#   aot         the Dockerfile's ENTRYPOINT as it is
+#   no-aot      the same without -XX:AOTCache
+#   aot-serial  the ENTRYPOINT with -XX:+UseSerialGC instead of its collector (what the JVM picks by itself below
+#               2 CPUs or 1792 MB), to measure the memory the image's collector costs (decision 0010)
+# Each run:
+#   - starts the ENTRYPOINT of its mode on a fresh H2 file, a free port,
 #     with JAVA_TOOL_OPTIONS=-XX:MaxRAM=<max-ram> standing in for the container's memory limit (compose: 768m)
 #   - time to ready: from launch to the first 200 from /actuator/health/readiness (polled every 50 ms); Spring's
 #     own "Started RelayApplication in" is printed beside it, and the CPU time (user + system) the JVM used until
@@ -18,7 +24,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
-RUNS=3 MAX_RAM=768m BUILD_FLAG="" BENCH="$ROOT/../shared/bench" QUIET_BELOW=1.5
+RUNS=3 MAX_RAM=768m BUILD_FLAG="" BENCH="$ROOT/../shared/bench" QUIET_BELOW=1.5 MODES="aot no-aot"
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) RUNS="$2"; shift 2 ;;
@@ -26,9 +32,13 @@ while [ $# -gt 0 ]; do
     --no-build) BUILD_FLAG="--no-build"; shift ;;
     --bench-dir) BENCH="$2"; shift 2 ;;
     --quiet-below) QUIET_BELOW="$2"; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    --modes) MODES="$2"; shift 2 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 64 ;;
   esac
+done
+for mode in $MODES; do
+  case "$mode" in aot|no-aot|aot-serial) ;; *) echo "unknown mode: $mode (aot, no-aot, aot-serial)" >&2; exit 64 ;; esac
 done
 [ -x "$BENCH/ingest-bench.sh" ] || { echo "no ingest-bench.sh in $BENCH (--bench-dir)" >&2; exit 64; }
 log() { printf '[bench-startup] %s\n' "$*" >&2; }
@@ -51,6 +61,7 @@ run() { # MODE RUN
   local mode="$1" args=() port pid start ready_ms cpu_ready started rss_ready rss_idle peak=0 rss_after result rps
   for a in "${ENTRYPOINT[@]}"; do
     if [ "$mode" = no-aot ] && [[ "$a" == -XX:AOTCache=* ]]; then continue; fi
+    if [ "$mode" = aot-serial ] && [[ "$a" =~ ^-XX:\+Use[A-Za-z]+GC$ ]]; then a=-XX:+UseSerialGC; fi
     args+=("$a")
   done
   rm -rf "$APP/data" && mkdir "$APP/data"
@@ -92,23 +103,25 @@ run() { # MODE RUN
 log "machine: $(nproc) cores; $(free -h | awk '/^Mem/ {print $2 " memory, " $7 " available"}'); JVM: $("$JAVA" -version 2>&1 | head -1)"
 log "mode run ready_ms spring_started_s rss_ready_MiB rss_idle10s_MiB rss_peak_load_MiB rss_after_load_MiB rps 2xx 5xx loadavg1_at_start cpu_ms_to_ready"
 for i in $(seq 1 "$RUNS"); do
-  run aot "$i"
-  run no-aot "$i"
+  for mode in $MODES; do
+    run "$mode" "$i"
+  done
 done
 
-python3 - "$RESULTS" "$RUNS" "$MAX_RAM" <<'PY'
+python3 - "$RESULTS" "$MODES" <<'PY'
 import statistics, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
 print(f"| | runs | ready (ms) | CPU to ready (ms) | Spring 'Started in' (s) | RSS at ready (MiB) | RSS idle +10 s (MiB) | RSS peak under load (MiB) | RSS after load (MiB) | load (req/s) |")
 print("|---|---|---|---|---|---|---|---|---|---|")
-for mode in ("aot", "no-aot"):
+names = {"aot": "with AOT cache", "no-aot": "without", "aot-serial": "with AOT cache, serial collector"}
+for mode in sys.argv[2].split():
     rs = [r for r in rows if r[0] == mode]
     col = lambda i, f=float: [f(r[i]) for r in rs]
     def cell(i, f=float, fmt="{:.0f}"):
         values = col(i, f)
         return fmt.format(statistics.median(values)) + " (" + ", ".join(fmt.format(v) for v in values) + ")"
     rps = [float(r[8].split()[0]) for r in rs]
-    print(f"| {'with AOT cache' if mode == 'aot' else 'without'} | {len(rs)} | {cell(2)} | {cell(10)} | {cell(3, fmt='{:.2f}')} | {cell(4)} | {cell(5)} | {cell(6)} | {cell(7)} | "
+    print(f"| {names[mode]} | {len(rs)} | {cell(2)} | {cell(10)} | {cell(3, fmt='{:.2f}')} | {cell(4)} | {cell(5)} | {cell(6)} | {cell(7)} | "
           f"{statistics.median(rps):.0f} (" + ", ".join(f"{v:.0f}" for v in rps) + ") |")
 print()
 print("Median first, then each run. Raw rows: mode, run, ready_ms, started_s, rss_ready, rss_idle, rss_peak, rss_after, 'rps 2xx 5xx', load average (1 min) at the start, CPU ms to ready:")
