@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Startup time and memory of the extracted app, with and without the AOT cache (docs/benchmarks-startup.md).
+# Startup time and memory of the extracted app: with and without the AOT cache, or with another garbage collector
+# (docs/benchmarks-startup.md).
 #
 #   docker/bench-startup.sh [--runs 3] [--max-ram 768m] [--no-build] [--bench-dir ../shared/bench] [--quiet-below 1.5]
 #                           [--modes "aot no-aot"]
@@ -10,7 +11,11 @@
 #   aot         the Dockerfile's ENTRYPOINT as it is
 #   no-aot      the same without -XX:AOTCache
 #   aot-serial  the ENTRYPOINT with -XX:+UseSerialGC instead of its collector (what the JVM picks by itself below
-#               2 CPUs or 1792 MB), to measure the memory the image's collector costs (decision 0010)
+#               2 CPUs or 1792 MB of memory, e.g. in a container limited to 768 MiB), to measure what the image's
+#               collector costs (decision 0010)
+#   aot-g1      the same with -XX:+UseG1GC (the JVM's own choice above that)
+# (-XX:MaxRAM below sizes the heap but does not change the JVM's choice of collector, which looks at the machine's
+# memory: without the mode's flag this machine would run G1.)
 # Each run:
 #   - starts the ENTRYPOINT of its mode on a fresh H2 file, a free port,
 #     with JAVA_TOOL_OPTIONS=-XX:MaxRAM=<max-ram> standing in for the container's memory limit (compose: 768m)
@@ -33,12 +38,12 @@ while [ $# -gt 0 ]; do
     --bench-dir) BENCH="$2"; shift 2 ;;
     --quiet-below) QUIET_BELOW="$2"; shift 2 ;;
     --modes) MODES="$2"; shift 2 ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 64 ;;
   esac
 done
 for mode in $MODES; do
-  case "$mode" in aot|no-aot|aot-serial) ;; *) echo "unknown mode: $mode (aot, no-aot, aot-serial)" >&2; exit 64 ;; esac
+  case "$mode" in aot|no-aot|aot-serial|aot-g1) ;; *) echo "unknown mode: $mode (aot, no-aot, aot-serial, aot-g1)" >&2; exit 64 ;; esac
 done
 [ -x "$BENCH/ingest-bench.sh" ] || { echo "no ingest-bench.sh in $BENCH (--bench-dir)" >&2; exit 64; }
 log() { printf '[bench-startup] %s\n' "$*" >&2; }
@@ -62,6 +67,7 @@ run() { # MODE RUN
   for a in "${ENTRYPOINT[@]}"; do
     if [ "$mode" = no-aot ] && [[ "$a" == -XX:AOTCache=* ]]; then continue; fi
     if [ "$mode" = aot-serial ] && [[ "$a" =~ ^-XX:\+Use[A-Za-z]+GC$ ]]; then a=-XX:+UseSerialGC; fi
+    if [ "$mode" = aot-g1 ] && [[ "$a" =~ ^-XX:\+Use[A-Za-z]+GC$ ]]; then a=-XX:+UseG1GC; fi
     args+=("$a")
   done
   rm -rf "$APP/data" && mkdir "$APP/data"
@@ -113,7 +119,8 @@ import statistics, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
 print(f"| | runs | ready (ms) | CPU to ready (ms) | Spring 'Started in' (s) | RSS at ready (MiB) | RSS idle +10 s (MiB) | RSS peak under load (MiB) | RSS after load (MiB) | load (req/s) |")
 print("|---|---|---|---|---|---|---|---|---|---|")
-names = {"aot": "with AOT cache", "no-aot": "without", "aot-serial": "with AOT cache, serial collector"}
+names = {"aot": "with AOT cache", "no-aot": "without", "aot-serial": "with AOT cache, serial collector",
+         "aot-g1": "with AOT cache, G1"}
 for mode in sys.argv[2].split():
     rs = [r for r in rows if r[0] == mode]
     col = lambda i, f=float: [f(r[i]) for r in rs]
