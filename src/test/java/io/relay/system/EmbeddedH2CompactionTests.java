@@ -43,10 +43,13 @@ class EmbeddedH2CompactionTests {
 		// 50 commits between runs a second apart: 50 commits/s, below the default 100.
 		FileState compacted = afterCommits(directory.resolve("compacted"), Duration.ofSeconds(1));
 
-		// Without compaction most of the file is dead copies of pages (14 % live when measured), with it most is
-		// live (68 %); the data is the same, about 3 MB.
+		// Without compaction most of the file is dead copies of pages (14 % live when measured), with it about half
+		// or more is live (48-70 % over runs: the random keys decide how many pages each commit copies); the data is
+		// the same, about 3 MB.
 		assertThat(uncompacted.chunksFillRate()).as("live share of the chunks without compaction").isLessThan(25);
-		assertThat(compacted.chunksFillRate()).as("live share of the chunks with compaction").isGreaterThan(50);
+		assertThat(compacted.chunksFillRate()).as("live share of the chunks with compaction, against %d %% without",
+				uncompacted.chunksFillRate())
+			.isGreaterThan(2 * uncompacted.chunksFillRate());
 		assertThat(uncompacted.size()).as("the file without compaction").isGreaterThan(20L * 1024 * 1024);
 		assertThat(compacted.size()).as("the file with compaction, against %d bytes without", uncompacted.size())
 			.isLessThan(uncompacted.size() / 2);
