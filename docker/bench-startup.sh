@@ -64,10 +64,11 @@ ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 
 run() { # MODE RUN
   local mode="$1" args=() port pid start ready_ms cpu_ready started rss_ready rss_idle peak=0 rss_after result rps
+  local collector=""
+  case "$mode" in aot-serial) collector=-XX:+UseSerialGC ;; aot-g1) collector=-XX:+UseG1GC ;; esac
   for a in "${ENTRYPOINT[@]}"; do
     if [ "$mode" = no-aot ] && [[ "$a" == -XX:AOTCache=* ]]; then continue; fi
-    if [ "$mode" = aot-serial ] && [[ "$a" =~ ^-XX:\+Use[A-Za-z]+GC$ ]]; then a=-XX:+UseSerialGC; fi
-    if [ "$mode" = aot-g1 ] && [[ "$a" =~ ^-XX:\+Use[A-Za-z]+GC$ ]]; then a=-XX:+UseG1GC; fi
+    if [ -n "$collector" ] && [[ "$a" =~ ^-XX:\+Use[A-Za-z]+GC$ ]]; then a="$collector"; fi
     args+=("$a")
   done
   rm -rf "$APP/data" && mkdir "$APP/data"
