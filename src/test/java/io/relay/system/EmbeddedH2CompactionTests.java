@@ -112,24 +112,28 @@ class EmbeddedH2CompactionTests {
 	@Test
 	void rejectsALimitOutsideItsRange() {
 		assertThatIllegalArgumentException()
-			.isThrownBy(() -> new EmbeddedH2Properties(Duration.ofSeconds(1), DataSize.ofBytes(100), 100))
+			.isThrownBy(() -> new EmbeddedH2Properties(Duration.ofSeconds(1), DataSize.ofBytes(100),
+					100, Duration.ofSeconds(1)))
 			.withMessageContaining("relay.h2.compact-limit");
 		assertThatIllegalArgumentException()
-			.isThrownBy(() -> new EmbeddedH2Properties(Duration.ofSeconds(1), DataSize.ofMegabytes(65), 100))
+			.isThrownBy(() -> new EmbeddedH2Properties(Duration.ofSeconds(1), DataSize.ofMegabytes(65),
+					100, Duration.ofSeconds(1)))
 			.withMessageContaining("relay.h2.compact-limit");
 	}
 
 	@Test
 	void rejectsAMaximumCommitRateBelowOne() {
 		assertThatIllegalArgumentException()
-			.isThrownBy(() -> new EmbeddedH2Properties(Duration.ofSeconds(1), DataSize.ofMegabytes(1), 0))
+			.isThrownBy(() -> new EmbeddedH2Properties(Duration.ofSeconds(1), DataSize.ofMegabytes(1),
+					0, Duration.ofSeconds(1)))
 			.withMessageContaining("relay.h2.compact-max-commit-rate");
 	}
 
 	@Test
 	void rejectsANegativeInterval() {
 		assertThatIllegalArgumentException()
-			.isThrownBy(() -> new EmbeddedH2Properties(Duration.ofSeconds(-1), DataSize.ofMegabytes(1), 100))
+			.isThrownBy(() -> new EmbeddedH2Properties(Duration.ofSeconds(-1), DataSize.ofMegabytes(1),
+					100, Duration.ofSeconds(1)))
 			.withMessageContaining("relay.h2.compact-interval");
 	}
 
@@ -180,7 +184,7 @@ class EmbeddedH2CompactionTests {
 
 	private EmbeddedH2Compaction compaction(JdbcDataSource dataSource, Duration interval) {
 		return new EmbeddedH2Compaction(dataSource, this.scheduler,
-				new EmbeddedH2Properties(interval, DataSize.ofMegabytes(1), 100), this.clock);
+				new EmbeddedH2Properties(interval, DataSize.ofMegabytes(1), 100, Duration.ofSeconds(1)), this.clock);
 	}
 
 	private record FileState(long size, int chunksFillRate) {

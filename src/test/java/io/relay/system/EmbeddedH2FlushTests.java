@@ -1,0 +1,134 @@
+package io.relay.system;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+import io.relay.support.EmbeddedH2;
+import org.h2.jdbcx.JdbcDataSource;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import org.springframework.util.unit.DataSize;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+/**
+ * {@link EmbeddedH2Flush} forces the embedded H2 file to the disk, which H2 does not do while the database is open.
+ */
+class EmbeddedH2FlushTests {
+
+	/** Not the common pool: on a 2-core machine it may have a single thread, which the held run would keep. */
+	private static final Executor THREAD_PER_TASK = (task) -> Thread.ofPlatform().daemon().start(task);
+
+	/** Records what would be scheduled, and runs nothing. */
+	private final RecordingScheduler scheduler = new RecordingScheduler();
+
+	@BeforeEach
+	void resetCounts() {
+		ForceCountingFilePath.forces.set(0);
+		ForceCountingFilePath.held = null;
+		ForceCountingFilePath.holding = new CountDownLatch(1);
+	}
+
+	@Test
+	void forcesTheFileOfAnEmbeddedDatabaseToTheDisk(@TempDir Path directory) throws SQLException {
+		JdbcDataSource dataSource = EmbeddedH2.dataSource(ForceCountingFilePath.url(directory.resolve("relay")));
+		try (Connection open = dataSource.getConnection(); Statement statement = open.createStatement()) {
+			statement.execute("create table t(id int primary key)");
+			statement.execute("insert into t values (1)");
+			int before = ForceCountingFilePath.forces.get();
+
+			assertThat(flush(dataSource, Duration.ofSeconds(1)).flush()).isTrue();
+
+			assertThat(ForceCountingFilePath.forces.get()).as("forces of the file").isEqualTo(before + 1);
+		}
+	}
+
+	@Test
+	void skipsARunWhileThePreviousOneIsStillForcing(@TempDir Path directory) throws Exception {
+		JdbcDataSource dataSource = EmbeddedH2.dataSource(ForceCountingFilePath.url(directory.resolve("relay")));
+		try (Connection open = dataSource.getConnection()) {
+			EmbeddedH2Flush flush = flush(dataSource, Duration.ofSeconds(1));
+			CountDownLatch held = new CountDownLatch(1);
+			ForceCountingFilePath.held = held;
+			try {
+				CompletableFuture<Boolean> slow = CompletableFuture.supplyAsync(flush::flush, THREAD_PER_TASK);
+				assertThat(ForceCountingFilePath.holding.await(10, TimeUnit.SECONDS)).as("the first run is forcing")
+					.isTrue();
+
+				// On another thread, so that a run that waited for the first one would fail the test, not hang it.
+				assertThat(CompletableFuture.supplyAsync(flush::flush, THREAD_PER_TASK)).as("a run while the first one forces")
+					.succeedsWithin(Duration.ofSeconds(10))
+					.isEqualTo(false);
+
+				held.countDown();
+				assertThat(slow).as("the first run").succeedsWithin(Duration.ofSeconds(10)).isEqualTo(true);
+			}
+			finally {
+				// Before the database closes: H2 forces the file when it closes, and would wait here too.
+				ForceCountingFilePath.held = null;
+				held.countDown();
+			}
+			assertThat(flush.flush()).as("a run after the first one").isTrue();
+			assertThat(ForceCountingFilePath.forces.get()).isEqualTo(2);
+		}
+	}
+
+	@Test
+	void isScheduledAtAFixedRateForAnEmbeddedFileDatabase(@TempDir Path directory) throws SQLException {
+		JdbcDataSource dataSource = EmbeddedH2.dataSource(EmbeddedH2.defaultUrlFor(directory.resolve("relay")));
+		try (Connection open = dataSource.getConnection()) {
+			flush(dataSource, Duration.ofMillis(500)).afterSingletonsInstantiated();
+
+			// A fixed delay would run on the scheduler's single thread, and a slow disk would hold its other tasks.
+			assertThat(this.scheduler.rates).containsExactly(Duration.ofMillis(500));
+			assertThat(this.scheduler.delays).isEmpty();
+		}
+	}
+
+	@Test
+	void isNotScheduledWhenTurnedOff(@TempDir Path directory) throws SQLException {
+		JdbcDataSource dataSource = EmbeddedH2.dataSource(EmbeddedH2.defaultUrlFor(directory.resolve("relay")));
+		try (Connection open = dataSource.getConnection()) {
+			flush(dataSource, Duration.ZERO).afterSingletonsInstantiated();
+
+			assertThat(this.scheduler.rates).isEmpty();
+		}
+	}
+
+	@Test
+	void leavesAnInMemoryDatabaseAlone() throws SQLException {
+		JdbcDataSource dataSource = EmbeddedH2.dataSource("jdbc:h2:mem:flush;DB_CLOSE_DELAY=-1");
+		try (Connection open = dataSource.getConnection()) {
+			EmbeddedH2Flush flush = flush(dataSource, Duration.ofSeconds(1));
+			flush.afterSingletonsInstantiated();
+
+			assertThat(this.scheduler.rates).isEmpty();
+			assertThat(flush.flush()).isFalse();
+			open.createStatement().execute("shutdown");
+		}
+	}
+
+	@Test
+	void rejectsANegativeInterval() {
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> new EmbeddedH2Properties(Duration.ofSeconds(1), DataSize.ofMegabytes(1), 100,
+					Duration.ofSeconds(-1)))
+			.withMessageContaining("relay.h2.flush-interval");
+	}
+
+	private EmbeddedH2Flush flush(JdbcDataSource dataSource, Duration interval) {
+		return new EmbeddedH2Flush(dataSource, this.scheduler,
+				new EmbeddedH2Properties(Duration.ofSeconds(1), DataSize.ofMegabytes(1), 100, interval));
+	}
+
+}
