@@ -18,10 +18,10 @@ import org.springframework.stereotype.Component;
  * Forces the embedded H2 file to the disk at a fixed rate.
  * <p>
  * With {@code WRITE_DELAY=0} each commit is written into the operating system's page cache before the answer
- * (decision 0002), which a killed process cannot lose; H2 itself never forces the file to the disk while it is open.
+ * (decision 0002), which a killed process cannot lose; H2 itself forces the file only when it closes or shrinks it.
  * The kernel then writes those pages back when it chooses: with Linux's defaults it lets gigabytes gather and writes
  * them in one go, and while it does, H2's own writes wait (measured: 10-46 ms instead of under 5, a p99 of 47.5 ms at
- * 1,000 events/s; docs/benchmarks.md). Forcing the file every second keeps what waits small, and bounds what a power
+ * 1,000 events/s; docs/benchmarks.md). Forcing the file every second keeps the kernel from gathering gigabytes, and usually limits what a power
  * loss or a crash of the host can take to about the last interval's commits.
  * <p>
  * H2's {@code MVStore.sync()} takes no lock: the commits go on while the file is forced. Runs at a fixed rate, each on

@@ -101,7 +101,7 @@ class EmbeddedH2FlushTests {
 		try (Connection open = dataSource.getConnection()) {
 			flush(dataSource, Duration.ZERO).afterSingletonsInstantiated();
 
-			assertThat(this.scheduler.rates).isEmpty();
+			assertThat(this.scheduler.tasks).isEmpty();
 		}
 	}
 
