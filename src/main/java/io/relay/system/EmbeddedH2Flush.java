@@ -21,8 +21,8 @@ import org.springframework.stereotype.Component;
  * (decision 0002), which a killed process cannot lose; H2 itself forces the file only when it closes or shrinks it.
  * The kernel then writes those pages back when it chooses: with Linux's defaults it lets gigabytes gather and writes
  * them in one go, and while it does, H2's own writes wait (measured: 10-46 ms instead of under 5, a p99 of 47.5 ms at
- * 1,000 events/s; docs/benchmarks.md). Forcing the file every second keeps the kernel from gathering gigabytes, and usually limits what a power
- * loss or a crash of the host can take to about the last interval's commits.
+ * 1,000 events/s; docs/benchmarks.md). Forcing the file every second keeps the kernel from gathering gigabytes, and
+ * usually limits what a power loss or a crash of the host can take to about the last interval's commits.
  * <p>
  * H2's {@code MVStore.sync()} takes no lock: the commits go on while the file is forced. Runs at a fixed rate, each on
  * its own thread (a fixed delay would run on the scheduler's single thread and hold up its other tasks while the

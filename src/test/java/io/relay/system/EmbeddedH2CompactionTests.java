@@ -22,7 +22,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.springframework.util.unit.DataSize;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 /**
  * With {@code WRITE_DELAY=0} (the embedded default) H2 does no compaction of its own, and its file grows with every
@@ -109,34 +108,6 @@ class EmbeddedH2CompactionTests {
 		}
 	}
 
-	@Test
-	void rejectsALimitOutsideItsRange() {
-		assertThatIllegalArgumentException()
-			.isThrownBy(() -> new EmbeddedH2Properties(Duration.ofSeconds(1), DataSize.ofBytes(100),
-					100, Duration.ofSeconds(1)))
-			.withMessageContaining("relay.h2.compact-limit");
-		assertThatIllegalArgumentException()
-			.isThrownBy(() -> new EmbeddedH2Properties(Duration.ofSeconds(1), DataSize.ofMegabytes(65),
-					100, Duration.ofSeconds(1)))
-			.withMessageContaining("relay.h2.compact-limit");
-	}
-
-	@Test
-	void rejectsAMaximumCommitRateBelowOne() {
-		assertThatIllegalArgumentException()
-			.isThrownBy(() -> new EmbeddedH2Properties(Duration.ofSeconds(1), DataSize.ofMegabytes(1),
-					0, Duration.ofSeconds(1)))
-			.withMessageContaining("relay.h2.compact-max-commit-rate");
-	}
-
-	@Test
-	void rejectsANegativeInterval() {
-		assertThatIllegalArgumentException()
-			.isThrownBy(() -> new EmbeddedH2Properties(Duration.ofSeconds(-1), DataSize.ofMegabytes(1),
-					100, Duration.ofSeconds(1)))
-			.withMessageContaining("relay.h2.compact-interval");
-	}
-
 	/**
 	 * Commits rows with random keys one by one, as the inbox does under low load (each commit changes a leaf of the
 	 * key's index that later commits seldom touch again), runs the compaction every 50 commits with the clock moved
@@ -184,7 +155,8 @@ class EmbeddedH2CompactionTests {
 
 	private EmbeddedH2Compaction compaction(JdbcDataSource dataSource, Duration interval) {
 		return new EmbeddedH2Compaction(dataSource, this.scheduler,
-				new EmbeddedH2Properties(interval, DataSize.ofMegabytes(1), 100, Duration.ofSeconds(1)), this.clock);
+				new EmbeddedH2Properties(interval, DataSize.ofMegabytes(1), 100, Duration.ofSeconds(1)),
+				this.clock);
 	}
 
 	private record FileState(long size, int chunksFillRate) {
