@@ -2,10 +2,13 @@ package io.relay.system;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 import javax.sql.DataSource;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import org.h2.mvstore.MVStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +31,9 @@ import org.springframework.stereotype.Component;
  * its own thread (a fixed delay would run on the scheduler's single thread and hold up its other tasks while the
  * disk is slow), and a run starts only when the previous one has finished.
  * <p>
+ * Each force is timed ({@code relay.h2.file.force}): a force that takes most of the interval means the disk cannot
+ * keep up, and the next run will be skipped.
+ * <p>
  * Only for an embedded H2 file database; a no-op for PostgreSQL (which forces its own log), an in-memory or a
  * server-mode H2.
  */
@@ -42,12 +48,16 @@ class EmbeddedH2Flush implements SmartInitializingSingleton {
 
 	private final EmbeddedH2Properties properties;
 
+	private final MeterRegistry registry;
+
 	private final ReentrantLock running = new ReentrantLock();
 
-	EmbeddedH2Flush(DataSource dataSource, TaskScheduler scheduler, EmbeddedH2Properties properties) {
+	EmbeddedH2Flush(DataSource dataSource, TaskScheduler scheduler, EmbeddedH2Properties properties,
+			MeterRegistry registry) {
 		this.dataSource = dataSource;
 		this.scheduler = scheduler;
 		this.properties = properties;
+		this.registry = registry;
 	}
 
 	@Override
@@ -78,9 +88,13 @@ class EmbeddedH2Flush implements SmartInitializingSingleton {
 			}
 			long start = System.nanoTime();
 			store.sync();
-			if (logger.isDebugEnabled()) {
-				logger.debug("Forced the embedded H2 file to the disk in {} µs", (System.nanoTime() - start) / 1000);
-			}
+			long nanos = System.nanoTime() - start;
+			// Registered on the first force, so that no other database shows an empty timer.
+			Timer.builder("relay.h2.file.force")
+				.description("Time to force the embedded H2 file to the disk (every relay.h2.flush-interval)")
+				.register(this.registry)
+				.record(nanos, TimeUnit.NANOSECONDS);
+			logger.debug("Forced the embedded H2 file to the disk in {} µs", nanos / 1000);
 			return true;
 		}
 		catch (SQLException | RuntimeException ex) {
