@@ -103,10 +103,11 @@ class AdminQueries {
 					String status = rs.getString(3);
 					Timestamp next = rs.getTimestamp(7);
 					boolean waiting = "PENDING".equals(status) || "FAILED".equals(status);
-					long duration = rs.getLong(8);
+					// Read on its own: wasNull() answers for the column read last.
+					Long duration = rs.getObject(8, Long.class);
 					return new AdminViews.DeliveryDetail(rs.getLong(1), rs.getString(2), status, rs.getInt(4),
 							rs.getInt(5), rs.getString(6), (waiting && next != null) ? next.toInstant() : null,
-							rs.wasNull() ? null : duration, attempts.getOrDefault(rs.getLong(1), List.of()));
+							duration, attempts.getOrDefault(rs.getLong(1), List.of()));
 				}, eventId);
 	}
 

@@ -70,6 +70,8 @@ abstract class DispatchTests {
 		JsonNode delivery = awaitDelivery(event.eventId(), "scripted", "SUCCEEDED");
 		assertThat(delivery.get("attempts").asInt()).isEqualTo(3);
 		assertThat(delivery.get("lastError").isNull()).isTrue();
+		assertThat(delivery.get("lastDurationMs").isIntegralNumber()).as("the last attempt's duration, %s", delivery)
+			.isTrue();
 		assertThat(delivery.get("history")).extracting((attempt) -> attempt.get("outcome").asString())
 			.containsExactly("FAILED", "FAILED", "SUCCEEDED");
 		assertThat(delivery.get("history").get(1).get("error").asString())
