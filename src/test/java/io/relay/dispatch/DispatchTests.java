@@ -86,6 +86,22 @@ abstract class DispatchTests {
 	}
 
 	@Test
+	void anErrorFromTheHandlerIsAFailureToRetry() {
+		Fixtures.Event event = Fixtures.withFreshId("user.disconnected.json");
+		this.handler.script(event.eventId(), () -> {
+			throw new NoClassDefFoundError("com/example/MissingClient");
+		}, () -> {
+			throw new AssertionError("invariant broken");
+		});
+		deliver(event);
+
+		JsonNode delivery = awaitDelivery(event.eventId(), "scripted", "SUCCEEDED");
+		assertThat(delivery.get("history")).extracting((attempt) -> attempt.get("error").isNull() ? null : attempt.get("error").asString())
+			.containsExactly("NoClassDefFoundError: com/example/MissingClient", "AssertionError: invariant broken",
+					null);
+	}
+
+	@Test
 	void aPermanentFailureIsNotRetried() {
 		Fixtures.Event event = Fixtures.withFreshId("user.updated.json");
 		this.handler.script(event.eventId(), () -> {

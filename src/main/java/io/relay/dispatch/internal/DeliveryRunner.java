@@ -94,7 +94,10 @@ class DeliveryRunner {
 			Thread.currentThread().interrupt();
 			return HandlerResult.retry("interrupted (shutdown)");
 		}
-		catch (Exception ex) {
+		catch (Exception | LinkageError | AssertionError | StackOverflowError ex) {
+			// The errors a handler's own bug or a missing class raise count as failures too: uncaught, they would
+			// leave the delivery RUNNING, with no error recorded, until its lease expires. Other errors (out of
+			// memory) still end the worker.
 			logger.debug("Handler failed", ex);
 			return HandlerResult.retry(describe(ex));
 		}
