@@ -91,6 +91,10 @@ public final class EventParser {
 		if (eventId.length() > MAX_ID_LENGTH) {
 			throw new MalformedEventException("'eventId' is longer than " + MAX_ID_LENGTH + " characters");
 		}
+		if (eventId.indexOf('\0') >= 0) {
+			// The deduplication key: PostgreSQL cannot store it, and changing it could merge two events.
+			throw new MalformedEventException("'eventId' contains a NUL character");
+		}
 		Class<? extends IAdvizeEvent> type = TYPES.get(eventType);
 		try {
 			return (type != null) ? this.mapper.treeToValue(node, type) : unknown(node, eventType);

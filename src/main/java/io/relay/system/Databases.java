@@ -2,6 +2,8 @@ package io.relay.system;
 
 import java.util.Locale;
 
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -18,6 +20,20 @@ public final class Databases {
 	public static boolean isPostgres(JdbcTemplate jdbc) {
 		String product = jdbc.execute((ConnectionCallback<String>) (c) -> c.getMetaData().getDatabaseProductName());
 		return product != null && product.toLowerCase(Locale.ROOT).contains("postgres");
+	}
+
+	/**
+	 * The text to store in a column of at most {@code maxLength} characters, on either database: without NUL
+	 * characters, which PostgreSQL refuses in text (H2 takes them), and cut to the length with an ellipsis. A value
+	 * that breaks a column fails its whole statement, which for a batched write means every row in it; error
+	 * messages and event fields quote what others sent, so they must never reach a column unchecked.
+	 */
+	public static @Nullable String text(@Nullable String value, int maxLength) {
+		if (value == null) {
+			return null;
+		}
+		String text = (value.indexOf('\0') >= 0) ? value.replace('\0', '\uFFFD') : value;
+		return (text.length() <= maxLength) ? text : text.substring(0, maxLength - 1) + "…";
 	}
 
 }

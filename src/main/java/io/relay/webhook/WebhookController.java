@@ -97,7 +97,7 @@ class WebhookController {
 		MDC.put(WebhookLoggingContext.EVENT_ID, event.eventId());
 		Receipt receipt;
 		try {
-			receipt = this.inbox.receive(new IncomingEvent(event, contentType.toString(), body, deliveryId,
+			receipt = this.inbox.receive(new IncomingEvent(event, storedContentType(contentType), body, deliveryId,
 					correlationId, this.clock.instant()));
 		}
 		catch (InboxUnavailableException ex) {
@@ -169,6 +169,16 @@ class WebhookController {
 		catch (IllegalArgumentException ex) {
 			throw new MalformedEventException("unsupported charset in Content-Type '" + contentType + "'");
 		}
+	}
+
+	/**
+	 * What the body's re-reading for dispatch needs of its Content-Type: the media type and the charset. Only these,
+	 * since the header is not signed: a replayed body with a long parameter added must not break the column.
+	 */
+	private static String storedContentType(MediaType contentType) {
+		String charset = contentType.getParameter("charset");
+		return (charset != null) ? contentType.getType() + "/" + contentType.getSubtype() + ";charset=" + charset
+				: contentType.getType() + "/" + contentType.getSubtype();
 	}
 
 	private static void checkHeader(String name, @Nullable String value) throws MalformedEventException {

@@ -96,9 +96,26 @@ abstract class DispatchTests {
 		deliver(event);
 
 		JsonNode delivery = awaitDelivery(event.eventId(), "scripted", "SUCCEEDED");
-		assertThat(delivery.get("history")).extracting((attempt) -> attempt.get("error").isNull() ? null : attempt.get("error").asString())
+		assertThat(delivery.get("history"))
+			.extracting((attempt) -> attempt.get("error").isNull() ? null : attempt.get("error").asString())
 			.containsExactly("NoClassDefFoundError: com/example/MissingClient", "AssertionError: invariant broken",
 					null);
+	}
+
+	@Test
+	void aFilterThatThrowsAnErrorStillDeliversAndIntakeGoesOn() {
+		// The filter runs in the inbox writer's transaction: an Error escaping it killed the writer, and every later
+		// delivery was answered 503 until a restart.
+		Fixtures.Event event = Fixtures.withFreshId("user.updated.json");
+		this.handler.filter(event.eventId(), () -> {
+			throw new StackOverflowError();
+		});
+		deliver(event);
+		awaitDelivery(event.eventId(), "scripted", "SUCCEEDED");
+
+		Fixtures.Event next = Fixtures.withFreshId("user.updated.json");
+		deliver(next);
+		awaitDelivery(next.eventId(), "scripted", "SUCCEEDED");
 	}
 
 	@Test

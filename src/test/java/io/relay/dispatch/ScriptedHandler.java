@@ -19,11 +19,27 @@ class ScriptedHandler implements EventHandler<IAdvizeEvent> {
 
 	private final Map<String, Queue<Supplier<HandlerResult>>> scripts = new ConcurrentHashMap<>();
 
+	private final Map<String, Runnable> filters = new ConcurrentHashMap<>();
+
 	final List<Run> runs = new CopyOnWriteArrayList<>();
 
 	@SafeVarargs
 	final void script(String eventId, Supplier<HandlerResult>... answers) {
 		this.scripts.put(eventId, new ConcurrentLinkedQueue<>(List.of(answers)));
+	}
+
+	/** Runs {@code filter} when the handler's {@link #accepts} is asked about the event (to make it throw). */
+	void filter(String eventId, Runnable filter) {
+		this.filters.put(eventId, filter);
+	}
+
+	@Override
+	public boolean accepts(IAdvizeEvent event) {
+		Runnable filter = this.filters.get(event.eventId());
+		if (filter != null) {
+			filter.run();
+		}
+		return true;
 	}
 
 	@Override

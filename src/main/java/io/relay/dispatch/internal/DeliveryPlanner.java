@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.locks.ReentrantLock;
 
+import io.relay.system.Databases;
 import io.relay.inbox.EventsStored;
 import io.relay.inbox.IncomingEvent;
 import org.springframework.context.event.EventListener;
@@ -66,7 +67,7 @@ class DeliveryPlanner {
 			for (HandlerRegistry.Registered registered : this.handlers.handlersFor(incoming.event())) {
 				String conversation = incoming.event().conversationId();
 				String orderingKey = (registered.settings().ordered() && conversation != null)
-						? truncate(conversation) : null;
+						? Databases.text(conversation, 255) : null;
 				deliveries.add(new DeliveryRepository.NewDelivery(incoming.eventId(), registered.name(), orderingKey,
 						registered.settings().maxAttempts()));
 			}
@@ -160,10 +161,6 @@ class DeliveryPlanner {
 			}
 
 		});
-	}
-
-	private static String truncate(String key) {
-		return (key.length() <= 255) ? key : key.substring(0, 255);
 	}
 
 }

@@ -302,7 +302,7 @@ class DeliveryRepository {
 	private static void setCompletion(PreparedStatement ps, Completion c, int offset) throws SQLException {
 		ps.setString(offset + 1, c.status().name());
 		ps.setTimestamp(offset + 2, (c.nextAttemptAt() != null) ? Timestamp.from(c.nextAttemptAt()) : null);
-		ps.setString(offset + 3, truncate(c.error()));
+		ps.setString(offset + 3, Databases.text(c.error(), 4000));
 		ps.setLong(offset + 4, c.durationMillis());
 		ps.setTimestamp(offset + 5, Timestamp.from(c.finishedAt()));
 		ps.setLong(offset + 6, c.deliveryId());
@@ -322,7 +322,7 @@ class DeliveryRepository {
 				ps.setTimestamp(offset + 4, Timestamp.from(c.startedAt()));
 				ps.setTimestamp(offset + 5, Timestamp.from(c.finishedAt()));
 				ps.setString(offset + 6, c.status().name());
-				ps.setString(offset + 7, truncate(c.error()));
+				ps.setString(offset + 7, Databases.text(c.error(), 4000));
 			}
 			return ps;
 		});
@@ -401,10 +401,6 @@ class DeliveryRepository {
 		this.named.update("delete from dispatch_attempt where delivery_id in (select id from dispatch_delivery where "
 				+ condition + ")", params);
 		this.named.update("delete from dispatch_delivery where " + condition, params);
-	}
-
-	private static @Nullable String truncate(@Nullable String text) {
-		return (text == null || text.length() <= 4000) ? text : text.substring(0, 3999) + "…";
 	}
 
 	record NewDelivery(String eventId, String handler, @Nullable String orderingKey, int maxAttempts) {

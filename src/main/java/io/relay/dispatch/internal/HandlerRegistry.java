@@ -77,8 +77,10 @@ class HandlerRegistry {
 			try {
 				return ((EventHandler<IAdvizeEvent>) this.handler).accepts(event);
 			}
-			catch (RuntimeException ex) {
-				// A broken filter must not lose the event: deliver it, and let the handler decide.
+			catch (RuntimeException | LinkageError | AssertionError | StackOverflowError ex) {
+				// A broken filter must not lose the event: deliver it, and let the handler decide. The filter runs
+				// in the inbox's transaction, so the errors a bug or a missing class raise are caught too (as for
+				// handle()): escaping, they would fail the whole batch.
 				logger.warn("Filter of handler '{}' failed on event {}; delivering it anyway", this.handler.name(),
 						event.eventId(), ex);
 				return true;

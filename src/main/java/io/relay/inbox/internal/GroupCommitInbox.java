@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.dao.DataAccessException;
-import org.springframework.dao.DuplicateKeyException;
+import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -128,8 +128,9 @@ class GroupCommitInbox implements Inbox, SmartLifecycle {
 				Thread.currentThread().interrupt();
 				return;
 			}
-			catch (RuntimeException ex) {
-				// write() completes every future itself; this is a last guard so that the writer never dies.
+			catch (RuntimeException | Error ex) {
+				// write() completes every future itself; this is a last guard so that the writer never dies: a dead
+				// writer would answer 503 to every later delivery until a restart, and iAdvize gives up after 30 s.
 				logger.error("Inbox writer failed on a batch of {}", batch.size(), ex);
 				batch.forEach((pending) -> pending.receipt().completeExceptionally(ex));
 			}
@@ -146,9 +147,12 @@ class GroupCommitInbox implements Inbox, SmartLifecycle {
 			List<Receipt> receipts = this.transactions.execute((status) -> store(batch));
 			complete(batch, receipts);
 		}
-		catch (DuplicateKeyException ex) {
-			// Only when another transaction inserted one of these ids between our insert-if-absent and its commit
-			// (H2 has no atomic ON CONFLICT): redo the batch one delivery at a time.
+		catch (DataIntegrityViolationException ex) {
+			// A duplicate key: only when another transaction inserted one of these ids between our insert-if-absent
+			// and its commit (H2 has no atomic ON CONFLICT). Or a value that one row's column refuses, which must not
+			// fail its batch-mates (that would answer 503 to all of them, and again when they are redelivered
+			// together). Either way: redo the batch one delivery at a time. Not for other failures (a database that
+			// is down would be waited for once per delivery).
 			for (Pending pending : batch) {
 				try {
 					complete(List.of(pending), this.transactions.execute((status) -> store(List.of(pending))));

@@ -10,7 +10,6 @@ import java.util.stream.IntStream;
 import io.relay.system.Databases;
 import io.relay.inbox.IncomingEvent;
 import io.relay.inbox.QuarantinedDelivery;
-import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Repository;
 
@@ -124,27 +123,20 @@ class InboxRepository {
 
 	void insertQuarantine(QuarantinedDelivery delivery) {
 		this.jdbc.update("insert into inbox_quarantine (reason, content_type, delivery_id, correlation_id, payload, "
-				+ "received_at) values (?, ?, ?, ?, ?, ?)", truncate(delivery.reason(), 2000), delivery.contentType(),
+				+ "received_at) values (?, ?, ?, ?, ?, ?)", Databases.text(delivery.reason(), 2000),
+				Databases.text(delivery.contentType(), 255),
 				delivery.deliveryId(), delivery.correlationId(), delivery.payload(),
 				Timestamp.from(delivery.receivedAt()));
 	}
 
-	private static String truncate(String text, int max) {
-		return (text.length() <= max) ? text : text.substring(0, max - 1) + "…";
-	}
-
-	private static @Nullable String truncateNullable(@Nullable String text, int max) {
-		return (text != null) ? truncate(text, max) : null;
-	}
-
 	private static void setEventRow(PreparedStatement ps, IncomingEvent event, int offset) throws SQLException {
 		ps.setString(offset + 1, event.eventId());
-		ps.setString(offset + 2, truncate(event.event().eventType(), 255));
-		ps.setString(offset + 3, truncateNullable(event.event().conversationId(), 255));
-		ps.setString(offset + 4, truncateNullable(event.event().visitorId(), 255));
+		ps.setString(offset + 2, Databases.text(event.event().eventType(), 255));
+		ps.setString(offset + 3, Databases.text(event.event().conversationId(), 255));
+		ps.setString(offset + 4, Databases.text(event.event().visitorId(), 255));
 		ps.setString(offset + 5, event.deliveryId());
 		ps.setString(offset + 6, event.correlationId());
-		ps.setString(offset + 7, event.contentType());
+		ps.setString(offset + 7, Databases.text(event.contentType(), 255));
 		ps.setBytes(offset + 8, event.payload());
 		ps.setTimestamp(offset + 9, Timestamp.from(event.receivedAt()));
 	}

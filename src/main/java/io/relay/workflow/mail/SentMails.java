@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
+import io.relay.system.Databases;
 import org.jspecify.annotations.Nullable;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -69,7 +70,8 @@ final class SentMails {
 	/** Nothing went out: a later attempt may claim the row again. */
 	void failed(Row row, String error, Instant now) {
 		this.jdbc.update("update workflow_mail set status = 'FAILED', last_error = ?, updated_at = ? "
-				+ "where id = ? and status = 'SENDING'", truncate(error), Timestamp.from(now), row.id());
+				+ "where id = ? and status = 'SENDING'", Databases.text(error, MAX_ERROR), Timestamp.from(now),
+				row.id());
 	}
 
 	/**
@@ -79,15 +81,12 @@ final class SentMails {
 	boolean unconfirmed(Row row, String error, Instant now, @Nullable Instant expectedUpdatedAt) {
 		if (expectedUpdatedAt == null) {
 			return this.jdbc.update("update workflow_mail set status = 'UNCONFIRMED', last_error = ?, updated_at = ? "
-					+ "where id = ? and status = 'SENDING'", truncate(error), Timestamp.from(now), row.id()) == 1;
+					+ "where id = ? and status = 'SENDING'", Databases.text(error, MAX_ERROR), Timestamp.from(now),
+					row.id()) == 1;
 		}
 		return this.jdbc.update("update workflow_mail set status = 'UNCONFIRMED', last_error = ?, updated_at = ? "
-				+ "where id = ? and status = 'SENDING' and updated_at = ?", truncate(error), Timestamp.from(now),
+				+ "where id = ? and status = 'SENDING' and updated_at = ?", Databases.text(error, MAX_ERROR), Timestamp.from(now),
 				row.id(), Timestamp.from(expectedUpdatedAt)) == 1;
-	}
-
-	private static String truncate(String error) {
-		return (error.length() <= MAX_ERROR) ? error : error.substring(0, MAX_ERROR);
 	}
 
 	private static Row row(ResultSet rs, int index) throws SQLException {

@@ -1,0 +1,127 @@
+package io.relay.inbox.internal;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import javax.sql.DataSource;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.relay.event.EventParser;
+import io.relay.event.PayloadFormat;
+import io.relay.inbox.InboxUnavailableException;
+import io.relay.inbox.IncomingEvent;
+import io.relay.inbox.Receipt;
+import io.relay.support.TestPostgres;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The group commit's failure handling, on a real database: which deliveries of a batch get an error when one of
+ * them cannot be stored.
+ */
+class GroupCommitInboxTests {
+
+	private final ExecutorService requests = Executors.newFixedThreadPool(3);
+
+	private final String run = UUID.randomUUID().toString();
+
+	@ParameterizedTest
+	@ValueSource(strings = { "h2", "postgres" })
+	void aDeliveryThatAColumnRefusesFailsAloneNotItsBatchMates(String database) throws Exception {
+		DataSource dataSource = dataSource(database);
+		Flyway.configure().dataSource(dataSource).load().migrate();
+		CountDownLatch writing = new CountDownLatch(1);
+		CountDownLatch release = new CountDownLatch(1);
+		List<List<String>> batches = new CopyOnWriteArrayList<>();
+		InboxRepository repository = new InboxRepository(new JdbcTemplate(dataSource)) {
+
+			@Override
+			boolean[] insertIfAbsent(List<IncomingEvent> events) {
+				batches.add(events.stream().map(IncomingEvent::eventId).toList());
+				// Holds the first batch, so that the next two deliveries queue up and are written together.
+				writing.countDown();
+				awaitQuietly(release);
+				return super.insertIfAbsent(events);
+			}
+
+		};
+		SimpleMeterRegistry meters = new SimpleMeterRegistry();
+		GroupCommitInbox inbox = new GroupCommitInbox(repository,
+				new TransactionTemplate(new DataSourceTransactionManager(dataSource)), (event) -> {
+				}, new InboxProperties(256, 1, 100, Duration.ofSeconds(10)), meters);
+		inbox.start();
+		try {
+			Future<Receipt> first = this.requests.submit(() -> inbox.receive(event("first", "d-1")));
+			assertThat(writing.await(10, TimeUnit.SECONDS)).isTrue();
+			// Only the headers' length is checked by the controller; a column refusing a value stands for any
+			// value a database refuses.
+			Future<Receipt> refused = this.requests.submit(() -> inbox.receive(event("refused", "d".repeat(300))));
+			Future<Receipt> mate = this.requests.submit(() -> inbox.receive(event("mate", "d-3")));
+			await().until(() -> meters.get("relay.inbox.queue").gauge().value() == 2);
+			release.countDown();
+
+			assertThat(first.get(10, TimeUnit.SECONDS).duplicate()).isFalse();
+			assertThat(mate.get(10, TimeUnit.SECONDS).duplicate()).isFalse();
+			assertThatExceptionOfType(ExecutionException.class)
+				.isThrownBy(() -> refused.get(10, TimeUnit.SECONDS))
+				.withCauseInstanceOf(InboxUnavailableException.class);
+			assertThat(batches).as("the refused delivery and its mate were written in one batch first")
+				.anySatisfy((batch) -> assertThat(batch).containsExactlyInAnyOrder(id("mate"), id("refused")));
+			assertThat(new JdbcTemplate(dataSource).queryForList("select event_id from inbox_event order by event_id",
+					String.class))
+				.containsExactly(id("first"), id("mate"));
+		}
+		finally {
+			release.countDown();
+			inbox.stop();
+			this.requests.shutdownNow();
+		}
+	}
+
+	private String id(String name) {
+		return name + "-" + this.run;
+	}
+
+	private IncomingEvent event(String name, String deliveryId) throws Exception {
+		byte[] body = ("{\"eventId\": \"" + id(name) + "\", \"eventType\": \"user.created\", \"userId\": 1}")
+			.getBytes(StandardCharsets.UTF_8);
+		return new IncomingEvent(new EventParser().parse(body, PayloadFormat.JSON, null, null), "application/json",
+				body, deliveryId, null, Instant.now());
+	}
+
+	private static DataSource dataSource(String database) {
+		return database.equals("h2")
+				? new DriverManagerDataSource("jdbc:h2:mem:group-commit-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1")
+				: new DriverManagerDataSource(TestPostgres.newDatabase("group_commit"), TestPostgres.username(),
+						TestPostgres.password());
+	}
+
+	private static void awaitQuietly(CountDownLatch latch) {
+		try {
+			latch.await(20, TimeUnit.SECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+}
