@@ -5,13 +5,22 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.sql.Timestamp;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 
+import io.relay.event.EventParser;
+import io.relay.event.IAdvizeEvent;
+import io.relay.event.MalformedEventException;
+import io.relay.event.PayloadFormat;
 import io.relay.event.UserCreated;
+import io.relay.inbox.EventsStored;
+import io.relay.inbox.IncomingEvent;
 import io.relay.support.Fixtures;
 import io.relay.support.WebhookClient;
 import org.junit.jupiter.api.BeforeEach;
@@ -20,8 +29,10 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -36,7 +47,8 @@ import static org.awaitility.Awaitility.await;
 		properties = { "relay.webhook.secrets=" + WebhookClient.SECRET, "spring.security.user.name=admin",
 				"spring.security.user.password=admin-password", "relay.dispatch.poll-interval=50ms",
 				"relay.dispatch.handlers.scripted.max-attempts=3", "relay.dispatch.handlers.scripted.initial-backoff=10ms",
-				"relay.dispatch.handlers.scripted.max-backoff=40ms", "relay.dispatch.stats-interval=100ms" })
+				"relay.dispatch.handlers.scripted.max-backoff=40ms", "relay.dispatch.stats-interval=100ms",
+				"relay.dispatch.handlers.paused.enabled=false" })
 abstract class DispatchTests {
 
 	private static final JsonMapper json = JsonMapper.builder().build();
@@ -49,6 +61,15 @@ abstract class DispatchTests {
 
 	@Autowired
 	JdbcTemplate jdbc;
+
+	@Autowired
+	TransactionTemplate transactions;
+
+	@Autowired
+	ApplicationEventPublisher events;
+
+	@Autowired
+	PausedHandler paused;
 
 	WebhookClient client;
 
@@ -196,6 +217,48 @@ abstract class DispatchTests {
 	}
 
 	@Test
+	void deliveriesOfOneConversationStoredInOneBatchRunInOrderOfReceipt() {
+		// One inbox transaction (group commit) with both events: the first takes the fast path, the second waits
+		// for it in the database, and must not overtake it there either.
+		String conversation = UUID.randomUUID().toString();
+		Fixtures.Event pushed = conversationEvent("v2.conversation.pushed.json", conversation);
+		Fixtures.Event closed = conversationEvent("v2.conversation.closed.json", conversation);
+		this.handler.script(pushed.eventId(), () -> HandlerResult.retry("slow CRM"), () -> HandlerResult.retry("slow"));
+		this.transactions.executeWithoutResult((status) -> {
+			List<IncomingEvent> batch = List.of(incoming(pushed), incoming(closed));
+			for (IncomingEvent event : batch) {
+				this.jdbc.update("insert into inbox_event (event_id, event_type, conversation_id, content_type, "
+						+ "payload, received_at) values (?, ?, ?, ?, ?, ?)", event.eventId(), event.event().eventType(),
+						conversation, event.contentType(), event.payload(), Timestamp.from(event.receivedAt()));
+			}
+			this.events.publishEvent(new EventsStored(batch));
+		});
+
+		awaitDelivery(closed.eventId(), "scripted", "SUCCEEDED");
+		assertThat(this.handler.runs.stream()
+			.filter((run) -> run.eventId().equals(pushed.eventId()) || run.eventId().equals(closed.eventId())))
+			.extracting(ScriptedHandler.Run::eventType)
+			.containsExactly("v2.conversation.pushed", "v2.conversation.pushed", "v2.conversation.pushed",
+					"v2.conversation.closed");
+	}
+
+	@Test
+	void aDisabledHandlersDeliveriesAreSkippedNotRun() {
+		Fixtures.Event event = Fixtures.withFreshId("user.created.json");
+		deliver(event);
+		// Made while the handler was enabled, say, and due now.
+		Timestamp now = Timestamp.from(Instant.now());
+		this.jdbc.update("insert into dispatch_delivery (event_id, handler, status, attempts, max_attempts, "
+				+ "next_attempt_at, created_at, updated_at) values (?, 'paused', 'PENDING', 0, 3, ?, ?, ?)",
+				event.eventId(), now, now, now);
+
+		JsonNode delivery = awaitDelivery(event.eventId(), "paused", "SKIPPED");
+		assertThat(delivery.get("lastError").asString())
+			.isEqualTo("the handler is disabled (relay.dispatch.handlers.paused.enabled)");
+		assertThat(this.paused.runs).hasValue(0);
+	}
+
+	@Test
 	void theLogHandlerGetsEveryEvent() {
 		Fixtures.Event event = Fixtures.withFreshId("transaction.attributed.json");
 		deliver(event);
@@ -270,6 +333,17 @@ abstract class DispatchTests {
 				event.body().replace("4c8c7408-f73c-42cd-89e9-afbbee7d9024", conversationId));
 	}
 
+	private static IncomingEvent incoming(Fixtures.Event event) {
+		byte[] body = event.body().getBytes(StandardCharsets.UTF_8);
+		try {
+			return new IncomingEvent(new EventParser().parse(body, PayloadFormat.JSON, StandardCharsets.UTF_8, null),
+					"application/json", body, null, null, Instant.now());
+		}
+		catch (MalformedEventException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
 	private void deliver(Fixtures.Event event) {
 		assertThat(this.client.deliver(event.body()).statusCode()).isEqualTo(202);
 	}
@@ -322,6 +396,34 @@ abstract class DispatchTests {
 		@Bean
 		ScriptedHandler scriptedHandler() {
 			return new ScriptedHandler();
+		}
+
+		@Bean
+		PausedHandler pausedHandler() {
+			return new PausedHandler();
+		}
+
+	}
+
+	/** Disabled by the test's properties. */
+	static class PausedHandler implements EventHandler<IAdvizeEvent> {
+
+		final AtomicInteger runs = new AtomicInteger();
+
+		@Override
+		public String name() {
+			return "paused";
+		}
+
+		@Override
+		public Class<IAdvizeEvent> eventType() {
+			return IAdvizeEvent.class;
+		}
+
+		@Override
+		public HandlerResult handle(Delivery<IAdvizeEvent> delivery) {
+			this.runs.incrementAndGet();
+			return HandlerResult.success();
 		}
 
 	}

@@ -82,7 +82,9 @@ class DeliveryPlanner {
 		List<DeliveryRepository.NewDelivery> claimed = new ArrayList<>();
 		List<DeliveryRepository.NewDelivery> pending = new ArrayList<>();
 		try {
-			Set<String> busy = (reserved > 0) ? lockAndFindBusy(deliveries, held) : Set.of();
+			// Locked even when nothing can take the fast path: a writer that finds no earlier delivery of a
+			// conversation must also see this transaction's, so the two wait for each other.
+			Set<String> busy = inTransaction ? lockAndFindBusy(deliveries, held, reserved > 0) : Set.of();
 			Set<String> seen = new HashSet<>();
 			for (DeliveryRepository.NewDelivery delivery : deliveries) {
 				String lock = (delivery.orderingKey() != null)
@@ -90,12 +92,14 @@ class DeliveryPlanner {
 				boolean first = lock == null || (seen.add(lock) && !busy.contains(lock));
 				(first && claimed.size() < reserved ? claimed : pending).add(delivery);
 			}
-			if (!pending.isEmpty()) {
-				this.repository.insert(pending, now);
-			}
+			// Claimed first: ids decide the order within a conversation (the claim waits for lower ids), and a
+			// claimed delivery always comes first in this batch among those of its conversation and handler.
 			Map<Long, DeliveryRepository.NewDelivery> claimedById = claimed.isEmpty() ? Map.of()
 					: this.repository.insertClaimed(claimed, now, this.dispatcher.instance(),
 							now.plus(this.properties.lease()));
+			if (!pending.isEmpty()) {
+				this.repository.insert(pending, now);
+			}
 			this.dispatcher.release(reserved - claimedById.size());
 			reserved = claimedById.size();
 			if (inTransaction) {
@@ -112,7 +116,8 @@ class DeliveryPlanner {
 		}
 	}
 
-	private Set<String> lockAndFindBusy(List<DeliveryRepository.NewDelivery> deliveries, List<ReentrantLock> held) {
+	private Set<String> lockAndFindBusy(List<DeliveryRepository.NewDelivery> deliveries, List<ReentrantLock> held,
+			boolean findBusy) {
 		TreeSet<String> keys = new TreeSet<>();
 		Set<String> orderingKeys = new HashSet<>();
 		for (DeliveryRepository.NewDelivery delivery : deliveries) {
@@ -132,7 +137,7 @@ class DeliveryPlanner {
 			held.add(this.stripes[stripe]);
 		}
 		this.repository.lockOrderingKeys(List.copyOf(keys));
-		return this.repository.unfinishedOrderingKeys(orderingKeys);
+		return findBusy ? this.repository.unfinishedOrderingKeys(orderingKeys) : Set.of();
 	}
 
 	private void afterTransaction(Map<Long, DeliveryRepository.NewDelivery> claimed, Map<String, IncomingEvent> events,

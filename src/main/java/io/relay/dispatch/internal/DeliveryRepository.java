@@ -260,7 +260,10 @@ class DeliveryRepository {
 				+ "? rows only" + lock;
 	}
 
-	/** Records finished attempts. A delivery whose lease this instance lost is left alone. */
+	/**
+	 * Records finished attempts. A delivery whose lease this instance lost is left alone, even when this instance
+	 * claimed it again since (the attempt number tells the claims apart): one run must not end another's.
+	 */
 	void complete(List<Completion> completions, String instance) {
 		for (int from = 0; from < completions.size(); from += 1000) {
 			List<Completion> chunk = completions.subList(from, Math.min(completions.size(), from + 1000));
@@ -270,10 +273,11 @@ class DeliveryRepository {
 			else {
 				this.jdbc.batchUpdate("update dispatch_delivery set status = ?, next_attempt_at = coalesce(?, "
 						+ "next_attempt_at), last_error = ?, last_duration_ms = ?, locked_by = null, locked_until = null,"
-						+ " updated_at = ? where id = ? and locked_by = ? and status = 'RUNNING'", chunk, chunk.size(),
-						(ps, c) -> {
+						+ " updated_at = ? where id = ? and attempts = ? and locked_by = ? and status = 'RUNNING'", chunk,
+						chunk.size(), (ps, c) -> {
 							setCompletion(ps, c, 0);
-							ps.setString(7, instance);
+							ps.setInt(7, c.attempt());
+							ps.setString(8, instance);
 						});
 			}
 			insertAttempts(chunk, instance);
@@ -283,18 +287,19 @@ class DeliveryRepository {
 	// One statement per batch on PostgreSQL (the casts type the VALUES list, nulls included).
 	private void updateFromValues(List<Completion> chunk, String instance) {
 		String row = "(cast(? as varchar(16)), cast(? as timestamp with time zone), cast(? as varchar(4000)), "
-				+ "cast(? as bigint), cast(? as timestamp with time zone), cast(? as bigint))";
+				+ "cast(? as bigint), cast(? as timestamp with time zone), cast(? as bigint), cast(? as integer))";
 		this.jdbc.update((connection) -> {
 			PreparedStatement ps = connection.prepareStatement("update dispatch_delivery d set status = v.status, "
 					+ "next_attempt_at = coalesce(v.next_at, d.next_attempt_at), last_error = v.error, "
 					+ "last_duration_ms = v.duration, locked_by = null, locked_until = null, updated_at = v.finished "
 					+ "from (values " + String.join(", ", Collections.nCopies(chunk.size(), row))
-					+ ") v(status, next_at, error, duration, finished, id) where d.id = v.id and d.locked_by = ? "
-					+ "and d.status = 'RUNNING'");
+					+ ") v(status, next_at, error, duration, finished, id, attempt) where d.id = v.id and "
+					+ "d.attempts = v.attempt and d.locked_by = ? and d.status = 'RUNNING'");
 			for (int i = 0; i < chunk.size(); i++) {
-				setCompletion(ps, chunk.get(i), i * 6);
+				setCompletion(ps, chunk.get(i), i * 7);
+				ps.setInt(i * 7 + 7, chunk.get(i).attempt());
 			}
-			ps.setString(chunk.size() * 6 + 1, instance);
+			ps.setString(chunk.size() * 7 + 1, instance);
 			return ps;
 		});
 	}
@@ -328,6 +333,16 @@ class DeliveryRepository {
 		});
 	}
 
+	/**
+	 * Extends this instance's lease of a claimed delivery to {@code until}.
+	 * @return whether the lease was still this claim's (not expired and taken by another claim)
+	 */
+	boolean renewLease(Claimed delivery, String instance, Instant until) {
+		return this.jdbc.update("update dispatch_delivery set locked_until = ? where id = ? and attempts = ? and "
+				+ "locked_by = ? and status = 'RUNNING'", Timestamp.from(until), delivery.id(), delivery.attempt(),
+				instance) == 1;
+	}
+
 	/** Hands this instance's claimed deliveries back, for any instance to run (graceful shutdown). */
 	int release(String instance, Instant now) {
 		return this.jdbc.update("update dispatch_delivery set status = 'PENDING', locked_by = null, locked_until = "
@@ -349,14 +364,27 @@ class DeliveryRepository {
 				Timestamp.from(now), status.name(), handler, handler);
 	}
 
+	/**
+	 * The backlog, the dead count, and how long the longest-waiting due delivery has waited: since its
+	 * {@code next_attempt_at} (pending or waiting to retry), or since its lease expired. Not since it was created: a
+	 * delivery retried for hours, or a dead one replayed weeks later, is not work left waiting.
+	 */
 	Stats stats(Instant now) {
+		Timestamp at = Timestamp.from(now);
 		return this.jdbc.queryForObject("select (select count(*) from dispatch_delivery where status in "
-				+ UNFINISHED + "), (select min(created_at) from dispatch_delivery where status in " + UNFINISHED
-				+ "), (select count(*) from dispatch_delivery where status = 'DEAD')", (rs, row) -> {
-					Timestamp oldest = rs.getTimestamp(2);
-					long age = (oldest != null) ? Math.max(0, now.toEpochMilli() - oldest.getTime()) : 0;
-					return new Stats(rs.getLong(1), age / 1000.0, rs.getLong(3));
-				});
+				+ UNFINISHED + "), (select min(next_attempt_at) from dispatch_delivery where status = 'PENDING' and "
+				+ "next_attempt_at <= ?), (select min(next_attempt_at) from dispatch_delivery where status = 'FAILED' "
+				+ "and next_attempt_at <= ?), (select min(locked_until) from dispatch_delivery where status = "
+				+ "'RUNNING' and locked_until < ?), (select count(*) from dispatch_delivery where status = 'DEAD')",
+				(rs, row) -> {
+					long dueSince = Long.MAX_VALUE;
+					for (int column = 2; column <= 4; column++) {
+						Timestamp due = rs.getTimestamp(column);
+						dueSince = (due != null) ? Math.min(dueSince, due.getTime()) : dueSince;
+					}
+					long waited = (dueSince != Long.MAX_VALUE) ? Math.max(0, now.toEpochMilli() - dueSince) : 0;
+					return new Stats(rs.getLong(1), waited / 1000.0, rs.getLong(5));
+				}, at, at, at);
 	}
 
 	/**

@@ -3,6 +3,7 @@ package io.relay.dispatch.internal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Objects;
 import java.util.random.RandomGenerator;
 
 import io.relay.dispatch.Delivery;
@@ -29,6 +30,9 @@ import org.springframework.stereotype.Component;
 class DeliveryRunner {
 
 	private static final Logger logger = LoggerFactory.getLogger(DeliveryRunner.class);
+
+	/** The longest wait a handler may ask for: a year is beyond any use, and far beyond would overflow a time. */
+	private static final Duration MAX_RETRY_AFTER = Duration.ofDays(365);
 
 	private final HandlerRegistry handlers;
 
@@ -60,8 +64,17 @@ class DeliveryRunner {
 		try (MDC.MDCCloseable event = MDC.putCloseable("eventId", claimed.eventId());
 				MDC.MDCCloseable delivery = MDC.putCloseable("deliveryId", Long.toString(claimed.id()));
 				MDC.MDCCloseable handler = MDC.putCloseable("handler", claimed.handler())) {
-			result = (registered != null) ? invoke(registered.handler(), claimed)
-					: HandlerResult.skipped("no handler named '" + claimed.handler() + "' is registered any more");
+			if (registered == null) {
+				result = HandlerResult.skipped("no handler named '" + claimed.handler() + "' is registered any more");
+			}
+			else if (!registered.settings().enabled()) {
+				// Disabled to stop it at once: its retries and replays are not run either; replay them once enabled.
+				result = HandlerResult.skipped("the handler is disabled (relay.dispatch.handlers." + claimed.handler()
+						+ ".enabled)");
+			}
+			else {
+				result = invoke(registered.handler(), claimed);
+			}
 		}
 		long nanos = System.nanoTime() - startNanos;
 		Instant finished = this.clock.instant();
@@ -77,9 +90,9 @@ class DeliveryRunner {
 		try {
 			event = read(claimed);
 		}
-		catch (MalformedEventException ex) {
+		catch (MalformedEventException | RuntimeException ex) {
 			// Cannot happen for an event the intake accepted, unless the parser changed incompatibly.
-			return HandlerResult.permanentFailure("the stored event cannot be read any more: " + ex.getMessage());
+			return HandlerResult.permanentFailure("the stored event cannot be read any more: " + describe(ex));
 		}
 		try {
 			HandlerResult result = ((EventHandler<IAdvizeEvent>) handler).handle(new Delivery<>(claimed.id(),
@@ -133,7 +146,8 @@ class DeliveryRunner {
 					yield completion(claimed, DeliveryStatus.DEAD, null, error, started, finished, millis);
 				}
 				// A retry only comes from a registered handler (an unknown one is skipped), so its settings exist.
-				Duration wait = (retry.after() != null) ? retry.after() : backoff(claimed, java.util.Objects.requireNonNull(registered).settings());
+				Duration wait = (retry.after() != null) ? min(retry.after(), MAX_RETRY_AFTER)
+						: backoff(claimed, Objects.requireNonNull(registered).settings());
 				logger.info("Delivery {} of event {} to '{}' failed (attempt {} of {}), next in {}: {}", claimed.id(),
 						claimed.eventId(), claimed.handler(), claimed.attempt(), claimed.maxAttempts(), wait,
 						retry.reason());
@@ -141,6 +155,10 @@ class DeliveryRunner {
 						finished, millis);
 			}
 		};
+	}
+
+	private static Duration min(Duration a, Duration b) {
+		return (a.compareTo(b) <= 0) ? a : b;
 	}
 
 	private Duration backoff(DeliveryRepository.Claimed claimed, DispatchProperties.ResolvedSettings settings) {

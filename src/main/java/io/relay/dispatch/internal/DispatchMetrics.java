@@ -42,7 +42,7 @@ class DispatchMetrics {
 			.description("Deliveries with work left (pending, running or failed and waiting to retry)")
 			.register(registry);
 		Gauge.builder("relay.dispatch.oldest.pending.age", this.stats, (s) -> s.get().oldestPendingAgeSeconds())
-			.description("Age of the oldest delivery with work left")
+			.description("How long the longest-waiting due delivery has waited to run")
 			.baseUnit("seconds")
 			.register(registry);
 		Gauge.builder("relay.dispatch.dead", this.stats, (s) -> s.get().dead())

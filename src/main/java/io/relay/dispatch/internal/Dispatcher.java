@@ -128,7 +128,8 @@ class Dispatcher implements SmartLifecycle {
 
 	/** Runs a delivery claimed in a slot reserved with {@link #reserve}. */
 	void submit(DeliveryRepository.Claimed delivery) {
-		this.workers.submit(() -> run(delivery));
+		Instant claimedAt = this.clock.instant();
+		this.workers.submit(() -> run(delivery, claimedAt));
 	}
 
 	/** New work may be due now (called after a commit that created deliveries for the claimer). */
@@ -180,7 +181,9 @@ class Dispatcher implements SmartLifecycle {
 				reserved = reserve(this.claimBatch);
 			}
 			if (reserved == 0) {
-				this.wakeups.tryAcquire(untilNextClaim(), TimeUnit.MILLISECONDS);
+				// Not untilNextClaim(): a retry that is due cannot be claimed without a slot either, and waiting
+				// zero for it spun this thread on a core until a slot came free. The next completion wakes us.
+				this.wakeups.tryAcquire(this.properties.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
 				continue;
 			}
 			int limit = reserved;
@@ -204,7 +207,7 @@ class Dispatcher implements SmartLifecycle {
 		}
 	}
 
-	private void run(DeliveryRepository.Claimed delivery) {
+	private void run(DeliveryRepository.Claimed delivery, Instant claimedAt) {
 		try {
 			this.freeWorkers.acquire();
 		}
@@ -215,14 +218,46 @@ class Dispatcher implements SmartLifecycle {
 			return;
 		}
 		try {
-			if (this.running) {
+			// else: claimed but not started when shutdown began; stop() hands it back as PENDING.
+			if (this.running && stillLeased(delivery, claimedAt)) {
 				this.completions.add(this.runner.run(delivery));
 			}
-			// else: claimed but not started when shutdown began; stop() hands it back as PENDING.
+		}
+		catch (RuntimeException | Error ex) {
+			// Not the handler's failures (the runner records those): Relay's own. The delivery stays RUNNING and
+			// runs again when its lease expires.
+			logger.error("Delivery {} of event {} to '{}' could not be run; it runs again after its lease",
+					delivery.id(), delivery.eventId(), delivery.handler(), ex);
 		}
 		finally {
 			this.freeWorkers.release();
 			release(1);
+		}
+	}
+
+	/**
+	 * Whether this instance still holds the delivery's lease, renewed when it waited long for a worker: the lease
+	 * runs from the claim, and up to four claims per worker wait in memory, so with slow handlers the wait alone
+	 * could use up most of it and the handler be run again elsewhere while it still runs here.
+	 */
+	private boolean stillLeased(DeliveryRepository.Claimed delivery, Instant claimedAt) {
+		Instant now = this.clock.instant();
+		Duration lease = this.properties.lease();
+		if (Duration.between(claimedAt, now).compareTo(lease.dividedBy(10)) <= 0) {
+			return true;
+		}
+		try {
+			if (this.repository.renewLease(delivery, this.instance, now.plus(lease))) {
+				return true;
+			}
+			logger.info("Delivery {} waited for a worker past its lease and was claimed again meanwhile: left to "
+					+ "that claim", delivery.id());
+			return false;
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Could not renew the lease of delivery {} (running it anyway): {}", delivery.id(),
+					ex.toString());
+			return true;
 		}
 	}
 

@@ -1,0 +1,131 @@
+package io.relay.dispatch.internal;
+
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.UUID;
+
+import javax.sql.DataSource;
+
+import io.relay.dispatch.DeliveryStatus;
+import io.relay.support.TestPostgres;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The delivery table's guards, on both databases: which run may record its outcome or extend its lease, and what
+ * the lag gauge reads.
+ */
+class DeliveryRepositoryTests {
+
+	private static final Instant NOW = Instant.parse("2026-11-26T12:00:00Z");
+
+	private static final String INSTANCE = "this-instance";
+
+	@ParameterizedTest
+	@ValueSource(strings = { "h2", "postgres" })
+	void anEarlierRunOfADeliveryClaimedAgainCannotRecordItsOutcome(String database) {
+		JdbcTemplate jdbc = database(database);
+		DeliveryRepository repository = new DeliveryRepository(jdbc);
+		// Claimed twice by this instance: the first run outlived its lease, the second claim is running.
+		long id = delivery(jdbc, "RUNNING", 2, NOW, NOW.plus(Duration.ofMinutes(5)));
+
+		repository.complete(List.of(completion(id, 1, DeliveryStatus.FAILED)), INSTANCE);
+		assertThat(status(jdbc, id)).isEqualTo("RUNNING");
+
+		repository.complete(List.of(completion(id, 2, DeliveryStatus.SUCCEEDED)), INSTANCE);
+		assertThat(status(jdbc, id)).isEqualTo("SUCCEEDED");
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "h2", "postgres" })
+	void aLeaseIsRenewedOnlyForTheClaimThatHoldsIt(String database) {
+		JdbcTemplate jdbc = database(database);
+		DeliveryRepository repository = new DeliveryRepository(jdbc);
+		long id = delivery(jdbc, "RUNNING", 2, NOW, NOW.plus(Duration.ofMinutes(5)));
+		Instant until = NOW.plus(Duration.ofMinutes(9));
+
+		assertThat(repository.renewLease(claimed(id, 1), INSTANCE, until)).isFalse();
+		assertThat(repository.renewLease(claimed(id, 2), "another-instance", until)).isFalse();
+		assertThat(lockedUntil(jdbc, id)).isEqualTo(NOW.plus(Duration.ofMinutes(5)));
+
+		assertThat(repository.renewLease(claimed(id, 2), INSTANCE, until)).isTrue();
+		assertThat(lockedUntil(jdbc, id)).isEqualTo(until);
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "h2", "postgres" })
+	void theLagIsHowLongTheLongestWaitingDueDeliveryHasWaited(String database) {
+		JdbcTemplate jdbc = database(database);
+		DeliveryRepository repository = new DeliveryRepository(jdbc);
+		// Created weeks ago but replayed now, or waiting for a retry later: not lagging.
+		delivery(jdbc, "PENDING", 0, NOW, null, NOW.minus(Duration.ofDays(21)));
+		delivery(jdbc, "FAILED", 3, NOW.plus(Duration.ofMinutes(30)), null, NOW.minus(Duration.ofHours(5)));
+		assertThat(repository.stats(NOW).oldestPendingAgeSeconds()).isZero();
+		assertThat(repository.stats(NOW).backlog()).isEqualTo(2);
+
+		delivery(jdbc, "FAILED", 1, NOW.minus(Duration.ofMinutes(2)), null, NOW.minus(Duration.ofHours(1)));
+		assertThat(repository.stats(NOW).oldestPendingAgeSeconds()).isEqualTo(120.0);
+		// A lease that expired 7 minutes ago: its instance died.
+		delivery(jdbc, "RUNNING", 1, NOW.minus(Duration.ofMinutes(20)), NOW.minus(Duration.ofMinutes(7)),
+				NOW.minus(Duration.ofMinutes(20)));
+		assertThat(repository.stats(NOW).oldestPendingAgeSeconds()).isEqualTo(420.0);
+		delivery(jdbc, "PENDING", 0, NOW.minus(Duration.ofMinutes(11)), null, NOW.minus(Duration.ofMinutes(11)));
+		assertThat(repository.stats(NOW).oldestPendingAgeSeconds()).isEqualTo(660.0);
+	}
+
+	private static JdbcTemplate database(String database) {
+		DataSource dataSource = database.equals("h2")
+				? new DriverManagerDataSource("jdbc:h2:mem:deliveries-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1")
+				: new DriverManagerDataSource(TestPostgres.newDatabase("deliveries"), TestPostgres.username(),
+						TestPostgres.password());
+		Flyway.configure().dataSource(dataSource).load().migrate();
+		return new JdbcTemplate(dataSource);
+	}
+
+	private static long delivery(JdbcTemplate jdbc, String status, int attempts, Instant nextAttemptAt,
+			Instant lockedUntil) {
+		return delivery(jdbc, status, attempts, nextAttemptAt, lockedUntil, NOW);
+	}
+
+	private static long delivery(JdbcTemplate jdbc, String status, int attempts, Instant nextAttemptAt,
+			Instant lockedUntil, Instant createdAt) {
+		String eventId = UUID.randomUUID().toString();
+		jdbc.update("insert into inbox_event (event_id, event_type, content_type, payload, received_at) values "
+				+ "(?, 'user.created', 'application/json', ?, ?)", eventId, "{}".getBytes(), Timestamp.from(createdAt));
+		jdbc.update("insert into dispatch_delivery (event_id, handler, status, attempts, max_attempts, "
+				+ "next_attempt_at, locked_by, locked_until, created_at, updated_at) values (?, 'crm', ?, ?, 10, ?, ?, "
+				+ "?, ?, ?)", eventId, status, attempts, Timestamp.from(nextAttemptAt),
+				(lockedUntil != null) ? INSTANCE : null, (lockedUntil != null) ? Timestamp.from(lockedUntil) : null,
+				Timestamp.from(createdAt), Timestamp.from(createdAt));
+		return jdbc.queryForObject("select id from dispatch_delivery where event_id = ?", Long.class, eventId);
+	}
+
+	private static DeliveryRepository.Completion completion(long id, int attempt, DeliveryStatus status) {
+		return new DeliveryRepository.Completion(id, attempt, status,
+				(status == DeliveryStatus.FAILED) ? NOW.plusSeconds(10) : null, null, NOW, NOW.plusMillis(5), 5, false);
+	}
+
+	private static DeliveryRepository.Claimed claimed(long id, int attempt) {
+		return new DeliveryRepository.Claimed(id, "e", "crm", attempt, 10, "application/json", new byte[0], NOW, false,
+				null);
+	}
+
+	private static String status(JdbcTemplate jdbc, long id) {
+		return jdbc.queryForObject("select status from dispatch_delivery where id = ?", String.class, id);
+	}
+
+	private static Instant lockedUntil(JdbcTemplate jdbc, long id) {
+		return jdbc.queryForObject("select locked_until from dispatch_delivery where id = ?", Timestamp.class, id)
+			.toInstant()
+			.truncatedTo(ChronoUnit.MILLIS);
+	}
+
+}
