@@ -65,7 +65,8 @@ class DispatchService implements Replays {
 	 * Deletes events older than {@code relay.retention}, a batch at a time, keeping any with unfinished deliveries.
 	 * @return how many events were deleted
 	 */
-	@Scheduled(fixedDelayString = "${relay.dispatch.purge-interval:1h}", initialDelayString = "${relay.dispatch.purge-interval:1h}")
+	@Scheduled(fixedDelayString = "${relay.dispatch.purge-interval:1h}",
+			initialDelayString = "${relay.dispatch.purge-interval:1h}")
 	int purge() {
 		Instant cutoff = this.clock.instant().minus(this.retention.retention());
 		int total = 0;
