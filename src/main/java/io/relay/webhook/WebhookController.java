@@ -137,11 +137,26 @@ class WebhookController {
 		}
 	}
 
-	private byte[] readBody(HttpServletRequest request) throws IOException {
+	private byte[] readBody(HttpServletRequest request) {
 		long declaredLength = request.getContentLengthLong();
 		if (declaredLength > this.maxBodyBytes) {
 			throw tooLarge();
 		}
+		try {
+			return readBody(request, declaredLength);
+		}
+		catch (IOException ex) {
+			// The client closed or stalled mid-body (Tomcat's read timeout): its fault, answered as such if it still
+			// listens. The connection, not the body, is logged: there is nothing verified to quote.
+			logger.debug("Could not read a webhook body: {}", ex.toString());
+			this.metrics.rejected(WebhookRejection.Reason.MALFORMED);
+			throw new WebhookRejection(WebhookRejection.Reason.MALFORMED, (declaredLength >= 0)
+					? "the body ended before its Content-Length (" + declaredLength + " bytes) arrived"
+					: "the body could not be read to its end");
+		}
+	}
+
+	private byte[] readBody(HttpServletRequest request, long declaredLength) throws IOException {
 		try (InputStream in = request.getInputStream()) {
 			if (declaredLength >= 0 && declaredLength <= EAGER_BODY_BYTES) {
 				// With a Content-Length (iAdvize sends one), straight into one array of that size:
