@@ -67,6 +67,12 @@ class GracefulShutdownTests {
 				rs.next();
 				assertThat(rs.getInt(1)).isZero();
 			}
+			// They never reached the handler: claimed, but no attempt spent (the next start's is their first).
+			try (ResultSet rs = connection.createStatement()
+				.executeQuery("select max(attempts) from dispatch_delivery where status = 'PENDING'")) {
+				rs.next();
+				assertThat(rs.getInt(1)).isZero();
+			}
 		}
 	}
 

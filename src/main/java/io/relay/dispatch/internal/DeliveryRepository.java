@@ -343,8 +343,16 @@ class DeliveryRepository {
 				instance) == 1;
 	}
 
-	/** Hands this instance's claimed deliveries back, for any instance to run (graceful shutdown). */
-	int release(String instance, Instant now) {
+	/**
+	 * Hands this instance's claimed deliveries back, for any instance to run (graceful shutdown). Those in
+	 * {@code notStarted} never reached their handler: their claim does not count as an attempt.
+	 */
+	int release(String instance, Instant now, Collection<Long> notStarted) {
+		if (!notStarted.isEmpty()) {
+			this.named.update("update dispatch_delivery set attempts = attempts - 1 where id in (:ids) and locked_by = "
+					+ ":instance and status = 'RUNNING' and attempts > 0", new MapSqlParameterSource("ids", notStarted)
+				.addValue("instance", instance));
+		}
 		return this.jdbc.update("update dispatch_delivery set status = 'PENDING', locked_by = null, locked_until = "
 				+ "null, next_attempt_at = ?, updated_at = ? where locked_by = ? and status = 'RUNNING'",
 				Timestamp.from(now), Timestamp.from(now), instance);

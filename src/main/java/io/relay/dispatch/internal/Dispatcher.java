@@ -6,7 +6,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -84,6 +86,9 @@ class Dispatcher implements SmartLifecycle {
 	private final AtomicLong nextRetryAt = new AtomicLong(Long.MAX_VALUE);
 
 	private final LinkedBlockingQueue<DeliveryRepository.Completion> completions = new LinkedBlockingQueue<>();
+
+	/** Deliveries claimed by this instance that shutdown kept from starting (their claim is not an attempt). */
+	private final Set<Long> notStarted = ConcurrentHashMap.newKeySet();
 
 	private volatile boolean running;
 
@@ -214,12 +219,16 @@ class Dispatcher implements SmartLifecycle {
 		catch (InterruptedException ex) {
 			// Shutting down before it started: the delivery stays RUNNING and is handed back by stop().
 			Thread.currentThread().interrupt();
+			this.notStarted.add(delivery.id());
 			release(1);
 			return;
 		}
 		try {
-			// else: claimed but not started when shutdown began; stop() hands it back as PENDING.
-			if (this.running && stillLeased(delivery, claimedAt)) {
+			if (!this.running) {
+				// Claimed but not started when shutdown began: stop() hands it back as PENDING.
+				this.notStarted.add(delivery.id());
+			}
+			else if (stillLeased(delivery, claimedAt)) {
 				this.completions.add(this.runner.run(delivery));
 			}
 		}
@@ -352,7 +361,8 @@ class Dispatcher implements SmartLifecycle {
 		}
 		join(this.completer, this.properties.shutdownTimeout().plusSeconds(5));
 		try {
-			int released = this.repository.release(this.instance, this.clock.instant());
+			int released = this.repository.release(this.instance, this.clock.instant(),
+					List.copyOf(this.notStarted));
 			if (released > 0) {
 				logger.info("Handed {} unfinished deliveries back as PENDING", released);
 			}
