@@ -342,6 +342,14 @@ abstract class WebhookIntakeTests {
 	}
 
 	@Test
+	void anAcceptHeaderThatExcludesJsonIsRefusedAndNothingIsStored() {
+		Fixtures.Event event = Fixtures.withFreshId("user.created.json");
+		HttpResponse<String> response = this.client.request(event.body()).header("Accept", "text/plain").send();
+		assertThat(response.statusCode()).isEqualTo(406);
+		assertThat(rows(event.eventId())).isZero();
+	}
+
+	@Test
 	void otherMethodsAreRefused() {
 		HttpResponse<String> response = this.client.request("").method("PUT").send();
 		assertThat(response.statusCode()).isEqualTo(405);
