@@ -16,6 +16,9 @@ import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.firewall.HttpFirewall;
 import org.springframework.security.web.firewall.RequestRejectedHandler;
 import org.springframework.security.web.firewall.StrictHttpFirewall;
+import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
+import org.springframework.security.web.util.matcher.AndRequestMatcher;
+import org.springframework.security.web.util.matcher.NegatedRequestMatcher;
 
 /**
  * Webhook intake and health are public (iAdvize signs its deliveries and polls health without credentials);
@@ -86,7 +89,10 @@ class SecurityConfiguration {
 				.anyRequest()
 				.authenticated())
 			.httpBasic(Customizer.withDefaults())
-			.csrf((csrf) -> csrf.ignoringRequestMatchers("/admin/api/**"))
+			// The admin API is for scripts (no CSRF token), except when a browser sends it for another site.
+			.csrf((csrf) -> csrf.ignoringRequestMatchers(new AndRequestMatcher(
+					PathPatternRequestMatcher.withDefaults().matcher("/admin/api/**"),
+					new NegatedRequestMatcher(new CrossSiteBrowserRequest()))))
 			.sessionManagement((sessions) -> sessions.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
 			.build();
 	}

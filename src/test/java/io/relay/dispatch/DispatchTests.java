@@ -280,6 +280,30 @@ abstract class DispatchTests {
 	}
 
 	@Test
+	void aBrowserRequestFromAnotherSiteCannotUseTheAdminCredentials() {
+		// A form on another site, posted by a browser that holds the credentials (it opened the dashboard).
+		for (String[] headers : List.of(new String[] { "Sec-Fetch-Site", "cross-site" },
+				new String[] { "Origin", "https://evil.example" })) {
+			HttpResponse<String> forged = send(HttpRequest.newBuilder(uri("/admin/api/deliveries/replay"))
+				.header("Authorization", basic("admin", "admin-password"))
+				.header(headers[0], headers[1])
+				.POST(HttpRequest.BodyPublishers.noBody())
+				.build());
+			assertThat(forged.statusCode()).as("%s: %s", headers[0], headers[1]).isEqualTo(403);
+		}
+		// The dashboard's own page, a script or curl.
+		for (String[] headers : List.of(new String[] { "Sec-Fetch-Site", "same-origin" },
+				new String[] { "Origin", "http://127.0.0.1:" + this.port }, new String[] { "X-Script", "curl" })) {
+			HttpResponse<String> own = send(HttpRequest.newBuilder(uri("/admin/api/deliveries/replay"))
+				.header("Authorization", basic("admin", "admin-password"))
+				.header(headers[0], headers[1])
+				.POST(HttpRequest.BodyPublishers.noBody())
+				.build());
+			assertThat(own.statusCode()).as("%s: %s", headers[0], headers[1]).isEqualTo(200);
+		}
+	}
+
+	@Test
 	void eventsAreListedWithFiltersInSpringDataPages() {
 		String conversation = UUID.randomUUID().toString();
 		Fixtures.Event pushed = conversationEvent("v2.conversation.pushed.json", conversation);

@@ -75,7 +75,9 @@ class DispatchMetrics {
 			this.stats.set(this.repository.stats(this.clock.instant()));
 		}
 		catch (RuntimeException ex) {
-			logger.debug("Could not refresh delivery statistics: {}", ex.toString());
+			// The gauges and the health contributor keep their last values meanwhile: say so.
+			logger.warn("Could not refresh delivery statistics (the backlog, lag and dead gauges are stale): {}",
+					ex.toString());
 		}
 	}
 
