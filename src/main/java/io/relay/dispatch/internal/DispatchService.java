@@ -2,6 +2,7 @@ package io.relay.dispatch.internal;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.concurrent.locks.ReentrantLock;
 
 import io.relay.dispatch.DeliveryStatus;
 import io.relay.dispatch.Replays;
@@ -31,6 +32,8 @@ class DispatchService implements Replays {
 	private final Clock clock;
 
 	private final TransactionTemplate transactions;
+
+	private final ReentrantLock purging = new ReentrantLock();
 
 	DispatchService(DeliveryRepository repository, Dispatcher dispatcher, RetentionProperties retention, Clock clock,
 			TransactionTemplate transactions) {
@@ -65,9 +68,26 @@ class DispatchService implements Replays {
 	 * Deletes events older than {@code relay.retention}, a batch at a time, keeping any with unfinished deliveries.
 	 * @return how many events were deleted
 	 */
-	@Scheduled(fixedDelayString = "${relay.dispatch.purge-interval:1h}",
+	@Scheduled(fixedRateString = "${relay.dispatch.purge-interval:1h}",
 			initialDelayString = "${relay.dispatch.purge-interval:1h}")
 	int purge() {
+		// At a fixed rate, each run gets a thread of its own: fixed-delay tasks share the scheduler's one thread (on
+		// virtual threads, SimpleAsyncTaskScheduler), and a purge of a large backlog would hold up the delivery
+		// statistics, the H2 compaction and the dashboard's timers. A run still going when the next is due is left
+		// to finish.
+		if (!this.purging.tryLock()) {
+			logger.debug("The previous purge is still running: skipped");
+			return 0;
+		}
+		try {
+			return purgeBatches();
+		}
+		finally {
+			this.purging.unlock();
+		}
+	}
+
+	private int purgeBatches() {
 		Instant cutoff = this.clock.instant().minus(this.retention.retention());
 		int total = 0;
 		DeliveryRepository.PurgeBatch batch;

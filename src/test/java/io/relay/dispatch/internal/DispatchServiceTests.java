@@ -1,0 +1,68 @@
+package io.relay.dispatch.internal;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The retention purge runs at a fixed rate (a thread of its own per run), so runs must not overlap.
+ */
+class DispatchServiceTests {
+
+	/** Not the common pool: on a 2-core machine it may have a single thread, which the held run would keep. */
+	private static final Executor THREAD_PER_TASK = (task) -> Thread.ofPlatform().daemon().start(task);
+
+	@Test
+	void aPurgeDueWhileThePreviousOneStillRunsIsSkipped() throws Exception {
+		DriverManagerDataSource dataSource = new DriverManagerDataSource(
+				"jdbc:h2:mem:purge-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
+		Flyway.configure().dataSource(dataSource).load().migrate();
+		CountDownLatch purging = new CountDownLatch(1);
+		CountDownLatch release = new CountDownLatch(1);
+		AtomicInteger batches = new AtomicInteger();
+		DeliveryRepository repository = new DeliveryRepository(new JdbcTemplate(dataSource)) {
+
+			@Override
+			PurgeBatch purge(Instant cutoff, int batch) {
+				batches.incrementAndGet();
+				purging.countDown();
+				try {
+					release.await(20, TimeUnit.SECONDS);
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+				}
+				return new PurgeBatch(0, 0);
+			}
+
+		};
+		DispatchService service = new DispatchService(repository, null, new RetentionProperties(Duration.ofDays(30)),
+				Clock.systemUTC(), new TransactionTemplate(new DataSourceTransactionManager(dataSource)));
+		CompletableFuture<Integer> first = CompletableFuture.supplyAsync(service::purge, THREAD_PER_TASK);
+		assertThat(purging.await(10, TimeUnit.SECONDS)).as("the first purge is running").isTrue();
+
+		assertThat(service.purge()).isZero();
+		assertThat(batches).as("the second purge did not touch the database").hasValue(1);
+
+		release.countDown();
+		assertThat(first.get(10, TimeUnit.SECONDS)).isZero();
+		assertThat(service.purge()).isZero();
+		assertThat(batches).as("a purge runs again once the previous one is done").hasValue(2);
+	}
+
+}
