@@ -175,7 +175,9 @@ public final class OutboundClient {
 			return new OutboundResponse(status, answer.headers(), answer.body());
 		}
 		String message = this.workflow + ": " + target + " answered HTTP " + status + detail(answer.body());
-		if (status == 408 || status == 429 || status >= 500) {
+		// 409 and 425: a receiver that honours Idempotency-Key answers so while it still processes an earlier
+		// request with this key (a retry after our timeout); taken as final, that request's outcome would be lost.
+		if (status == 408 || status == 409 || status == 425 || status == 429 || status >= 500) {
 			return throwing(OutboundException.retryable(message, retryAfter(answer.headers()), status, null));
 		}
 		if (status >= 300 && status < 400) {

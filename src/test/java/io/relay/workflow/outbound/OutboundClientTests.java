@@ -95,6 +95,9 @@ class OutboundClientTests {
 			assertThat(ex.retryable()).isTrue();
 			assertThat(ex.toResult()).isEqualTo(HandlerResult.retry(ex.getMessage()));
 		});
+		// Still processing an earlier request with the same Idempotency-Key.
+		target.stubFor(post(urlPathEqualTo("/contacts")).willReturn(aResponse().withStatus(409)));
+		assertThat(failure().retryable()).isTrue();
 		target.stubFor(post(urlPathEqualTo("/contacts")).willReturn(aResponse().withStatus(200).withFixedDelay(1500)));
 		assertThat(failure(Duration.ofMillis(300))).satisfies((ex) -> {
 			assertThat(ex.retryable()).isTrue();
