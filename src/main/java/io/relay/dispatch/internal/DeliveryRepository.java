@@ -396,6 +396,16 @@ class DeliveryRepository {
 	}
 
 	/**
+	 * Deletes up to {@code batch} quarantined deliveries received before {@code cutoff}: signed bodies that could
+	 * not be read, as personal as any event, and kept no longer.
+	 * @return how many were deleted
+	 */
+	int purgeQuarantine(Instant cutoff, int batch) {
+		return this.jdbc.update("delete from inbox_quarantine where id in (select id from inbox_quarantine where "
+				+ "received_at < ? order by id fetch first ? rows only)", Timestamp.from(cutoff), batch);
+	}
+
+	/**
 	 * Deletes up to {@code batch} events received before {@code cutoff} none of whose deliveries has work left, with
 	 * their attempts and deliveries (no foreign keys on the dispatch path, decision 0007; duplicates and workflow
 	 * references still go by cascade). Call inside a transaction.

@@ -97,8 +97,16 @@ class DispatchService implements Replays {
 			total += (batch != null) ? batch.deleted() : 0;
 		}
 		while (batch != null && batch.candidates() == PURGE_BATCH);
-		if (total > 0) {
-			logger.info("Purged {} events received before {}", total, cutoff);
+		int quarantined = 0;
+		int deleted;
+		do {
+			deleted = this.repository.purgeQuarantine(cutoff, PURGE_BATCH);
+			quarantined += deleted;
+		}
+		while (deleted == PURGE_BATCH);
+		if (total > 0 || quarantined > 0) {
+			logger.info("Purged {} events and {} quarantined deliveries received before {}", total, quarantined,
+					cutoff);
 		}
 		return total;
 	}

@@ -82,6 +82,23 @@ class RetentionPurgeTests {
 	}
 
 	@Test
+	void oldQuarantinedDeliveriesArePurgedToo() {
+		String old = UUID.randomUUID().toString();
+		String recent = UUID.randomUUID().toString();
+		for (String id : List.of(old, recent)) {
+			this.jdbc.update("insert into inbox_quarantine (reason, content_type, delivery_id, payload, received_at) "
+					+ "values ('not JSON', 'application/json', ?, ?, ?)", id, "{".getBytes(), Timestamp.from(
+							Instant.now().minus(id.equals(old) ? 40 : 1, ChronoUnit.DAYS)));
+		}
+
+		this.service.purge();
+
+		assertThat(this.jdbc.queryForList("select delivery_id from inbox_quarantine where delivery_id in (?, ?)",
+				String.class, old, recent))
+			.containsExactly(recent);
+	}
+
+	@Test
 	void aDeliveryWhoseEventIsGoneIsDroppedByTheClaimInsteadOfClaimedForever() {
 		long orphan = insertOrphan("PENDING");
 
