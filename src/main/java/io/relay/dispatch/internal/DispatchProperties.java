@@ -17,13 +17,16 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * instance died), any instance takes it up again. Longer than the slowest handler can take.
  * @param shutdownTimeout how long a graceful shutdown waits for running deliveries before it hands them back
  * @param purgeInterval how often events older than {@code relay.retention} are purged
+ * @param statsInterval how often the backlog, lag and dead gauges (and the {@code deliveries} health contributor)
+ * are read from the database
  * @param defaults the retry settings of every handler that has none of its own
  * @param handlers settings per handler name, each overriding {@code defaults}
  */
 @ConfigurationProperties("relay.dispatch")
 record DispatchProperties(@DefaultValue("16") int workers, @DefaultValue("500ms") Duration pollInterval,
 		@DefaultValue("5m") Duration lease, @DefaultValue("20s") Duration shutdownTimeout,
-		@DefaultValue("1h") Duration purgeInterval, @DefaultValue HandlerSettings defaults,
+		@DefaultValue("1h") Duration purgeInterval, @DefaultValue("5s") Duration statsInterval,
+		@DefaultValue HandlerSettings defaults,
 		@DefaultValue Map<String, HandlerSettings> handlers) {
 
 	DispatchProperties {
@@ -32,6 +35,7 @@ record DispatchProperties(@DefaultValue("16") int workers, @DefaultValue("500ms"
 		positive(lease, "relay.dispatch.lease");
 		positive(shutdownTimeout, "relay.dispatch.shutdown-timeout");
 		positive(purgeInterval, "relay.dispatch.purge-interval");
+		positive(statsInterval, "relay.dispatch.stats-interval");
 		handlers = Map.copyOf(handlers);
 		handlers.forEach((name, settings) -> settings.validate("relay.dispatch.handlers." + name));
 		defaults.validate("relay.dispatch.defaults");

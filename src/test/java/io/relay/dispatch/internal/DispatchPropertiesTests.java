@@ -51,6 +51,11 @@ class DispatchPropertiesTests {
 				.getFailure()
 				.rootCause()
 				.hasMessageContaining("relay.dispatch.lease must be positive"));
+		this.contexts.withPropertyValues("relay.dispatch.stats-interval=0s")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("relay.dispatch.stats-interval must be positive"));
 	}
 
 	@Configuration(proxyBeanMethods = false)
