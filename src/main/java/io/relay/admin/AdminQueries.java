@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 import io.relay.dispatch.DeliveryStatus;
@@ -16,6 +17,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Repository;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Read-only queries over the inbox and delivery tables for the admin API (a reporting view: writes go through the
@@ -28,9 +31,13 @@ class AdminQueries {
 
 	private final NamedParameterJdbcTemplate named;
 
-	AdminQueries(JdbcTemplate jdbc) {
+	private final TransactionTemplate readOnly;
+
+	AdminQueries(JdbcTemplate jdbc, PlatformTransactionManager transactions) {
 		this.jdbc = jdbc;
 		this.named = new NamedParameterJdbcTemplate(jdbc);
+		this.readOnly = new TransactionTemplate(transactions);
+		this.readOnly.setReadOnly(true);
 	}
 
 	record Filter(@Nullable String type, @Nullable DeliveryStatus status, @Nullable String conversationId,
@@ -68,19 +75,31 @@ class AdminQueries {
 	}
 
 	Optional<AdminViews.EventDetail> event(String eventId) {
-		List<AdminViews.EventDetail> events = this.jdbc.query("select event_id, event_type, received_at, "
-				+ "correlation_id, delivery_id, content_type, payload from inbox_event where event_id = ?", (rs, n) -> {
-					List<String> deliveryIds = new ArrayList<>();
-					if (rs.getString(5) != null) {
-						deliveryIds.add(rs.getString(5));
-					}
-					deliveryIds.addAll(this.jdbc.queryForList("select delivery_id from inbox_duplicate where "
-							+ "event_id = ? and delivery_id is not null order by id", String.class, eventId));
-					return new AdminViews.EventDetail(rs.getString(1), rs.getString(2), rs.getTimestamp(3).toInstant(),
-							rs.getString(4), deliveryIds, rs.getString(6), text(rs.getBytes(7), rs.getString(6)),
-							deliveries(eventId), references(eventId));
-				}, eventId);
-		return events.stream().findFirst();
+		// One connection and one read-only transaction for the parts: nested queries inside the row mapper held two
+		// or three pooled connections per request (a few concurrent calls could starve the intake of its pool).
+		return Objects.requireNonNull(this.readOnly.execute((status) -> {
+			List<StoredEvent> events = this.jdbc.query("select event_id, event_type, received_at, correlation_id, "
+					+ "delivery_id, content_type, payload from inbox_event where event_id = ?",
+					(rs, n) -> new StoredEvent(rs.getString(1), rs.getString(2), rs.getTimestamp(3).toInstant(),
+							rs.getString(4), rs.getString(5), rs.getString(6), rs.getBytes(7)), eventId);
+			if (events.isEmpty()) {
+				return Optional.<AdminViews.EventDetail>empty();
+			}
+			StoredEvent event = events.getFirst();
+			List<String> deliveryIds = new ArrayList<>();
+			if (event.deliveryId() != null) {
+				deliveryIds.add(event.deliveryId());
+			}
+			deliveryIds.addAll(this.jdbc.queryForList("select delivery_id from inbox_duplicate where event_id = ? and "
+					+ "delivery_id is not null order by id", String.class, eventId));
+			return Optional.of(new AdminViews.EventDetail(event.eventId(), event.eventType(), event.receivedAt(),
+					event.correlationId(), deliveryIds, event.contentType(), text(event.payload(), event.contentType()),
+					deliveries(eventId), references(eventId)));
+		}));
+	}
+
+	private record StoredEvent(String eventId, String eventType, Instant receivedAt, @Nullable String correlationId,
+			@Nullable String deliveryId, String contentType, byte[] payload) {
 	}
 
 	boolean exists(String eventId) {

@@ -1,0 +1,85 @@
+package io.relay.admin;
+
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import javax.sql.DataSource;
+
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.DelegatingDataSource;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The event detail reads its parts (duplicates, deliveries and attempts, references) over one connection: it shares
+ * the pool with the intake.
+ */
+class AdminQueriesTests {
+
+	@Test
+	void theEventDetailUsesOneConnectionAtATime() {
+		CountingDataSource dataSource = new CountingDataSource(new DriverManagerDataSource(
+				"jdbc:h2:mem:admin-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1"));
+		Flyway.configure().dataSource(dataSource).load().migrate();
+		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+		Timestamp now = Timestamp.from(Instant.parse("2026-11-27T01:00:00Z"));
+		jdbc.update("insert into inbox_event (event_id, event_type, delivery_id, content_type, payload, received_at) "
+				+ "values ('e1', 'user.created', 'd1', 'application/json', ?, ?)", "{\"eventId\":\"e1\"}".getBytes(), now);
+		jdbc.update("insert into inbox_duplicate (event_id, delivery_id, received_at) values ('e1', 'd2', ?)", now);
+		jdbc.update("insert into dispatch_delivery (event_id, handler, status, attempts, max_attempts, next_attempt_at, "
+				+ "created_at, updated_at) values ('e1', 'crm', 'SUCCEEDED', 1, 10, ?, ?, ?)", now, now, now);
+		jdbc.update("insert into dispatch_attempt (delivery_id, attempt, instance, started_at, finished_at, outcome) "
+				+ "select id, 1, 'i', ?, ?, 'SUCCEEDED' from dispatch_delivery where event_id = 'e1'", now, now);
+		dataSource.maxOpen.set(0);
+
+		AdminViews.EventDetail detail = new AdminQueries(jdbc, new DataSourceTransactionManager(dataSource))
+			.event("e1")
+			.orElseThrow();
+
+		assertThat(detail.deliveryIds()).containsExactly("d1", "d2");
+		assertThat(detail.deliveries()).singleElement()
+			.satisfies((delivery) -> assertThat(delivery.history()).hasSize(1));
+		assertThat(dataSource.maxOpen).as("connections open at once").hasValue(1);
+	}
+
+	/** Counts the connections open at the same time. */
+	static final class CountingDataSource extends DelegatingDataSource {
+
+		final AtomicInteger open = new AtomicInteger();
+
+		final AtomicInteger maxOpen = new AtomicInteger();
+
+		CountingDataSource(DataSource target) {
+			super(target);
+		}
+
+		@Override
+		public Connection getConnection() throws SQLException {
+			Connection connection = super.getConnection();
+			this.maxOpen.accumulateAndGet(this.open.incrementAndGet(), Math::max);
+			return (Connection) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] { Connection.class },
+					(proxy, method, args) -> {
+						if (method.getName().equals("close")) {
+							this.open.decrementAndGet();
+						}
+						try {
+							return method.invoke(connection, args);
+						}
+						catch (java.lang.reflect.InvocationTargetException ex) {
+							throw ex.getCause();
+						}
+					});
+		}
+
+	}
+
+}
