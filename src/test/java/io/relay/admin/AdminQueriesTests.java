@@ -5,17 +5,15 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.sql.DataSource;
 
-import org.flywaydb.core.Flyway;
+import io.relay.support.MigratedDatabase;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.datasource.DelegatingDataSource;
-import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -27,9 +25,7 @@ class AdminQueriesTests {
 
 	@Test
 	void theEventDetailUsesOneConnectionAtATime() {
-		CountingDataSource dataSource = new CountingDataSource(new DriverManagerDataSource(
-				"jdbc:h2:mem:admin-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1"));
-		Flyway.configure().dataSource(dataSource).load().migrate();
+		CountingDataSource dataSource = new CountingDataSource(MigratedDatabase.h2("admin"));
 		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
 		Timestamp now = Timestamp.from(Instant.parse("2026-11-27T01:00:00Z"));
 		jdbc.update("insert into inbox_event (event_id, event_type, delivery_id, content_type, payload, received_at) "

@@ -7,15 +7,11 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
 
-import javax.sql.DataSource;
-
 import io.relay.dispatch.DeliveryStatus;
-import io.relay.support.TestPostgres;
-import org.flywaydb.core.Flyway;
+import io.relay.support.MigratedDatabase;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -82,12 +78,7 @@ class DeliveryRepositoryTests {
 	}
 
 	private static JdbcTemplate database(String database) {
-		DataSource dataSource = database.equals("h2")
-				? new DriverManagerDataSource("jdbc:h2:mem:deliveries-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1")
-				: new DriverManagerDataSource(TestPostgres.newDatabase("deliveries"), TestPostgres.username(),
-						TestPostgres.password());
-		Flyway.configure().dataSource(dataSource).load().migrate();
-		return new JdbcTemplate(dataSource);
+		return new JdbcTemplate(MigratedDatabase.of(database, "deliveries"));
 	}
 
 	private static long delivery(JdbcTemplate jdbc, String status, int attempts, Instant nextAttemptAt,

@@ -3,18 +3,18 @@ package io.relay.dispatch.internal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.flywaydb.core.Flyway;
+import javax.sql.DataSource;
+
+import io.relay.support.MigratedDatabase;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
-import org.springframework.jdbc.datasource.DriverManagerDataSource;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -29,9 +29,7 @@ class DispatchServiceTests {
 
 	@Test
 	void aPurgeDueWhileThePreviousOneStillRunsIsSkipped() throws Exception {
-		DriverManagerDataSource dataSource = new DriverManagerDataSource(
-				"jdbc:h2:mem:purge-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
-		Flyway.configure().dataSource(dataSource).load().migrate();
+		DataSource dataSource = MigratedDatabase.h2("purge");
 		CountDownLatch purging = new CountDownLatch(1);
 		CountDownLatch release = new CountDownLatch(1);
 		AtomicInteger batches = new AtomicInteger();

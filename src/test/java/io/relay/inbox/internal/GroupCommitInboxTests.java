@@ -21,13 +21,11 @@ import io.relay.event.PayloadFormat;
 import io.relay.inbox.InboxUnavailableException;
 import io.relay.inbox.IncomingEvent;
 import io.relay.inbox.Receipt;
-import io.relay.support.TestPostgres;
-import org.flywaydb.core.Flyway;
+import io.relay.support.MigratedDatabase;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
-import org.springframework.jdbc.datasource.DriverManagerDataSource;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -47,8 +45,7 @@ class GroupCommitInboxTests {
 	@ParameterizedTest
 	@ValueSource(strings = { "h2", "postgres" })
 	void aDeliveryThatAColumnRefusesFailsAloneNotItsBatchMates(String database) throws Exception {
-		DataSource dataSource = dataSource(database);
-		Flyway.configure().dataSource(dataSource).load().migrate();
+		DataSource dataSource = MigratedDatabase.of(database, "group_commit");
 		CountDownLatch writing = new CountDownLatch(1);
 		CountDownLatch release = new CountDownLatch(1);
 		List<List<String>> batches = new CopyOnWriteArrayList<>();
@@ -108,12 +105,6 @@ class GroupCommitInboxTests {
 				body, deliveryId, null, Instant.now());
 	}
 
-	private static DataSource dataSource(String database) {
-		return database.equals("h2")
-				? new DriverManagerDataSource("jdbc:h2:mem:group-commit-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1")
-				: new DriverManagerDataSource(TestPostgres.newDatabase("group_commit"), TestPostgres.username(),
-						TestPostgres.password());
-	}
 
 	private static void awaitQuietly(CountDownLatch latch) {
 		try {

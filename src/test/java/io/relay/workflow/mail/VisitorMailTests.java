@@ -23,11 +23,10 @@ import io.relay.iadvize.Satisfaction;
 import io.relay.iadvize.Transaction;
 import io.relay.iadvize.Transcript;
 import io.relay.iadvize.Visitor;
-import org.flywaydb.core.Flyway;
+import io.relay.support.MigratedDatabase;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.support.StaticListableBeanFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.datasource.DriverManagerDataSource;
 import org.springframework.mail.javamail.JavaMailSender;
 import org.springframework.mail.javamail.JavaMailSenderImpl;
 
@@ -140,10 +139,7 @@ class VisitorMailTests {
 	}
 
 	private static JdbcTemplate database() {
-		DriverManagerDataSource dataSource = new DriverManagerDataSource(
-				"jdbc:h2:mem:visitor-mail-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", "sa", "");
-		Flyway.configure().dataSource(dataSource).load().migrate();
-		return new JdbcTemplate(dataSource);
+		return new JdbcTemplate(MigratedDatabase.h2("visitor-mail"));
 	}
 
 	/** The letters here name their recipient themselves: iAdvize is never asked. */
