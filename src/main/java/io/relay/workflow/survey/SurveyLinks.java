@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 
 import io.relay.workflow.mail.ClosedConversation;
+import io.relay.workflow.mail.Stop;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -24,10 +25,19 @@ final class SurveyLinks {
 		this.clock = clock;
 	}
 
+	/**
+	 * @throws Stop (a permanent failure) when an id cannot be signed: retrying would fail the same way every time
+	 */
 	String linkFor(ClosedConversation conversation) {
 		String projectId = (conversation.projectId() != null) ? conversation.projectId().toString() : null;
-		String token = SurveyTokens.sign(this.secret, conversation.conversationId(), conversation.visitorId(),
-				projectId, this.clock.instant());
+		String token;
+		try {
+			token = SurveyTokens.sign(this.secret, conversation.conversationId(), conversation.visitorId(), projectId,
+					this.clock.instant());
+		}
+		catch (IllegalArgumentException ex) {
+			throw Stop.fail("no survey link for this conversation: " + ex.getMessage());
+		}
 		return this.template.replace("{conversationId}", encode(conversation.conversationId()))
 			.replace("{visitorId}", encode(conversation.visitorId()))
 			.replace("{projectId}", encode(projectId))

@@ -1,0 +1,54 @@
+package io.relay.workflow.survey;
+
+import java.net.URI;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+
+import io.relay.dispatch.HandlerResult;
+import io.relay.event.Channel;
+import io.relay.event.ConversationClosed;
+import io.relay.event.Platform;
+import io.relay.workflow.mail.ClosedConversation;
+import io.relay.workflow.mail.Stop;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/**
+ * The survey link itself, without a mail server: what goes into it, and an id that cannot be signed.
+ */
+class SurveyLinksTests {
+
+	private static final Instant NOW = Instant.parse("2026-11-27T10:00:00Z");
+
+	private final SurveyLinks links = new SurveyLinks("https://survey.example.com/s/{projectId}?c={conversationId}&t={token}",
+			"a-secret-of-at-least-thirty-two-characters", Clock.fixed(NOW, ZoneOffset.UTC));
+
+	@Test
+	void theLinkCarriesTheEncodedIdsAndATokenForThem() {
+		URI link = URI.create(this.links.linkFor(closed("conversation 1", "visitor-1")));
+		assertThat(link.getPath()).isEqualTo("/s/1549");
+		assertThat(link.getRawQuery()).startsWith("c=conversation+1&t=" + NOW.getEpochSecond() + ".");
+	}
+
+	@Test
+	void anIdWithALineFeedIsAPermanentFailureNotARetry() {
+		// Signing it throws every time: retried, the delivery would only use up its attempts.
+		Stop stop = catchThrowableOfType(Stop.class, () -> this.links.linkFor(closed("conversation\n1", "visitor-1")));
+		assertThat(stop.result()).isInstanceOfSatisfying(HandlerResult.PermanentFailure.class,
+				(failure) -> assertThat(failure.reason()).contains("line feed"));
+		Stop visitor = catchThrowableOfType(Stop.class, () -> this.links.linkFor(closed("conversation-1", "visitor\n1")));
+		assertThat(visitor.result()).isInstanceOf(HandlerResult.PermanentFailure.class);
+	}
+
+	private static ClosedConversation closed(String conversationId, String visitorId) {
+		ConversationClosed event = new ConversationClosed("event-1", Platform.HA, 1549L, 335L, conversationId,
+				List.of(15253L), null, Channel.CHAT, visitorId, OffsetDateTime.parse("2026-11-25T10:00:00Z"), null);
+		return ClosedConversation.of(event);
+	}
+
+}
