@@ -16,7 +16,9 @@ import org.springframework.stereotype.Component;
 /**
  * A test handler that records every run (start, end, instance) in a table of its own, so that tests across
  * processes and instances can check what ran where and when. Only with {@code relay.test.recording-handler=true};
- * {@code relay.test.recording-handler-millis} makes each run take that long, to have runs in flight.
+ * {@code relay.test.recording-handler-millis} makes each run take that long, to have runs in flight;
+ * {@code relay.test.recording-handler-ignores-interrupt=true} makes it take that long even when interrupted, as a
+ * handler blocked in code that does not answer interrupts would.
  */
 @Component
 @ConditionalOnBooleanProperty("relay.test.recording-handler")
@@ -26,11 +28,15 @@ public class RecordingHandler implements EventHandler<IAdvizeEvent> {
 
 	private final long millis;
 
+	private final boolean ignoresInterrupt;
+
 	private final String instance = java.util.UUID.randomUUID().toString();
 
 	RecordingHandler(JdbcTemplate jdbc, org.springframework.core.env.Environment environment) {
 		this.jdbc = jdbc;
 		this.millis = environment.getProperty("relay.test.recording-handler-millis", Long.class, 0L);
+		this.ignoresInterrupt = environment.getProperty("relay.test.recording-handler-ignores-interrupt",
+				Boolean.class, false);
 		jdbc.execute("create table if not exists test_handler_run (delivery_id bigint not null, event_id varchar(255) "
 				+ "not null, instance varchar(64) not null, started_at timestamp(6) with time zone not null, "
 				+ "finished_at timestamp(6) with time zone not null)");
@@ -51,7 +57,11 @@ public class RecordingHandler implements EventHandler<IAdvizeEvent> {
 		Instant started = Instant.now();
 		if (this.millis > 0) {
 			// Simulated work, so that a test can kill or stop Relay while deliveries are in flight.
-			LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(this.millis));
+			long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(this.millis);
+			do {
+				LockSupport.parkNanos(end - System.nanoTime());
+			}
+			while (this.ignoresInterrupt && System.nanoTime() < end);
 		}
 		this.jdbc.update("insert into test_handler_run values (?, ?, ?, ?, ?)", delivery.id(),
 				delivery.event().eventId(), this.instance, Timestamp.from(started), Timestamp.from(Instant.now()));

@@ -345,17 +345,21 @@ class DeliveryRepository {
 
 	/**
 	 * Hands this instance's claimed deliveries back, for any instance to run (graceful shutdown). Those in
-	 * {@code notStarted} never reached their handler: their claim does not count as an attempt.
+	 * {@code notStarted} never reached their handler: their claim does not count as an attempt. Those in
+	 * {@code stillRunning} are in a handler that did not stop: they keep their lease.
 	 */
-	int release(String instance, Instant now, Collection<Long> notStarted) {
+	int release(String instance, Instant now, Collection<Long> notStarted, Collection<Long> stillRunning) {
 		if (!notStarted.isEmpty()) {
 			this.named.update("update dispatch_delivery set attempts = attempts - 1 where id in (:ids) and locked_by = "
 					+ ":instance and status = 'RUNNING' and attempts > 0", new MapSqlParameterSource("ids", notStarted)
 				.addValue("instance", instance));
 		}
-		return this.jdbc.update("update dispatch_delivery set status = 'PENDING', locked_by = null, locked_until = "
-				+ "null, next_attempt_at = ?, updated_at = ? where locked_by = ? and status = 'RUNNING'",
-				Timestamp.from(now), Timestamp.from(now), instance);
+		MapSqlParameterSource parameters = new MapSqlParameterSource("now", Timestamp.from(now))
+			.addValue("instance", instance)
+			.addValue("running", stillRunning);
+		return this.named.update("update dispatch_delivery set status = 'PENDING', locked_by = null, locked_until = "
+				+ "null, next_attempt_at = :now, updated_at = :now where locked_by = :instance and status = 'RUNNING'"
+				+ (stillRunning.isEmpty() ? "" : " and id not in (:running)"), parameters);
 	}
 
 	int replayEvent(String eventId, @Nullable String handler, Instant now) {

@@ -90,6 +90,9 @@ class Dispatcher implements SmartLifecycle {
 	/** Deliveries claimed by this instance that shutdown kept from starting (their claim is not an attempt). */
 	private final Set<Long> notStarted = ConcurrentHashMap.newKeySet();
 
+	/** Deliveries whose handler is running right now on this instance. */
+	private final Set<Long> inHandler = ConcurrentHashMap.newKeySet();
+
 	private volatile boolean running;
 
 	private ExecutorService workers;
@@ -229,7 +232,13 @@ class Dispatcher implements SmartLifecycle {
 				this.notStarted.add(delivery.id());
 			}
 			else if (stillLeased(delivery, claimedAt)) {
-				this.completions.add(this.runner.run(delivery));
+				this.inHandler.add(delivery.id());
+				try {
+					this.completions.add(this.runner.run(delivery));
+				}
+				finally {
+					this.inHandler.remove(delivery.id());
+				}
 			}
 		}
 		catch (RuntimeException | Error ex) {
@@ -360,9 +369,17 @@ class Dispatcher implements SmartLifecycle {
 			Thread.currentThread().interrupt();
 		}
 		join(this.completer, this.properties.shutdownTimeout().plusSeconds(5));
+		// A handler that ignored the interrupt still runs: handed back, its delivery could start on another
+		// instance alongside it. It keeps its lease instead, and runs again once the lease has expired.
+		List<Long> stillRunning = List.copyOf(this.inHandler);
+		if (!stillRunning.isEmpty()) {
+			logger.warn("Deliveries {} are still in their handler after the shutdown timeout and its interrupt: they "
+					+ "stay RUNNING and run again when their lease ({}) expires", stillRunning,
+					this.properties.lease());
+		}
 		try {
 			int released = this.repository.release(this.instance, this.clock.instant(),
-					List.copyOf(this.notStarted));
+					List.copyOf(this.notStarted), stillRunning);
 			if (released > 0) {
 				logger.info("Handed {} unfinished deliveries back as PENDING", released);
 			}
