@@ -5,6 +5,7 @@ import java.time.Clock;
 import io.relay.iadvize.IAdvizeCredentials;
 import io.relay.iadvize.IAdvizeEnrichment;
 import io.relay.workflow.outbound.ExternalReferences;
+import io.relay.workflow.outbound.IdempotentRequests;
 import io.relay.workflow.outbound.OutboundClients;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,7 +29,8 @@ class LeadConfiguration {
 
 	@Bean
 	LeadHandler leadHandler(LeadProperties properties, IAdvizeCredentials credentials, IAdvizeEnrichment iadvize,
-			OutboundClients clients, ExternalReferences references, JdbcTemplate jdbc, Clock clock) {
+			OutboundClients clients, ExternalReferences references, IdempotentRequests requests, JdbcTemplate jdbc,
+			Clock clock) {
 		credentials.requireRestApi(LeadHandler.NAME);
 		if (!credentials.hasGraphQlApi()) {
 			logger.info("Workflow 'lead': relay.iadvize.graphql.* is not set, so visitors of offsite conversations "
@@ -39,7 +41,7 @@ class LeadConfiguration {
 					LeadProperties.PREFIX);
 		}
 		return new LeadHandler(properties, iadvize, clients.create(LeadHandler.NAME, properties.http()),
-				new LeadVisitors(jdbc), references, clock);
+				new LeadVisitors(jdbc), references, requests, clock);
 	}
 
 }

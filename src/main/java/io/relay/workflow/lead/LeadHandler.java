@@ -18,6 +18,7 @@ import io.relay.iadvize.IAdvizeEnrichment;
 import io.relay.iadvize.Visitor;
 import io.relay.workflow.outbound.ExternalReferences;
 import io.relay.workflow.outbound.IAdvizeFailures;
+import io.relay.workflow.outbound.IdempotentRequests;
 import io.relay.workflow.outbound.OutboundClient;
 import io.relay.workflow.outbound.OutboundException;
 import io.relay.workflow.outbound.OutboundRequest;
@@ -33,7 +34,8 @@ import tools.jackson.core.JsonPointer;
  * Sends visitors to the CRM. On {@code visitor.updated} and {@code v2.conversation.closed}: reads the visitor from
  * iAdvize; a visitor without email and phone is skipped; the first send for a visitor is a create, events within
  * {@code window} of the last send are skipped, the first event after it sends an update. The same delivery run
- * again (a retry, a replay) sends the same request with the same {@code Idempotency-Key}.
+ * again (a retry, a replay) sends the same body with the same {@code Idempotency-Key}; a create whose outcome is
+ * unknown is sent again, under its own key, by whichever delivery for the visitor runs next.
  */
 class LeadHandler implements EventHandler<IAdvizeEvent> {
 
@@ -60,12 +62,14 @@ class LeadHandler implements EventHandler<IAdvizeEvent> {
 
 	private final ExternalReferences references;
 
+	private final IdempotentRequests requests;
+
 	private final Clock clock;
 
 	private final Duration claimTtl;
 
 	LeadHandler(LeadProperties properties, IAdvizeEnrichment iadvize, OutboundClient crm, LeadVisitors visitors,
-			ExternalReferences references, Clock clock) {
+			ExternalReferences references, IdempotentRequests requests, Clock clock) {
 		this.properties = properties;
 		this.iadvize = iadvize;
 		this.crm = crm;
@@ -75,6 +79,7 @@ class LeadHandler implements EventHandler<IAdvizeEvent> {
 				? OutboundResponse.pointer(properties.idPointer(), LeadProperties.PREFIX + ".id-pointer") : null;
 		this.visitors = visitors;
 		this.references = references;
+		this.requests = requests;
 		this.clock = clock;
 		// Longer than any one send can take: waiting for a slot, connecting, reading.
 		this.claimTtl = properties.http().acquireTimeout()
@@ -132,15 +137,28 @@ class LeadHandler implements EventHandler<IAdvizeEvent> {
 		LeadVisitors.Row row = ((LeadVisitors.Claim.Claimed) claim).row();
 		boolean sent = false;
 		try {
-			Action action = decide(row, delivery.event().eventId(), now);
-			if (action == null) {
+			Send send = decide(row, delivery.event().eventId(), claimant, now);
+			if (send == null) {
 				return HandlerResult.skipped("this visitor was sent at " + row.lastSentAt() + ", less than "
 						+ LeadProperties.PREFIX + ".window (" + this.properties.window() + ") ago");
 			}
-			OutboundRequest request = render(action, delivery, visitor, row);
-			OutboundResponse response = this.crm.send(request, delivery.idempotencyKey());
-			String externalId = externalId(response, action);
-			this.visitors.sent(key, claimant, delivery.event().eventId(), action, this.clock.instant(), externalId);
+			if (send.action() == Action.CREATE) {
+				this.visitors.creating(key, claimant, send.key());
+			}
+			OutboundRequest request = render(send.action(), delivery, visitor, row);
+			OutboundResponse response;
+			try {
+				response = this.requests.send(this.crm, request, send.key(), delivery.event().eventId());
+			}
+			catch (OutboundException ex) {
+				if (send.action() == Action.CREATE && !ex.retryable() && ex.status().isPresent()) {
+					this.visitors.refused(key, send.key());
+				}
+				throw ex;
+			}
+			String externalId = externalId(response, send.action());
+			this.visitors.sent(key, claimant, delivery.event().eventId(), send.action(), send.key(),
+					this.clock.instant(), externalId);
 			sent = true;
 			String reference = (externalId != null) ? externalId : row.externalId();
 			if (reference != null) {
@@ -162,17 +180,19 @@ class LeadHandler implements EventHandler<IAdvizeEvent> {
 		}
 	}
 
-	/** Create, update, or nothing ({@code null}) within the window. */
-	private @Nullable Action decide(LeadVisitors.Row row, String eventId, Instant now) {
+	/** Create, update, or nothing ({@code null}) within the window; and under which key. */
+	private @Nullable Send decide(LeadVisitors.Row row, String eventId, String claimant, Instant now) {
 		if (eventId.equals(row.lastEventId()) && row.lastAction() != null) {
-			// This very event was sent already (a replay, or a crash before the outcome was recorded): the same
-			// request again, with the same Idempotency-Key, so that the CRM can recognise it.
-			return Action.valueOf(row.lastAction());
+			// This very event was sent already (a replay): the same request again, under the same Idempotency-Key,
+			// so that the CRM can recognise it.
+			return new Send(Action.valueOf(row.lastAction()), (row.lastKey() != null) ? row.lastKey() : claimant);
 		}
 		if (row.firstSentAt() == null || row.lastSentAt() == null) {
-			return Action.CREATE;
+			// A create sent earlier whose outcome is unknown (a timeout, a 5xx, a crash) may have made the contact:
+			// this is that create, sent again under its key, never a second one under this delivery's.
+			return new Send(Action.CREATE, (row.pendingKey() != null) ? row.pendingKey() : claimant);
 		}
-		return now.isBefore(row.lastSentAt().plus(this.properties.window())) ? null : Action.UPDATE;
+		return now.isBefore(row.lastSentAt().plus(this.properties.window())) ? null : new Send(Action.UPDATE, claimant);
 	}
 
 	private OutboundRequest render(Action action, Delivery<IAdvizeEvent> delivery, Visitor visitor,
@@ -213,6 +233,10 @@ class LeadHandler implements EventHandler<IAdvizeEvent> {
 
 		CREATE, UPDATE
 
+	}
+
+	/** A send to make: what, and under which {@code Idempotency-Key}. */
+	private record Send(Action action, String key) {
 	}
 
 }

@@ -21,7 +21,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * The {@code lead_visitor} table: which visitors were sent, when, and which delivery is sending one right now. A
  * delivery claims a visitor's row before it sends and releases it after, so that two events of one visitor handled
  * at the same moment (on one instance or two) cannot both create a contact. A claim lapses after its time-to-live,
- * so that a crash mid-send does not block the visitor for good.
+ * so that a crash mid-send does not block the visitor for good; a create sent by that delivery stays pending on the
+ * row ({@code pending_key}) and is sent again, under its key, by the next delivery for the visitor.
  */
 class LeadVisitors {
 
@@ -65,7 +66,7 @@ class LeadVisitors {
 		try {
 			this.jdbc.update("insert into lead_visitor (visitor_key, sends, claimed_by, claimed_until) values "
 					+ "(?, 0, ?, ?)", key, claimant, until);
-			return new Claim.Claimed(new Row(null, null, null, null, null, 0));
+			return new Claim.Claimed(new Row(null, null, null, null, null, 0, null, null));
 		}
 		catch (DuplicateKeyException ex) {
 			// Known visitor: claim the existing row below.
@@ -88,20 +89,38 @@ class LeadVisitors {
 				+ "claimed_by = ?", key, claimant);
 	}
 
-	/** Records a send and gives the row back. */
-	void sent(String key, String claimant, String eventId, LeadHandler.Action action, Instant at,
+	/**
+	 * Records that a create is about to be sent under {@code sendKey}, before it is: should its outcome stay unknown
+	 * (a timeout, a crash), the next delivery for the visitor sends it again under that key.
+	 */
+	void creating(String key, String claimant, String sendKey) {
+		this.jdbc.update("update lead_visitor set pending_key = ? where visitor_key = ? and claimed_by = ? and "
+				+ "pending_key is null", sendKey, key, claimant);
+	}
+
+	/** The CRM refused the create sent under {@code sendKey}: nothing was created, the next one may use its own key. */
+	void refused(String key, String sendKey) {
+		this.jdbc.update("update lead_visitor set pending_key = null where visitor_key = ? and pending_key = ?", key,
+				sendKey);
+	}
+
+	/** Records a send made under {@code sendKey} and gives the row back. */
+	void sent(String key, String claimant, String eventId, LeadHandler.Action action, String sendKey, Instant at,
 			@Nullable String externalId) {
 		Timestamp time = Timestamp.from(at);
 		this.jdbc.update("update lead_visitor set first_sent_at = coalesce(first_sent_at, ?), last_sent_at = ?, "
-				+ "last_event_id = ?, last_action = ?, external_id = coalesce(?, external_id), sends = sends + 1, "
-				+ "claimed_by = null, claimed_until = null where visitor_key = ? and claimed_by = ?", time, time,
-				eventId, action.name(), externalId, key, claimant);
+				+ "last_event_id = ?, last_action = ?, last_key = ?, pending_key = null, "
+				+ "external_id = coalesce(?, external_id), sends = sends + 1, claimed_by = null, claimed_until = null "
+				+ "where visitor_key = ? and claimed_by = ?", time, time, eventId, action.name(), sendKey, externalId,
+				key, claimant);
 	}
 
 	private Row row(String key) {
 		return this.jdbc.queryForObject("select external_id, first_sent_at, last_sent_at, last_event_id, last_action, "
-				+ "sends from lead_visitor where visitor_key = ?", (rs, n) -> new Row(rs.getString(1), instant(rs, 2),
-						instant(rs, 3), rs.getString(4), rs.getString(5), rs.getInt(6)), key);
+				+ "sends, last_key, pending_key from lead_visitor where visitor_key = ?",
+				(rs, n) -> new Row(rs.getString(1), instant(rs, 2), instant(rs, 3), rs.getString(4), rs.getString(5),
+						rs.getInt(6), rs.getString(7), rs.getString(8)),
+				key);
 	}
 
 	private static @Nullable Instant instant(ResultSet rs, int column) throws SQLException {
@@ -109,9 +128,14 @@ class LeadVisitors {
 		return (timestamp != null) ? timestamp.toInstant() : null;
 	}
 
-	/** What is known of a visitor's sends. */
+	/**
+	 * What is known of a visitor's sends.
+	 * @param lastKey the {@code Idempotency-Key} of the last confirmed send
+	 * @param pendingKey the {@code Idempotency-Key} of a create whose outcome is not known yet
+	 */
 	record Row(@Nullable String externalId, @Nullable Instant firstSentAt, @Nullable Instant lastSentAt,
-			@Nullable String lastEventId, @Nullable String lastAction, int sends) {
+			@Nullable String lastEventId, @Nullable String lastAction, int sends, @Nullable String lastKey,
+			@Nullable String pendingKey) {
 	}
 
 	sealed interface Claim {

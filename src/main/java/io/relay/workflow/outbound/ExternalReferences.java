@@ -60,6 +60,17 @@ public class ExternalReferences {
 		return values.stream().findFirst();
 	}
 
+	/**
+	 * A reference recorded by this handler, of this kind, for any event of the conversation (the newest when there
+	 * are several).
+	 */
+	public Optional<String> findForConversation(String conversationId, String handler, String kind) {
+		List<String> values = this.jdbc.queryForList("select r.reference_value from workflow_reference r join "
+				+ "inbox_event e on e.event_id = r.event_id where e.conversation_id = ? and r.handler = ? and "
+				+ "r.kind = ? order by r.created_at desc, r.id desc", String.class, conversationId, handler, kind);
+		return values.stream().findFirst();
+	}
+
 	private int update(String eventId, String handler, String kind, String value, Timestamp now) {
 		return this.jdbc.update("update workflow_reference set reference_value = ?, created_at = ? where event_id = ? "
 				+ "and handler = ? and kind = ?", value, now, eventId, handler, kind);

@@ -17,6 +17,11 @@ public record OutboundRequest(HttpMethod method, URI uri, Map<String, String> he
 		headers = Map.copyOf(headers);
 	}
 
+	/** This request with another body. */
+	public OutboundRequest withBody(byte[] body) {
+		return new OutboundRequest(this.method, this.uri, this.headers, body);
+	}
+
 	// The body holds personal data (names, emails, transcripts): never print it.
 	@Override
 	public String toString() {

@@ -5,6 +5,7 @@ import java.time.Clock;
 import io.relay.iadvize.IAdvizeCredentials;
 import io.relay.iadvize.IAdvizeEnrichment;
 import io.relay.workflow.outbound.ExternalReferences;
+import io.relay.workflow.outbound.IdempotentRequests;
 import io.relay.workflow.outbound.OutboundClients;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,7 +35,8 @@ class TicketConfiguration {
 
 	@Bean
 	TicketHandler ticketHandler(TicketProperties properties, IAdvizeCredentials credentials, IAdvizeEnrichment iadvize,
-			OutboundClients clients, Satisfactions satisfactions, ExternalReferences references, Clock clock) {
+			OutboundClients clients, Satisfactions satisfactions, ExternalReferences references,
+			IdempotentRequests requests, Clock clock) {
 		credentials.requireGraphQlApi(TicketHandler.NAME);
 		credentials.requireRestApi(TicketHandler.NAME);
 		if (properties.http().signingSecrets().isEmpty()) {
@@ -42,7 +44,7 @@ class TicketConfiguration {
 					TicketProperties.PREFIX);
 		}
 		return new TicketHandler(properties, iadvize, clients.create(TicketHandler.NAME, properties.http()),
-				satisfactions, references, clock);
+				satisfactions, references, requests, clock);
 	}
 
 	/** Only when the low-satisfaction condition is configured: nothing else needs the CSAT answers. */

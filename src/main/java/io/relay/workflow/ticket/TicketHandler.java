@@ -21,6 +21,7 @@ import io.relay.iadvize.Transcript;
 import io.relay.iadvize.Visitor;
 import io.relay.workflow.outbound.ExternalReferences;
 import io.relay.workflow.outbound.IAdvizeFailures;
+import io.relay.workflow.outbound.IdempotentRequests;
 import io.relay.workflow.outbound.OutboundClient;
 import io.relay.workflow.outbound.OutboundException;
 import io.relay.workflow.outbound.OutboundResponse;
@@ -60,10 +61,12 @@ class TicketHandler implements EventHandler<ConversationClosed> {
 
 	private final ExternalReferences references;
 
+	private final IdempotentRequests requests;
+
 	private final Clock clock;
 
 	TicketHandler(TicketProperties properties, IAdvizeEnrichment iadvize, OutboundClient target,
-			Satisfactions satisfactions, ExternalReferences references, Clock clock) {
+			Satisfactions satisfactions, ExternalReferences references, IdempotentRequests requests, Clock clock) {
 		this.properties = properties;
 		this.iadvize = iadvize;
 		this.target = target;
@@ -73,6 +76,7 @@ class TicketHandler implements EventHandler<ConversationClosed> {
 				: OutboundResponse.pointer(properties.idPointer(), TicketProperties.PREFIX + ".id-pointer");
 		this.satisfactions = satisfactions;
 		this.references = references;
+		this.requests = requests;
 		this.clock = clock;
 	}
 
@@ -96,7 +100,9 @@ class TicketHandler implements EventHandler<ConversationClosed> {
 	@Override
 	public HandlerResult handle(Delivery<ConversationClosed> delivery) {
 		ConversationClosed event = delivery.event();
-		String existing = this.references.find(event.eventId(), NAME, REFERENCE_KIND).orElse(null);
+		// Per conversation, not per event: a conversation closed again after a reopening sends a second close event.
+		String existing = this.references.findForConversation(event.conversationId(), NAME, REFERENCE_KIND)
+			.orElse(null);
 		if (existing != null) {
 			return HandlerResult.skipped("ticket " + existing + " was already created for this conversation");
 		}
@@ -135,7 +141,8 @@ class TicketHandler implements EventHandler<ConversationClosed> {
 			if (this.conversationUrl != null) {
 				model.conversationUrl(this.conversationUrl.render(model.asMap()).toString());
 			}
-			OutboundResponse response = this.target.send(this.request.render(model.asMap()), delivery.idempotencyKey());
+			OutboundResponse response = this.requests.send(this.target, this.request.render(model.asMap()),
+					delivery.idempotencyKey(), event.eventId());
 			recordTicketId(event, response);
 			return HandlerResult.success();
 		}

@@ -68,6 +68,10 @@ class RetentionPurgeTests {
 		this.jdbc.update("update dispatch_delivery set status = 'FAILED', next_attempt_at = ? where event_id = ?",
 				Timestamp.from(Instant.now().plus(1, ChronoUnit.DAYS)), unfinished.eventId());
 
+		// A request body an outbound workflow kept for the event (personal data): goes with it.
+		this.jdbc.update("insert into outbound_request (idempotency_key, event_id, body, created_at) values (?, ?, ?, ?)",
+				finished.eventId() + ":lead", finished.eventId(), "{}".getBytes(), old);
+
 		assertThat(this.service.purge()).isGreaterThanOrEqualTo(1);
 
 		assertThat(exists(finished.eventId())).isFalse();
@@ -76,6 +80,9 @@ class RetentionPurgeTests {
 			.isZero();
 		// Nothing of the purged event left behind (the dispatch tables have no foreign keys: decision 0007).
 		assertThat(attemptsOf(finishedDeliveries)).isZero();
+		assertThat(this.jdbc.queryForObject("select count(*) from outbound_request where event_id = ?", Integer.class,
+				finished.eventId()))
+			.isZero();
 		assertThat(attemptsOf(keptDeliveries)).isEqualTo(keptDeliveries.size());
 		assertThat(exists(unfinished.eventId())).isTrue();
 		assertThat(exists(recent.eventId())).isTrue();
@@ -139,6 +146,7 @@ class RetentionPurgeTests {
 		assertThat(foreignKeys("dispatch_attempt")).isEmpty();
 		assertThat(foreignKeys("inbox_duplicate")).containsExactly("inbox_event");
 		assertThat(foreignKeys("workflow_reference")).containsExactly("inbox_event");
+		assertThat(foreignKeys("outbound_request")).containsExactly("inbox_event");
 	}
 
 	/** The tables the foreign keys of this table reference. */

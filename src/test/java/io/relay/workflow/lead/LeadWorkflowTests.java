@@ -32,6 +32,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalToJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.patch;
 import static com.github.tomakehurst.wiremock.client.WireMock.patchRequestedFor;
@@ -187,6 +188,74 @@ abstract class LeadWorkflowTests {
 			.satisfies((skipped) -> assertThat(skipped.get("lastError").asString())
 				.contains("relay.workflows.lead.window"));
 		wireMock.verify(1, postRequestedFor(urlPathEqualTo("/crm/contacts")));
+	}
+
+	@Test
+	void aCreateWhoseOutcomeIsUnknownIsSentAgainUnderItsKeyByTheNextDeliveryForTheVisitor() {
+		String visitorId = visitorNumber();
+		String uniqueId = "7a2e" + UUID.randomUUID().toString().replace("-", "");
+		String email = "unknown-outcome-" + UUID.randomUUID() + "@example.com";
+		givenRestVisitor("ha", visitorId, email, null);
+		wireMock.stubFor(get(urlPathEqualTo("/sd/api/2/visitor")).withQueryParam("filters[unique_id]", equalTo(uniqueId))
+			.willReturn(okJson("""
+					{"meta": {"status": "success"}, "data": [{"id": 562, "firstname": "Other", "email": "%s"}],
+					 "pagination": {"page": 1, "pages": 1, "limit": 100, "count": 1}}""".formatted(email))));
+		// A 500 may come after the CRM made the contact: the create's outcome is unknown.
+		wireMock.stubFor(post(urlPathEqualTo("/crm/contacts")).willReturn(aResponse().withStatus(500)));
+
+		Fixtures.Event closed = closed(visitorId, "CHAT");
+		deliver(closed);
+		await().until(() -> this.admin.delivery(closed.eventId(), "lead"),
+				(delivery) -> delivery != null && delivery.get("attempts").asInt() >= 1);
+		Fixtures.Event updated = visitorUpdated(uniqueId);
+		deliver(updated);
+		// The second event's delivery has sent (not only waited for the first one's claim)
+		await().until(() -> this.admin.delivery(updated.eventId(), "lead"), (delivery) -> delivery != null
+				&& delivery.get("history").toString().contains("answered HTTP 500"));
+		wireMock.stubFor(post(urlPathEqualTo("/crm/contacts"))
+			.willReturn(aResponse().withStatus(201).withBody("{\"id\": \"crm-11\"}")));
+
+		List<JsonNode> outcomes = List.of(awaitFinished(closed.eventId()), awaitFinished(updated.eventId()));
+		assertThat(outcomes).extracting((delivery) -> delivery.get("status").asString())
+			.containsExactlyInAnyOrder("SUCCEEDED", "SKIPPED");
+		List<LoggedRequest> creates = wireMock.findAll(postRequestedFor(urlPathEqualTo("/crm/contacts")));
+		// Every create is the first one: its key and its body (rendered from the close event), whoever sent it.
+		assertThat(creates).extracting((request) -> request.getHeader("Idempotency-Key"))
+			.containsOnly(closed.eventId() + ":lead");
+		assertThat(creates).extracting(LoggedRequest::getBodyAsString)
+			.containsOnly(creates.getFirst().getBodyAsString());
+		assertThat(creates.getFirst().getBodyAsString()).contains("v2.conversation.closed");
+		assertThat(this.jdbc.queryForObject("select count(*) from lead_visitor where external_id = 'crm-11' and "
+				+ "pending_key is null", Integer.class)).isOne();
+	}
+
+	@Test
+	void aRetrySendsTheBodyOfTheFirstAttemptEvenWhenTheVisitorChangedMeanwhile() {
+		String visitorId = visitorNumber();
+		String email = "renamed-" + UUID.randomUUID() + "@example.com";
+		givenRestVisitor("ha", visitorId, email, null);
+		// The CRM fails the first create; meanwhile the visitor edits their name in iAdvize.
+		wireMock.stubFor(post(urlPathEqualTo("/crm/contacts")).inScenario("renamed")
+			.whenScenarioStateIs(com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED)
+			.willReturn(aResponse().withStatus(503))
+			.willSetStateTo("renamed"));
+		wireMock.stubFor(get(urlPathEqualTo("/ha/api/2/visitor/" + visitorId)).inScenario("renamed")
+			.whenScenarioStateIs("renamed")
+			.willReturn(okJson("""
+					{"meta": {"status": "success"}, "data": {"id": %s, "firstname": "Augusta", "lastname": "King",
+					 "email": "%s"}}""".formatted(visitorId, email))));
+		wireMock.stubFor(post(urlPathEqualTo("/crm/contacts")).inScenario("renamed")
+			.whenScenarioStateIs("renamed")
+			.willReturn(aResponse().withStatus(201).withBody("{\"id\": \"crm-12\"}")));
+
+		Fixtures.Event event = closed(visitorId, "CHAT");
+		deliver(event);
+		this.admin.awaitDelivery(event.eventId(), "lead", "SUCCEEDED");
+
+		List<LoggedRequest> creates = wireMock.findAll(postRequestedFor(urlPathEqualTo("/crm/contacts")));
+		assertThat(creates).hasSize(2);
+		assertThat(creates.get(1).getBodyAsString()).isEqualTo(creates.get(0).getBodyAsString()).contains("Ada Lovelace");
+		assertThat(wireMock.findAll(getRequestedFor(urlPathEqualTo("/ha/api/2/visitor/" + visitorId)))).hasSize(2);
 	}
 
 	@Test

@@ -28,6 +28,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.containing;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalToJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
@@ -122,6 +123,53 @@ abstract class TicketWorkflowTests {
 		JsonNode replayed = this.admin.awaitDelivery(event.eventId(), "ticket", "SKIPPED");
 		assertThat(replayed.get("lastError").asString()).isEqualTo("ticket 35436 was already created for this conversation");
 		wireMock.verify(1, postRequestedFor(urlPathEqualTo("/helpdesk/tickets")));
+	}
+
+	@Test
+	void aConversationClosedAgainAfterItsTicketIsSkipped() {
+		String conversation = UUID.randomUUID().toString();
+		givenTranscript(conversation, "It is broken");
+		wireMock.stubFor(post(urlPathEqualTo("/helpdesk/tickets"))
+			.willReturn(aResponse().withStatus(201).withBody("{\"ticket\": {\"id\": 35439}}")));
+		Fixtures.Event first = closed(conversation, null);
+		deliver(first);
+		this.admin.awaitDelivery(first.eventId(), "ticket", "SUCCEEDED");
+
+		// Reopened and closed again: another close event, another eventId, the same conversation
+		Fixtures.Event again = closed(conversation, null);
+		deliver(again);
+		assertThat(this.admin.awaitDelivery(again.eventId(), "ticket", "SKIPPED").get("lastError").asString())
+			.isEqualTo("ticket 35439 was already created for this conversation");
+		wireMock.verify(1, postRequestedFor(urlPathEqualTo("/helpdesk/tickets")));
+	}
+
+	@Test
+	void aRetrySendsTheBodyOfTheFirstAttemptEvenWhenTheVisitorChangedMeanwhile() {
+		String conversation = UUID.randomUUID().toString();
+		givenTranscript(conversation, "The screen is broken");
+		// The helpdesk fails the first request; meanwhile the visitor edits their name in iAdvize.
+		wireMock.stubFor(post(urlPathEqualTo("/helpdesk/tickets")).inScenario("renamed")
+			.whenScenarioStateIs(Scenario.STARTED)
+			.willReturn(aResponse().withStatus(503))
+			.willSetStateTo("renamed"));
+		wireMock.stubFor(get(urlPathEqualTo("/ha/api/2/visitor/63429889")).inScenario("renamed")
+			.whenScenarioStateIs("renamed")
+			.willReturn(okJson("""
+					{"meta": {"status": "success"}, "data": {"id": 63429889, "firstname": "Augusta",
+					 "lastname": "King", "email": "ada@example.com"}}""")));
+		wireMock.stubFor(post(urlPathEqualTo("/helpdesk/tickets")).inScenario("renamed")
+			.whenScenarioStateIs("renamed")
+			.willReturn(aResponse().withStatus(201).withBody("{\"ticket\": {\"id\": 35440}}")));
+
+		Fixtures.Event event = closed(conversation, null);
+		deliver(event);
+		this.admin.awaitDelivery(event.eventId(), "ticket", "SUCCEEDED");
+
+		List<LoggedRequest> sent = wireMock.findAll(postRequestedFor(urlPathEqualTo("/helpdesk/tickets")));
+		assertThat(sent).hasSize(2);
+		// The same Idempotency-Key with another body would be refused by a helpdesk that honours the key.
+		assertThat(sent.get(1).getBodyAsString()).isEqualTo(sent.get(0).getBodyAsString()).contains("Ada Lovelace");
+		assertThat(wireMock.findAll(getRequestedFor(urlPathEqualTo("/ha/api/2/visitor/63429889")))).hasSize(2);
 	}
 
 	@Test

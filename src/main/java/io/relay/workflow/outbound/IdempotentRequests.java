@@ -1,0 +1,84 @@
+package io.relay.workflow.outbound;
+
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.util.List;
+
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+
+/**
+ * Sends a request so that one {@code Idempotency-Key} always goes with one body. The first attempt under a key keeps
+ * its body (table {@code outbound_request}) before it is sent; every later attempt under the key (a retry, a replay,
+ * another delivery finishing the same create) sends that body, even when the data it was rendered from has changed
+ * since. Receivers that honour the key (Stripe's convention, the IETF draft) compare the bodies: a different one
+ * under a known key is refused, or acted on twice by a lax one.
+ * <p>
+ * A definite rejection (a 3xx or 4xx that is not retried) forgets the body: the receiver did nothing under the key,
+ * and an operator who fixes a template and replays wants the new rendering. A success, a timeout, a 5xx keep it.
+ */
+@Component
+public class IdempotentRequests {
+
+	private final JdbcTemplate jdbc;
+
+	private final Clock clock;
+
+	IdempotentRequests(JdbcTemplate jdbc, Clock clock) {
+		this.jdbc = jdbc;
+		this.clock = clock;
+	}
+
+	/**
+	 * Sends {@code request} with the body kept for {@code key}, keeping its own first when there is none.
+	 * @param eventId the event the key belongs to (the kept body goes when the event is purged)
+	 * @return the 2xx answer
+	 * @throws OutboundException as {@link OutboundClient#send} does
+	 */
+	public OutboundResponse send(OutboundClient client, OutboundRequest request, String key, String eventId)
+			throws OutboundException {
+		OutboundRequest toSend = request.withBody(keep(key, eventId, request.body()));
+		try {
+			return client.send(toSend, key);
+		}
+		catch (OutboundException ex) {
+			if (!ex.retryable() && ex.status().isPresent()) {
+				forget(key);
+			}
+			throw ex;
+		}
+	}
+
+	/** Whether a body is kept for {@code key}. */
+	public boolean has(String key) {
+		return !bodies(key).isEmpty();
+	}
+
+	/** The body kept for {@code key}: the one already there, else {@code body}, kept now. */
+	private byte[] keep(String key, String eventId, byte[] body) {
+		List<byte[]> kept = bodies(key);
+		if (!kept.isEmpty()) {
+			return kept.getFirst();
+		}
+		try {
+			this.jdbc.update("insert into outbound_request (idempotency_key, event_id, body, created_at) values "
+					+ "(?, ?, ?, ?)", key, eventId, body, Timestamp.from(this.clock.instant()));
+			return body;
+		}
+		catch (DuplicateKeyException ex) {
+			// Kept at the same moment by another attempt under the key: that body is the one.
+			return bodies(key).getFirst();
+		}
+	}
+
+	private void forget(String key) {
+		this.jdbc.update("delete from outbound_request where idempotency_key = ?", key);
+	}
+
+	private List<byte[]> bodies(String key) {
+		return this.jdbc.query("select body from outbound_request where idempotency_key = ?",
+				(rs, n) -> rs.getBytes(1), key);
+	}
+
+}
