@@ -2,11 +2,15 @@
 -- (a retry, a replay, another delivery finishing an unconfirmed create) sends the very same bytes: a receiver that
 -- honours the key compares them, and would refuse, or worse, act twice on, a different body under one key. Only
 -- the body: the URL and headers are rendered again each time, since they may carry credentials. Rows go with their
--- event, and a definite rejection (a 4xx) deletes its row, so that a replay after a fix renders afresh.
+-- event, and a definite rejection (a 4xx) of the first attempt deletes its row, so that a replay after a fix renders
+-- afresh.
 create table outbound_request (
     idempotency_key varchar(400)             not null primary key,
     event_id        varchar(255)             not null references inbox_event (event_id) on delete cascade,
     body            bytea                    not null,
+    -- attempts made under the key: a rejection forgets the body only when it answered the first one (after an
+    -- attempt of unknown outcome, the receiver may have acted under the key)
+    attempts        integer                  not null,
     created_at      timestamp with time zone not null
 );
 create index ix_outbound_request_event_id on outbound_request (event_id);

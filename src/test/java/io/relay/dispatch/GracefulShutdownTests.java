@@ -7,9 +7,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 
 import io.relay.RelayApplication;
 import io.relay.support.Fixtures;
+import io.relay.support.RecordingHandler;
 import io.relay.support.WebhookClient;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -80,35 +82,41 @@ class GracefulShutdownTests {
 	void aHandlerThatOutlivesTheShutdownKeepsItsLeaseInsteadOfBeingHandedBack() throws SQLException {
 		String url = "jdbc:h2:file:" + Path.of("target", "h2", "shutdown-stuck-" + System.nanoTime()).toAbsolutePath()
 				+ ";WRITE_DELAY=0";
-		// The handler ignores the interrupt and runs on after the shutdown timeout and the 5 s grace that follows it.
-		ConfigurableApplicationContext relay = new SpringApplicationBuilder(RelayApplication.class).run(
-				"--server.port=0", "--relay.webhook.secrets=" + WebhookClient.SECRET, "--spring.datasource.url=" + url,
-				"--relay.test.recording-handler=true", "--relay.test.recording-handler-millis=12000",
-				"--relay.test.recording-handler-ignores-interrupt=true", "--relay.dispatch.shutdown-timeout=200ms",
-				"--relay.dispatch.workers=1", "--relay.workflows.log.enabled=false");
-		WebhookClient client = WebhookClient.onPort(((WebServerApplicationContext) relay).getWebServer().getPort());
-		for (int i = 0; i < 2; i++) {
-			assertThat(client.deliver(Fixtures.withFreshId("user.created.json").body()).statusCode()).isEqualTo(202);
-		}
-		JdbcTemplate jdbc = relay.getBean(JdbcTemplate.class);
-		// One in the handler (the one worker), the other claimed and waiting for it.
-		await().until(() -> jdbc.queryForObject("select count(*) from dispatch_delivery where status = 'RUNNING'",
-				Integer.class) == 2);
-
-		relay.close();
-
-		try (Connection connection = DriverManager.getConnection(url, "sa", "")) {
-			Map<String, Integer> rows = new HashMap<>();
-			try (ResultSet rs = connection.createStatement()
-				.executeQuery("select status, attempts, locked_by is not null from dispatch_delivery")) {
-				while (rs.next()) {
-					rows.merge(rs.getString(1) + " attempts=" + rs.getInt(2) + " locked=" + rs.getBoolean(3), 1,
-							Integer::sum);
-				}
+		// The handler ignores the interrupt and runs on after the shutdown timeout and the grace that follows it.
+		CountDownLatch stuck = RecordingHandler.hold();
+		try {
+			ConfigurableApplicationContext relay = new SpringApplicationBuilder(RelayApplication.class).run(
+					"--server.port=0", "--relay.webhook.secrets=" + WebhookClient.SECRET,
+					"--spring.datasource.url=" + url, "--relay.test.recording-handler=true",
+					"--relay.dispatch.shutdown-timeout=200ms", "--relay.dispatch.workers=1",
+					"--relay.workflows.log.enabled=false");
+			WebhookClient client = WebhookClient
+				.onPort(((WebServerApplicationContext) relay).getWebServer().getPort());
+			for (int i = 0; i < 2; i++) {
+				assertThat(client.deliver(Fixtures.withFreshId("user.created.json").body()).statusCode())
+					.isEqualTo(202);
 			}
-			// Handed back, the one still in its handler could start on another instance while it runs here.
-			assertThat(rows).containsOnly(Map.entry("RUNNING attempts=1 locked=true", 1),
-					Map.entry("PENDING attempts=0 locked=false", 1));
+			// One in the handler (the one worker), the other claimed and waiting for it.
+			await().until(RecordingHandler::held, (held) -> held == 1);
+
+			relay.close();
+
+			try (Connection connection = DriverManager.getConnection(url, "sa", "")) {
+				Map<String, Integer> rows = new HashMap<>();
+				try (ResultSet rs = connection.createStatement()
+					.executeQuery("select status, attempts, locked_by is not null from dispatch_delivery")) {
+					while (rs.next()) {
+						rows.merge(rs.getString(1) + " attempts=" + rs.getInt(2) + " locked=" + rs.getBoolean(3), 1,
+								Integer::sum);
+					}
+				}
+				// Handed back, the one still in its handler could start on another instance while it runs here.
+				assertThat(rows).containsOnly(Map.entry("RUNNING attempts=1 locked=true", 1),
+						Map.entry("PENDING attempts=0 locked=false", 1));
+			}
+		}
+		finally {
+			stuck.countDown();
 		}
 	}
 

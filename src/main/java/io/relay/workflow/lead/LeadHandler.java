@@ -142,16 +142,17 @@ class LeadHandler implements EventHandler<IAdvizeEvent> {
 				return HandlerResult.skipped("this visitor was sent at " + row.lastSentAt() + ", less than "
 						+ LeadProperties.PREFIX + ".window (" + this.properties.window() + ") ago");
 			}
+			OutboundRequest request = render(send.action(), delivery, visitor, row);
 			if (send.action() == Action.CREATE) {
 				this.visitors.creating(key, claimant, send.key());
 			}
-			OutboundRequest request = render(send.action(), delivery, visitor, row);
 			OutboundResponse response;
 			try {
 				response = this.requests.send(this.crm, request, send.key(), delivery.event().eventId());
 			}
 			catch (OutboundException ex) {
-				if (send.action() == Action.CREATE && !ex.retryable() && ex.status().isPresent()) {
+				if (send.action() == Action.CREATE && !this.requests.has(send.key())) {
+					// Refused at its first attempt: no contact was made, the next create may use its own key.
 					this.visitors.refused(key, send.key());
 				}
 				throw ex;
@@ -190,7 +191,9 @@ class LeadHandler implements EventHandler<IAdvizeEvent> {
 		if (row.firstSentAt() == null || row.lastSentAt() == null) {
 			// A create sent earlier whose outcome is unknown (a timeout, a 5xx, a crash) may have made the contact:
 			// this is that create, sent again under its key, never a second one under this delivery's.
-			return new Send(Action.CREATE, (row.pendingKey() != null) ? row.pendingKey() : claimant);
+			// Without its kept body (never sent, or purged with its event after relay.retention) it is not pending.
+			boolean pending = row.pendingKey() != null && this.requests.has(row.pendingKey());
+			return new Send(Action.CREATE, pending ? row.pendingKey() : claimant);
 		}
 		return now.isBefore(row.lastSentAt().plus(this.properties.window())) ? null : new Send(Action.UPDATE, claimant);
 	}

@@ -94,8 +94,8 @@ class LeadVisitors {
 	 * (a timeout, a crash), the next delivery for the visitor sends it again under that key.
 	 */
 	void creating(String key, String claimant, String sendKey) {
-		this.jdbc.update("update lead_visitor set pending_key = ? where visitor_key = ? and claimed_by = ? and "
-				+ "pending_key is null", sendKey, key, claimant);
+		this.jdbc.update("update lead_visitor set pending_key = ? where visitor_key = ? and claimed_by = ?", sendKey,
+				key, claimant);
 	}
 
 	/** The CRM refused the create sent under {@code sendKey}: nothing was created, the next one may use its own key. */

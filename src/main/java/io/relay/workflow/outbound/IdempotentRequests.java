@@ -15,8 +15,10 @@ import org.springframework.stereotype.Component;
  * since. Receivers that honour the key (Stripe's convention, the IETF draft) compare the bodies: a different one
  * under a known key is refused, or acted on twice by a lax one.
  * <p>
- * A definite rejection (a 3xx or 4xx that is not retried) forgets the body: the receiver did nothing under the key,
- * and an operator who fixes a template and replays wants the new rendering. A success, a timeout, a 5xx keep it.
+ * A definite rejection (a 3xx or 4xx that is not retried) of the <em>first</em> attempt under a key forgets the
+ * body: the receiver did nothing under the key, and an operator who fixes a template and replays wants the new
+ * rendering. After an attempt of unknown outcome (a timeout, a 5xx) the receiver may have acted under the key, so a
+ * later rejection keeps the body: what was maybe done stays tied to its key.
  */
 @Component
 public class IdempotentRequests {
@@ -34,42 +36,44 @@ public class IdempotentRequests {
 	 * Sends {@code request} with the body kept for {@code key}, keeping its own first when there is none.
 	 * @param eventId the event the key belongs to (the kept body goes when the event is purged)
 	 * @return the 2xx answer
-	 * @throws OutboundException as {@link OutboundClient#send} does
+	 * @throws OutboundException as {@link OutboundClient#send} does; after it, {@link #has} tells whether the key is
+	 * still bound to a body (whether the receiver may have acted under it)
 	 */
 	public OutboundResponse send(OutboundClient client, OutboundRequest request, String key, String eventId)
 			throws OutboundException {
-		OutboundRequest toSend = request.withBody(keep(key, eventId, request.body()));
+		Kept kept = keep(key, eventId, request.body());
 		try {
-			return client.send(toSend, key);
+			return client.send(request.withBody(kept.body()), key);
 		}
 		catch (OutboundException ex) {
-			if (!ex.retryable() && ex.status().isPresent()) {
+			if (kept.first() && !ex.retryable() && ex.status().isPresent()) {
 				forget(key);
 			}
 			throw ex;
 		}
 	}
 
-	/** Whether a body is kept for {@code key}. */
+	/** Whether a body is kept for {@code key}: something may have been done under it. */
 	public boolean has(String key) {
 		return !bodies(key).isEmpty();
 	}
 
-	/** The body kept for {@code key}: the one already there, else {@code body}, kept now. */
-	private byte[] keep(String key, String eventId, byte[] body) {
+	/** The body kept for {@code key}, counting this attempt: the one already there, else {@code body}, kept now. */
+	private Kept keep(String key, String eventId, byte[] body) {
+		if (this.jdbc.update("update outbound_request set attempts = attempts + 1 where idempotency_key = ?",
+				key) == 0) {
+			try {
+				this.jdbc.update("insert into outbound_request (idempotency_key, event_id, body, attempts, created_at) "
+						+ "values (?, ?, ?, 1, ?)", key, eventId, body, Timestamp.from(this.clock.instant()));
+				return new Kept(body, true);
+			}
+			catch (DuplicateKeyException ex) {
+				// Kept at the same moment by another attempt under the key: that body is the one.
+			}
+		}
 		List<byte[]> kept = bodies(key);
-		if (!kept.isEmpty()) {
-			return kept.getFirst();
-		}
-		try {
-			this.jdbc.update("insert into outbound_request (idempotency_key, event_id, body, created_at) values "
-					+ "(?, ?, ?, ?)", key, eventId, body, Timestamp.from(this.clock.instant()));
-			return body;
-		}
-		catch (DuplicateKeyException ex) {
-			// Kept at the same moment by another attempt under the key: that body is the one.
-			return bodies(key).getFirst();
-		}
+		// Gone again only if that other attempt was refused meanwhile: nothing was done under the key.
+		return kept.isEmpty() ? keep(key, eventId, body) : new Kept(kept.getFirst(), false);
 	}
 
 	private void forget(String key) {
@@ -79,6 +83,10 @@ public class IdempotentRequests {
 	private List<byte[]> bodies(String key) {
 		return this.jdbc.query("select body from outbound_request where idempotency_key = ?",
 				(rs, n) -> rs.getBytes(1), key);
+	}
+
+	/** @param first whether this is the first attempt under the key */
+	private record Kept(byte[] body, boolean first) {
 	}
 
 }

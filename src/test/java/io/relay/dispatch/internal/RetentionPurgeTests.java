@@ -69,8 +69,8 @@ class RetentionPurgeTests {
 				Timestamp.from(Instant.now().plus(1, ChronoUnit.DAYS)), unfinished.eventId());
 
 		// A request body an outbound workflow kept for the event (personal data): goes with it.
-		this.jdbc.update("insert into outbound_request (idempotency_key, event_id, body, created_at) values (?, ?, ?, ?)",
-				finished.eventId() + ":lead", finished.eventId(), "{}".getBytes(), old);
+		this.jdbc.update("insert into outbound_request (idempotency_key, event_id, body, attempts, created_at) values "
+				+ "(?, ?, ?, 1, ?)", finished.eventId() + ":lead", finished.eventId(), "{}".getBytes(), old);
 
 		assertThat(this.service.purge()).isGreaterThanOrEqualTo(1);
 

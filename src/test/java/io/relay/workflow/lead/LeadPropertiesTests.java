@@ -4,6 +4,7 @@ import java.time.Clock;
 
 import io.relay.iadvize.internal.IAdvizeConfiguration;
 import io.relay.workflow.outbound.ExternalReferences;
+import io.relay.workflow.outbound.IdempotentRequests;
 import io.relay.workflow.outbound.OutboundClients;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -22,7 +23,7 @@ class LeadPropertiesTests {
 
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
 		.withUserConfiguration(LeadConfiguration.class, IAdvizeConfiguration.class, OutboundClients.class,
-				ExternalReferences.class)
+				ExternalReferences.class, IdempotentRequests.class)
 		.withBean(JdbcTemplate.class, () -> new JdbcTemplate(new SimpleDriverDataSource()))
 		.withBean(Clock.class, Clock::systemUTC)
 		.withPropertyValues("relay.iadvize.rest.api-key=rest-key-3f9c2a7d51e8");
@@ -109,7 +110,7 @@ class LeadPropertiesTests {
 	void refusesToStartWithoutTheIAdvizeRestApi() {
 		new ApplicationContextRunner()
 			.withUserConfiguration(LeadConfiguration.class, IAdvizeConfiguration.class, OutboundClients.class,
-					ExternalReferences.class)
+					ExternalReferences.class, IdempotentRequests.class)
 			.withBean(JdbcTemplate.class, () -> new JdbcTemplate(new SimpleDriverDataSource()))
 			.withBean(Clock.class, Clock::systemUTC)
 			.withPropertyValues("relay.workflows.lead.enabled=true",

@@ -4,6 +4,7 @@ import java.time.Clock;
 
 import io.relay.iadvize.internal.IAdvizeConfiguration;
 import io.relay.workflow.outbound.ExternalReferences;
+import io.relay.workflow.outbound.IdempotentRequests;
 import io.relay.workflow.outbound.OutboundClients;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -24,7 +25,7 @@ class TicketPropertiesTests {
 
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
 		.withUserConfiguration(TicketConfiguration.class, IAdvizeConfiguration.class, OutboundClients.class,
-				ExternalReferences.class)
+				ExternalReferences.class, IdempotentRequests.class)
 		.withBean(JdbcTemplate.class, () -> new JdbcTemplate(new SimpleDriverDataSource()))
 		.withBean(Clock.class, Clock::systemUTC)
 		.withPropertyValues("relay.iadvize.rest.api-key=rest-key-3f9c2a7d51e8",
@@ -84,7 +85,7 @@ class TicketPropertiesTests {
 	void refusesToStartWithoutBothIAdvizeApis() {
 		ApplicationContextRunner bare = new ApplicationContextRunner()
 			.withUserConfiguration(TicketConfiguration.class, IAdvizeConfiguration.class, OutboundClients.class,
-					ExternalReferences.class)
+					ExternalReferences.class, IdempotentRequests.class)
 			.withBean(JdbcTemplate.class, () -> new JdbcTemplate(new SimpleDriverDataSource()))
 			.withBean(Clock.class, Clock::systemUTC)
 			.withPropertyValues(VALID);

@@ -1,0 +1,141 @@
+package io.relay.workflow.outbound;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import io.relay.support.MigratedDatabase;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.springframework.beans.factory.support.DefaultListableBeanFactory;
+import org.springframework.boot.http.client.ClientHttpRequestFactoryBuilder;
+import org.springframework.boot.http.client.HttpClientSettings;
+import org.springframework.core.ResolvableType;
+import org.springframework.http.HttpMethod;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.web.client.RestClient;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+/**
+ * One key, one body: what is kept, re-sent and forgotten, against a real database and a target on WireMock.
+ */
+class IdempotentRequestsTests {
+
+	@RegisterExtension
+	static WireMockExtension target = WireMockExtension.newInstance()
+		.options(WireMockConfiguration.options().dynamicPort().http2PlainDisabled(true))
+		.build();
+
+	private static final JdbcTemplate jdbc = new JdbcTemplate(MigratedDatabase.h2("idempotent-requests"));
+
+	private final IdempotentRequests requests = new IdempotentRequests(jdbc, Clock.systemUTC());
+
+	private final OutboundClient client = client();
+
+	private String eventId;
+
+	private String key;
+
+	@BeforeEach
+	void event() {
+		this.eventId = UUID.randomUUID().toString();
+		this.key = this.eventId + ":lead";
+		jdbc.update("insert into inbox_event (event_id, event_type, content_type, payload, received_at) values "
+				+ "(?, 'v2.conversation.closed', 'application/json', ?, ?)", this.eventId, "{}".getBytes(),
+				Timestamp.from(Instant.now()));
+	}
+
+	@Test
+	void everyAttemptUnderAKeySendsTheBodyOfTheFirst() throws Exception {
+		target.stubFor(post(urlPathEqualTo("/contacts")).willReturn(aResponse().withStatus(503)));
+		assertThatExceptionOfType(OutboundException.class)
+			.isThrownBy(() -> this.requests.send(this.client, request("Ada"), this.key, this.eventId))
+			.satisfies((ex) -> assertThat(ex.retryable()).isTrue());
+		target.stubFor(post(urlPathEqualTo("/contacts")).willReturn(aResponse().withStatus(201)));
+		this.requests.send(this.client, request("Augusta"), this.key, this.eventId);
+
+		assertThat(sentBodies()).containsExactly(body("Ada"), body("Ada"));
+		assertThat(this.requests.has(this.key)).isTrue();
+	}
+
+	@Test
+	void aRejectionOfTheFirstAttemptForgetsTheBodySoThatTheNextRendersAfresh() {
+		target.stubFor(post(urlPathEqualTo("/contacts")).willReturn(aResponse().withStatus(422)));
+		assertThatExceptionOfType(OutboundException.class)
+			.isThrownBy(() -> this.requests.send(this.client, request("Ada"), this.key, this.eventId));
+		assertThat(this.requests.has(this.key)).isFalse();
+
+		assertThatExceptionOfType(OutboundException.class)
+			.isThrownBy(() -> this.requests.send(this.client, request("Augusta"), this.key, this.eventId));
+		assertThat(sentBodies()).containsExactly(body("Ada"), body("Augusta"));
+	}
+
+	@Test
+	void aRejectionAfterAnAttemptOfUnknownOutcomeKeepsTheBody() {
+		// The 503 may have come after the target acted under the key: what it did stays tied to that body.
+		target.stubFor(post(urlPathEqualTo("/contacts")).willReturn(aResponse().withStatus(503)));
+		assertThatExceptionOfType(OutboundException.class)
+			.isThrownBy(() -> this.requests.send(this.client, request("Ada"), this.key, this.eventId));
+		target.stubFor(post(urlPathEqualTo("/contacts")).willReturn(aResponse().withStatus(401)));
+		assertThatExceptionOfType(OutboundException.class)
+			.isThrownBy(() -> this.requests.send(this.client, request("Augusta"), this.key, this.eventId))
+			.satisfies((ex) -> assertThat(ex.retryable()).isFalse());
+
+		assertThat(this.requests.has(this.key)).isTrue();
+		assertThatExceptionOfType(OutboundException.class)
+			.isThrownBy(() -> this.requests.send(this.client, request("Grace"), this.key, this.eventId));
+		assertThat(sentBodies()).containsExactly(body("Ada"), body("Ada"), body("Ada"));
+	}
+
+	@Test
+	void theKeptBodyGoesWithItsEvent() throws Exception {
+		target.stubFor(post(urlPathEqualTo("/contacts")).willReturn(aResponse().withStatus(201)));
+		this.requests.send(this.client, request("Ada"), this.key, this.eventId);
+		jdbc.update("delete from inbox_event where event_id = ?", this.eventId);
+		assertThat(this.requests.has(this.key)).isFalse();
+	}
+
+	private List<String> sentBodies() {
+		return target.findAll(postRequestedFor(urlPathEqualTo("/contacts")))
+			.stream()
+			.map(LoggedRequest::getBodyAsString)
+			.toList();
+	}
+
+	private static OutboundRequest request(String name) {
+		return new OutboundRequest(HttpMethod.POST, URI.create(target.baseUrl() + "/contacts"), Map.of(),
+				body(name).getBytes(StandardCharsets.UTF_8));
+	}
+
+	private static String body(String name) {
+		return "{\"name\":\"" + name + "\"}";
+	}
+
+	private static OutboundClient client() {
+		DefaultListableBeanFactory none = new DefaultListableBeanFactory();
+		OutboundClients clients = new OutboundClients(none.getBeanProvider(RestClient.Builder.class),
+				none.getBeanProvider(ResolvableType.forClass(ClientHttpRequestFactoryBuilder.class)),
+				none.getBeanProvider(HttpClientSettings.class), none.getBeanProvider(Clock.class));
+		return clients.create("lead", new OutboundProperties(Duration.ofSeconds(2), Duration.ofSeconds(5), 4,
+				Duration.ofSeconds(1), new OutboundProperties.Auth(OutboundProperties.AuthType.NONE, null, null, null,
+						"X-API-Key", null),
+				List.of()));
+	}
+
+}
