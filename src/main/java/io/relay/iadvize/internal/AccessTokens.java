@@ -46,6 +46,12 @@ final class AccessTokens {
 
 	private static final Duration MINUTE = Duration.ofMinutes(1);
 
+	/**
+	 * After iAdvize refused the credentials, how long every call fails with that answer before Relay tries them
+	 * again: logging in with a wrong password at the budget's pace, all day, could get the shared user locked.
+	 */
+	static final Duration REFUSED_LOGIN_PAUSE = Duration.ofMinutes(10);
+
 	private final IAdvizeProperties.GraphQl settings;
 
 	private final RestClient client;
@@ -69,6 +75,9 @@ final class AccessTokens {
 
 	/** The last login's failure, if it failed; guarded by {@link #lock}. */
 	private @Nullable IAdvizeApiException lastFailure;
+
+	/** Until when a refused login is answered from {@link #lastFailure} without asking iAdvize again. */
+	private Instant refusedUntil = Instant.MIN;
 
 	AccessTokens(IAdvizeProperties.GraphQl settings, RestClient client, JsonMapper json, Clock clock, Failures failures,
 			ApiMetrics metrics, Secrets secrets) {
@@ -94,6 +103,12 @@ final class AccessTokens {
 			if (current != null && now.isBefore(current.refreshAt())) {
 				return current.value(); // another thread logged in while this one waited
 			}
+			if (this.lastFailure != null && !this.lastFailure.retryable() && now.isBefore(this.refusedUntil)) {
+				if (current != null && now.isBefore(current.expiresAt())) {
+					return current.value();
+				}
+				throw this.lastFailure;
+			}
 			Duration wait = loginBudgetWait(now);
 			if (wait != null) {
 				if (current != null && now.isBefore(current.expiresAt())) {
@@ -117,6 +132,17 @@ final class AccessTokens {
 			}
 			catch (IAdvizeApiException ex) {
 				this.lastFailure = ex;
+				if (!ex.retryable()) {
+					this.refusedUntil = now.plus(REFUSED_LOGIN_PAUSE);
+					logger.warn("iAdvize refused the GraphQL login; the next attempt waits until {}: {}",
+							this.refusedUntil, ex.getMessage());
+				}
+				if (current != null && now.isBefore(current.expiresAt())) {
+					// Due for replacement, but still valid: better than failing the call.
+					logger.warn("Could not renew the iAdvize GraphQL access token (it is valid until {}): {}",
+							current.expiresAt(), ex.getMessage());
+					return current.value();
+				}
 				throw ex;
 			}
 		}
@@ -186,7 +212,7 @@ final class AccessTokens {
 			if (status.value() == 400 || status.value() == 401 || status.value() == 403) {
 				throw refused(status, error);
 			}
-			throw this.failures.fromStatus(Api.GRAPHQL, RESOURCE, status, headers, error);
+			throw this.failures.fromStatus(Api.GRAPHQL, RESOURCE, status, headers, error, false);
 		}
 		String value = (answer != null) ? Json.text(answer, "access_token") : null;
 		if (value == null) {

@@ -100,7 +100,7 @@ public record IAdvizeProperties(@DefaultValue @Valid @NotNull Rest rest, @Defaul
 	 * @param password that user's password
 	 * @param maxConcurrentRequests the most GraphQL requests in flight at once; more wait for a free slot
 	 * @param tokenRefreshMargin how long before its expiry a token is replaced (tokens live 24 h)
-	 * @param maxLoginsPerMinute the most logins Relay makes in any minute; iAdvize allows 10 per user, so keep
+	 * @param maxLoginsPerMinute the most logins this instance makes in any minute; iAdvize allows 10 per user, so keep
 	 * some for the people and tools that share the user
 	 */
 	public record GraphQl(@DefaultValue("https://api.iadvize.com/graphql") String url,
