@@ -133,6 +133,21 @@ class IAdvizeEnrichmentGraphQlTests {
 	}
 
 	@Test
+	void aCursorGivenTwiceStopsThePagingInsteadOfCollectingCopies() {
+		givenALogin();
+		iadvize.stubFor(post(urlPathEqualTo("/graphql")).willReturn(okJson("""
+				{"data": {"conversation": {"id": "%s", "messages": {
+				  "pageInfo": {"hasNextPage": true, "endCursor": "cursor-1"},
+				  "edges": [{"node": {"__typename": "VisitorMessage", "createdAt": "2026-11-25T10:00:00Z",
+				             "attachments": [{"__typename": "TextAttachment", "text": "Hello?"}]}}]}}}}"""
+			.formatted(CONVERSATION_ID))));
+		this.runner.run((context) -> assertThatExceptionOfType(IAdvizeApiException.Unavailable.class)
+			.isThrownBy(() -> context.getBean(IAdvizeEnrichment.class).transcript(closed(Platform.HA, CONVERSATION_ID)))
+			.withMessageContaining("cursor-1 twice"));
+		iadvize.verify(2, postRequestedFor(urlPathEqualTo("/graphql")));
+	}
+
+	@Test
 	void anUnknownConversationIsNotFound() {
 		givenALogin();
 		iadvize.stubFor(post(urlPathEqualTo("/graphql")).willReturn(okJson("{\"data\": {\"conversation\": null}}")));
@@ -163,6 +178,34 @@ class IAdvizeEnrichmentGraphQlTests {
 				.satisfies((ex) -> assertThat(ex.retryable()).isFalse());
 		});
 		iadvize.verify(1, postRequestedFor(urlPathEqualTo("/graphql")).withRequestBody(containing("RelayConversation")));
+	}
+
+	@Test
+	void aGraphQlErrorWithoutACodeIsRetriedNotFatal() {
+		givenALogin();
+		iadvize.stubFor(post(urlPathEqualTo("/graphql")).inScenario("no code")
+			.willReturn(okJson("{\"errors\": [{\"message\": \"Internal server error\"}]}"))
+			.willSetStateTo("recovered"));
+		iadvize.stubFor(post(urlPathEqualTo("/graphql")).inScenario("no code")
+			.whenScenarioStateIs("recovered")
+			.willReturn(okJson(VISITOR)));
+		this.runner.run((context) -> assertThat(
+				context.getBean(IAdvizeEnrichment.class).visitor(visitorUpdated(Platform.SD, VISITOR_ID)).firstName())
+			.isEqualTo("Ada"));
+		iadvize.verify(2, postRequestedFor(urlPathEqualTo("/graphql")));
+	}
+
+	@Test
+	void aBare404IsAWrongUrlNotAnUnknownConversation() {
+		givenALogin();
+		iadvize.stubFor(post(urlPathEqualTo("/graphql")).willReturn(aResponse().withStatus(404)
+			.withHeader("Content-Type", "text/html")
+			.withBody("<html><body>Not Found</body></html>")));
+		this.runner.run((context) -> assertThatExceptionOfType(IAdvizeApiException.Rejected.class)
+			.isThrownBy(() -> context.getBean(IAdvizeEnrichment.class).transcript(closed(Platform.SD, CONVERSATION_ID)))
+			.withMessageContaining("answered HTTP 404")
+			.withMessageContaining("relay.iadvize.graphql.url")
+			.satisfies((ex) -> assertThat(ex.retryable()).isFalse()));
 	}
 
 	@Test
@@ -258,6 +301,49 @@ class IAdvizeEnrichmentGraphQlTests {
 			.satisfies((ex) -> assertThat(ex.retryable()).isFalse()));
 		iadvize.verify(1, postRequestedFor(urlPathEqualTo("/oauth2/token")));
 		iadvize.verify(0, postRequestedFor(urlPathEqualTo("/graphql")));
+	}
+
+	@Test
+	void aRefusedLoginIsNotTriedAgainForTenMinutes() {
+		iadvize.stubFor(post(urlPathEqualTo("/oauth2/token")).willReturn(aResponse().withStatus(400)
+			.withHeader("Content-Type", "application/json")
+			.withBody("{\"error\":\"invalid_grant\"}")));
+		this.runner.withPropertyValues("relay.iadvize.cache.visitor-ttl=0s").run((context) -> {
+			IAdvizeEnrichment enrichment = context.getBean(IAdvizeEnrichment.class);
+			// Every call of the next ten minutes fails with iAdvize's answer, without a new login
+			for (int minute = 0; minute < 10; minute++) {
+				assertThatExceptionOfType(IAdvizeApiException.AuthenticationFailed.class)
+					.isThrownBy(() -> enrichment.visitor(visitorUpdated(Platform.SD, VISITOR_ID)))
+					.withMessageContaining("invalid_grant");
+				this.clock.advance(Duration.ofSeconds(59));
+			}
+			iadvize.verify(1, postRequestedFor(urlPathEqualTo("/oauth2/token")));
+			this.clock.advance(Duration.ofMinutes(1));
+			assertThatExceptionOfType(IAdvizeApiException.AuthenticationFailed.class)
+				.isThrownBy(() -> enrichment.visitor(visitorUpdated(Platform.SD, VISITOR_ID)));
+		});
+		iadvize.verify(2, postRequestedFor(urlPathEqualTo("/oauth2/token")));
+	}
+
+	@Test
+	void aFailedRenewalKeepsTheTokenThatIsStillValid() {
+		iadvize.stubFor(post(urlPathEqualTo("/oauth2/token")).inScenario("token endpoint down")
+			.willReturn(okJson(token(TOKEN)))
+			.willSetStateTo("down"));
+		iadvize.stubFor(post(urlPathEqualTo("/oauth2/token")).inScenario("token endpoint down")
+			.whenScenarioStateIs("down")
+			.willReturn(aResponse().withStatus(503)));
+		iadvize.stubFor(post(urlPathEqualTo("/graphql")).withHeader("Authorization", equalTo("Bearer " + TOKEN))
+			.willReturn(okJson(VISITOR)));
+		this.runner.withPropertyValues("relay.iadvize.cache.visitor-ttl=0s", "relay.iadvize.retry.max-attempts=1")
+			.run((context) -> {
+				IAdvizeEnrichment enrichment = context.getBean(IAdvizeEnrichment.class);
+				enrichment.visitor(visitorUpdated(Platform.SD, VISITOR_ID));
+				this.clock.advance(Duration.ofHours(23).plusMinutes(56)); // inside the refresh margin, still valid
+				assertThat(enrichment.visitor(visitorUpdated(Platform.SD, VISITOR_ID)).firstName()).isEqualTo("Ada");
+			});
+		iadvize.verify(2, postRequestedFor(urlPathEqualTo("/oauth2/token")));
+		iadvize.verify(2, postRequestedFor(urlPathEqualTo("/graphql")));
 	}
 
 	@Test

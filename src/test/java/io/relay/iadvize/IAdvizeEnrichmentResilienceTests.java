@@ -192,7 +192,9 @@ class IAdvizeEnrichmentResilienceTests {
 		iadvize.stubFor(get(urlPathEqualTo(OPERATOR)).inScenario("metrics")
 			.whenScenarioStateIs("up")
 			.willReturn(okJson(success("{\"id\": 15253}"))));
-		iadvize.stubFor(get(urlPathEqualTo("/sd/api/2/visitor/9")).willReturn(aResponse().withStatus(404)));
+		iadvize.stubFor(get(urlPathEqualTo("/sd/api/2/visitor/9")).willReturn(aResponse().withStatus(404)
+			.withHeader("Content-Type", "application/json")
+			.withBody(IAdvizeTestSupport.failure("fail", "Unknown 'visitor' with 'id' 9."))));
 		this.runner.run((context) -> {
 			IAdvizeEnrichment enrichment = context.getBean(IAdvizeEnrichment.class);
 			enrichment.operator(Platform.SD, 15253);

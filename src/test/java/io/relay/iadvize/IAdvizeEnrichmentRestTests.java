@@ -263,9 +263,25 @@ class IAdvizeEnrichmentRestTests {
 	}
 
 	@Test
+	void aBare404IsAWrongBaseUrlNotAnUnknownVisitor() {
+		// A proxy's or a wrong path's 404, without iAdvize's envelope: taken as "unknown visitor", every delivery
+		// would be skipped quietly.
+		iadvize.stubFor(get(urlPathEqualTo("/sd/api/2/visitor/44")).willReturn(aResponse().withStatus(404)
+			.withHeader("Content-Type", "text/html")
+			.withBody("<html><body>Not Found</body></html>")));
+		this.runner.run((context) -> assertThatExceptionOfType(IAdvizeApiException.Rejected.class)
+			.isThrownBy(() -> context.getBean(IAdvizeEnrichment.class).visitor(closed(Platform.SD, "44", null)))
+			.withMessageContaining("answered HTTP 404")
+			.withMessageContaining("relay.iadvize.rest.base-url")
+			.satisfies((ex) -> assertThat(ex.retryable()).isFalse()));
+	}
+
+	@Test
 	void aFailedLookupIsNotRemembered() {
 		iadvize.stubFor(get(urlPathEqualTo("/sd/api/2/visitor/43")).inScenario("flaky")
-			.willReturn(aResponse().withStatus(404))
+			.willReturn(aResponse().withStatus(404)
+				.withHeader("Content-Type", "application/json")
+				.withBody(failure("fail", "Unknown 'visitor' with 'id' 43.")))
 			.willSetStateTo("known"));
 		iadvize.stubFor(get(urlPathEqualTo("/sd/api/2/visitor/43")).inScenario("flaky")
 			.whenScenarioStateIs("known")

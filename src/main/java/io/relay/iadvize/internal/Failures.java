@@ -34,16 +34,21 @@ final class Failures {
 	/**
 	 * The failure an HTTP status stands for: 401/403 refused credentials, 404 not found, 429 rate limited, 5xx
 	 * unavailable, any other non-2xx rejected.
+	 * @param fromIAdvize whether the answer is iAdvize's own (its REST envelope): only then does a 404 mean an
+	 * unknown visitor or conversation. A bare 404 comes from a wrong URL or a proxy, and taken as "not found" it
+	 * would quietly skip every delivery; it is rejected instead (dead, so that someone looks).
 	 */
 	IAdvizeApiException fromStatus(Api api, String resource, HttpStatusCode status, HttpHeaders headers,
-			@Nullable String detail) {
+			@Nullable String detail, boolean fromIAdvize) {
 		String message = describe(api, resource) + " answered HTTP " + status.value() + detail(detail);
 		int code = status.value();
 		if (code == 401 || code == 403) {
 			return new IAdvizeApiException.AuthenticationFailed(api, resource, message + credentialsHint(api));
 		}
 		if (code == 404) {
-			return new IAdvizeApiException.NotFound(api, resource, message);
+			return fromIAdvize ? new IAdvizeApiException.NotFound(api, resource, message)
+					: new IAdvizeApiException.Rejected(api, resource, message + ", not an answer of iAdvize's API"
+							+ urlHint(api));
 		}
 		if (code == 429) {
 			return new IAdvizeApiException.RateLimited(api, resource, message, retryAfter(headers));
@@ -117,6 +122,10 @@ final class Failures {
 		}
 		String oneLine = scrubbed.strip().replaceAll("\\s+", " ");
 		return ": " + ((oneLine.length() > MAX_DETAIL) ? oneLine.substring(0, MAX_DETAIL) + "..." : oneLine);
+	}
+
+	private static String urlHint(Api api) {
+		return (api == Api.REST) ? " (check relay.iadvize.rest.base-url)" : " (check relay.iadvize.graphql.url)";
 	}
 
 	private static String credentialsHint(Api api) {

@@ -5,8 +5,10 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 import io.relay.event.Platform;
@@ -62,6 +64,7 @@ final class GraphQlResources {
 	/** Every message, page after page; each page is its own retried request. */
 	Transcript transcript(Platform platform, UUID id) {
 		List<Transcript.Message> messages = new ArrayList<>();
+		Set<String> cursors = new HashSet<>();
 		@Nullable String after = null;
 		for (int page = 1; page <= MAX_PAGES; page++) {
 			Map<String, Object> variables = new HashMap<>();
@@ -85,6 +88,11 @@ final class GraphQlResources {
 			after = Json.text(pageInfo, "endCursor");
 			if (!pageInfo.path("hasNextPage").asBoolean(false) || after == null) {
 				return new Transcript(Api.GRAPHQL, id.toString(), messages);
+			}
+			if (!cursors.add(after)) {
+				// The same page again: following it would collect copies of its messages up to the page limit.
+				throw new IAdvizeApiException.Unavailable(Api.GRAPHQL, "conversation", Failures.describe(Api.GRAPHQL,
+						"conversation") + " gave the page cursor " + after + " twice", null, null);
 			}
 		}
 		throw new IAdvizeApiException.Rejected(Api.GRAPHQL, "conversation", Failures.describe(Api.GRAPHQL,

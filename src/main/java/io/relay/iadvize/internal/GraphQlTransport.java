@@ -145,9 +145,10 @@ final class GraphQlTransport {
 
 	/**
 	 * The first error's code decides ({@code extensions.code}, else {@code extensions.classification}): an
-	 * authentication code means a stale token; {@code NOT_FOUND} not found; {@code FORBIDDEN} refused; an internal
-	 * or timeout code is retryable; anything else (a validation error, a bad argument) is permanent. iAdvize does
-	 * not document its codes: these are the common ones (Apollo, GraphQL Java, Spring GraphQL).
+	 * authentication code means a stale token; {@code NOT_FOUND} not found; {@code FORBIDDEN} refused; a validation
+	 * or bad-argument code (the query itself is wrong: retrying cannot help) is permanent; anything else, a missing
+	 * code included, is retryable: taken as permanent, a transient server error would need a replay by hand. iAdvize
+	 * does not document its codes: these are the common ones (Apollo, GraphQL Java, Spring GraphQL).
 	 */
 	private RuntimeException fromErrors(String resource, List<ResponseError> errors) {
 		String messages = errors.stream()
@@ -164,9 +165,10 @@ final class GraphQlTransport {
 			case "NOT_FOUND" -> new IAdvizeApiException.NotFound(Api.GRAPHQL, resource, message);
 			case "FORBIDDEN", "UNAUTHORIZED" -> new IAdvizeApiException.AuthenticationFailed(Api.GRAPHQL, resource,
 					message + " (check the rights of relay.iadvize.graphql.username)");
-			case "INTERNAL_ERROR", "INTERNAL_SERVER_ERROR", "SERVICE_UNAVAILABLE", "TIMEOUT", "UNAVAILABLE" ->
-				new IAdvizeApiException.Unavailable(Api.GRAPHQL, resource, message, null, null);
-			default -> new IAdvizeApiException.Rejected(Api.GRAPHQL, resource, message);
+			case "GRAPHQL_VALIDATION_FAILED", "GRAPHQL_PARSE_FAILED", "BAD_USER_INPUT", "BAD_REQUEST",
+					"VALIDATIONERROR", "INVALIDSYNTAX", "OPERATIONNOTSUPPORTED" ->
+				new IAdvizeApiException.Rejected(Api.GRAPHQL, resource, message);
+			default -> new IAdvizeApiException.Unavailable(Api.GRAPHQL, resource, message, null, null);
 		};
 	}
 
@@ -193,7 +195,8 @@ final class GraphQlTransport {
 			return new TokenRejected();
 		}
 		HttpHeaders headers = (http.getResponseHeaders() != null) ? http.getResponseHeaders() : new HttpHeaders();
-		return this.failures.fromStatus(Api.GRAPHQL, resource, http.getStatusCode(), headers, detail(body));
+		// GraphQL says "not found" in its answer, never with an HTTP 404.
+		return this.failures.fromStatus(Api.GRAPHQL, resource, http.getStatusCode(), headers, detail(body), false);
 	}
 
 	private @Nullable String detail(String body) {

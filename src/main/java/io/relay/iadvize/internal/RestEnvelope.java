@@ -42,7 +42,7 @@ final class RestEnvelope {
 		String outcome = (meta != null) ? Json.text(meta, "status") : null;
 		String message = (meta != null) ? Json.text(meta, "message") : null;
 		if (!status.is2xxSuccessful()) {
-			throw this.failures.fromStatus(Api.REST, resource, status, headers, message);
+			throw this.failures.fromStatus(Api.REST, resource, status, headers, message, outcome != null);
 		}
 		if (root == null || outcome == null) {
 			throw this.failures.unreadable(Api.REST, resource, status.value());

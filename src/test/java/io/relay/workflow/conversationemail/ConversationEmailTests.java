@@ -149,7 +149,10 @@ abstract class ConversationEmailTests {
 	@Test
 	void aVisitorIAdvizeDoesNotKnowIsSkipped() {
 		Conversation conversation = conversation("ada");
-		iadvize.stubFor(get(urlPathEqualTo("/ha/api/2/visitor/" + conversation.visitorId())).willReturn(notFound()));
+		iadvize.stubFor(get(urlPathEqualTo("/ha/api/2/visitor/" + conversation.visitorId()))
+			.willReturn(notFound().withHeader("Content-Type", "application/json")
+				.withBody("{\"meta\": {\"status\": \"fail\", \"message\": \"Unknown 'visitor' with 'id' "
+						+ conversation.visitorId() + ".\"}}")));
 		Fixtures.Event event = deliver(conversation);
 
 		JsonNode delivery = this.admin.awaitDelivery(event.eventId(), "conversation-email", "SKIPPED");
