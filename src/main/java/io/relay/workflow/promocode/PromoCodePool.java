@@ -99,6 +99,13 @@ class PromoCodePool {
 			String idempotencyKey) {
 		ReentrantLock campaignLock = this.campaigns.computeIfAbsent(campaign, (name) -> new ReentrantLock());
 		for (int i = 0; i < MAX_TRIES; i++) {
+			// The conversation's code first: an earlier attempt may have taken it for another address of the
+			// visitor (corrected in iAdvize meanwhile); a second code would be taken and the first lost for good.
+			List<String> ofConversation = this.jdbc.queryForList("select code from promo_code where campaign = ? and "
+					+ "conversation_id = ?", String.class, campaign, conversationId);
+			if (!ofConversation.isEmpty()) {
+				return new Assignment.Assigned(ofConversation.getFirst());
+			}
 			Optional<Map<String, Object>> held = this.jdbc
 				.queryForList("select code, conversation_id from promo_code where campaign = ? and visitor_key = ?",
 						campaign, visitorKey)

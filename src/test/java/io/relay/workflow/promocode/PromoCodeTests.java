@@ -154,6 +154,33 @@ abstract class PromoCodeTests {
 	}
 
 	@Test
+	void aVisitorWhoseAddressChangesBetweenAttemptsGetsTheCodeTakenByTheFirst() {
+		String visitor = visitorWithEmail();
+		String conversation = UUID.randomUUID().toString();
+		smtp.stop();
+		try {
+			Fixtures.Event event = deliver(conversation, visitor);
+			await().until(() -> this.jdbc.queryForObject("select count(*) from promo_code where conversation_id = ?",
+					Integer.class, conversation) == 1);
+			// The visitor corrects their address in iAdvize before the email could go out
+			this.stubs.visitor(visitor, "corrected." + email(visitor), "Ada");
+			await().until(() -> this.admin.delivery(event.eventId(), "promo-code"),
+					(delivery) -> delivery.get("attempts").asInt() >= 3);
+			smtp.restart();
+			this.admin.awaitDelivery(event.eventId(), "promo-code", "SUCCEEDED");
+		}
+		finally {
+			smtp.restart();
+		}
+		List<String> codes = this.jdbc.queryForList("select code from promo_code where conversation_id = ?",
+				String.class, conversation);
+		assertThat(codes).hasSize(1);
+		List<MailContent> mails = smtp.messagesTo("corrected." + email(visitor)).stream().map(MailContent::of).toList();
+		assertThat(mails).singleElement()
+			.satisfies((mail) -> assertThat(mail.subject()).isEqualTo("Your promo code: " + codes.getFirst()));
+	}
+
+	@Test
 	void twentyConcurrentClosesOfOneVisitorHandOutOneCode() throws Exception {
 		importCsv(CAMPAIGN, String.join("\n", freshCodes(25)));
 		String visitor = visitorWithEmail();
