@@ -8,7 +8,7 @@
   // EventSource refuse. The browser sends the login it used for the page with these same-origin requests.
   const url = (path) => new URL(path, window.location.origin);
   const $ = (id) => document.getElementById(id);
-  const state = { loading: false, again: false, custom: false, renders: 0, charts: {} };
+  const state = { loading: false, again: false, custom: false, renders: 0, charts: {}, streamsRefused: 0 };
   window.relayDashboard = state;
 
   const number = (value, digits) => (value === null || value === undefined) ? '–'
@@ -188,15 +188,30 @@
     });
   }
 
+  // The browser reconnects a stream by itself only after a network error. An HTTP error (Relay's 503 while it stops
+  // or with too many pages open, a proxy's 502 during a rolling restart) closes it for good: reconnect here, after
+  // a growing, jittered wait, so that many open pages do not come back all at once.
+  let reconnectDelay = 1000;
+
   function listen() {
     const source = new EventSource(url('/dashboard/api/updates'));
     // 'ready' comes on every (re)connection: load, since changes may have been missed while disconnected.
     source.addEventListener('ready', () => {
+      reconnectDelay = 1000;
       setState('live', 'live');
       refresh();
     });
     source.addEventListener('changed', () => refresh());
-    source.addEventListener('error', () => setState('reconnecting', 'reconnecting…'));
+    source.addEventListener('error', () => {
+      setState('reconnecting', 'reconnecting…');
+      if (source.readyState === EventSource.CLOSED) {
+        state.streamsRefused++;
+        source.close();
+        const wait = reconnectDelay / 2 + Math.random() * reconnectDelay / 2;
+        reconnectDelay = Math.min(reconnectDelay * 2, 30000);
+        setTimeout(listen, wait);
+      }
+    });
   }
 
   $('range').addEventListener('submit', (event) => {

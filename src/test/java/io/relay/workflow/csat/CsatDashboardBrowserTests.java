@@ -29,6 +29,7 @@ import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import tools.jackson.databind.JsonNode;
@@ -63,6 +64,9 @@ class CsatDashboardBrowserTests {
 
 	@LocalServerPort
 	int port;
+
+	@Autowired
+	DashboardUpdates updates;
 
 	@BeforeAll
 	static void startBrowser() {
@@ -127,6 +131,35 @@ class CsatDashboardBrowserTests {
 		assertThat(browser.findElements(By.cssSelector("#comments b"))).isEmpty();
 
 		screenshot(browser, "csat-dashboard.png");
+	}
+
+	@Test
+	void aPageWhoseStreamIsRefusedReconnectsOnItsOwn() {
+		ChromeDriver browser = browser();
+		browser.get("http://" + AdminHttp.USER + ":" + AdminHttp.PASSWORD + "@127.0.0.1:" + this.port + "/dashboard");
+		await("the page live").atMost(Duration.ofSeconds(20)).until(() -> "live".equals(state(browser)));
+
+		// Relay ends the stream and answers the browser's reconnection with a 503, as while it stops: the browser
+		// gives such a stream up for good (EventSource reconnects after network errors only).
+		this.updates.stop();
+		try {
+			// The browser tries again a second after the stream ended (the stream's retry field) and is refused.
+			await("the stream refused").during(Duration.ofSeconds(3))
+				.atMost(Duration.ofSeconds(10))
+				.until(() -> "reconnecting".equals(state(browser)));
+		}
+		finally {
+			this.updates.start();
+		}
+		await("the page live again").atMost(Duration.ofSeconds(30)).until(() -> "live".equals(state(browser)));
+
+		WebhookClient webhook = WebhookClient.onPort(this.port);
+		String comment = "After the reconnection " + UUID.randomUUID();
+		assertThat(webhook.deliver(satisfaction(UUID.randomUUID().toString(),
+				"\"satisfactionComment\": \"" + comment + "\"", OffsetDateTime.now(ZoneOffset.UTC))).statusCode())
+			.isEqualTo(202);
+		await("a new answer on the page").atMost(Duration.ofSeconds(10))
+			.until(() -> firstComment(browser).equals(comment));
 	}
 
 	private static ChromeDriver browser() {
