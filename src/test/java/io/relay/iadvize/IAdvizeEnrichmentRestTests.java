@@ -146,6 +146,26 @@ class IAdvizeEnrichmentRestTests {
 		iadvize.verify(2, getRequestedFor(urlPathEqualTo(path)));
 	}
 
+	@Test
+	void listItemsOfAnotherVisitorOrConversationAreIgnoredShouldTheFilterBeIgnored() {
+		// An API that ignores filters[...] answers with the site's first items: none of them is the one asked for.
+		iadvize.stubFor(get(urlPathEqualTo("/sd/api/2/visitor")).willReturn(okJson(page("""
+				[{"id": 1, "unique_id": "someone-else", "email": "someone@example.com"}]""", 1, 1))));
+		iadvize.stubFor(get(urlPathEqualTo("/sd/api/2/transaction")).willReturn(okJson(page("""
+				[{"id": 1, "external_id": "order-1", "amount": 10, "conversation_id": 1},
+				 {"id": 2, "external_id": "order-2", "amount": 20, "conversation_id": 667}]""", 1, 1))));
+		iadvize.stubFor(get(urlPathEqualTo("/sd/api/2/satisfaction")).willReturn(okJson(page("""
+				[{"id": 9, "comment": "Not yours", "conversation_id": 1}]""", 1, 1))));
+		this.runner.run((context) -> {
+			IAdvizeEnrichment enrichment = context.getBean(IAdvizeEnrichment.class);
+			assertThatExceptionOfType(IAdvizeApiException.NotFound.class)
+				.isThrownBy(() -> enrichment.visitor(visitorUpdated(Platform.SD, "593de0891b628a50b")));
+			assertThat(enrichment.transactions(Platform.SD, 667)).extracting(Transaction::externalId)
+				.containsExactly("order-2");
+			assertThat(enrichment.satisfactions(Platform.SD, 667)).isEmpty();
+		});
+	}
+
 	@ParameterizedTest
 	@EnumSource(value = Platform.class, names = { "SD", "HA" })
 	void readsAConversationsSatisfactionAnswers(Platform platform) {

@@ -39,12 +39,18 @@ final class RestResources {
 		return this.mapping.visitor(data);
 	}
 
-	/** {@code GET /visitor?filters[unique_id]=...}: the older string id of {@code visitor.updated} events. */
+	/**
+	 * {@code GET /visitor?filters[unique_id]=...}: the older string id of {@code visitor.updated} events. Items that
+	 * name another {@code unique_id} are ignored: should iAdvize ever ignore the filter, the first visitor of the
+	 * site would otherwise get this visitor's email or lead.
+	 */
 	Visitor visitorByUniqueId(Platform platform, String uniqueId) {
 		for (JsonNode item : items(platform, "visitor",
 				(uri) -> uri.path("/visitor").queryParam("filters[unique_id]", "{uniqueId}").queryParam("full", 1),
 				uniqueId)) {
-			return this.mapping.visitor(item);
+			if (matches(item, "unique_id", uniqueId)) {
+				return this.mapping.visitor(item);
+			}
 		}
 		throw new IAdvizeApiException.NotFound(Api.REST, "visitor",
 				Failures.describe(Api.REST, "visitor") + " knows no visitor with unique_id " + uniqueId);
@@ -69,14 +75,28 @@ final class RestResources {
 	List<Transaction> transactions(Platform platform, long conversationId) {
 		return items(platform, "transaction", (uri) -> uri.path("/transaction")
 			.queryParam("filters[conversation_id]", "{conversationId}")
-			.queryParam("full", 1), conversationId).stream().map(this.mapping::transaction).toList();
+			.queryParam("full", 1), conversationId)
+			.stream()
+			.filter((item) -> matches(item, "conversation_id", Long.toString(conversationId)))
+			.map(this.mapping::transaction)
+			.toList();
 	}
 
 	/** {@code GET /satisfaction?filters[conversation_id]=...}, every page. */
 	List<Satisfaction> satisfactions(Platform platform, long conversationId) {
 		return items(platform, "satisfaction", (uri) -> uri.path("/satisfaction")
 			.queryParam("filters[conversation_id]", "{conversationId}")
-			.queryParam("full", 1), conversationId).stream().map(this.mapping::satisfaction).toList();
+			.queryParam("full", 1), conversationId)
+			.stream()
+			.filter((item) -> matches(item, "conversation_id", Long.toString(conversationId)))
+			.map(this.mapping::satisfaction)
+			.toList();
+	}
+
+	/** Whether an item is the one filtered for: its {@code field}, when it has one, is {@code expected}. */
+	private static boolean matches(JsonNode item, String field, String expected) {
+		JsonNode value = item.path(field);
+		return value.isMissingNode() || value.isNull() || expected.equals(value.asString());
 	}
 
 	private List<JsonNode> items(Platform platform, String resource,
