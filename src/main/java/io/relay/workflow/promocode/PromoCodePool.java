@@ -124,7 +124,9 @@ class PromoCodePool {
 							+ "campaign = ? and assigned_at is null order by id fetch first 1 rows only" + this.lock,
 							campaign);
 					if (free.isEmpty()) {
-						return new Assignment.PoolEmpty();
+						// SKIP LOCKED also skips a free code that another transaction has locked and may yet give
+						// back (its visitor had a code already): only a pool without any free code is empty.
+						return freeCodes(campaign) == 0 ? new Assignment.PoolEmpty() : null;
 					}
 					long id = ((Number) free.getFirst().get("id")).longValue();
 					int updated = this.jdbc.update("update promo_code set assigned_at = ?, visitor_key = ?, "
@@ -146,6 +148,12 @@ class PromoCodePool {
 		}
 		throw new IllegalStateException("could not assign a promo code of campaign '" + campaign + "' after "
 				+ MAX_TRIES + " tries (contention)");
+	}
+
+	private long freeCodes(String campaign) {
+		Long free = this.jdbc.queryForObject("select count(*) from promo_code where campaign = ? and assigned_at is null",
+				Long.class, campaign);
+		return (free != null) ? free : 0;
 	}
 
 	/**
