@@ -1,5 +1,6 @@
 package io.relay.workflow.mail;
 
+import java.io.UnsupportedEncodingException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -154,9 +155,16 @@ public final class VisitorMail {
 		if (!visitor.hasEmail()) {
 			throw Stop.skip("visitor has no email address");
 		}
-		String address = visitor.email().strip();
+		String address;
 		try {
-			new InternetAddress(address, true).validate();
+			InternetAddress parsed = new InternetAddress(visitor.email().strip(), true);
+			parsed.validate();
+			if (parsed.isGroup() || parsed.getPersonal() != null) {
+				// "Jane <jane@example.com>" or a comment: only a bare address is matched against the opt-out list
+				// and scrubbed from SMTP replies; taken whole, both would miss it.
+				throw Stop.skip("visitor's email address is not a plain address");
+			}
+			address = parsed.getAddress();
 		}
 		catch (AddressException ex) {
 			throw Stop.skip("visitor's email address is not a valid address");
@@ -256,15 +264,23 @@ public final class VisitorMail {
 
 	private HandlerResult send(SentMails.Row row, Recipient to, EmailSettings settings, String subject,
 			MailTemplates.Rendered rendered, String messageId) {
-		JavaMailSender sender = this.senders.getObject();
-		MimeMessage message = sender.createMimeMessage();
+		MimeMessage message;
+		JavaMailSender sender;
 		try {
+			sender = this.senders.getObject();
+			message = sender.createMimeMessage();
 			build(message, to, settings, subject, rendered, messageId);
 		}
 		catch (MessagingException ex) {
 			String reason = "the message could not be built: " + scrub(ex.getMessage(), to);
 			this.ledger.failed(row, reason, this.clock.instant());
 			return HandlerResult.permanentFailure(reason);
+		}
+		catch (RuntimeException ex) {
+			// Nothing left Relay: give the row back, or it would read as an unconfirmed send in a few minutes.
+			this.ledger.failed(row, "the message could not be built: " + ex.getClass().getSimpleName(),
+					this.clock.instant());
+			throw ex;
 		}
 		try {
 			sender.send(message);
@@ -301,9 +317,9 @@ public final class VisitorMail {
 
 	private static void build(MimeMessage message, Recipient to, EmailSettings settings, String subject,
 			MailTemplates.Rendered rendered, String messageId) throws MessagingException {
-		message.setFrom(new InternetAddress(settings.from(), true));
+		message.setFrom(utf8(settings.from()));
 		if (settings.replyTo() != null) {
-			message.setReplyTo(new InternetAddress[] { new InternetAddress(settings.replyTo(), true) });
+			message.setReplyTo(new InternetAddress[] { utf8(settings.replyTo()) });
 		}
 		message.setRecipient(Message.RecipientType.TO, new InternetAddress(to.address(), true));
 		message.setSubject(MailTemplates.oneLine(subject), StandardCharsets.UTF_8.name());
@@ -320,6 +336,23 @@ public final class VisitorMail {
 		message.setHeader("X-Relay-Workflow", settings.workflow());
 		// Kept by JavaMailSenderImpl through saveChanges(): the same id on every attempt for this conversation.
 		message.setHeader("Message-ID", messageId);
+	}
+
+	/**
+	 * A configured address with its display name encoded for a header ({@code Société <shop@example.fr>} would
+	 * otherwise go out as raw 8-bit bytes, which some servers refuse).
+	 */
+	private static InternetAddress utf8(String configured) throws MessagingException {
+		InternetAddress parsed = new InternetAddress(configured, true);
+		if (parsed.getPersonal() == null) {
+			return parsed;
+		}
+		try {
+			return new InternetAddress(parsed.getAddress(), parsed.getPersonal(), StandardCharsets.UTF_8.name());
+		}
+		catch (UnsupportedEncodingException ex) {
+			throw new IllegalStateException(ex);
+		}
 	}
 
 	/**

@@ -8,8 +8,10 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A minimal SMTP server that answers as scripted, to produce the replies GreenMail never gives: a recipient refused
@@ -28,6 +30,8 @@ final class ScriptedSmtpServer implements AutoCloseable {
 
 	private final Thread thread;
 
+	private final List<String> received = new CopyOnWriteArrayList<>();
+
 	ScriptedSmtpServer(Map<String, String> script) throws IOException {
 		this.script = script;
 		this.socket = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
@@ -36,6 +40,11 @@ final class ScriptedSmtpServer implements AutoCloseable {
 
 	int port() {
 		return this.socket.getLocalPort();
+	}
+
+	/** The lines of the messages received, headers and bodies, as ASCII (other bytes read as U+FFFD). */
+	List<String> received() {
+		return this.received;
 	}
 
 	private void serve() {
@@ -68,7 +77,7 @@ final class ScriptedSmtpServer implements AutoCloseable {
 			else if (command.startsWith("DATA")) {
 				reply(out, "354 go ahead");
 				while ((line = in.readLine()) != null && !line.equals(".")) {
-					// the message
+					this.received.add(line);
 				}
 				answer = this.script.getOrDefault("data-end", "250 queued");
 			}

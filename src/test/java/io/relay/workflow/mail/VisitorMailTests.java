@@ -24,6 +24,7 @@ import io.relay.iadvize.Transaction;
 import io.relay.iadvize.Transcript;
 import io.relay.iadvize.Visitor;
 import io.relay.support.MigratedDatabase;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.support.StaticListableBeanFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -31,6 +32,7 @@ import org.springframework.mail.javamail.JavaMailSender;
 import org.springframework.mail.javamail.JavaMailSenderImpl;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /**
  * What {@link VisitorMail} makes of the SMTP server's answers, from real exchanges with a scripted server: the
@@ -106,6 +108,38 @@ class VisitorMailTests {
 		}
 	}
 
+	@Test
+	void anAddressWithADisplayNameIsSkippedNotCheckedWholeAgainstTheOptOutList() {
+		// Taken whole, "Jane <jane@example.com>" matched no opt-out entry (its domain read as "example.com>").
+		VisitorMail mail = mail(1, "Jane <jane@example.com>", List.of("jane@example.com"));
+		ClosedConversation conversation = ClosedConversation.of(delivery().event());
+		assertThat(catchThrowableOfType(Stop.class, () -> mail.recipient(conversation, this.settings)).result())
+			.isEqualTo(HandlerResult.skipped("visitor's email address is not a plain address"));
+		assertThat(catchThrowableOfType(Stop.class,
+				() -> mail(1, " Jane@Example.com ", List.of("jane@example.com")).recipient(conversation, this.settings))
+			.result()).isEqualTo(HandlerResult.skipped("recipient opted out (relay.mail.opt-out or "
+					+ "relay.workflows.survey.opt-out)"));
+		assertThat(mail(1, " jane@example.com ", List.of()).recipient(conversation, this.settings).address())
+			.isEqualTo("jane@example.com");
+	}
+
+	@Test
+	void aSenderNameOutsideAsciiIsEncodedInTheHeader() throws Exception {
+		EmailSettings french = new EmailSettings("survey", "Société Générale <shop@example.fr>",
+				"Service Clientèle <help@example.fr>", null, "en", Map.of(), EmailSettings.filter(null, null), 0,
+				List.of());
+		try (ScriptedSmtpServer server = new ScriptedSmtpServer(Map.of())) {
+			HandlerResult result = mail(server.port()).sendOnce(delivery(), french, this::letter);
+			assertThat(result).isEqualTo(HandlerResult.success());
+			assertThat(server.received()).filteredOn((line) -> line.startsWith("From: "))
+				.singleElement()
+				.satisfies((from) -> assertThat(from).startsWith("From: =?UTF-8?").endsWith("<shop@example.fr>"));
+			assertThat(server.received()).filteredOn((line) -> line.startsWith("Reply-To: "))
+				.singleElement()
+				.satisfies((replyTo) -> assertThat(replyTo).startsWith("Reply-To: =?UTF-8?"));
+		}
+	}
+
 	private Letter letter(ClosedConversation conversation) {
 		return new Letter(new Recipient(ADDRESS, new Visitor(Api.REST, "42", null, "Jane", null, ADDRESS, null, null,
 				null, null, null)), Map.of("surveyUrl", "https://survey.example.com/"));
@@ -117,6 +151,10 @@ class VisitorMailTests {
 	}
 
 	private VisitorMail mail(int port) {
+		return mail(port, null, List.of());
+	}
+
+	private VisitorMail mail(int port, @Nullable String visitorEmail, List<String> optOut) {
 		JavaMailSenderImpl sender = new JavaMailSenderImpl();
 		sender.setHost("127.0.0.1");
 		sender.setPort(port);
@@ -125,8 +163,8 @@ class VisitorMailTests {
 		properties.setProperty("mail.smtp.timeout", "2000");
 		sender.setJavaMailProperties(properties);
 		StaticListableBeanFactory beans = new StaticListableBeanFactory(Map.of("sender", sender));
-		return new VisitorMail(new NoEnrichment(), beans.getBeanProvider(JavaMailSender.class), new MailTemplates(null),
-				new SentMails(this.jdbc), new MailProperties(null, List.of(), Duration.ofMinutes(10)),
+		return new VisitorMail(new NoEnrichment(visitorEmail), beans.getBeanProvider(JavaMailSender.class),
+				new MailTemplates(null), new SentMails(this.jdbc), new MailProperties(null, optOut, Duration.ofMinutes(10)),
 				Clock.systemUTC(), new SimpleMeterRegistry());
 	}
 
@@ -142,12 +180,21 @@ class VisitorMailTests {
 		return new JdbcTemplate(MigratedDatabase.h2("visitor-mail"));
 	}
 
-	/** The letters here name their recipient themselves: iAdvize is never asked. */
+	/** The letters here name their recipient themselves: iAdvize is asked at most for a visitor given here. */
 	private static final class NoEnrichment implements IAdvizeEnrichment {
+
+		private final @Nullable String visitorEmail;
+
+		NoEnrichment(@Nullable String visitorEmail) {
+			this.visitorEmail = visitorEmail;
+		}
 
 		@Override
 		public Visitor visitor(IAdvizeEvent event) {
-			throw new UnsupportedOperationException();
+			if (this.visitorEmail == null) {
+				throw new UnsupportedOperationException();
+			}
+			return new Visitor(Api.REST, "42", null, "Jane", null, this.visitorEmail, null, null, null, null, null);
 		}
 
 		@Override
