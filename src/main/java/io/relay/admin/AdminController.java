@@ -27,6 +27,10 @@ class AdminController {
 
 	private static final int MAX_PAGE_SIZE = 200;
 
+	private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
+
+	private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
+
 	private final AdminQueries queries;
 
 	private final Replays replays;
@@ -52,6 +56,8 @@ class AdminController {
 		if (page < 0 || size < 1 || size > MAX_PAGE_SIZE) {
 			throw badRequest("page must be 0 or more and size between 1 and " + MAX_PAGE_SIZE);
 		}
+		requireStorable("from", from);
+		requireStorable("to", to);
 		AdminQueries.Filter filter = new AdminQueries.Filter(type, status, conversationId, visitorId, from, to);
 		return new PagedModel<>(new PageImpl<>(this.queries.page(filter, page, size), PageRequest.of(page, size),
 				this.queries.count(filter)));
@@ -69,6 +75,7 @@ class AdminController {
 		if (!this.queries.exists(eventId)) {
 			throw notFound(eventId);
 		}
+		requireKnownHandler(handler);
 		return new AdminViews.ReplayResult(this.replays.replayEvent(eventId, handler));
 	}
 
@@ -79,7 +86,22 @@ class AdminController {
 		if (status == DeliveryStatus.RUNNING) {
 			throw badRequest("running deliveries cannot be replayed");
 		}
+		requireKnownHandler(handler);
 		return new AdminViews.ReplayResult(this.replays.replayAll(status, handler));
+	}
+
+	/** A typo in {@code handler} would answer "0 replayed" as if there were nothing to do. */
+	private void requireKnownHandler(@Nullable String handler) {
+		if (handler != null && !this.replays.knowsHandler(handler)) {
+			throw badRequest("no handler is named '" + handler + "' (neither running here nor with deliveries)");
+		}
+	}
+
+	/** A database timestamp holds years 1 to 9999: further ones failed the query with a 500. */
+	private static void requireStorable(String name, @Nullable Instant instant) {
+		if (instant != null && (instant.isBefore(EARLIEST) || instant.isAfter(LATEST))) {
+			throw badRequest(name + " must be between " + EARLIEST + " and " + LATEST);
+		}
 	}
 
 	private static ErrorResponseException notFound(String eventId) {

@@ -21,4 +21,10 @@ public interface Replays {
 	 */
 	int replayAll(DeliveryStatus status, @Nullable String handler);
 
+	/**
+	 * Whether {@code handler} names a handler: one running here, or one that has deliveries (a workflow since
+	 * switched off). A name that is neither is a typo, which would replay nothing.
+	 */
+	boolean knowsHandler(String handler);
+
 }

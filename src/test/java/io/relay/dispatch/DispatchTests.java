@@ -269,6 +269,12 @@ abstract class DispatchTests {
 	void theAdminApiNeedsCredentials() {
 		HttpResponse<String> anonymous = send(HttpRequest.newBuilder(uri("/admin/api/events")).GET().build());
 		assertThat(anonymous.statusCode()).isEqualTo(401);
+		// A problem, like every other refusal, and the challenge that makes a browser ask for the credentials
+		assertThat(anonymous.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+		assertThat(anonymous.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(
+				(challenge) -> assertThat(challenge).startsWith("Basic"));
+		assertThat(anonymous.body()).contains("\"status\":401", "\"instance\":\"/admin/api/events\"",
+				"spring.security.user.name");
 		HttpResponse<String> wrong = send(HttpRequest.newBuilder(uri("/admin/api/events"))
 			.header("Authorization", basic("admin", "guess"))
 			.GET()
@@ -290,6 +296,8 @@ abstract class DispatchTests {
 				.POST(HttpRequest.BodyPublishers.noBody())
 				.build());
 			assertThat(forged.statusCode()).as("%s: %s", headers[0], headers[1]).isEqualTo(403);
+			assertThat(forged.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+			assertThat(forged.body()).contains("\"status\":403");
 		}
 		// The dashboard's own page, a script or curl.
 		for (String[] headers : List.of(new String[] { "Sec-Fetch-Site", "same-origin" },
@@ -328,6 +336,17 @@ abstract class DispatchTests {
 		assertThat(event.get("deliveryIds")).hasSize(1);
 		assertThat(admin("GET", "/admin/api/events/unknown-id").statusCode()).isEqualTo(404);
 		assertThat(admin("GET", "/admin/api/events?status=NOPE").statusCode()).isEqualTo(400);
+		// A handler name nobody has: a typo, not "nothing to replay"
+		HttpResponse<String> typo = admin("POST", "/admin/api/deliveries/replay?handler=tickte");
+		assertThat(typo.statusCode()).isEqualTo(400);
+		assertThat(typo.body()).contains("no handler is named 'tickte'");
+		assertThat(admin("POST", "/admin/api/events/" + pushed.eventId() + "/replay?handler=tickte").statusCode())
+			.isEqualTo(400);
+		// A time no database column can hold: a 400 that says so, not a 500 from the query
+		HttpResponse<String> farFuture = admin("GET", "/admin/api/events?from=%2B999999999-01-01T00:00:00Z");
+		assertThat(farFuture.statusCode()).isEqualTo(400);
+		assertThat(farFuture.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+		assertThat(farFuture.body()).contains("from must be between");
 	}
 
 	@Test

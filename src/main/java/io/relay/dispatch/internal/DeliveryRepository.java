@@ -362,6 +362,12 @@ class DeliveryRepository {
 				+ (stillRunning.isEmpty() ? "" : " and id not in (:running)"), parameters);
 	}
 
+	/** Whether any delivery, in any status, is for {@code handler}. */
+	boolean hasDeliveries(String handler) {
+		return !this.jdbc.queryForList("select 1 from dispatch_delivery where handler = ? fetch first 1 rows only",
+				Integer.class, handler).isEmpty();
+	}
+
 	int replayEvent(String eventId, @Nullable String handler, Instant now) {
 		return this.jdbc.update("update dispatch_delivery set status = 'PENDING', attempts = 0, next_attempt_at = ?, "
 				+ "last_error = null, locked_by = null, locked_until = null, updated_at = ? where event_id = ? and "

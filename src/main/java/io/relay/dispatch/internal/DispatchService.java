@@ -35,8 +35,11 @@ class DispatchService implements Replays {
 
 	private final ReentrantLock purging = new ReentrantLock();
 
+	private final HandlerRegistry handlers;
+
 	DispatchService(DeliveryRepository repository, Dispatcher dispatcher, RetentionProperties retention, Clock clock,
-			TransactionTemplate transactions) {
+			TransactionTemplate transactions, HandlerRegistry handlers) {
+		this.handlers = handlers;
 		this.repository = repository;
 		this.dispatcher = dispatcher;
 		this.retention = retention;
@@ -62,6 +65,11 @@ class DispatchService implements Replays {
 		logger.info("Replaying {} {} deliveries{}", replayed, status, (handler != null) ? " to '" + handler + "'" : "");
 		this.dispatcher.wake();
 		return replayed;
+	}
+
+	@Override
+	public boolean knowsHandler(String handler) {
+		return this.handlers.get(handler) != null || this.repository.hasDeliveries(handler);
 	}
 
 	/**

@@ -50,7 +50,7 @@ class DispatchServiceTests {
 
 		};
 		DispatchService service = new DispatchService(repository, null, new RetentionProperties(Duration.ofDays(30)),
-				Clock.systemUTC(), new TransactionTemplate(new DataSourceTransactionManager(dataSource)));
+				Clock.systemUTC(), new TransactionTemplate(new DataSourceTransactionManager(dataSource)), null);
 		CompletableFuture<Integer> first = CompletableFuture.supplyAsync(service::purge, THREAD_PER_TASK);
 		assertThat(purging.await(10, TimeUnit.SECONDS)).as("the first purge is running").isTrue();
 
