@@ -12,6 +12,8 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -51,6 +53,12 @@ public final class VisitorMail {
 
 	private static final Logger logger = LoggerFactory.getLogger(VisitorMail.class);
 
+	/** A healthy SMTP server takes well under a second per email: a longer wait means a slow one. */
+	static final Duration SLOT_WAIT = Duration.ofSeconds(10);
+
+	/** When a delivery that found no slot tries again. */
+	static final Duration NO_SLOT_RETRY = Duration.ofSeconds(30);
+
 	private final IAdvizeEnrichment iadvize;
 
 	private final ObjectProvider<JavaMailSender> senders;
@@ -65,8 +73,21 @@ public final class VisitorMail {
 
 	private final MeterRegistry registry;
 
+	/** Slots for emails being handed to the SMTP server ({@code relay.mail.max-concurrent-sends}). */
+	private final Semaphore sends;
+
+	/** How long a delivery waits for a slot before it gives its worker back and retries later. */
+	private final Duration slotWait;
+
 	VisitorMail(IAdvizeEnrichment iadvize, ObjectProvider<JavaMailSender> senders, MailTemplates templates,
 			SentMails ledger, MailProperties properties, Clock clock, MeterRegistry registry) {
+		this(iadvize, senders, templates, ledger, properties, clock, registry, SLOT_WAIT);
+	}
+
+	VisitorMail(IAdvizeEnrichment iadvize, ObjectProvider<JavaMailSender> senders, MailTemplates templates,
+			SentMails ledger, MailProperties properties, Clock clock, MeterRegistry registry, Duration slotWait) {
+		this.sends = new Semaphore(properties.maxConcurrentSends(), true);
+		this.slotWait = slotWait;
 		this.iadvize = iadvize;
 		this.senders = senders;
 		this.templates = templates;
@@ -128,15 +149,26 @@ public final class VisitorMail {
 			String subject = (settings.subject() != null) ? settings.subject() : rendered.subject();
 			String messageId = messageId(workflow, conversation.conversationId(), settings.from());
 
-			Optional<SentMails.Row> claimed = this.ledger.claim(workflow, conversation.conversationId(),
-					delivery.idempotencyKey(), messageId, this.clock.instant());
-			if (claimed.isEmpty()) {
-				HandlerResult other = this.ledger.find(workflow, conversation.conversationId())
-					.map(this::decide)
-					.orElse(null);
-				return (other != null) ? other : HandlerResult.retry("the email's ledger row changed meanwhile");
+			if (!this.sends.tryAcquire(this.slotWait.toMillis(), TimeUnit.MILLISECONDS)) {
+				count(workflow, "postponed");
+				return HandlerResult.retryAfter(this.properties.maxConcurrentSends() + " emails were already being "
+						+ "handed to the SMTP server for " + this.slotWait.toSeconds() + " s (relay.mail."
+						+ "max-concurrent-sends): the server is slow", NO_SLOT_RETRY);
 			}
-			return send(claimed.get(), letter.to(), settings, subject, rendered, messageId);
+			try {
+				Optional<SentMails.Row> claimed = this.ledger.claim(workflow, conversation.conversationId(),
+						delivery.idempotencyKey(), messageId, this.clock.instant());
+				if (claimed.isEmpty()) {
+					HandlerResult other = this.ledger.find(workflow, conversation.conversationId())
+						.map(this::decide)
+						.orElse(null);
+					return (other != null) ? other : HandlerResult.retry("the email's ledger row changed meanwhile");
+				}
+				return send(claimed.get(), letter.to(), settings, subject, rendered, messageId);
+			}
+			finally {
+				this.sends.release();
+			}
 		}
 		catch (Stop stop) {
 			return stop.result();
@@ -390,7 +422,7 @@ public final class VisitorMail {
 
 	private void count(String workflow, String outcome) {
 		Counter.builder("relay.mail.emails")
-			.description("Emails to visitors by workflow and outcome (sent, retry, rejected, unconfirmed)")
+			.description("Emails to visitors by workflow and outcome (sent, retry, rejected, unconfirmed, postponed)")
 			.tag("workflow", workflow)
 			.tag("outcome", outcome)
 			.register(this.registry)

@@ -17,12 +17,16 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * A minimal SMTP server that answers as scripted, to produce the replies GreenMail never gives: a recipient refused
  * for good or for now, a message refused after DATA, a connection dropped while the message is handed over.
  * <p>
- * Script keys: {@code greeting}, {@code rcpt}, {@code data-end}; a value is the reply line, or {@code DROP} to close
+ * Script keys: {@code greeting}, {@code rcpt}, {@code data-end}; a value is the reply line, {@code HOLD} (greeting
+ * only) to say nothing until the client gives up, or {@code DROP} to close
  * the connection without a reply. Anything not scripted is accepted.
  */
 final class ScriptedSmtpServer implements AutoCloseable {
 
 	static final String DROP = "DROP";
+
+	/** Answers nothing, and waits until the client gives up: a stuck server. */
+	static final String HOLD = "HOLD";
 
 	private final ServerSocket socket;
 
@@ -61,7 +65,15 @@ final class ScriptedSmtpServer implements AutoCloseable {
 	private void converse(Socket client) throws IOException {
 		BufferedReader in = new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.US_ASCII));
 		OutputStream out = client.getOutputStream();
-		if (!reply(out, this.script.getOrDefault("greeting", "220 scripted ESMTP"))) {
+		String greeting = this.script.getOrDefault("greeting", "220 scripted ESMTP");
+		if (HOLD.equals(greeting)) {
+			// Blocks until the client closes the connection (its read timeout).
+			while (client.getInputStream().read() >= 0) {
+				// ignored
+			}
+			return;
+		}
+		if (!reply(out, greeting)) {
 			return;
 		}
 		String line;

@@ -8,6 +8,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.relay.dispatch.Delivery;
@@ -33,6 +37,7 @@ import org.springframework.mail.javamail.JavaMailSenderImpl;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
 
 /**
  * What {@link VisitorMail} makes of the SMTP server's answers, from real exchanges with a scripted server: the
@@ -140,6 +145,28 @@ class VisitorMailTests {
 		}
 	}
 
+	@Test
+	void aSlowSmtpServerHoldsAtMostMaxConcurrentSendsWorkers() throws Exception {
+		try (ScriptedSmtpServer stuck = new ScriptedSmtpServer(Map.of("greeting", ScriptedSmtpServer.HOLD));
+				ExecutorService worker = Executors.newSingleThreadExecutor()) {
+			VisitorMail mail = mail(stuck.port(), null, List.of(), 1, Duration.ofMillis(200));
+			Future<HandlerResult> first = worker.submit(() -> mail.sendOnce(delivery(), this.settings, this::letter));
+			await().until(() -> this.jdbc.queryForObject("select count(*) from workflow_mail where status = 'SENDING'",
+					Integer.class) > 0);
+
+			// The one slot is taken by the first, stuck at the greeting: the second gives its worker back.
+			Delivery<IAdvizeEvent> second = delivery();
+			HandlerResult result = mail.sendOnce(second, this.settings, this::letter);
+			assertThat(result).isInstanceOfSatisfying(HandlerResult.Retry.class, (retry) -> {
+				assertThat(retry.reason()).contains("relay.mail.max-concurrent-sends");
+				assertThat(retry.after()).isEqualTo(VisitorMail.NO_SLOT_RETRY);
+			});
+			assertThat(this.jdbc.queryForObject("select count(*) from workflow_mail where conversation_id = ?",
+					Integer.class, second.event().conversationId())).isZero();
+			assertThat(first.get(10, TimeUnit.SECONDS)).isInstanceOf(HandlerResult.Retry.class);
+		}
+	}
+
 	private Letter letter(ClosedConversation conversation) {
 		return new Letter(new Recipient(ADDRESS, new Visitor(Api.REST, "42", null, "Jane", null, ADDRESS, null, null,
 				null, null, null)), Map.of("surveyUrl", "https://survey.example.com/"));
@@ -155,6 +182,11 @@ class VisitorMailTests {
 	}
 
 	private VisitorMail mail(int port, @Nullable String visitorEmail, List<String> optOut) {
+		return mail(port, visitorEmail, optOut, 4, VisitorMail.SLOT_WAIT);
+	}
+
+	private VisitorMail mail(int port, @Nullable String visitorEmail, List<String> optOut, int maxConcurrentSends,
+			Duration slotWait) {
 		JavaMailSenderImpl sender = new JavaMailSenderImpl();
 		sender.setHost("127.0.0.1");
 		sender.setPort(port);
@@ -164,8 +196,9 @@ class VisitorMailTests {
 		sender.setJavaMailProperties(properties);
 		StaticListableBeanFactory beans = new StaticListableBeanFactory(Map.of("sender", sender));
 		return new VisitorMail(new NoEnrichment(visitorEmail), beans.getBeanProvider(JavaMailSender.class),
-				new MailTemplates(null), new SentMails(this.jdbc), new MailProperties(null, optOut, Duration.ofMinutes(10)),
-				Clock.systemUTC(), new SimpleMeterRegistry());
+				new MailTemplates(null), new SentMails(this.jdbc),
+				new MailProperties(null, optOut, Duration.ofMinutes(10), maxConcurrentSends), Clock.systemUTC(),
+				new SimpleMeterRegistry(), slotWait);
 	}
 
 	private static Delivery<IAdvizeEvent> delivery() {
