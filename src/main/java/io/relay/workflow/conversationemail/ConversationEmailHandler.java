@@ -40,6 +40,12 @@ class ConversationEmailHandler extends VisitorMailHandler {
 
 	private final IAdvizeCredentials credentials;
 
+	/** The most messages a recap shows; further ones are counted ({@code omitted}). */
+	static final int MAX_MESSAGES = 300;
+
+	/** The most characters of one message a recap shows. */
+	static final int MAX_MESSAGE_LENGTH = 2000;
+
 	ConversationEmailHandler(EmailSettings settings, ZoneId timeZone, VisitorMail mail, IAdvizeEnrichment iadvize,
 			IAdvizeCredentials credentials) {
 		super(ConversationEmailProperties.NAME, settings, mail);
@@ -61,13 +67,17 @@ class ConversationEmailHandler extends VisitorMailHandler {
 		DateTimeFormatter date = DateTimeFormatter.ofLocalizedDate(FormatStyle.LONG)
 			.withLocale(locale)
 			.withZone(this.timeZone);
-		List<Map<String, Object>> messages = transcript.messages()
+		List<Map<String, Object>> lines = transcript.messages()
 			.stream()
 			.flatMap((message) -> line(message, operatorName, time))
 			.toList();
+		// A conversation can run to thousands of messages (GraphQL gives up to 10,000), or one pasted document: an
+		// email the SMTP server refuses as too large would be retried, then lost. The recap keeps its beginning.
+		List<Map<String, Object>> messages = lines.subList(0, Math.min(lines.size(), MAX_MESSAGES));
 		Map<String, Object> model = new HashMap<>();
 		model.put("operatorName", operatorName);
 		model.put("messages", messages);
+		model.put("omitted", (lines.size() > MAX_MESSAGES) ? lines.size() - MAX_MESSAGES : null);
 		model.put("closedOn", (conversation.closedAt() != null) ? date.format(conversation.closedAt()) : null);
 		return new Letter(to, model);
 	}
@@ -81,9 +91,19 @@ class ConversationEmailHandler extends VisitorMailHandler {
 		boolean operator = message.author() == Transcript.Author.OPERATOR;
 		line.put("fromOperator", operator);
 		line.put("operatorName", operator ? operatorName : null);
-		line.put("text", message.text());
+		String text = message.text();
+		line.put("text", shortened(text));
 		line.put("time", (message.sentAt() != null) ? time.format(message.sentAt()) : null);
 		return Stream.of(line);
+	}
+
+	private static String shortened(String text) {
+		if (text.length() <= MAX_MESSAGE_LENGTH) {
+			return text;
+		}
+		int end = Character.isHighSurrogate(text.charAt(MAX_MESSAGE_LENGTH - 1)) ? MAX_MESSAGE_LENGTH - 1
+				: MAX_MESSAGE_LENGTH;
+		return text.substring(0, end) + "…";
 	}
 
 	/**

@@ -136,6 +136,28 @@ abstract class ConversationEmailTests {
 	}
 
 	@Test
+	void aVeryLongConversationIsRecappedFromItsBeginningWithinALimit() {
+		Conversation conversation = conversation("ada");
+		List<List<String>> messages = new java.util.ArrayList<>();
+		messages.add(List.of("VisitorMessage", "2026-11-25T10:00:00Z", "Pasted: " + "x".repeat(5000)));
+		for (int i = 1; i < ConversationEmailHandler.MAX_MESSAGES + 5; i++) {
+			messages.add(List.of((i % 2 == 0) ? "VisitorMessage" : "OperatorMessage", "2026-11-25T10:01:00Z",
+					"message " + i));
+		}
+		this.stubs.transcript(conversation.id(), messages);
+		Fixtures.Event event = deliver(conversation);
+		this.admin.awaitDelivery(event.eventId(), "conversation-email", "SUCCEEDED");
+
+		MailContent mail = mailsTo(conversation).getFirst();
+		assertThat(mail.text().replace("\r\n", "\n")).contains("Pasted: " + "x".repeat(ConversationEmailHandler.MAX_MESSAGE_LENGTH - 8) + "…")
+			.doesNotContain("x".repeat(ConversationEmailHandler.MAX_MESSAGE_LENGTH))
+			.contains(": message " + (ConversationEmailHandler.MAX_MESSAGES - 1) + "\n",
+					": message 299\n... and 5 more message(s), not shown here.\n\nSimply reply")
+			.doesNotContain(": message " + ConversationEmailHandler.MAX_MESSAGES + "\n");
+		assertThat(mail.html()).contains("... and 5 more message(s), not shown here.");
+	}
+
+	@Test
 	void aVisitorWithoutEmailIsSkipped() {
 		Conversation conversation = conversation("ada");
 		this.stubs.visitor(conversation.visitorId(), null, "Ada");
