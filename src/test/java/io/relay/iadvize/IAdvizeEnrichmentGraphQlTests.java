@@ -9,6 +9,8 @@ import io.relay.iadvize.Transcript.Author;
 import io.relay.support.MutableClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
@@ -181,21 +183,6 @@ class IAdvizeEnrichmentGraphQlTests {
 	}
 
 	@Test
-	void aGraphQlErrorWithoutACodeIsRetriedNotFatal() {
-		givenALogin();
-		iadvize.stubFor(post(urlPathEqualTo("/graphql")).inScenario("no code")
-			.willReturn(okJson("{\"errors\": [{\"message\": \"Internal server error\"}]}"))
-			.willSetStateTo("recovered"));
-		iadvize.stubFor(post(urlPathEqualTo("/graphql")).inScenario("no code")
-			.whenScenarioStateIs("recovered")
-			.willReturn(okJson(VISITOR)));
-		this.runner.run((context) -> assertThat(
-				context.getBean(IAdvizeEnrichment.class).visitor(visitorUpdated(Platform.SD, VISITOR_ID)).firstName())
-			.isEqualTo("Ada"));
-		iadvize.verify(2, postRequestedFor(urlPathEqualTo("/graphql")));
-	}
-
-	@Test
 	void aBare404IsAWrongUrlNotAnUnknownConversation() {
 		givenALogin();
 		iadvize.stubFor(post(urlPathEqualTo("/graphql")).willReturn(aResponse().withStatus(404)
@@ -208,11 +195,14 @@ class IAdvizeEnrichmentGraphQlTests {
 			.satisfies((ex) -> assertThat(ex.retryable()).isFalse()));
 	}
 
-	@Test
-	void anInternalGraphQlErrorIsRetried() {
+	/** An internal error, or one without a code (only validation errors are the query's fault, for good). */
+	@ParameterizedTest
+	@ValueSource(strings = { "{\"errors\": [{\"message\": \"boom\", \"extensions\": {\"code\": \"INTERNAL_SERVER_ERROR\"}}]}",
+			"{\"errors\": [{\"message\": \"Internal server error\"}]}" })
+	void aGraphQlErrorThatIsNotAboutTheQueryIsRetried(String answer) {
 		givenALogin();
 		iadvize.stubFor(post(urlPathEqualTo("/graphql")).inScenario("internal")
-			.willReturn(okJson("{\"errors\": [{\"message\": \"boom\", \"extensions\": {\"code\": \"INTERNAL_SERVER_ERROR\"}}]}"))
+			.willReturn(okJson(answer))
 			.willSetStateTo("recovered"));
 		iadvize.stubFor(post(urlPathEqualTo("/graphql")).inScenario("internal")
 			.whenScenarioStateIs("recovered")
