@@ -45,6 +45,9 @@ class DeliveryRepository {
 		.collect(Collectors.joining(", ", "(", ")"));
 
 	// Replays leave alone a delivery whose event is gone (no foreign key: decision 0007).
+	/** How many deliveries one statement of a bulk replay updates. */
+	static final int REPLAY_BATCH = 1000;
+
 	private static final String EVENT_EXISTS = "exists (select 1 from inbox_event e where e.event_id = "
 			+ "dispatch_delivery.event_id)";
 
@@ -375,11 +378,32 @@ class DeliveryRepository {
 				Timestamp.from(now), Timestamp.from(now), eventId, handler, handler);
 	}
 
+	/**
+	 * Replays every delivery in {@code status}, {@link #REPLAY_BATCH} at a time, in order of id: one statement over
+	 * a month of succeeded deliveries would hold millions of row locks in one transaction (and the claim and the
+	 * completions would wait behind it). Walking the ids forward, a delivery replayed by one batch, run and finished
+	 * again before the next batch, is not replayed twice.
+	 */
 	int replayAll(DeliveryStatus status, @Nullable String handler, Instant now) {
-		return this.jdbc.update("update dispatch_delivery set status = 'PENDING', attempts = 0, next_attempt_at = ?, "
-				+ "last_error = null, locked_by = null, locked_until = null, updated_at = ? where status = ? and "
-				+ "(cast(? as varchar(100)) is null or handler = ?) and " + EVENT_EXISTS, Timestamp.from(now),
-				Timestamp.from(now), status.name(), handler, handler);
+		int replayed = 0;
+		long after = 0;
+		while (true) {
+			List<Long> ids = this.jdbc.queryForList("select id from dispatch_delivery where status = ? and "
+					+ "(cast(? as varchar(100)) is null or handler = ?) and id > ? and " + EVENT_EXISTS
+					+ " order by id fetch first " + REPLAY_BATCH + " rows only", Long.class, status.name(), handler,
+					handler, after);
+			if (ids.isEmpty()) {
+				return replayed;
+			}
+			replayed += this.named.update("update dispatch_delivery set status = 'PENDING', attempts = 0, "
+					+ "next_attempt_at = :now, last_error = null, locked_by = null, locked_until = null, "
+					+ "updated_at = :now where id in (:ids) and status = :status", new MapSqlParameterSource("now",
+							Timestamp.from(now)).addValue("ids", ids).addValue("status", status.name()));
+			after = ids.getLast();
+			if (ids.size() < REPLAY_BATCH) {
+				return replayed;
+			}
+		}
 	}
 
 	/**

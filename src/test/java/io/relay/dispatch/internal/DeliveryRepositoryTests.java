@@ -77,6 +77,27 @@ class DeliveryRepositoryTests {
 		assertThat(repository.stats(NOW).oldestPendingAgeSeconds()).isEqualTo(660.0);
 	}
 
+	@ParameterizedTest
+	@ValueSource(strings = { "h2", "postgres" })
+	void aBulkReplayGoesThroughEveryMatchingDeliveryABatchAtATime(String database) {
+		JdbcTemplate jdbc = database(database);
+		DeliveryRepository repository = new DeliveryRepository(jdbc);
+		int dead = 2 * DeliveryRepository.REPLAY_BATCH + 7;
+		for (int i = 0; i < dead; i++) {
+			delivery(jdbc, (i % 3 == 0) ? "SUCCEEDED" : "DEAD", 10, NOW, null);
+		}
+		long deadRows = jdbc.queryForObject("select count(*) from dispatch_delivery where status = 'DEAD'", Long.class);
+
+		assertThat(repository.replayAll(DeliveryStatus.DEAD, null, NOW)).isEqualTo((int) deadRows);
+		assertThat(jdbc.queryForObject("select count(*) from dispatch_delivery where status = 'DEAD'", Long.class))
+			.isZero();
+		assertThat(jdbc.queryForObject("select count(*) from dispatch_delivery where status = 'PENDING' and "
+				+ "attempts = 0", Long.class)).isEqualTo(deadRows);
+		assertThat(jdbc.queryForObject("select count(*) from dispatch_delivery where status = 'SUCCEEDED'",
+				Long.class)).isEqualTo(dead - deadRows);
+		assertThat(repository.replayAll(DeliveryStatus.DEAD, "crm", NOW)).isZero();
+	}
+
 	private static JdbcTemplate database(String database) {
 		return new JdbcTemplate(MigratedDatabase.of(database, "deliveries"));
 	}
