@@ -167,6 +167,18 @@ class VisitorMailTests {
 		}
 	}
 
+	@Test
+	void aFirstNameThatReadsAsABooleanIsStillPrintedAsIs() throws Exception {
+		// Thymeleaf takes the strings "no", "off" and "false" as false in a condition on the value itself.
+		try (ScriptedSmtpServer server = new ScriptedSmtpServer(Map.of())) {
+			HandlerResult result = mail(server.port()).sendOnce(delivery(), this.settings,
+					(conversation) -> new Letter(new Recipient(ADDRESS, new Visitor(Api.REST, "42", null, "No", null,
+							ADDRESS, null, null, null, null, null)), Map.of("surveyUrl", "https://survey.example.com/")));
+			assertThat(result).isEqualTo(HandlerResult.success());
+			assertThat(server.received()).contains("Hello No,");
+		}
+	}
+
 	private Letter letter(ClosedConversation conversation) {
 		return new Letter(new Recipient(ADDRESS, new Visitor(Api.REST, "42", null, "Jane", null, ADDRESS, null, null,
 				null, null, null)), Map.of("surveyUrl", "https://survey.example.com/"));
