@@ -33,7 +33,14 @@ public final class Databases {
 			return null;
 		}
 		String text = (value.indexOf('\0') >= 0) ? value.replace('\0', '\uFFFD') : value;
-		return (text.length() <= maxLength) ? text : text.substring(0, maxLength - 1) + "…";
+		if (text.length() <= maxLength) {
+			return text;
+		}
+		int end = maxLength - 1;
+		if (Character.isHighSurrogate(text.charAt(end - 1))) {
+			end--; // never half a character (an emoji) before the ellipsis
+		}
+		return text.substring(0, end) + "…";
 	}
 
 }

@@ -9,6 +9,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Objects;
 
+import io.relay.system.Databases;
 import org.jspecify.annotations.Nullable;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -28,6 +29,9 @@ class Answers {
 
 	/** The longest comment kept; longer ones are cut. */
 	static final int MAX_COMMENT_LENGTH = 4000;
+
+	/** The longest conversation id kept, as the inbox keeps it. */
+	static final int MAX_ID_LENGTH = 255;
 
 	private static final String REPLACE_OLDER = "update csat_answer set score = ?, comment = ?, answered_at = ?, "
 			+ "answered_on = ?, event_id = ?, project_id = ?, updated_at = ? where conversation_id = ? and question = ? "
@@ -106,11 +110,11 @@ class Answers {
 			Instant answeredAt, LocalDate answeredOn, String eventId, @Nullable Long projectId) {
 
 		Answer {
-			Objects.requireNonNull(conversationId, "conversationId");
+			// As the inbox stores the id (so that answers and conversations still meet), and a comment PostgreSQL
+			// takes: a NUL in it failed the insert, retried until the delivery died.
+			conversationId = Objects.requireNonNull(Databases.text(conversationId, MAX_ID_LENGTH), "conversationId");
 			Objects.requireNonNull(question, "question");
-			if (comment != null && comment.length() > MAX_COMMENT_LENGTH) {
-				comment = comment.substring(0, MAX_COMMENT_LENGTH);
-			}
+			comment = Databases.text(comment, MAX_COMMENT_LENGTH);
 		}
 
 	}

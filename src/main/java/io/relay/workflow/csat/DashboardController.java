@@ -79,13 +79,21 @@ class DashboardController {
 	}
 
 	private static LocalDate date(String parameter, String value) {
+		LocalDate date;
 		try {
-			return LocalDate.parse(value);
+			date = LocalDate.parse(value);
 		}
 		catch (DateTimeParseException ex) {
 			throw badRequest("'" + parameter + "' must be a date such as 2026-11-25, not '" + abbreviate(value) + "'",
 					parameter);
 		}
+		// Years a database date holds, with room for the default range before it (a year such as +999999999 made
+		// the range arithmetic or the query fail with a 500).
+		if (date.getYear() < 1000 || date.getYear() > 9999) {
+			throw badRequest("'" + parameter + "' must be a date between the years 1000 and 9999, not '"
+					+ abbreviate(value) + "'", parameter);
+		}
+		return date;
 	}
 
 	private static ErrorResponseException badRequest(String detail, String parameter) {

@@ -326,6 +326,39 @@ abstract class CsatDashboardTests {
 		assertProblem("/dashboard/api/summary?from=2025-01-01&to=2026-03-01",
 				"The range covers 425 days; at most 366 can be asked for at once");
 		assertProblem("/dashboard/api/summary?to=2026-02-30", "'to' must be a date such as 2026-11-25, not '2026-02-30'");
+		assertProblem("/dashboard/api/summary?from=%2B999999999-12-30",
+				"'from' must be a date between the years 1000 and 9999, not '+999999999-12-30'");
+		assertProblem("/dashboard/api/summary?to=-999999999-01-01",
+				"'to' must be a date between the years 1000 and 9999, not '-999999999-01-01'");
+	}
+
+	@Test
+	void aCloseThatNamesNoOperatorKeepsTheOperatorTheConversationWasPushedTo() {
+		// A bot closed it (no operator listed) and the event names no channel: still operator 31's, on chat.
+		String conversation = conversation();
+		handle(pushed(conversation, Channel.CHAT, 31L, 100L, "08:00:00"));
+		handle(closed(conversation, Channel.UNKNOWN, List.of(), null, "08:30:00"));
+		handle(csat(conversation, 5, "08:40:00", null));
+		JsonNode summary = this.http.json(ON_DAY);
+		assertThat(groups(summary, "byOperator")).containsExactly("31:1:5.0");
+		assertThat(groups(summary, "byChannel")).containsExactly("CHAT:1:5.0");
+		assertThat(groups(summary, "byProject")).containsExactly("100:1:5.0");
+
+		// The other way round: the close came first, the push arrives late and fills in what the close lacked.
+		String late = conversation();
+		handle(closed(late, Channel.UNKNOWN, List.of(), null, "09:30:00"));
+		handle(pushed(late, Channel.VIDEO, 32L, 100L, "09:00:00"));
+		handle(csat(late, 4, "09:40:00", null));
+		assertThat(groups(this.http.json(ON_DAY), "byOperator")).containsExactly("31:1:5.0", "32:1:4.0");
+	}
+
+	@Test
+	void aCommentWithANulCharacterIsKept() {
+		// PostgreSQL refuses NUL in text: the delivery failed until it died.
+		String conversation = conversation();
+		assertThat(handle(comment(conversation, "Great\u0000 service", "10:00:00"))).isEqualTo(HandlerResult.success());
+		assertThat(this.http.json(ON_DAY).get("comments").get(0).get("comment").asString())
+			.isEqualTo("Great\uFFFD service");
 	}
 
 	@Test
