@@ -11,8 +11,9 @@ import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideOutsid
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 
 /**
- * The workflow stands alone: it uses the events and the dispatch SPI, nothing else of Relay (no other workflow, no
- * module internals), and shows nothing public.
+ * The workflow stands alone: it uses the events, the dispatch SPI and the system module's public helpers (how a
+ * value is stored on either database), nothing else of Relay (no other workflow, no module internals), and shows
+ * nothing public.
  */
 class CsatDashboardArchitectureTests {
 
@@ -21,10 +22,10 @@ class CsatDashboardArchitectureTests {
 		.importPackages("io.relay.workflow.csat");
 
 	@Test
-	void dependsOnTheEventsAndTheDispatchSpiOnly() {
+	void dependsOnTheEventsTheDispatchSpiAndTheSystemHelpersOnly() {
 		classes().should()
-			.onlyDependOnClassesThat(resideOutsideOfPackage("io.relay..")
-				.or(resideInAnyPackage("io.relay.event", "io.relay.dispatch", "io.relay.workflow.csat")))
+			.onlyDependOnClassesThat(resideOutsideOfPackage("io.relay..").or(resideInAnyPackage("io.relay.event",
+					"io.relay.dispatch", "io.relay.system", "io.relay.workflow.csat")))
 			.check(this.workflow);
 	}
 
