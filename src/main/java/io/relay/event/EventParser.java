@@ -80,6 +80,12 @@ public final class EventParser {
 		if (eventType == null) {
 			throw new MalformedEventException("'eventType' is missing");
 		}
+		JsonNode eventIdNode = node.get("eventId");
+		if (eventIdNode != null && !eventIdNode.isNull() && (!eventIdNode.isValueNode() || eventIdNode.asString().isBlank())) {
+			// Present but not one id (blank, repeated, a list): the unsigned correlation header must not stand in for
+			// it, or a replay of these signed bytes with a new header would be a new event each time.
+			throw new MalformedEventException("'eventId' must be one non-blank value");
+		}
 		String eventId = text(node, "eventId");
 		if (eventId == null) {
 			if (fallbackEventId == null || fallbackEventId.isBlank()) {

@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 import org.jspecify.annotations.Nullable;
 
@@ -45,8 +46,13 @@ final class Events {
 		return Collections.unmodifiableMap(copy);
 	}
 
+	/** An unmodifiable copy without its {@code null} elements ({@code [1, null]} is read as {@code [1]}). */
 	static <T> List<T> copyOf(@Nullable List<T> values) {
-		return (values != null) ? List.copyOf(values) : List.of();
+		if (values == null) {
+			return List.of();
+		}
+		// Not contains(null): an immutable list throws on it.
+		return values.stream().filter(Objects::nonNull).toList();
 	}
 
 }

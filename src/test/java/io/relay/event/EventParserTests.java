@@ -183,6 +183,29 @@ class EventParserTests {
 	}
 
 	@Test
+	void anEventIdThatIsPresentButNotOneValueIsMalformedInsteadOfReplacedByTheCorrelationId() {
+		// The correlation id is an unsigned header: standing in for a blank or repeated eventId, a replay of these
+		// signed bytes with a new header would be a new event every time.
+		for (String body : List.of("{\"eventId\": \"\", \"eventType\": \"user.created\", \"userId\": 4}",
+				"{\"eventId\": [\"a\", \"b\"], \"eventType\": \"user.created\", \"userId\": 4}")) {
+			assertThatExceptionOfType(MalformedEventException.class)
+				.isThrownBy(() -> this.parser.parse(bytes(body), PayloadFormat.JSON, null, "correlation-1"))
+				.withMessage("'eventId' must be one non-blank value");
+		}
+		assertThatExceptionOfType(MalformedEventException.class)
+			.isThrownBy(() -> this.parser.parse(bytes("eventId=a&eventId=b&eventType=user.created&userId=4"),
+					PayloadFormat.FORM, null, "correlation-1"))
+			.withMessage("'eventId' must be one non-blank value");
+	}
+
+	@Test
+	void nullElementsOfAListAreLeftOut() throws Exception {
+		String body = Fixtures.read("v2.conversation.closed.json").replace("\"operatorIds\": [", "\"operatorIds\": [null,");
+		ConversationClosed event = (ConversationClosed) parse(body);
+		assertThat(event.operatorIds()).isNotEmpty().doesNotContainNull();
+	}
+
+	@Test
 	void missingEventTypeIsMalformed() {
 		assertThatExceptionOfType(MalformedEventException.class).isThrownBy(() -> parse("{\"eventId\": \"x\"}"))
 			.withMessage("'eventType' is missing");
