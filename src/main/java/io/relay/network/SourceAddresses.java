@@ -66,12 +66,26 @@ final class SourceAddresses {
 		return source;
 	}
 
+	/**
+	 * A forwarded hop without the port some proxies add ({@code 203.0.113.7:4711}, {@code [2001:db8::1]:4711}):
+	 * with it, the hop matched no range and every delivery behind such a proxy was refused.
+	 */
+	static String withoutPort(String hop) {
+		if (hop.startsWith("[")) {
+			int end = hop.indexOf(']');
+			return (end > 0) ? hop.substring(1, end) : hop;
+		}
+		int colon = hop.indexOf(':');
+		// One colon: IPv4 and a port. More: an IPv6 address, which needs brackets to carry a port.
+		return (colon > 0 && colon == hop.lastIndexOf(':')) ? hop.substring(0, colon) : hop;
+	}
+
 	private static List<String> forwardedFor(HttpServletRequest request) {
 		List<String> hops = new ArrayList<>();
 		for (String header : Collections.list(request.getHeaders(X_FORWARDED_FOR))) {
 			for (String hop : header.split(",")) {
 				if (!hop.isBlank()) {
-					hops.add(hop.trim());
+					hops.add(withoutPort(hop.trim()));
 				}
 			}
 		}

@@ -70,6 +70,16 @@ class SourceAddressesTests {
 	}
 
 	@Test
+	void aForwardedHopWithAPortIsItsAddress() {
+		// Some proxies (Azure Application Gateway) write the client's port too: every delivery was refused.
+		SourceAddresses proxies = new SourceAddresses(List.of("10.0.0.0/8"));
+		assertThat(proxies.sourceOf(request("10.0.0.5", "35.158.241.155:4711"))).isEqualTo("35.158.241.155");
+		assertThat(proxies.sourceOf(request("10.0.0.5", "[2001:db8::7]:4711"))).isEqualTo("2001:db8::7");
+		assertThat(proxies.sourceOf(request("10.0.0.5", "2001:db8::7"))).isEqualTo("2001:db8::7");
+		assertThat(proxies.sourceOf(request("10.0.0.5", "35.158.241.155, 10.0.0.7:443"))).isEqualTo("35.158.241.155");
+	}
+
+	@Test
 	void whenEveryHopIsTrustedTheLeftMostIsTheSource() {
 		SourceAddresses proxies = new SourceAddresses(List.of("10.0.0.0/8"));
 		assertThat(proxies.sourceOf(request("10.0.0.5", "10.0.0.9, 10.0.0.7"))).isEqualTo("10.0.0.9");
