@@ -69,6 +69,7 @@
     $('csat-average').textContent = number(summary.csat.average, 2);
     $('csat-scale').textContent = summary.csat.scaleMax;
     $('csat-count').textContent = summary.csat.count;
+    $('csat-satisfied').textContent = number(summary.csat.satisfied, 1);
     $('nps-score').textContent = signed(summary.nps.score);
     $('nps-count').textContent = summary.nps.count;
     $('nps-promoters').textContent = summary.nps.promoters;

@@ -1,5 +1,7 @@
 package io.relay.workflow.csat;
 
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -50,14 +52,20 @@ final class Tally {
 	Summary.Csat csat() {
 		long count = 0;
 		long total = 0;
+		long satisfied = 0;
+		int scaleMax = this.csat.length - 1;
 		Map<String, Long> distribution = new LinkedHashMap<>();
-		for (int score = 1; score < this.csat.length; score++) {
+		for (int score = 1; score <= scaleMax; score++) {
 			count += this.csat[score];
 			total += score * this.csat[score];
+			if (score >= scaleMax - 1) {
+				satisfied += this.csat[score];
+			}
 			distribution.put(Integer.toString(score), this.csat[score]);
 		}
-		Double average = (count > 0) ? round((double) total / count, 100) : null;
-		return new Summary.Csat(average, count, this.csat.length - 1, distribution);
+		Double average = (count > 0) ? ratio(total, count, 2) : null;
+		Double share = (count > 0) ? ratio(100 * satisfied, count, 1) : null;
+		return new Summary.Csat(average, share, count, scaleMax, distribution);
 	}
 
 	Summary.Nps nps() {
@@ -79,12 +87,18 @@ final class Tally {
 			distribution.put(Integer.toString(score), n);
 		}
 		long count = detractors + passives + promoters;
-		Double score = (count > 0) ? round(100.0 * (promoters - detractors) / count, 10) : null;
+		Double score = (count > 0) ? ratio(100 * (promoters - detractors), count, 1) : null;
 		return new Summary.Nps(score, count, promoters, passives, detractors, distribution);
 	}
 
-	private static double round(double value, int scale) {
-		return Math.round(value * scale) / (double) scale;
+	/**
+	 * {@code dividend / divisor} rounded half away from zero, exactly: in binary doubles 41/40 = 1.025 rounded to
+	 * 1.02, and -93.75 to -93.7 while 93.75 went to 93.8.
+	 */
+	private static double ratio(long dividend, long divisor, int decimals) {
+		return BigDecimal.valueOf(dividend)
+			.divide(BigDecimal.valueOf(divisor), decimals, RoundingMode.HALF_UP)
+			.doubleValue();
 	}
 
 	private static long sum(long[] counts) {
