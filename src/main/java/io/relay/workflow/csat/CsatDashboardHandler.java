@@ -1,6 +1,7 @@
 package io.relay.workflow.csat;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
@@ -29,6 +30,9 @@ import org.springframework.stereotype.Component;
 class CsatDashboardHandler implements EventHandler<IAdvizeEvent> {
 
 	static final String NAME = "csat-dashboard";
+
+	/** How far ahead of Relay's clock an event's {@code createdAt} may be and still be believed. */
+	static final Duration MAX_CLOCK_AHEAD = Duration.ofHours(1);
 
 	private static final Logger logger = LoggerFactory.getLogger(CsatDashboardHandler.class);
 
@@ -141,8 +145,16 @@ class CsatDashboardHandler implements EventHandler<IAdvizeEvent> {
 		return HandlerResult.success();
 	}
 
+	/**
+	 * When the answer was given: the event's {@code createdAt}, unless it is later than Relay received the event (by
+	 * more than a clock's drift): a time in the future (a timestamp in milliseconds read as seconds lands in the
+	 * year 51247) would sort after every later answer, never be replaced, and count on no day ever shown.
+	 */
 	private static Instant timeOf(@Nullable OffsetDateTime createdAt, Instant receivedAt) {
-		return (createdAt != null) ? createdAt.toInstant() : receivedAt;
+		if (createdAt == null || createdAt.toInstant().isAfter(receivedAt.plus(MAX_CLOCK_AHEAD))) {
+			return receivedAt;
+		}
+		return createdAt.toInstant();
 	}
 
 }

@@ -353,6 +353,23 @@ abstract class CsatDashboardTests {
 	}
 
 	@Test
+	void anAnswerDatedInTheFutureCountsWhenItWasReceived() {
+		// A createdAt in milliseconds read as seconds: the year 51247. Believed, the answer would count on no day
+		// ever shown and could never be replaced by the visitor's next answer.
+		String conversation = conversation();
+		OffsetDateTime farFuture = OffsetDateTime.parse("+51247-01-01T00:00:00Z");
+		handle(new SatisfactionAnswered(UUID.randomUUID().toString(), Platform.SD, 1L, 1L, conversation, 2, null, null,
+				farFuture, null));
+		String today = "/dashboard/api/summary?from=" + LocalDate.now(ZoneOffset.UTC) + "&to="
+				+ LocalDate.now(ZoneOffset.UTC);
+		assertThat(this.http.json(today).get("csat").get("count").asLong()).isEqualTo(1);
+
+		handle(new SatisfactionAnswered(UUID.randomUUID().toString(), Platform.SD, 1L, 1L, conversation, 5, null, null,
+				OffsetDateTime.now(ZoneOffset.UTC).plusSeconds(1), null));
+		assertThat(this.http.json(today).get("csat").get("average").asDouble()).isEqualTo(5.0);
+	}
+
+	@Test
 	void aCommentWithANulCharacterIsKept() {
 		// PostgreSQL refuses NUL in text: the delivery failed until it died.
 		String conversation = conversation();
