@@ -1,5 +1,6 @@
 package io.relay.network;
 
+import java.time.Clock;
 import java.util.Locale;
 
 import io.micrometer.core.instrument.MeterRegistry;
@@ -22,9 +23,9 @@ class NetworkConfiguration {
 
 	@Bean
 	FilterRegistrationBean<SourceAllowListFilter> sourceAllowListFilter(NetworkProperties properties, JsonMapper json,
-			MeterRegistry meters, Environment environment) {
+			MeterRegistry meters, Environment environment, Clock clock) {
 		FilterRegistrationBean<SourceAllowListFilter> registration = new FilterRegistrationBean<>(
-				new SourceAllowListFilter(properties, json, meters));
+				new SourceAllowListFilter(properties, json, meters, clock));
 		registration.addUrlPatterns("/webhooks/*");
 		registration.setOrder(ORDER);
 		registration.setEnabled(!properties.allowedSources().isEmpty());

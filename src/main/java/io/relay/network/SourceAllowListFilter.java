@@ -1,6 +1,7 @@
 package io.relay.network;
 
 import java.io.IOException;
+import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -37,7 +38,10 @@ class SourceAllowListFilter extends OncePerRequestFilter {
 
 	private final Counter refused;
 
-	SourceAllowListFilter(NetworkProperties properties, JsonMapper json, MeterRegistry meters) {
+	private final RefusedSources refusedSources;
+
+	SourceAllowListFilter(NetworkProperties properties, JsonMapper json, MeterRegistry meters, Clock clock) {
+		this.refusedSources = new RefusedSources(clock);
 		this.allowed = new SourceAddresses(properties.allowedSources());
 		this.trustedProxies = new SourceAddresses(properties.trustedProxies());
 		this.json = json;
@@ -54,8 +58,17 @@ class SourceAllowListFilter extends OncePerRequestFilter {
 			return;
 		}
 		this.refused.increment();
-		logger.debug("Refused a request to {} from {} (TCP peer {}): not in relay.network.allowed-sources",
-				request.getRequestURI(), source, request.getRemoteAddr());
+		String printable = RefusedSources.printable(source);
+		if (this.refusedSources.warnFor(printable)) {
+			logger.warn("Refused a webhook delivery from {} (TCP peer {}): not in relay.network.allowed-sources. If "
+					+ "iAdvize delivers from a new address, add it (iAdvize retries a refused delivery only twice). "
+					+ "Further refusals from {} are counted (relay_webhook_deliveries_total, reason=source) and "
+					+ "logged again after {}", printable, request.getRemoteAddr(), printable, RefusedSources.QUIET);
+		}
+		else {
+			logger.debug("Refused a request to {} from {} (TCP peer {}): not in relay.network.allowed-sources",
+					request.getRequestURI(), printable, request.getRemoteAddr());
+		}
 		Map<String, Object> problem = new LinkedHashMap<>();
 		problem.put("type", PROBLEM_TYPE);
 		problem.put("title", "Source not allowed");

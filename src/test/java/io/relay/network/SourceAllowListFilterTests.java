@@ -7,8 +7,11 @@ import io.relay.support.Fixtures;
 import io.relay.support.WebhookClient;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -22,6 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 				"spring.datasource.url=jdbc:h2:mem:source-allow-list;DB_CLOSE_DELAY=-1",
 				"relay.network.allowed-sources=35.158.241.155,3.66.0.0/16,2001:db8::/32",
 				"relay.network.trusted-proxies=127.0.0.1" })
+@ExtendWith(OutputCaptureExtension.class)
 class SourceAllowListFilterTests {
 
 	@LocalServerPort
@@ -57,6 +61,15 @@ class SourceAllowListFilterTests {
 			.contains("\"instance\":\"/webhooks/iadvize\"")
 			.contains("\"type\":\"" + SourceAllowListFilter.PROBLEM_TYPE + "\"");
 		assertThat(refusedCount()).isEqualTo(before + 1);
+	}
+
+	@Test
+	void aRefusedSourceIsLoggedAtWarnOnceThenOnlyCounted(CapturedOutput output) {
+		// Each test class gets its own context, and this address is refused by no other test.
+		assertThat(deliverFrom("192.0.2.77").statusCode()).isEqualTo(403);
+		assertThat(deliverFrom("192.0.2.77").statusCode()).isEqualTo(403);
+		assertThat(output.getOut().lines().filter((line) -> line.contains("WARN")
+				&& line.contains("Refused a webhook delivery from 192.0.2.77 (TCP peer 127.0.0.1)"))).hasSize(1);
 	}
 
 	@Test

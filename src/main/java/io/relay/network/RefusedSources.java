@@ -1,0 +1,56 @@
+package io.relay.network;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Which refused sources to log at WARN: each once per {@link #QUIET}, so that an on-call engineer sees a new
+ * iAdvize address in the log (its deliveries are lost after two retries) without a scanner filling the log.
+ */
+final class RefusedSources {
+
+	static final Duration QUIET = Duration.ofMinutes(10);
+
+	/** Past this many distinct sources, the memory starts again (a scan from many addresses). */
+	static final int MAX_REMEMBERED = 1024;
+
+	private final Map<String, Instant> lastWarned = new ConcurrentHashMap<>();
+
+	private final Clock clock;
+
+	RefusedSources(Clock clock) {
+		this.clock = clock;
+	}
+
+	/** Whether this refusal should be logged at WARN (the first from {@code source} in {@link #QUIET}). */
+	boolean warnFor(String source) {
+		Instant now = this.clock.instant();
+		if (this.lastWarned.size() >= MAX_REMEMBERED) {
+			this.lastWarned.clear();
+		}
+		AtomicBoolean warn = new AtomicBoolean();
+		this.lastWarned.compute(source, (key, last) -> {
+			if (last == null || !now.isBefore(last.plus(QUIET))) {
+				warn.set(true);
+				return now;
+			}
+			return last;
+		});
+		return warn.get();
+	}
+
+	/** A source as it may be logged: it can come from a header, so at most 64 printable ASCII characters. */
+	static String printable(String source) {
+		StringBuilder text = new StringBuilder();
+		for (int i = 0; i < source.length() && text.length() < 64; i++) {
+			char c = source.charAt(i);
+			text.append((c >= 0x20 && c < 0x7f) ? c : '?');
+		}
+		return text.toString();
+	}
+
+}
