@@ -1,5 +1,6 @@
 package io.relay.network;
 
+import java.time.Clock;
 import java.util.Map;
 
 import io.micrometer.core.instrument.MeterRegistry;
@@ -81,6 +82,11 @@ class NetworkConfigurationTests {
 		@Bean
 		MeterRegistry meterRegistry() {
 			return new SimpleMeterRegistry();
+		}
+
+		@Bean
+		Clock clock() {
+			return Clock.systemUTC();
 		}
 
 	}
