@@ -23,6 +23,12 @@ final class Events {
 		}
 	}
 
+	static void require(@Nullable Long value, String field) {
+		if (value == null) {
+			throw new IllegalArgumentException("'" + field + "' is required");
+		}
+	}
+
 	/**
 	 * A copy of a parsed JSON value in which no map or list, however deep, can be changed: an event is shared by all
 	 * of its handlers, and none may change what the others see.

@@ -7,13 +7,14 @@ import org.jspecify.annotations.Nullable;
 /**
  * {@code user.connected}: a user connected to the administration or the desk.
  */
-public record UserConnected(String eventId, Platform platform, @Nullable Long clientId, long userId,
+public record UserConnected(String eventId, Platform platform, @Nullable Long clientId, Long userId,
 		@Nullable OffsetDateTime createdAt, @Nullable OffsetDateTime sentAt) implements UserEvent {
 
 	public static final String TYPE = "user.connected";
 
 	public UserConnected {
 		Events.require(eventId, "eventId");
+		Events.require(userId, "userId");
 		platform = Platform.orUnknown(platform);
 	}
 

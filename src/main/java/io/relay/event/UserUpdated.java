@@ -7,13 +7,14 @@ import org.jspecify.annotations.Nullable;
 /**
  * {@code user.updated}: a user was changed in the administration or through the REST API.
  */
-public record UserUpdated(String eventId, Platform platform, @Nullable Long clientId, long userId,
+public record UserUpdated(String eventId, Platform platform, @Nullable Long clientId, Long userId,
 		@Nullable OffsetDateTime createdAt, @Nullable OffsetDateTime sentAt) implements UserEvent {
 
 	public static final String TYPE = "user.updated";
 
 	public UserUpdated {
 		Events.require(eventId, "eventId");
+		Events.require(userId, "userId");
 		platform = Platform.orUnknown(platform);
 	}
 

@@ -206,6 +206,18 @@ class EventParserTests {
 	}
 
 	@Test
+	void aUserAvailabilityUpdateWithoutAUserIdIsAcceptedButOtherUserEventsNeedOne() throws Exception {
+		// iAdvize documents no payload for it: a user named otherwise must not get it refused (and lost).
+		String availability = "{\"eventId\": \"a-1\", \"eventType\": \"user.availability.updated\", "
+				+ "\"platform\": \"sd\", \"operatorId\": 7}";
+		assertThat(parse(availability)).isInstanceOfSatisfying(UserAvailabilityUpdated.class,
+				(event) -> assertThat(event.userId()).isNull());
+		assertThatExceptionOfType(MalformedEventException.class)
+			.isThrownBy(() -> parse("{\"eventId\": \"c-1\", \"eventType\": \"user.created\", \"platform\": \"sd\"}"))
+			.withMessageContaining("'userId' is required");
+	}
+
+	@Test
 	void missingEventTypeIsMalformed() {
 		assertThatExceptionOfType(MalformedEventException.class).isThrownBy(() -> parse("{\"eventId\": \"x\"}"))
 			.withMessage("'eventType' is missing");
