@@ -80,19 +80,22 @@ public final class EventParser {
 		if (eventType == null) {
 			throw new MalformedEventException("'eventType' is missing");
 		}
+		String eventId;
 		JsonNode eventIdNode = node.get("eventId");
-		if (eventIdNode != null && !eventIdNode.isNull() && (!eventIdNode.isValueNode() || eventIdNode.asString().isBlank())) {
-			// Present but not one id (blank, repeated, a list): the unsigned correlation header must not stand in for
-			// it, or a replay of these signed bytes with a new header would be a new event each time.
-			throw new MalformedEventException("'eventId' must be one non-blank value");
-		}
-		String eventId = text(node, "eventId");
-		if (eventId == null) {
+		if (eventIdNode == null || eventIdNode.isNull()) {
 			if (fallbackEventId == null || fallbackEventId.isBlank()) {
 				throw new MalformedEventException("'eventId' is missing and there is no X-iAdvize-CorrelationId header");
 			}
 			eventId = fallbackEventId;
 			node.put("eventId", eventId);
+		}
+		else if (!eventIdNode.isValueNode() || eventIdNode.asString().isBlank()) {
+			// Present but not one id (blank, repeated, a list): the unsigned correlation header must not stand in for
+			// it, or a replay of these signed bytes with a new header would be a new event each time.
+			throw new MalformedEventException("'eventId' must be one non-blank value");
+		}
+		else {
+			eventId = eventIdNode.asString();
 		}
 		if (eventId.length() > MAX_ID_LENGTH) {
 			throw new MalformedEventException("'eventId' is longer than " + MAX_ID_LENGTH + " characters");

@@ -290,11 +290,7 @@ abstract class DispatchTests {
 		// A form on another site, posted by a browser that holds the credentials (it opened the dashboard).
 		for (String[] headers : List.of(new String[] { "Sec-Fetch-Site", "cross-site" },
 				new String[] { "Origin", "https://evil.example" })) {
-			HttpResponse<String> forged = send(HttpRequest.newBuilder(uri("/admin/api/deliveries/replay"))
-				.header("Authorization", basic("admin", "admin-password"))
-				.header(headers[0], headers[1])
-				.POST(HttpRequest.BodyPublishers.noBody())
-				.build());
+			HttpResponse<String> forged = replayWithHeader(headers[0], headers[1]);
 			assertThat(forged.statusCode()).as("%s: %s", headers[0], headers[1]).isEqualTo(403);
 			assertThat(forged.headers().firstValue("Content-Type")).hasValue("application/problem+json");
 			assertThat(forged.body()).contains("\"status\":403");
@@ -302,11 +298,7 @@ abstract class DispatchTests {
 		// The dashboard's own page, a script or curl.
 		for (String[] headers : List.of(new String[] { "Sec-Fetch-Site", "same-origin" },
 				new String[] { "Origin", "http://127.0.0.1:" + this.port }, new String[] { "X-Script", "curl" })) {
-			HttpResponse<String> own = send(HttpRequest.newBuilder(uri("/admin/api/deliveries/replay"))
-				.header("Authorization", basic("admin", "admin-password"))
-				.header(headers[0], headers[1])
-				.POST(HttpRequest.BodyPublishers.noBody())
-				.build());
+			HttpResponse<String> own = replayWithHeader(headers[0], headers[1]);
 			assertThat(own.statusCode()).as("%s: %s", headers[0], headers[1]).isEqualTo(200);
 		}
 	}
@@ -407,6 +399,15 @@ abstract class DispatchTests {
 			}
 		}
 		return null;
+	}
+
+	/** A replay of the dead deliveries with the admin credentials and one more header. */
+	private HttpResponse<String> replayWithHeader(String name, String value) {
+		return send(HttpRequest.newBuilder(uri("/admin/api/deliveries/replay"))
+			.header("Authorization", basic("admin", "admin-password"))
+			.header(name, value)
+			.POST(HttpRequest.BodyPublishers.noBody())
+			.build());
 	}
 
 	HttpResponse<String> admin(String method, String path) {

@@ -44,10 +44,10 @@ class DeliveryRepository {
 		.map((status) -> "'" + status.name() + "'")
 		.collect(Collectors.joining(", ", "(", ")"));
 
-	// Replays leave alone a delivery whose event is gone (no foreign key: decision 0007).
 	/** How many deliveries one statement of a bulk replay updates. */
 	static final int REPLAY_BATCH = 1000;
 
+	// Replays leave alone a delivery whose event is gone (no foreign key: decision 0007).
 	private static final String EVENT_EXISTS = "exists (select 1 from inbox_event e where e.event_id = "
 			+ "dispatch_delivery.event_id)";
 

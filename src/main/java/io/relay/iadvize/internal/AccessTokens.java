@@ -103,18 +103,15 @@ final class AccessTokens {
 			if (current != null && now.isBefore(current.refreshAt())) {
 				return current.value(); // another thread logged in while this one waited
 			}
-			if (this.lastFailure != null && !this.lastFailure.retryable() && now.isBefore(this.refusedUntil)) {
-				if (current != null && now.isBefore(current.expiresAt())) {
-					return current.value();
+			Token stillValid = (current != null && now.isBefore(current.expiresAt())) ? current : null;
+			boolean refused = this.lastFailure != null && !this.lastFailure.retryable();
+			boolean paused = refused && now.isBefore(this.refusedUntil);
+			Duration wait = paused ? null : loginBudgetWait(now);
+			if (paused || wait != null) {
+				if (stillValid != null) {
+					return stillValid.value(); // due for replacement but still valid: replace it later
 				}
-				throw this.lastFailure;
-			}
-			Duration wait = loginBudgetWait(now);
-			if (wait != null) {
-				if (current != null && now.isBefore(current.expiresAt())) {
-					return current.value(); // due for replacement but still valid: replace it later
-				}
-				if (this.lastFailure != null && !this.lastFailure.retryable()) {
+				if (refused) {
 					throw this.lastFailure;
 				}
 				throw new IAdvizeApiException.Unavailable(Api.GRAPHQL, RESOURCE,
@@ -137,11 +134,11 @@ final class AccessTokens {
 					logger.warn("iAdvize refused the GraphQL login; the next attempt waits until {}: {}",
 							this.refusedUntil, ex.getMessage());
 				}
-				if (current != null && now.isBefore(current.expiresAt())) {
+				if (stillValid != null) {
 					// Due for replacement, but still valid: better than failing the call.
 					logger.warn("Could not renew the iAdvize GraphQL access token (it is valid until {}): {}",
-							current.expiresAt(), ex.getMessage());
-					return current.value();
+							stillValid.expiresAt(), ex.getMessage());
+					return stillValid.value();
 				}
 				throw ex;
 			}

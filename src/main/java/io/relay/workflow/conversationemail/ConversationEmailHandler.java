@@ -16,6 +16,7 @@ import io.relay.iadvize.IAdvizeCredentials;
 import io.relay.iadvize.IAdvizeEnrichment;
 import io.relay.iadvize.Operator;
 import io.relay.iadvize.Transcript;
+import io.relay.system.Databases;
 import io.relay.workflow.mail.ClosedConversation;
 import io.relay.workflow.mail.EmailSettings;
 import io.relay.workflow.mail.Letter;
@@ -91,19 +92,10 @@ class ConversationEmailHandler extends VisitorMailHandler {
 		boolean operator = message.author() == Transcript.Author.OPERATOR;
 		line.put("fromOperator", operator);
 		line.put("operatorName", operator ? operatorName : null);
-		String text = message.text();
-		line.put("text", shortened(text));
+		// At most MAX_MESSAGE_LENGTH characters, then an ellipsis: cut as stored text is cut.
+		line.put("text", Databases.text(message.text(), MAX_MESSAGE_LENGTH + 1));
 		line.put("time", (message.sentAt() != null) ? time.format(message.sentAt()) : null);
 		return Stream.of(line);
-	}
-
-	private static String shortened(String text) {
-		if (text.length() <= MAX_MESSAGE_LENGTH) {
-			return text;
-		}
-		int end = Character.isHighSurrogate(text.charAt(MAX_MESSAGE_LENGTH - 1)) ? MAX_MESSAGE_LENGTH - 1
-				: MAX_MESSAGE_LENGTH;
-		return text.substring(0, end) + "…";
 	}
 
 	/**

@@ -122,12 +122,9 @@ abstract class LeadWorkflowTests {
 		String contact = "crm-" + UUID.randomUUID();
 		givenRestVisitor("ha", visitorId, email, null);
 		// visitor.updated names the visitor by its older unique id; the email differs only in case
-		wireMock.stubFor(get(urlPathEqualTo("/sd/api/2/visitor")).withQueryParam("filters[unique_id]", equalTo(uniqueId))
-			.willReturn(okJson("""
-					{"meta": {"status": "success"}, "data": [{"id": 560, "unique_id": "%s", "firstname": "Grace",
-					 "lastname": "Hopper", "email": "%s", "country": "US"}],
-					 "pagination": {"page": 1, "pages": 1, "limit": 100, "count": 1}}"""
-				.formatted(uniqueId, email.toUpperCase()))));
+		givenVisitorByUniqueId(uniqueId, """
+				{"id": 560, "unique_id": "%s", "firstname": "Grace", "lastname": "Hopper", "email": "%s",
+				 "country": "US"}""".formatted(uniqueId, email.toUpperCase()));
 		wireMock.stubFor(post(urlPathEqualTo("/crm/contacts"))
 			.willReturn(aResponse().withStatus(201).withBody("{\"id\": \"" + contact + "\"}")));
 		wireMock.stubFor(patch(urlPathEqualTo("/crm/contacts/" + contact)).willReturn(aResponse().withStatus(200)));
@@ -167,10 +164,8 @@ abstract class LeadWorkflowTests {
 		String uniqueId = "5f1c" + UUID.randomUUID().toString().replace("-", "");
 		String email = "twice-" + UUID.randomUUID() + "@example.com";
 		givenRestVisitor("ha", visitorId, email, null);
-		wireMock.stubFor(get(urlPathEqualTo("/sd/api/2/visitor")).withQueryParam("filters[unique_id]", equalTo(uniqueId))
-			.willReturn(okJson("""
-					{"meta": {"status": "success"}, "data": [{"id": 561, "email": "%s"}],
-					 "pagination": {"page": 1, "pages": 1, "limit": 100, "count": 1}}""".formatted(email))));
+		givenVisitorByUniqueId(uniqueId, """
+				{"id": 561, "email": "%s"}""".formatted(email));
 		// A slow CRM, so that both deliveries run while the first send is in flight
 		wireMock.stubFor(post(urlPathEqualTo("/crm/contacts"))
 			.willReturn(aResponse().withStatus(201).withBody("{\"id\": \"crm-9\"}").withFixedDelay(700)));
@@ -196,10 +191,8 @@ abstract class LeadWorkflowTests {
 		String uniqueId = "7a2e" + UUID.randomUUID().toString().replace("-", "");
 		String email = "unknown-outcome-" + UUID.randomUUID() + "@example.com";
 		givenRestVisitor("ha", visitorId, email, null);
-		wireMock.stubFor(get(urlPathEqualTo("/sd/api/2/visitor")).withQueryParam("filters[unique_id]", equalTo(uniqueId))
-			.willReturn(okJson("""
-					{"meta": {"status": "success"}, "data": [{"id": 562, "firstname": "Other", "email": "%s"}],
-					 "pagination": {"page": 1, "pages": 1, "limit": 100, "count": 1}}""".formatted(email))));
+		givenVisitorByUniqueId(uniqueId, """
+				{"id": 562, "firstname": "Other", "email": "%s"}""".formatted(email));
 		// A 500 may come after the CRM made the contact: the create's outcome is unknown.
 		wireMock.stubFor(post(urlPathEqualTo("/crm/contacts")).willReturn(aResponse().withStatus(500)));
 
@@ -345,6 +338,14 @@ abstract class LeadWorkflowTests {
 					{"meta": {"status": "success"}, "data": {"id": %s, "firstname": "Ada", "lastname": "Lovelace",
 					 "email": %s, "phone": %s, "city": "Nantes", "country": "France"}}"""
 				.formatted(id, json(email), json(phone)))));
+	}
+
+	/** REST's answer to {@code GET /visitor?filters[unique_id]=...}: one page with this visitor. */
+	private static void givenVisitorByUniqueId(String uniqueId, String visitorJson) {
+		wireMock.stubFor(get(urlPathEqualTo("/sd/api/2/visitor")).withQueryParam("filters[unique_id]", equalTo(uniqueId))
+			.willReturn(okJson("""
+					{"meta": {"status": "success"}, "data": [%s],
+					 "pagination": {"page": 1, "pages": 1, "limit": 100, "count": 1}}""".formatted(visitorJson))));
 	}
 
 	private static Fixtures.Event closed(String visitorExternalId, String channel) {
