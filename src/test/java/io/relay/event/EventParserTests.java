@@ -270,6 +270,18 @@ class EventParserTests {
 	}
 
 	@Test
+	void formBytesInvalidInTheirCharsetBecomeReplacementCharactersAndTheEventIsKept() throws Exception {
+		// Latin-1 'é' (%E9) in a body read as UTF-8: refusing it would lose the event; the stored body keeps the bytes.
+		String form = "eventId=f-2&eventType=satisfaction.answered&satisfactionComment=tr%E8s+bien";
+		SatisfactionAnswered event = (SatisfactionAnswered) this.parser.parse(bytes(form), PayloadFormat.FORM, null,
+				null);
+		assertThat(event.satisfactionComment()).isEqualTo("tr\uFFFDs bien");
+		SatisfactionAnswered declared = (SatisfactionAnswered) this.parser.parse(bytes(form), PayloadFormat.FORM,
+				StandardCharsets.ISO_8859_1, null);
+		assertThat(declared.satisfactionComment()).isEqualTo("très bien");
+	}
+
+	@Test
 	void jsonInANonUtfCharsetIsDecodedAsDeclared() throws Exception {
 		String body = "{\"eventId\": \"l-1\", \"eventType\": \"satisfaction.answered\", \"satisfactionComment\": \"très bien\"}";
 		SatisfactionAnswered event = (SatisfactionAnswered) this.parser.parse(
