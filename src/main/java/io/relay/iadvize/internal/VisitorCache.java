@@ -1,59 +1,94 @@
 package io.relay.iadvize.internal;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.function.Supplier;
 
+import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import io.relay.event.Platform;
 import io.relay.iadvize.Api;
 import io.relay.iadvize.Visitor;
-import org.springframework.cache.Cache;
-import org.springframework.cache.caffeine.CaffeineCache;
-import org.springframework.cache.support.NoOpCache;
+import org.jspecify.annotations.Nullable;
 
 /**
- * Short-lived memory of visitor lookups: a Spring {@link Cache} backed by Caffeine, private to this module (no
- * application-wide {@code CacheManager} or {@code @EnableCaching} is involved, so other modules' caching is
- * untouched). Concurrent lookups of one visitor wait for the first one's answer: a burst of events for one visitor
- * asks iAdvize once. Failures are not remembered. Metrics: {@code cache.*} tagged {@code cache=iadvize.visitors}.
+ * Short-lived memory of visitor lookups, private to this module (no application-wide {@code CacheManager} or
+ * {@code @EnableCaching} is involved, so other modules' caching is untouched). Concurrent lookups of one visitor wait
+ * for the first one's answer: a burst of events for one visitor asks iAdvize once, and shares its failure. Failures
+ * are not remembered. Metrics: {@code cache.*} tagged {@code cache=iadvize.visitors}.
+ * <p>
+ * The cache holds a future per visitor, and the thread that put it there asks iAdvize outside the cache's map. A
+ * lookup run inside the map (a synchronous cache's {@code get(key, loader)}) holds a lock that the map shares
+ * between keys and that its growth waits for: one slow iAdvize answer held up lookups of other visitors.
  */
 final class VisitorCache {
 
 	static final String NAME = "iadvize.visitors";
 
-	private final Cache cache;
+	/** {@code null} when the time to live is zero: every lookup asks iAdvize. */
+	private final @Nullable AsyncCache<Key, Visitor> cache;
 
 	VisitorCache(IAdvizeProperties.Cache settings, MeterRegistry registry) {
 		Duration ttl = settings.visitorTtl();
 		if (ttl.isZero()) {
-			this.cache = new NoOpCache(NAME);
+			this.cache = null;
 			return;
 		}
-		com.github.benmanes.caffeine.cache.Cache<Object, Object> store = Caffeine.newBuilder()
+		this.cache = CaffeineCacheMetrics.monitor(registry, Caffeine.newBuilder()
 			.expireAfterWrite(ttl)
 			.maximumSize(settings.visitorMaxSize())
 			.recordStats()
-			.build();
-		CaffeineCacheMetrics.monitor(registry, store, NAME);
-		this.cache = new CaffeineCache(NAME, store, false);
+			.<Key, Visitor>buildAsync(), NAME);
 	}
 
 	/** The cached visitor for this id, or the loader's answer, remembered. */
-	Visitor get(Api api, Platform platform, String id, Supplier<Visitor> loader) {
+	Visitor get(Api api, Platform platform, String id, Supplier<@Nullable Visitor> loader) {
+		if (this.cache == null) {
+			return answered(loader.get());
+		}
+		CompletableFuture<Visitor> mine = new CompletableFuture<>();
+		CompletableFuture<Visitor> answer = this.cache.get(new Key(api, platform, id), (key, executor) -> mine);
+		if (answer != mine) {
+			return await(answer);
+		}
 		try {
-			Visitor visitor = this.cache.get(new Key(api, platform, id), loader::get);
-			if (visitor == null) {
-				throw new IllegalStateException("A visitor lookup answered nothing");
-			}
+			Visitor visitor = answered(loader.get());
+			mine.complete(visitor);
 			return visitor;
 		}
-		catch (Cache.ValueRetrievalException ex) {
+		catch (RuntimeException | Error ex) {
+			// The cache drops a future that fails; the lookups waiting for it get this failure.
+			mine.completeExceptionally(ex);
+			throw ex;
+		}
+	}
+
+	private static Visitor answered(@Nullable Visitor visitor) {
+		if (visitor == null) {
+			throw new IllegalStateException("A visitor lookup answered nothing");
+		}
+		return visitor;
+	}
+
+	private static Visitor await(CompletableFuture<Visitor> answer) {
+		try {
+			return answer.get();
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException("Interrupted while waiting for another lookup of this visitor", ex);
+		}
+		catch (ExecutionException ex) {
 			if (ex.getCause() instanceof RuntimeException failure) {
 				throw failure;
 			}
-			throw ex;
+			if (ex.getCause() instanceof Error error) {
+				throw error;
+			}
+			throw new IllegalStateException("A visitor lookup failed", ex.getCause());
 		}
 	}
 
