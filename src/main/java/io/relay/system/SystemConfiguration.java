@@ -16,4 +16,10 @@ class SystemConfiguration {
 		return Clock.systemUTC();
 	}
 
+	/** Stops the start when a setting names a placeholder nothing resolves: see {@link UnresolvedPlaceholders}. */
+	@Bean
+	static UnresolvedPlaceholders unresolvedPlaceholders() {
+		return new UnresolvedPlaceholders();
+	}
+
 }

@@ -1,0 +1,74 @@
+package io.relay.system;
+
+import java.util.Map;
+
+import io.relay.system.UnresolvedPlaceholders.UnresolvedPlaceholderException;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.diagnostics.FailureAnalyzer;
+import org.springframework.core.io.support.SpringFactoriesLoader;
+import org.springframework.core.env.MapPropertySource;
+import org.springframework.core.env.StandardEnvironment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.assertThatNoException;
+
+class UnresolvedPlaceholdersTests {
+
+	@Test
+	void anUnsetPlaceholderInASecretStopsTheStartWithoutShowingTheOtherSecrets() {
+		StandardEnvironment environment = environment(
+				Map.of("relay.webhook.secrets", "current-secret-4f1a,${RELAY_TEST_UNSET_PREVIOUS}"));
+		assertThatExceptionOfType(UnresolvedPlaceholderException.class)
+			.isThrownBy(() -> UnresolvedPlaceholders.check(environment))
+			.withMessageContaining("relay.webhook.secrets")
+			.withMessageContaining("${RELAY_TEST_UNSET_PREVIOUS}, which is not set")
+			.withMessageNotContaining("current-secret-4f1a");
+	}
+
+	@Test
+	void credentialsOutsideRelaysOwnSettingsAreCheckedToo() {
+		StandardEnvironment environment = environment(
+				Map.of("spring.security.user.password", "${RELAY_TEST_UNSET_OPERATOR_PASSWORD}"));
+		assertThatExceptionOfType(UnresolvedPlaceholderException.class)
+			.isThrownBy(() -> UnresolvedPlaceholders.check(environment))
+			.withMessageContaining("spring.security.user.password");
+	}
+
+	@Test
+	void resolvedDefaultedAndEscapedPlaceholdersAndOtherSettingsAreLeftAlone() {
+		StandardEnvironment environment = environment(Map.of("relay.webhook.secrets", "${relay.test.current}",
+				"relay.test.current", "set", "relay.iadvize.rest.api-key", "${RELAY_TEST_UNSET_KEY:}",
+				"relay.workflows.lead.body", "\\${literal}", "logging.pattern.console", "${RELAY_TEST_UNSET_PATTERN}"));
+		assertThatNoException()
+			.isThrownBy(() -> UnresolvedPlaceholders.check(environment));
+	}
+
+	@Test
+	void theApplicationDoesNotStartAndTheFailureSaysWhatToDo() {
+		SpringApplicationBuilder application = new SpringApplicationBuilder(SystemConfiguration.class)
+			.web(WebApplicationType.NONE)
+			.properties("relay.iadvize.rest.api-key=${RELAY_TEST_UNSET_API_KEY}");
+		assertThatExceptionOfType(RuntimeException.class).isThrownBy(application::run)
+			.satisfies((failure) -> {
+				assertThat(failure).isInstanceOf(UnresolvedPlaceholderException.class);
+				FailureAnalysis analysis = new UnresolvedPlaceholders.Analyzer().analyze(failure);
+				assertThat(analysis.getDescription()).startsWith("relay.iadvize.rest.api-key")
+					.contains("${RELAY_TEST_UNSET_API_KEY}, which is not set");
+				assertThat(analysis.getAction()).contains("Set RELAY_TEST_UNSET_API_KEY")
+					.contains("${RELAY_TEST_UNSET_API_KEY:}");
+			});
+		assertThat(SpringFactoriesLoader.loadFactoryNames(FailureAnalyzer.class, getClass().getClassLoader()))
+			.contains(UnresolvedPlaceholders.Analyzer.class.getName());
+	}
+
+	private static StandardEnvironment environment(Map<String, Object> properties) {
+		StandardEnvironment environment = new StandardEnvironment();
+		environment.getPropertySources().addFirst(new MapPropertySource("test", properties));
+		return environment;
+	}
+
+}
