@@ -15,10 +15,13 @@ import org.springframework.stereotype.Component;
  * since. Receivers that honour the key (Stripe's convention, the IETF draft) compare the bodies: a different one
  * under a known key is refused, or acted on twice by a lax one.
  * <p>
- * A definite rejection (a 3xx or 4xx that is not retried) of the <em>first</em> attempt under a key forgets the
- * body: the receiver did nothing under the key, and an operator who fixes a template and replays wants the new
- * rendering. After an attempt of unknown outcome (a timeout, a 5xx) the receiver may have acted under the key, so a
- * later rejection keeps the body: what was maybe done stays tied to its key.
+ * The kept row counts the attempts that may have acted under the key ({@code attempts}): each attempt counts
+ * before it is sent (a crash mid-request leaves it counted), and gives its count back when its outcome proves the
+ * receiver did nothing (never sent, never connected, a 429, a definite rejection). A definite rejection (a 3xx or
+ * a 4xx that is not retried) when no other attempt may have acted forgets the body: nothing was done under the key,
+ * and an operator who fixes a template and replays wants the new rendering. After an attempt of unknown outcome (a
+ * timeout, a 5xx), or while another attempt is in flight, a rejection keeps the body: what was maybe done stays
+ * tied to its key.
  */
 @Component
 public class IdempotentRequests {
@@ -41,13 +44,13 @@ public class IdempotentRequests {
 	 */
 	public OutboundResponse send(OutboundClient client, OutboundRequest request, String key, String eventId)
 			throws OutboundException {
-		Kept kept = keep(key, eventId, request.body());
+		byte[] kept = keep(key, eventId, request.body());
 		try {
-			return client.send(request.withBody(kept.body()), key);
+			return client.send(request.withBody(kept), key);
 		}
 		catch (OutboundException ex) {
-			if (kept.first() && !ex.retryable() && ex.status().isPresent()) {
-				forget(key);
+			if (ex.receiverDidNothing()) {
+				giveBack(key, !ex.retryable());
 			}
 			throw ex;
 		}
@@ -59,13 +62,13 @@ public class IdempotentRequests {
 	}
 
 	/** The body kept for {@code key}, counting this attempt: the one already there, else {@code body}, kept now. */
-	private Kept keep(String key, String eventId, byte[] body) {
+	private byte[] keep(String key, String eventId, byte[] body) {
 		if (this.jdbc.update("update outbound_request set attempts = attempts + 1 where idempotency_key = ?",
 				key) == 0) {
 			try {
 				this.jdbc.update("insert into outbound_request (idempotency_key, event_id, body, attempts, created_at) "
 						+ "values (?, ?, ?, 1, ?)", key, eventId, body, Timestamp.from(this.clock.instant()));
-				return new Kept(body, true);
+				return body;
 			}
 			catch (DuplicateKeyException ex) {
 				// Kept at the same moment by another attempt under the key: that body is the one.
@@ -73,20 +76,24 @@ public class IdempotentRequests {
 		}
 		List<byte[]> kept = bodies(key);
 		// Gone again only if that other attempt was refused meanwhile: nothing was done under the key.
-		return kept.isEmpty() ? keep(key, eventId, body) : new Kept(kept.getFirst(), false);
+		return kept.isEmpty() ? keep(key, eventId, body) : kept.getFirst();
 	}
 
-	private void forget(String key) {
-		this.jdbc.update("delete from outbound_request where idempotency_key = ?", key);
+	/**
+	 * Takes back an attempt that did nothing at the receiver; after a definite rejection, forgets the body if no
+	 * other attempt may have acted under the key.
+	 */
+	private void giveBack(String key, boolean rejected) {
+		this.jdbc.update("update outbound_request set attempts = attempts - 1 where idempotency_key = ? and "
+				+ "attempts > 0", key);
+		if (rejected) {
+			this.jdbc.update("delete from outbound_request where idempotency_key = ? and attempts = 0", key);
+		}
 	}
 
 	private List<byte[]> bodies(String key) {
 		return this.jdbc.query("select body from outbound_request where idempotency_key = ?",
 				(rs, n) -> rs.getBytes(1), key);
-	}
-
-	/** @param first whether this is the first attempt under the key */
-	private record Kept(byte[] body, boolean first) {
 	}
 
 }

@@ -2,7 +2,11 @@ package io.relay.workflow.outbound;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
 import java.net.URI;
+import java.net.UnknownHostException;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -15,6 +19,8 @@ import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+
+import javax.net.ssl.SSLHandshakeException;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -111,15 +117,15 @@ public final class OutboundClient {
 	private void acquire(String target) throws OutboundException {
 		try {
 			if (!this.permits.tryAcquire(this.acquireTimeout.toNanos(), TimeUnit.NANOSECONDS)) {
-				throw OutboundException.retryable(this.workflow + ": " + target + " not sent: "
+				throw OutboundException.retryableNotActedOn(this.workflow + ": " + target + " not sent: "
 						+ this.maxConcurrentRequests + " requests to this target were already in flight for "
 						+ this.acquireTimeout + " (max-concurrent-requests)", null, null, null);
 			}
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
-			throw OutboundException.retryable(this.workflow + ": " + target + " not sent: interrupted", null, null,
-					ex);
+			throw OutboundException.retryableNotActedOn(this.workflow + ": " + target + " not sent: interrupted",
+					null, null, ex);
 		}
 	}
 
@@ -177,7 +183,11 @@ public final class OutboundClient {
 		String message = this.workflow + ": " + target + " answered HTTP " + status + detail(answer.body());
 		// 409 and 425: a receiver that honours Idempotency-Key answers so while it still processes an earlier
 		// request with this key (a retry after our timeout); taken as final, that request's outcome would be lost.
-		if (status == 408 || status == 409 || status == 425 || status == 429 || status >= 500) {
+		if (status == 429) {
+			// Too many requests: refused before any work, so it binds nothing to the key.
+			return throwing(OutboundException.retryableNotActedOn(message, retryAfter(answer.headers()), status, null));
+		}
+		if (status == 408 || status == 409 || status == 425 || status >= 500) {
 			return throwing(OutboundException.retryable(message, retryAfter(answer.headers()), status, null));
 		}
 		if (status >= 300 && status < 400) {
@@ -194,6 +204,10 @@ public final class OutboundClient {
 	private OutboundException io(String target, Exception failure) {
 		IOException io = ioCause(failure);
 		String what;
+		if (neverConnected(io)) {
+			return OutboundException.retryableNotActedOn(this.workflow + ": " + target + " could not be reached ("
+					+ io.getClass().getSimpleName() + ")", null, null, io);
+		}
 		if (io instanceof HttpTimeoutException) {
 			what = "did not answer in time (" + io.getClass().getSimpleName() + ")";
 		}
@@ -276,6 +290,13 @@ public final class OutboundClient {
 		try (body) {
 			return body.readNBytes(limit);
 		}
+	}
+
+	/** Failures before the request could be written: the receiver never saw it. */
+	private static boolean neverConnected(@Nullable IOException io) {
+		return io instanceof ConnectException || io instanceof HttpConnectTimeoutException
+				|| io instanceof UnknownHostException || io instanceof NoRouteToHostException
+				|| io instanceof SSLHandshakeException;
 	}
 
 	private static @Nullable IOException ioCause(Throwable failure) {

@@ -19,21 +19,32 @@ public final class OutboundException extends Exception {
 
 	private final @Nullable Integer status;
 
+	private final boolean receiverDidNothing;
+
 	private OutboundException(String message, boolean retryable, @Nullable Duration retryAfter,
-			@Nullable Integer status, @Nullable Throwable cause) {
+			@Nullable Integer status, boolean receiverDidNothing, @Nullable Throwable cause) {
 		super(message, cause);
 		this.retryable = retryable;
 		this.retryAfter = retryAfter;
 		this.status = status;
+		this.receiverDidNothing = receiverDidNothing;
 	}
 
+	/** A failure after which the receiver may have acted on the request (a timeout, a 5xx). */
 	static OutboundException retryable(String message, @Nullable Duration retryAfter, @Nullable Integer status,
 			@Nullable Throwable cause) {
-		return new OutboundException(message, true, retryAfter, status, cause);
+		return new OutboundException(message, true, retryAfter, status, false, cause);
 	}
 
+	/** A failure that says the receiver did nothing: never sent or never connected, or a 429. */
+	static OutboundException retryableNotActedOn(String message, @Nullable Duration retryAfter,
+			@Nullable Integer status, @Nullable Throwable cause) {
+		return new OutboundException(message, true, retryAfter, status, true, cause);
+	}
+
+	/** A definite rejection (a 3xx, a 4xx that is not retried): the receiver did nothing. */
 	static OutboundException permanent(String message, @Nullable Integer status) {
-		return new OutboundException(message, false, null, status, null);
+		return new OutboundException(message, false, null, status, true, null);
 	}
 
 	/** Whether the same request may succeed later. */
@@ -44,6 +55,14 @@ public final class OutboundException extends Exception {
 	/** When the target asked to be called again ({@code Retry-After}), if it said so. */
 	public Optional<Duration> retryAfter() {
 		return Optional.ofNullable(this.retryAfter);
+	}
+
+	/**
+	 * Whether this attempt certainly did nothing at the receiver: it was never sent (no free slot, no connection)
+	 * or was refused (a 3xx, a 429, a 4xx that is not retried). A timeout or a 5xx may follow an action.
+	 */
+	public boolean receiverDidNothing() {
+		return this.receiverDidNothing;
 	}
 
 	/** The HTTP status of the answer, when there was one. */

@@ -1,5 +1,7 @@
 package io.relay.workflow.outbound;
 
+import java.io.IOException;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
@@ -9,6 +11,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
@@ -31,6 +35,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
 
 /**
  * One key, one body: what is kept, re-sent and forgotten, against a real database and a target on WireMock.
@@ -104,9 +109,54 @@ class IdempotentRequestsTests {
 	}
 
 	@Test
+	void attemptsTheReceiverRefusedOrNeverSawDoNotHoldTheBodyAfterARejection() throws Exception {
+		// A 429 and a refused connection did nothing under the key: a rejection after them forgets the body, and an
+		// operator's replay after fixing the data sends the new rendering.
+		target.stubFor(post(urlPathEqualTo("/contacts")).willReturn(aResponse().withStatus(429)));
+		assertThatExceptionOfType(OutboundException.class)
+			.isThrownBy(() -> this.requests.send(this.client, request("Ada"), this.key, this.eventId))
+			.satisfies((ex) -> assertThat(ex.retryable()).isTrue());
+		assertThat(this.requests.has(this.key)).isTrue();
+		assertThatExceptionOfType(OutboundException.class)
+			.isThrownBy(() -> this.requests.send(this.client, request("Ada", closedPort()), this.key, this.eventId))
+			.satisfies((ex) -> assertThat(ex.receiverDidNothing()).isTrue());
+		target.stubFor(post(urlPathEqualTo("/contacts")).willReturn(aResponse().withStatus(422)));
+		assertThatExceptionOfType(OutboundException.class)
+			.isThrownBy(() -> this.requests.send(this.client, request("Ada"), this.key, this.eventId));
+		assertThat(this.requests.has(this.key)).isFalse();
+
+		target.stubFor(post(urlPathEqualTo("/contacts")).willReturn(aResponse().withStatus(201)));
+		this.requests.send(this.client, request("Augusta"), this.key, this.eventId);
+		assertThat(sentBodies()).containsExactly(body("Ada"), body("Ada"), body("Augusta"));
+	}
+
+	@Test
+	void aRejectionWhileAnotherAttemptUnderTheKeyIsInFlightKeepsTheBody() throws Exception {
+		target.stubFor(post(urlPathEqualTo("/slow")).willReturn(aResponse().withStatus(201).withFixedDelay(1500)));
+		target.stubFor(post(urlPathEqualTo("/contacts")).willReturn(aResponse().withStatus(422)));
+		CompletableFuture<OutboundResponse> inFlight = CompletableFuture.supplyAsync(() -> {
+			try {
+				return this.requests.send(this.client, request("Ada", URI.create(target.baseUrl() + "/slow")),
+						this.key, this.eventId);
+			}
+			catch (OutboundException ex) {
+				throw new IllegalStateException(ex);
+			}
+		});
+		await().atMost(Duration.ofSeconds(30))
+			.until(() -> !target.findAll(postRequestedFor(urlPathEqualTo("/slow"))).isEmpty());
+		assertThatExceptionOfType(OutboundException.class)
+			.isThrownBy(() -> this.requests.send(this.client, request("Augusta"), this.key, this.eventId));
+		assertThat(this.requests.has(this.key)).isTrue();
+		assertThat(inFlight.get(30, TimeUnit.SECONDS).status()).isEqualTo(201);
+		assertThat(sentBodies()).containsExactly(body("Ada"));
+	}
+
+	@Test
 	void theKeptBodyGoesWithItsEvent() throws Exception {
 		target.stubFor(post(urlPathEqualTo("/contacts")).willReturn(aResponse().withStatus(201)));
 		this.requests.send(this.client, request("Ada"), this.key, this.eventId);
+		assertThat(this.requests.has(this.key)).isTrue();
 		jdbc.update("delete from inbox_event where event_id = ?", this.eventId);
 		assertThat(this.requests.has(this.key)).isFalse();
 	}
@@ -119,8 +169,18 @@ class IdempotentRequestsTests {
 	}
 
 	private static OutboundRequest request(String name) {
-		return new OutboundRequest(HttpMethod.POST, URI.create(target.baseUrl() + "/contacts"), Map.of(),
-				body(name).getBytes(StandardCharsets.UTF_8));
+		return request(name, URI.create(target.baseUrl() + "/contacts"));
+	}
+
+	private static OutboundRequest request(String name, URI uri) {
+		return new OutboundRequest(HttpMethod.POST, uri, Map.of(), body(name).getBytes(StandardCharsets.UTF_8));
+	}
+
+	/** A URL on a port nothing listens on: the connection is refused. */
+	private static URI closedPort() throws IOException {
+		try (ServerSocket socket = new ServerSocket(0)) {
+			return URI.create("http://localhost:" + socket.getLocalPort() + "/contacts");
+		}
 	}
 
 	private static String body(String name) {
