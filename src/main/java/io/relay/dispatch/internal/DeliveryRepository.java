@@ -365,6 +365,18 @@ class DeliveryRepository {
 				+ (stillRunning.isEmpty() ? "" : " and id not in (:running)"), parameters);
 	}
 
+	/**
+	 * Hands back deliveries this instance claimed but never started ({@code ids}): {@code PENDING} for any instance,
+	 * their claim not counted as an attempt.
+	 */
+	int handBack(String instance, Instant now, Collection<Long> ids) {
+		MapSqlParameterSource parameters = new MapSqlParameterSource("ids", ids).addValue("instance", instance)
+			.addValue("now", Timestamp.from(now));
+		return this.named.update("update dispatch_delivery set status = 'PENDING', attempts = attempts - 1, "
+				+ "locked_by = null, locked_until = null, next_attempt_at = :now, updated_at = :now where id in (:ids) "
+				+ "and locked_by = :instance and status = 'RUNNING' and attempts > 0", parameters);
+	}
+
 	/** Whether any delivery, in any status, is for {@code handler}. */
 	boolean hasDeliveries(String handler) {
 		return !this.jdbc.queryForList("select 1 from dispatch_delivery where handler = ? fetch first 1 rows only",

@@ -6,12 +6,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -20,6 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -47,6 +50,12 @@ class Dispatcher implements SmartLifecycle {
 	private final DeliveryRepository repository;
 
 	private final TransactionTemplate transactions;
+
+	/**
+	 * A transaction of its own, even when called from another transaction's afterCommit (whose connection would
+	 * take the work into a transaction that is already over).
+	 */
+	private final TransactionTemplate ownTransactions;
 
 	private final DeliveryRunner runner;
 
@@ -105,6 +114,9 @@ class Dispatcher implements SmartLifecycle {
 			DispatchProperties properties, Clock clock) {
 		this.repository = repository;
 		this.transactions = transactions;
+		this.ownTransactions = new TransactionTemplate(
+				Objects.requireNonNull(transactions.getTransactionManager(), "transaction manager"));
+		this.ownTransactions.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
 		this.runner = runner;
 		this.properties = properties;
 		this.clock = clock;
@@ -137,7 +149,27 @@ class Dispatcher implements SmartLifecycle {
 	/** Runs a delivery claimed in a slot reserved with {@link #reserve}. */
 	void submit(DeliveryRepository.Claimed delivery) {
 		Instant claimedAt = this.clock.instant();
-		this.workers.submit(() -> run(delivery, claimedAt));
+		try {
+			this.workers.submit(() -> run(delivery, claimedAt));
+		}
+		catch (RejectedExecutionException ex) {
+			// Stopping: an inbox transaction that reserved its slot before the stop committed after the workers shut
+			// down (maybe after the stop handed this instance's deliveries back). Called after that commit, so a
+			// failure here would answer 503 for stored events; and left RUNNING, the delivery would wait for its lease.
+			this.freeSlots.release();
+			handBack(delivery.id());
+		}
+	}
+
+	private void handBack(long id) {
+		try {
+			this.ownTransactions.executeWithoutResult((status) -> this.repository.handBack(this.instance, this.clock.instant(),
+					List.of(id)));
+			logger.info("Delivery {} was stored while Relay stopped: handed back as PENDING", id);
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Could not hand delivery {} back; it runs when its lease expires: {}", id, ex.toString());
+		}
 	}
 
 	/** New work may be due now (called after a commit that created deliveries for the claimer). */
