@@ -44,6 +44,9 @@ class LeadHandler implements EventHandler<IAdvizeEvent> {
 	/** The kind of the {@code workflow_reference} rows this workflow writes: the CRM's contact id. */
 	static final String REFERENCE_KIND = "contact";
 
+	/** Added to the delivery's {@code Idempotency-Key} for an update: a create and an update never share a key. */
+	static final String UPDATE_KEY_SUFFIX = ":update";
+
 	private static final Logger logger = LoggerFactory.getLogger(LeadHandler.class);
 
 	private final LeadProperties properties;
@@ -195,7 +198,10 @@ class LeadHandler implements EventHandler<IAdvizeEvent> {
 			boolean pending = row.pendingKey() != null && this.requests.has(row.pendingKey());
 			return new Send(Action.CREATE, pending ? row.pendingKey() : claimant);
 		}
-		return now.isBefore(row.lastSentAt().plus(this.properties.window())) ? null : new Send(Action.UPDATE, claimant);
+		// An update has a key of its own: this delivery's key may carry a create already (its own, or one it found
+		// pending), and one key goes with one body (IdempotentRequests): a PATCH would carry the create's body.
+		return now.isBefore(row.lastSentAt().plus(this.properties.window())) ? null
+				: new Send(Action.UPDATE, claimant + UPDATE_KEY_SUFFIX);
 	}
 
 	private OutboundRequest render(Action action, Delivery<IAdvizeEvent> delivery, Visitor visitor,

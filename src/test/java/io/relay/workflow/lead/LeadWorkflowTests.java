@@ -152,10 +152,24 @@ abstract class LeadWorkflowTests {
 				 "lastEvent": "visitor.updated", "previouslySentAt": "%s"}""".formatted(email.toUpperCase(), dayAgo))
 			.match(body)
 			.isExactMatch()).as(body).isTrue());
-		assertThat(update.getHeader("Idempotency-Key")).isEqualTo(third.eventId() + ":lead");
+		assertThat(update.getHeader("Idempotency-Key")).isEqualTo(third.eventId() + ":lead:update");
 		wireMock.verify(1, postRequestedFor(urlPathEqualTo("/crm/contacts")));
 		assertThat(this.admin.event(third.eventId()).get("references").get(0).get("value").asString())
 			.isEqualTo(contact);
+
+		// Another day later, an operator replays the first event, which created the contact: now an update, under a
+		// key of its own (under the create's key, it would carry the create's body to the update URL).
+		this.jdbc.update("update lead_visitor set first_sent_at = ?, last_sent_at = ? where external_id = ?",
+				Timestamp.from(dayAgo), Timestamp.from(dayAgo), contact);
+		assertThat(this.admin.replay(first.eventId(), "lead")).isEqualTo(1);
+		await().atMost(Duration.ofSeconds(30))
+			.until(() -> wireMock.findAll(patchRequestedFor(urlPathEqualTo("/crm/contacts/" + contact))).size() == 2);
+		LoggedRequest replayed = wireMock.findAll(patchRequestedFor(urlPathEqualTo("/crm/contacts/" + contact))).get(1);
+		assertThat(replayed.getHeader("Idempotency-Key")).isEqualTo(first.eventId() + ":lead:update");
+		assertThat(replayed.getBodyAsString().replaceAll("\\s", ""))
+			.contains("\"lastEvent\":\"v2.conversation.closed\"")
+			.doesNotContain("\"source\"");
+		wireMock.verify(1, postRequestedFor(urlPathEqualTo("/crm/contacts")));
 	}
 
 	@Test
