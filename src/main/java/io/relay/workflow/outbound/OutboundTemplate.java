@@ -31,8 +31,13 @@ import tools.jackson.databind.node.ObjectNode;
  * stops startup (checked by rendering a sample model), while a name whose value is absent renders as nothing (or
  * {@code null} in a JSON value of its own).
  * <ul>
- * <li>URL: values are percent-encoded, so that a value cannot change the path or add query parameters;</li>
- * <li>headers: values lose CR and LF, so that a value cannot add a header;</li>
+ * <li>URL: values are percent-encoded, so that a value cannot change the path or add query parameters; a rendered
+ * path with a {@code .} or {@code ..} segment, or an empty one the template does not have (a missing value:
+ * {@code /contacts/} for {@code /contacts/{{lead.externalId}}}), fails the delivery rather than reach another
+ * resource;</li>
+ * <li>headers: in values, CR, LF and other control characters become spaces, so that a value cannot add a header,
+ * and non-ASCII characters are percent-encoded as UTF-8 (an HTTP header carries ASCII); a header that still renders
+ * anything else (through {@code {{{ }}}}) fails the delivery;</li>
  * <li>body: the template is parsed as JSON and rendered as a tree, then serialised by Jackson, so that values are
  * JSON-escaped and the result is always valid JSON.</li>
  * </ul>
@@ -56,7 +61,10 @@ public final class OutboundTemplate {
 	private static final Mustache.Compiler URL = TEXT
 		.withEscaper((raw) -> UriUtils.encode(raw, StandardCharsets.UTF_8));
 
-	private static final Mustache.Compiler HEADER = TEXT.withEscaper((raw) -> raw.replaceAll("[\\r\\n]+", " "));
+	private static final Mustache.Compiler HEADER = TEXT.withEscaper(OutboundTemplate::headerValue);
+
+	/** What an HTTP header value may carry: visible ASCII, space and tab. */
+	private static final Pattern HEADER_VALUE = Pattern.compile("[\\t\\x20-\\x7E]*");
 
 	private final HttpMethod method;
 
@@ -66,9 +74,14 @@ public final class OutboundTemplate {
 
 	private final Part body;
 
-	private OutboundTemplate(HttpMethod method, Template url, Map<String, Template> headers, Part body) {
+	/** Whether the template's own path ends with {@code /}: then a rendered path may too. */
+	private final boolean trailingSlash;
+
+	private OutboundTemplate(HttpMethod method, Template url, boolean trailingSlash, Map<String, Template> headers,
+			Part body) {
 		this.method = method;
 		this.url = url;
+		this.trailingSlash = trailingSlash;
 		this.headers = headers;
 		this.body = body;
 	}
@@ -106,7 +119,8 @@ public final class OutboundTemplate {
 			throw new IllegalArgumentException(prefix + ".body must be a JSON document (with templates in its string "
 					+ "values), but it cannot be parsed: " + ex.getOriginalMessage());
 		}
-		OutboundTemplate compiled = new OutboundTemplate(method, url, Map.copyOf(headers),
+		String path = template.url().strip().split("[?#]", 2)[0];
+		OutboundTemplate compiled = new OutboundTemplate(method, url, path.endsWith("/"), Map.copyOf(headers),
 				part(tree, prefix + ".body"));
 		compiled.check(sample, prefix);
 		return compiled;
@@ -114,13 +128,69 @@ public final class OutboundTemplate {
 
 	/**
 	 * Renders the request for one delivery.
-	 * @throws IllegalStateException when the URL does not render to an absolute http(s) URL
+	 * @throws IllegalStateException when the URL does not render to an absolute http(s) URL, its path has a
+	 * {@code .}, {@code ..} or missing segment, or a header renders characters a header cannot carry: no retry
+	 * changes that
 	 */
 	public OutboundRequest render(Map<String, ?> model) {
+		return render(model, true);
+	}
+
+	private OutboundRequest render(Map<String, ?> model, boolean checkPath) {
 		URI uri = absoluteHttpUrl(this.url.execute(model).strip());
+		if (checkPath) {
+			checkPath(uri);
+		}
 		Map<String, String> headers = new LinkedHashMap<>();
-		this.headers.forEach((name, value) -> headers.put(name, value.execute(model).strip()));
+		this.headers.forEach((name, value) -> {
+			String rendered = value.execute(model).strip();
+			if (!HEADER_VALUE.matcher(rendered).matches()) {
+				// Not the value: it may be personal data, and it goes into the delivery's error.
+				throw new HeaderValueException(name);
+			}
+			headers.put(name, rendered);
+		});
 		return new OutboundRequest(this.method, uri, headers, json.writeValueAsBytes(this.body.render(model)));
+	}
+
+	/** Values are percent-encoded, but {@code .} and {@code ..} are not, and a missing one leaves its segment empty. */
+	private void checkPath(URI uri) {
+		String path = uri.getRawPath();
+		if (path == null || path.isEmpty()) {
+			return;
+		}
+		String[] segments = path.substring(1).split("/", -1);
+		for (int i = 0; i < segments.length; i++) {
+			String segment = segments[i];
+			boolean last = i == segments.length - 1;
+			if (segment.equals(".") || segment.equals("..")) {
+				throw new IllegalStateException("the URL template rendered a path with a '" + segment
+						+ "' segment, which would reach another resource");
+			}
+			if (segment.isEmpty() && !(last && (this.trailingSlash || segments.length == 1))) {
+				throw new IllegalStateException("the URL template rendered '" + OutboundClient.describe(uri)
+						+ "', with an empty path segment: a value it needs is missing");
+			}
+		}
+	}
+
+	/** A run of control characters becomes a space (none can add a header); beyond ASCII, percent-encoded. */
+	private static String headerValue(String raw) {
+		StringBuilder value = new StringBuilder(raw.length());
+		raw.codePoints().forEach((codePoint) -> {
+			if (codePoint < 0x20 || codePoint == 0x7F) {
+				if (value.isEmpty() || value.charAt(value.length() - 1) != ' ') {
+					value.append(' ');
+				}
+			}
+			else if (codePoint > 0x7E) {
+				value.append(UriUtils.encode(Character.toString(codePoint), StandardCharsets.UTF_8));
+			}
+			else {
+				value.appendCodePoint(codePoint);
+			}
+		});
+		return value.toString();
 	}
 
 	/**
@@ -159,10 +229,14 @@ public final class OutboundTemplate {
 
 	private void check(Map<String, ?> sample, String prefix) {
 		try {
-			render(sample);
+			// Not the path: the sample may leave out a value that deliveries have (an external id, say).
+			render(sample, false);
 		}
 		catch (MustacheException | TemplateVariableException ex) {
 			throw new IllegalArgumentException(prefix + ": " + ex.getMessage());
+		}
+		catch (HeaderValueException ex) {
+			throw new IllegalArgumentException(prefix + ".headers." + ex.header() + ": " + ex.getMessage());
 		}
 		catch (IllegalArgumentException | IllegalStateException ex) {
 			throw new IllegalArgumentException(prefix + ".url: " + ex.getMessage());
@@ -257,6 +331,23 @@ public final class OutboundTemplate {
 	private interface Part {
 
 		JsonNode render(Map<String, ?> model);
+
+	}
+
+	/** A header renders characters that an HTTP header cannot carry. */
+	static final class HeaderValueException extends IllegalStateException {
+
+		private final String header;
+
+		HeaderValueException(String header) {
+			super("the header '" + header + "' renders characters an HTTP header cannot carry (non-ASCII or control "
+					+ "characters through {{{ }}}, or in the template's own text)");
+			this.header = header;
+		}
+
+		String header() {
+			return this.header;
+		}
 
 	}
 

@@ -52,6 +52,48 @@ class OutboundTemplateTests {
 	}
 
 	@Test
+	void headerValuesCarryOnlyAsciiAndAnythingElseIsEncodedOrRefused() {
+		Map<String, Object> model = model("Łukasz Wąs\u0000\tcafé", "a@example.com");
+		OutboundTemplate template = OutboundTemplate.compile(new RequestTemplate("post", "https://crm.example.com/c",
+				Map.of("X-Visitor", "{{visitor.name}}"), "{}"), "p", model("Ada", "a@example.com"));
+		assertThat(template.render(model).headers()).containsEntry("X-Visitor",
+				"%C5%81ukasz W%C4%85s caf%C3%A9");
+
+		OutboundTemplate raw = OutboundTemplate.compile(new RequestTemplate("post", "https://crm.example.com/c",
+				Map.of("X-Visitor", "{{{visitor.name}}}"), "{}"), "p", model("Ada", "a@example.com"));
+		assertThatIllegalStateException().isThrownBy(() -> raw.render(model))
+			.withMessageContaining("'X-Visitor' renders characters an HTTP header cannot carry")
+			.withMessageNotContaining("ukasz");
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> OutboundTemplate.compile(new RequestTemplate("post", "https://crm.example.com/c",
+					Map.of("X-Note", "déjà {{visitor.email}}"), "{}"), "p", model("Ada", "a@example.com")))
+			.withMessageStartingWith("p.headers.X-Note: ");
+	}
+
+	@Test
+	void aPathWithADotSegmentOrAMissingValueFailsTheDelivery() {
+		OutboundTemplate template = OutboundTemplate.compile(new RequestTemplate("patch",
+				"https://crm.example.com/api/contacts/{{visitor.email}}?source=iadvize", Map.of(), "{}"), "p",
+				model("Ada", "a@example.com"));
+		assertThat(template.render(model("Ada", "c-42")).uri().getRawPath()).isEqualTo("/api/contacts/c-42");
+		assertThatIllegalStateException().isThrownBy(() -> template.render(model("Ada", "..")))
+			.withMessageContaining("'..' segment");
+		assertThatIllegalStateException().isThrownBy(() -> template.render(model("Ada", ".")))
+			.withMessageContaining("'.' segment");
+		assertThatIllegalStateException().isThrownBy(() -> template.render(model("Ada", null)))
+			.withMessageContaining("'https://crm.example.com/api/contacts/', with an empty path segment")
+			.withMessageNotContaining("source=");
+
+		OutboundTemplate slash = OutboundTemplate.compile(new RequestTemplate("post",
+				"https://crm.example.com/api/contacts/?email={{visitor.email}}", Map.of(), "{}"), "p",
+				model("Ada", "a@example.com"));
+		assertThat(slash.render(model("Ada", null)).uri().getRawPath()).isEqualTo("/api/contacts/");
+		OutboundTemplate root = OutboundTemplate.compile(new RequestTemplate("post", "https://crm.example.com",
+				Map.of(), "{}"), "p", model("Ada", "a@example.com"));
+		assertThat(root.render(model("Ada", null)).uri().getHost()).isEqualTo("crm.example.com");
+	}
+
+	@Test
 	void anUnknownNameStopsStartupWithThePropertyAndTheName() {
 		assertThatIllegalArgumentException()
 			.isThrownBy(() -> compile("POST", "https://crm.example.com", "{\"email\": \"{{visitor.emial}}\"}"))
