@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.URI;
+import java.net.URLDecoder;
 import java.net.UnknownHostException;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
@@ -107,7 +108,7 @@ public final class OutboundClient {
 			Answer answer = exchange(request, idempotencyKey, target);
 			logger.debug("{}: {} answered {} in {} ms", this.workflow, target, answer.status(),
 					TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
-			return map(answer, target);
+			return map(answer, target, request);
 		}
 		finally {
 			this.permits.release();
@@ -175,12 +176,13 @@ public final class OutboundClient {
 		}
 	}
 
-	private OutboundResponse map(Answer answer, String target) throws OutboundException {
+	private OutboundResponse map(Answer answer, String target, OutboundRequest request) throws OutboundException {
 		int status = answer.status();
 		if (status >= 200 && status < 300) {
 			return new OutboundResponse(status, answer.headers(), answer.body());
 		}
-		String message = this.workflow + ": " + target + " answered HTTP " + status + detail(answer.body());
+		String message = this.workflow + ": " + target + " answered HTTP " + status
+				+ detail(answer.body(), sentValues(request));
 		// 409 and 425: a receiver that honours Idempotency-Key answers so while it still processes an earlier
 		// request with this key (a retry after our timeout); taken as final, that request's outcome would be lost.
 		if (status == 429) {
@@ -220,8 +222,11 @@ public final class OutboundClient {
 		return OutboundException.retryable(this.workflow + ": " + target + " " + what, null, null, io);
 	}
 
-	/** The answer's own words, on one line, shortened, scrubbed of every configured secret. */
-	private String detail(byte[] body) {
+	/**
+	 * The answer's own words, on one line, shortened, scrubbed of every configured secret and of {@code sent}, the
+	 * values this request carried in its headers and query (a template may put a key there).
+	 */
+	private String detail(byte[] body, List<String> sent) {
 		if (body.length == 0) {
 			return "";
 		}
@@ -229,11 +234,38 @@ public final class OutboundClient {
 		for (String secret : this.secrets) {
 			text = text.replace(secret, "<hidden>");
 		}
+		for (String value : sent) {
+			text = text.replace(value, "<hidden>");
+		}
 		text = text.strip().replaceAll("\\s+", " ");
 		if (text.isEmpty()) {
 			return "";
 		}
 		return ": " + ((text.length() > MAX_ERROR_BODY) ? text.substring(0, MAX_ERROR_BODY) + "…" : text);
+	}
+
+	/** The values of the request's own headers and query parameters (raw and decoded), of 4 characters or more. */
+	private static List<String> sentValues(OutboundRequest request) {
+		List<String> values = new ArrayList<>(request.headers().values());
+		String query = request.uri().getRawQuery();
+		if (query != null) {
+			for (String parameter : query.split("&")) {
+				String value = parameter.substring(parameter.indexOf('=') + 1);
+				values.add(value);
+				try {
+					values.add(URLDecoder.decode(value, StandardCharsets.UTF_8));
+				}
+				catch (IllegalArgumentException ex) {
+					// not percent-encoding: the raw value is there already
+				}
+			}
+		}
+		// Longest first, so that a value is never left half-hidden by a shorter one it contains.
+		return values.stream()
+			.filter((value) -> value.length() >= 4)
+			.distinct()
+			.sorted(java.util.Comparator.comparingInt(String::length).reversed())
+			.toList();
 	}
 
 	/** {@code Retry-After} as seconds or an HTTP date; absent when missing or unreadable; at most an hour. */

@@ -191,6 +191,21 @@ class OutboundClientTests {
 		assertThat(signed.toString()).doesNotContain(TOKEN).doesNotContain("whsec_c2hvcnQ=");
 	}
 
+	@Test
+	void valuesTheRequestCarriedInItsHeadersAndQueryAreHiddenInAnEchoedAnswer() {
+		OutboundRequest keyed = new OutboundRequest(HttpMethod.POST,
+				URI.create(target.baseUrl() + "/contacts?api_key=query%2Bkey-7f3a&lang=fr"),
+				Map.of("X-Crm-Key", "header-key-91c2"), "{}".getBytes(StandardCharsets.UTF_8));
+		target.stubFor(post(urlPathEqualTo("/contacts")).willReturn(aResponse().withStatus(401)
+			.withBody("{\"error\":\"bad key header-key-91c2 or query+key-7f3a (query%2Bkey-7f3a)\",\"lang\":\"fr\"}")));
+		OutboundException ex = org.assertj.core.api.Assertions.catchThrowableOfType(OutboundException.class,
+				() -> client(auth("none")).send(keyed, "k"));
+		assertThat(ex.getMessage()).contains("answered HTTP 401")
+			.doesNotContain("header-key-91c2")
+			.doesNotContain("key-7f3a")
+			.contains("\"lang\":\"fr\"");
+	}
+
 	private OutboundException failure() {
 		return failure(Duration.ofSeconds(5));
 	}
