@@ -2,11 +2,16 @@ package io.relay.workflow.outbound;
 
 import java.time.Clock;
 
+import io.micrometer.common.KeyValue;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.http.client.ClientHttpRequestFactoryBuilder;
 import org.springframework.boot.http.client.HttpClientSettings;
 import org.springframework.boot.http.client.HttpRedirects;
+import org.springframework.http.client.ClientHttpRequest;
 import org.springframework.http.client.ClientHttpRequestFactory;
+import org.springframework.http.client.observation.ClientHttpObservationDocumentation.HighCardinalityKeyNames;
+import org.springframework.http.client.observation.ClientRequestObservationContext;
+import org.springframework.http.client.observation.DefaultClientRequestObservationConvention;
 import org.springframework.stereotype.Component;
 import org.springframework.web.client.RestClient;
 
@@ -48,8 +53,24 @@ public class OutboundClients {
 		RestClient client = this.builders.getIfAvailable(RestClient::builder)
 			.clone()
 			.requestFactory(requestFactory)
+			.observationConvention(new QuerylessObservationConvention())
 			.build();
 		return new OutboundClient(workflow, properties, client, this.clock);
+	}
+
+	/**
+	 * Spring's observation of a client request, with its {@code http.url} (a high-cardinality key: trace spans)
+	 * without the query string, which a template may use for a key.
+	 */
+	static final class QuerylessObservationConvention extends DefaultClientRequestObservationConvention {
+
+		@Override
+		protected KeyValue requestUri(ClientRequestObservationContext context) {
+			ClientHttpRequest request = context.getCarrier();
+			return (request != null) ? KeyValue.of(HighCardinalityKeyNames.HTTP_URL,
+					OutboundClient.describe(request.getURI())) : super.requestUri(context);
+		}
+
 	}
 
 }

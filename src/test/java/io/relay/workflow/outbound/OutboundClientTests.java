@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -18,6 +19,9 @@ import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.relay.dispatch.HandlerResult;
 import io.relay.support.SignedRequests;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationHandler;
+import io.micrometer.observation.ObservationRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.beans.factory.support.DefaultListableBeanFactory;
@@ -204,6 +208,39 @@ class OutboundClientTests {
 			.doesNotContain("header-key-91c2")
 			.doesNotContain("key-7f3a")
 			.contains("\"lang\":\"fr\"");
+	}
+
+	@Test
+	void theRequestsObservationNamesItsUrlWithoutTheQuery() throws Exception {
+		ObservationRegistry registry = ObservationRegistry.create();
+		List<Observation.Context> observed = new CopyOnWriteArrayList<>();
+		registry.observationConfig().observationHandler(new ObservationHandler<>() {
+
+			@Override
+			public boolean supportsContext(Observation.Context context) {
+				return true;
+			}
+
+			@Override
+			public void onStop(Observation.Context context) {
+				observed.add(context);
+			}
+
+		});
+		DefaultListableBeanFactory beans = new DefaultListableBeanFactory();
+		beans.registerSingleton("builder", RestClient.builder().observationRegistry(registry));
+		OutboundClient client = new OutboundClients(beans.getBeanProvider(RestClient.Builder.class),
+				beans.getBeanProvider(ResolvableType.forClass(ClientHttpRequestFactoryBuilder.class)),
+				beans.getBeanProvider(HttpClientSettings.class), beans.getBeanProvider(Clock.class))
+			.create("lead", new OutboundProperties(Duration.ofSeconds(2), Duration.ofSeconds(5), 4,
+					Duration.ofSeconds(1), auth("none"), List.of()));
+		target.stubFor(post(urlPathEqualTo("/contacts")).willReturn(aResponse().withStatus(201)));
+
+		client.send(this.request, "k");
+
+		assertThat(observed).hasSize(1);
+		assertThat(observed.getFirst().getHighCardinalityKeyValue("http.url").getValue())
+			.isEqualTo(target.baseUrl() + "/contacts");
 	}
 
 	private OutboundException failure() {
