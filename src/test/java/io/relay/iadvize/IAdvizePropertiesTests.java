@@ -46,6 +46,12 @@ class IAdvizePropertiesTests {
 		assertRefused("relay.iadvize.graphql.max-logins-per-minute=11", "maxLoginsPerMinute");
 		assertRefused("relay.iadvize.rest.base-url=ftp://example.com", "relay.iadvize.rest.base-url");
 		assertRefused("relay.iadvize.graphql.token-url=not a url", "relay.iadvize.graphql.token-url");
+		assertRefused("relay.iadvize.graphql.url=https://{platform}.iadvize.com/graphql",
+				"relay.iadvize.graphql.url cannot use {platform}");
+		assertRefused("relay.iadvize.graphql.token-url=https://{platform}.iadvize.com/oauth2/token",
+				"relay.iadvize.graphql.token-url cannot use {platform}");
+		assertRefused("relay.iadvize.graphql.token-url=https://api.iadvize.com/{oauth}/token",
+				"relay.iadvize.graphql.token-url must be an http(s) URL");
 		assertRefused("relay.iadvize.read-timeout=0s", "relay.iadvize.read-timeout");
 		assertRefused("relay.iadvize.retry.multiplier=0.5", "relay.iadvize.retry.multiplier");
 		assertRefused("relay.iadvize.cache.visitor-ttl=-1s", "relay.iadvize.cache.visitor-ttl");

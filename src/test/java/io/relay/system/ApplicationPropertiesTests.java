@@ -1,6 +1,11 @@
 package io.relay.system;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -8,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.JsonNode;
@@ -44,6 +50,37 @@ class ApplicationPropertiesTests {
 			}
 		}
 		assertThat(problems).as("keys in %s", file).isEmpty();
+	}
+
+	@Test
+	void everyRelayPropertyTheDocsListIsKnownSoThatIdesCompleteIt() throws IOException {
+		Map<String, JsonNode> known = knownProperties();
+		Pattern row = Pattern.compile("^\\| `(relay\\.[^`]+)`", Pattern.MULTILINE);
+		List<String> documented = new ArrayList<>();
+		try (Stream<Path> docs = Files.list(Path.of("docs"))) {
+			for (Path doc : docs.filter((path) -> path.toString().endsWith(".md")).toList()) {
+				Matcher matcher = row.matcher(Files.readString(doc));
+				while (matcher.find()) {
+					documented.add(matcher.group(1));
+				}
+			}
+		}
+		assertThat(documented).hasSizeGreaterThan(100);
+		assertThat(documented).filteredOn((key) -> !isKnown(known, key)).isEmpty();
+	}
+
+	/** A property, or a pattern of them ({@code relay.workflows.<name>.http.read-timeout}, {@code relay.x.*}). */
+	private static boolean isKnown(Map<String, JsonNode> known, String documented) {
+		// An entry of a map property (relay.dispatch.handlers.<name>.*), with a sample key in the placeholder's place.
+		if (find(known, documented.replaceAll("<[^>]+>", "x").replaceAll("\\.\\*$", ".x")) != null) {
+			return true;
+		}
+		if (!documented.contains("<") && !documented.endsWith(".*")) {
+			return false;
+		}
+		String pattern = Pattern.quote(documented).replaceAll("<[^>]+>", "\\\\E[^.]+\\\\Q")
+			.replace(".*\\E", "\\E\\..+");
+		return known.keySet().stream().anyMatch((name) -> name.matches(pattern));
 	}
 
 	@ParameterizedTest

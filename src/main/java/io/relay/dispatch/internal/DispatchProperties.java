@@ -29,6 +29,10 @@ record DispatchProperties(@DefaultValue("16") int workers, @DefaultValue("500ms"
 		@DefaultValue HandlerSettings defaults,
 		@DefaultValue Map<String, HandlerSettings> handlers) {
 
+	static final Duration DEFAULT_INITIAL_BACKOFF = Duration.ofSeconds(1);
+
+	static final Duration DEFAULT_MAX_BACKOFF = Duration.ofHours(1);
+
 	DispatchProperties {
 		check(workers >= 1 && workers <= 1024, "relay.dispatch.workers must be between 1 and 1024, but was " + workers);
 		positive(pollInterval, "relay.dispatch.poll-interval");
@@ -39,6 +43,19 @@ record DispatchProperties(@DefaultValue("16") int workers, @DefaultValue("500ms"
 		handlers = Map.copyOf(handlers);
 		handlers.forEach((name, settings) -> settings.validate("relay.dispatch.handlers." + name));
 		defaults.validate("relay.dispatch.defaults");
+		checkBackoffs(null, defaults, "relay.dispatch.defaults");
+		for (Map.Entry<String, HandlerSettings> handler : handlers.entrySet()) {
+			checkBackoffs(handler.getValue(), defaults, "relay.dispatch.handlers." + handler.getKey());
+		}
+	}
+
+	/** At startup, naming the property, rather than when the handler registry is built from these settings. */
+	private static void checkBackoffs(@Nullable HandlerSettings own, HandlerSettings defaults, String prefix) {
+		Duration initial = pick(own, defaults, HandlerSettings::initialBackoff, DEFAULT_INITIAL_BACKOFF);
+		Duration max = pick(own, defaults, HandlerSettings::maxBackoff, DEFAULT_MAX_BACKOFF);
+		check(initial.compareTo(max) <= 0, prefix + ".initial-backoff (" + initial + ") must not exceed "
+				+ prefix + ".max-backoff (" + max + "); each falls back to relay.dispatch.defaults, then to "
+				+ DEFAULT_INITIAL_BACKOFF + " and " + DEFAULT_MAX_BACKOFF);
 	}
 
 	/** The settings of one handler: its own where set, the defaults elsewhere. */
@@ -47,8 +64,8 @@ record DispatchProperties(@DefaultValue("16") int workers, @DefaultValue("500ms"
 		HandlerSettings fallback = this.defaults;
 		return new ResolvedSettings(pick(own, fallback, HandlerSettings::enabled, true),
 				pick(own, fallback, HandlerSettings::maxAttempts, 10),
-				pick(own, fallback, HandlerSettings::initialBackoff, Duration.ofSeconds(1)),
-				pick(own, fallback, HandlerSettings::maxBackoff, Duration.ofHours(1)),
+				pick(own, fallback, HandlerSettings::initialBackoff, DEFAULT_INITIAL_BACKOFF),
+				pick(own, fallback, HandlerSettings::maxBackoff, DEFAULT_MAX_BACKOFF),
 				pick(own, fallback, HandlerSettings::ordered, true));
 	}
 

@@ -41,6 +41,16 @@ public record IAdvizeProperties(@DefaultValue @Valid @NotNull Rest rest, @Defaul
 	}
 
 	static void requireHttpUrl(String url, String property) {
+		requireHttpUrl(url, property, false);
+	}
+
+	/** @param platformPlaceholder whether the URL may hold {@link Rest#PLATFORM} (the REST base URL only) */
+	static void requireHttpUrl(String url, String property, boolean platformPlaceholder) {
+		if (!platformPlaceholder && url.contains(Rest.PLATFORM)) {
+			throw new IllegalArgumentException(property + " cannot use " + Rest.PLATFORM + ": only "
+					+ "relay.iadvize.rest.base-url does (GraphQL takes the platform as a parameter), but was '" + url
+					+ "'");
+		}
 		String candidate = url.replace(Rest.PLATFORM, "sd");
 		try {
 			URI uri = URI.create(candidate);
@@ -73,7 +83,7 @@ public record IAdvizeProperties(@DefaultValue @Valid @NotNull Rest rest, @Defaul
 		public static final String PLATFORM = "{platform}";
 
 		public Rest {
-			requireHttpUrl(baseUrl, "relay.iadvize.rest.base-url");
+			requireHttpUrl(baseUrl, "relay.iadvize.rest.base-url", true);
 			baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
 			apiKey = blankToNull(apiKey);
 		}

@@ -109,11 +109,15 @@ record SurveyProperties(boolean enabled, @Nullable String from, @Nullable String
 		}
 	}
 
-	// The token secret is a key: a record's own toString would print it wherever this object is shown.
+	// The token secret is a key: a record's own toString would print it wherever this object is shown. The fields
+	// themselves, not settings(): that checks them, and throws for a disabled workflow left without a sender.
 	@Override
 	public String toString() {
-		return "SurveyProperties[enabled=" + this.enabled + ", urlTemplate=" + this.urlTemplate + ", tokenSecret="
-				+ ((this.tokenSecret != null) ? "<hidden>" : "<none>") + ", settings=" + settings() + "]";
+		return "SurveyProperties[enabled=" + this.enabled + ", from=" + this.from + ", replyTo=" + this.replyTo
+				+ ", subject=" + this.subject + ", language=" + this.language + ", languages=" + this.languages
+				+ ", channels=" + this.channels + ", projectIds=" + this.projectIds + ", minVisitorMessages="
+				+ this.minVisitorMessages + ", optOut=<" + this.optOut.size() + " addresses>, urlTemplate="
+				+ this.urlTemplate + ", tokenSecret=" + ((this.tokenSecret != null) ? "<hidden>" : "<none>") + "]";
 	}
 
 }

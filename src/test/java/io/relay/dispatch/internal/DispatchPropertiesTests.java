@@ -58,6 +58,26 @@ class DispatchPropertiesTests {
 				.hasMessageContaining("relay.dispatch.stats-interval must be positive"));
 	}
 
+	@Test
+	void aBackoffThatStartsAboveItsMaximumStopsStartupNamingTheProperties() {
+		this.contexts.withPropertyValues("relay.dispatch.handlers.log.initial-backoff=2h")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("relay.dispatch.handlers.log.initial-backoff (PT2H) must not exceed "
+						+ "relay.dispatch.handlers.log.max-backoff (PT1H)"));
+		// The built-in initial backoff against a maximum set below it
+		this.contexts.withPropertyValues("relay.dispatch.defaults.max-backoff=500ms")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("relay.dispatch.defaults.initial-backoff (PT1S) must not exceed "
+						+ "relay.dispatch.defaults.max-backoff (PT0.5S)"));
+		this.contexts
+			.withPropertyValues("relay.dispatch.defaults.max-backoff=500ms", "relay.dispatch.defaults.initial-backoff=100ms")
+			.run((context) -> assertThat(context).hasNotFailed());
+	}
+
 	@Configuration(proxyBeanMethods = false)
 	@EnableConfigurationProperties(DispatchProperties.class)
 	static class Config {
