@@ -23,7 +23,7 @@ import jakarta.validation.constraints.NotNull;
 @Validated
 @ConfigurationProperties("relay.inbox")
 public record InboxProperties(@DefaultValue("256") @Min(1) @Max(10_000) int batchSize,
-		@Min(1) @Max(64) @Nullable Integer writers, @DefaultValue("10000") @Min(1) int queueCapacity,
+		@Min(1) @Max(64) @Nullable Integer writers, @DefaultValue("10000") @Min(1) @Max(1_000_000) int queueCapacity,
 		@DefaultValue("10s") @NotNull Duration ackTimeout) {
 
 	public InboxProperties {

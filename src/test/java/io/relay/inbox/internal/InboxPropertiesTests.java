@@ -53,6 +53,17 @@ class InboxPropertiesTests {
 				.hasStackTraceContaining("writers"));
 	}
 
+	@Test
+	void aQueueTooLargeToAllocateStopsStartupNamingTheProperty() {
+		this.contexts.withPropertyValues("relay.inbox.queue-capacity=2000000000")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.hasStackTraceContaining("relay.inbox")
+				.hasStackTraceContaining("queueCapacity"));
+		this.contexts.withPropertyValues("relay.inbox.queue-capacity=1000000")
+			.run((context) -> assertThat(context).hasNotFailed());
+	}
+
 	@Configuration(proxyBeanMethods = false)
 	@EnableConfigurationProperties(InboxProperties.class)
 	static class Config {
