@@ -30,7 +30,7 @@ abstract class DispatchCrashTests {
 
 	private String[] arguments() {
 		List<String> arguments = new ArrayList<>(databaseArguments());
-		arguments.addAll(List.of("--relay.test.recording-handler=true", "--relay.test.recording-handler-millis=100",
+		arguments.addAll(List.of("--relay.test.recording-handler=true", "--relay.test.recording-handler-millis=500",
 				"--relay.dispatch.workers=4", "--relay.dispatch.lease=3s", "--relay.dispatch.poll-interval=200ms",
 				"--spring.security.user.name=admin", "--spring.security.user.password=pw",
 				"--relay.workflows.log.enabled=false"));
@@ -46,9 +46,13 @@ abstract class DispatchCrashTests {
 				assertThat(relay.client().deliver(event.body()).statusCode()).isEqualTo(202);
 				acknowledged.add(event.eventId());
 			}
-			// 40 deliveries of 100 ms on 4 workers take about a second: kill in the middle of it.
+			// 40 deliveries of 500 ms on 4 workers take about 5 s: kill in the middle of it (with 100 ms, all had
+			// sometimes finished before the kill, and the test proved nothing about the restart).
 			await().until(() -> count(relay, "SUCCEEDED") >= 4);
+			int succeededBeforeTheKill = count(relay, "SUCCEEDED");
 			relay.kill();
+			// Work was left for the restart to take up (else this test would prove nothing about it).
+			assertThat(succeededBeforeTheKill).isLessThan(acknowledged.size());
 		}
 		try (RelayProcess relay = RelayProcess.start(getClass().getSimpleName() + "-restarted", arguments())) {
 			await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {

@@ -125,6 +125,8 @@ class IAdvizeEnrichmentResilienceTests {
 		this.runner.withPropertyValues("relay.iadvize.read-timeout=1s")
 			.run((context) -> assertThat(context.getBean(IAdvizeEnrichment.class).operator(Platform.SD, 15253).id())
 				.isEqualTo(15253));
+		// The slow answer was given up at the read timeout, and the retry got the fast one.
+		iadvize.verify(2, getRequestedFor(urlPathEqualTo(OPERATOR)));
 	}
 
 	@Test

@@ -121,7 +121,7 @@ class CsatDashboardBrowserTests {
 		assertThat(webhook.deliver(satisfaction(conversation, "\"satisfactionComment\": \"" + comment + "\"",
 				now.plusSeconds(1))).statusCode()).isEqualTo(202);
 
-		await("the new answer on the open page").atMost(Duration.ofSeconds(3))
+		await("the new answer on the open page").atMost(Duration.ofSeconds(15))
 			.pollInterval(Duration.ofMillis(20))
 			.until(() -> text(browser, "csat-count").equals(Integer.toString(answers + 1))
 					&& firstComment(browser).equals(comment));
