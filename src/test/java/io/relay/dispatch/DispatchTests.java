@@ -128,11 +128,14 @@ abstract class DispatchTests {
 		// The filter runs in the inbox writer's transaction: an Error escaping it killed the writer, and every later
 		// delivery was answered 503 until a restart.
 		Fixtures.Event event = Fixtures.withFreshId("user.updated.json");
+		AtomicInteger thrown = new AtomicInteger();
 		this.handler.filter(event.eventId(), () -> {
+			thrown.incrementAndGet();
 			throw new StackOverflowError();
 		});
 		deliver(event);
 		awaitDelivery(event.eventId(), "scripted", "SUCCEEDED");
+		assertThat(thrown).as("the filter ran, and threw").hasPositiveValue();
 
 		Fixtures.Event next = Fixtures.withFreshId("user.updated.json");
 		deliver(next);

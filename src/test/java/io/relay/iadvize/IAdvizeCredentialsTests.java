@@ -32,7 +32,11 @@ class IAdvizeCredentialsTests {
 	void aBlankApiKeyIsAMissingOne() {
 		this.runner.withUserConfiguration(RestWorkflow.class)
 			.withPropertyValues("relay.iadvize.rest.api-key=  ")
-			.run((context) -> assertThat(context).hasFailed());
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				assertThat(context.getStartupFailure()).rootCause()
+					.hasMessageContaining("relay.iadvize.rest.api-key is not set");
+			});
 	}
 
 	@Test
