@@ -5,6 +5,10 @@ WORK="${RELAY_BENCH_WORK:-/tmp/relay-bench}"
 export JAVA_HOME="${BENCH_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 mkdir -p "$WORK"; chmod 755 "$WORK"
 
+# The load generators and the anchors live beside the project, not in it (SHARED_BENCH points elsewhere).
+[ -d "$SHARED_BENCH" ] || { echo "bench: $SHARED_BENCH not found: set SHARED_BENCH to the shared bench helpers (docs/benchmarks.md)" >&2; exit 1; }
+[ -x "$JAVA_HOME/bin/java" ] || { echo "bench: no JDK at $JAVA_HOME: set BENCH_JAVA_HOME to a JDK 25" >&2; exit 1; }
+
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
