@@ -1,6 +1,8 @@
 package io.relay.system;
 
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -9,14 +11,15 @@ import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
 import org.springframework.boot.diagnostics.FailureAnalysis;
-import org.springframework.boot.origin.Origin;
-import org.springframework.boot.origin.OriginLookup;
+import org.springframework.boot.context.properties.source.ConfigurationProperty;
+import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
+import org.springframework.boot.context.properties.source.IterableConfigurationPropertySource;
 import org.springframework.core.Ordered;
 import org.springframework.context.EnvironmentAware;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.Environment;
-import org.springframework.core.env.EnumerablePropertySource;
-import org.springframework.core.env.PropertySource;
 
 /**
  * Refuses to start when a setting of Relay's, or a credential Relay uses, names a placeholder that nothing resolves
@@ -56,16 +59,23 @@ class UnresolvedPlaceholders implements BeanFactoryPostProcessor, EnvironmentAwa
 	}
 
 	static void check(ConfigurableEnvironment environment) {
-		for (PropertySource<?> source : environment.getPropertySources()) {
-			if (!(source instanceof EnumerablePropertySource<?> enumerable)) {
+		// Through Boot's view of the sources: environment variables by the property they set (RELAY_WEBHOOK_SECRETS
+		// is relay.webhook.secrets), and each property only in the source that wins, as the binder reads it.
+		Set<ConfigurationPropertyName> seen = new HashSet<>();
+		for (ConfigurationPropertySource source : ConfigurationPropertySources.from(environment.getPropertySources())) {
+			if (!(source instanceof IterableConfigurationPropertySource iterable)) {
 				continue;
 			}
-			for (String name : enumerable.getPropertyNames()) {
-				if (CHECKED_PREFIXES.stream().anyMatch(name::startsWith)
-						&& source.getProperty(name) instanceof CharSequence value) {
+			for (ConfigurationPropertyName name : iterable) {
+				if (!seen.add(name) || CHECKED_PREFIXES.stream().noneMatch(name.toString()::startsWith)) {
+					continue;
+				}
+				ConfigurationProperty property = source.getConfigurationProperty(name);
+				if (property != null && property.getValue() instanceof CharSequence value) {
 					String unresolved = unresolved(value.toString(), environment);
 					if (unresolved != null) {
-						throw new UnresolvedPlaceholderException(name, unresolved, origin(source, name));
+						throw new UnresolvedPlaceholderException(name.toString(), unresolved,
+								(property.getOrigin() != null) ? property.getOrigin().toString() : null);
 					}
 				}
 			}
@@ -82,11 +92,6 @@ class UnresolvedPlaceholders implements BeanFactoryPostProcessor, EnvironmentAwa
 			}
 		}
 		return null;
-	}
-
-	private static @Nullable String origin(PropertySource<?> source, String name) {
-		Origin origin = OriginLookup.getOrigin(source, name);
-		return (origin != null) ? origin.toString() : source.getName();
 	}
 
 	/** A setting names a placeholder that nothing resolves. Its message names the setting, never its value. */

@@ -11,6 +11,7 @@ import org.springframework.boot.diagnostics.FailureAnalyzer;
 import org.springframework.core.io.support.SpringFactoriesLoader;
 import org.springframework.core.env.MapPropertySource;
 import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -45,6 +46,32 @@ class UnresolvedPlaceholdersTests {
 				"relay.workflows.lead.body", "\\${literal}", "logging.pattern.console", "${RELAY_TEST_UNSET_PATTERN}"));
 		assertThatNoException()
 			.isThrownBy(() -> UnresolvedPlaceholders.check(environment));
+	}
+
+	@Test
+	void anEnvironmentVariableIsCheckedAsThePropertyItSets() {
+		StandardEnvironment environment = new StandardEnvironment();
+		environment.getPropertySources()
+			.addFirst(new SystemEnvironmentPropertySource("test-systemEnvironment",
+					Map.of("RELAY_WEBHOOK_SECRETS", "${RELAY_TEST_UNSET_SECRET}")));
+		assertThatExceptionOfType(UnresolvedPlaceholderException.class)
+			.isThrownBy(() -> UnresolvedPlaceholders.check(environment))
+			.withMessageStartingWith("relay.webhook.secrets")
+			.withMessageContaining("RELAY_WEBHOOK_SECRETS")
+			.withMessageContaining("${RELAY_TEST_UNSET_SECRET}, which is not set");
+	}
+
+	@Test
+	void onlyTheValueInEffectIsChecked() {
+		// A file's placeholder overridden by a higher source (the command line, an environment variable) is not used.
+		StandardEnvironment environment = new StandardEnvironment();
+		environment.getPropertySources()
+			.addLast(new MapPropertySource("file", Map.of("spring.ssl.bundle.pem.relay.keystore.certificate",
+					"${RELAY_TEST_UNSET_CERTIFICATE}")));
+		environment.getPropertySources()
+			.addFirst(new MapPropertySource("command-line",
+					Map.of("spring.ssl.bundle.pem.relay.keystore.certificate", "file:/etc/relay/tls.crt")));
+		assertThatNoException().isThrownBy(() -> UnresolvedPlaceholders.check(environment));
 	}
 
 	@Test
