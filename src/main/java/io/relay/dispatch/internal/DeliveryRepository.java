@@ -367,14 +367,16 @@ class DeliveryRepository {
 
 	/**
 	 * Hands back deliveries this instance claimed but never started ({@code ids}): {@code PENDING} for any instance,
-	 * their claim not counted as an attempt.
+	 * their claim not counted as an attempt. Also when a graceful stop has handed them back already, as deliveries
+	 * it did not know had not started: still {@code PENDING} (nobody claimed them since), their attempt is given back.
 	 */
 	int handBack(String instance, Instant now, Collection<Long> ids) {
 		MapSqlParameterSource parameters = new MapSqlParameterSource("ids", ids).addValue("instance", instance)
 			.addValue("now", Timestamp.from(now));
 		return this.named.update("update dispatch_delivery set status = 'PENDING', attempts = attempts - 1, "
 				+ "locked_by = null, locked_until = null, next_attempt_at = :now, updated_at = :now where id in (:ids) "
-				+ "and locked_by = :instance and status = 'RUNNING' and attempts > 0", parameters);
+				+ "and attempts > 0 and ((status = 'RUNNING' and locked_by = :instance) or (status = 'PENDING' and "
+				+ "locked_by is null))", parameters);
 	}
 
 	/** Whether any delivery, in any status, is for {@code handler}. */

@@ -163,9 +163,11 @@ class Dispatcher implements SmartLifecycle {
 
 	private void handBack(long id) {
 		try {
-			this.ownTransactions.executeWithoutResult((status) -> this.repository.handBack(this.instance, this.clock.instant(),
-					List.of(id)));
-			logger.info("Delivery {} was stored while Relay stopped: handed back as PENDING", id);
+			Integer handedBack = this.ownTransactions.execute((status) -> this.repository.handBack(this.instance,
+					this.clock.instant(), List.of(id)));
+			if (handedBack != null && handedBack > 0) {
+				logger.info("Delivery {} was stored while Relay stopped: handed back as PENDING", id);
+			}
 		}
 		catch (RuntimeException ex) {
 			logger.warn("Could not hand delivery {} back; it runs when its lease expires: {}", id, ex.toString());

@@ -77,11 +77,14 @@ public final class OutboundTemplate {
 	/** Whether the template's own path ends with {@code /}: then a rendered path may too. */
 	private final boolean trailingSlash;
 
-	private OutboundTemplate(HttpMethod method, Template url, boolean trailingSlash, Map<String, Template> headers,
-			Part body) {
+	/** Whether the template's own path has an empty segment ({@code //}): then empty segments are its own. */
+	private final boolean emptySegment;
+
+	private OutboundTemplate(HttpMethod method, Template url, String path, Map<String, Template> headers, Part body) {
 		this.method = method;
 		this.url = url;
-		this.trailingSlash = trailingSlash;
+		this.trailingSlash = path.endsWith("/");
+		this.emptySegment = path.contains("//");
 		this.headers = headers;
 		this.body = body;
 	}
@@ -119,8 +122,12 @@ public final class OutboundTemplate {
 			throw new IllegalArgumentException(prefix + ".body must be a JSON document (with templates in its string "
 					+ "values), but it cannot be parsed: " + ex.getOriginalMessage());
 		}
-		String path = template.url().strip().split("[?#]", 2)[0];
-		OutboundTemplate compiled = new OutboundTemplate(method, url, path.endsWith("/"), Map.copyOf(headers),
+		// The template's own path: after the scheme's "//" and the authority, before the query or fragment.
+		String withoutQuery = template.url().strip().split("[?#]", 2)[0];
+		int authority = withoutQuery.indexOf("//");
+		int pathStart = withoutQuery.indexOf('/', (authority >= 0) ? authority + 2 : 0);
+		String path = (pathStart >= 0) ? withoutQuery.substring(pathStart) : "";
+		OutboundTemplate compiled = new OutboundTemplate(method, url, path, Map.copyOf(headers),
 				part(tree, prefix + ".body"));
 		compiled.check(sample, prefix);
 		return compiled;
@@ -167,7 +174,7 @@ public final class OutboundTemplate {
 				throw new IllegalStateException("the URL template rendered a path with a '" + segment
 						+ "' segment, which would reach another resource");
 			}
-			if (segment.isEmpty() && !(last && (this.trailingSlash || segments.length == 1))) {
+			if (segment.isEmpty() && !this.emptySegment && !(last && (this.trailingSlash || segments.length == 1))) {
 				throw new IllegalStateException("the URL template rendered '" + OutboundClient.describe(uri)
 						+ "', with an empty path segment: a value it needs is missing");
 			}

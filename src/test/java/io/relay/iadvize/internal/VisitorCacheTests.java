@@ -86,6 +86,29 @@ class VisitorCacheTests {
 	}
 
 	@Test
+	void lookupsWaitingForAFailedOneGetItsFailure() throws Exception {
+		AtomicInteger asked = new AtomicInteger();
+		CountDownLatch release = new CountDownLatch(1);
+		IAdvizeApiException failure = new IAdvizeApiException.Rejected(Api.REST, "visitor", "refused");
+		List<CompletableFuture<Visitor>> lookups = IntStream.range(0, 10)
+			.mapToObj((i) -> CompletableFuture.supplyAsync(() -> this.cache.get(Api.REST, Platform.SD, "failing", () -> {
+				asked.incrementAndGet();
+				awaitQuietly(release);
+				throw failure;
+			}), this.threads))
+			.toList();
+		await().atMost(Duration.ofSeconds(10)).until(() -> asked.get() == 1);
+		release.countDown();
+		for (CompletableFuture<Visitor> lookup : lookups) {
+			assertThatExceptionOfType(java.util.concurrent.ExecutionException.class)
+				.isThrownBy(() -> lookup.get(10, TimeUnit.SECONDS))
+				.havingCause()
+				.isSameAs(failure);
+		}
+		assertThat(asked).hasValue(1);
+	}
+
+	@Test
 	void aFailureIsThrownAsItIsAndNotRemembered() {
 		IAdvizeApiException failure = new IAdvizeApiException.Rejected(Api.REST, "visitor", "refused");
 		assertThatExceptionOfType(IAdvizeApiException.Rejected.class)

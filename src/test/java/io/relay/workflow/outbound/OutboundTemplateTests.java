@@ -91,6 +91,11 @@ class OutboundTemplateTests {
 		OutboundTemplate root = OutboundTemplate.compile(new RequestTemplate("post", "https://crm.example.com",
 				Map.of(), "{}"), "p", model("Ada", "a@example.com"));
 		assertThat(root.render(model("Ada", null)).uri().getHost()).isEqualTo("crm.example.com");
+		// An empty segment of the template's own is the target's business.
+		OutboundTemplate doubled = OutboundTemplate.compile(new RequestTemplate("post",
+				"https://crm.example.com/api//v2/{{visitor.email}}", Map.of(), "{}"), "p",
+				model("Ada", "a@example.com"));
+		assertThat(doubled.render(model("Ada", "c-1")).uri().getRawPath()).isEqualTo("/api//v2/c-1");
 	}
 
 	@Test
