@@ -15,7 +15,8 @@ public interface EventHandler<E extends IAdvizeEvent> {
 
 	/**
 	 * A stable name: it keys the deliveries in the database, the idempotency key and the settings under
-	 * {@code relay.dispatch.handlers.<name>}. Renaming a handler orphans its pending deliveries.
+	 * {@code relay.dispatch.handlers.<name>}. After a rename, the unfinished deliveries of the old name end
+	 * {@code SKIPPED}.
 	 */
 	String name();
 
@@ -24,7 +25,8 @@ public interface EventHandler<E extends IAdvizeEvent> {
 
 	/**
 	 * Whether this event is for this handler (channel, project...). Decided once, when the event is stored:
-	 * an event that is not accepted gets no delivery at all.
+	 * an event that is not accepted gets no delivery at all. It runs inside the inbox's transaction, before the
+	 * webhook is answered: keep it a cheap look at the event, without I/O (a slow filter slows every webhook).
 	 */
 	default boolean accepts(E event) {
 		return true;

@@ -137,6 +137,19 @@ abstract class DispatchTests {
 		awaitDelivery(event.eventId(), "scripted", "SUCCEEDED");
 		assertThat(thrown).as("the filter ran, and threw").hasPositiveValue();
 
+		// A checked exception thrown sneakily (Kotlin, Lombok's @SneakyThrows), and an Error of no known kind.
+		Fixtures.Event sneaky = Fixtures.withFreshId("user.updated.json");
+		this.handler.filter(sneaky.eventId(), () -> DispatchTests.<RuntimeException>sneakyThrow(
+				new java.io.IOException("the filter read a file")));
+		deliver(sneaky);
+		awaitDelivery(sneaky.eventId(), "scripted", "SUCCEEDED");
+		Fixtures.Event todo = Fixtures.withFreshId("user.updated.json");
+		this.handler.filter(todo.eventId(), () -> {
+			throw new Error("kotlin.NotImplementedError");
+		});
+		deliver(todo);
+		awaitDelivery(todo.eventId(), "scripted", "SUCCEEDED");
+
 		Fixtures.Event next = Fixtures.withFreshId("user.updated.json");
 		deliver(next);
 		awaitDelivery(next.eventId(), "scripted", "SUCCEEDED");
@@ -473,6 +486,11 @@ abstract class DispatchTests {
 			return HandlerResult.success();
 		}
 
+	}
+
+	@SuppressWarnings("unchecked")
+	private static <T extends Throwable> void sneakyThrow(Throwable ex) throws T {
+		throw (T) ex;
 	}
 
 }

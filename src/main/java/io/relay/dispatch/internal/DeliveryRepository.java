@@ -67,13 +67,15 @@ class DeliveryRepository {
 	 * The ranges of the due index a claim takes from, in this order: expired leases, due retries, new deliveries.
 	 * Each takes a time ({@code ?}).
 	 */
-	static final List<String> CLAIM_RANGES = List.of("d.status = 'RUNNING' and d.locked_until < ?",
+	static final List<String> CLAIM_RANGES = List.of(
+			// An expired lease on the last attempt is not claimed again: see buryAbandoned.
+			"d.status = 'RUNNING' and d.locked_until < ? and d.attempts < d.max_attempts",
 			"d.status = 'FAILED' and d.next_attempt_at <= ?", "d.status = 'PENDING' and d.next_attempt_at <= ?");
 
 	/** Takes the claimed ids ({@code :ids}) if they are still due: see {@link #claimableQuery}. */
 	static final String CLAIM_UPDATE = "update dispatch_delivery set status = 'RUNNING', locked_by = :instance, "
 			+ "locked_until = :until, attempts = attempts + 1, updated_at = :now where id in (:ids) and (status in "
-			+ "('PENDING', 'FAILED') or (status = 'RUNNING' and locked_until < :now))";
+			+ "('PENDING', 'FAILED') or (status = 'RUNNING' and locked_until < :now and attempts < max_attempts))";
 
 	/** The deliveries {@link #CLAIM_UPDATE} took ({@code :ids} leased to {@code :instance} until {@code :until}). */
 	private static final String CLAIMED = "d.id in (:ids) and d.status = 'RUNNING' and d.locked_by = :instance and "
@@ -334,6 +336,41 @@ class DeliveryRepository {
 			}
 			return ps;
 		});
+	}
+
+	/**
+	 * Ends as {@code DEAD} the deliveries whose lease expired on their last attempt: the handler never returned (it
+	 * hung, or its instance died or ran out of memory while it ran). Claimed again, such a delivery would run past its
+	 * attempts forever, each run perhaps killing an instance, holding a worker, or holding up its conversation, and
+	 * never be counted dead. The attempt is recorded with the instance that held it.
+	 * @return how many were ended
+	 */
+	int buryAbandoned(Instant now) {
+		Timestamp nowTs = Timestamp.from(now);
+		List<Map<String, Object>> abandoned = this.jdbc.queryForList("select id, attempts, locked_by, updated_at from "
+				+ "dispatch_delivery where status = 'RUNNING' and locked_until < ? and attempts >= max_attempts "
+				+ "fetch first 1000 rows only" + this.claimLock, nowTs);
+		if (abandoned.isEmpty()) {
+			return 0;
+		}
+		String error = "the lease expired on the last attempt: the handler did not return (it hung, or its instance "
+				+ "stopped or ran out of memory while it ran)";
+		this.jdbc.batchUpdate("insert into dispatch_attempt (delivery_id, attempt, instance, started_at, finished_at, "
+				+ "outcome, error) values (?, ?, ?, ?, ?, 'DEAD', ?)", abandoned, abandoned.size(), (ps, row) -> {
+					ps.setLong(1, ((Number) row.get("id")).longValue());
+					ps.setInt(2, ((Number) row.get("attempts")).intValue());
+					ps.setString(3, String.valueOf(row.get("locked_by")));
+					ps.setObject(4, row.get("updated_at"));
+					ps.setTimestamp(5, nowTs);
+					ps.setString(6, error);
+				});
+		List<Long> ids = abandoned.stream().map((row) -> ((Number) row.get("id")).longValue()).toList();
+		int buried = this.named.update("update dispatch_delivery set status = 'DEAD', last_error = :error, locked_by = "
+				+ "null, locked_until = null, updated_at = :now where id in (:ids) and status = 'RUNNING' and "
+				+ "locked_until < :now", new MapSqlParameterSource("ids", ids).addValue("error", error)
+					.addValue("now", nowTs));
+		logger.warn("{} deliveries ended DEAD: {}", buried, error);
+		return buried;
 	}
 
 	/**

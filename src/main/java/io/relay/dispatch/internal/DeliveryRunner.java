@@ -76,10 +76,12 @@ class DeliveryRunner {
 				result = invoke(registered.handler(), claimed);
 			}
 		}
+		// Interrupted by a graceful stop (the handler's outcome says nothing about the delivery): never dead for it.
+		boolean interrupted = Thread.currentThread().isInterrupted();
 		long nanos = System.nanoTime() - startNanos;
 		Instant finished = this.clock.instant();
 		DeliveryRepository.Completion completion = decide(claimed, result, registered, started, finished,
-				Duration.ofNanos(nanos).toMillis());
+				Duration.ofNanos(nanos).toMillis(), interrupted);
 		this.metrics.finished(claimed.handler(), completion.status(), nanos);
 		return completion;
 	}
@@ -107,13 +109,21 @@ class DeliveryRunner {
 			Thread.currentThread().interrupt();
 			return HandlerResult.retry("interrupted (shutdown)");
 		}
-		catch (Exception | LinkageError | AssertionError | StackOverflowError ex) {
-			// The errors a handler's own bug or a missing class raise count as failures too: uncaught, they would
-			// leave the delivery RUNNING, with no error recorded, until its lease expires. Other errors (out of
-			// memory) still end the worker.
+		catch (Throwable ex) {
+			if (isFatal(ex)) {
+				throw (VirtualMachineError) ex;
+			}
+			// Any error a handler raises counts as a failure (its own bug, a missing class, Kotlin's TODO(), a
+			// checked exception thrown sneakily): uncaught, it would leave the delivery RUNNING, with no error
+			// recorded, until its lease expires. The JVM's own errors (out of memory) still end the worker.
 			logger.debug("Handler failed", ex);
 			return HandlerResult.retry(describe(ex));
 		}
+	}
+
+	/** The JVM's own errors (out of memory, an internal error), which no handler or filter should swallow. */
+	static boolean isFatal(Throwable ex) {
+		return ex instanceof VirtualMachineError && !(ex instanceof StackOverflowError);
 	}
 
 	private IAdvizeEvent read(DeliveryRepository.Claimed claimed) throws MalformedEventException {
@@ -127,7 +137,8 @@ class DeliveryRunner {
 	}
 
 	private DeliveryRepository.Completion decide(DeliveryRepository.Claimed claimed, HandlerResult result,
-			HandlerRegistry.@Nullable Registered registered, Instant started, Instant finished, long millis) {
+			HandlerRegistry.@Nullable Registered registered, Instant started, Instant finished, long millis,
+			boolean interrupted) {
 		return switch (result) {
 			case HandlerResult.Success success -> completion(claimed, DeliveryStatus.SUCCEEDED, null, null, started,
 					finished, millis);
@@ -137,6 +148,14 @@ class DeliveryRunner {
 				logger.warn("Delivery {} of event {} to '{}' failed permanently: {}", claimed.id(), claimed.eventId(),
 						claimed.handler(), failure.reason());
 				yield completion(claimed, DeliveryStatus.DEAD, null, failure.reason(), started, finished, millis);
+			}
+			case HandlerResult.Retry retry when interrupted -> {
+				// Due again at once, for the next start (or another instance); the attempt counts.
+				logger.info("Delivery {} of event {} to '{}' was interrupted by a shutdown (attempt {} of {}): {}",
+						claimed.id(), claimed.eventId(), claimed.handler(), claimed.attempt(), claimed.maxAttempts(),
+						retry.reason());
+				yield completion(claimed, DeliveryStatus.FAILED, finished, "interrupted by a shutdown: "
+						+ retry.reason(), started, finished, millis);
 			}
 			case HandlerResult.Retry retry -> {
 				if (claimed.attempt() >= claimed.maxAttempts()) {

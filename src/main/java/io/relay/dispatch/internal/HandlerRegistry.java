@@ -37,8 +37,13 @@ class HandlerRegistry {
 						+ this.handlers.get(name).handler().getClass().getName() + " and "
 						+ handler.getClass().getName());
 			}
+			Class<?> eventType = handler.eventType();
+			if (eventType == null || !IAdvizeEvent.class.isAssignableFrom(eventType)) {
+				throw new IllegalStateException("Handler '" + name + "' of " + handler.getClass().getName()
+						+ " must name an event type (eventType()), but named " + eventType);
+			}
 			DispatchProperties.ResolvedSettings settings = properties.settingsFor(name);
-			this.handlers.put(name, new Registered(handler, settings));
+			this.handlers.put(name, new Registered(handler, eventType, settings));
 		}
 		List<String> unknown = properties.handlers().keySet().stream()
 			.filter((name) -> !this.handlers.containsKey(name))
@@ -67,20 +72,25 @@ class HandlerRegistry {
 		return this.handlers.get(name);
 	}
 
-	record Registered(EventHandler<?> handler, DispatchProperties.ResolvedSettings settings) {
+	/** @param eventType the handler's {@code eventType()}, read once at startup */
+	record Registered(EventHandler<?> handler, Class<?> eventType, DispatchProperties.ResolvedSettings settings) {
 
 		@SuppressWarnings("unchecked")
 		boolean wants(IAdvizeEvent event) {
-			if (!this.handler.eventType().isInstance(event)) {
+			if (!this.eventType.isInstance(event)) {
 				return false;
 			}
 			try {
 				return ((EventHandler<IAdvizeEvent>) this.handler).accepts(event);
 			}
-			catch (RuntimeException | LinkageError | AssertionError | StackOverflowError ex) {
+			catch (Throwable ex) {
+				if (DeliveryRunner.isFatal(ex)) {
+					throw (VirtualMachineError) ex;
+				}
 				// A broken filter must not lose the event: deliver it, and let the handler decide. The filter runs
-				// in the inbox's transaction, so the errors a bug or a missing class raise are caught too (as for
-				// handle()): escaping, they would fail the whole batch.
+				// in the inbox's transaction, so anything it throws is caught (as for handle()): a checked exception
+				// thrown sneakily, any Error but the JVM's own. Escaping, it would fail the whole batch, again at
+				// each redelivery.
 				logger.warn("Filter of handler '{}' failed on event {}; delivering it anyway", this.handler.name(),
 						event.eventId(), ex);
 				return true;

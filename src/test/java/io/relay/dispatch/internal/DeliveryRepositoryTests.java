@@ -98,6 +98,39 @@ class DeliveryRepositoryTests {
 		assertThat(repository.replayAll(DeliveryStatus.DEAD, "crm", NOW)).isZero();
 	}
 
+	@ParameterizedTest
+	@ValueSource(strings = { "h2", "postgres" })
+	void aDeliveryWhoseLeaseExpiredOnItsLastAttemptIsNotClaimedAgainButEndsDead(String database) {
+		JdbcTemplate jdbc = database(database);
+		DeliveryRepository repository = new DeliveryRepository(jdbc);
+		// Its handler never returned: the lease ran out on attempt 10 of 10, and on attempt 3 of 10 for the other.
+		long last = delivery(jdbc, "RUNNING", 10, NOW, NOW.minus(Duration.ofMinutes(1)));
+		long earlier = delivery(jdbc, "RUNNING", 3, NOW, NOW.minus(Duration.ofMinutes(1)));
+		long leased = delivery(jdbc, "RUNNING", 10, NOW, NOW.plus(Duration.ofMinutes(1)));
+
+		assertThat(claimIn(jdbc, repository)).extracting(DeliveryRepository.Claimed::id).containsExactly(earlier);
+		assertThat(status(jdbc, last)).isEqualTo("RUNNING");
+
+		assertThat(repository.buryAbandoned(NOW)).isEqualTo(1);
+		assertThat(jdbc.queryForMap("select status, attempts, locked_by, last_error from dispatch_delivery where id = ?",
+				last))
+			.containsEntry(database.equals("h2") ? "STATUS" : "status", "DEAD")
+			.containsEntry(database.equals("h2") ? "ATTEMPTS" : "attempts", 10)
+			.containsEntry(database.equals("h2") ? "LOCKED_BY" : "locked_by", null);
+		assertThat(jdbc.queryForObject("select last_error from dispatch_delivery where id = ?", String.class, last))
+			.startsWith("the lease expired on the last attempt");
+		assertThat(jdbc.queryForList("select outcome from dispatch_attempt where delivery_id = ? and attempt = 10",
+				String.class, last)).containsExactly("DEAD");
+		assertThat(status(jdbc, leased)).isEqualTo("RUNNING");
+		assertThat(repository.buryAbandoned(NOW)).isZero();
+	}
+
+	private static List<DeliveryRepository.Claimed> claimIn(JdbcTemplate jdbc, DeliveryRepository repository) {
+		return new org.springframework.transaction.support.TransactionTemplate(
+				new org.springframework.jdbc.support.JdbcTransactionManager(jdbc.getDataSource()))
+			.execute((status) -> repository.claim("claimer", NOW, NOW.plus(Duration.ofMinutes(5)), 10));
+	}
+
 	private static JdbcTemplate database(String database) {
 		return new JdbcTemplate(MigratedDatabase.of(database, "deliveries"));
 	}

@@ -1,0 +1,105 @@
+package io.relay.dispatch.internal;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.relay.dispatch.Delivery;
+import io.relay.dispatch.DeliveryStatus;
+import io.relay.dispatch.EventHandler;
+import io.relay.dispatch.HandlerResult;
+import io.relay.event.IAdvizeEvent;
+import io.relay.event.Platform;
+import io.relay.event.UnknownEvent;
+import io.relay.support.MigratedDatabase;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+/**
+ * What a handler's way of ending makes of its delivery, on its last attempt (1 of 1), where a retry is dead.
+ */
+class DeliveryRunnerTests {
+
+	private static final Instant NOW = Instant.parse("2026-11-27T10:00:00Z");
+
+	private static final DeliveryRepository repository = new DeliveryRepository(
+			new JdbcTemplate(MigratedDatabase.h2("delivery-runner")));
+
+	@AfterEach
+	void clearInterrupt() {
+		Thread.interrupted();
+	}
+
+	@Test
+	void anyErrorButTheJvmsOwnIsAFailureWithItsMessage() {
+		DeliveryRepository.Completion completion = run(() -> {
+			throw new Error("kotlin.NotImplementedError: An operation is not implemented");
+		});
+		assertThat(completion.status()).isEqualTo(DeliveryStatus.DEAD);
+		assertThat(completion.error()).isEqualTo("gave up after 1 attempts: Error: kotlin.NotImplementedError: An "
+				+ "operation is not implemented");
+	}
+
+	@Test
+	void theJvmsOwnErrorsAreNotSwallowed() {
+		assertThatExceptionOfType(OutOfMemoryError.class).isThrownBy(() -> run(() -> {
+			throw new OutOfMemoryError("Java heap space");
+		}));
+	}
+
+	@Test
+	void aHandlerInterruptedByAShutdownOnItsLastAttemptIsNotDead() {
+		DeliveryRepository.Completion completion = run(() -> {
+			throw new InterruptedException();
+		});
+		assertThat(completion.status()).isEqualTo(DeliveryStatus.FAILED);
+		assertThat(completion.nextAttemptAt()).isEqualTo(NOW);
+		assertThat(completion.error()).startsWith("interrupted by a shutdown");
+	}
+
+	private static DeliveryRepository.Completion run(Script script) {
+		EventHandler<IAdvizeEvent> handler = new EventHandler<>() {
+
+			@Override
+			public String name() {
+				return "scripted";
+			}
+
+			@Override
+			public Class<IAdvizeEvent> eventType() {
+				return IAdvizeEvent.class;
+			}
+
+			@Override
+			public HandlerResult handle(Delivery<IAdvizeEvent> delivery) throws Exception {
+				return script.run();
+			}
+
+		};
+		DispatchProperties properties = new DispatchProperties(16, Duration.ofMillis(500), Duration.ofMinutes(5),
+				Duration.ofSeconds(20), Duration.ofHours(1), Duration.ofSeconds(5),
+				new DispatchProperties.HandlerSettings(null, null, null, null, null), Map.of());
+		Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+		DeliveryRunner runner = new DeliveryRunner(new HandlerRegistry(List.of(handler), properties),
+				new DispatchMetrics(new SimpleMeterRegistry(), repository, clock), clock);
+		IAdvizeEvent event = new UnknownEvent("e-1", "x.y", Platform.SD, null, null, null, Map.of());
+		return runner.run(new DeliveryRepository.Claimed(1, "e-1", "scripted", 1, 1, "application/json",
+				new byte[0], NOW, false, event));
+	}
+
+	@FunctionalInterface
+	private interface Script {
+
+		HandlerResult run() throws Exception;
+
+	}
+
+}
