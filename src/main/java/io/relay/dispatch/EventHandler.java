@@ -15,8 +15,8 @@ public interface EventHandler<E extends IAdvizeEvent> {
 
 	/**
 	 * A stable name: it keys the deliveries in the database, the idempotency key and the settings under
-	 * {@code relay.dispatch.handlers.<name>}. After a rename, the unfinished deliveries of the old name are
-	 * retried (another instance may have it), then end {@code DEAD}.
+	 * {@code relay.dispatch.handlers.<name>}. After a rename, the unfinished deliveries of the old name end
+	 * {@code SKIPPED}.
 	 */
 	String name();
 

@@ -3,6 +3,7 @@ package io.relay.dispatch.internal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Objects;
 import java.util.random.RandomGenerator;
 
 import io.relay.dispatch.Delivery;
@@ -64,9 +65,7 @@ class DeliveryRunner {
 				MDC.MDCCloseable delivery = MDC.putCloseable("deliveryId", Long.toString(claimed.id()));
 				MDC.MDCCloseable handler = MDC.putCloseable("handler", claimed.handler())) {
 			if (registered == null) {
-				// Another instance may have it (a rolling upgrade that adds a workflow): retried, so that one of
-				// those runs it; a handler removed everywhere ends DEAD after its attempts, where someone sees it.
-				result = HandlerResult.retry("no handler named '" + claimed.handler() + "' on this instance");
+				result = HandlerResult.skipped("no handler named '" + claimed.handler() + "' is registered any more");
 			}
 			else if (!registered.settings().enabled()) {
 				// Disabled to stop it at once: its retries and replays are not run either; replay them once enabled.
@@ -81,7 +80,7 @@ class DeliveryRunner {
 		boolean interrupted = Thread.currentThread().isInterrupted();
 		long nanos = System.nanoTime() - startNanos;
 		Instant finished = this.clock.instant();
-		DeliveryRepository.Completion completion = decide(claimed, result, started, finished,
+		DeliveryRepository.Completion completion = decide(claimed, result, registered, started, finished,
 				Duration.ofNanos(nanos).toMillis(), interrupted);
 		this.metrics.finished(claimed.handler(), completion.status(), nanos);
 		return completion;
@@ -138,7 +137,8 @@ class DeliveryRunner {
 	}
 
 	private DeliveryRepository.Completion decide(DeliveryRepository.Claimed claimed, HandlerResult result,
-			Instant started, Instant finished, long millis, boolean interrupted) {
+			HandlerRegistry.@Nullable Registered registered, Instant started, Instant finished, long millis,
+			boolean interrupted) {
 		return switch (result) {
 			case HandlerResult.Success success -> completion(claimed, DeliveryStatus.SUCCEEDED, null, null, started,
 					finished, millis);
@@ -164,8 +164,9 @@ class DeliveryRunner {
 							claimed.handler(), error);
 					yield completion(claimed, DeliveryStatus.DEAD, null, error, started, finished, millis);
 				}
+				// A retry only comes from a registered handler (an unknown one is skipped), so its settings exist.
 				Duration wait = (retry.after() != null) ? min(retry.after(), MAX_RETRY_AFTER)
-						: backoff(claimed, this.handlers.settingsFor(claimed.handler()));
+						: backoff(claimed, Objects.requireNonNull(registered).settings());
 				logger.info("Delivery {} of event {} to '{}' failed (attempt {} of {}), next in {}: {}", claimed.id(),
 						claimed.eventId(), claimed.handler(), claimed.attempt(), claimed.maxAttempts(), wait,
 						retry.reason());

@@ -25,10 +25,7 @@ class HandlerRegistry {
 
 	private final Map<String, Registered> handlers = new LinkedHashMap<>();
 
-	private final DispatchProperties properties;
-
 	HandlerRegistry(List<EventHandler<?>> handlers, DispatchProperties properties) {
-		this.properties = properties;
 		for (EventHandler<?> handler : handlers) {
 			String name = handler.name();
 			if (!NAME.matcher(name).matches()) {
@@ -73,12 +70,6 @@ class HandlerRegistry {
 
 	@Nullable Registered get(String name) {
 		return this.handlers.get(name);
-	}
-
-	/** The retry settings of {@code name}, also for a handler this instance does not have. */
-	DispatchProperties.ResolvedSettings settingsFor(String name) {
-		Registered registered = this.handlers.get(name);
-		return (registered != null) ? registered.settings() : this.properties.settingsFor(name);
 	}
 
 	/** @param eventType the handler's {@code eventType()}, read once at startup */

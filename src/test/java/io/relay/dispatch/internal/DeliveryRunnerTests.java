@@ -65,23 +65,7 @@ class DeliveryRunnerTests {
 		assertThat(completion.error()).startsWith("interrupted by a shutdown");
 	}
 
-	@Test
-	void aDeliveryForAHandlerThisInstanceDoesNotHaveIsRetriedThenDead() {
-		// A rolling upgrade that adds a workflow: an instance not yet updated leaves the delivery to the others.
-		DeliveryRepository.Completion early = run(() -> HandlerResult.success(), "added-later", 1, 10);
-		assertThat(early.status()).isEqualTo(DeliveryStatus.FAILED);
-		assertThat(early.error()).isEqualTo("no handler named 'added-later' on this instance");
-		assertThat(early.nextAttemptAt()).isAfter(NOW);
-		DeliveryRepository.Completion last = run(() -> HandlerResult.success(), "added-later", 10, 10);
-		assertThat(last.status()).isEqualTo(DeliveryStatus.DEAD);
-	}
-
 	private static DeliveryRepository.Completion run(Script script) {
-		return run(script, "scripted", 1, 1);
-	}
-
-	private static DeliveryRepository.Completion run(Script script, String handlerName, int attempt,
-			int maxAttempts) {
 		EventHandler<IAdvizeEvent> handler = new EventHandler<>() {
 
 			@Override
@@ -107,8 +91,8 @@ class DeliveryRunnerTests {
 		DeliveryRunner runner = new DeliveryRunner(new HandlerRegistry(List.of(handler), properties),
 				new DispatchMetrics(new SimpleMeterRegistry(), repository, clock), clock);
 		IAdvizeEvent event = new UnknownEvent("e-1", "x.y", Platform.SD, null, null, null, Map.of());
-		return runner.run(new DeliveryRepository.Claimed(1, "e-1", handlerName, attempt, maxAttempts,
-				"application/json", new byte[0], NOW, false, event));
+		return runner.run(new DeliveryRepository.Claimed(1, "e-1", "scripted", 1, 1, "application/json",
+				new byte[0], NOW, false, event));
 	}
 
 	@FunctionalInterface
