@@ -68,7 +68,7 @@ class DeliveryRepository {
 	 * Each takes a time ({@code ?}).
 	 */
 	static final List<String> CLAIM_RANGES = List.of(
-			// An expired lease on the last attempt is not claimed again: see buryAbandoned.
+			// An expired lease on the last attempt is not claimed again: AbandonedDeliveries ends it.
 			"d.status = 'RUNNING' and d.locked_until < ? and d.attempts < d.max_attempts",
 			"d.status = 'FAILED' and d.next_attempt_at <= ?", "d.status = 'PENDING' and d.next_attempt_at <= ?");
 
@@ -339,24 +339,44 @@ class DeliveryRepository {
 	}
 
 	/**
-	 * Ends as {@code DEAD} the deliveries whose lease expired on their last attempt: the handler never returned (it
-	 * hung, or its instance died or ran out of memory while it ran). Claimed again, such a delivery would run past its
-	 * attempts forever, each run perhaps killing an instance, holding a worker, or holding up its conversation, and
-	 * never be counted dead. The attempt is recorded with the instance that held it.
+	 * Ends as {@code DEAD} the deliveries whose lease expired before {@code cutoff} on their last attempt: the handler
+	 * never returned (it hung, or its instance died or ran out of memory while it ran). Claimed again, such a delivery
+	 * would run past its attempts forever, each run perhaps killing an instance, holding a worker, or holding up its
+	 * conversation, and never be counted dead. The attempt is recorded with the instance that held it.
 	 * @return how many were ended
 	 */
-	int buryAbandoned(Instant now) {
+	int buryAbandoned(Instant now, Instant cutoff) {
 		Timestamp nowTs = Timestamp.from(now);
+		Timestamp cutoffTs = Timestamp.from(cutoff);
 		List<Map<String, Object>> abandoned = this.jdbc.queryForList("select id, attempts, locked_by, updated_at from "
 				+ "dispatch_delivery where status = 'RUNNING' and locked_until < ? and attempts >= max_attempts "
-				+ "fetch first 1000 rows only" + this.claimLock, nowTs);
+				+ "fetch first 1000 rows only" + this.claimLock, cutoffTs);
 		if (abandoned.isEmpty()) {
 			return 0;
 		}
 		String error = "the lease expired on the last attempt: the handler did not return (it hung, or its instance "
 				+ "stopped or ran out of memory while it ran)";
+		// Row by row, the guard again: a completion or a renewal between the select and here keeps its delivery.
+		int[] updated = this.jdbc.batchUpdate("update dispatch_delivery set status = 'DEAD', last_error = ?, "
+				+ "locked_by = null, locked_until = null, updated_at = ? where id = ? and attempts = ? and status = "
+				+ "'RUNNING' and locked_until < ?", abandoned, abandoned.size(), (ps, row) -> {
+					ps.setString(1, error);
+					ps.setTimestamp(2, nowTs);
+					ps.setLong(3, ((Number) row.get("id")).longValue());
+					ps.setInt(4, ((Number) row.get("attempts")).intValue());
+					ps.setTimestamp(5, cutoffTs);
+				})[0];
+		List<Map<String, Object>> buried = new ArrayList<>();
+		for (int i = 0; i < abandoned.size(); i++) {
+			if (updated[i] != 0) {
+				buried.add(abandoned.get(i));
+			}
+		}
+		if (buried.isEmpty()) {
+			return 0;
+		}
 		this.jdbc.batchUpdate("insert into dispatch_attempt (delivery_id, attempt, instance, started_at, finished_at, "
-				+ "outcome, error) values (?, ?, ?, ?, ?, 'DEAD', ?)", abandoned, abandoned.size(), (ps, row) -> {
+				+ "outcome, error) values (?, ?, ?, ?, ?, 'DEAD', ?)", buried, buried.size(), (ps, row) -> {
 					ps.setLong(1, ((Number) row.get("id")).longValue());
 					ps.setInt(2, ((Number) row.get("attempts")).intValue());
 					ps.setString(3, String.valueOf(row.get("locked_by")));
@@ -364,13 +384,8 @@ class DeliveryRepository {
 					ps.setTimestamp(5, nowTs);
 					ps.setString(6, error);
 				});
-		List<Long> ids = abandoned.stream().map((row) -> ((Number) row.get("id")).longValue()).toList();
-		int buried = this.named.update("update dispatch_delivery set status = 'DEAD', last_error = :error, locked_by = "
-				+ "null, locked_until = null, updated_at = :now where id in (:ids) and status = 'RUNNING' and "
-				+ "locked_until < :now", new MapSqlParameterSource("ids", ids).addValue("error", error)
-					.addValue("now", nowTs));
-		logger.warn("{} deliveries ended DEAD: {}", buried, error);
-		return buried;
+		logger.warn("{} deliveries ended DEAD: {}", buried.size(), error);
+		return buried.size();
 	}
 
 	/**

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.function.BooleanSupplier;
 import java.util.random.RandomGenerator;
 
 import io.relay.dispatch.Delivery;
@@ -56,7 +57,11 @@ class DeliveryRunner {
 		this.random = random;
 	}
 
-	DeliveryRepository.Completion run(DeliveryRepository.Claimed claimed) {
+	/**
+	 * Runs one claimed delivery.
+	 * @param stopping whether the dispatcher is stopping: an interrupt then comes from the graceful shutdown
+	 */
+	DeliveryRepository.Completion run(DeliveryRepository.Claimed claimed, BooleanSupplier stopping) {
 		Instant started = this.clock.instant();
 		long startNanos = System.nanoTime();
 		HandlerResult result;
@@ -77,7 +82,8 @@ class DeliveryRunner {
 			}
 		}
 		// Interrupted by a graceful stop (the handler's outcome says nothing about the delivery): never dead for it.
-		boolean interrupted = Thread.currentThread().isInterrupted();
+		// Only then: a handler that throws InterruptedException of its own accord is a failure like any other.
+		boolean interrupted = stopping.getAsBoolean() && Thread.currentThread().isInterrupted();
 		long nanos = System.nanoTime() - startNanos;
 		Instant finished = this.clock.instant();
 		DeliveryRepository.Completion completion = decide(claimed, result, registered, started, finished,

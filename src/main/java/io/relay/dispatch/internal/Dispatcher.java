@@ -108,12 +108,6 @@ class Dispatcher implements SmartLifecycle {
 
 	private Thread claimer;
 
-	/** How often the claimer looks for deliveries whose lease expired on their last attempt. */
-	static final Duration BURY_INTERVAL = Duration.ofSeconds(10);
-
-	/** When the claimer looks for them next (the claimer thread only). */
-	private Instant nextBury = Instant.MIN;
-
 	private Thread completer;
 
 	Dispatcher(DeliveryRepository repository, TransactionTemplate transactions, DeliveryRunner runner,
@@ -201,7 +195,6 @@ class Dispatcher implements SmartLifecycle {
 					this.nextRetryAt.compareAndSet(retryAt, Long.MAX_VALUE);
 				}
 				claimWhileThereIsWork();
-				buryAbandonedNowAndThen();
 			}
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
@@ -211,16 +204,6 @@ class Dispatcher implements SmartLifecycle {
 				logger.warn("Could not claim deliveries (will try again): {}", ex.toString());
 			}
 		}
-	}
-
-	/** Every {@link #BURY_INTERVAL} at most: deliveries whose last attempt's lease expired end DEAD. */
-	private void buryAbandonedNowAndThen() {
-		Instant now = this.clock.instant();
-		if (now.isBefore(this.nextBury)) {
-			return;
-		}
-		this.nextBury = now.plus(BURY_INTERVAL);
-		this.transactions.executeWithoutResult((status) -> this.repository.buryAbandoned(now));
 	}
 
 	/** Until the next poll, or the next retry this instance scheduled if that comes first. */
@@ -285,7 +268,7 @@ class Dispatcher implements SmartLifecycle {
 			else if (stillLeased(delivery, claimedAt)) {
 				this.inHandler.add(delivery.id());
 				try {
-					this.completions.add(this.runner.run(delivery));
+					this.completions.add(this.runner.run(delivery, () -> !this.running));
 				}
 				finally {
 					this.inHandler.remove(delivery.id());

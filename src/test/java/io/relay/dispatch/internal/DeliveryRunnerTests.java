@@ -59,13 +59,26 @@ class DeliveryRunnerTests {
 	void aHandlerInterruptedByAShutdownOnItsLastAttemptIsNotDead() {
 		DeliveryRepository.Completion completion = run(() -> {
 			throw new InterruptedException();
-		});
+		}, true);
 		assertThat(completion.status()).isEqualTo(DeliveryStatus.FAILED);
 		assertThat(completion.nextAttemptAt()).isEqualTo(NOW);
 		assertThat(completion.error()).startsWith("interrupted by a shutdown");
 	}
 
+	@Test
+	void anInterruptedExceptionWithoutAShutdownIsAFailureLikeAnyOther() {
+		// Else a handler that throws it of its own accord would run again at once, for ever.
+		DeliveryRepository.Completion completion = run(() -> {
+			throw new InterruptedException("from a library");
+		}, false);
+		assertThat(completion.status()).isEqualTo(DeliveryStatus.DEAD);
+	}
+
 	private static DeliveryRepository.Completion run(Script script) {
+		return run(script, false);
+	}
+
+	private static DeliveryRepository.Completion run(Script script, boolean stopping) {
 		EventHandler<IAdvizeEvent> handler = new EventHandler<>() {
 
 			@Override
@@ -92,7 +105,7 @@ class DeliveryRunnerTests {
 				new DispatchMetrics(new SimpleMeterRegistry(), repository, clock), clock);
 		IAdvizeEvent event = new UnknownEvent("e-1", "x.y", Platform.SD, null, null, null, Map.of());
 		return runner.run(new DeliveryRepository.Claimed(1, "e-1", "scripted", 1, 1, "application/json",
-				new byte[0], NOW, false, event));
+				new byte[0], NOW, false, event), () -> stopping);
 	}
 
 	@FunctionalInterface
