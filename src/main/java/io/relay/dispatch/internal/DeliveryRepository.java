@@ -404,17 +404,13 @@ class DeliveryRepository {
 	 * {@code stillRunning} are in a handler that did not stop: they keep their lease.
 	 */
 	int release(String instance, Instant now, Collection<Long> notStarted, Collection<Long> stillRunning) {
-		if (!notStarted.isEmpty()) {
-			this.named.update("update dispatch_delivery set attempts = attempts - 1 where id in (:ids) and locked_by = "
-					+ ":instance and status = 'RUNNING' and attempts > 0", new MapSqlParameterSource("ids", notStarted)
-				.addValue("instance", instance));
-		}
+		int notCounted = notStarted.isEmpty() ? 0 : handBack(instance, now, notStarted);
 		MapSqlParameterSource parameters = new MapSqlParameterSource("now", Timestamp.from(now))
 			.addValue("instance", instance)
 			.addValue("running", stillRunning);
-		return this.named.update("update dispatch_delivery set status = 'PENDING', locked_by = null, locked_until = "
-				+ "null, next_attempt_at = :now, updated_at = :now where locked_by = :instance and status = 'RUNNING'"
-				+ (stillRunning.isEmpty() ? "" : " and id not in (:running)"), parameters);
+		return notCounted + this.named.update("update dispatch_delivery set status = 'PENDING', locked_by = null, "
+				+ "locked_until = null, next_attempt_at = :now, updated_at = :now where locked_by = :instance and "
+				+ "status = 'RUNNING'" + (stillRunning.isEmpty() ? "" : " and id not in (:running)"), parameters);
 	}
 
 	/**

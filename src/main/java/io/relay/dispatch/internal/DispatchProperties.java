@@ -43,25 +43,20 @@ record DispatchProperties(@DefaultValue("16") int workers, @DefaultValue("500ms"
 		handlers = Map.copyOf(handlers);
 		handlers.forEach((name, settings) -> settings.validate("relay.dispatch.handlers." + name));
 		defaults.validate("relay.dispatch.defaults");
-		checkBackoffs(null, defaults, "relay.dispatch.defaults");
+		// Every handler resolves to the defaults or to its own settings: checking these checks them all, at startup
+		// and naming the properties (rather than when the handler registry is built).
+		resolve(null, defaults).checkBackoffs("relay.dispatch.defaults");
 		for (Map.Entry<String, HandlerSettings> handler : handlers.entrySet()) {
-			checkBackoffs(handler.getValue(), defaults, "relay.dispatch.handlers." + handler.getKey());
+			resolve(handler.getValue(), defaults).checkBackoffs("relay.dispatch.handlers." + handler.getKey());
 		}
-	}
-
-	/** At startup, naming the property, rather than when the handler registry is built from these settings. */
-	private static void checkBackoffs(@Nullable HandlerSettings own, HandlerSettings defaults, String prefix) {
-		Duration initial = pick(own, defaults, HandlerSettings::initialBackoff, DEFAULT_INITIAL_BACKOFF);
-		Duration max = pick(own, defaults, HandlerSettings::maxBackoff, DEFAULT_MAX_BACKOFF);
-		check(initial.compareTo(max) <= 0, prefix + ".initial-backoff (" + initial + ") must not exceed "
-				+ prefix + ".max-backoff (" + max + "); each falls back to relay.dispatch.defaults, then to "
-				+ DEFAULT_INITIAL_BACKOFF + " and " + DEFAULT_MAX_BACKOFF);
 	}
 
 	/** The settings of one handler: its own where set, the defaults elsewhere. */
 	ResolvedSettings settingsFor(String handler) {
-		HandlerSettings own = this.handlers.get(handler);
-		HandlerSettings fallback = this.defaults;
+		return resolve(this.handlers.get(handler), this.defaults);
+	}
+
+	private static ResolvedSettings resolve(@Nullable HandlerSettings own, HandlerSettings fallback) {
 		return new ResolvedSettings(pick(own, fallback, HandlerSettings::enabled, true),
 				pick(own, fallback, HandlerSettings::maxAttempts, 10),
 				pick(own, fallback, HandlerSettings::initialBackoff, DEFAULT_INITIAL_BACKOFF),
@@ -117,9 +112,11 @@ record DispatchProperties(@DefaultValue("16") int workers, @DefaultValue("500ms"
 	record ResolvedSettings(boolean enabled, int maxAttempts, Duration initialBackoff, Duration maxBackoff,
 			boolean ordered) {
 
-		ResolvedSettings {
-			check(initialBackoff.compareTo(maxBackoff) <= 0,
-					"initial-backoff (" + initialBackoff + ") must not exceed max-backoff (" + maxBackoff + ")");
+		private void checkBackoffs(String prefix) {
+			check(this.initialBackoff.compareTo(this.maxBackoff) <= 0, prefix + ".initial-backoff ("
+					+ this.initialBackoff + ") must not exceed " + prefix + ".max-backoff (" + this.maxBackoff
+					+ "); each falls back to relay.dispatch.defaults, then to " + DEFAULT_INITIAL_BACKOFF + " and "
+					+ DEFAULT_MAX_BACKOFF);
 		}
 
 	}
