@@ -48,6 +48,45 @@ class TwoInstancesTests {
 		}
 	}
 
+	@Test
+	void anInstanceWithoutAHandlerLeavesItsDeliveriesToAnInstanceThatHasIt() {
+		// A rolling upgrade that adds a workflow ('recording'): while only an instance without it runs, the
+		// deliveries an upgraded instance wrote for it wait; then an upgraded instance runs them. None is skipped.
+		String url = TestPostgres.newDatabase("rolling_upgrade");
+		try (ConfigurableApplicationContext old = start(url, false)) {
+			JdbcTemplate jdbc = old.getBean(JdbcTemplate.class);
+			WebhookClient client = client(old);
+			int events = 20;
+			for (int i = 0; i < events; i++) {
+				assertThat(client.deliver(Fixtures.withFreshId("user.updated.json").body()).statusCode())
+					.isEqualTo(202);
+			}
+			await().untilAsserted(() -> assertThat(count(jdbc, "handler = 'log' and status = 'SUCCEEDED'"))
+				.isEqualTo(events));
+			jdbc.update("insert into dispatch_delivery (event_id, handler, status, attempts, max_attempts, "
+					+ "next_attempt_at, created_at, updated_at) select event_id, 'recording', 'PENDING', 0, 10, "
+					+ "now() - interval '1 minute', now(), now() from inbox_event");
+			// The old instance's claims walk past them (due first) to take the 'log' deliveries, replayed after.
+			jdbc.update("update dispatch_delivery set status = 'PENDING', next_attempt_at = now() where handler = "
+					+ "'log'");
+			await().untilAsserted(() -> assertThat(count(jdbc, "handler = 'log' and status = 'SUCCEEDED' and "
+					+ "attempts = 2")).isEqualTo(events));
+			assertThat(count(jdbc, "handler = 'recording' and status = 'PENDING' and attempts = 0"))
+				.isEqualTo(events);
+
+			try (ConfigurableApplicationContext upgraded = start(url, true)) {
+				await().untilAsserted(() -> assertThat(count(jdbc,
+						"handler = 'recording' and status = 'SUCCEEDED'")).isEqualTo(events));
+			}
+			assertThat(jdbc.queryForObject("select count(*) from test_handler_run", Integer.class)).isEqualTo(events);
+			assertThat(count(jdbc, "status = 'SKIPPED'")).isZero();
+		}
+	}
+
+	private static int count(JdbcTemplate jdbc, String condition) {
+		return jdbc.queryForObject("select count(*) from dispatch_delivery where " + condition, Integer.class);
+	}
+
 	private static ConfigurableApplicationContext start(String url) {
 		return new SpringApplicationBuilder(RelayApplication.class).run("--server.port=0",
 				"--relay.webhook.secrets=" + WebhookClient.SECRET, "--spring.datasource.url=" + url,
@@ -55,6 +94,16 @@ class TwoInstancesTests {
 				"--spring.datasource.password=" + TestPostgres.password(), "--relay.test.recording-handler=true",
 				"--relay.test.recording-handler-millis=5", "--relay.dispatch.poll-interval=20ms",
 				"--relay.workflows.log.enabled=false", "--logging.level.io.relay=WARN");
+	}
+
+	/** An instance with the built-in 'log' handler, and with or without the 'recording' one. */
+	private static ConfigurableApplicationContext start(String url, boolean recording) {
+		return new SpringApplicationBuilder(RelayApplication.class).run("--server.port=0",
+				"--relay.webhook.secrets=" + WebhookClient.SECRET, "--spring.datasource.url=" + url,
+				"--spring.datasource.username=" + TestPostgres.username(),
+				"--spring.datasource.password=" + TestPostgres.password(),
+				"--relay.test.recording-handler=" + recording, "--relay.dispatch.poll-interval=20ms",
+				"--logging.level.io.relay=WARN");
 	}
 
 	private static WebhookClient client(ConfigurableApplicationContext context) {

@@ -65,12 +65,18 @@ class DeliveryRepository {
 
 	/**
 	 * The ranges of the due index a claim takes from, in this order: expired leases, due retries, new deliveries.
-	 * Each takes a time ({@code ?}).
+	 * Each takes the time ({@code :now}), the handlers this instance has ({@code :handlers}) and the time before
+	 * which a delivery due for another handler is taken too ({@code :othersBefore}): another instance has that
+	 * handler (a rolling upgrade adding a workflow), and runs it, unless none took it for so long that none has it.
 	 */
 	static final List<String> CLAIM_RANGES = List.of(
 			// An expired lease on the last attempt is not claimed again: AbandonedDeliveries ends it.
-			"d.status = 'RUNNING' and d.locked_until < ? and d.attempts < d.max_attempts",
-			"d.status = 'FAILED' and d.next_attempt_at <= ?", "d.status = 'PENDING' and d.next_attempt_at <= ?");
+			"d.status = 'RUNNING' and d.locked_until < :now and d.attempts < d.max_attempts and (d.handler in "
+					+ "(:handlers) or d.locked_until < :othersBefore)",
+			"d.status = 'FAILED' and d.next_attempt_at <= :now and (d.handler in (:handlers) or d.next_attempt_at <= "
+					+ ":othersBefore)",
+			"d.status = 'PENDING' and d.next_attempt_at <= :now and (d.handler in (:handlers) or d.next_attempt_at <= "
+					+ ":othersBefore)");
 
 	/** Takes the claimed ids ({@code :ids}) if they are still due: see {@link #claimableQuery}. */
 	static final String CLAIM_UPDATE = "update dispatch_delivery set status = 'RUNNING', locked_by = :instance, "
@@ -199,21 +205,24 @@ class DeliveryRepository {
 	/**
 	 * Claims up to {@code limit} due deliveries for this instance: expired leases first, then due retries, then new
 	 * deliveries, each oldest first; a delivery waits while an earlier one of the same handler and ordering key is
-	 * unfinished. Call inside a transaction.
+	 * unfinished. A delivery for a handler not in {@code handlers} is left to the instances that have it, unless it
+	 * was due before {@code othersBefore}. Call inside a transaction.
 	 */
-	List<Claimed> claim(String instance, Instant now, Instant leaseUntil, int limit) {
+	List<Claimed> claim(String instance, Collection<String> handlers, Instant othersBefore, Instant now,
+			Instant leaseUntil, int limit) {
 		Timestamp nowTs = Timestamp.from(now);
 		if (this.postgres) {
 			this.jdbc.execute(PIN_CLAIM_PLAN);
 		}
+		MapSqlParameterSource range = rangeParameters(handlers, othersBefore, now);
 		// One query per status, each an ordered range of the (status, next_attempt_at) index that stops after
 		// `limit` rows: an OR across statuses, or an ORDER BY id, makes both databases walk every delivery ever
 		// made (the finished ones included) on every claim.
 		List<Long> ids = new ArrayList<>(limit);
-		for (String range : CLAIM_RANGES) {
+		for (String condition : CLAIM_RANGES) {
 			if (ids.size() < limit) {
-				ids.addAll(this.jdbc.queryForList(claimableQuery(range, this.claimLock), Long.class, nowTs,
-						limit - ids.size()));
+				ids.addAll(this.named.queryForList(claimableQuery(condition, this.claimLock),
+						range.addValue("limit", limit - ids.size()), Long.class));
 			}
 		}
 		if (ids.isEmpty()) {
@@ -237,6 +246,14 @@ class DeliveryRepository {
 		return claimed;
 	}
 
+	/** The parameters of the {@link #CLAIM_RANGES}, but the limit. */
+	static MapSqlParameterSource rangeParameters(Collection<String> handlers, Instant othersBefore, Instant now) {
+		// No handler at all (every workflow switched off): a name no handler can have keeps the list valid SQL.
+		return new MapSqlParameterSource("now", Timestamp.from(now))
+			.addValue("handlers", handlers.isEmpty() ? List.of("") : handlers)
+			.addValue("othersBefore", Timestamp.from(othersBefore));
+	}
+
 	/**
 	 * Deletes the deliveries just claimed whose event no longer exists (no foreign key keeps them out, decision
 	 * 0007: a purge by a Relay older than V41 during a rolling upgrade can leave them). Left alone, such a delivery
@@ -252,8 +269,8 @@ class DeliveryRepository {
 	}
 
 	/**
-	 * The ids of claimable deliveries in one of the {@link #CLAIM_RANGES}, oldest first, up to a limit (the second
-	 * {@code ?}); a delivery waits while an earlier one of the same handler and ordering key is unfinished.
+	 * The ids of claimable deliveries in one of the {@link #CLAIM_RANGES}, oldest first, up to a limit
+	 * ({@code :limit}); a delivery waits while an earlier one of the same handler and ordering key is unfinished.
 	 * PostgreSQL locks them ({@code lock}: SKIP LOCKED, instances never claim the same delivery). H2 serves one
 	 * instance whose deliveries are claimed by one thread, and its FOR UPDATE reads the whole range instead of
 	 * stopping at the limit, so H2 relies on the guarded update in {@link #claim}.
@@ -262,7 +279,7 @@ class DeliveryRepository {
 		return "select d.id from dispatch_delivery d where " + range + " and (d.ordering_key is null or not exists "
 				+ "(select 1 from dispatch_delivery p where p.handler = d.handler and p.ordering_key = d.ordering_key "
 				+ "and p.id < d.id and p.status in " + UNFINISHED + ")) order by d.status, d.next_attempt_at fetch first "
-				+ "? rows only" + lock;
+				+ ":limit rows only" + lock;
 	}
 
 	/**

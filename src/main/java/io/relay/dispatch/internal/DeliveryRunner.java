@@ -70,7 +70,12 @@ class DeliveryRunner {
 				MDC.MDCCloseable delivery = MDC.putCloseable("deliveryId", Long.toString(claimed.id()));
 				MDC.MDCCloseable handler = MDC.putCloseable("handler", claimed.handler())) {
 			if (registered == null) {
-				result = HandlerResult.skipped("no handler named '" + claimed.handler() + "' is registered any more");
+				// Claimed only once no instance took it for relay.dispatch.unknown-handler-grace: none has it.
+				result = HandlerResult.skipped("no handler named '" + claimed.handler() + "' is registered on this "
+						+ "instance, and no instance took the delivery within relay.dispatch.unknown-handler-grace");
+				logger.warn("Delivery {} of event {} is skipped: no handler named '{}' on this instance, and no "
+						+ "instance took it within relay.dispatch.unknown-handler-grace", claimed.id(),
+						claimed.eventId(), claimed.handler());
 			}
 			else if (!registered.settings().enabled()) {
 				// Disabled to stop it at once: its retries and replays are not run either; replay them once enabled.

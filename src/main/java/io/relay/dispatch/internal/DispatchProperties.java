@@ -19,6 +19,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param purgeInterval how often events older than {@code relay.retention} are purged
  * @param statsInterval how often the backlog, lag and dead gauges (and the {@code deliveries} health contributor)
  * are read from the database
+ * @param unknownHandlerGrace how long a due delivery for a handler this instance does not have is left to the
+ * instances that have it (during a rolling upgrade that adds a workflow, the instances not yet upgraded leave its
+ * deliveries to the upgraded ones); after that this instance ends it {@code SKIPPED}, as it would for a workflow
+ * removed from every instance. Zero skips such deliveries at once.
  * @param defaults the retry settings of every handler that has none of its own
  * @param handlers settings per handler name, each overriding {@code defaults}
  */
@@ -26,7 +30,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 record DispatchProperties(@DefaultValue("16") int workers, @DefaultValue("500ms") Duration pollInterval,
 		@DefaultValue("5m") Duration lease, @DefaultValue("20s") Duration shutdownTimeout,
 		@DefaultValue("1h") Duration purgeInterval, @DefaultValue("5s") Duration statsInterval,
-		@DefaultValue HandlerSettings defaults,
+		@DefaultValue("1h") Duration unknownHandlerGrace, @DefaultValue HandlerSettings defaults,
 		@DefaultValue Map<String, HandlerSettings> handlers) {
 
 	static final Duration DEFAULT_INITIAL_BACKOFF = Duration.ofSeconds(1);
@@ -40,6 +44,8 @@ record DispatchProperties(@DefaultValue("16") int workers, @DefaultValue("500ms"
 		positive(shutdownTimeout, "relay.dispatch.shutdown-timeout");
 		positive(purgeInterval, "relay.dispatch.purge-interval");
 		positive(statsInterval, "relay.dispatch.stats-interval");
+		check(!unknownHandlerGrace.isNegative(), "relay.dispatch.unknown-handler-grace must not be negative, but was "
+				+ unknownHandlerGrace);
 		handlers = Map.copyOf(handlers);
 		handlers.forEach((name, settings) -> settings.validate("relay.dispatch.handlers." + name));
 		defaults.validate("relay.dispatch.defaults");

@@ -59,6 +59,9 @@ class Dispatcher implements SmartLifecycle {
 
 	private final DeliveryRunner runner;
 
+	/** The handlers this instance has: it leaves deliveries for others to the instances that have them. */
+	private final Set<String> handlerNames;
+
 	private final DispatchProperties properties;
 
 	private final Clock clock;
@@ -111,8 +114,9 @@ class Dispatcher implements SmartLifecycle {
 	private Thread completer;
 
 	Dispatcher(DeliveryRepository repository, TransactionTemplate transactions, DeliveryRunner runner,
-			DispatchProperties properties, Clock clock) {
+			HandlerRegistry handlers, DispatchProperties properties, Clock clock) {
 		this.repository = repository;
+		this.handlerNames = handlers.names();
 		this.transactions = transactions;
 		this.ownTransactions = new TransactionTemplate(
 				Objects.requireNonNull(transactions.getTransactionManager(), "transaction manager"));
@@ -232,7 +236,8 @@ class Dispatcher implements SmartLifecycle {
 			Instant now = this.clock.instant();
 			List<DeliveryRepository.Claimed> claimed;
 			try {
-				claimed = this.transactions.execute((status) -> this.repository.claim(this.instance, now,
+				claimed = this.transactions.execute((status) -> this.repository.claim(this.instance,
+						this.handlerNames, now.minus(this.properties.unknownHandlerGrace()), now,
 						now.plus(this.properties.lease()), limit));
 			}
 			catch (RuntimeException ex) {

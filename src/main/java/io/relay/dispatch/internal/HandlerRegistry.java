@@ -1,9 +1,11 @@
 package io.relay.dispatch.internal;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 import io.relay.dispatch.EventHandler;
@@ -66,6 +68,11 @@ class HandlerRegistry {
 			}
 		}
 		return wanted;
+	}
+
+	/** The names of every handler of this instance, disabled ones included. */
+	Set<String> names() {
+		return Collections.unmodifiableSet(this.handlers.keySet());
 	}
 
 	@Nullable Registered get(String name) {

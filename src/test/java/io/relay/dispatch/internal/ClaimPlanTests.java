@@ -97,7 +97,8 @@ class ClaimPlanTests {
 		DeliveryRepository repository = new DeliveryRepository(jdbc);
 		List<String> during = transactions.execute((status) -> {
 			Instant now = Instant.now();
-			assertThat(repository.claim("test", now, now.plusSeconds(60), 1)).hasSize(1);
+			assertThat(repository.claim("test", List.of("log"), now.minusSeconds(3600), now, now.plusSeconds(60), 1))
+				.hasSize(1);
 			status.setRollbackOnly();
 			return settings();
 		});
@@ -124,8 +125,12 @@ class ClaimPlanTests {
 	}
 
 	private static String plan(String range) {
-		return String.join("\n", jdbc.queryForList("explain " + DeliveryRepository.claimableQuery(range,
-				" for update skip locked"), String.class, Timestamp.from(Instant.now()), 32));
+		Instant now = Instant.now();
+		// An instance with two handlers: the backlog's and another.
+		MapSqlParameterSource params = DeliveryRepository.rangeParameters(List.of("log", "crm"),
+				now.minusSeconds(3600), now).addValue("limit", 32);
+		return String.join("\n", new NamedParameterJdbcTemplate(jdbc).queryForList("explain "
+				+ DeliveryRepository.claimableQuery(range, " for update skip locked"), params, String.class));
 	}
 
 }

@@ -128,10 +128,39 @@ class DeliveryRepositoryTests {
 		assertThat(repository.buryAbandoned(NOW, NOW)).isZero();
 	}
 
+	@ParameterizedTest
+	@ValueSource(strings = { "h2", "postgres" })
+	void aDeliveryForAHandlerThisInstanceDoesNotHaveIsLeftToOthersUntilNoneTookItForTheGrace(String database) {
+		JdbcTemplate jdbc = database(database);
+		DeliveryRepository repository = new DeliveryRepository(jdbc);
+		// Due for ten minutes, for 'crm': new, to retry, and claimed by an instance that died.
+		Instant due = NOW.minus(Duration.ofMinutes(10));
+		long pending = delivery(jdbc, "PENDING", 0, due, null);
+		long failed = delivery(jdbc, "FAILED", 2, due, null);
+		long expired = delivery(jdbc, "RUNNING", 1, due, due);
+
+		// An instance without 'crm' (a rolling upgrade that adds it): left to the instances that have it.
+		assertThat(claimIn(jdbc, repository, List.of("log"), NOW.minus(Duration.ofHours(1)))).isEmpty();
+		assertThat(claimIn(jdbc, repository, List.of(), NOW.minus(Duration.ofHours(1)))).isEmpty();
+		assertThat(List.of(status(jdbc, pending), status(jdbc, failed), status(jdbc, expired)))
+			.containsExactly("PENDING", "FAILED", "RUNNING");
+
+		// No instance took them within a grace of five minutes: none has 'crm', this one takes them (to skip).
+		assertThat(claimIn(jdbc, repository, List.of("log"), NOW.minus(Duration.ofMinutes(5))))
+			.extracting(DeliveryRepository.Claimed::id)
+			.containsExactlyInAnyOrder(pending, failed, expired);
+	}
+
 	private static List<DeliveryRepository.Claimed> claimIn(JdbcTemplate jdbc, DeliveryRepository repository) {
+		return claimIn(jdbc, repository, List.of("crm"), NOW.minus(Duration.ofHours(1)));
+	}
+
+	private static List<DeliveryRepository.Claimed> claimIn(JdbcTemplate jdbc, DeliveryRepository repository,
+			List<String> handlers, Instant othersBefore) {
 		return new org.springframework.transaction.support.TransactionTemplate(
 				new org.springframework.jdbc.support.JdbcTransactionManager(jdbc.getDataSource()))
-			.execute((status) -> repository.claim("claimer", NOW, NOW.plus(Duration.ofMinutes(5)), 10));
+			.execute((status) -> repository.claim("claimer", handlers, othersBefore, NOW,
+					NOW.plus(Duration.ofMinutes(5)), 10));
 	}
 
 	private static JdbcTemplate database(String database) {

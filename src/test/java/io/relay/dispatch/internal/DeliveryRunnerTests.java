@@ -74,11 +74,24 @@ class DeliveryRunnerTests {
 		assertThat(completion.status()).isEqualTo(DeliveryStatus.DEAD);
 	}
 
+	@Test
+	void aDeliveryForAHandlerThisInstanceDoesNotHaveIsSkippedSayingWhy() {
+		// Claimed only once no instance took it within relay.dispatch.unknown-handler-grace.
+		DeliveryRepository.Completion completion = run("crm", HandlerResult::success, false);
+		assertThat(completion.status()).isEqualTo(DeliveryStatus.SKIPPED);
+		assertThat(completion.error()).isEqualTo("no handler named 'crm' is registered on this instance, and no "
+				+ "instance took the delivery within relay.dispatch.unknown-handler-grace");
+	}
+
 	private static DeliveryRepository.Completion run(Script script) {
 		return run(script, false);
 	}
 
 	private static DeliveryRepository.Completion run(Script script, boolean stopping) {
+		return run("scripted", script, stopping);
+	}
+
+	private static DeliveryRepository.Completion run(String claimedHandler, Script script, boolean stopping) {
 		EventHandler<IAdvizeEvent> handler = new EventHandler<>() {
 
 			@Override
@@ -98,13 +111,13 @@ class DeliveryRunnerTests {
 
 		};
 		DispatchProperties properties = new DispatchProperties(16, Duration.ofMillis(500), Duration.ofMinutes(5),
-				Duration.ofSeconds(20), Duration.ofHours(1), Duration.ofSeconds(5),
+				Duration.ofSeconds(20), Duration.ofHours(1), Duration.ofSeconds(5), Duration.ofHours(1),
 				new DispatchProperties.HandlerSettings(null, null, null, null, null), Map.of());
 		Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
 		DeliveryRunner runner = new DeliveryRunner(new HandlerRegistry(List.of(handler), properties),
 				new DispatchMetrics(new SimpleMeterRegistry(), repository, clock), clock);
 		IAdvizeEvent event = new UnknownEvent("e-1", "x.y", Platform.SD, null, null, null, Map.of());
-		return runner.run(new DeliveryRepository.Claimed(1, "e-1", "scripted", 1, 1, "application/json",
+		return runner.run(new DeliveryRepository.Claimed(1, "e-1", claimedHandler, 1, 1, "application/json",
 				new byte[0], NOW, false, event), () -> stopping);
 	}
 

@@ -56,6 +56,19 @@ class DispatchPropertiesTests {
 				.getFailure()
 				.rootCause()
 				.hasMessageContaining("relay.dispatch.stats-interval must be positive"));
+		this.contexts.withPropertyValues("relay.dispatch.unknown-handler-grace=-1s")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("relay.dispatch.unknown-handler-grace must not be negative"));
+	}
+
+	@Test
+	void deliveriesForAnotherInstancesHandlerWaitAnHourByDefaultOrNotAtAll() {
+		this.contexts.run((context) -> assertThat(context.getBean(DispatchProperties.class).unknownHandlerGrace())
+			.isEqualTo(Duration.ofHours(1)));
+		this.contexts.withPropertyValues("relay.dispatch.unknown-handler-grace=0s")
+			.run((context) -> assertThat(context.getBean(DispatchProperties.class).unknownHandlerGrace()).isZero());
 	}
 
 	@Test
