@@ -3,8 +3,6 @@ package io.relay.system;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
@@ -20,6 +18,7 @@ import org.springframework.core.Ordered;
 import org.springframework.context.EnvironmentAware;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.Environment;
+import org.springframework.util.PlaceholderResolutionException;
 
 /**
  * Refuses to start when a setting of Relay's, or a credential Relay uses, names a placeholder that nothing resolves
@@ -36,8 +35,6 @@ class UnresolvedPlaceholders implements BeanFactoryPostProcessor, EnvironmentAwa
 	/** Where Relay's settings and the credentials it depends on live. */
 	static final List<String> CHECKED_PREFIXES = List.of("relay.", "spring.security.", "spring.mail.",
 			"spring.datasource.", "spring.ssl.", "server.ssl.");
-
-	private static final Pattern PLACEHOLDER = Pattern.compile("(?<!\\\\)\\$\\{([^}]*)}");
 
 	private @Nullable ConfigurableEnvironment environment;
 
@@ -82,16 +79,19 @@ class UnresolvedPlaceholders implements BeanFactoryPostProcessor, EnvironmentAwa
 		}
 	}
 
+	/**
+	 * The first placeholder of {@code value} that nothing resolves, as the environment resolves it: a default used
+	 * is resolved in turn ({@code ${A:${B}}} with neither set names {@code B}), and so is a value that names another.
+	 */
 	private static @Nullable String unresolved(String value, ConfigurableEnvironment environment) {
-		Matcher matcher = PLACEHOLDER.matcher(value);
-		while (matcher.find()) {
-			String inside = matcher.group(1);
-			boolean hasDefault = inside.contains(":");
-			if (!hasDefault && !inside.contains("${") && !environment.containsProperty(inside.strip())) {
-				return inside.strip();
-			}
+		try {
+			environment.resolveRequiredPlaceholders(value);
+			return null;
 		}
-		return null;
+		catch (PlaceholderResolutionException ex) {
+			// Its message quotes the values it went through: only the placeholder's name leaves this method.
+			return ex.getPlaceholder();
+		}
 	}
 
 	/** A setting names a placeholder that nothing resolves. Its message names the setting, never its value. */

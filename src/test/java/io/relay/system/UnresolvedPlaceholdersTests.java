@@ -49,6 +49,27 @@ class UnresolvedPlaceholdersTests {
 	}
 
 	@Test
+	void aDefaultThatIsItselfAnUnsetPlaceholderIsReported() {
+		StandardEnvironment environment = environment(Map.of("relay.webhook.secrets",
+				"${RELAY_TEST_UNSET_CURRENT:${RELAY_TEST_UNSET_FALLBACK}}"));
+		assertThatExceptionOfType(UnresolvedPlaceholderException.class)
+			.isThrownBy(() -> UnresolvedPlaceholders.check(environment))
+			.withMessageContaining("relay.webhook.secrets")
+			.withMessageContaining("${RELAY_TEST_UNSET_FALLBACK}, which is not set");
+		assertThatNoException().isThrownBy(() -> UnresolvedPlaceholders.check(environment(Map.of(
+				"relay.webhook.secrets", "${RELAY_TEST_UNSET_CURRENT:${RELAY_TEST_UNSET_FALLBACK:}}"))));
+	}
+
+	@Test
+	void aPlaceholderNamingAPropertyThatNamesAnUnsetOneIsReported() {
+		StandardEnvironment environment = environment(Map.of("relay.webhook.secrets", "${app.indirect}",
+				"app.indirect", "${RELAY_TEST_UNSET_INDIRECT}"));
+		assertThatExceptionOfType(UnresolvedPlaceholderException.class)
+			.isThrownBy(() -> UnresolvedPlaceholders.check(environment))
+			.withMessageContaining("${RELAY_TEST_UNSET_INDIRECT}, which is not set");
+	}
+
+	@Test
 	void anEnvironmentVariableIsCheckedAsThePropertyItSets() {
 		StandardEnvironment environment = new StandardEnvironment();
 		environment.getPropertySources()
