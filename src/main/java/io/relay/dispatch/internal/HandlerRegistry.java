@@ -1,13 +1,18 @@
 package io.relay.dispatch.internal;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.relay.dispatch.EventHandler;
 import io.relay.event.IAdvizeEvent;
 import org.jspecify.annotations.Nullable;
@@ -27,7 +32,7 @@ class HandlerRegistry {
 
 	private final Map<String, Registered> handlers = new LinkedHashMap<>();
 
-	HandlerRegistry(List<EventHandler<?>> handlers, DispatchProperties properties) {
+	HandlerRegistry(List<EventHandler<?>> handlers, DispatchProperties properties, MeterRegistry meters) {
 		for (EventHandler<?> handler : handlers) {
 			String name = handler.name();
 			if (!NAME.matcher(name).matches()) {
@@ -45,7 +50,7 @@ class HandlerRegistry {
 						+ " must name an event type (eventType()), but named " + eventType);
 			}
 			DispatchProperties.ResolvedSettings settings = properties.settingsFor(name);
-			this.handlers.put(name, new Registered(handler, eventType, settings));
+			this.handlers.put(name, new Registered(handler, eventType, settings, new FilterTiming(name, meters)));
 		}
 		List<String> unknown = properties.handlers().keySet().stream()
 			.filter((name) -> !this.handlers.containsKey(name))
@@ -79,14 +84,19 @@ class HandlerRegistry {
 		return this.handlers.get(name);
 	}
 
-	/** @param eventType the handler's {@code eventType()}, read once at startup */
-	record Registered(EventHandler<?> handler, Class<?> eventType, DispatchProperties.ResolvedSettings settings) {
+	/**
+	 * @param eventType the handler's {@code eventType()}, read once at startup
+	 * @param filterTiming times its {@code accepts}, which runs on the path of every acknowledgement
+	 */
+	record Registered(EventHandler<?> handler, Class<?> eventType, DispatchProperties.ResolvedSettings settings,
+			FilterTiming filterTiming) {
 
 		@SuppressWarnings("unchecked")
 		boolean wants(IAdvizeEvent event) {
 			if (!this.eventType.isInstance(event)) {
 				return false;
 			}
+			long start = this.filterTiming.now();
 			try {
 				return ((EventHandler<IAdvizeEvent>) this.handler).accepts(event);
 			}
@@ -102,10 +112,64 @@ class HandlerRegistry {
 						event.eventId(), ex);
 				return true;
 			}
+			finally {
+				this.filterTiming.record(start);
+			}
 		}
 
 		String name() {
 			return this.handler.name();
+		}
+
+	}
+
+	/**
+	 * {@code relay.dispatch.filter.duration} of one handler, and a warning when its filter is slow: it runs inside
+	 * the inbox's transaction, so a slow filter slows every acknowledgement (and, slower still, makes them 503),
+	 * which the intake's own metrics show without saying why.
+	 */
+	static final class FilterTiming {
+
+		/** A filter this slow holds the intake to a few events a second per writer. */
+		static final Duration SLOW = Duration.ofMillis(100);
+
+		private static final long WARNING_INTERVAL_NANOS = Duration.ofMinutes(1).toNanos();
+
+		private final String handler;
+
+		private final Timer timer;
+
+		private final io.micrometer.core.instrument.Clock clock;
+
+		/** When the last warning was logged (monotonic nanos): a filter slow on every event warns once a minute. */
+		private final AtomicLong lastWarning;
+
+		FilterTiming(String handler, MeterRegistry meters) {
+			this.handler = handler;
+			this.clock = meters.config().clock();
+			this.lastWarning = new AtomicLong(this.clock.monotonicTime() - WARNING_INTERVAL_NANOS);
+			this.timer = Timer.builder("relay.dispatch.filter.duration")
+				.description("Time a handler's filter (accepts) took for one event, inside the inbox's transaction")
+				.tag("handler", handler)
+				.register(meters);
+		}
+
+		long now() {
+			return this.clock.monotonicTime();
+		}
+
+		void record(long start) {
+			long nanos = this.clock.monotonicTime() - start;
+			this.timer.record(nanos, TimeUnit.NANOSECONDS);
+			if (nanos >= SLOW.toNanos()) {
+				long now = this.clock.monotonicTime();
+				long last = this.lastWarning.get();
+				if (now - last >= WARNING_INTERVAL_NANOS && this.lastWarning.compareAndSet(last, now)) {
+					logger.warn("Filter (accepts) of handler '{}' took {} ms on the acknowledgement path: every webhook "
+							+ "waits for it; keep it a look at the event, without I/O (at most one warning a minute)",
+							this.handler, TimeUnit.NANOSECONDS.toMillis(nanos));
+				}
+			}
 		}
 
 	}

@@ -114,7 +114,7 @@ class DeliveryRunnerTests {
 				Duration.ofSeconds(20), Duration.ofHours(1), Duration.ofSeconds(5), Duration.ofHours(1),
 				new DispatchProperties.HandlerSettings(null, null, null, null, null), Map.of());
 		Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
-		DeliveryRunner runner = new DeliveryRunner(new HandlerRegistry(List.of(handler), properties),
+		DeliveryRunner runner = new DeliveryRunner(new HandlerRegistry(List.of(handler), properties, new SimpleMeterRegistry()),
 				new DispatchMetrics(new SimpleMeterRegistry(), repository, clock), clock);
 		IAdvizeEvent event = new UnknownEvent("e-1", "x.y", Platform.SD, null, null, null, Map.of());
 		return runner.run(new DeliveryRepository.Claimed(1, "e-1", claimedHandler, 1, 1, "application/json",

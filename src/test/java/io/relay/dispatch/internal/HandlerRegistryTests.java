@@ -1,0 +1,110 @@
+package io.relay.dispatch.internal;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import io.micrometer.core.instrument.MockClock;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleConfig;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.relay.dispatch.Delivery;
+import io.relay.dispatch.EventHandler;
+import io.relay.dispatch.HandlerResult;
+import io.relay.event.IAdvizeEvent;
+import io.relay.event.Platform;
+import io.relay.event.UnknownEvent;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The filters' time: they run on the path of every acknowledgement, so a slow one shows in a metric and a warning
+ * naming its handler.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class HandlerRegistryTests {
+
+	private final MockClock clock = new MockClock();
+
+	private final SimpleMeterRegistry meters = new SimpleMeterRegistry(SimpleConfig.DEFAULT, this.clock);
+
+	/** How long the filter takes, on the mock clock. */
+	private Duration filterTakes = Duration.ZERO;
+
+	private final HandlerRegistry registry = new HandlerRegistry(List.of(new Filtered()), properties(), this.meters);
+
+	@Test
+	void everyFilterCallIsTimedByHandler() {
+		this.filterTakes = Duration.ofMillis(3);
+		assertThat(this.registry.handlersFor(event())).extracting(HandlerRegistry.Registered::name)
+			.containsExactly("filtered");
+		this.filterTakes = Duration.ofMillis(5);
+		this.registry.handlersFor(event());
+
+		Timer timer = this.meters.get("relay.dispatch.filter.duration").tag("handler", "filtered").timer();
+		assertThat(timer.count()).isEqualTo(2);
+		assertThat(timer.totalTime(TimeUnit.MILLISECONDS)).isEqualTo(8.0);
+	}
+
+	@Test
+	void aSlowFilterWarnsNamingItsHandlerAtMostOnceAMinute(CapturedOutput output) {
+		this.filterTakes = Duration.ofMillis(99);
+		this.registry.handlersFor(event());
+		assertThat(output).doesNotContain("Filter (accepts) of handler 'filtered'");
+
+		this.filterTakes = Duration.ofMillis(150);
+		this.registry.handlersFor(event());
+		this.registry.handlersFor(event());
+		assertThat(warnings(output)).isEqualTo(1);
+		assertThat(output).contains("Filter (accepts) of handler 'filtered' took 150 ms");
+
+		this.clock.add(Duration.ofMinutes(1));
+		this.registry.handlersFor(event());
+		assertThat(warnings(output)).isEqualTo(2);
+	}
+
+	private static int warnings(CapturedOutput output) {
+		return output.getOut().split("Filter \\(accepts\\) of handler 'filtered'", -1).length - 1;
+	}
+
+	private static IAdvizeEvent event() {
+		return new UnknownEvent("e-1", "x.y", Platform.SD, null, null, null, Map.of());
+	}
+
+	private static DispatchProperties properties() {
+		return new DispatchProperties(16, Duration.ofMillis(500), Duration.ofMinutes(5), Duration.ofSeconds(20),
+				Duration.ofHours(1), Duration.ofSeconds(5), Duration.ofHours(1),
+				new DispatchProperties.HandlerSettings(null, null, null, null, null), Map.of());
+	}
+
+	private final class Filtered implements EventHandler<IAdvizeEvent> {
+
+		@Override
+		public String name() {
+			return "filtered";
+		}
+
+		@Override
+		public Class<IAdvizeEvent> eventType() {
+			return IAdvizeEvent.class;
+		}
+
+		@Override
+		public boolean accepts(IAdvizeEvent event) {
+			HandlerRegistryTests.this.clock.add(HandlerRegistryTests.this.filterTakes);
+			return true;
+		}
+
+		@Override
+		public HandlerResult handle(Delivery<IAdvizeEvent> delivery) {
+			return HandlerResult.success();
+		}
+
+	}
+
+}
