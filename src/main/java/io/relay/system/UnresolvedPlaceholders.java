@@ -19,6 +19,8 @@ import org.springframework.context.EnvironmentAware;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.Environment;
 import org.springframework.util.PlaceholderResolutionException;
+import org.springframework.util.PropertyPlaceholderHelper;
+import org.springframework.util.SystemPropertyUtils;
 
 /**
  * Refuses to start when a setting of Relay's, or a credential Relay uses, names a placeholder that nothing resolves
@@ -35,6 +37,11 @@ class UnresolvedPlaceholders implements BeanFactoryPostProcessor, EnvironmentAwa
 	/** Where Relay's settings and the credentials it depends on live. */
 	static final List<String> CHECKED_PREFIXES = List.of("relay.", "spring.security.", "spring.mail.",
 			"spring.datasource.", "spring.ssl.", "server.ssl.");
+
+	/** Spring's own syntax (escape, default separator), failing on the first placeholder that nothing resolves. */
+	private static final PropertyPlaceholderHelper PLACEHOLDERS = new PropertyPlaceholderHelper(
+			SystemPropertyUtils.PLACEHOLDER_PREFIX, SystemPropertyUtils.PLACEHOLDER_SUFFIX,
+			SystemPropertyUtils.VALUE_SEPARATOR, SystemPropertyUtils.ESCAPE_CHARACTER, false);
 
 	private @Nullable ConfigurableEnvironment environment;
 
@@ -80,16 +87,18 @@ class UnresolvedPlaceholders implements BeanFactoryPostProcessor, EnvironmentAwa
 	}
 
 	/**
-	 * The first placeholder of {@code value} that nothing resolves, as the environment resolves it: a default used
-	 * is resolved in turn ({@code ${A:${B}}} with neither set names {@code B}), and so is a value that names another.
+	 * The first placeholder written in {@code value} that nothing resolves: a default used is looked at in turn
+	 * ({@code ${A:${B}}} with neither set names {@code B}). The value of a property that is set is not: a password
+	 * given as {@code ${DB_PASSWORD}} may contain {@code ${} as text (Boot binds it as it is), and a piece of it
+	 * must never show in the failure.
 	 */
 	private static @Nullable String unresolved(String value, ConfigurableEnvironment environment) {
 		try {
-			environment.resolveRequiredPlaceholders(value);
+			PLACEHOLDERS.replacePlaceholders(value, (name) -> environment.containsProperty(name) ? "" : null);
 			return null;
 		}
 		catch (PlaceholderResolutionException ex) {
-			// Its message quotes the values it went through: only the placeholder's name leaves this method.
+			// Its message quotes the value: only the placeholder's name leaves this method.
 			return ex.getPlaceholder();
 		}
 	}
