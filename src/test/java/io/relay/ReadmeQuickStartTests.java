@@ -14,6 +14,7 @@ import io.relay.support.InMemoryRelay;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -31,6 +32,9 @@ class ReadmeQuickStartTests {
 	private static String quickStart;
 
 	private static ConfigurableApplicationContext relay;
+
+	@TempDir
+	static Path directory;
 
 	@BeforeAll
 	static void startRelayAsTheReadmeSays() throws IOException {
@@ -104,12 +108,22 @@ class ReadmeQuickStartTests {
 	}
 
 	private static Answer send(String script) throws Exception {
-		Process bash = new ProcessBuilder("bash", "-c", "set -e\n" + script).redirectErrorStream(false).start();
-		String out = new String(bash.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-		String err = new String(bash.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-		assertThat(bash.waitFor(30, TimeUnit.SECONDS)).isTrue();
-		assertThat(bash.exitValue()).as("the script's exit (stderr: %s)", err).isZero();
-		return Answer.of(out.replace("\r\n", "\n"));
+		Path out = Files.createTempFile(directory, "out", ".txt");
+		Path err = Files.createTempFile(directory, "err", ".txt");
+		ProcessBuilder builder = new ProcessBuilder("bash", "-c", "set -e\n" + script).redirectOutput(out.toFile())
+			.redirectError(err.toFile());
+		// Straight to this Relay: no proxy, no ~/.curlrc.
+		builder.environment().put("NO_PROXY", "localhost,127.0.0.1");
+		builder.environment().put("no_proxy", "localhost,127.0.0.1");
+		builder.environment().put("CURL_HOME", directory.toString());
+		Process bash = builder.start();
+		boolean ended = bash.waitFor(30, TimeUnit.SECONDS);
+		if (!ended) {
+			bash.destroyForcibly();
+		}
+		assertThat(ended).as("the script ended within 30 s (stderr: %s)", Files.readString(err)).isTrue();
+		assertThat(bash.exitValue()).as("the script's exit (stderr: %s)", Files.readString(err)).isZero();
+		return Answer.of(Files.readString(out).replace("\r\n", "\n"));
 	}
 
 	private record Answer(String statusLine, List<String> headers, String body) {

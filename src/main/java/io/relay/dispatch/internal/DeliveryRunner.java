@@ -3,7 +3,9 @@ package io.relay.dispatch.internal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import java.util.random.RandomGenerator;
 
@@ -45,6 +47,11 @@ class DeliveryRunner {
 
 	private final EventParser parser = new EventParser();
 
+	private static final Duration UNKNOWN_HANDLER_WARNING_INTERVAL = Duration.ofMinutes(1);
+
+	/** When a skip for want of a handler was last logged, by handler name (epoch millis). */
+	private final Map<String, Long> unknownHandlerWarnings = new ConcurrentHashMap<>();
+
 	@Autowired
 	DeliveryRunner(HandlerRegistry handlers, DispatchMetrics metrics, Clock clock) {
 		this(handlers, metrics, clock, RandomGenerator.getDefault());
@@ -73,9 +80,7 @@ class DeliveryRunner {
 				// Claimed only once no instance took it for relay.dispatch.unknown-handler-grace: none has it.
 				result = HandlerResult.skipped("no handler named '" + claimed.handler() + "' is registered on this "
 						+ "instance, and no instance took the delivery within relay.dispatch.unknown-handler-grace");
-				logger.warn("Delivery {} of event {} is skipped: no handler named '{}' on this instance, and no "
-						+ "instance took it within relay.dispatch.unknown-handler-grace", claimed.id(),
-						claimed.eventId(), claimed.handler());
+				warnOfUnknownHandler(claimed);
 			}
 			else if (!registered.settings().enabled()) {
 				// Disabled to stop it at once: its retries and replays are not run either; replay them once enabled.
@@ -95,6 +100,20 @@ class DeliveryRunner {
 				Duration.ofNanos(nanos).toMillis(), interrupted);
 		this.metrics.finished(claimed.handler(), completion.status(), nanos);
 		return completion;
+	}
+
+	/** Once a minute per handler: a workflow removed with work left skips it all at once. */
+	private void warnOfUnknownHandler(DeliveryRepository.Claimed claimed) {
+		long now = this.clock.millis();
+		Long last = this.unknownHandlerWarnings.get(claimed.handler());
+		if ((last == null || now - last >= UNKNOWN_HANDLER_WARNING_INTERVAL.toMillis())
+				&& ((last == null) ? this.unknownHandlerWarnings.putIfAbsent(claimed.handler(), now) == null
+						: this.unknownHandlerWarnings.replace(claimed.handler(), last, now))) {
+			logger.warn("Skipping deliveries for '{}' (delivery {} of event {} and maybe more, at most one warning a "
+					+ "minute): no handler of that name on this instance, and no instance took them within "
+					+ "relay.dispatch.unknown-handler-grace; replay them if the workflow comes back", claimed.handler(),
+					claimed.id(), claimed.eventId());
+		}
 	}
 
 	@SuppressWarnings("unchecked")

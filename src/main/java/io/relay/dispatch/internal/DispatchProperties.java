@@ -30,12 +30,15 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 record DispatchProperties(@DefaultValue("16") int workers, @DefaultValue("500ms") Duration pollInterval,
 		@DefaultValue("5m") Duration lease, @DefaultValue("20s") Duration shutdownTimeout,
 		@DefaultValue("1h") Duration purgeInterval, @DefaultValue("5s") Duration statsInterval,
-		@DefaultValue("1h") Duration unknownHandlerGrace, @DefaultValue HandlerSettings defaults,
+		@DefaultValue("5m") Duration unknownHandlerGrace, @DefaultValue HandlerSettings defaults,
 		@DefaultValue Map<String, HandlerSettings> handlers) {
 
 	static final Duration DEFAULT_INITIAL_BACKOFF = Duration.ofSeconds(1);
 
 	static final Duration DEFAULT_MAX_BACKOFF = Duration.ofHours(1);
+
+	/** Longer would keep work past the default retention; far longer would overflow the claim's times. */
+	static final Duration MAX_UNKNOWN_HANDLER_GRACE = Duration.ofDays(30);
 
 	DispatchProperties {
 		check(workers >= 1 && workers <= 1024, "relay.dispatch.workers must be between 1 and 1024, but was " + workers);
@@ -44,8 +47,9 @@ record DispatchProperties(@DefaultValue("16") int workers, @DefaultValue("500ms"
 		positive(shutdownTimeout, "relay.dispatch.shutdown-timeout");
 		positive(purgeInterval, "relay.dispatch.purge-interval");
 		positive(statsInterval, "relay.dispatch.stats-interval");
-		check(!unknownHandlerGrace.isNegative(), "relay.dispatch.unknown-handler-grace must not be negative, but was "
-				+ unknownHandlerGrace);
+		check(!unknownHandlerGrace.isNegative() && unknownHandlerGrace.compareTo(MAX_UNKNOWN_HANDLER_GRACE) <= 0,
+				"relay.dispatch.unknown-handler-grace must be between 0s and " + MAX_UNKNOWN_HANDLER_GRACE.toDays()
+						+ "d, but was " + unknownHandlerGrace);
 		handlers = Map.copyOf(handlers);
 		handlers.forEach((name, settings) -> settings.validate("relay.dispatch.handlers." + name));
 		defaults.validate("relay.dispatch.defaults");

@@ -15,7 +15,10 @@ import io.relay.dispatch.HandlerResult;
 import io.relay.event.IAdvizeEvent;
 import io.relay.event.Platform;
 import io.relay.event.UnknownEvent;
+import ch.qos.logback.classic.Level;
+import io.relay.support.LogRecorder;
 import io.relay.support.MigratedDatabase;
+import io.relay.support.MutableClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -83,6 +86,24 @@ class DeliveryRunnerTests {
 				+ "instance took the delivery within relay.dispatch.unknown-handler-grace");
 	}
 
+	@Test
+	void skipsForWantOfAHandlerWarnOnceAMinutePerHandler() {
+		MutableClock clock = new MutableClock(NOW);
+		try (LogRecorder log = LogRecorder.of(DeliveryRunner.class, Level.WARN)) {
+			DeliveryRunner runner = runner(HandlerResult::success, clock);
+			runner.run(claimed("crm", 1), () -> false);
+			runner.run(claimed("crm", 2), () -> false);
+			runner.run(claimed("ticket", 3), () -> false);
+			assertThat(log.messages(Level.WARN)).hasSize(2)
+				.anySatisfy((message) -> assertThat(message).startsWith("Skipping deliveries for 'crm' (delivery 1 "))
+				.anySatisfy((message) -> assertThat(message).startsWith("Skipping deliveries for 'ticket'"));
+
+			clock.advance(Duration.ofMinutes(1));
+			runner.run(claimed("crm", 4), () -> false);
+			assertThat(log.messages(Level.WARN)).hasSize(3);
+		}
+	}
+
 	private static DeliveryRepository.Completion run(Script script) {
 		return run(script, false);
 	}
@@ -92,6 +113,11 @@ class DeliveryRunnerTests {
 	}
 
 	private static DeliveryRepository.Completion run(String claimedHandler, Script script, boolean stopping) {
+		return runner(script, Clock.fixed(NOW, ZoneOffset.UTC)).run(claimed(claimedHandler, 1), () -> stopping);
+	}
+
+	/** A runner whose only handler, {@code scripted}, runs the script. */
+	private static DeliveryRunner runner(Script script, Clock clock) {
 		EventHandler<IAdvizeEvent> handler = new EventHandler<>() {
 
 			@Override
@@ -113,12 +139,15 @@ class DeliveryRunnerTests {
 		DispatchProperties properties = new DispatchProperties(16, Duration.ofMillis(500), Duration.ofMinutes(5),
 				Duration.ofSeconds(20), Duration.ofHours(1), Duration.ofSeconds(5), Duration.ofHours(1),
 				new DispatchProperties.HandlerSettings(null, null, null, null, null), Map.of());
-		Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
-		DeliveryRunner runner = new DeliveryRunner(new HandlerRegistry(List.of(handler), properties, new SimpleMeterRegistry()),
+		return new DeliveryRunner(new HandlerRegistry(List.of(handler), properties, new SimpleMeterRegistry()),
 				new DispatchMetrics(new SimpleMeterRegistry(), repository, clock), clock);
-		IAdvizeEvent event = new UnknownEvent("e-1", "x.y", Platform.SD, null, null, null, Map.of());
-		return runner.run(new DeliveryRepository.Claimed(1, "e-1", claimedHandler, 1, 1, "application/json",
-				new byte[0], NOW, false, event), () -> stopping);
+	}
+
+	/** Delivery {@code id} of event {@code e-<id>} to {@code handler}, on its last attempt (1 of 1). */
+	private static DeliveryRepository.Claimed claimed(String handler, long id) {
+		IAdvizeEvent event = new UnknownEvent("e-" + id, "x.y", Platform.SD, null, null, null, Map.of());
+		return new DeliveryRepository.Claimed(id, "e-" + id, handler, 1, 1, "application/json", new byte[0], NOW,
+				false, event);
 	}
 
 	@FunctionalInterface

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import ch.qos.logback.classic.Level;
 import io.micrometer.core.instrument.MockClock;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleConfig;
@@ -15,10 +16,8 @@ import io.relay.dispatch.HandlerResult;
 import io.relay.event.IAdvizeEvent;
 import io.relay.event.Platform;
 import io.relay.event.UnknownEvent;
+import io.relay.support.LogRecorder;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.springframework.boot.test.system.CapturedOutput;
-import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -26,7 +25,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The filters' time: they run on the path of every acknowledgement, so a slow one shows in a metric and a warning
  * naming its handler.
  */
-@ExtendWith(OutputCaptureExtension.class)
 class HandlerRegistryTests {
 
 	private final MockClock clock = new MockClock();
@@ -52,24 +50,23 @@ class HandlerRegistryTests {
 	}
 
 	@Test
-	void aSlowFilterWarnsNamingItsHandlerAtMostOnceAMinute(CapturedOutput output) {
-		this.filterTakes = Duration.ofMillis(99);
-		this.registry.handlersFor(event());
-		assertThat(output).doesNotContain("Filter (accepts) of handler 'filtered'");
+	void aSlowFilterWarnsNamingItsHandlerAtMostOnceAMinute() {
+		try (LogRecorder log = LogRecorder.of(HandlerRegistry.class, Level.WARN)) {
+			this.filterTakes = Duration.ofMillis(99);
+			this.registry.handlersFor(event());
+			assertThat(log.messages(Level.WARN)).isEmpty();
 
-		this.filterTakes = Duration.ofMillis(150);
-		this.registry.handlersFor(event());
-		this.registry.handlersFor(event());
-		assertThat(warnings(output)).isEqualTo(1);
-		assertThat(output).contains("Filter (accepts) of handler 'filtered' took 150 ms");
+			this.filterTakes = Duration.ofMillis(150);
+			this.registry.handlersFor(event());
+			this.registry.handlersFor(event());
+			assertThat(log.messages(Level.WARN)).singleElement()
+				.asString()
+				.startsWith("Filter (accepts) of handler 'filtered' took 150 ms");
 
-		this.clock.add(Duration.ofMinutes(1));
-		this.registry.handlersFor(event());
-		assertThat(warnings(output)).isEqualTo(2);
-	}
-
-	private static int warnings(CapturedOutput output) {
-		return output.getOut().split("Filter \\(accepts\\) of handler 'filtered'", -1).length - 1;
+			this.clock.add(Duration.ofMinutes(1));
+			this.registry.handlersFor(event());
+			assertThat(log.messages(Level.WARN)).hasSize(2);
+		}
 	}
 
 	private static IAdvizeEvent event() {
