@@ -28,9 +28,14 @@ class LeadConfiguration {
 	private static final Logger logger = LoggerFactory.getLogger(LeadConfiguration.class);
 
 	@Bean
+	LeadVisitors leadVisitors(JdbcTemplate jdbc) {
+		return new LeadVisitors(jdbc);
+	}
+
+	@Bean
 	LeadHandler leadHandler(LeadProperties properties, IAdvizeCredentials credentials, IAdvizeEnrichment iadvize,
-			OutboundClients clients, ExternalReferences references, IdempotentRequests requests, JdbcTemplate jdbc,
-			Clock clock) {
+			OutboundClients clients, ExternalReferences references, IdempotentRequests requests,
+			LeadVisitors visitors, Clock clock) {
 		credentials.requireRestApi(LeadHandler.NAME);
 		if (!credentials.hasGraphQlApi()) {
 			logger.info("Workflow 'lead': relay.iadvize.graphql.* is not set, so visitors of offsite conversations "
@@ -41,7 +46,7 @@ class LeadConfiguration {
 					LeadProperties.PREFIX);
 		}
 		return new LeadHandler(properties, iadvize, clients.create(LeadHandler.NAME, properties.http()),
-				new LeadVisitors(jdbc), references, requests, clock);
+				visitors, references, requests, clock);
 	}
 
 }

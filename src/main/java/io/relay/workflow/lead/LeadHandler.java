@@ -146,8 +146,12 @@ class LeadHandler implements EventHandler<IAdvizeEvent> {
 						+ LeadProperties.PREFIX + ".window (" + this.properties.window() + ") ago");
 			}
 			OutboundRequest request = render(send.action(), delivery, visitor, row);
-			if (send.action() == Action.CREATE) {
-				this.visitors.creating(key, claimant, send.key());
+			if (send.action() == Action.CREATE && !this.visitors.creating(key, claimant, send.key())) {
+				// The claim lapsed and another delivery took it (this one was slower than the lapse time, or the
+				// instances' clocks are apart): that one sees no pending create and may send its own, so a create
+				// sent now would make a second contact.
+				return HandlerResult.retry("the claim on this visitor lapsed and another delivery took it before the "
+						+ "create was sent");
 			}
 			OutboundResponse response;
 			try {

@@ -92,10 +92,11 @@ class LeadVisitors {
 	/**
 	 * Records that a create is about to be sent under {@code sendKey}, before it is: should its outcome stay unknown
 	 * (a timeout, a crash), the next delivery for the visitor sends it again under that key.
+	 * @return whether the claim was still {@code claimant}'s (else the create must not be sent)
 	 */
-	void creating(String key, String claimant, String sendKey) {
-		this.jdbc.update("update lead_visitor set pending_key = ? where visitor_key = ? and claimed_by = ?", sendKey,
-				key, claimant);
+	boolean creating(String key, String claimant, String sendKey) {
+		return this.jdbc.update("update lead_visitor set pending_key = ? where visitor_key = ? and claimed_by = ?",
+				sendKey, key, claimant) == 1;
 	}
 
 	/** The CRM refused the create sent under {@code sendKey}: nothing was created, the next one may use its own key. */

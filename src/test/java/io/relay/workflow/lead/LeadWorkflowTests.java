@@ -7,6 +7,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
@@ -26,6 +27,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.ActiveProfiles;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.bean.override.mockito.MockitoSpyBean;
 import tools.jackson.databind.JsonNode;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
@@ -41,6 +43,8 @@ import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.Mockito.doAnswer;
 
 /**
  * The lead workflow end to end, configured as {@code docs/workflows.md} shows it
@@ -64,6 +68,9 @@ abstract class LeadWorkflowTests {
 
 	@Autowired
 	JdbcTemplate jdbc;
+
+	@MockitoSpyBean
+	LeadVisitors visitors;
 
 	WebhookClient client;
 
@@ -235,6 +242,33 @@ abstract class LeadWorkflowTests {
 		assertThat(creates.getFirst().getBodyAsString()).contains("v2.conversation.closed");
 		assertThat(this.jdbc.queryForObject("select count(*) from lead_visitor where external_id = 'crm-11' and "
 				+ "pending_key is null", Integer.class)).isOne();
+	}
+
+	@Test
+	void aDeliveryWhoseClaimWasTakenBeforeItsCreateSendsNothingAndTriesAgain() {
+		String visitorId = visitorNumber();
+		givenRestVisitor("ha", visitorId, "lapsed-" + UUID.randomUUID() + "@example.com", null);
+		wireMock.stubFor(post(urlPathEqualTo("/crm/contacts"))
+			.willReturn(aResponse().withStatus(201).withBody("{\"id\": \"crm-13\"}")));
+		AtomicBoolean taken = new AtomicBoolean();
+		doAnswer((invocation) -> {
+			if (taken.compareAndSet(false, true)) {
+				// Its claim lapsed and another delivery (another instance) took it, and has let it lapse since.
+				this.jdbc.update("update lead_visitor set claimed_by = 'another-delivery', claimed_until = ? where "
+						+ "visitor_key = ?", Timestamp.from(Instant.now().minusSeconds(1)),
+						invocation.getArgument(0, String.class));
+			}
+			return invocation.callRealMethod();
+		}).when(this.visitors).creating(any(), any(), any());
+
+		Fixtures.Event event = closed(visitorId, "CHAT");
+		deliver(event);
+		JsonNode delivery = this.admin.awaitDelivery(event.eventId(), "lead", "SUCCEEDED");
+
+		assertThat(delivery.get("attempts").asInt()).isEqualTo(2);
+		assertThat(delivery.get("history").get(0).get("error").asString())
+			.isEqualTo("the claim on this visitor lapsed and another delivery took it before the create was sent");
+		wireMock.verify(1, postRequestedFor(urlPathEqualTo("/crm/contacts")));
 	}
 
 	@Test
