@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 
 import io.relay.system.Databases;
+import org.jspecify.annotations.Nullable;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
@@ -24,7 +25,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  * free code ({@code FOR UPDATE SKIP LOCKED} on PostgreSQL, so that instances take different codes; under an
  * in-process lock per campaign besides, which is all H2 needs) and writes the visitor on it. The UNIQUE constraint on
  * (campaign, visitor) is what makes "one code per visitor and campaign" hold across threads and instances: the loser
- * of a race rolls back and finds the winner's code.
+ * of a race rolls back and finds the winner's code. One code per conversation holds the same way: the transaction
+ * looks for the conversation's code again under a lock per conversation (an advisory lock on PostgreSQL, across
+ * instances), so that two runs of one delivery at once (a lease taken over, an unordered handler) cannot each take
+ * one for a different address of the visitor.
  */
 @Repository
 class PromoCodePool {
@@ -43,6 +47,11 @@ class PromoCodePool {
 
 	private final String lock;
 
+	private final boolean postgres;
+
+	/** The first key of the pool's advisory locks: its own key space, apart from the dispatcher's one-key locks. */
+	static final int ADVISORY_LOCK_SPACE = 0x50524F4D;
+
 	private final Map<String, ReentrantLock> campaigns = new ConcurrentHashMap<>();
 
 	PromoCodePool(JdbcTemplate jdbc, TransactionTemplate transactions, Clock clock) {
@@ -50,8 +59,8 @@ class PromoCodePool {
 		this.named = new NamedParameterJdbcTemplate(jdbc);
 		this.transactions = transactions;
 		this.clock = clock;
-		boolean postgres = Databases.isPostgres(jdbc);
-		this.lock = postgres ? " for update skip locked" : " for update";
+		this.postgres = Databases.isPostgres(jdbc);
+		this.lock = this.postgres ? " for update skip locked" : " for update";
 	}
 
 	/** What {@link #assign} did. */
@@ -101,10 +110,9 @@ class PromoCodePool {
 		for (int i = 0; i < MAX_TRIES; i++) {
 			// The conversation's code first: an earlier attempt may have taken it for another address of the
 			// visitor (corrected in iAdvize meanwhile); a second code would be taken and the first lost for good.
-			List<String> ofConversation = this.jdbc.queryForList("select code from promo_code where campaign = ? and "
-					+ "conversation_id = ?", String.class, campaign, conversationId);
-			if (!ofConversation.isEmpty()) {
-				return new Assignment.Assigned(ofConversation.getFirst());
+			String ofConversation = conversationsCode(campaign, conversationId);
+			if (ofConversation != null) {
+				return new Assignment.Assigned(ofConversation);
 			}
 			Optional<Map<String, Object>> held = this.jdbc
 				.queryForList("select code, conversation_id from promo_code where campaign = ? and visitor_key = ?",
@@ -120,6 +128,15 @@ class PromoCodePool {
 			campaignLock.lock();
 			try {
 				Assignment assigned = this.transactions.execute((status) -> {
+					if (this.postgres) {
+						this.jdbc.queryForList("select pg_advisory_xact_lock(?, hashtext(?))", ADVISORY_LOCK_SPACE,
+								conversationLockKey(campaign, conversationId));
+					}
+					// Again under the lock: another run of this conversation may have taken one since the look above.
+					String taken = conversationsCode(campaign, conversationId);
+					if (taken != null) {
+						return new Assignment.Assigned(taken);
+					}
 					List<Map<String, Object>> free = this.jdbc.queryForList("select id, code from promo_code where "
 							+ "campaign = ? and assigned_at is null order by id fetch first 1 rows only" + this.lock,
 							campaign);
@@ -148,6 +165,17 @@ class PromoCodePool {
 		}
 		throw new IllegalStateException("could not assign a promo code of campaign '" + campaign + "' after "
 				+ MAX_TRIES + " tries (contention)");
+	}
+
+	private @Nullable String conversationsCode(String campaign, String conversationId) {
+		List<String> codes = this.jdbc.queryForList("select code from promo_code where campaign = ? and "
+				+ "conversation_id = ?", String.class, campaign, conversationId);
+		return codes.isEmpty() ? null : codes.getFirst();
+	}
+
+	/** The text whose hash, in {@link #ADVISORY_LOCK_SPACE}, locks the assignments of one conversation. */
+	static String conversationLockKey(String campaign, String conversationId) {
+		return campaign + "\n" + conversationId;
 	}
 
 	private long freeCodes(String campaign) {

@@ -4,8 +4,11 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
 
@@ -17,6 +20,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The pool on PostgreSQL, where a free code locked by another transaction is skipped ({@code SKIP LOCKED}).
@@ -27,6 +31,43 @@ class PostgresPromoCodePoolTests {
 
 	private final PromoCodePool pool = new PromoCodePool(new JdbcTemplate(this.database),
 			new TransactionTemplate(new DataSourceTransactionManager(this.database)), Clock.systemUTC());
+
+	@Test
+	void twoRunsOfOneConversationAtOnceTakeOneCodeBetweenThem() throws Exception {
+		String campaign = "c-" + UUID.randomUUID().toString().substring(0, 8);
+		String first = "FIRST-" + UUID.randomUUID();
+		this.pool.add(campaign, List.of(first, "SECOND-" + UUID.randomUUID()), "test");
+		try (Connection other = this.database.getConnection()) {
+			// Another instance runs the same delivery (its lease taken over) and is assigning the conversation a
+			// code for the visitor's former address; it has not committed yet.
+			other.setAutoCommit(false);
+			try (PreparedStatement lock = other.prepareStatement("select pg_advisory_xact_lock(?, hashtext(?))");
+					PreparedStatement take = other.prepareStatement("update promo_code set assigned_at = now(), "
+							+ "visitor_key = 'former-address', visitor_id = '1', conversation_id = 'conversation-1', "
+							+ "idempotency_key = 'e:promo-code' where code = ?")) {
+				lock.setInt(1, PromoCodePool.ADVISORY_LOCK_SPACE);
+				lock.setString(2, PromoCodePool.conversationLockKey(campaign, "conversation-1"));
+				lock.executeQuery().close();
+				take.setString(1, first);
+				assertThat(take.executeUpdate()).isOne();
+			}
+			CompletableFuture<PromoCodePool.Assignment> assignment = CompletableFuture.supplyAsync(
+					() -> this.pool.assign(campaign, "current-address", "1", "conversation-1", "e:promo-code"));
+			await().atMost(Duration.ofSeconds(20)).until(() -> waitingForAnAdvisoryLock(other));
+			other.commit();
+
+			assertThat(assignment.get(10, TimeUnit.SECONDS)).isEqualTo(new PromoCodePool.Assignment.Assigned(first));
+		}
+		assertThat(new JdbcTemplate(this.database).queryForObject("select count(*) from promo_code where campaign = ? "
+				+ "and assigned_at is not null", Integer.class, campaign)).isOne();
+	}
+
+	private static boolean waitingForAnAdvisoryLock(Connection connection) throws Exception {
+		try (PreparedStatement waiting = connection.prepareStatement("select count(*) from pg_locks where locktype = "
+				+ "'advisory' and not granted"); ResultSet rs = waiting.executeQuery()) {
+			return rs.next() && rs.getInt(1) > 0;
+		}
+	}
 
 	@Test
 	void aFreeCodeLockedByAnotherTransactionDoesNotMakeThePoolEmpty() throws Exception {
