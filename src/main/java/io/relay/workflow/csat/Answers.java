@@ -2,7 +2,9 @@ package io.relay.workflow.csat;
 
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.Timestamp;
 import java.sql.Types;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
@@ -26,6 +28,9 @@ import org.springframework.stereotype.Repository;
 @Repository
 @ConditionalOnCsatDashboard
 class Answers {
+
+	/** How far before the newest change {@link #lastChange} counts the changes: well beyond any clock drift. */
+	private static final Duration RECENT = Duration.ofMinutes(1);
 
 	/** The longest comment kept; longer ones are cut. */
 	static final int MAX_COMMENT_LENGTH = 4000;
@@ -87,8 +92,22 @@ class Answers {
 
 	/** A token that changes whenever an answer or a conversation is recorded, on any instance. */
 	String lastChange() {
-		return this.jdbc.queryForObject("select (select max(updated_at) from csat_answer), "
-				+ "(select max(updated_at) from csat_conversation)", (rs, row) -> rs.getString(1) + "|" + rs.getString(2));
+		return change("csat_answer") + "|" + change("csat_conversation");
+	}
+
+	/**
+	 * The newest {@code updated_at} of a table, and how many rows were updated in the minute before it: a change
+	 * committed after a newer one (stamped a moment earlier, or by an instance whose clock is a little behind) does
+	 * not move the newest time, but it adds to that count.
+	 */
+	private String change(String table) {
+		Timestamp newest = this.jdbc.queryForObject("select max(updated_at) from " + table, Timestamp.class);
+		if (newest == null) {
+			return "none";
+		}
+		Long recent = this.jdbc.queryForObject("select count(*) from " + table + " where updated_at >= ?", Long.class,
+				Timestamp.from(newest.toInstant().minus(RECENT)));
+		return newest.toInstant() + "/" + recent;
 	}
 
 	static OffsetDateTime utc(Instant instant) {

@@ -35,8 +35,8 @@ class Conversations {
 
 	/** An older event fills in what the stored, newer one does not say (events of a conversation in any order). */
 	private static final String FILL_GAPS = "update csat_conversation set operator_id = coalesce(operator_id, ?), "
-			+ "project_id = coalesce(project_id, ?), channel = case when channel = 'UNKNOWN' then ? else channel end "
-			+ "where conversation_id = ? and ((operator_id is null and cast(? as bigint) is not null) or "
+			+ "project_id = coalesce(project_id, ?), channel = case when channel = 'UNKNOWN' then ? else channel end, "
+			+ "updated_at = ? where conversation_id = ? and ((operator_id is null and cast(? as bigint) is not null) or "
 			+ "(project_id is null and cast(? as bigint) is not null) or (channel = 'UNKNOWN' and ? <> 'UNKNOWN'))";
 
 	private static final String INSERT = "insert into csat_conversation (channel, operator_id, project_id, seen_at, "
@@ -57,20 +57,22 @@ class Conversations {
 			return this.jdbc.update(INSERT, (ps) -> set(ps, conversation, now)) == 1;
 		}
 		catch (DuplicateKeyException ex) {
-			return replaceOlder(conversation, now) || fillGaps(conversation);
+			return replaceOlder(conversation, now) || fillGaps(conversation, now);
 		}
 	}
 
-	private boolean fillGaps(Conversation conversation) {
+	// updated_at too: other instances learn of changes from it (Answers.lastChange).
+	private boolean fillGaps(Conversation conversation, Instant now) {
 		String channel = conversation.channel().name();
 		return this.jdbc.update(FILL_GAPS, (ps) -> {
 			ps.setObject(1, conversation.operatorId(), Types.BIGINT);
 			ps.setObject(2, conversation.projectId(), Types.BIGINT);
 			ps.setString(3, channel);
-			ps.setString(4, conversation.conversationId());
-			ps.setObject(5, conversation.operatorId(), Types.BIGINT);
-			ps.setObject(6, conversation.projectId(), Types.BIGINT);
-			ps.setString(7, channel);
+			ps.setObject(4, Answers.utc(now));
+			ps.setString(5, conversation.conversationId());
+			ps.setObject(6, conversation.operatorId(), Types.BIGINT);
+			ps.setObject(7, conversation.projectId(), Types.BIGINT);
+			ps.setString(8, channel);
 		}) == 1;
 	}
 

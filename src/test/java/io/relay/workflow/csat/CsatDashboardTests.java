@@ -64,6 +64,9 @@ abstract class CsatDashboardTests {
 	@Autowired
 	JdbcTemplate jdbc;
 
+	@Autowired
+	Answers answers;
+
 	AdminHttp http;
 
 	@BeforeEach
@@ -350,6 +353,25 @@ abstract class CsatDashboardTests {
 		handle(pushed(late, Channel.VIDEO, 32L, 100L, "09:00:00"));
 		handle(csat(late, 4, "09:40:00", null));
 		assertThat(groups(this.http.json(ON_DAY), "byOperator")).containsExactly("31:1:5.0", "32:1:4.0");
+	}
+
+	@Test
+	void everyChangeMovesTheTokenOtherInstancesPollIncludingAChangeStampedBeforeTheNewest() {
+		String conversation = conversation();
+		handle(closed(conversation, Channel.UNKNOWN, List.of(), null, "09:30:00"));
+		String closedOnly = this.answers.lastChange();
+		// A late push fills in the operator, the project and the channel the close lacked.
+		handle(pushed(conversation, Channel.VIDEO, 32L, 100L, "09:00:00"));
+		String filledIn = this.answers.lastChange();
+		assertThat(filledIn).isNotEqualTo(closedOnly);
+
+		// Another instance's answer, stamped ten seconds before the newest change but committed after it.
+		OffsetDateTime newest = this.jdbc.queryForObject("select max(updated_at) from csat_conversation",
+				OffsetDateTime.class);
+		this.jdbc.update("insert into csat_conversation (conversation_id, channel, seen_at, event_id, updated_at) "
+				+ "values (?, 'CHAT', ?, ?, ?)", conversation(), newest, UUID.randomUUID().toString(),
+				newest.minusSeconds(10));
+		assertThat(this.answers.lastChange()).isNotEqualTo(filledIn);
 	}
 
 	@Test
