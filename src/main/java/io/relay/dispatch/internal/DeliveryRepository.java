@@ -44,6 +44,9 @@ class DeliveryRepository {
 		.map((status) -> "'" + status.name() + "'")
 		.collect(Collectors.joining(", ", "(", ")"));
 
+	/** The first key of the dispatcher's two-key advisory locks (apart from the ordering keys' one-key locks). */
+	static final int ADVISORY_LOCK_SPACE = 0x52454C44;
+
 	/** How many deliveries one statement of a bulk replay updates. */
 	static final int REPLAY_BATCH = 1000;
 
@@ -522,10 +525,17 @@ class DeliveryRepository {
 	 * Deletes up to {@code batch} events received before {@code cutoff} none of whose deliveries has work left, with
 	 * their attempts and deliveries (no foreign keys on the dispatch path, decision 0007; duplicates and workflow
 	 * references still go by cascade). Call inside a transaction.
+	 * On PostgreSQL one instance purges at a time (a transaction-level advisory lock): another instance's batch
+	 * ends this run.
 	 * @return how many candidates were looked at, and how many of them deleted (fewer when some became unfinished
 	 * or were deleted by another instance meanwhile)
 	 */
 	PurgeBatch purge(Instant cutoff, int batch) {
+		if (this.postgres && !Boolean.TRUE.equals(this.jdbc.queryForObject("select pg_try_advisory_xact_lock(?, 1)",
+				Boolean.class, ADVISORY_LOCK_SPACE))) {
+			// Another instance is purging: every instance would take the same candidates and lock the same rows.
+			return new PurgeBatch(0, 0);
+		}
 		List<String> ids = this.jdbc.queryForList("select e.event_id from inbox_event e where e.received_at < ? and "
 				+ "not exists (select 1 from dispatch_delivery d where d.event_id = e.event_id and d.status in "
 				+ UNFINISHED + ") order by e.id fetch first ? rows only", String.class, Timestamp.from(cutoff), batch);
@@ -537,7 +547,7 @@ class DeliveryRepository {
 		// makes an event's work unfinished, and that event stays; a replay that comes after waits for this
 		// transaction and then finds nothing left to replay.
 		Set<String> unfinished = new HashSet<>();
-		this.named.query("select event_id, status from dispatch_delivery where event_id in (:ids) for update",
+		this.named.query("select event_id, status from dispatch_delivery where event_id in (:ids) order by id for update",
 				new MapSqlParameterSource("ids", ids), (rs) -> {
 					if (DeliveryStatus.valueOf(rs.getString(2)).isUnfinished()) {
 						unfinished.add(rs.getString(1));

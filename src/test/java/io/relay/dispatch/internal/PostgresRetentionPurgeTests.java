@@ -61,6 +61,23 @@ class PostgresRetentionPurgeTests extends RetentionPurgeTests {
 		assertThat(exists(replayed.eventId())).isTrue();
 	}
 
+	@Test
+	void whileAnotherInstancePurgesThisOneLeavesItTheWork() throws Exception {
+		Fixtures.Event event = oldFinishedEvent();
+		try (Connection other = this.dataSource.getConnection()) {
+			other.setAutoCommit(false);
+			try (PreparedStatement lock = other.prepareStatement("select pg_advisory_xact_lock(?, 1)")) {
+				lock.setInt(1, DeliveryRepository.ADVISORY_LOCK_SPACE);
+				lock.executeQuery().close();
+			}
+			assertThat(this.service.purge()).isZero();
+			assertThat(exists(event.eventId())).isTrue();
+			other.rollback();
+		}
+		assertThat(this.service.purge()).isPositive();
+		assertThat(exists(event.eventId())).isFalse();
+	}
+
 	/** An event whose deliveries all succeeded, received 40 days ago. */
 	private Fixtures.Event oldFinishedEvent() {
 		Fixtures.Event event = Fixtures.withFreshId("user.created.json");
