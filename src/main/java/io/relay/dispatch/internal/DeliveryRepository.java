@@ -292,41 +292,55 @@ class DeliveryRepository {
 	void complete(List<Completion> completions, String instance) {
 		for (int from = 0; from < completions.size(); from += 1000) {
 			List<Completion> chunk = completions.subList(from, Math.min(completions.size(), from + 1000));
+			Set<String> applied;
 			if (this.postgres) {
-				updateFromValues(chunk, instance);
+				applied = updateFromValues(chunk, instance);
 			}
 			else {
-				this.jdbc.batchUpdate("update dispatch_delivery set status = ?, next_attempt_at = coalesce(?, "
-						+ "next_attempt_at), last_error = ?, last_duration_ms = ?, locked_by = null, locked_until = null,"
-						+ " updated_at = ? where id = ? and attempts = ? and locked_by = ? and status = 'RUNNING'", chunk,
-						chunk.size(), (ps, c) -> {
+				int[] counts = this.jdbc.batchUpdate("update dispatch_delivery set status = ?, next_attempt_at = "
+						+ "coalesce(?, next_attempt_at), last_error = ?, last_duration_ms = ?, locked_by = null, "
+						+ "locked_until = null, updated_at = ? where id = ? and attempts = ? and locked_by = ? and "
+						+ "status = 'RUNNING'", chunk, chunk.size(), (ps, c) -> {
 							setCompletion(ps, c, 0);
 							ps.setInt(7, c.attempt());
 							ps.setString(8, instance);
-						});
+						})[0];
+				applied = new HashSet<>();
+				for (int i = 0; i < chunk.size(); i++) {
+					if (counts[i] != 0) {
+						applied.add(applied(chunk.get(i).deliveryId(), chunk.get(i).attempt()));
+					}
+				}
 			}
-			insertAttempts(chunk, instance);
+			insertAttempts(chunk, instance, applied);
 		}
 	}
 
 	// One statement per batch on PostgreSQL (the casts type the VALUES list, nulls included).
-	private void updateFromValues(List<Completion> chunk, String instance) {
+	private Set<String> updateFromValues(List<Completion> chunk, String instance) {
 		String row = "(cast(? as varchar(16)), cast(? as timestamp with time zone), cast(? as varchar(4000)), "
 				+ "cast(? as bigint), cast(? as timestamp with time zone), cast(? as bigint), cast(? as integer))";
-		this.jdbc.update((connection) -> {
+		Set<String> applied = new HashSet<>();
+		this.jdbc.query((connection) -> {
 			PreparedStatement ps = connection.prepareStatement("update dispatch_delivery d set status = v.status, "
 					+ "next_attempt_at = coalesce(v.next_at, d.next_attempt_at), last_error = v.error, "
 					+ "last_duration_ms = v.duration, locked_by = null, locked_until = null, updated_at = v.finished "
 					+ "from (values " + String.join(", ", Collections.nCopies(chunk.size(), row))
 					+ ") v(status, next_at, error, duration, finished, id, attempt) where d.id = v.id and "
-					+ "d.attempts = v.attempt and d.locked_by = ? and d.status = 'RUNNING'");
+					+ "d.attempts = v.attempt and d.locked_by = ? and d.status = 'RUNNING' returning d.id, v.attempt");
 			for (int i = 0; i < chunk.size(); i++) {
 				setCompletion(ps, chunk.get(i), i * 7);
 				ps.setInt(i * 7 + 7, chunk.get(i).attempt());
 			}
 			ps.setString(chunk.size() * 7 + 1, instance);
 			return ps;
-		});
+		}, (RowCallbackHandler) (rs) -> applied.add(applied(rs.getLong(1), rs.getInt(2))));
+		return applied;
+	}
+
+	/** A completion whose outcome the delivery took, as {@code <id>:<attempt>}. */
+	private static String applied(long deliveryId, int attempt) {
+		return deliveryId + ":" + attempt;
 	}
 
 	private static void setCompletion(PreparedStatement ps, Completion c, int offset) throws SQLException {
@@ -338,7 +352,11 @@ class DeliveryRepository {
 		ps.setLong(offset + 6, c.deliveryId());
 	}
 
-	private void insertAttempts(List<Completion> chunk, String instance) {
+	/**
+	 * Records every run, also one whose outcome was not applied (its lease expired and another claim took the
+	 * delivery): it ran, perhaps with effects, and its attempt number may be another claim's too.
+	 */
+	private void insertAttempts(List<Completion> chunk, String instance, Set<String> applied) {
 		this.jdbc.update((connection) -> {
 			PreparedStatement ps = connection.prepareStatement("insert into dispatch_attempt (delivery_id, attempt, "
 					+ "instance, started_at, finished_at, outcome, error) values "
@@ -352,7 +370,9 @@ class DeliveryRepository {
 				ps.setTimestamp(offset + 4, Timestamp.from(c.startedAt()));
 				ps.setTimestamp(offset + 5, Timestamp.from(c.finishedAt()));
 				ps.setString(offset + 6, c.status().name());
-				ps.setString(offset + 7, Databases.text(c.error(), 4000));
+				ps.setString(offset + 7, Databases.text(applied.contains(applied(c.deliveryId(), c.attempt())) ? c.error()
+						: "not applied (the lease had expired and another claim took the delivery)"
+								+ ((c.error() != null) ? ": " + c.error() : ""), 4000));
 			}
 			return ps;
 		});

@@ -38,6 +38,11 @@ class DeliveryRepositoryTests {
 
 		repository.complete(List.of(completion(id, 2, DeliveryStatus.SUCCEEDED)), INSTANCE);
 		assertThat(status(jdbc, id)).isEqualTo("SUCCEEDED");
+		// Both runs are in the history; the first says its outcome was not applied.
+		assertThat(jdbc.queryForList("select attempt || ' ' || outcome || ' ' || coalesce(error, '-') from "
+				+ "dispatch_attempt where delivery_id = ? order by attempt", String.class, id))
+			.containsExactly("1 FAILED not applied (the lease had expired and another claim took the delivery)",
+					"2 SUCCEEDED -");
 	}
 
 	@ParameterizedTest
