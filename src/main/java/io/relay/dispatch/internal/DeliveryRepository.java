@@ -353,8 +353,8 @@ class DeliveryRepository {
 	}
 
 	/**
-	 * Records every run, also one whose outcome was not applied (its lease expired and another claim took the
-	 * delivery): it ran, perhaps with effects, and its attempt number may be another claim's too.
+	 * Records every run, also one whose outcome was not applied (its lease expired, and the delivery was claimed
+	 * again or ended dead by {@link #buryAbandoned}): it ran, perhaps with effects.
 	 */
 	private void insertAttempts(List<Completion> chunk, String instance, Set<String> applied) {
 		this.jdbc.update((connection) -> {
@@ -371,7 +371,8 @@ class DeliveryRepository {
 				ps.setTimestamp(offset + 5, Timestamp.from(c.finishedAt()));
 				ps.setString(offset + 6, c.status().name());
 				ps.setString(offset + 7, Databases.text(applied.contains(applied(c.deliveryId(), c.attempt())) ? c.error()
-						: "not applied (the lease had expired and another claim took the delivery)"
+						: "not applied (the delivery was no longer this run's: its lease had expired, and it was claimed "
+								+ "again or ended)"
 								+ ((c.error() != null) ? ": " + c.error() : ""), 4000));
 			}
 			return ps;

@@ -96,18 +96,18 @@ class Answers {
 	}
 
 	/**
-	 * The newest {@code updated_at} of a table, and how many rows were updated in the minute before it: a change
-	 * committed after a newer one (stamped a moment earlier, or by an instance whose clock is a little behind) does
-	 * not move the newest time, but it adds to that count.
+	 * The newest {@code updated_at} of a table, and the count and sum of the {@code updated_at} of the minute before
+	 * it: a change committed after a newer one (stamped a moment earlier, or by an instance whose clock is a little
+	 * behind) does not move the newest time, but it adds a row to that minute or moves one within it.
 	 */
 	private String change(String table) {
 		Timestamp newest = this.jdbc.queryForObject("select max(updated_at) from " + table, Timestamp.class);
 		if (newest == null) {
 			return "none";
 		}
-		Long recent = this.jdbc.queryForObject("select count(*) from " + table + " where updated_at >= ?", Long.class,
-				Timestamp.from(newest.toInstant().minus(RECENT)));
-		return newest.toInstant() + "/" + recent;
+		return newest.toInstant() + "/" + this.jdbc.queryForObject("select count(*), sum(extract(epoch from "
+				+ "updated_at)) from " + table + " where updated_at >= ?", (rs, row) -> rs.getLong(1) + "/"
+						+ rs.getBigDecimal(2), Timestamp.from(newest.toInstant().minus(RECENT)));
 	}
 
 	static OffsetDateTime utc(Instant instant) {

@@ -41,8 +41,29 @@ class DeliveryRepositoryTests {
 		// Both runs are in the history; the first says its outcome was not applied.
 		assertThat(jdbc.queryForList("select attempt || ' ' || outcome || ' ' || coalesce(error, '-') from "
 				+ "dispatch_attempt where delivery_id = ? order by attempt", String.class, id))
-			.containsExactly("1 FAILED not applied (the lease had expired and another claim took the delivery)",
-					"2 SUCCEEDED -");
+			.containsExactly("1 FAILED not applied (the delivery was no longer this run's: its lease had expired, "
+					+ "and it was claimed again or ended)", "2 SUCCEEDED -");
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "h2", "postgres" })
+	void eachCompletionOfABatchIsAppliedOrNotOnItsOwn(String database) {
+		JdbcTemplate jdbc = database(database);
+		DeliveryRepository repository = new DeliveryRepository(jdbc);
+		long reclaimed = delivery(jdbc, "RUNNING", 2, NOW, NOW.plus(Duration.ofMinutes(5)));
+		long other = delivery(jdbc, "RUNNING", 1, NOW, NOW.plus(Duration.ofMinutes(5)));
+
+		// In one batch: the stale run and the current one of the same delivery, and another delivery's run.
+		repository.complete(List.of(completion(reclaimed, 1, DeliveryStatus.FAILED),
+				completion(other, 1, DeliveryStatus.SUCCEEDED), completion(reclaimed, 2, DeliveryStatus.SUCCEEDED)),
+				INSTANCE);
+
+		assertThat(List.of(status(jdbc, reclaimed), status(jdbc, other))).containsExactly("SUCCEEDED", "SUCCEEDED");
+		assertThat(jdbc.queryForList("select delivery_id || ':' || attempt || ' ' || coalesce(error, '-') from "
+				+ "dispatch_attempt where delivery_id in (?, ?) order by delivery_id, attempt", String.class,
+				reclaimed, other))
+			.containsExactly(reclaimed + ":1 not applied (the delivery was no longer this run's: its lease had "
+					+ "expired, and it was claimed again or ended)", reclaimed + ":2 -", other + ":1 -");
 	}
 
 	@ParameterizedTest

@@ -371,7 +371,13 @@ abstract class CsatDashboardTests {
 		this.jdbc.update("insert into csat_conversation (conversation_id, channel, seen_at, event_id, updated_at) "
 				+ "values (?, 'CHAT', ?, ?, ?)", conversation(), newest, UUID.randomUUID().toString(),
 				newest.minusSeconds(10));
-		assertThat(this.answers.lastChange()).isNotEqualTo(filledIn);
+		String inserted = this.answers.lastChange();
+		assertThat(inserted).isNotEqualTo(filledIn);
+
+		// And a change to a row of that minute, stamped before the newest: the row's time moves within it.
+		this.jdbc.update("update csat_conversation set operator_id = 33, updated_at = ? where conversation_id = ?",
+				newest.minusSeconds(5), conversation);
+		assertThat(this.answers.lastChange()).isNotEqualTo(inserted);
 	}
 
 	@Test

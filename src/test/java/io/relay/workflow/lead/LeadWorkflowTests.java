@@ -250,9 +250,11 @@ abstract class LeadWorkflowTests {
 		givenRestVisitor("ha", visitorId, "lapsed-" + UUID.randomUUID() + "@example.com", null);
 		wireMock.stubFor(post(urlPathEqualTo("/crm/contacts"))
 			.willReturn(aResponse().withStatus(201).withBody("{\"id\": \"crm-13\"}")));
+		Fixtures.Event event = closed(visitorId, "CHAT");
 		AtomicBoolean taken = new AtomicBoolean();
 		doAnswer((invocation) -> {
-			if (taken.compareAndSet(false, true)) {
+			if (invocation.getArgument(1, String.class).equals(Delivery.idempotencyKey(event.eventId(), "lead"))
+					&& taken.compareAndSet(false, true)) {
 				// Its claim lapsed and another delivery (another instance) took it, and has let it lapse since.
 				this.jdbc.update("update lead_visitor set claimed_by = 'another-delivery', claimed_until = ? where "
 						+ "visitor_key = ?", Timestamp.from(Instant.now().minusSeconds(1)),
@@ -261,7 +263,6 @@ abstract class LeadWorkflowTests {
 			return invocation.callRealMethod();
 		}).when(this.visitors).creating(any(), any(), any());
 
-		Fixtures.Event event = closed(visitorId, "CHAT");
 		deliver(event);
 		JsonNode delivery = this.admin.awaitDelivery(event.eventId(), "lead", "SUCCEEDED");
 

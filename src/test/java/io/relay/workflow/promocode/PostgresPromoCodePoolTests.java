@@ -63,9 +63,14 @@ class PostgresPromoCodePoolTests {
 	}
 
 	private static boolean waitingForAnAdvisoryLock(Connection connection) throws Exception {
+		// This database's, in the pool's key space (other tests share the server).
 		try (PreparedStatement waiting = connection.prepareStatement("select count(*) from pg_locks where locktype = "
-				+ "'advisory' and not granted"); ResultSet rs = waiting.executeQuery()) {
-			return rs.next() && rs.getInt(1) > 0;
+				+ "'advisory' and not granted and database = (select oid from pg_database where datname = "
+				+ "current_database()) and classid = ? and objsubid = 2")) {
+			waiting.setInt(1, PromoCodePool.ADVISORY_LOCK_SPACE);
+			try (ResultSet rs = waiting.executeQuery()) {
+				return rs.next() && rs.getInt(1) > 0;
+			}
 		}
 	}
 
