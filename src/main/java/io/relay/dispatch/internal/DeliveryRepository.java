@@ -312,8 +312,37 @@ class DeliveryRepository {
 					}
 				}
 			}
-			insertAttempts(chunk, instance, applied);
+			insertAttempts(withoutRecorded(chunk, instance, applied), instance, applied);
 		}
+	}
+
+	/**
+	 * The completions whose attempt is not recorded yet. A batch is written again when its commit went through but
+	 * its answer was lost: its updates then match nothing, and its attempts are in the history already (not runs
+	 * whose outcome was not applied).
+	 */
+	private List<Completion> withoutRecorded(List<Completion> chunk, String instance, Set<String> applied) {
+		List<Long> unapplied = chunk.stream()
+			.filter((c) -> !applied.contains(applied(c.deliveryId(), c.attempt())))
+			.map(Completion::deliveryId)
+			.toList();
+		if (unapplied.isEmpty()) {
+			return chunk;
+		}
+		Set<String> recorded = new HashSet<>();
+		this.named.query("select delivery_id, attempt, started_at from dispatch_attempt where delivery_id in (:ids) "
+				+ "and instance = :instance", new MapSqlParameterSource("ids", unapplied).addValue("instance", instance),
+				(rs) -> {
+					recorded.add(attemptKey(rs.getLong(1), rs.getInt(2), rs.getTimestamp(3).toInstant()));
+				});
+		return chunk.stream()
+			.filter((c) -> !recorded.contains(attemptKey(c.deliveryId(), c.attempt(), c.startedAt())))
+			.toList();
+	}
+
+	private static String attemptKey(long deliveryId, int attempt, Instant startedAt) {
+		// Milliseconds: what both databases keep of a time at least.
+		return deliveryId + ":" + attempt + ":" + startedAt.toEpochMilli();
 	}
 
 	// One statement per batch on PostgreSQL (the casts type the VALUES list, nulls included).
@@ -357,6 +386,9 @@ class DeliveryRepository {
 	 * again or ended dead by {@link #buryAbandoned}): it ran, perhaps with effects.
 	 */
 	private void insertAttempts(List<Completion> chunk, String instance, Set<String> applied) {
+		if (chunk.isEmpty()) {
+			return;
+		}
 		this.jdbc.update((connection) -> {
 			PreparedStatement ps = connection.prepareStatement("insert into dispatch_attempt (delivery_id, attempt, "
 					+ "instance, started_at, finished_at, outcome, error) values "

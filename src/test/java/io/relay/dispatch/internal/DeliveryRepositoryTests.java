@@ -47,6 +47,22 @@ class DeliveryRepositoryTests {
 
 	@ParameterizedTest
 	@ValueSource(strings = { "h2", "postgres" })
+	void aBatchWrittenAgainAfterItsCommitWentThroughAddsNothingToTheHistory(String database) {
+		JdbcTemplate jdbc = database(database);
+		DeliveryRepository repository = new DeliveryRepository(jdbc);
+		long id = delivery(jdbc, "RUNNING", 1, NOW, NOW.plus(Duration.ofMinutes(5)));
+		List<DeliveryRepository.Completion> batch = List.of(completion(id, 1, DeliveryStatus.SUCCEEDED));
+
+		repository.complete(batch, INSTANCE);
+		// The commit went through, its answer was lost: the dispatcher writes the batch again.
+		repository.complete(batch, INSTANCE);
+
+		assertThat(jdbc.queryForList("select attempt || ' ' || outcome || ' ' || coalesce(error, '-') from "
+				+ "dispatch_attempt where delivery_id = ?", String.class, id)).containsExactly("1 SUCCEEDED -");
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "h2", "postgres" })
 	void eachCompletionOfABatchIsAppliedOrNotOnItsOwn(String database) {
 		JdbcTemplate jdbc = database(database);
 		DeliveryRepository repository = new DeliveryRepository(jdbc);
