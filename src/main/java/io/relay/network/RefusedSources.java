@@ -2,10 +2,8 @@ package io.relay.network;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
+
+import io.relay.system.LogThrottle;
 
 /**
  * Which refused sources to log at WARN: each once per {@link #QUIET}, so that an on-call engineer sees a new
@@ -16,31 +14,17 @@ final class RefusedSources {
 	static final Duration QUIET = Duration.ofMinutes(10);
 
 	/** Past this many distinct sources, the memory starts again (a scan from many addresses). */
-	static final int MAX_REMEMBERED = 1024;
+	static final int MAX_REMEMBERED = LogThrottle.MAX_REMEMBERED;
 
-	private final Map<String, Instant> lastWarned = new ConcurrentHashMap<>();
-
-	private final Clock clock;
+	private final LogThrottle warnings;
 
 	RefusedSources(Clock clock) {
-		this.clock = clock;
+		this.warnings = new LogThrottle(QUIET, clock);
 	}
 
 	/** Whether this refusal should be logged at WARN (the first from {@code source} in {@link #QUIET}). */
 	boolean warnFor(String source) {
-		Instant now = this.clock.instant();
-		if (this.lastWarned.size() >= MAX_REMEMBERED) {
-			this.lastWarned.clear();
-		}
-		AtomicBoolean warn = new AtomicBoolean();
-		this.lastWarned.compute(source, (key, last) -> {
-			if (last == null || !now.isBefore(last.plus(QUIET))) {
-				warn.set(true);
-				return now;
-			}
-			return last;
-		});
-		return warn.get();
+		return this.warnings.allow(source);
 	}
 
 	/** A source as it may be logged: it can come from a header, so at most 64 printable ASCII characters. */

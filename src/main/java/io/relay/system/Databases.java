@@ -13,6 +13,15 @@ import org.springframework.jdbc.core.JdbcTemplate;
  */
 public final class Databases {
 
+	/**
+	 * The first keys of Relay's two-key PostgreSQL advisory locks, one per use, kept here so that no two uses share
+	 * one (the one-key form is the dispatcher's, for its ordering keys: a key space of its own).
+	 */
+	public static final int RETENTION_LOCK_SPACE = 0x52454C44;
+
+	/** See {@link #RETENTION_LOCK_SPACE}: the promo-code pool's lock per conversation. */
+	public static final int PROMO_CODE_LOCK_SPACE = 0x50524F4D;
+
 	private Databases() {
 	}
 

@@ -44,8 +44,8 @@ class DeliveryRepository {
 		.map((status) -> "'" + status.name() + "'")
 		.collect(Collectors.joining(", ", "(", ")"));
 
-	/** The first key of the dispatcher's two-key advisory locks (apart from the ordering keys' one-key locks). */
-	static final int ADVISORY_LOCK_SPACE = 0x52454C44;
+	/** The first key of the retention's advisory lock (the ordering keys' locks take the one-key form). */
+	static final int ADVISORY_LOCK_SPACE = Databases.RETENTION_LOCK_SPACE;
 
 	/** How many deliveries one statement of a bulk replay updates. */
 	static final int REPLAY_BATCH = 1000;
@@ -292,7 +292,7 @@ class DeliveryRepository {
 	void complete(List<Completion> completions, String instance) {
 		for (int from = 0; from < completions.size(); from += 1000) {
 			List<Completion> chunk = completions.subList(from, Math.min(completions.size(), from + 1000));
-			Set<String> applied;
+			Set<Run> applied;
 			if (this.postgres) {
 				applied = updateFromValues(chunk, instance);
 			}
@@ -308,7 +308,7 @@ class DeliveryRepository {
 				applied = new HashSet<>();
 				for (int i = 0; i < chunk.size(); i++) {
 					if (counts[i] != 0) {
-						applied.add(applied(chunk.get(i).deliveryId(), chunk.get(i).attempt()));
+						applied.add(Run.of(chunk.get(i)));
 					}
 				}
 			}
@@ -321,35 +321,49 @@ class DeliveryRepository {
 	 * its answer was lost: its updates then match nothing, and its attempts are in the history already (not runs
 	 * whose outcome was not applied).
 	 */
-	private List<Completion> withoutRecorded(List<Completion> chunk, String instance, Set<String> applied) {
+	private List<Completion> withoutRecorded(List<Completion> chunk, String instance, Set<Run> applied) {
 		List<Long> unapplied = chunk.stream()
-			.filter((c) -> !applied.contains(applied(c.deliveryId(), c.attempt())))
+			.filter((c) -> !applied.contains(Run.of(c)))
 			.map(Completion::deliveryId)
 			.toList();
 		if (unapplied.isEmpty()) {
 			return chunk;
 		}
-		Set<String> recorded = new HashSet<>();
+		Set<RecordedRun> recorded = new HashSet<>();
 		this.named.query("select delivery_id, attempt, started_at from dispatch_attempt where delivery_id in (:ids) "
 				+ "and instance = :instance", new MapSqlParameterSource("ids", unapplied).addValue("instance", instance),
 				(rs) -> {
-					recorded.add(attemptKey(rs.getLong(1), rs.getInt(2), rs.getTimestamp(3).toInstant()));
+					Run run = new Run(rs.getLong(1), rs.getInt(2));
+					recorded.add(new RecordedRun(run, rs.getTimestamp(3).toInstant()));
 				});
 		return chunk.stream()
-			.filter((c) -> !recorded.contains(attemptKey(c.deliveryId(), c.attempt(), c.startedAt())))
+			.filter((c) -> !recorded.contains(new RecordedRun(Run.of(c), c.startedAt())))
 			.toList();
 	}
 
-	private static String attemptKey(long deliveryId, int attempt, Instant startedAt) {
-		// Milliseconds: what both databases keep of a time at least.
-		return deliveryId + ":" + attempt + ":" + startedAt.toEpochMilli();
+	/** One run of a delivery: the claim that made its attempt number. */
+	private record Run(long deliveryId, int attempt) {
+
+		static Run of(Completion completion) {
+			return new Run(completion.deliveryId(), completion.attempt());
+		}
+
+	}
+
+	/** A run as its attempt row tells it, started at a time kept to the millisecond (what both databases keep). */
+	private record RecordedRun(Run run, long startedAtMillis) {
+
+		RecordedRun(Run run, Instant startedAt) {
+			this(run, startedAt.toEpochMilli());
+		}
+
 	}
 
 	// One statement per batch on PostgreSQL (the casts type the VALUES list, nulls included).
-	private Set<String> updateFromValues(List<Completion> chunk, String instance) {
+	private Set<Run> updateFromValues(List<Completion> chunk, String instance) {
 		String row = "(cast(? as varchar(16)), cast(? as timestamp with time zone), cast(? as varchar(4000)), "
 				+ "cast(? as bigint), cast(? as timestamp with time zone), cast(? as bigint), cast(? as integer))";
-		Set<String> applied = new HashSet<>();
+		Set<Run> applied = new HashSet<>();
 		this.jdbc.query((connection) -> {
 			PreparedStatement ps = connection.prepareStatement("update dispatch_delivery d set status = v.status, "
 					+ "next_attempt_at = coalesce(v.next_at, d.next_attempt_at), last_error = v.error, "
@@ -363,13 +377,8 @@ class DeliveryRepository {
 			}
 			ps.setString(chunk.size() * 7 + 1, instance);
 			return ps;
-		}, (RowCallbackHandler) (rs) -> applied.add(applied(rs.getLong(1), rs.getInt(2))));
+		}, (RowCallbackHandler) (rs) -> applied.add(new Run(rs.getLong(1), rs.getInt(2))));
 		return applied;
-	}
-
-	/** A completion whose outcome the delivery took, as {@code <id>:<attempt>}. */
-	private static String applied(long deliveryId, int attempt) {
-		return deliveryId + ":" + attempt;
 	}
 
 	private static void setCompletion(PreparedStatement ps, Completion c, int offset) throws SQLException {
@@ -385,7 +394,10 @@ class DeliveryRepository {
 	 * Records every run, also one whose outcome was not applied (its lease expired, and the delivery was claimed
 	 * again or ended dead by {@link #buryAbandoned}): it ran, perhaps with effects.
 	 */
-	private void insertAttempts(List<Completion> chunk, String instance, Set<String> applied) {
+	private static final String NOT_APPLIED = "not applied (the delivery was no longer this run's: its lease had "
+			+ "expired, and it was claimed again or ended)";
+
+	private void insertAttempts(List<Completion> chunk, String instance, Set<Run> applied) {
 		if (chunk.isEmpty()) {
 			return;
 		}
@@ -402,10 +414,9 @@ class DeliveryRepository {
 				ps.setTimestamp(offset + 4, Timestamp.from(c.startedAt()));
 				ps.setTimestamp(offset + 5, Timestamp.from(c.finishedAt()));
 				ps.setString(offset + 6, c.status().name());
-				ps.setString(offset + 7, Databases.text(applied.contains(applied(c.deliveryId(), c.attempt())) ? c.error()
-						: "not applied (the delivery was no longer this run's: its lease had expired, and it was claimed "
-								+ "again or ended)"
-								+ ((c.error() != null) ? ": " + c.error() : ""), 4000));
+				String error = applied.contains(Run.of(c)) ? c.error()
+						: NOT_APPLIED + ((c.error() != null) ? ": " + c.error() : "");
+				ps.setString(offset + 7, Databases.text(error, 4000));
 			}
 			return ps;
 		});
@@ -421,9 +432,10 @@ class DeliveryRepository {
 	int buryAbandoned(Instant now, Instant cutoff) {
 		Timestamp nowTs = Timestamp.from(now);
 		Timestamp cutoffTs = Timestamp.from(cutoff);
-		List<Map<String, Object>> abandoned = this.jdbc.queryForList("select id, attempts, locked_by, updated_at from "
-				+ "dispatch_delivery where status = 'RUNNING' and locked_until < ? and attempts >= max_attempts "
-				+ "fetch first 1000 rows only" + this.claimLock, cutoffTs);
+		List<Abandoned> abandoned = this.jdbc.query("select id, attempts, locked_by, updated_at from dispatch_delivery "
+				+ "where status = 'RUNNING' and locked_until < ? and attempts >= max_attempts fetch first 1000 rows only"
+				+ this.claimLock, (rs, row) -> new Abandoned(rs.getLong(1), rs.getInt(2), rs.getString(3),
+						rs.getTimestamp(4)), cutoffTs);
 		if (abandoned.isEmpty()) {
 			return 0;
 		}
@@ -432,14 +444,14 @@ class DeliveryRepository {
 		// Row by row, the guard again: a completion or a renewal between the select and here keeps its delivery.
 		int[] updated = this.jdbc.batchUpdate("update dispatch_delivery set status = 'DEAD', last_error = ?, "
 				+ "locked_by = null, locked_until = null, updated_at = ? where id = ? and attempts = ? and status = "
-				+ "'RUNNING' and locked_until < ?", abandoned, abandoned.size(), (ps, row) -> {
+				+ "'RUNNING' and locked_until < ?", abandoned, abandoned.size(), (ps, delivery) -> {
 					ps.setString(1, error);
 					ps.setTimestamp(2, nowTs);
-					ps.setLong(3, ((Number) row.get("id")).longValue());
-					ps.setInt(4, ((Number) row.get("attempts")).intValue());
+					ps.setLong(3, delivery.id());
+					ps.setInt(4, delivery.attempt());
 					ps.setTimestamp(5, cutoffTs);
 				})[0];
-		List<Map<String, Object>> buried = new ArrayList<>();
+		List<Abandoned> buried = new ArrayList<>();
 		for (int i = 0; i < abandoned.size(); i++) {
 			if (updated[i] != 0) {
 				buried.add(abandoned.get(i));
@@ -449,16 +461,20 @@ class DeliveryRepository {
 			return 0;
 		}
 		this.jdbc.batchUpdate("insert into dispatch_attempt (delivery_id, attempt, instance, started_at, finished_at, "
-				+ "outcome, error) values (?, ?, ?, ?, ?, 'DEAD', ?)", buried, buried.size(), (ps, row) -> {
-					ps.setLong(1, ((Number) row.get("id")).longValue());
-					ps.setInt(2, ((Number) row.get("attempts")).intValue());
-					ps.setString(3, String.valueOf(row.get("locked_by")));
-					ps.setObject(4, row.get("updated_at"));
+				+ "outcome, error) values (?, ?, ?, ?, ?, 'DEAD', ?)", buried, buried.size(), (ps, delivery) -> {
+					ps.setLong(1, delivery.id());
+					ps.setInt(2, delivery.attempt());
+					ps.setString(3, delivery.lockedBy());
+					ps.setTimestamp(4, delivery.claimedAt());
 					ps.setTimestamp(5, nowTs);
 					ps.setString(6, error);
 				});
 		logger.warn("{} deliveries ended DEAD: {}", buried.size(), error);
 		return buried.size();
+	}
+
+	/** A delivery whose lease expired on its last attempt, claimed by {@code lockedBy} at {@code claimedAt}. */
+	private record Abandoned(long id, int attempt, String lockedBy, Timestamp claimedAt) {
 	}
 
 	/**

@@ -3,9 +3,7 @@ package io.relay.dispatch.internal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import java.util.random.RandomGenerator;
 
@@ -18,6 +16,7 @@ import io.relay.event.EventParser;
 import io.relay.event.IAdvizeEvent;
 import io.relay.event.MalformedEventException;
 import io.relay.event.PayloadFormat;
+import io.relay.system.LogThrottle;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,10 +46,8 @@ class DeliveryRunner {
 
 	private final EventParser parser = new EventParser();
 
-	private static final Duration UNKNOWN_HANDLER_WARNING_INTERVAL = Duration.ofMinutes(1);
-
-	/** When a skip for want of a handler was last logged, by handler name (epoch millis). */
-	private final Map<String, Long> unknownHandlerWarnings = new ConcurrentHashMap<>();
+	/** Skips for want of a handler, logged once a minute per handler name. */
+	private final LogThrottle unknownHandlerWarnings;
 
 	@Autowired
 	DeliveryRunner(HandlerRegistry handlers, DispatchMetrics metrics, Clock clock) {
@@ -62,6 +59,7 @@ class DeliveryRunner {
 		this.metrics = metrics;
 		this.clock = clock;
 		this.random = random;
+		this.unknownHandlerWarnings = new LogThrottle(Duration.ofMinutes(1), clock);
 	}
 
 	/**
@@ -104,11 +102,7 @@ class DeliveryRunner {
 
 	/** Once a minute per handler: a workflow removed with work left skips it all at once. */
 	private void warnOfUnknownHandler(DeliveryRepository.Claimed claimed) {
-		long now = this.clock.millis();
-		Long last = this.unknownHandlerWarnings.get(claimed.handler());
-		if ((last == null || now - last >= UNKNOWN_HANDLER_WARNING_INTERVAL.toMillis())
-				&& ((last == null) ? this.unknownHandlerWarnings.putIfAbsent(claimed.handler(), now) == null
-						: this.unknownHandlerWarnings.replace(claimed.handler(), last, now))) {
+		if (this.unknownHandlerWarnings.allow(claimed.handler())) {
 			logger.warn("Skipping deliveries for '{}' (delivery {} of event {} and maybe more, at most one warning a "
 					+ "minute): no handler of that name on this instance, and no instance took them within "
 					+ "relay.dispatch.unknown-handler-grace; replay them if the workflow comes back", claimed.handler(),

@@ -1,5 +1,6 @@
 package io.relay.dispatch.internal;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -8,13 +9,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.relay.dispatch.EventHandler;
 import io.relay.event.IAdvizeEvent;
+import io.relay.system.LogThrottle;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,7 +33,10 @@ class HandlerRegistry {
 
 	private final Map<String, Registered> handlers = new LinkedHashMap<>();
 
-	HandlerRegistry(List<EventHandler<?>> handlers, DispatchProperties properties, MeterRegistry meters) {
+	HandlerRegistry(List<EventHandler<?>> handlers, DispatchProperties properties, MeterRegistry meters,
+			Clock clock) {
+		// Slow filters, logged once a minute per handler.
+		LogThrottle slowFilterWarnings = new LogThrottle(Duration.ofMinutes(1), clock);
 		for (EventHandler<?> handler : handlers) {
 			String name = handler.name();
 			if (!NAME.matcher(name).matches()) {
@@ -50,7 +54,8 @@ class HandlerRegistry {
 						+ " must name an event type (eventType()), but named " + eventType);
 			}
 			DispatchProperties.ResolvedSettings settings = properties.settingsFor(name);
-			this.handlers.put(name, new Registered(handler, eventType, settings, new FilterTiming(name, meters)));
+			this.handlers.put(name, new Registered(handler, eventType, settings, new FilterTiming(name, meters,
+					slowFilterWarnings)));
 		}
 		List<String> unknown = properties.handlers().keySet().stream()
 			.filter((name) -> !this.handlers.containsKey(name))
@@ -133,21 +138,18 @@ class HandlerRegistry {
 		/** A filter this slow holds the intake to a few events a second per writer. */
 		static final Duration SLOW = Duration.ofMillis(100);
 
-		private static final long WARNING_INTERVAL_NANOS = Duration.ofMinutes(1).toNanos();
-
 		private final String handler;
 
 		private final Timer timer;
 
 		private final io.micrometer.core.instrument.Clock clock;
 
-		/** When the last warning was logged (monotonic nanos): a filter slow on every event warns once a minute. */
-		private final AtomicLong lastWarning;
+		private final LogThrottle warnings;
 
-		FilterTiming(String handler, MeterRegistry meters) {
+		FilterTiming(String handler, MeterRegistry meters, LogThrottle warnings) {
 			this.handler = handler;
 			this.clock = meters.config().clock();
-			this.lastWarning = new AtomicLong(this.clock.monotonicTime() - WARNING_INTERVAL_NANOS);
+			this.warnings = warnings;
 			this.timer = Timer.builder("relay.dispatch.filter.duration")
 				.description("Time a handler's filter (accepts) took for one event, inside the inbox's transaction")
 				.tag("handler", handler)
@@ -161,14 +163,10 @@ class HandlerRegistry {
 		void record(long start) {
 			long nanos = this.clock.monotonicTime() - start;
 			this.timer.record(nanos, TimeUnit.NANOSECONDS);
-			if (nanos >= SLOW.toNanos()) {
-				long now = this.clock.monotonicTime();
-				long last = this.lastWarning.get();
-				if (now - last >= WARNING_INTERVAL_NANOS && this.lastWarning.compareAndSet(last, now)) {
-					logger.warn("Filter (accepts) of handler '{}' took {} ms on the acknowledgement path: every webhook "
-							+ "waits for it; keep it a look at the event, without I/O (at most one warning a minute)",
-							this.handler, TimeUnit.NANOSECONDS.toMillis(nanos));
-				}
+			if (nanos >= SLOW.toNanos() && this.warnings.allow(this.handler)) {
+				logger.warn("Filter (accepts) of handler '{}' took {} ms on the acknowledgement path: every webhook "
+						+ "waits for it; keep it a look at the event, without I/O (at most one warning a minute)",
+						this.handler, TimeUnit.NANOSECONDS.toMillis(nanos));
 			}
 		}
 

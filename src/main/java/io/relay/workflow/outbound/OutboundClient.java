@@ -17,6 +17,7 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -264,7 +265,7 @@ public final class OutboundClient {
 		return values.stream()
 			.filter((value) -> value.length() >= 4)
 			.distinct()
-			.sorted(java.util.Comparator.comparingInt(String::length).reversed())
+			.sorted(Comparator.comparingInt(String::length).reversed())
 			.toList();
 	}
 

@@ -49,8 +49,8 @@ class PromoCodePool {
 
 	private final boolean postgres;
 
-	/** The first key of the pool's advisory locks: its own key space, apart from the dispatcher's one-key locks. */
-	static final int ADVISORY_LOCK_SPACE = 0x50524F4D;
+	/** The first key of the pool's advisory locks. */
+	static final int ADVISORY_LOCK_SPACE = Databases.PROMO_CODE_LOCK_SPACE;
 
 	private final Map<String, ReentrantLock> campaigns = new ConcurrentHashMap<>();
 

@@ -139,7 +139,7 @@ class DeliveryRunnerTests {
 		DispatchProperties properties = new DispatchProperties(16, Duration.ofMillis(500), Duration.ofMinutes(5),
 				Duration.ofSeconds(20), Duration.ofHours(1), Duration.ofSeconds(5), Duration.ofHours(1),
 				new DispatchProperties.HandlerSettings(null, null, null, null, null), Map.of());
-		return new DeliveryRunner(new HandlerRegistry(List.of(handler), properties, new SimpleMeterRegistry()),
+		return new DeliveryRunner(new HandlerRegistry(List.of(handler), properties, new SimpleMeterRegistry(), clock),
 				new DispatchMetrics(new SimpleMeterRegistry(), repository, clock), clock);
 	}
 

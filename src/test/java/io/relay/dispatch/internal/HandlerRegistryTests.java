@@ -1,6 +1,7 @@
 package io.relay.dispatch.internal;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -17,6 +18,7 @@ import io.relay.event.IAdvizeEvent;
 import io.relay.event.Platform;
 import io.relay.event.UnknownEvent;
 import io.relay.support.LogRecorder;
+import io.relay.support.MutableClock;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -34,7 +36,11 @@ class HandlerRegistryTests {
 	/** How long the filter takes, on the mock clock. */
 	private Duration filterTakes = Duration.ZERO;
 
-	private final HandlerRegistry registry = new HandlerRegistry(List.of(new Filtered()), properties(), this.meters);
+	/** The time of day, which spaces the warnings (the mock clock times the filter). */
+	private final MutableClock wallClock = new MutableClock(Instant.parse("2026-11-27T10:00:00Z"));
+
+	private final HandlerRegistry registry = new HandlerRegistry(List.of(new Filtered()), properties(), this.meters,
+			this.wallClock);
 
 	@Test
 	void everyFilterCallIsTimedByHandler() {
@@ -63,7 +69,7 @@ class HandlerRegistryTests {
 				.asString()
 				.startsWith("Filter (accepts) of handler 'filtered' took 150 ms");
 
-			this.clock.add(Duration.ofMinutes(1));
+			this.wallClock.advance(Duration.ofMinutes(1));
 			this.registry.handlersFor(event());
 			assertThat(log.messages(Level.WARN)).hasSize(2);
 		}
