@@ -55,24 +55,8 @@ class TwoInstancesTests {
 		String url = TestPostgres.newDatabase("rolling_upgrade");
 		try (ConfigurableApplicationContext old = start(url, false)) {
 			JdbcTemplate jdbc = old.getBean(JdbcTemplate.class);
-			WebhookClient client = client(old);
 			int events = 20;
-			for (int i = 0; i < events; i++) {
-				assertThat(client.deliver(Fixtures.withFreshId("user.updated.json").body()).statusCode())
-					.isEqualTo(202);
-			}
-			await().untilAsserted(() -> assertThat(count(jdbc, "handler = 'log' and status = 'SUCCEEDED'"))
-				.isEqualTo(events));
-			jdbc.update("insert into dispatch_delivery (event_id, handler, status, attempts, max_attempts, "
-					+ "next_attempt_at, created_at, updated_at) select event_id, 'recording', 'PENDING', 0, 10, "
-					+ "now() - interval '1 minute', now(), now() from inbox_event");
-			// The old instance's claims walk past them (due first) to take the 'log' deliveries, replayed after.
-			jdbc.update("update dispatch_delivery set status = 'PENDING', next_attempt_at = now() where handler = "
-					+ "'log'");
-			await().untilAsserted(() -> assertThat(count(jdbc, "handler = 'log' and status = 'SUCCEEDED' and "
-					+ "attempts = 2")).isEqualTo(events));
-			assertThat(count(jdbc, "handler = 'recording' and status = 'PENDING' and attempts = 0"))
-				.isEqualTo(events);
+			walksPastRecordingDeliveries(old, events, "1 minute");
 
 			try (ConfigurableApplicationContext upgraded = start(url, true)) {
 				await().untilAsserted(() -> assertThat(count(jdbc,
@@ -81,6 +65,61 @@ class TwoInstancesTests {
 			assertThat(jdbc.queryForObject("select count(*) from test_handler_run", Integer.class)).isEqualTo(events);
 			assertThat(count(jdbc, "status = 'SKIPPED'")).isZero();
 		}
+	}
+
+	@Test
+	void anInstanceWithoutAHandlerLeavesItsDeliveriesPastTheGraceWhileAnInstanceThatHasItRuns() {
+		// The deliveries for the new workflow ('recording') have waited past the grace (a backlog on the upgraded
+		// instances, or behind a failing one of their conversation): the heartbeat, not the time, keeps the old
+		// instance from skipping them.
+		String url = TestPostgres.newDatabase("rolling_upgrade_heartbeat");
+		String upgradedName;
+		try (ConfigurableApplicationContext upgraded = start(url, true)) {
+			upgradedName = upgraded.getBean(JdbcTemplate.class)
+				.queryForObject("select instance from dispatch_instance_handler where handler = 'recording'",
+						String.class);
+		}
+		// Stopped, but seen just now (a restart in a rolling upgrade): still counted as running.
+		try (ConfigurableApplicationContext old = start(url, false, "--relay.dispatch.unknown-handler-grace=1m")) {
+			JdbcTemplate jdbc = old.getBean(JdbcTemplate.class);
+			int events = 20;
+			walksPastRecordingDeliveries(old, events, "10 minutes");
+			assertThat(jdbc.queryForList("select distinct instance from dispatch_instance_handler where handler = "
+					+ "'log'", String.class))
+				.as("each instance wrote its own heartbeat")
+				.hasSize(2)
+				.contains(upgradedName);
+
+			// The upgraded instance was not seen for longer than the grace: gone, so no instance has the
+			// handler, and the old one ends its deliveries SKIPPED.
+			jdbc.update("update dispatch_instance_handler set seen_at = now() - interval '2 minutes' where "
+					+ "instance = ?", upgradedName);
+			await().untilAsserted(() -> assertThat(count(jdbc, "handler = 'recording' and status = 'SKIPPED'"))
+				.isEqualTo(events));
+			assertThat(jdbc.queryForObject("select count(*) from test_handler_run", Integer.class)).isZero();
+		}
+	}
+
+	/**
+	 * Stores events through {@code old} (an instance without the 'recording' handler), writes a 'recording'
+	 * delivery for each as an upgraded instance would, due since {@code dueFor} ago, and replays the 'log' ones: the
+	 * old instance's claims walk past the 'recording' deliveries (due first) to take them, and leave those alone.
+	 */
+	private static void walksPastRecordingDeliveries(ConfigurableApplicationContext old, int events, String dueFor) {
+		JdbcTemplate jdbc = old.getBean(JdbcTemplate.class);
+		WebhookClient client = client(old);
+		for (int i = 0; i < events; i++) {
+			assertThat(client.deliver(Fixtures.withFreshId("user.updated.json").body()).statusCode()).isEqualTo(202);
+		}
+		await().untilAsserted(() -> assertThat(count(jdbc, "handler = 'log' and status = 'SUCCEEDED'"))
+			.isEqualTo(events));
+		jdbc.update("insert into dispatch_delivery (event_id, handler, status, attempts, max_attempts, "
+				+ "next_attempt_at, created_at, updated_at) select event_id, 'recording', 'PENDING', 0, 10, "
+				+ "now() - cast(? as interval), now(), now() from inbox_event", dueFor);
+		jdbc.update("update dispatch_delivery set status = 'PENDING', next_attempt_at = now() where handler = 'log'");
+		await().untilAsserted(() -> assertThat(count(jdbc, "handler = 'log' and status = 'SUCCEEDED' and "
+				+ "attempts = 2")).isEqualTo(events));
+		assertThat(count(jdbc, "handler = 'recording' and status = 'PENDING' and attempts = 0")).isEqualTo(events);
 	}
 
 	private static int count(JdbcTemplate jdbc, String condition) {
@@ -97,13 +136,14 @@ class TwoInstancesTests {
 	}
 
 	/** An instance with the built-in 'log' handler, and with or without the 'recording' one. */
-	private static ConfigurableApplicationContext start(String url, boolean recording) {
-		return new SpringApplicationBuilder(RelayApplication.class).run("--server.port=0",
-				"--relay.webhook.secrets=" + WebhookClient.SECRET, "--spring.datasource.url=" + url,
-				"--spring.datasource.username=" + TestPostgres.username(),
+	private static ConfigurableApplicationContext start(String url, boolean recording, String... more) {
+		List<String> args = new ArrayList<>(List.of("--server.port=0", "--relay.webhook.secrets=" + WebhookClient.SECRET,
+				"--spring.datasource.url=" + url, "--spring.datasource.username=" + TestPostgres.username(),
 				"--spring.datasource.password=" + TestPostgres.password(),
 				"--relay.test.recording-handler=" + recording, "--relay.dispatch.poll-interval=20ms",
-				"--logging.level.io.relay=WARN");
+				"--logging.level.io.relay=WARN"));
+		args.addAll(List.of(more));
+		return new SpringApplicationBuilder(RelayApplication.class).run(args.toArray(String[]::new));
 	}
 
 	private static WebhookClient client(ConfigurableApplicationContext context) {

@@ -54,6 +54,10 @@ class DeliveryRepository {
 	private static final String EVENT_EXISTS = "exists (select 1 from inbox_event e where e.event_id = "
 			+ "dispatch_delivery.event_id)";
 
+	/** No instance that has the delivery's handler wrote a heartbeat since {@code :seenSince}. */
+	private static final String NO_RUNNING_INSTANCE_HAS_IT = "not exists (select 1 from dispatch_instance_handler h "
+			+ "where h.handler = d.handler and h.seen_at >= :seenSince)";
+
 	/**
 	 * Run first in a claim's transaction on PostgreSQL. Its planner sees a queue table through statistics that are
 	 * stale by nature: a backlog written since the last ANALYZE (or into a table never analysed, as after a fresh
@@ -68,18 +72,20 @@ class DeliveryRepository {
 
 	/**
 	 * The ranges of the due index a claim takes from, in this order: expired leases, due retries, new deliveries.
-	 * Each takes the time ({@code :now}), the handlers this instance has ({@code :handlers}) and the time before
-	 * which a delivery due for another handler is taken too ({@code :othersBefore}): another instance has that
-	 * handler (a rolling upgrade adding a workflow), and runs it, unless none took it for so long that none has it.
+	 * Each takes the time ({@code :now}) and the {@link ClaimScope}: the handlers this instance has
+	 * ({@code :handlers}), and, for any other handler, the time before which its delivery must have been due
+	 * ({@code :othersBefore}) and the time since which no instance that has it may have been seen
+	 * ({@code :seenSince}). Another instance has that handler (a rolling upgrade adding a workflow) and runs it;
+	 * this one takes it (to skip it) only when none that has it is running.
 	 */
 	static final List<String> CLAIM_RANGES = List.of(
 			// An expired lease on the last attempt is not claimed again: AbandonedDeliveries ends it.
 			"d.status = 'RUNNING' and d.locked_until < :now and d.attempts < d.max_attempts and (d.handler in "
-					+ "(:handlers) or d.locked_until < :othersBefore)",
-			"d.status = 'FAILED' and d.next_attempt_at <= :now and (d.handler in (:handlers) or d.next_attempt_at <= "
-					+ ":othersBefore)",
-			"d.status = 'PENDING' and d.next_attempt_at <= :now and (d.handler in (:handlers) or d.next_attempt_at <= "
-					+ ":othersBefore)");
+					+ "(:handlers) or (d.locked_until < :othersBefore and " + NO_RUNNING_INSTANCE_HAS_IT + "))",
+			"d.status = 'FAILED' and d.next_attempt_at <= :now and (d.handler in (:handlers) or (d.next_attempt_at "
+					+ "<= :othersBefore and " + NO_RUNNING_INSTANCE_HAS_IT + "))",
+			"d.status = 'PENDING' and d.next_attempt_at <= :now and (d.handler in (:handlers) or (d.next_attempt_at "
+					+ "<= :othersBefore and " + NO_RUNNING_INSTANCE_HAS_IT + "))");
 
 	/** Takes the claimed ids ({@code :ids}) if they are still due: see {@link #claimableQuery}. */
 	static final String CLAIM_UPDATE = "update dispatch_delivery set status = 'RUNNING', locked_by = :instance, "
@@ -208,16 +214,15 @@ class DeliveryRepository {
 	/**
 	 * Claims up to {@code limit} due deliveries for this instance: expired leases first, then due retries, then new
 	 * deliveries, each oldest first; a delivery waits while an earlier one of the same handler and ordering key is
-	 * unfinished. A delivery for a handler not in {@code handlers} is left to the instances that have it, unless it
-	 * was due before {@code othersBefore}. Call inside a transaction.
+	 * unfinished. A delivery for a handler this instance does not have is left to the instances that have it (see
+	 * {@link ClaimScope}). Call inside a transaction.
 	 */
-	List<Claimed> claim(String instance, Collection<String> handlers, Instant othersBefore, Instant now,
-			Instant leaseUntil, int limit) {
+	List<Claimed> claim(String instance, ClaimScope scope, Instant now, Instant leaseUntil, int limit) {
 		Timestamp nowTs = Timestamp.from(now);
 		if (this.postgres) {
 			this.jdbc.execute(PIN_CLAIM_PLAN);
 		}
-		MapSqlParameterSource range = rangeParameters(handlers, othersBefore, now);
+		MapSqlParameterSource range = rangeParameters(scope, now);
 		// One query per status, each an ordered range of the (status, next_attempt_at) index that stops after
 		// `limit` rows: an OR across statuses, or an ORDER BY id, makes both databases walk every delivery ever
 		// made (the finished ones included) on every claim.
@@ -250,11 +255,12 @@ class DeliveryRepository {
 	}
 
 	/** The parameters of the {@link #CLAIM_RANGES}, but the limit. */
-	static MapSqlParameterSource rangeParameters(Collection<String> handlers, Instant othersBefore, Instant now) {
+	static MapSqlParameterSource rangeParameters(ClaimScope scope, Instant now) {
 		// No handler at all (every workflow switched off): a name no handler can have keeps the list valid SQL.
 		return new MapSqlParameterSource("now", Timestamp.from(now))
-			.addValue("handlers", handlers.isEmpty() ? List.of("") : handlers)
-			.addValue("othersBefore", Timestamp.from(othersBefore));
+			.addValue("handlers", scope.handlers().isEmpty() ? List.of("") : scope.handlers())
+			.addValue("othersBefore", Timestamp.from(scope.othersDueBefore()))
+			.addValue("seenSince", Timestamp.from(scope.othersSeenSince()));
 	}
 
 	/**
@@ -672,5 +678,18 @@ class DeliveryRepository {
 
 	}
 
+	/**
+	 * Which due deliveries a claim may take: those of the handlers this instance has, and a delivery of any other
+	 * handler only once it has been due since before {@code othersDueBefore} and no instance that has its handler
+	 * has written a heartbeat since {@code othersSeenSince} (then no running instance has it: the claim ends it
+	 * {@code SKIPPED}).
+	 */
+	record ClaimScope(Collection<String> handlers, Instant othersDueBefore, Instant othersSeenSince) {
+
+		ClaimScope {
+			handlers = List.copyOf(handlers);
+		}
+
+	}
 
 }

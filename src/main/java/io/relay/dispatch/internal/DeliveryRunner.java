@@ -75,9 +75,10 @@ class DeliveryRunner {
 				MDC.MDCCloseable delivery = MDC.putCloseable("deliveryId", Long.toString(claimed.id()));
 				MDC.MDCCloseable handler = MDC.putCloseable("handler", claimed.handler())) {
 			if (registered == null) {
-				// Claimed only once no instance took it for relay.dispatch.unknown-handler-grace: none has it.
+				// Claimed only once due for relay.dispatch.unknown-handler-grace with no running instance having it.
 				result = HandlerResult.skipped("no handler named '" + claimed.handler() + "' is registered on this "
-						+ "instance, and no instance took the delivery within relay.dispatch.unknown-handler-grace");
+						+ "instance, and no running instance has one (none wrote a heartbeat naming it within "
+						+ "relay.dispatch.unknown-handler-grace)");
 				warnOfUnknownHandler(claimed);
 			}
 			else if (!registered.settings().enabled()) {
@@ -104,8 +105,9 @@ class DeliveryRunner {
 	private void warnOfUnknownHandler(DeliveryRepository.Claimed claimed) {
 		if (this.unknownHandlerWarnings.allow(claimed.handler())) {
 			logger.warn("Skipping deliveries for '{}' (delivery {} of event {} and maybe more, at most one warning a "
-					+ "minute): no handler of that name on this instance, and no instance took them within "
-					+ "relay.dispatch.unknown-handler-grace; replay them if the workflow comes back", claimed.handler(),
+					+ "minute): no handler of that name on this instance, and no instance that has one wrote a "
+					+ "heartbeat within relay.dispatch.unknown-handler-grace; replay them if the workflow comes back",
+					claimed.handler(),
 					claimed.id(), claimed.eventId());
 		}
 	}

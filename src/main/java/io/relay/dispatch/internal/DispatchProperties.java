@@ -21,8 +21,12 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * are read from the database
  * @param unknownHandlerGrace how long a due delivery for a handler this instance does not have is left to the
  * instances that have it (during a rolling upgrade that adds a workflow, the instances not yet upgraded leave its
- * deliveries to the upgraded ones); after that this instance ends it {@code SKIPPED}, as it would for a workflow
- * removed from every instance. Zero skips such deliveries at once.
+ * deliveries to the upgraded ones), and how long an instance counts as running after its last heartbeat; past it,
+ * and with no running instance having the handler, this instance ends the delivery {@code SKIPPED}, as it would for
+ * a workflow removed from every instance. Zero skips such deliveries as soon as no running instance has the handler.
+ * @param heartbeatInterval how often this instance writes its handlers to the database, so that instances without
+ * one of them leave its deliveries alone; an instance counts as running for the grace after its last heartbeat
+ * (three heartbeats at least)
  * @param defaults the retry settings of every handler that has none of its own
  * @param handlers settings per handler name, each overriding {@code defaults}
  */
@@ -30,7 +34,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 record DispatchProperties(@DefaultValue("16") int workers, @DefaultValue("500ms") Duration pollInterval,
 		@DefaultValue("5m") Duration lease, @DefaultValue("20s") Duration shutdownTimeout,
 		@DefaultValue("1h") Duration purgeInterval, @DefaultValue("5s") Duration statsInterval,
-		@DefaultValue("5m") Duration unknownHandlerGrace, @DefaultValue HandlerSettings defaults,
+		@DefaultValue("5m") Duration unknownHandlerGrace, @DefaultValue("10s") Duration heartbeatInterval,
+		@DefaultValue HandlerSettings defaults,
 		@DefaultValue Map<String, HandlerSettings> handlers) {
 
 	static final Duration DEFAULT_INITIAL_BACKOFF = Duration.ofSeconds(1);
@@ -39,6 +44,9 @@ record DispatchProperties(@DefaultValue("16") int workers, @DefaultValue("500ms"
 
 	/** Longer would keep work past the default retention; far longer would overflow the claim's times. */
 	static final Duration MAX_UNKNOWN_HANDLER_GRACE = Duration.ofDays(30);
+
+	/** Longer would let an instance that stopped for good hold its handlers' deliveries for a long time. */
+	static final Duration MAX_HEARTBEAT_INTERVAL = Duration.ofMinutes(10);
 
 	DispatchProperties {
 		check(workers >= 1 && workers <= 1024, "relay.dispatch.workers must be between 1 and 1024, but was " + workers);
@@ -50,6 +58,9 @@ record DispatchProperties(@DefaultValue("16") int workers, @DefaultValue("500ms"
 		check(!unknownHandlerGrace.isNegative() && unknownHandlerGrace.compareTo(MAX_UNKNOWN_HANDLER_GRACE) <= 0,
 				"relay.dispatch.unknown-handler-grace must be between 0s and " + MAX_UNKNOWN_HANDLER_GRACE.toDays()
 						+ "d, but was " + unknownHandlerGrace);
+		check(heartbeatInterval.toMillis() >= 100 && heartbeatInterval.compareTo(MAX_HEARTBEAT_INTERVAL) <= 0,
+				"relay.dispatch.heartbeat-interval must be between 100ms and " + MAX_HEARTBEAT_INTERVAL.toMinutes()
+						+ "m, but was " + heartbeatInterval);
 		handlers = Map.copyOf(handlers);
 		handlers.forEach((name, settings) -> settings.validate("relay.dispatch.handlers." + name));
 		defaults.validate("relay.dispatch.defaults");
@@ -59,6 +70,16 @@ record DispatchProperties(@DefaultValue("16") int workers, @DefaultValue("500ms"
 		for (Map.Entry<String, HandlerSettings> handler : handlers.entrySet()) {
 			resolve(handler.getValue(), defaults).checkBackoffs("relay.dispatch.handlers." + handler.getKey());
 		}
+	}
+
+	/**
+	 * How long an instance counts as running after its last heartbeat: the grace, so that an instance restarting
+	 * (a rolling upgrade) keeps its handlers' deliveries, and never less than three heartbeats, so that a late
+	 * heartbeat does not make it look gone.
+	 */
+	Duration presence() {
+		Duration beats = this.heartbeatInterval.multipliedBy(3);
+		return (beats.compareTo(this.unknownHandlerGrace) > 0) ? beats : this.unknownHandlerGrace;
 	}
 
 	/** The settings of one handler: its own where set, the defaults elsewhere. */

@@ -60,7 +60,7 @@ class Dispatcher implements SmartLifecycle {
 	private final DeliveryRunner runner;
 
 	/** The handlers this instance has: it leaves deliveries for others to the instances that have them. */
-	private final Set<String> handlerNames;
+	private final List<String> handlerNames;
 
 	private final DispatchProperties properties;
 
@@ -116,7 +116,7 @@ class Dispatcher implements SmartLifecycle {
 	Dispatcher(DeliveryRepository repository, TransactionTemplate transactions, DeliveryRunner runner,
 			HandlerRegistry handlers, DispatchProperties properties, Clock clock) {
 		this.repository = repository;
-		this.handlerNames = handlers.names();
+		this.handlerNames = List.copyOf(handlers.names());
 		this.transactions = transactions;
 		this.ownTransactions = new TransactionTemplate(
 				Objects.requireNonNull(transactions.getTransactionManager(), "transaction manager"));
@@ -236,8 +236,9 @@ class Dispatcher implements SmartLifecycle {
 			Instant now = this.clock.instant();
 			List<DeliveryRepository.Claimed> claimed;
 			try {
-				claimed = this.transactions.execute((status) -> this.repository.claim(this.instance,
-						this.handlerNames, now.minus(this.properties.unknownHandlerGrace()), now,
+				DeliveryRepository.ClaimScope scope = new DeliveryRepository.ClaimScope(this.handlerNames,
+						now.minus(this.properties.unknownHandlerGrace()), now.minus(this.properties.presence()));
+				claimed = this.transactions.execute((status) -> this.repository.claim(this.instance, scope, now,
 						now.plus(this.properties.lease()), limit));
 			}
 			catch (RuntimeException ex) {

@@ -54,8 +54,10 @@ class ClaimPlanTests {
 
 	@Test
 	void leftToItselfThePlannerSortsTheWholeBacklogForEveryClaim() {
-		// Why the claim pins its plans: this is what it ran before (10-20 ms per claim of 32 from 40,000).
-		String plan = transactions.execute((status) -> plan(ranges.getLast()));
+		// Why the claim pins its plans: this is what it ran before (10-20 ms per claim of 32 from 40,000), for the
+		// plain due range. The real ranges' filters only move the estimates (since V44's heartbeat condition, this
+		// table happens to get the index walk unpinned), and the next statistics may move them back.
+		String plan = transactions.execute((status) -> plan("d.status = 'PENDING' and d.next_attempt_at <= :now"));
 
 		assertThat(plan).contains("Sort").contains("Bitmap Index Scan on ix_dispatch_delivery_due");
 	}
@@ -97,7 +99,8 @@ class ClaimPlanTests {
 		DeliveryRepository repository = new DeliveryRepository(jdbc);
 		List<String> during = transactions.execute((status) -> {
 			Instant now = Instant.now();
-			assertThat(repository.claim("test", List.of("log"), now.minusSeconds(3600), now, now.plusSeconds(60), 1))
+			assertThat(repository.claim("test", new DeliveryRepository.ClaimScope(List.of("log"),
+					now.minusSeconds(3600), now.minusSeconds(3600)), now, now.plusSeconds(60), 1))
 				.hasSize(1);
 			status.setRollbackOnly();
 			return settings();
@@ -127,8 +130,8 @@ class ClaimPlanTests {
 	private static String plan(String range) {
 		Instant now = Instant.now();
 		// An instance with two handlers: the backlog's and another.
-		MapSqlParameterSource params = DeliveryRepository.rangeParameters(List.of("log", "crm"),
-				now.minusSeconds(3600), now).addValue("limit", 32);
+		MapSqlParameterSource params = DeliveryRepository.rangeParameters(new DeliveryRepository.ClaimScope(
+				List.of("log", "crm"), now.minusSeconds(3600), now.minusSeconds(3600)), now).addValue("limit", 32);
 		return String.join("\n", new NamedParameterJdbcTemplate(jdbc).queryForList("explain "
 				+ DeliveryRepository.claimableQuery(range, " for update skip locked"), params, String.class));
 	}

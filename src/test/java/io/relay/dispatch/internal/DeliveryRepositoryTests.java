@@ -176,21 +176,54 @@ class DeliveryRepositoryTests {
 		JdbcTemplate jdbc = database(database);
 		DeliveryRepository repository = new DeliveryRepository(jdbc);
 		// Due for ten minutes, for 'crm': new, to retry, and claimed by an instance that died.
-		Instant due = NOW.minus(Duration.ofMinutes(10));
-		long pending = delivery(jdbc, "PENDING", 0, due, null);
-		long failed = delivery(jdbc, "FAILED", 2, due, null);
-		long expired = delivery(jdbc, "RUNNING", 1, due, due);
+		List<Long> due = dueForTenMinutes(jdbc);
 
 		// An instance without 'crm' (a rolling upgrade that adds it): left to the instances that have it.
 		assertThat(claimIn(jdbc, repository, List.of("log"), NOW.minus(Duration.ofHours(1)))).isEmpty();
 		assertThat(claimIn(jdbc, repository, List.of(), NOW.minus(Duration.ofHours(1)))).isEmpty();
-		assertThat(List.of(status(jdbc, pending), status(jdbc, failed), status(jdbc, expired)))
-			.containsExactly("PENDING", "FAILED", "RUNNING");
+		assertThat(due.stream().map((id) -> status(jdbc, id))).containsExactly("PENDING", "FAILED", "RUNNING");
 
-		// No instance took them within a grace of five minutes: none has 'crm', this one takes them (to skip).
+		// No instance took them within a grace of five minutes, and none that has 'crm' is running: this one
+		// takes them (to skip).
 		assertThat(claimIn(jdbc, repository, List.of("log"), NOW.minus(Duration.ofMinutes(5))))
 			.extracting(DeliveryRepository.Claimed::id)
-			.containsExactlyInAnyOrder(pending, failed, expired);
+			.containsExactlyInAnyOrderElementsOf(due);
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "h2", "postgres" })
+	void aDeliveryForAHandlerOfARunningInstanceIsLeftToItPastTheGrace(String database) {
+		JdbcTemplate jdbc = database(database);
+		DeliveryRepository repository = new DeliveryRepository(jdbc);
+		// Due for ten minutes, for 'crm' (ordered behind a failing one, or a backlog on the upgraded instance).
+		List<Long> due = dueForTenMinutes(jdbc);
+		heartbeat(jdbc, "upgraded", "crm", NOW.minus(Duration.ofMinutes(4)));
+		heartbeat(jdbc, "upgraded", "log", NOW.minus(Duration.ofMinutes(4)));
+		heartbeat(jdbc, "gone", "crm", NOW.minus(Duration.ofMinutes(6)));
+		DeliveryRepository.ClaimScope grace = new DeliveryRepository.ClaimScope(List.of("log"),
+				NOW.minus(Duration.ofMinutes(5)), NOW.minus(Duration.ofMinutes(5)));
+
+		// An instance that has 'crm' wrote a heartbeat within the grace: it is running, and will run them.
+		assertThat(claimIn(jdbc, repository, grace)).isEmpty();
+		assertThat(due.stream().map((id) -> status(jdbc, id))).containsExactly("PENDING", "FAILED", "RUNNING");
+
+		// Its last heartbeat is older than the grace: gone, like the other one; this instance takes them to skip.
+		jdbc.update("update dispatch_instance_handler set seen_at = ? where instance = 'upgraded'",
+				Timestamp.from(NOW.minus(Duration.ofMinutes(5)).minusMillis(1)));
+		assertThat(claimIn(jdbc, repository, grace)).extracting(DeliveryRepository.Claimed::id)
+			.containsExactlyInAnyOrderElementsOf(due);
+	}
+
+	/** Deliveries due for ten minutes: new, to retry, and claimed by an instance that died. */
+	private static List<Long> dueForTenMinutes(JdbcTemplate jdbc) {
+		Instant due = NOW.minus(Duration.ofMinutes(10));
+		return List.of(delivery(jdbc, "PENDING", 0, due, null), delivery(jdbc, "FAILED", 2, due, null),
+				delivery(jdbc, "RUNNING", 1, due, due));
+	}
+
+	private static void heartbeat(JdbcTemplate jdbc, String instance, String handler, Instant seenAt) {
+		jdbc.update("insert into dispatch_instance_handler (instance, handler, seen_at) values (?, ?, ?)", instance,
+				handler, Timestamp.from(seenAt));
 	}
 
 	private static List<DeliveryRepository.Claimed> claimIn(JdbcTemplate jdbc, DeliveryRepository repository) {
@@ -199,10 +232,14 @@ class DeliveryRepositoryTests {
 
 	private static List<DeliveryRepository.Claimed> claimIn(JdbcTemplate jdbc, DeliveryRepository repository,
 			List<String> handlers, Instant othersBefore) {
+		return claimIn(jdbc, repository, new DeliveryRepository.ClaimScope(handlers, othersBefore, othersBefore));
+	}
+
+	private static List<DeliveryRepository.Claimed> claimIn(JdbcTemplate jdbc, DeliveryRepository repository,
+			DeliveryRepository.ClaimScope scope) {
 		return new org.springframework.transaction.support.TransactionTemplate(
 				new org.springframework.jdbc.support.JdbcTransactionManager(jdbc.getDataSource()))
-			.execute((status) -> repository.claim("claimer", handlers, othersBefore, NOW,
-					NOW.plus(Duration.ofMinutes(5)), 10));
+			.execute((status) -> repository.claim("claimer", scope, NOW, NOW.plus(Duration.ofMinutes(5)), 10));
 	}
 
 	private static JdbcTemplate database(String database) {

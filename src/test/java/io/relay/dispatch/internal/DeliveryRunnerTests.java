@@ -79,11 +79,12 @@ class DeliveryRunnerTests {
 
 	@Test
 	void aDeliveryForAHandlerThisInstanceDoesNotHaveIsSkippedSayingWhy() {
-		// Claimed only once no instance took it within relay.dispatch.unknown-handler-grace.
+		// Claimed only once due for relay.dispatch.unknown-handler-grace with no running instance having it.
 		DeliveryRepository.Completion completion = run("crm", HandlerResult::success, false);
 		assertThat(completion.status()).isEqualTo(DeliveryStatus.SKIPPED);
 		assertThat(completion.error()).isEqualTo("no handler named 'crm' is registered on this instance, and no "
-				+ "instance took the delivery within relay.dispatch.unknown-handler-grace");
+				+ "running instance has one (none wrote a heartbeat naming it within "
+				+ "relay.dispatch.unknown-handler-grace)");
 	}
 
 	@Test
@@ -137,7 +138,7 @@ class DeliveryRunnerTests {
 
 		};
 		DispatchProperties properties = new DispatchProperties(16, Duration.ofMillis(500), Duration.ofMinutes(5),
-				Duration.ofSeconds(20), Duration.ofHours(1), Duration.ofSeconds(5), Duration.ofHours(1),
+				Duration.ofSeconds(20), Duration.ofHours(1), Duration.ofSeconds(5), Duration.ofHours(1), Duration.ofSeconds(10),
 				new DispatchProperties.HandlerSettings(null, null, null, null, null), Map.of());
 		return new DeliveryRunner(new HandlerRegistry(List.of(handler), properties, new SimpleMeterRegistry(), clock),
 				new DispatchMetrics(new SimpleMeterRegistry(), repository, clock), clock);

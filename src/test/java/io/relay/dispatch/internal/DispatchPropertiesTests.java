@@ -66,6 +66,29 @@ class DispatchPropertiesTests {
 				.getFailure()
 				.rootCause()
 				.hasMessageContaining("relay.dispatch.unknown-handler-grace must be between 0s and 30d"));
+		for (String interval : new String[] { "99ms", "11m" }) {
+			this.contexts.withPropertyValues("relay.dispatch.heartbeat-interval=" + interval)
+				.run((context) -> assertThat(context).hasFailed()
+					.getFailure()
+					.rootCause()
+					.hasMessageContaining("relay.dispatch.heartbeat-interval must be between 100ms and 10m, but was"));
+		}
+	}
+
+	@Test
+	void anInstanceCountsAsRunningForTheGraceAfterItsLastHeartbeatAndThreeHeartbeatsAtLeast() {
+		this.contexts.run((context) -> {
+			DispatchProperties properties = context.getBean(DispatchProperties.class);
+			assertThat(properties.heartbeatInterval()).isEqualTo(Duration.ofSeconds(10));
+			assertThat(properties.presence()).isEqualTo(Duration.ofMinutes(5));
+		});
+		this.contexts.withPropertyValues("relay.dispatch.unknown-handler-grace=0s")
+			.run((context) -> assertThat(context.getBean(DispatchProperties.class).presence())
+				.isEqualTo(Duration.ofSeconds(30)));
+		this.contexts
+			.withPropertyValues("relay.dispatch.unknown-handler-grace=1m", "relay.dispatch.heartbeat-interval=30s")
+			.run((context) -> assertThat(context.getBean(DispatchProperties.class).presence())
+				.isEqualTo(Duration.ofSeconds(90)));
 	}
 
 	@Test

@@ -1,0 +1,159 @@
+package io.relay.dispatch.internal;
+
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import ch.qos.logback.classic.Level;
+import io.relay.support.LogRecorder;
+import io.relay.support.MigratedDatabase;
+import io.relay.support.MutableClock;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.support.JdbcTransactionManager;
+import org.springframework.scheduling.concurrent.SimpleAsyncTaskScheduler;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+class InstanceHeartbeatTests {
+
+	private static final Instant NOW = Instant.parse("2026-11-27T10:00:00Z");
+
+	private final MutableClock clock = new MutableClock(NOW);
+
+	@ParameterizedTest
+	@ValueSource(strings = { "h2", "postgres" })
+	void writesEveryHandlerOfThisInstanceAndThenMovesTheirTime(String database) {
+		JdbcTemplate jdbc = new JdbcTemplate(MigratedDatabase.of(database, "heartbeat"));
+		InstanceHeartbeat heartbeat = heartbeat(jdbc, "relay-1", List.of("log", "crm"), Duration.ofMinutes(5));
+
+		heartbeat.beat();
+		assertThat(seen(jdbc, "relay-1")).containsOnlyKeys("log", "crm").containsValue(NOW);
+
+		this.clock.advance(Duration.ofSeconds(10));
+		heartbeat.beat();
+		assertThat(seen(jdbc, "relay-1")).containsOnlyKeys("log", "crm")
+			.allSatisfy((handler, seenAt) -> assertThat(seenAt).isEqualTo(NOW.plusSeconds(10)));
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "h2", "postgres" })
+	void writesItsRowsAgainWhenAnotherInstanceDeletedThem(String database) {
+		JdbcTemplate jdbc = new JdbcTemplate(MigratedDatabase.of(database, "heartbeat"));
+		InstanceHeartbeat heartbeat = heartbeat(jdbc, "relay-1", List.of("log", "crm"), Duration.ofMinutes(5));
+		heartbeat.beat();
+		// This instance could not write for longer than the others keep rows: they deleted one.
+		jdbc.update("delete from dispatch_instance_handler where handler = 'crm'");
+
+		this.clock.advance(Duration.ofSeconds(10));
+		heartbeat.beat();
+
+		assertThat(seen(jdbc, "relay-1")).containsOnlyKeys("log", "crm")
+			.allSatisfy((handler, seenAt) -> assertThat(seenAt).isEqualTo(NOW.plusSeconds(10)));
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "h2", "postgres" })
+	void deletesTheRowsOfInstancesGoneForTwiceTheirPresenceAndAnHourAtLeast(String database) {
+		JdbcTemplate jdbc = new JdbcTemplate(MigratedDatabase.of(database, "heartbeat"));
+		row(jdbc, "stopped-an-hour-ago", "log", NOW.minus(Duration.ofHours(1)).plusSeconds(1));
+		row(jdbc, "gone", "log", NOW.minus(Duration.ofHours(1)).minusSeconds(1));
+
+		heartbeat(jdbc, "relay-1", List.of("log"), Duration.ofMinutes(5)).beat();
+		assertThat(instances(jdbc)).containsExactlyInAnyOrder("relay-1", "stopped-an-hour-ago");
+
+		// A grace of one hour: an instance counts as running for an hour, its rows are kept for two.
+		heartbeat(jdbc, "relay-2", List.of("log"), Duration.ofHours(1)).beat();
+		assertThat(instances(jdbc)).containsExactlyInAnyOrder("relay-1", "relay-2", "stopped-an-hour-ago");
+		this.clock.advance(Duration.ofHours(1).plusSeconds(2));
+		heartbeat(jdbc, "relay-2", List.of("log"), Duration.ofHours(1)).beat();
+		assertThat(instances(jdbc)).containsExactlyInAnyOrder("relay-1", "relay-2");
+	}
+
+	@Test
+	void aFailedHeartbeatIsLoggedAndTheNextOneTriesAgain() {
+		JdbcTemplate jdbc = new JdbcTemplate(MigratedDatabase.of("h2", "heartbeat"));
+		InstanceHeartbeat heartbeat = heartbeat(jdbc, "relay-1", List.of("log"), Duration.ofMinutes(5));
+		jdbc.execute("alter table dispatch_instance_handler rename to moved");
+		try (LogRecorder log = LogRecorder.of(InstanceHeartbeat.class, Level.WARN)) {
+			heartbeat.beat();
+			assertThat(log.messages(Level.WARN)).singleElement()
+				.asString()
+				.startsWith("Could not write this instance's heartbeat (will try again in PT10S)");
+		}
+
+		jdbc.execute("alter table moved rename to dispatch_instance_handler");
+		heartbeat.beat();
+		assertThat(seen(jdbc, "relay-1")).containsOnly(Map.entry("log", NOW));
+	}
+
+	@Test
+	void beatsFromItsStartUntilItsStop() {
+		JdbcTemplate jdbc = new JdbcTemplate(MigratedDatabase.of("h2", "heartbeat"));
+		SimpleAsyncTaskScheduler scheduler = new SimpleAsyncTaskScheduler();
+		try {
+			InstanceHeartbeat heartbeat = new InstanceHeartbeat(jdbc, transactions(jdbc), scheduler, "relay-1",
+					List.of("log"), properties(Duration.ofMinutes(5), Duration.ofMillis(100)), this.clock);
+
+			heartbeat.start();
+			// Written before start() returns: before this instance stores any event.
+			assertThat(seen(jdbc, "relay-1")).containsOnly(Map.entry("log", NOW));
+			assertThat(heartbeat.isRunning()).isTrue();
+
+			this.clock.advance(Duration.ofSeconds(1));
+			await().untilAsserted(() -> assertThat(seen(jdbc, "relay-1")).containsOnly(Map.entry("log",
+					NOW.plusSeconds(1))));
+
+			heartbeat.stop();
+			assertThat(heartbeat.isRunning()).isFalse();
+			this.clock.advance(Duration.ofSeconds(1));
+			await().during(Duration.ofMillis(500))
+				.atMost(Duration.ofSeconds(2))
+				.untilAsserted(() -> assertThat(seen(jdbc, "relay-1")).containsOnly(Map.entry("log",
+						NOW.plusSeconds(1))));
+		}
+		finally {
+			scheduler.close();
+		}
+	}
+
+	private InstanceHeartbeat heartbeat(JdbcTemplate jdbc, String instance, List<String> handlers, Duration grace) {
+		return new InstanceHeartbeat(jdbc, transactions(jdbc), new SimpleAsyncTaskScheduler(), instance, handlers,
+				properties(grace, Duration.ofSeconds(10)), this.clock);
+	}
+
+	private static TransactionTemplate transactions(JdbcTemplate jdbc) {
+		return new TransactionTemplate(new JdbcTransactionManager(jdbc.getDataSource()));
+	}
+
+	private static DispatchProperties properties(Duration grace, Duration heartbeatInterval) {
+		return new DispatchProperties(16, Duration.ofMillis(500), Duration.ofMinutes(5), Duration.ofSeconds(20),
+				Duration.ofHours(1), Duration.ofSeconds(5), grace, heartbeatInterval,
+				new DispatchProperties.HandlerSettings(null, null, null, null, null), Map.of());
+	}
+
+	private static void row(JdbcTemplate jdbc, String instance, String handler, Instant seenAt) {
+		jdbc.update("insert into dispatch_instance_handler (instance, handler, seen_at) values (?, ?, ?)", instance,
+				handler, Timestamp.from(seenAt));
+	}
+
+	private static Map<String, Instant> seen(JdbcTemplate jdbc, String instance) {
+		Map<String, Instant> seen = new java.util.HashMap<>();
+		jdbc.query("select handler, seen_at from dispatch_instance_handler where instance = ?",
+				(rs) -> {
+					seen.put(rs.getString(1), rs.getTimestamp(2).toInstant());
+				}, instance);
+		return seen;
+	}
+
+	private static List<String> instances(JdbcTemplate jdbc) {
+		return jdbc.queryForList("select distinct instance from dispatch_instance_handler", String.class);
+	}
+
+}
