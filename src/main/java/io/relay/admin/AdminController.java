@@ -79,6 +79,23 @@ class AdminController {
 		return new AdminViews.ReplayResult(this.replays.replayEvent(eventId, handler));
 	}
 
+	/**
+	 * {@code GET /events/{eventId}} for any id: the web server and the firewall refuse a path with an encoded
+	 * {@code /}, {@code %}, {@code ;} or {@code \}, or a {@code .} or {@code ..} segment, and iAdvize's event ids
+	 * are its own to choose.
+	 */
+	@GetMapping("/event")
+	AdminViews.EventDetail eventById(@RequestParam String id) {
+		return event(id);
+	}
+
+	/** {@code POST /events/{eventId}/replay} for any id (see {@link #eventById}). */
+	@PostMapping("/event/replay")
+	AdminViews.ReplayResult replayEventById(@RequestParam String id,
+			@RequestParam(required = false) @Nullable String handler) {
+		return replayEvent(id, handler);
+	}
+
 	/** Replays every dead delivery (or every delivery in {@code status}), optionally of one handler. */
 	@PostMapping("/deliveries/replay")
 	AdminViews.ReplayResult replayDeliveries(@RequestParam(defaultValue = "DEAD") DeliveryStatus status,

@@ -1,6 +1,7 @@
 package io.relay.dispatch;
 
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -358,10 +359,34 @@ abstract class DispatchTests {
 	}
 
 	@Test
+	void anEventWhoseIdAPathCannotCarryIsReachedByQuery() {
+		Fixtures.Event fresh = Fixtures.withFreshId("user.updated.json");
+		String id = "a/b%c;d\\e.." + fresh.eventId();
+		deliver(new Fixtures.Event(id, fresh.body().replace(fresh.eventId(), id.replace("\\", "\\\\"))));
+		String query = URLEncoder.encode(id, StandardCharsets.UTF_8);
+		awaitDelivery(id, "log", "SUCCEEDED");
+
+		assertThat(admin("GET", "/admin/api/events/" + query).statusCode()).as("in the path").isIn(400, 404);
+		HttpResponse<String> detail = admin("GET", "/admin/api/event?id=" + query);
+		assertThat(detail.statusCode()).isEqualTo(200);
+		assertThat(json.readTree(detail.body()).get("eventId").asString()).isEqualTo(id);
+		HttpResponse<String> replay = admin("POST", "/admin/api/event/replay?handler=log&id=" + query);
+		assertThat(replay.statusCode()).isEqualTo(200);
+		assertThat(json.readTree(replay.body()).get("replayed").asInt()).isEqualTo(1);
+		awaitDelivery(id, "log", "SUCCEEDED");
+
+		HttpResponse<String> unknown = admin("GET", "/admin/api/event?id=" + query + "x");
+		assertThat(unknown.statusCode()).isEqualTo(404);
+		assertThat(unknown.body()).contains("No event with id '" + id.replace("\\", "\\\\") + "x' is stored");
+		assertThat(admin("GET", "/admin/api/event").statusCode()).isEqualTo(400);
+	}
+
+	@Test
 	void theOpenApiDescriptionCoversTheAdminApi() {
 		HttpResponse<String> docs = admin("GET", "/v3/api-docs");
 		assertThat(docs.statusCode()).isEqualTo(200);
-		assertThat(docs.body()).contains("/admin/api/events/{eventId}/replay", "/admin/api/deliveries/replay");
+		assertThat(docs.body()).contains("/admin/api/events/{eventId}/replay", "/admin/api/deliveries/replay",
+				"\"/admin/api/event\"", "/admin/api/event/replay");
 	}
 
 	@Test
@@ -405,7 +430,8 @@ abstract class DispatchTests {
 	}
 
 	private JsonNode delivery(String eventId, String handler) {
-		HttpResponse<String> response = admin("GET", "/admin/api/events/" + eventId);
+		HttpResponse<String> response = admin("GET",
+				"/admin/api/event?id=" + URLEncoder.encode(eventId, StandardCharsets.UTF_8));
 		if (response.statusCode() != 200) {
 			return null;
 		}
