@@ -79,8 +79,8 @@ class TwoInstancesTests {
 				.queryForObject("select instance from dispatch_instance_handler where handler = 'recording'",
 						String.class);
 		}
-		// Stopped, but seen just now (a restart in a rolling upgrade): still counted as running.
-		try (ConfigurableApplicationContext old = start(url, false, "--relay.dispatch.unknown-handler-grace=1m")) {
+		// Stopped, but seen just now (a restart in a rolling upgrade): counted as running for the grace (5 minutes).
+		try (ConfigurableApplicationContext old = start(url, false, "--relay.dispatch.heartbeat-interval=200ms")) {
 			JdbcTemplate jdbc = old.getBean(JdbcTemplate.class);
 			int events = 20;
 			walksPastRecordingDeliveries(old, events, "10 minutes");
@@ -92,7 +92,7 @@ class TwoInstancesTests {
 
 			// The upgraded instance was not seen for longer than the grace: gone, so no instance has the
 			// handler, and the old one ends its deliveries SKIPPED.
-			jdbc.update("update dispatch_instance_handler set seen_at = now() - interval '2 minutes' where "
+			jdbc.update("update dispatch_instance_handler set seen_at = now() - interval '6 minutes' where "
 					+ "instance = ?", upgradedName);
 			await().untilAsserted(() -> assertThat(count(jdbc, "handler = 'recording' and status = 'SKIPPED'"))
 				.isEqualTo(events));

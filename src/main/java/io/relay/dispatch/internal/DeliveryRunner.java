@@ -75,10 +75,11 @@ class DeliveryRunner {
 				MDC.MDCCloseable delivery = MDC.putCloseable("deliveryId", Long.toString(claimed.id()));
 				MDC.MDCCloseable handler = MDC.putCloseable("handler", claimed.handler())) {
 			if (registered == null) {
-				// Claimed only once due for relay.dispatch.unknown-handler-grace with no running instance having it.
+				// Claimed only once due for relay.dispatch.unknown-handler-grace with no running instance having it
+				// (InstancePresence.claimScope).
 				result = HandlerResult.skipped("no handler named '" + claimed.handler() + "' is registered on this "
-						+ "instance, and no running instance has one (none wrote a heartbeat naming it within "
-						+ "relay.dispatch.unknown-handler-grace)");
+						+ "instance, and no running instance has one (none that has it wrote a heartbeat within "
+						+ "relay.dispatch.unknown-handler-grace, or three heartbeats if longer)");
 				warnOfUnknownHandler(claimed);
 			}
 			else if (!registered.settings().enabled()) {
@@ -106,7 +107,8 @@ class DeliveryRunner {
 		if (this.unknownHandlerWarnings.allow(claimed.handler())) {
 			logger.warn("Skipping deliveries for '{}' (delivery {} of event {} and maybe more, at most one warning a "
 					+ "minute): no handler of that name on this instance, and no instance that has one wrote a "
-					+ "heartbeat within relay.dispatch.unknown-handler-grace; replay them if the workflow comes back",
+					+ "heartbeat within relay.dispatch.unknown-handler-grace (or three heartbeats if longer); replay "
+					+ "them if the workflow comes back",
 					claimed.handler(),
 					claimed.id(), claimed.eventId());
 		}

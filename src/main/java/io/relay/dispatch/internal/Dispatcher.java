@@ -1,6 +1,5 @@
 package io.relay.dispatch.internal;
 
-import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -8,7 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -59,8 +57,8 @@ class Dispatcher implements SmartLifecycle {
 
 	private final DeliveryRunner runner;
 
-	/** The handlers this instance has: it leaves deliveries for others to the instances that have them. */
-	private final List<String> handlerNames;
+	/** This instance's name and handlers, and what it may claim of other instances' handlers. */
+	private final InstancePresence presence;
 
 	private final DispatchProperties properties;
 
@@ -114,9 +112,9 @@ class Dispatcher implements SmartLifecycle {
 	private Thread completer;
 
 	Dispatcher(DeliveryRepository repository, TransactionTemplate transactions, DeliveryRunner runner,
-			HandlerRegistry handlers, DispatchProperties properties, Clock clock) {
+			InstancePresence presence, DispatchProperties properties, Clock clock) {
 		this.repository = repository;
-		this.handlerNames = List.copyOf(handlers.names());
+		this.presence = presence;
 		this.transactions = transactions;
 		this.ownTransactions = new TransactionTemplate(
 				Objects.requireNonNull(transactions.getTransactionManager(), "transaction manager"));
@@ -124,7 +122,7 @@ class Dispatcher implements SmartLifecycle {
 		this.runner = runner;
 		this.properties = properties;
 		this.clock = clock;
-		this.instance = instanceName();
+		this.instance = presence.name();
 		this.freeWorkers = new Semaphore(properties.workers());
 		this.slots = properties.workers() * 4;
 		this.freeSlots = new Semaphore(this.slots);
@@ -236,8 +234,7 @@ class Dispatcher implements SmartLifecycle {
 			Instant now = this.clock.instant();
 			List<DeliveryRepository.Claimed> claimed;
 			try {
-				DeliveryRepository.ClaimScope scope = new DeliveryRepository.ClaimScope(this.handlerNames,
-						now.minus(this.properties.unknownHandlerGrace()), now.minus(this.properties.presence()));
+				DeliveryRepository.ClaimScope scope = this.presence.claimScope(now);
 				claimed = this.transactions.execute((status) -> this.repository.claim(this.instance, scope, now,
 						now.plus(this.properties.lease()), limit));
 			}
@@ -448,18 +445,6 @@ class Dispatcher implements SmartLifecycle {
 	public int getPhase() {
 		// Stops before the inbox writer (DEFAULT_PHASE - 4096) and after the web server.
 		return SmartLifecycle.DEFAULT_PHASE - 3072;
-	}
-
-	private static String instanceName() {
-		String host;
-		try {
-			host = InetAddress.getLocalHost().getHostName();
-		}
-		catch (Exception ex) {
-			host = "relay";
-		}
-		String name = host + "-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8);
-		return (name.length() <= 100) ? name : name.substring(name.length() - 100);
 	}
 
 }

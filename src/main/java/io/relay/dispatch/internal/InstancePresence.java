@@ -1,12 +1,15 @@
 package io.relay.dispatch.internal;
 
+import java.net.InetAddress;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
-import java.util.concurrent.ScheduledFuture;
+import java.util.UUID;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -14,35 +17,38 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.scheduling.TaskScheduler;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Writes the handlers of this instance to {@code dispatch_instance_handler} at start and every
- * {@code relay.dispatch.heartbeat-interval}, so that an instance without one of them (not yet upgraded to a version
- * that has a new workflow, or with it switched off) leaves that handler's deliveries to this one instead of ending
- * them {@code SKIPPED}: see {@link DeliveryRepository.ClaimScope}.
+ * This instance as the others see it: its name (in leases and attempt history), and its handlers, written to
+ * {@code dispatch_instance_handler} at start and every {@code relay.dispatch.heartbeat-interval}, so that an
+ * instance without one of them (not yet upgraded to a version that has a new workflow) leaves that handler's
+ * deliveries to this one instead of ending them {@code SKIPPED}: see {@link #claimScope}.
  * <p>
  * The rows stay when the instance stops: a restart (a rolling upgrade) is not an absence, and an instance that
  * stopped for good counts as running for {@link DispatchProperties#presence()} only. Any instance deletes rows older
  * than that (twice over, and an hour at least, so that an instance configured with a longer grace still finds the
  * rows it counts).
+ * <p>
+ * Its own thread, not the shared task scheduler's: that one runs the statistics and other periodic queries one
+ * after the other, and a late heartbeat makes this instance look gone.
  */
 @Component
-class InstanceHeartbeat implements SmartLifecycle {
+class InstancePresence implements SmartLifecycle {
 
-	private static final Logger logger = LoggerFactory.getLogger(InstanceHeartbeat.class);
+	private static final Logger logger = LoggerFactory.getLogger(InstancePresence.class);
 
 	private static final Duration MIN_KEPT = Duration.ofHours(1);
+
+	/** Heartbeats in a row this instance writes before it judges that another instance is gone. */
+	private static final int BEATS_BEFORE_JUDGING = 3;
 
 	private final JdbcTemplate jdbc;
 
 	private final TransactionTemplate transactions;
 
-	private final TaskScheduler scheduler;
-
-	private final String instance;
+	private final String name;
 
 	private final List<String> handlers;
 
@@ -50,85 +56,164 @@ class InstanceHeartbeat implements SmartLifecycle {
 
 	private final Clock clock;
 
-	private volatile @Nullable ScheduledFuture<?> beats;
+	/** Since when every heartbeat of this instance went through ({@code null} after one failed). */
+	private volatile @Nullable Instant beatingSince;
+
+	private volatile @Nullable Instant lastBeat;
+
+	private final Semaphore stopping = new Semaphore(0);
+
+	private volatile @Nullable Thread beater;
 
 	@Autowired
-	InstanceHeartbeat(JdbcTemplate jdbc, TransactionTemplate transactions, TaskScheduler scheduler,
-			Dispatcher dispatcher, HandlerRegistry handlers, DispatchProperties properties, Clock clock) {
-		this(jdbc, transactions, scheduler, dispatcher.instance(), handlers.names(), properties, clock);
+	InstancePresence(JdbcTemplate jdbc, TransactionTemplate transactions, HandlerRegistry handlers,
+			DispatchProperties properties, Clock clock) {
+		this(jdbc, transactions, newName(), handlers.names(), properties, clock);
 	}
 
-	InstanceHeartbeat(JdbcTemplate jdbc, TransactionTemplate transactions, TaskScheduler scheduler, String instance,
-			Collection<String> handlers, DispatchProperties properties, Clock clock) {
+	InstancePresence(JdbcTemplate jdbc, TransactionTemplate transactions, String name, Collection<String> handlers,
+			DispatchProperties properties, Clock clock) {
 		this.jdbc = jdbc;
 		this.transactions = transactions;
-		this.scheduler = scheduler;
-		this.instance = instance;
+		this.name = name;
 		this.handlers = List.copyOf(handlers);
 		this.properties = properties;
 		this.clock = clock;
 	}
 
+	/** This instance's name: host name, process id and a random suffix, new at every start. */
+	String name() {
+		return this.name;
+	}
+
+	/** The handlers of this instance. */
+	List<String> handlers() {
+		return this.handlers;
+	}
+
+	/**
+	 * What a claim at {@code now} may take: the deliveries of this instance's handlers, and another handler's once
+	 * due for {@code relay.dispatch.unknown-handler-grace} with no instance that has it seen within
+	 * {@link DispatchProperties#presence()}. The latter only while this instance's own heartbeats go through, and
+	 * not before it has written three in a row: after its start, or after the database was out of reach (when no
+	 * instance could write), the others have had the time to write theirs.
+	 */
+	DeliveryRepository.ClaimScope claimScope(Instant now) {
+		Instant othersDueBefore = seesOthers(now) ? now.minus(this.properties.unknownHandlerGrace()) : Instant.EPOCH;
+		return new DeliveryRepository.ClaimScope(this.handlers, othersDueBefore, now.minus(this.properties.presence()));
+	}
+
+	private boolean seesOthers(Instant now) {
+		Instant since = this.beatingSince;
+		Instant last = this.lastBeat;
+		Instant judging = now.minus(this.properties.heartbeatInterval().multipliedBy(BEATS_BEFORE_JUDGING));
+		return since != null && last != null && !since.isAfter(judging) && !last.isBefore(judging);
+	}
+
 	/** Writes this instance's handlers as seen now, and deletes the rows of instances gone long ago. */
 	void beat() {
+		Instant now = this.clock.instant();
 		try {
-			this.transactions.executeWithoutResult((status) -> write(this.clock.instant()));
+			this.transactions.executeWithoutResult((status) -> write(now));
+			if (this.beatingSince == null) {
+				this.beatingSince = now;
+			}
+			this.lastBeat = now;
 		}
 		catch (RuntimeException ex) {
 			// Harmless for a while: the other instances count this one as running for the grace after the last
 			// heartbeat that went through.
+			this.beatingSince = null;
 			logger.warn("Could not write this instance's heartbeat (will try again in {}): {}",
 					this.properties.heartbeatInterval(), ex.toString());
+			return;
+		}
+		try {
+			// A transaction of its own: in the heartbeat's, two instances deleting each other's old rows while
+			// holding their own could deadlock.
+			Duration kept = this.properties.presence().multipliedBy(2);
+			this.jdbc.update("delete from dispatch_instance_handler where seen_at < ?",
+					Timestamp.from(now.minus((kept.compareTo(MIN_KEPT) > 0) ? kept : MIN_KEPT)));
+		}
+		catch (RuntimeException ex) {
+			logger.debug("Could not delete the heartbeats of instances gone long ago (will try again)", ex);
 		}
 	}
 
 	private void write(Instant now) {
 		Timestamp seen = Timestamp.from(now);
 		int updated = this.jdbc.update("update dispatch_instance_handler set seen_at = ? where instance = ?", seen,
-				this.instance);
+				this.name);
 		if (updated != this.handlers.size()) {
 			// The first heartbeat (or rows deleted meanwhile by an instance that found them old): written whole.
-			this.jdbc.update("delete from dispatch_instance_handler where instance = ?", this.instance);
+			this.jdbc.update("delete from dispatch_instance_handler where instance = ?", this.name);
 			this.jdbc.batchUpdate("insert into dispatch_instance_handler (instance, handler, seen_at) values (?, ?, ?)",
 					this.handlers, this.handlers.size(), (ps, handler) -> {
-						ps.setString(1, this.instance);
+						ps.setString(1, this.name);
 						ps.setString(2, handler);
 						ps.setTimestamp(3, seen);
 					});
 		}
-		Duration kept = this.properties.presence().multipliedBy(2);
-		this.jdbc.update("delete from dispatch_instance_handler where seen_at < ?",
-				Timestamp.from(now.minus((kept.compareTo(MIN_KEPT) > 0) ? kept : MIN_KEPT)));
+	}
+
+	private void beatUntilStopped() {
+		long interval = this.properties.heartbeatInterval().toMillis();
+		try {
+			while (!this.stopping.tryAcquire(interval, TimeUnit.MILLISECONDS)) {
+				beat();
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
 	}
 
 	@Override
 	public void start() {
-		// At once, before this instance stores events: the deliveries it plans for a handler only it has are
-		// left alone by the others from the start.
+		// At once, before the dispatcher (which depends on this bean) and the web server start: the deliveries
+		// this instance plans for a handler only it has are left alone by the others from the start.
 		beat();
-		Duration interval = this.properties.heartbeatInterval();
-		this.beats = this.scheduler.scheduleWithFixedDelay(this::beat,
-				this.scheduler.getClock().instant().plus(interval), interval);
+		this.stopping.drainPermits();
+		this.beater = Thread.ofVirtual().name("instance-heartbeat").start(this::beatUntilStopped);
 	}
 
 	@Override
 	public void stop() {
-		ScheduledFuture<?> scheduled = this.beats;
-		if (scheduled != null) {
-			scheduled.cancel(false);
+		Thread thread = this.beater;
+		if (thread != null) {
+			this.stopping.release();
+			try {
+				// A heartbeat under way finishes first: none is written after the stop.
+				thread.join(Duration.ofSeconds(10));
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
 		}
-		this.beats = null;
+		this.beater = null;
 	}
 
 	@Override
 	public boolean isRunning() {
-		return this.beats != null;
+		return this.beater != null;
 	}
 
 	@Override
 	public int getPhase() {
-		// Starts before the dispatcher (and the web server), stops after it.
+		// Before the dispatcher (which depends on this bean too, so that start and stop keep this order anyway).
 		return SmartLifecycle.DEFAULT_PHASE - 3073;
+	}
+
+	private static String newName() {
+		String host;
+		try {
+			host = InetAddress.getLocalHost().getHostName();
+		}
+		catch (Exception ex) {
+			host = "relay";
+		}
+		String name = host + "-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8);
+		return (name.length() <= 100) ? name : name.substring(name.length() - 100);
 	}
 
 }

@@ -83,8 +83,8 @@ class DeliveryRunnerTests {
 		DeliveryRepository.Completion completion = run("crm", HandlerResult::success, false);
 		assertThat(completion.status()).isEqualTo(DeliveryStatus.SKIPPED);
 		assertThat(completion.error()).isEqualTo("no handler named 'crm' is registered on this instance, and no "
-				+ "running instance has one (none wrote a heartbeat naming it within "
-				+ "relay.dispatch.unknown-handler-grace)");
+				+ "running instance has one (none that has it wrote a heartbeat within "
+				+ "relay.dispatch.unknown-handler-grace, or three heartbeats if longer)");
 	}
 
 	@Test

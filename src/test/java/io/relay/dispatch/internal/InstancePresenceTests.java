@@ -15,13 +15,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.support.JdbcTransactionManager;
-import org.springframework.scheduling.concurrent.SimpleAsyncTaskScheduler;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-class InstanceHeartbeatTests {
+class InstancePresenceTests {
 
 	private static final Instant NOW = Instant.parse("2026-11-27T10:00:00Z");
 
@@ -31,7 +30,7 @@ class InstanceHeartbeatTests {
 	@ValueSource(strings = { "h2", "postgres" })
 	void writesEveryHandlerOfThisInstanceAndThenMovesTheirTime(String database) {
 		JdbcTemplate jdbc = new JdbcTemplate(MigratedDatabase.of(database, "heartbeat"));
-		InstanceHeartbeat heartbeat = heartbeat(jdbc, "relay-1", List.of("log", "crm"), Duration.ofMinutes(5));
+		InstancePresence heartbeat = heartbeat(jdbc, "relay-1", List.of("log", "crm"), Duration.ofMinutes(5));
 
 		heartbeat.beat();
 		assertThat(seen(jdbc, "relay-1")).containsOnlyKeys("log", "crm").containsValue(NOW);
@@ -46,7 +45,7 @@ class InstanceHeartbeatTests {
 	@ValueSource(strings = { "h2", "postgres" })
 	void writesItsRowsAgainWhenAnotherInstanceDeletedThem(String database) {
 		JdbcTemplate jdbc = new JdbcTemplate(MigratedDatabase.of(database, "heartbeat"));
-		InstanceHeartbeat heartbeat = heartbeat(jdbc, "relay-1", List.of("log", "crm"), Duration.ofMinutes(5));
+		InstancePresence heartbeat = heartbeat(jdbc, "relay-1", List.of("log", "crm"), Duration.ofMinutes(5));
 		heartbeat.beat();
 		// This instance could not write for longer than the others keep rows: they deleted one.
 		jdbc.update("delete from dispatch_instance_handler where handler = 'crm'");
@@ -79,9 +78,9 @@ class InstanceHeartbeatTests {
 	@Test
 	void aFailedHeartbeatIsLoggedAndTheNextOneTriesAgain() {
 		JdbcTemplate jdbc = new JdbcTemplate(MigratedDatabase.of("h2", "heartbeat"));
-		InstanceHeartbeat heartbeat = heartbeat(jdbc, "relay-1", List.of("log"), Duration.ofMinutes(5));
+		InstancePresence heartbeat = heartbeat(jdbc, "relay-1", List.of("log"), Duration.ofMinutes(5));
 		jdbc.execute("alter table dispatch_instance_handler rename to moved");
-		try (LogRecorder log = LogRecorder.of(InstanceHeartbeat.class, Level.WARN)) {
+		try (LogRecorder log = LogRecorder.of(InstancePresence.class, Level.WARN)) {
 			heartbeat.beat();
 			assertThat(log.messages(Level.WARN)).singleElement()
 				.asString()
@@ -96,35 +95,81 @@ class InstanceHeartbeatTests {
 	@Test
 	void beatsFromItsStartUntilItsStop() {
 		JdbcTemplate jdbc = new JdbcTemplate(MigratedDatabase.of("h2", "heartbeat"));
-		SimpleAsyncTaskScheduler scheduler = new SimpleAsyncTaskScheduler();
-		try {
-			InstanceHeartbeat heartbeat = new InstanceHeartbeat(jdbc, transactions(jdbc), scheduler, "relay-1",
-					List.of("log"), properties(Duration.ofMinutes(5), Duration.ofMillis(100)), this.clock);
+		InstancePresence heartbeat = new InstancePresence(jdbc, transactions(jdbc), "relay-1", List.of("log"),
+				properties(Duration.ofMinutes(5), Duration.ofMillis(100)), this.clock);
 
-			heartbeat.start();
-			// Written before start() returns: before this instance stores any event.
-			assertThat(seen(jdbc, "relay-1")).containsOnly(Map.entry("log", NOW));
-			assertThat(heartbeat.isRunning()).isTrue();
+		heartbeat.start();
+		// Written before start() returns: before this instance stores any event.
+		assertThat(seen(jdbc, "relay-1")).containsOnly(Map.entry("log", NOW));
+		assertThat(heartbeat.isRunning()).isTrue();
 
-			this.clock.advance(Duration.ofSeconds(1));
-			await().untilAsserted(() -> assertThat(seen(jdbc, "relay-1")).containsOnly(Map.entry("log",
+		this.clock.advance(Duration.ofSeconds(1));
+		await().untilAsserted(() -> assertThat(seen(jdbc, "relay-1")).containsOnly(Map.entry("log",
+				NOW.plusSeconds(1))));
+
+		heartbeat.stop();
+		assertThat(heartbeat.isRunning()).isFalse();
+		this.clock.advance(Duration.ofSeconds(1));
+		await().during(Duration.ofMillis(500))
+			.atMost(Duration.ofSeconds(2))
+			.untilAsserted(() -> assertThat(seen(jdbc, "relay-1")).containsOnly(Map.entry("log",
 					NOW.plusSeconds(1))));
-
-			heartbeat.stop();
-			assertThat(heartbeat.isRunning()).isFalse();
-			this.clock.advance(Duration.ofSeconds(1));
-			await().during(Duration.ofMillis(500))
-				.atMost(Duration.ofSeconds(2))
-				.untilAsserted(() -> assertThat(seen(jdbc, "relay-1")).containsOnly(Map.entry("log",
-						NOW.plusSeconds(1))));
-		}
-		finally {
-			scheduler.close();
-		}
 	}
 
-	private InstanceHeartbeat heartbeat(JdbcTemplate jdbc, String instance, List<String> handlers, Duration grace) {
-		return new InstanceHeartbeat(jdbc, transactions(jdbc), new SimpleAsyncTaskScheduler(), instance, handlers,
+	@Test
+	void claimsTakeTheDeliveriesOfItsOwnHandlersAndOthersOnlyOnceDueForTheGraceAndNoInstanceHasThem() {
+		JdbcTemplate jdbc = new JdbcTemplate(MigratedDatabase.of("h2", "heartbeat"));
+		// A grace of one minute and heartbeats every 30 seconds: an instance counts as running for 90 seconds.
+		InstancePresence presence = new InstancePresence(jdbc, transactions(jdbc), "relay-1", List.of("log"),
+				properties(Duration.ofMinutes(1), Duration.ofSeconds(30)), this.clock);
+		presence.beat();
+		this.clock.advance(Duration.ofSeconds(90));
+		presence.beat();
+
+		DeliveryRepository.ClaimScope scope = presence.claimScope(this.clock.instant());
+
+		assertThat(scope.handlers()).containsExactly("log");
+		assertThat(scope.othersDueBefore()).isEqualTo(this.clock.instant().minus(Duration.ofMinutes(1)));
+		assertThat(scope.othersSeenSince()).isEqualTo(this.clock.instant().minus(Duration.ofSeconds(90)));
+	}
+
+	@Test
+	void judgesOthersGoneOnlyAfterThreeHeartbeatsInARowOfItsOwn() {
+		JdbcTemplate jdbc = new JdbcTemplate(MigratedDatabase.of("h2", "heartbeat"));
+		InstancePresence presence = heartbeat(jdbc, "relay-1", List.of("log"), Duration.ofMinutes(5));
+		// Not before its first heartbeat (the database may be out of reach), nor right after it (just started).
+		assertThat(presence.claimScope(NOW).othersDueBefore()).isEqualTo(Instant.EPOCH);
+		presence.beat();
+		assertThat(presence.claimScope(NOW).othersDueBefore()).isEqualTo(Instant.EPOCH);
+		for (int beat = 1; beat <= 3; beat++) {
+			this.clock.advance(Duration.ofSeconds(10));
+			presence.beat();
+		}
+		Instant now = this.clock.instant();
+		assertThat(presence.claimScope(now).othersDueBefore()).isEqualTo(now.minus(Duration.ofMinutes(5)));
+
+		// Its heartbeats stopped going through (the database is out of reach: the others' cannot either).
+		assertThat(presence.claimScope(now.plusSeconds(31)).othersDueBefore()).isEqualTo(Instant.EPOCH);
+		jdbc.execute("alter table dispatch_instance_handler rename to moved");
+		this.clock.advance(Duration.ofSeconds(10));
+		presence.beat();
+		assertThat(presence.claimScope(this.clock.instant()).othersDueBefore()).isEqualTo(Instant.EPOCH);
+
+		// Back: three heartbeats again before it judges.
+		jdbc.execute("alter table moved rename to dispatch_instance_handler");
+		this.clock.advance(Duration.ofSeconds(10));
+		presence.beat();
+		this.clock.advance(Duration.ofSeconds(20));
+		presence.beat();
+		assertThat(presence.claimScope(this.clock.instant()).othersDueBefore()).isEqualTo(Instant.EPOCH);
+		this.clock.advance(Duration.ofSeconds(10));
+		presence.beat();
+		now = this.clock.instant();
+		assertThat(presence.claimScope(now).othersDueBefore()).isEqualTo(now.minus(Duration.ofMinutes(5)));
+	}
+
+	private InstancePresence heartbeat(JdbcTemplate jdbc, String instance, List<String> handlers, Duration grace) {
+		return new InstancePresence(jdbc, transactions(jdbc), instance, handlers,
 				properties(grace, Duration.ofSeconds(10)), this.clock);
 	}
 
