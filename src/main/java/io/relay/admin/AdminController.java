@@ -1,6 +1,7 @@
 package io.relay.admin;
 
 import java.time.Instant;
+import java.util.List;
 
 import io.relay.dispatch.DeliveryStatus;
 import io.relay.dispatch.Replays;
@@ -105,6 +106,16 @@ class AdminController {
 		}
 		requireKnownHandler(handler);
 		return new AdminViews.ReplayResult(this.replays.replayAll(status, handler));
+	}
+
+	/**
+	 * The Relay instances sharing this database, as their heartbeats (every
+	 * {@code relay.dispatch.heartbeat-interval}) recorded them, with their handlers: during a rolling upgrade,
+	 * which have a new workflow.
+	 */
+	@GetMapping("/instances")
+	List<AdminViews.InstanceView> instances() {
+		return this.queries.instances();
 	}
 
 	/** A typo in {@code handler} would answer "0 replayed" as if there were nothing to do. */

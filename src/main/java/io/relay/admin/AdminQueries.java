@@ -44,6 +44,23 @@ class AdminQueries {
 			@Nullable String visitorId, @Nullable Instant from, @Nullable Instant to) {
 	}
 
+	/** The instances with a heartbeat on record, last seen first. */
+	List<AdminViews.InstanceView> instances() {
+		Map<String, Instant> seen = new LinkedHashMap<>();
+		Map<String, List<String>> handlers = new LinkedHashMap<>();
+		this.jdbc.query("select instance, handler, seen_at from dispatch_instance_handler order by seen_at desc, "
+				+ "instance, handler", (rs) -> {
+					String instance = rs.getString(1);
+					handlers.computeIfAbsent(instance, (name) -> new ArrayList<>()).add(rs.getString(2));
+					seen.merge(instance, rs.getTimestamp(3).toInstant(), (a, b) -> a.isAfter(b) ? a : b);
+				});
+		return seen.entrySet()
+			.stream()
+			.map((instance) -> new AdminViews.InstanceView(instance.getKey(), instance.getValue(),
+					List.copyOf(handlers.get(instance.getKey()))))
+			.toList();
+	}
+
 	long count(Filter filter) {
 		MapSqlParameterSource params = new MapSqlParameterSource();
 		Long count = this.named.queryForObject("select count(*) from inbox_event e" + where(filter, params), params,

@@ -55,4 +55,15 @@ final class AdminViews {
 	record ReplayResult(int replayed) {
 	}
 
+	/**
+	 * A Relay instance as its heartbeats recorded it.
+	 *
+	 * @param instance its name, as in the attempts' {@code instance}
+	 * @param seenAt its last heartbeat: it counts as running for {@code relay.dispatch.unknown-handler-grace} after
+	 * it (three heartbeats at least), stopped or not
+	 * @param handlers the handlers it has
+	 */
+	record InstanceView(String instance, Instant seenAt, List<String> handlers) {
+	}
+
 }

@@ -382,11 +382,31 @@ abstract class DispatchTests {
 	}
 
 	@Test
+	void theAdminApiListsTheInstancesWithTheirHandlers() {
+		Fixtures.Event event = Fixtures.withFreshId("user.created.json");
+		deliver(event);
+		JsonNode delivery = awaitDelivery(event.eventId(), "log", "SUCCEEDED");
+		HttpResponse<String> response = admin("GET", "/admin/api/instances");
+		assertThat(response.statusCode()).isEqualTo(200);
+		JsonNode instances = json.readTree(response.body());
+
+		// This one (the database is the test's own), written at its start.
+		assertThat(instances).hasSize(1);
+		JsonNode self = instances.get(0);
+		assertThat(self.get("handlers")).extracting(JsonNode::asString).contains("log", "paused");
+		assertThat(Instant.parse(self.get("seenAt").asString())).isBefore(Instant.now().plusSeconds(1))
+			.isAfter(Instant.now().minusSeconds(60));
+		// The name the attempts are recorded under.
+		assertThat(self.get("instance").asString())
+			.isEqualTo(delivery.get("history").get(0).get("instance").asString());
+	}
+
+	@Test
 	void theOpenApiDescriptionCoversTheAdminApi() {
 		HttpResponse<String> docs = admin("GET", "/v3/api-docs");
 		assertThat(docs.statusCode()).isEqualTo(200);
 		assertThat(docs.body()).contains("/admin/api/events/{eventId}/replay", "/admin/api/deliveries/replay",
-				"\"/admin/api/event\"", "/admin/api/event/replay");
+				"\"/admin/api/event\"", "/admin/api/event/replay", "/admin/api/instances");
 	}
 
 	@Test
