@@ -71,21 +71,30 @@ class DeliveryRepository {
 	static final String PIN_CLAIM_PLAN = "set local enable_sort = off; set local enable_bitmapscan = off";
 
 	/**
-	 * The ranges of the due index a claim takes from, in this order: expired leases, due retries, new deliveries.
-	 * Each takes the time ({@code :now}) and the {@link ClaimScope}: the handlers this instance has
-	 * ({@code :handlers}), and, for any other handler, the time before which its delivery must have been due
-	 * ({@code :othersBefore}) and the time since which no instance that has it may have been seen
-	 * ({@code :seenSince}). Another instance has that handler (a rolling upgrade adding a workflow) and runs it;
-	 * this one takes it (to skip it) only when none that has it is running.
+	 * The ranges of the due index a claim takes from, in this order: expired leases, due retries, new deliveries,
+	 * each at {@code :now} and of the handlers this instance has ({@code :handlers}).
 	 */
 	static final List<String> CLAIM_RANGES = List.of(
 			// An expired lease on the last attempt is not claimed again: AbandonedDeliveries ends it.
-			"d.status = 'RUNNING' and d.locked_until < :now and d.attempts < d.max_attempts and (d.handler in "
-					+ "(:handlers) or (d.locked_until < :othersBefore and " + NO_RUNNING_INSTANCE_HAS_IT + "))",
-			"d.status = 'FAILED' and d.next_attempt_at <= :now and (d.handler in (:handlers) or (d.next_attempt_at "
-					+ "<= :othersBefore and " + NO_RUNNING_INSTANCE_HAS_IT + "))",
-			"d.status = 'PENDING' and d.next_attempt_at <= :now and (d.handler in (:handlers) or (d.next_attempt_at "
-					+ "<= :othersBefore and " + NO_RUNNING_INSTANCE_HAS_IT + "))");
+			"d.status = 'RUNNING' and d.locked_until < :now and d.attempts < d.max_attempts and d.handler in "
+					+ "(:handlers)",
+			"d.status = 'FAILED' and d.next_attempt_at <= :now and d.handler in (:handlers)",
+			"d.status = 'PENDING' and d.next_attempt_at <= :now and d.handler in (:handlers)");
+
+	/**
+	 * The same ranges for the handlers this instance does not have, taken (to be ended {@code SKIPPED}) only when
+	 * due before {@code :othersBefore} and no instance that has the handler was seen since {@code :seenSince}: see
+	 * {@link ClaimScope}. Only when the claim's own ranges left room, so that a backlog (which fills every claim
+	 * from them) never pays for the look at the heartbeats: a filter with a subquery, in the same statement as the
+	 * own ranges, cost the backlog about a tenth of its rate (docs/benchmarks.md, 2026-11-27 10:04).
+	 */
+	static final List<String> OTHERS_RANGES = List.of(
+			"d.status = 'RUNNING' and d.locked_until < :othersBefore and d.attempts < d.max_attempts and d.handler "
+					+ "not in (:handlers) and " + NO_RUNNING_INSTANCE_HAS_IT,
+			"d.status = 'FAILED' and d.next_attempt_at <= :othersBefore and d.handler not in (:handlers) and "
+					+ NO_RUNNING_INSTANCE_HAS_IT,
+			"d.status = 'PENDING' and d.next_attempt_at <= :othersBefore and d.handler not in (:handlers) and "
+					+ NO_RUNNING_INSTANCE_HAS_IT);
 
 	/** Takes the claimed ids ({@code :ids}) if they are still due: see {@link #claimableQuery}. */
 	static final String CLAIM_UPDATE = "update dispatch_delivery set status = 'RUNNING', locked_by = :instance, "
@@ -228,9 +237,11 @@ class DeliveryRepository {
 		// made (the finished ones included) on every claim.
 		List<Long> ids = new ArrayList<>(limit);
 		for (String condition : CLAIM_RANGES) {
-			if (ids.size() < limit) {
-				ids.addAll(this.named.queryForList(claimableQuery(condition, this.claimLock),
-						range.addValue("limit", limit - ids.size()), Long.class));
+			takeFrom(condition, range, ids, limit);
+		}
+		if (scope.takesOthers()) {
+			for (String condition : OTHERS_RANGES) {
+				takeFrom(condition, range, ids, limit);
 			}
 		}
 		if (ids.isEmpty()) {
@@ -254,7 +265,14 @@ class DeliveryRepository {
 		return claimed;
 	}
 
-	/** The parameters of the {@link #CLAIM_RANGES}, but the limit. */
+	private void takeFrom(String range, MapSqlParameterSource parameters, List<Long> ids, int limit) {
+		if (ids.size() < limit) {
+			ids.addAll(this.named.queryForList(claimableQuery(range, this.claimLock),
+					parameters.addValue("limit", limit - ids.size()), Long.class));
+		}
+	}
+
+	/** The parameters of the {@link #CLAIM_RANGES} and {@link #OTHERS_RANGES}, but the limit. */
 	static MapSqlParameterSource rangeParameters(ClaimScope scope, Instant now) {
 		// No handler at all (every workflow switched off): a name no handler can have keeps the list valid SQL.
 		return new MapSqlParameterSource("now", Timestamp.from(now))
@@ -688,6 +706,11 @@ class DeliveryRepository {
 
 		ClaimScope {
 			handlers = List.copyOf(handlers);
+		}
+
+		/** Whether a claim may take other handlers' deliveries at all (not while the instance cannot judge). */
+		boolean takesOthers() {
+			return this.othersDueBefore.isAfter(Instant.EPOCH);
 		}
 
 	}

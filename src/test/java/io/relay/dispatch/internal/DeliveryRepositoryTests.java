@@ -183,6 +183,11 @@ class DeliveryRepositoryTests {
 		assertThat(claimIn(jdbc, repository, List.of(), NOW.minus(Duration.ofHours(1)))).isEmpty();
 		assertThat(due.stream().map((id) -> status(jdbc, id))).containsExactly("PENDING", "FAILED", "RUNNING");
 
+		// Nor by an instance that cannot tell whether one that has 'crm' runs (its own heartbeats fail, or it has
+		// just started).
+		assertThat(claimIn(jdbc, repository, new DeliveryRepository.ClaimScope(List.of("log"), Instant.EPOCH,
+				NOW.minus(Duration.ofMinutes(5))))).isEmpty();
+
 		// No instance took them within a grace of five minutes, and none that has 'crm' is running: this one
 		// takes them (to skip).
 		assertThat(claimIn(jdbc, repository, List.of("log"), NOW.minus(Duration.ofMinutes(5))))
