@@ -1,5 +1,7 @@
 package io.relay.dispatch;
 
+import java.sql.Timestamp;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -82,6 +84,12 @@ class TwoInstancesTests {
 		// Stopped, but seen just now (a restart in a rolling upgrade): counted as running for the grace (5 minutes).
 		try (ConfigurableApplicationContext old = start(url, false, "--relay.dispatch.heartbeat-interval=200ms")) {
 			JdbcTemplate jdbc = old.getBean(JdbcTemplate.class);
+			// Until the old instance judges others (three heartbeats of its own after its start), it would leave
+			// the deliveries alone whether the upgraded one runs or not: wait for a heartbeat past that.
+			Instant started = Instant.now();
+			await().untilAsserted(() -> assertThat(jdbc.queryForObject("select max(seen_at) from "
+					+ "dispatch_instance_handler where instance <> ?", Timestamp.class, upgradedName).toInstant())
+				.isAfter(started.plusSeconds(1)));
 			int events = 20;
 			walksPastRecordingDeliveries(old, events, "10 minutes");
 			assertThat(jdbc.queryForList("select distinct instance from dispatch_instance_handler where handler = "
@@ -103,7 +111,7 @@ class TwoInstancesTests {
 	/**
 	 * Stores events through {@code old} (an instance without the 'recording' handler), writes a 'recording'
 	 * delivery for each as an upgraded instance would, due since {@code dueFor} ago, and replays the 'log' ones: the
-	 * old instance's claims walk past the 'recording' deliveries (due first) to take them, and leave those alone.
+	 * old instance's claims take those, with room left for the 'recording' ones, and leave the latter alone.
 	 */
 	private static void walksPastRecordingDeliveries(ConfigurableApplicationContext old, int events, String dueFor) {
 		JdbcTemplate jdbc = old.getBean(JdbcTemplate.class);

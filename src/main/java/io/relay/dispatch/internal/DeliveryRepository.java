@@ -221,10 +221,10 @@ class DeliveryRepository {
 	}
 
 	/**
-	 * Claims up to {@code limit} due deliveries for this instance: expired leases first, then due retries, then new
-	 * deliveries, each oldest first; a delivery waits while an earlier one of the same handler and ordering key is
-	 * unfinished. A delivery for a handler this instance does not have is left to the instances that have it (see
-	 * {@link ClaimScope}). Call inside a transaction.
+	 * Claims up to {@code limit} due deliveries for this instance: of its own handlers, expired leases first, then
+	 * due retries, then new deliveries, each oldest first; a delivery waits while an earlier one of the same handler
+	 * and ordering key is unfinished. Then, with room left, those of other handlers that no running instance has
+	 * (see {@link ClaimScope}), in the same order. Call inside a transaction.
 	 */
 	List<Claimed> claim(String instance, ClaimScope scope, Instant now, Instant leaseUntil, int limit) {
 		Timestamp nowTs = Timestamp.from(now);
@@ -296,7 +296,8 @@ class DeliveryRepository {
 	}
 
 	/**
-	 * The ids of claimable deliveries in one of the {@link #CLAIM_RANGES}, oldest first, up to a limit
+	 * The ids of claimable deliveries in one of the {@link #CLAIM_RANGES} or {@link #OTHERS_RANGES}, oldest first, up
+	 * to a limit
 	 * ({@code :limit}); a delivery waits while an earlier one of the same handler and ordering key is unfinished.
 	 * PostgreSQL locks them ({@code lock}: SKIP LOCKED, instances never claim the same delivery). H2 serves one
 	 * instance whose deliveries are claimed by one thread, and its FOR UPDATE reads the whole range instead of

@@ -8,7 +8,7 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.Semaphore;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import org.jspecify.annotations.Nullable;
@@ -61,9 +61,11 @@ class InstancePresence implements SmartLifecycle {
 
 	private volatile @Nullable Instant lastBeat;
 
-	private final Semaphore stopping = new Semaphore(0);
+	/** The running heartbeat thread and what stops it (one per start: a thread a stop gave up on stops too). */
+	private volatile @Nullable Beater beater;
 
-	private volatile @Nullable Thread beater;
+	private record Beater(Thread thread, CountDownLatch stop) {
+	}
 
 	@Autowired
 	InstancePresence(JdbcTemplate jdbc, TransactionTemplate transactions, HandlerRegistry handlers,
@@ -156,11 +158,18 @@ class InstancePresence implements SmartLifecycle {
 		}
 	}
 
-	private void beatUntilStopped() {
+	private void beatUntil(CountDownLatch stop) {
 		long interval = this.properties.heartbeatInterval().toMillis();
 		try {
-			while (!this.stopping.tryAcquire(interval, TimeUnit.MILLISECONDS)) {
-				beat();
+			while (!stop.await(interval, TimeUnit.MILLISECONDS)) {
+				try {
+					beat();
+				}
+				catch (Throwable ex) {
+					// beat() handles the database's failures; anything else must not end the heartbeats while
+					// this instance goes on running deliveries (the others would count it gone).
+					logger.error("Heartbeat failed (will try again in {})", this.properties.heartbeatInterval(), ex);
+				}
 			}
 		}
 		catch (InterruptedException ex) {
@@ -173,24 +182,24 @@ class InstancePresence implements SmartLifecycle {
 		// At once, before the dispatcher (which depends on this bean) and the web server start: the deliveries
 		// this instance plans for a handler only it has are left alone by the others from the start.
 		beat();
-		this.stopping.drainPermits();
-		this.beater = Thread.ofVirtual().name("instance-heartbeat").start(this::beatUntilStopped);
+		CountDownLatch stop = new CountDownLatch(1);
+		this.beater = new Beater(Thread.ofVirtual().name("instance-heartbeat").start(() -> beatUntil(stop)), stop);
 	}
 
 	@Override
 	public void stop() {
-		Thread thread = this.beater;
-		if (thread != null) {
-			this.stopping.release();
+		Beater running = this.beater;
+		this.beater = null;
+		if (running != null) {
+			running.stop().countDown();
 			try {
 				// A heartbeat under way finishes first: none is written after the stop.
-				thread.join(Duration.ofSeconds(10));
+				running.thread().join(Duration.ofSeconds(10));
 			}
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
 			}
 		}
-		this.beater = null;
 	}
 
 	@Override

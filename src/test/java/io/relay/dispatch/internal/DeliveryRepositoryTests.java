@@ -219,6 +219,25 @@ class DeliveryRepositoryTests {
 			.containsExactlyInAnyOrderElementsOf(due);
 	}
 
+	@ParameterizedTest
+	@ValueSource(strings = { "h2", "postgres" })
+	void aClaimTakesItsOwnHandlersDeliveriesFirstAndOthersOnlyWithRoomLeft(String database) {
+		JdbcTemplate jdbc = database(database);
+		DeliveryRepository repository = new DeliveryRepository(jdbc);
+		// For 'crm', which no running instance has, due for ten minutes (to skip); for 'log', this instance's,
+		// due now: due later, but first (a backlog of its own never pays for the look at the others).
+		long other = delivery(jdbc, "PENDING", 0, NOW.minus(Duration.ofMinutes(10)), null);
+		long own = delivery(jdbc, "PENDING", 0, NOW, null);
+		jdbc.update("update dispatch_delivery set handler = 'log' where id = ?", own);
+		DeliveryRepository.ClaimScope scope = new DeliveryRepository.ClaimScope(List.of("log"),
+				NOW.minus(Duration.ofMinutes(5)), NOW.minus(Duration.ofMinutes(5)));
+
+		assertThat(claimIn(jdbc, repository, scope, 1)).extracting(DeliveryRepository.Claimed::id)
+			.containsExactly(own);
+		assertThat(claimIn(jdbc, repository, scope, 1)).extracting(DeliveryRepository.Claimed::id)
+			.containsExactly(other);
+	}
+
 	/** Deliveries due for ten minutes: new, to retry, and claimed by an instance that died. */
 	private static List<Long> dueForTenMinutes(JdbcTemplate jdbc) {
 		Instant due = NOW.minus(Duration.ofMinutes(10));
@@ -242,9 +261,14 @@ class DeliveryRepositoryTests {
 
 	private static List<DeliveryRepository.Claimed> claimIn(JdbcTemplate jdbc, DeliveryRepository repository,
 			DeliveryRepository.ClaimScope scope) {
+		return claimIn(jdbc, repository, scope, 10);
+	}
+
+	private static List<DeliveryRepository.Claimed> claimIn(JdbcTemplate jdbc, DeliveryRepository repository,
+			DeliveryRepository.ClaimScope scope, int limit) {
 		return new org.springframework.transaction.support.TransactionTemplate(
 				new org.springframework.jdbc.support.JdbcTransactionManager(jdbc.getDataSource()))
-			.execute((status) -> repository.claim("claimer", scope, NOW, NOW.plus(Duration.ofMinutes(5)), 10));
+			.execute((status) -> repository.claim("claimer", scope, NOW, NOW.plus(Duration.ofMinutes(5)), limit));
 	}
 
 	private static JdbcTemplate database(String database) {

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import ch.qos.logback.classic.Level;
 import io.relay.support.LogRecorder;
@@ -15,6 +16,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.support.JdbcTransactionManager;
+import org.springframework.transaction.support.TransactionCallback;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -114,6 +116,37 @@ class InstancePresenceTests {
 			.atMost(Duration.ofSeconds(2))
 			.untilAsserted(() -> assertThat(seen(jdbc, "relay-1")).containsOnly(Map.entry("log",
 					NOW.plusSeconds(1))));
+	}
+
+	@Test
+	void anErrorInAHeartbeatDoesNotEndTheHeartbeats() {
+		JdbcTemplate jdbc = new JdbcTemplate(MigratedDatabase.of("h2", "heartbeat"));
+		AtomicInteger beats = new AtomicInteger();
+		TransactionTemplate secondFails = new TransactionTemplate(new JdbcTransactionManager(jdbc.getDataSource())) {
+
+			@Override
+			public <T> T execute(TransactionCallback<T> action) {
+				if (beats.incrementAndGet() == 2) {
+					throw new NoClassDefFoundError("io/relay/Missing");
+				}
+				return super.execute(action);
+			}
+
+		};
+		InstancePresence heartbeat = new InstancePresence(jdbc, secondFails, "relay-1", List.of("log"),
+				properties(Duration.ofMinutes(5), Duration.ofMillis(100)), this.clock);
+		try (LogRecorder log = LogRecorder.of(InstancePresence.class, Level.ERROR)) {
+			heartbeat.start();
+			this.clock.advance(Duration.ofSeconds(1));
+
+			await().untilAsserted(() -> assertThat(seen(jdbc, "relay-1")).containsOnly(Map.entry("log",
+					NOW.plusSeconds(1))));
+			assertThat(beats).hasValueGreaterThan(2);
+			assertThat(log.messages(Level.ERROR)).containsExactly("Heartbeat failed (will try again in PT0.1S)");
+		}
+		finally {
+			heartbeat.stop();
+		}
 	}
 
 	@Test
