@@ -108,6 +108,35 @@ class TwoInstancesTests {
 		}
 	}
 
+	@Test
+	void anInstanceWithoutAHandlerPlansItsDeliveriesForTheInstancesThatHaveIt() {
+		// A rolling upgrade that adds a workflow ('recording', which takes user.updated only): the events an
+		// instance not yet upgraded stores get a delivery for it too, filtered when it runs on the upgraded one.
+		String url = TestPostgres.newDatabase("rolling_upgrade_planning");
+		try (ConfigurableApplicationContext upgraded = start(url, true,
+				"--relay.test.recording-handler-types=user.updated");
+				ConfigurableApplicationContext old = start(url, false)) {
+			JdbcTemplate jdbc = old.getBean(JdbcTemplate.class);
+			WebhookClient client = client(old);
+			int events = 10;
+			for (int i = 0; i < events; i++) {
+				for (String fixture : List.of("user.updated.json", "user.created.json")) {
+					assertThat(client.deliver(Fixtures.withFreshId(fixture).body()).statusCode()).isEqualTo(202);
+				}
+			}
+
+			await().untilAsserted(() -> assertThat(count(jdbc, "handler = 'recording' and status = 'SUCCEEDED'"))
+				.isEqualTo(events));
+			await().untilAsserted(() -> assertThat(jdbc.queryForList("select e.event_type from dispatch_delivery d "
+					+ "join inbox_event e on e.event_id = d.event_id where d.handler = 'recording' and d.status = "
+					+ "'SKIPPED' and d.last_error like 'not for this handler: %'", String.class))
+				.hasSize(events)
+				.containsOnly("user.created"));
+			assertThat(jdbc.queryForObject("select count(*) from test_handler_run", Integer.class)).isEqualTo(events);
+			assertThat(count(jdbc, "handler = 'log' and status = 'SUCCEEDED'")).isEqualTo(2 * events);
+		}
+	}
+
 	/**
 	 * Stores events through {@code old} (an instance without the 'recording' handler), writes a 'recording'
 	 * delivery for each as an upgraded instance would, due since {@code dueFor} ago, and replays the 'log' ones: the
@@ -121,9 +150,13 @@ class TwoInstancesTests {
 		}
 		await().untilAsserted(() -> assertThat(count(jdbc, "handler = 'log' and status = 'SUCCEEDED'"))
 			.isEqualTo(events));
+		// (Those the old instance planned itself, when it knows an instance with 'recording', are made due as long.)
+		jdbc.update("update dispatch_delivery set next_attempt_at = now() - cast(? as interval) where handler = "
+				+ "'recording'", dueFor);
 		jdbc.update("insert into dispatch_delivery (event_id, handler, status, attempts, max_attempts, "
 				+ "next_attempt_at, created_at, updated_at) select event_id, 'recording', 'PENDING', 0, 10, "
-				+ "now() - cast(? as interval), now(), now() from inbox_event", dueFor);
+				+ "now() - cast(? as interval), now(), now() from inbox_event e where not exists (select 1 from "
+				+ "dispatch_delivery d where d.event_id = e.event_id and d.handler = 'recording')", dueFor);
 		jdbc.update("update dispatch_delivery set status = 'PENDING', next_attempt_at = now() where handler = 'log'");
 		await().untilAsserted(() -> assertThat(count(jdbc, "handler = 'log' and status = 'SUCCEEDED' and "
 				+ "attempts = 2")).isEqualTo(events));

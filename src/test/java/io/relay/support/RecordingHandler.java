@@ -31,6 +31,9 @@ public class RecordingHandler implements EventHandler<IAdvizeEvent> {
 
 	private final long millis;
 
+	/** The event types it accepts ({@code relay.test.recording-handler-types}); every type when empty. */
+	private final java.util.Set<String> types;
+
 	private static final AtomicInteger held = new AtomicInteger();
 
 	private static volatile @Nullable CountDownLatch gate;
@@ -40,6 +43,8 @@ public class RecordingHandler implements EventHandler<IAdvizeEvent> {
 	RecordingHandler(JdbcTemplate jdbc, org.springframework.core.env.Environment environment) {
 		this.jdbc = jdbc;
 		this.millis = environment.getProperty("relay.test.recording-handler-millis", Long.class, 0L);
+		this.types = java.util.Set.of(environment.getProperty("relay.test.recording-handler-types", String[].class,
+				new String[0]));
 		jdbc.execute("create table if not exists test_handler_run (delivery_id bigint not null, event_id varchar(255) "
 				+ "not null, instance varchar(64) not null, started_at timestamp(6) with time zone not null, "
 				+ "finished_at timestamp(6) with time zone not null)");
@@ -84,6 +89,11 @@ public class RecordingHandler implements EventHandler<IAdvizeEvent> {
 	@Override
 	public Class<IAdvizeEvent> eventType() {
 		return IAdvizeEvent.class;
+	}
+
+	@Override
+	public boolean accepts(IAdvizeEvent event) {
+		return this.types.isEmpty() || this.types.contains(event.eventType());
 	}
 
 	@Override

@@ -14,6 +14,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import io.relay.system.Databases;
 import io.relay.inbox.EventsStored;
 import io.relay.inbox.IncomingEvent;
+import org.jspecify.annotations.Nullable;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionSynchronization;
@@ -40,6 +41,8 @@ class DeliveryPlanner {
 
 	private final Dispatcher dispatcher;
 
+	private final InstancePresence presence;
+
 	private final DispatchProperties properties;
 
 	private final Clock clock;
@@ -47,10 +50,11 @@ class DeliveryPlanner {
 	private final ReentrantLock[] stripes = new ReentrantLock[LOCK_STRIPES];
 
 	DeliveryPlanner(HandlerRegistry handlers, DeliveryRepository repository, Dispatcher dispatcher,
-			DispatchProperties properties, Clock clock) {
+			InstancePresence presence, DispatchProperties properties, Clock clock) {
 		this.handlers = handlers;
 		this.repository = repository;
 		this.dispatcher = dispatcher;
+		this.presence = presence;
 		this.properties = properties;
 		this.clock = clock;
 		for (int i = 0; i < LOCK_STRIPES; i++) {
@@ -62,14 +66,24 @@ class DeliveryPlanner {
 	void plan(EventsStored stored) {
 		List<DeliveryRepository.NewDelivery> deliveries = new ArrayList<>();
 		Map<String, IncomingEvent> events = new HashMap<>();
+		Set<String> elsewhere = this.presence.othersHandlers();
+		int own = 0;
 		for (IncomingEvent incoming : stored.events()) {
 			events.put(incoming.eventId(), incoming);
+			String conversation = incoming.event().conversationId();
 			for (HandlerRegistry.Registered registered : this.handlers.handlersFor(incoming.event())) {
-				String conversation = incoming.event().conversationId();
-				String orderingKey = (registered.settings().ordered() && conversation != null)
-						? Databases.text(conversation, 255) : null;
-				deliveries.add(new DeliveryRepository.NewDelivery(incoming.eventId(), registered.name(), orderingKey,
-						registered.settings().maxAttempts()));
+				deliveries.add(new DeliveryRepository.NewDelivery(incoming.eventId(), registered.name(),
+						orderingKey(registered.settings(), conversation), registered.settings().maxAttempts()));
+				own++;
+			}
+			// Handlers only other running instances have (a rolling upgrade adding a workflow): their filters are
+			// not here, so every event gets a delivery, filtered when it runs there.
+			for (String handler : elsewhere) {
+				DispatchProperties.ResolvedSettings settings = this.properties.settingsFor(handler);
+				if (settings.enabled()) {
+					deliveries.add(new DeliveryRepository.NewDelivery(incoming.eventId(), handler,
+							orderingKey(settings, conversation), settings.maxAttempts(), true));
+				}
 			}
 		}
 		if (deliveries.isEmpty()) {
@@ -77,7 +91,7 @@ class DeliveryPlanner {
 		}
 		Instant now = this.clock.instant();
 		boolean inTransaction = TransactionSynchronizationManager.isSynchronizationActive();
-		int reserved = inTransaction ? this.dispatcher.reserve(deliveries.size()) : 0;
+		int reserved = inTransaction ? this.dispatcher.reserve(own) : 0;
 		List<ReentrantLock> held = new ArrayList<>();
 		List<DeliveryRepository.NewDelivery> claimed = new ArrayList<>();
 		List<DeliveryRepository.NewDelivery> pending = new ArrayList<>();
@@ -87,6 +101,11 @@ class DeliveryPlanner {
 			Set<String> busy = inTransaction ? lockAndFindBusy(deliveries, held, reserved > 0) : Set.of();
 			Set<String> seen = new HashSet<>();
 			for (DeliveryRepository.NewDelivery delivery : deliveries) {
+				if (delivery.filterAtRun()) {
+					// For another instance's claimer.
+					pending.add(delivery);
+					continue;
+				}
 				String lock = (delivery.orderingKey() != null)
 						? DeliveryRepository.orderingLock(delivery.handler(), delivery.orderingKey()) : null;
 				boolean first = lock == null || (seen.add(lock) && !busy.contains(lock));
@@ -114,6 +133,11 @@ class DeliveryPlanner {
 			held.forEach(ReentrantLock::unlock);
 			throw ex;
 		}
+	}
+
+	private static @Nullable String orderingKey(DispatchProperties.ResolvedSettings settings,
+			@Nullable String conversation) {
+		return (settings.ordered() && conversation != null) ? Databases.text(conversation, 255) : null;
 	}
 
 	private Set<String> lockAndFindBusy(List<DeliveryRepository.NewDelivery> deliveries, List<ReentrantLock> held,

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.util.Collection;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -207,8 +208,8 @@ class DeliveryRepository {
 
 	void insert(List<NewDelivery> deliveries, Instant now) {
 		this.jdbc.batchUpdate("insert into dispatch_delivery (event_id, handler, status, ordering_key, attempts, "
-				+ "max_attempts, next_attempt_at, created_at, updated_at) values (?, ?, 'PENDING', ?, 0, ?, ?, ?, ?)",
-				deliveries, deliveries.size(), (ps, delivery) -> {
+				+ "max_attempts, next_attempt_at, created_at, updated_at, filter_at_run) values (?, ?, 'PENDING', ?, 0, "
+				+ "?, ?, ?, ?, ?)", deliveries, deliveries.size(), (ps, delivery) -> {
 					ps.setString(1, delivery.eventId());
 					ps.setString(2, delivery.handler());
 					ps.setString(3, delivery.orderingKey());
@@ -217,6 +218,12 @@ class DeliveryRepository {
 					ps.setTimestamp(5, at);
 					ps.setTimestamp(6, at);
 					ps.setTimestamp(7, at);
+					if (delivery.filterAtRun()) {
+						ps.setBoolean(8, true);
+					}
+					else {
+						ps.setNull(8, Types.BOOLEAN);
+					}
 				});
 	}
 
@@ -255,10 +262,11 @@ class DeliveryRepository {
 		// replayed or finished in between is left alone.
 		int taken = this.named.update(CLAIM_UPDATE, params);
 		List<Claimed> claimed = this.named.query("select d.id, d.event_id, d.handler, d.attempts, d.max_attempts, "
-				+ "e.content_type, e.payload, e.received_at, d.ordering_key from dispatch_delivery d join inbox_event e "
-				+ "on e.event_id = d.event_id where " + CLAIMED + " order by d.id", params,
+				+ "e.content_type, e.payload, e.received_at, d.ordering_key, d.filter_at_run from dispatch_delivery d "
+				+ "join inbox_event e on e.event_id = d.event_id where " + CLAIMED + " order by d.id", params,
 				(rs, row) -> new Claimed(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getInt(4), rs.getInt(5),
-						rs.getString(6), rs.getBytes(7), rs.getTimestamp(8).toInstant(), rs.getString(9) != null, null));
+						rs.getString(6), rs.getBytes(7), rs.getTimestamp(8).toInstant(), rs.getString(9) != null, null,
+						rs.getBoolean(10)));
 		if (claimed.size() < taken) {
 			dropOrphans(params);
 		}
@@ -666,7 +674,18 @@ class DeliveryRepository {
 		this.named.update("delete from dispatch_delivery where " + condition, params);
 	}
 
-	record NewDelivery(String eventId, String handler, @Nullable String orderingKey, int maxAttempts) {
+	/**
+	 * A delivery to write.
+	 * @param filterAtRun planned by an instance that does not have the handler: the handler's filter is applied
+	 * when the delivery runs (see {@link InstancePresence#othersHandlers()})
+	 */
+	record NewDelivery(String eventId, String handler, @Nullable String orderingKey, int maxAttempts,
+			boolean filterAtRun) {
+
+		NewDelivery(String eventId, String handler, @Nullable String orderingKey, int maxAttempts) {
+			this(eventId, handler, orderingKey, maxAttempts, false);
+		}
+
 	}
 
 	/**
@@ -674,9 +693,16 @@ class DeliveryRepository {
 	 * @param ordered whether it has an ordering key (then the next delivery of its conversation waits for it)
 	 * @param event the event already parsed, when the delivery comes straight from the intake (events are
 	 * immutable values: one parse serves all of its handlers); {@code null} when it was read from the database
+	 * @param filterAtRun whether the handler's filter is still to be applied (see {@link NewDelivery})
 	 */
 	record Claimed(long id, String eventId, String handler, int attempt, int maxAttempts, String contentType,
-			byte[] payload, Instant receivedAt, boolean ordered, @Nullable IAdvizeEvent event) {
+			byte[] payload, Instant receivedAt, boolean ordered, @Nullable IAdvizeEvent event, boolean filterAtRun) {
+
+		Claimed(long id, String eventId, String handler, int attempt, int maxAttempts, String contentType,
+				byte[] payload, Instant receivedAt, boolean ordered, @Nullable IAdvizeEvent event) {
+			this(id, eventId, handler, attempt, maxAttempts, contentType, payload, receivedAt, ordered, event, false);
+		}
+
 	}
 
 	/**

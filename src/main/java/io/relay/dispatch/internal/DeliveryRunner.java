@@ -88,7 +88,7 @@ class DeliveryRunner {
 						+ ".enabled)");
 			}
 			else {
-				result = invoke(registered.handler(), claimed);
+				result = invoke(registered, claimed);
 			}
 		}
 		// Interrupted by a graceful stop (the handler's outcome says nothing about the delivery): never dead for it.
@@ -114,8 +114,13 @@ class DeliveryRunner {
 		}
 	}
 
+	/** The skip reason of a delivery planned elsewhere whose event the handler's filter does not take. */
+	static final String NOT_FOR_THIS_HANDLER = "not for this handler: the delivery was planned by an instance without "
+			+ "it (a rolling upgrade), and its filter (event type, accepts) does not take this event";
+
 	@SuppressWarnings("unchecked")
-	private HandlerResult invoke(EventHandler<?> handler, DeliveryRepository.Claimed claimed) {
+	private HandlerResult invoke(HandlerRegistry.Registered registered, DeliveryRepository.Claimed claimed) {
+		EventHandler<?> handler = registered.handler();
 		IAdvizeEvent event;
 		try {
 			event = read(claimed);
@@ -123,6 +128,9 @@ class DeliveryRunner {
 		catch (MalformedEventException | RuntimeException ex) {
 			// Cannot happen for an event the intake accepted, unless the parser changed incompatibly.
 			return HandlerResult.permanentFailure("the stored event cannot be read any more: " + describe(ex));
+		}
+		if (claimed.filterAtRun() && !registered.wants(event)) {
+			return HandlerResult.skipped(NOT_FOR_THIS_HANDLER);
 		}
 		try {
 			HandlerResult result = ((EventHandler<IAdvizeEvent>) handler).handle(new Delivery<>(claimed.id(),

@@ -6,11 +6,14 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import io.relay.system.Databases;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,6 +59,12 @@ class InstancePresence implements SmartLifecycle {
 
 	private final Clock clock;
 
+	/** Whether other instances can share the database: PostgreSQL (H2's file belongs to one process). */
+	private final boolean shared;
+
+	/** The handlers of the other running instances that this one does not have, as of the last heartbeat. */
+	private volatile Set<String> othersHandlers = Set.of();
+
 	/** Since when every heartbeat of this instance went through ({@code null} after one failed). */
 	private volatile @Nullable Instant beatingSince;
 
@@ -81,6 +90,7 @@ class InstancePresence implements SmartLifecycle {
 		this.handlers = List.copyOf(handlers);
 		this.properties = properties;
 		this.clock = clock;
+		this.shared = Databases.isPostgres(jdbc);
 	}
 
 	/** This instance's name: host name, process id and a random suffix, new at every start. */
@@ -91,6 +101,16 @@ class InstancePresence implements SmartLifecycle {
 	/** The handlers of this instance. */
 	List<String> handlers() {
 		return this.handlers;
+	}
+
+	/**
+	 * The handlers that other running instances have and this one does not, as of the last heartbeat (empty on H2,
+	 * which one instance uses): this instance plans deliveries for them too, for those instances to run (after
+	 * their filter: see {@link DeliveryRepository.NewDelivery#filterAtRun()}), so that an event this instance
+	 * stores during a rolling upgrade that adds a workflow is not lost to it.
+	 */
+	Set<String> othersHandlers() {
+		return this.othersHandlers;
 	}
 
 	/**
@@ -117,6 +137,9 @@ class InstancePresence implements SmartLifecycle {
 		Instant now = this.clock.instant();
 		try {
 			this.transactions.executeWithoutResult((status) -> write(now));
+			if (this.shared) {
+				this.othersHandlers = readOthersHandlers(now);
+			}
 			if (this.beatingSince == null) {
 				this.beatingSince = now;
 			}
@@ -140,6 +163,14 @@ class InstancePresence implements SmartLifecycle {
 		catch (RuntimeException ex) {
 			logger.debug("Could not delete the heartbeats of instances gone long ago (will try again)", ex);
 		}
+	}
+
+	private Set<String> readOthersHandlers(Instant now) {
+		Set<String> others = new HashSet<>(this.jdbc.queryForList("select distinct handler from "
+				+ "dispatch_instance_handler where seen_at >= ? and instance <> ?", String.class,
+				Timestamp.from(now.minus(this.properties.presence())), this.name));
+		this.handlers.forEach(others::remove);
+		return Set.copyOf(others);
 	}
 
 	private void write(Instant now) {

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.relay.dispatch.Delivery;
@@ -105,6 +106,53 @@ class DeliveryRunnerTests {
 		}
 	}
 
+	@Test
+	void aDeliveryPlannedByAnInstanceWithoutTheHandlerRunsOnlyIfTheHandlersFilterTakesTheEvent() {
+		AtomicInteger runs = new AtomicInteger();
+		EventHandler<IAdvizeEvent> picky = new EventHandler<>() {
+
+			@Override
+			public String name() {
+				return "picky";
+			}
+
+			@Override
+			public Class<IAdvizeEvent> eventType() {
+				return IAdvizeEvent.class;
+			}
+
+			@Override
+			public boolean accepts(IAdvizeEvent event) {
+				return event.eventId().equals("e-2");
+			}
+
+			@Override
+			public HandlerResult handle(Delivery<IAdvizeEvent> delivery) {
+				runs.incrementAndGet();
+				return HandlerResult.success();
+			}
+
+		};
+		DeliveryRunner runner = runner(picky, Clock.fixed(NOW, ZoneOffset.UTC));
+
+		DeliveryRepository.Completion rejected = runner.run(plannedElsewhere(claimed("picky", 1)), () -> false);
+		assertThat(rejected.status()).isEqualTo(DeliveryStatus.SKIPPED);
+		assertThat(rejected.error()).isEqualTo(DeliveryRunner.NOT_FOR_THIS_HANDLER);
+		assertThat(runs).hasValue(0);
+
+		assertThat(runner.run(plannedElsewhere(claimed("picky", 2)), () -> false).status())
+			.isEqualTo(DeliveryStatus.SUCCEEDED);
+		// Planned here, the filter was applied when the event was stored: not again.
+		assertThat(runner.run(claimed("picky", 1), () -> false).status()).isEqualTo(DeliveryStatus.SUCCEEDED);
+		assertThat(runs).hasValue(2);
+	}
+
+	private static DeliveryRepository.Claimed plannedElsewhere(DeliveryRepository.Claimed claimed) {
+		return new DeliveryRepository.Claimed(claimed.id(), claimed.eventId(), claimed.handler(), claimed.attempt(),
+				claimed.maxAttempts(), claimed.contentType(), claimed.payload(), claimed.receivedAt(), claimed.ordered(),
+				claimed.event(), true);
+	}
+
 	private static DeliveryRepository.Completion run(Script script) {
 		return run(script, false);
 	}
@@ -137,6 +185,10 @@ class DeliveryRunnerTests {
 			}
 
 		};
+		return runner(handler, clock);
+	}
+
+	private static DeliveryRunner runner(EventHandler<?> handler, Clock clock) {
 		DispatchProperties properties = new DispatchProperties(16, Duration.ofMillis(500), Duration.ofMinutes(5),
 				Duration.ofSeconds(20), Duration.ofHours(1), Duration.ofSeconds(5), Duration.ofHours(1), Duration.ofSeconds(10),
 				new DispatchProperties.HandlerSettings(null, null, null, null, null), Map.of());

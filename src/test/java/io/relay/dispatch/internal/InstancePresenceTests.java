@@ -78,6 +78,33 @@ class InstancePresenceTests {
 	}
 
 	@Test
+	void knowsTheHandlersOnlyOtherRunningInstancesHaveOnPostgres() {
+		JdbcTemplate jdbc = new JdbcTemplate(MigratedDatabase.of("postgres", "heartbeat"));
+		row(jdbc, "upgraded", "log", NOW.minusSeconds(10));
+		row(jdbc, "upgraded", "crm", NOW.minusSeconds(10));
+		row(jdbc, "rolled-back", "ticket", NOW.minus(Duration.ofMinutes(5)).minusSeconds(1));
+		InstancePresence presence = heartbeat(jdbc, "relay-1", List.of("log"), Duration.ofMinutes(5));
+		assertThat(presence.othersHandlers()).isEmpty();
+
+		presence.beat();
+
+		// 'log' is its own; the instance with 'ticket' was last seen before the grace.
+		assertThat(presence.othersHandlers()).containsExactly("crm");
+	}
+
+	@Test
+	void plansForNoOtherInstanceOnH2() {
+		// H2's file belongs to one process: rows left by an earlier run of it are no other running instance.
+		JdbcTemplate jdbc = new JdbcTemplate(MigratedDatabase.of("h2", "heartbeat"));
+		row(jdbc, "earlier-run", "crm", NOW.minusSeconds(10));
+		InstancePresence presence = heartbeat(jdbc, "relay-1", List.of("log"), Duration.ofMinutes(5));
+
+		presence.beat();
+
+		assertThat(presence.othersHandlers()).isEmpty();
+	}
+
+	@Test
 	void aFailedHeartbeatIsLoggedAndTheNextOneTriesAgain() {
 		JdbcTemplate jdbc = new JdbcTemplate(MigratedDatabase.of("h2", "heartbeat"));
 		InstancePresence heartbeat = heartbeat(jdbc, "relay-1", List.of("log"), Duration.ofMinutes(5));
