@@ -133,7 +133,8 @@ class TwoInstancesTests {
 				.hasSize(events)
 				.containsOnly("user.created"));
 			assertThat(jdbc.queryForObject("select count(*) from test_handler_run", Integer.class)).isEqualTo(events);
-			assertThat(count(jdbc, "handler = 'log' and status = 'SUCCEEDED'")).isEqualTo(2 * events);
+			await().untilAsserted(() -> assertThat(count(jdbc, "handler = 'log' and status = 'SUCCEEDED'"))
+				.isEqualTo(2 * events));
 		}
 	}
 

@@ -95,6 +95,7 @@ class DeliveryPlanner {
 		List<ReentrantLock> held = new ArrayList<>();
 		List<DeliveryRepository.NewDelivery> claimed = new ArrayList<>();
 		List<DeliveryRepository.NewDelivery> pending = new ArrayList<>();
+		boolean pendingOwn = false;
 		try {
 			// Locked even when nothing can take the fast path: a writer that finds no earlier delivery of a
 			// conversation must also see this transaction's, so the two wait for each other.
@@ -109,7 +110,13 @@ class DeliveryPlanner {
 				String lock = (delivery.orderingKey() != null)
 						? DeliveryRepository.orderingLock(delivery.handler(), delivery.orderingKey()) : null;
 				boolean first = lock == null || (seen.add(lock) && !busy.contains(lock));
-				(first && claimed.size() < reserved ? claimed : pending).add(delivery);
+				if (first && claimed.size() < reserved) {
+					claimed.add(delivery);
+				}
+				else {
+					pending.add(delivery);
+					pendingOwn = true;
+				}
 			}
 			// Claimed first: ids decide the order within a conversation (the claim waits for lower ids), and a
 			// claimed delivery always comes first in this batch among those of its conversation and handler.
@@ -122,7 +129,8 @@ class DeliveryPlanner {
 			this.dispatcher.release(reserved - claimedById.size());
 			reserved = claimedById.size();
 			if (inTransaction) {
-				afterTransaction(claimedById, events, held, !pending.isEmpty());
+				// Woken for its own pending deliveries only: those planned for other instances are not its to claim.
+				afterTransaction(claimedById, events, held, pendingOwn);
 			}
 			else {
 				this.dispatcher.wake();

@@ -129,7 +129,7 @@ class DeliveryRunner {
 			// Cannot happen for an event the intake accepted, unless the parser changed incompatibly.
 			return HandlerResult.permanentFailure("the stored event cannot be read any more: " + describe(ex));
 		}
-		if (claimed.filterAtRun() && !registered.wants(event)) {
+		if (claimed.filterAtRun() && !registered.wantsAtRun(event)) {
 			return HandlerResult.skipped(NOT_FOR_THIS_HANDLER);
 		}
 		try {

@@ -96,12 +96,30 @@ class HandlerRegistry {
 	record Registered(EventHandler<?> handler, Class<?> eventType, DispatchProperties.ResolvedSettings settings,
 			FilterTiming filterTiming) {
 
-		@SuppressWarnings("unchecked")
+		/** Whether the handler takes the event, when it is stored (timed: this is the acknowledgement path). */
 		boolean wants(IAdvizeEvent event) {
 			if (!this.eventType.isInstance(event)) {
 				return false;
 			}
 			long start = this.filterTiming.now();
+			try {
+				return accepts(event);
+			}
+			finally {
+				this.filterTiming.record(start);
+			}
+		}
+
+		/**
+		 * Whether the handler takes the event, when a delivery planned by an instance without the handler runs
+		 * (not timed: not on the acknowledgement path, which the timer and its warning are about).
+		 */
+		boolean wantsAtRun(IAdvizeEvent event) {
+			return this.eventType.isInstance(event) && accepts(event);
+		}
+
+		@SuppressWarnings("unchecked")
+		private boolean accepts(IAdvizeEvent event) {
 			try {
 				return ((EventHandler<IAdvizeEvent>) this.handler).accepts(event);
 			}
@@ -116,9 +134,6 @@ class HandlerRegistry {
 				logger.warn("Filter of handler '{}' failed on event {}; delivering it anyway", this.handler.name(),
 						event.eventId(), ex);
 				return true;
-			}
-			finally {
-				this.filterTiming.record(start);
 			}
 		}
 

@@ -137,9 +137,6 @@ class InstancePresence implements SmartLifecycle {
 		Instant now = this.clock.instant();
 		try {
 			this.transactions.executeWithoutResult((status) -> write(now));
-			if (this.shared) {
-				this.othersHandlers = readOthersHandlers(now);
-			}
 			if (this.beatingSince == null) {
 				this.beatingSince = now;
 			}
@@ -152,6 +149,15 @@ class InstancePresence implements SmartLifecycle {
 			logger.warn("Could not write this instance's heartbeat (will try again in {}): {}",
 					this.properties.heartbeatInterval(), ex.toString());
 			return;
+		}
+		if (this.shared) {
+			try {
+				this.othersHandlers = readOthersHandlers(now);
+			}
+			catch (RuntimeException ex) {
+				logger.warn("Could not read the other instances' handlers (keeping the last known: {}): {}",
+						this.othersHandlers, ex.toString());
+			}
 		}
 		try {
 			// A transaction of its own: in the heartbeat's, two instances deleting each other's old rows while
@@ -167,7 +173,8 @@ class InstancePresence implements SmartLifecycle {
 
 	private Set<String> readOthersHandlers(Instant now) {
 		Set<String> others = new HashSet<>(this.jdbc.queryForList("select distinct handler from "
-				+ "dispatch_instance_handler where seen_at >= ? and instance <> ?", String.class,
+				+ "dispatch_instance_handler where seen_at >= ? and instance <> ? and applies_filter_at_run = true",
+				String.class,
 				Timestamp.from(now.minus(this.properties.presence())), this.name));
 		this.handlers.forEach(others::remove);
 		return Set.copyOf(others);
@@ -180,7 +187,8 @@ class InstancePresence implements SmartLifecycle {
 		if (updated != this.handlers.size()) {
 			// The first heartbeat (or rows deleted meanwhile by an instance that found them old): written whole.
 			this.jdbc.update("delete from dispatch_instance_handler where instance = ?", this.name);
-			this.jdbc.batchUpdate("insert into dispatch_instance_handler (instance, handler, seen_at) values (?, ?, ?)",
+			this.jdbc.batchUpdate("insert into dispatch_instance_handler (instance, handler, seen_at, "
+					+ "applies_filter_at_run) values (?, ?, ?, true)",
 					this.handlers, this.handlers.size(), (ps, handler) -> {
 						ps.setString(1, this.name);
 						ps.setString(2, handler);

@@ -83,13 +83,18 @@ class InstancePresenceTests {
 		row(jdbc, "upgraded", "log", NOW.minusSeconds(10));
 		row(jdbc, "upgraded", "crm", NOW.minusSeconds(10));
 		row(jdbc, "rolled-back", "ticket", NOW.minus(Duration.ofMinutes(5)).minusSeconds(1));
+		// A build from before V46 would run a delivery planned here without its filter.
+		jdbc.update("insert into dispatch_instance_handler (instance, handler, seen_at) values ('older-build', 'lead', "
+				+ "?)", Timestamp.from(NOW.minusSeconds(10)));
 		InstancePresence presence = heartbeat(jdbc, "relay-1", List.of("log"), Duration.ofMinutes(5));
 		assertThat(presence.othersHandlers()).isEmpty();
 
 		presence.beat();
 
-		// 'log' is its own; the instance with 'ticket' was last seen before the grace.
+		// 'log' is its own; the instance with 'ticket' was last seen before the grace; 'lead' only an older build has.
 		assertThat(presence.othersHandlers()).containsExactly("crm");
+		assertThat(jdbc.queryForList("select applies_filter_at_run from dispatch_instance_handler where instance = "
+				+ "'relay-1'", Boolean.class)).containsExactly(true);
 	}
 
 	@Test
@@ -244,8 +249,8 @@ class InstancePresenceTests {
 	}
 
 	private static void row(JdbcTemplate jdbc, String instance, String handler, Instant seenAt) {
-		jdbc.update("insert into dispatch_instance_handler (instance, handler, seen_at) values (?, ?, ?)", instance,
-				handler, Timestamp.from(seenAt));
+		jdbc.update("insert into dispatch_instance_handler (instance, handler, seen_at, applies_filter_at_run) values "
+				+ "(?, ?, ?, true)", instance, handler, Timestamp.from(seenAt));
 	}
 
 	private static Map<String, Instant> seen(JdbcTemplate jdbc, String instance) {
