@@ -78,12 +78,8 @@ class DeliveryPlanner {
 			}
 			// Handlers only other running instances have (a rolling upgrade adding a workflow): their filters are
 			// not here, so every event gets a delivery, filtered when it runs there.
-			for (String handler : elsewhere) {
-				DispatchProperties.ResolvedSettings settings = this.properties.settingsFor(handler);
-				if (settings.enabled()) {
-					deliveries.add(new DeliveryRepository.NewDelivery(incoming.eventId(), handler,
-							orderingKey(settings, conversation), settings.maxAttempts(), true));
-				}
+			if (!elsewhere.isEmpty()) {
+				planElsewhere(incoming.eventId(), conversation, elsewhere, deliveries);
 			}
 		}
 		if (deliveries.isEmpty()) {
@@ -140,6 +136,17 @@ class DeliveryPlanner {
 			this.dispatcher.release(reserved);
 			held.forEach(ReentrantLock::unlock);
 			throw ex;
+		}
+	}
+
+	private void planElsewhere(String eventId, @Nullable String conversation, Set<String> handlers,
+			List<DeliveryRepository.NewDelivery> deliveries) {
+		for (String handler : handlers) {
+			DispatchProperties.ResolvedSettings settings = this.properties.settingsFor(handler);
+			if (settings.enabled()) {
+				deliveries.add(new DeliveryRepository.NewDelivery(eventId, handler, orderingKey(settings, conversation),
+						settings.maxAttempts(), true));
+			}
 		}
 	}
 
