@@ -27,6 +27,8 @@ public interface EventHandler<E extends IAdvizeEvent> {
 	 * Whether this event is for this handler (channel, project...). Decided once, when the event is stored:
 	 * an event that is not accepted gets no delivery at all. It runs inside the inbox's transaction, before the
 	 * webhook is answered: keep it a cheap look at the event, without I/O (a slow filter slows every webhook).
+	 * During a rolling upgrade that adds the handler, it is decided when the delivery runs instead, for the events
+	 * an instance without the handler stored: let it depend on the event alone.
 	 */
 	default boolean accepts(E event) {
 		return true;

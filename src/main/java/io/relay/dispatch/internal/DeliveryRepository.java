@@ -87,7 +87,7 @@ class DeliveryRepository {
 	 * due before {@code :othersBefore} and no instance that has the handler was seen since {@code :seenSince}: see
 	 * {@link ClaimScope}. Only when the claim's own ranges left room, so that a backlog (which fills every claim
 	 * from them) never pays for the look at the heartbeats: a filter with a subquery, in the same statement as the
-	 * own ranges, cost the backlog about a tenth of its rate (docs/benchmarks.md, 2026-11-27 10:04).
+	 * own ranges, cost the backlog 12 % of its rate (docs/benchmarks.md, 2026-11-27 10:04).
 	 */
 	static final List<String> OTHERS_RANGES = List.of(
 			"d.status = 'RUNNING' and d.locked_until < :othersBefore and d.attempts < d.max_attempts and d.handler "
