@@ -4,6 +4,7 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.util.Collection;
@@ -180,16 +181,28 @@ class DeliveryRepository {
 
 	/**
 	 * Serialises, until this transaction ends, the transactions of every instance that plan deliveries for these
-	 * ordering keys (PostgreSQL advisory locks, taken in a fixed order so that two transactions cannot deadlock).
-	 * H2 serves one instance, whose planner locks in memory.
+	 * ordering keys (PostgreSQL advisory locks on the keys' hashes). H2 serves one instance, whose planner locks in
+	 * memory.
+	 * <p>
+	 * One statement for them all, taking the locks in the order of the hashes they are: in the order of the keys,
+	 * two keys sharing a hash could make two transactions wait for each other (one holding the hash of its first
+	 * key and waiting for its second's, the other the reverse), and one round trip per key held up the inbox's
+	 * transaction.
 	 */
-	void lockOrderingKeys(List<String> sortedKeys) {
-		if (this.postgres) {
-			for (String key : sortedKeys) {
-				this.jdbc.queryForList("select pg_advisory_xact_lock(hashtext(?))", key);
-			}
+	void lockOrderingKeys(Collection<String> keys) {
+		if (this.postgres && !keys.isEmpty()) {
+			this.jdbc.query((connection) -> {
+				PreparedStatement statement = connection.prepareStatement(LOCK_ORDERING_KEYS);
+				statement.setArray(1, connection.createArrayOf("text", keys.toArray()));
+				return statement;
+			}, (ResultSet rs) -> {
+			});
 		}
 	}
+
+	/** Locks each distinct hash of the keys ({@code ?}, a text array), lowest first. */
+	static final String LOCK_ORDERING_KEYS = "select pg_advisory_xact_lock(l.h) from (select distinct hashtext(k) as h "
+			+ "from unnest(?) as k order by h) as l";
 
 	/** Which of these (handler, ordering key) pairs still have a delivery with work left. */
 	Set<String> unfinishedOrderingKeys(Collection<String> orderingKeys) {

@@ -98,11 +98,6 @@ class InstancePresence implements SmartLifecycle {
 		return this.name;
 	}
 
-	/** The handlers of this instance. */
-	List<String> handlers() {
-		return this.handlers;
-	}
-
 	/**
 	 * The handlers that other running instances have and this one does not, as of the last heartbeat (empty on H2,
 	 * which one instance uses): this instance plans deliveries for them too, for those instances to run (after

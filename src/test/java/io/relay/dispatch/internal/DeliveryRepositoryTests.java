@@ -12,6 +12,7 @@ import io.relay.support.MigratedDatabase;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -168,6 +169,35 @@ class DeliveryRepositoryTests {
 				String.class, last)).containsExactly("DEAD");
 		assertThat(status(jdbc, leased)).isEqualTo("RUNNING");
 		assertThat(repository.buryAbandoned(NOW, NOW)).isZero();
+	}
+
+	@org.junit.jupiter.api.Test
+	void orderingKeysAreLockedAcrossConnectionsUntilTheTransactionEnds() {
+		JdbcTemplate jdbc = database("postgres");
+		DeliveryRepository repository = new DeliveryRepository(jdbc);
+		// Another session: a data source of its own (the same one would join the transaction's connection).
+		DriverManagerDataSource source = (DriverManagerDataSource) jdbc.getDataSource();
+		JdbcTemplate other = new JdbcTemplate(
+				new DriverManagerDataSource(source.getUrl(), source.getUsername(), source.getPassword()));
+		List<String> keys = List.of(DeliveryRepository.orderingLock("log", "c-2"),
+				DeliveryRepository.orderingLock("log", "c-1"), DeliveryRepository.orderingLock("log", "c-2"));
+		String tryLock = "select pg_try_advisory_xact_lock(hashtext(?))";
+
+		new org.springframework.transaction.support.TransactionTemplate(
+				new org.springframework.jdbc.support.JdbcTransactionManager(jdbc.getDataSource()))
+			.executeWithoutResult((status) -> {
+				repository.lockOrderingKeys(keys);
+				// Another session cannot take them meanwhile.
+				for (String key : keys) {
+					assertThat(other.queryForObject(tryLock, Boolean.class, key)).as(key).isFalse();
+				}
+				assertThat(other.queryForObject(tryLock, Boolean.class, DeliveryRepository.orderingLock("log", "c-3")))
+					.isTrue();
+			});
+
+		for (String key : keys) {
+			assertThat(other.queryForObject(tryLock, Boolean.class, key)).as(key).isTrue();
+		}
 	}
 
 	@ParameterizedTest
