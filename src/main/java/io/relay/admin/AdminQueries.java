@@ -52,7 +52,8 @@ class AdminQueries {
 				+ "instance, handler", (rs) -> {
 					String instance = rs.getString(1);
 					handlers.computeIfAbsent(instance, (name) -> new ArrayList<>()).add(rs.getString(2));
-					seen.merge(instance, rs.getTimestamp(3).toInstant(), (a, b) -> a.isAfter(b) ? a : b);
+					// Last seen first: an instance's first row is its latest.
+					seen.putIfAbsent(instance, rs.getTimestamp(3).toInstant());
 				});
 		return seen.entrySet()
 			.stream()

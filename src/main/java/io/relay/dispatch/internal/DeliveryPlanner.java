@@ -66,7 +66,7 @@ class DeliveryPlanner {
 	void plan(EventsStored stored) {
 		List<DeliveryRepository.NewDelivery> deliveries = new ArrayList<>();
 		Map<String, IncomingEvent> events = new HashMap<>();
-		Set<String> elsewhere = this.presence.othersHandlers();
+		Map<String, DispatchProperties.ResolvedSettings> elsewhere = elsewhere();
 		int own = 0;
 		for (IncomingEvent incoming : stored.events()) {
 			events.put(incoming.eventId(), incoming);
@@ -78,9 +78,8 @@ class DeliveryPlanner {
 			}
 			// Handlers only other running instances have (a rolling upgrade adding a workflow): their filters are
 			// not here, so every event gets a delivery, filtered when it runs there.
-			if (!elsewhere.isEmpty()) {
-				planElsewhere(incoming.eventId(), conversation, elsewhere, deliveries);
-			}
+			elsewhere.forEach((handler, settings) -> deliveries.add(new DeliveryRepository.NewDelivery(
+					incoming.eventId(), handler, orderingKey(settings, conversation), settings.maxAttempts(), true)));
 		}
 		if (deliveries.isEmpty()) {
 			return;
@@ -139,15 +138,20 @@ class DeliveryPlanner {
 		}
 	}
 
-	private void planElsewhere(String eventId, @Nullable String conversation, Set<String> handlers,
-			List<DeliveryRepository.NewDelivery> deliveries) {
+	/** The enabled handlers only other running instances have, with their settings (usually none). */
+	private Map<String, DispatchProperties.ResolvedSettings> elsewhere() {
+		Set<String> handlers = this.presence.othersHandlers();
+		if (handlers.isEmpty()) {
+			return Map.of();
+		}
+		Map<String, DispatchProperties.ResolvedSettings> enabled = new HashMap<>();
 		for (String handler : handlers) {
 			DispatchProperties.ResolvedSettings settings = this.properties.settingsFor(handler);
 			if (settings.enabled()) {
-				deliveries.add(new DeliveryRepository.NewDelivery(eventId, handler, orderingKey(settings, conversation),
-						settings.maxAttempts(), true));
+				enabled.put(handler, settings);
 			}
 		}
+		return enabled;
 	}
 
 	private static @Nullable String orderingKey(DispatchProperties.ResolvedSettings settings,

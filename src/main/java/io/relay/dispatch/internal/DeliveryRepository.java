@@ -73,15 +73,18 @@ class DeliveryRepository {
 	static final String PIN_CLAIM_PLAN = "set local enable_sort = off; set local enable_bitmapscan = off";
 
 	/**
-	 * The ranges of the due index a claim takes from, in this order: expired leases, due retries, new deliveries,
-	 * each at {@code :now} and of the handlers this instance has ({@code :handlers}).
+	 * What makes a delivery due by {@code %s} (a time): an expired lease, a retry, a new delivery. In this order:
+	 * the claim takes from each range of the due index in turn.
 	 */
-	static final List<String> CLAIM_RANGES = List.of(
+	private static final List<String> DUE_BY = List.of(
 			// An expired lease on the last attempt is not claimed again: AbandonedDeliveries ends it.
-			"d.status = 'RUNNING' and d.locked_until < :now and d.attempts < d.max_attempts and d.handler in "
-					+ "(:handlers)",
-			"d.status = 'FAILED' and d.next_attempt_at <= :now and d.handler in (:handlers)",
-			"d.status = 'PENDING' and d.next_attempt_at <= :now and d.handler in (:handlers)");
+			"d.status = 'RUNNING' and d.locked_until < %s and d.attempts < d.max_attempts",
+			"d.status = 'FAILED' and d.next_attempt_at <= %s", "d.status = 'PENDING' and d.next_attempt_at <= %s");
+
+	/** The ranges a claim takes from first: due at {@code :now}, of the handlers this instance has ({@code :handlers}). */
+	static final List<String> CLAIM_RANGES = DUE_BY.stream()
+		.map((due) -> due.formatted(":now") + " and d.handler in (:handlers)")
+		.toList();
 
 	/**
 	 * The same ranges for the handlers this instance does not have, taken (to be ended {@code SKIPPED}) only when
@@ -90,13 +93,14 @@ class DeliveryRepository {
 	 * from them) never pays for the look at the heartbeats: a filter with a subquery, in the same statement as the
 	 * own ranges, cost the backlog 12 % of its rate (docs/benchmarks.md, 2026-11-27 10:04).
 	 */
-	static final List<String> OTHERS_RANGES = List.of(
-			"d.status = 'RUNNING' and d.locked_until < :othersBefore and d.attempts < d.max_attempts and d.handler "
-					+ "not in (:handlers) and " + NO_RUNNING_INSTANCE_HAS_IT,
-			"d.status = 'FAILED' and d.next_attempt_at <= :othersBefore and d.handler not in (:handlers) and "
-					+ NO_RUNNING_INSTANCE_HAS_IT,
-			"d.status = 'PENDING' and d.next_attempt_at <= :othersBefore and d.handler not in (:handlers) and "
-					+ NO_RUNNING_INSTANCE_HAS_IT);
+	static final List<String> OTHERS_RANGES = DUE_BY.stream()
+		.map((due) -> due.formatted(":othersBefore") + " and d.handler not in (:handlers) and "
+				+ NO_RUNNING_INSTANCE_HAS_IT)
+		.toList();
+
+	/** Locks each distinct hash of the keys ({@code ?}, a text array), lowest first. */
+	static final String LOCK_ORDERING_KEYS = "select pg_advisory_xact_lock(l.h) from (select distinct hashtext(k) as h "
+			+ "from unnest(?) as k order by h) as l";
 
 	/** Takes the claimed ids ({@code :ids}) if they are still due: see {@link #claimableQuery}. */
 	static final String CLAIM_UPDATE = "update dispatch_delivery set status = 'RUNNING', locked_by = :instance, "
@@ -200,10 +204,6 @@ class DeliveryRepository {
 		}
 	}
 
-	/** Locks each distinct hash of the keys ({@code ?}, a text array), lowest first. */
-	static final String LOCK_ORDERING_KEYS = "select pg_advisory_xact_lock(l.h) from (select distinct hashtext(k) as h "
-			+ "from unnest(?) as k order by h) as l";
-
 	/** Which of these (handler, ordering key) pairs still have a delivery with work left. */
 	Set<String> unfinishedOrderingKeys(Collection<String> orderingKeys) {
 		Set<String> busy = new HashSet<>();
@@ -231,12 +231,7 @@ class DeliveryRepository {
 					ps.setTimestamp(5, at);
 					ps.setTimestamp(6, at);
 					ps.setTimestamp(7, at);
-					if (delivery.filterAtRun()) {
-						ps.setBoolean(8, true);
-					}
-					else {
-						ps.setNull(8, Types.BOOLEAN);
-					}
+					ps.setObject(8, delivery.filterAtRun() ? Boolean.TRUE : null, Types.BOOLEAN);
 				});
 	}
 

@@ -36,6 +36,10 @@ class DeliveryRunner {
 	/** The longest wait a handler may ask for: a year is beyond any use, and far beyond would overflow a time. */
 	private static final Duration MAX_RETRY_AFTER = Duration.ofDays(365);
 
+	/** The skip reason of a delivery planned elsewhere whose event the handler's filter does not take. */
+	static final String NOT_FOR_THIS_HANDLER = "not for this handler: the delivery was planned by an instance without "
+			+ "it (a rolling upgrade), and its filter (event type, accepts) does not take this event";
+
 	private final HandlerRegistry handlers;
 
 	private final DispatchMetrics metrics;
@@ -108,15 +112,9 @@ class DeliveryRunner {
 			logger.warn("Skipping deliveries for '{}' (delivery {} of event {} and maybe more, at most one warning a "
 					+ "minute): no handler of that name on this instance, and no instance that has one wrote a "
 					+ "heartbeat within relay.dispatch.unknown-handler-grace (or three heartbeats if longer); replay "
-					+ "them if the workflow comes back",
-					claimed.handler(),
-					claimed.id(), claimed.eventId());
+					+ "them if the workflow comes back", claimed.handler(), claimed.id(), claimed.eventId());
 		}
 	}
-
-	/** The skip reason of a delivery planned elsewhere whose event the handler's filter does not take. */
-	static final String NOT_FOR_THIS_HANDLER = "not for this handler: the delivery was planned by an instance without "
-			+ "it (a rolling upgrade), and its filter (event type, accepts) does not take this event";
 
 	@SuppressWarnings("unchecked")
 	private HandlerResult invoke(HandlerRegistry.Registered registered, DeliveryRepository.Claimed claimed) {
