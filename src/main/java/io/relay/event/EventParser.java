@@ -22,8 +22,8 @@ import tools.jackson.databind.node.ObjectNode;
  * Reads the body of a verified webhook delivery into an {@link IAdvizeEvent}.
  * <p>
  * The parser owns its own {@link JsonMapper} so that the rules for reading iAdvize payloads (unknown fields
- * ignored, offsets kept, numbers as sent) do not change when an operator tunes {@code spring.jackson.*} for the
- * admin API.
+ * ignored, offsets kept, numbers as sent, no fraction dropped from a whole number) do not change when an operator
+ * tunes {@code spring.jackson.*} for the admin API.
  * <p>
  * Form-encoded bodies map onto the same model: either a single field ({@code payload}, {@code json} or
  * {@code data}) that holds the JSON document, or one field per top-level JSON property, where a repeated name or
@@ -54,6 +54,7 @@ public final class EventParser {
 		.disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
 		.disable(DateTimeFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE)
 		.enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+		.addModule(WholeNumbers.module())
 		.build();
 
 	/** The event types that have a record of their own. */

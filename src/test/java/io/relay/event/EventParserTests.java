@@ -240,6 +240,45 @@ class EventParserTests {
 	}
 
 	@Test
+	void aNumberWithAFractionInAWholeNumberFieldIsMalformedInsteadOfTruncated() {
+		// Jackson's default would count this CSAT answer as 4; the string "4.6" was already refused.
+		String score = "{\"eventId\": \"s-1\", \"eventType\": \"satisfaction.answered\", \"customerSatisfaction\": 4.6}";
+		assertThatExceptionOfType(MalformedEventException.class).isThrownBy(() -> parse(score))
+			.withMessageStartingWith("not a valid 'satisfaction.answered' event")
+			.withMessageContaining("4.6")
+			.withMessageContaining("a whole number is expected")
+			.withMessageEndingWith("(at 'customerSatisfaction')");
+		String id = Fixtures.read("v2.conversation.closed.json").replace("\"operatorIds\": [", "\"operatorIds\": [7.5,");
+		assertThatExceptionOfType(MalformedEventException.class).isThrownBy(() -> parse(id))
+			.withMessageContaining("(at 'operatorIds[0]')");
+		String project = "{\"eventId\": \"u-1\", \"eventType\": \"user.created\", \"userId\": 4, \"clientId\": 0.001}";
+		assertThatExceptionOfType(MalformedEventException.class).isThrownBy(() -> parse(project))
+			.withMessageContaining("(at 'clientId')");
+	}
+
+	@Test
+	void aWholeNumberSpelledWithAFractionOrAnExponentIsRead() throws Exception {
+		String body = "{\"eventId\": \"s-2\", \"eventType\": \"satisfaction.answered\", \"customerSatisfaction\": 4.0, "
+				+ "\"netPromoterScore\": 1e1, \"projectId\": 3030.000, \"clientId\": -0.0}";
+		SatisfactionAnswered event = (SatisfactionAnswered) parse(body);
+		assertThat(event.customerSatisfaction()).isEqualTo(4);
+		assertThat(event.netPromoterScore()).isEqualTo(10);
+		assertThat(event.projectId()).isEqualTo(3030L);
+		assertThat(event.clientId()).isZero();
+		assertThatExceptionOfType(MalformedEventException.class)
+			.isThrownBy(() -> parse(body.replace("1e1", "1e10")))
+			.withMessageContaining("(at 'netPromoterScore')");
+	}
+
+	@Test
+	void anUnknownEventWithAFractionalClientIdIsStillAcceptedWithoutIt() throws Exception {
+		UnknownEvent event = (UnknownEvent) parse(
+				"{\"eventId\": \"n-1\", \"eventType\": \"brand.new\", \"clientId\": 4.6, \"projectId\": 2}");
+		assertThat(event.clientId()).isNull();
+		assertThat(event.attributes()).containsEntry("clientId", new java.math.BigDecimal("4.6"));
+	}
+
+	@Test
 	void missingRequiredFieldOfAKnownEventIsMalformed() {
 		String body = "{\"eventId\": \"e\", \"eventType\": \"v2.conversation.pushed\", \"channel\": \"CHAT\"}";
 		assertThatExceptionOfType(MalformedEventException.class).isThrownBy(() -> parse(body))
