@@ -8,7 +8,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.locks.ReentrantLock;
 
 import io.relay.system.Databases;
@@ -27,13 +26,12 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * Fast path: while this instance has free slots, new deliveries are inserted already claimed by it and handed to
  * the workers in memory right after the commit, without a claim round trip (a crash before they finish is covered
  * by their lease, like any claim). A delivery that must wait for an earlier one of its conversation is inserted
- * {@code PENDING} for the claimer instead; the check is made under a lock per (handler, conversation), in memory and,
- * on PostgreSQL, across instances, so that two transactions cannot both think they are first.
+ * {@code PENDING} for the claimer instead; the check is made under a lock per (handler, conversation), in memory
+ * and, on PostgreSQL, across instances ({@link OrderingLocks}), so that two transactions cannot both think they are
+ * first.
  */
 @Component
 class DeliveryPlanner {
-
-	private static final int LOCK_STRIPES = 256;
 
 	private final HandlerRegistry handlers;
 
@@ -47,19 +45,17 @@ class DeliveryPlanner {
 
 	private final Clock clock;
 
-	private final ReentrantLock[] stripes = new ReentrantLock[LOCK_STRIPES];
+	private final OrderingLocks locks;
 
 	DeliveryPlanner(HandlerRegistry handlers, DeliveryRepository repository, Dispatcher dispatcher,
-			InstancePresence presence, DispatchProperties properties, Clock clock) {
+			InstancePresence presence, DispatchProperties properties, Clock clock, OrderingLocks locks) {
 		this.handlers = handlers;
 		this.repository = repository;
 		this.dispatcher = dispatcher;
 		this.presence = presence;
 		this.properties = properties;
 		this.clock = clock;
-		for (int i = 0; i < LOCK_STRIPES; i++) {
-			this.stripes[i] = new ReentrantLock();
-		}
+		this.locks = locks;
 	}
 
 	@EventListener
@@ -133,7 +129,7 @@ class DeliveryPlanner {
 		}
 		catch (RuntimeException ex) {
 			this.dispatcher.release(reserved);
-			held.forEach(ReentrantLock::unlock);
+			OrderingLocks.unlock(held);
 			throw ex;
 		}
 	}
@@ -161,7 +157,7 @@ class DeliveryPlanner {
 
 	private Set<String> lockAndFindBusy(List<DeliveryRepository.NewDelivery> deliveries, List<ReentrantLock> held,
 			boolean findBusy) {
-		TreeSet<String> keys = new TreeSet<>();
+		Set<String> keys = new HashSet<>();
 		Set<String> orderingKeys = new HashSet<>();
 		for (DeliveryRepository.NewDelivery delivery : deliveries) {
 			if (delivery.orderingKey() != null) {
@@ -172,14 +168,7 @@ class DeliveryPlanner {
 		if (keys.isEmpty()) {
 			return Set.of();
 		}
-		// Stripes and advisory locks in a fixed order: two writers can wait for each other, never deadlock.
-		TreeSet<Integer> stripes = new TreeSet<>();
-		keys.forEach((key) -> stripes.add(Math.floorMod(key.hashCode(), LOCK_STRIPES)));
-		for (int stripe : stripes) {
-			this.stripes[stripe].lock();
-			held.add(this.stripes[stripe]);
-		}
-		this.repository.lockOrderingKeys(List.copyOf(keys));
+		this.locks.lock(keys, held);
 		return findBusy ? this.repository.unfinishedOrderingKeys(orderingKeys) : Set.of();
 	}
 
@@ -202,7 +191,7 @@ class DeliveryPlanner {
 
 			@Override
 			public void afterCompletion(int status) {
-				held.forEach(ReentrantLock::unlock);
+				OrderingLocks.unlock(held);
 				if (status != STATUS_COMMITTED) {
 					DeliveryPlanner.this.dispatcher.release(claimed.size());
 				}

@@ -238,8 +238,8 @@ class DeliveryRepository {
 	/**
 	 * Claims up to {@code limit} due deliveries for this instance: of its own handlers, expired leases first, then
 	 * due retries, then new deliveries, each oldest first; a delivery waits while an earlier one of the same handler
-	 * and ordering key is unfinished. Then, with room left, those of other handlers that no running instance has
-	 * (see {@link ClaimScope}), in the same order. Call inside a transaction.
+	 * and ordering key is unfinished, or a later one runs. Then, with room left, those of other handlers that no
+	 * running instance has (see {@link ClaimScope}), in the same order. Call inside a transaction.
 	 */
 	List<Claimed> claim(String instance, ClaimScope scope, Instant now, Instant leaseUntil, int limit) {
 		Timestamp nowTs = Timestamp.from(now);
@@ -314,7 +314,9 @@ class DeliveryRepository {
 	/**
 	 * The ids of claimable deliveries in one of the {@link #CLAIM_RANGES} or {@link #OTHERS_RANGES}, oldest first, up
 	 * to a limit
-	 * ({@code :limit}); a delivery waits while an earlier one of the same handler and ordering key is unfinished.
+	 * ({@code :limit}); a delivery waits while an earlier one of the same handler and ordering key is unfinished, or
+	 * a later one runs (under a live lease): a delivery replayed while a later one of its conversation runs waits for
+	 * it, instead of running beside it.
 	 * PostgreSQL locks them ({@code lock}: SKIP LOCKED, instances never claim the same delivery). H2 serves one
 	 * instance whose deliveries are claimed by one thread, and its FOR UPDATE reads the whole range instead of
 	 * stopping at the limit, so H2 relies on the guarded update in {@link #claim}.
@@ -322,8 +324,8 @@ class DeliveryRepository {
 	static String claimableQuery(String range, String lock) {
 		return "select d.id from dispatch_delivery d where " + range + " and (d.ordering_key is null or not exists "
 				+ "(select 1 from dispatch_delivery p where p.handler = d.handler and p.ordering_key = d.ordering_key "
-				+ "and p.id < d.id and p.status in " + UNFINISHED + ")) order by d.status, d.next_attempt_at fetch first "
-				+ ":limit rows only" + lock;
+				+ "and p.id <> d.id and ((p.id < d.id and p.status in " + UNFINISHED + ") or (p.status = 'RUNNING' and "
+				+ "p.locked_until >= :now)))) order by d.status, d.next_attempt_at fetch first :limit rows only" + lock;
 	}
 
 	/**
@@ -563,6 +565,13 @@ class DeliveryRepository {
 				Integer.class, handler).isEmpty();
 	}
 
+	/** The {@link #orderingLock}s of the deliveries {@link #replayEvent} would replay. */
+	List<String> replayableOrderingLocks(String eventId, @Nullable String handler) {
+		return this.jdbc.query("select distinct handler, ordering_key from dispatch_delivery where event_id = ? and "
+				+ "(cast(? as varchar(100)) is null or handler = ?) and status <> 'RUNNING' and ordering_key is not "
+				+ "null", (rs, row) -> orderingLock(rs.getString(1), rs.getString(2)), eventId, handler, handler);
+	}
+
 	int replayEvent(String eventId, @Nullable String handler, Instant now) {
 		return this.jdbc.update("update dispatch_delivery set status = 'PENDING', attempts = 0, next_attempt_at = ?, "
 				+ "last_error = null, locked_by = null, locked_until = null, updated_at = ? where event_id = ? and "
@@ -571,31 +580,30 @@ class DeliveryRepository {
 	}
 
 	/**
-	 * Replays every delivery in {@code status}, {@link #REPLAY_BATCH} at a time, in order of id: one statement over
-	 * a month of succeeded deliveries would hold millions of row locks in one transaction (and the claim and the
-	 * completions would wait behind it). Walking the ids forward, a delivery replayed by one batch, run and finished
-	 * again before the next batch, is not replayed twice.
+	 * The next {@link #REPLAY_BATCH} deliveries in {@code status} (of {@code handler}, or of every handler) after the
+	 * id {@code after}, in order of id.
 	 */
-	int replayAll(DeliveryStatus status, @Nullable String handler, Instant now) {
-		int replayed = 0;
-		long after = 0;
-		while (true) {
-			List<Long> ids = this.jdbc.queryForList("select id from dispatch_delivery where status = ? and "
-					+ "(cast(? as varchar(100)) is null or handler = ?) and id > ? and " + EVENT_EXISTS
-					+ " order by id fetch first " + REPLAY_BATCH + " rows only", Long.class, status.name(), handler,
-					handler, after);
-			if (ids.isEmpty()) {
-				return replayed;
-			}
-			replayed += this.named.update("update dispatch_delivery set status = 'PENDING', attempts = 0, "
-					+ "next_attempt_at = :now, last_error = null, locked_by = null, locked_until = null, "
-					+ "updated_at = :now where id in (:ids) and status = :status", new MapSqlParameterSource("now",
-							Timestamp.from(now)).addValue("ids", ids).addValue("status", status.name()));
-			after = ids.getLast();
-			if (ids.size() < REPLAY_BATCH) {
-				return replayed;
-			}
-		}
+	List<Long> replayable(DeliveryStatus status, @Nullable String handler, long after) {
+		return this.jdbc.queryForList("select id from dispatch_delivery where status = ? and "
+				+ "(cast(? as varchar(100)) is null or handler = ?) and id > ? and " + EVENT_EXISTS
+				+ " order by id fetch first " + REPLAY_BATCH + " rows only", Long.class, status.name(), handler,
+				handler, after);
+	}
+
+	/** The {@link #orderingLock}s of these deliveries. */
+	List<String> orderingLocksOf(Collection<Long> ids) {
+		return this.named.query("select distinct handler, ordering_key from dispatch_delivery where id in (:ids) and "
+				+ "ordering_key is not null", new MapSqlParameterSource("ids", ids),
+				(rs, row) -> orderingLock(rs.getString(1), rs.getString(2)));
+	}
+
+	/** Replays these deliveries, those still in {@code status}. */
+	int replay(Collection<Long> ids, DeliveryStatus status, Instant now) {
+		return this.named.update("update dispatch_delivery set status = 'PENDING', attempts = 0, "
+				+ "next_attempt_at = :now, last_error = null, locked_by = null, locked_until = null, updated_at = :now "
+				+ "where id in (:ids) and status = :status", new MapSqlParameterSource("now", Timestamp.from(now))
+					.addValue("ids", ids)
+					.addValue("status", status.name()));
 	}
 
 	/**

@@ -2,7 +2,11 @@ package io.relay.dispatch.internal;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 
 import io.relay.dispatch.DeliveryStatus;
 import io.relay.dispatch.Replays;
@@ -37,9 +41,12 @@ class DispatchService implements Replays {
 
 	private final HandlerRegistry handlers;
 
+	private final OrderingLocks locks;
+
 	DispatchService(DeliveryRepository repository, Dispatcher dispatcher, RetentionProperties retention, Clock clock,
-			TransactionTemplate transactions, HandlerRegistry handlers) {
+			TransactionTemplate transactions, HandlerRegistry handlers, OrderingLocks locks) {
 		this.handlers = handlers;
+		this.locks = locks;
 		this.repository = repository;
 		this.dispatcher = dispatcher;
 		this.retention = retention;
@@ -49,7 +56,8 @@ class DispatchService implements Replays {
 
 	@Override
 	public int replayEvent(String eventId, @Nullable String handler) {
-		int replayed = this.repository.replayEvent(eventId, handler, this.clock.instant());
+		int replayed = underOrderingLocks(() -> this.repository.replayableOrderingLocks(eventId, handler),
+				() -> this.repository.replayEvent(eventId, handler, this.clock.instant()));
 		logger.info("Replaying {} deliveries of event {}{}", replayed, eventId,
 				(handler != null) ? " to '" + handler + "'" : "");
 		this.dispatcher.wake();
@@ -61,10 +69,45 @@ class DispatchService implements Replays {
 		if (status == DeliveryStatus.RUNNING) {
 			throw new IllegalArgumentException("running deliveries cannot be replayed");
 		}
-		int replayed = this.repository.replayAll(status, handler, this.clock.instant());
+		int replayed = 0;
+		long after = 0;
+		List<Long> ids;
+		// A batch at a time, in order of id: one statement over a month of succeeded deliveries would hold millions
+		// of row locks in one transaction (the claim and the completions would wait behind it). Walking the ids
+		// forward, a delivery replayed by one batch, run and finished again before the next batch, is not replayed
+		// twice.
+		do {
+			ids = this.repository.replayable(status, handler, after);
+			if (!ids.isEmpty()) {
+				List<Long> batch = ids;
+				replayed += underOrderingLocks(() -> this.repository.orderingLocksOf(batch),
+						() -> this.repository.replay(batch, status, this.clock.instant()));
+				after = ids.getLast();
+			}
+		}
+		while (ids.size() == DeliveryRepository.REPLAY_BATCH);
 		logger.info("Replaying {} {} deliveries{}", replayed, status, (handler != null) ? " to '" + handler + "'" : "");
 		this.dispatcher.wake();
 		return replayed;
+	}
+
+	/**
+	 * Replays under the ordering locks of the deliveries replayed, as the planner plans under them: otherwise a
+	 * delivery replayed while a later one of its conversation is being planned (which, not seeing it unfinished
+	 * yet, starts at once) would run beside that later one.
+	 */
+	private int underOrderingLocks(Supplier<List<String>> keys, IntSupplier replay) {
+		List<ReentrantLock> held = new ArrayList<>();
+		try {
+			Integer replayed = this.transactions.execute((status) -> {
+				this.locks.lock(keys.get(), held);
+				return replay.getAsInt();
+			});
+			return (replayed != null) ? replayed : 0;
+		}
+		finally {
+			OrderingLocks.unlock(held);
+		}
 	}
 
 	@Override

@@ -122,23 +122,38 @@ class DeliveryRepositoryTests {
 
 	@ParameterizedTest
 	@ValueSource(strings = { "h2", "postgres" })
-	void aBulkReplayGoesThroughEveryMatchingDeliveryABatchAtATime(String database) {
+	void aReplayedDeliveryWaitsWhileALaterOneOfItsConversationRunsThenGoesBeforeTheLaterOnesWaiting(String database) {
 		JdbcTemplate jdbc = database(database);
 		DeliveryRepository repository = new DeliveryRepository(jdbc);
-		int dead = 2 * DeliveryRepository.REPLAY_BATCH + 7;
-		for (int i = 0; i < dead; i++) {
-			delivery(jdbc, (i % 3 == 0) ? "SUCCEEDED" : "DEAD", 10, NOW, null);
-		}
-		long deadRows = jdbc.queryForObject("select count(*) from dispatch_delivery where status = 'DEAD'", Long.class);
+		// One conversation: the first delivery was dead and is replayed, the second runs, the third waits.
+		long replayed = delivery(jdbc, "PENDING", 0, NOW, null);
+		long running = delivery(jdbc, "RUNNING", 1, NOW, NOW.plus(Duration.ofMinutes(5)));
+		long waiting = delivery(jdbc, "PENDING", 0, NOW, null);
+		jdbc.update("update dispatch_delivery set ordering_key = 'c-1' where id in (?, ?, ?)", replayed, running,
+				waiting);
 
-		assertThat(repository.replayAll(DeliveryStatus.DEAD, null, NOW)).isEqualTo((int) deadRows);
-		assertThat(jdbc.queryForObject("select count(*) from dispatch_delivery where status = 'DEAD'", Long.class))
-			.isZero();
-		assertThat(jdbc.queryForObject("select count(*) from dispatch_delivery where status = 'PENDING' and "
-				+ "attempts = 0", Long.class)).isEqualTo(deadRows);
-		assertThat(jdbc.queryForObject("select count(*) from dispatch_delivery where status = 'SUCCEEDED'",
-				Long.class)).isEqualTo(dead - deadRows);
-		assertThat(repository.replayAll(DeliveryStatus.DEAD, "crm", NOW)).isZero();
+		assertThat(claimIn(jdbc, repository)).as("one delivery of a conversation runs at a time").isEmpty();
+
+		repository.complete(List.of(completion(running, 1, DeliveryStatus.SUCCEEDED)), INSTANCE);
+		assertThat(claimIn(jdbc, repository)).extracting(DeliveryRepository.Claimed::id).containsExactly(replayed);
+		repository.complete(List.of(completion(replayed, 1, DeliveryStatus.SUCCEEDED)), "claimer");
+		assertThat(claimIn(jdbc, repository)).extracting(DeliveryRepository.Claimed::id).containsExactly(waiting);
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "h2", "postgres" })
+	void aLaterDeliveryWhoseLeaseExpiredDoesNotHoldBackAnEarlierOne(String database) {
+		JdbcTemplate jdbc = database(database);
+		DeliveryRepository repository = new DeliveryRepository(jdbc);
+		// The later one's instance died: it waits for the earlier one (replayed meanwhile), which must not wait for
+		// it in turn, or neither would ever run.
+		long replayed = delivery(jdbc, "PENDING", 0, NOW, null);
+		long abandoned = delivery(jdbc, "RUNNING", 1, NOW, NOW.minus(Duration.ofSeconds(1)));
+		jdbc.update("update dispatch_delivery set ordering_key = 'c-1' where id in (?, ?)", replayed, abandoned);
+
+		assertThat(claimIn(jdbc, repository)).extracting(DeliveryRepository.Claimed::id).containsExactly(replayed);
+		repository.complete(List.of(completion(replayed, 1, DeliveryStatus.SUCCEEDED)), "claimer");
+		assertThat(claimIn(jdbc, repository)).extracting(DeliveryRepository.Claimed::id).containsExactly(abandoned);
 	}
 
 	@ParameterizedTest
@@ -305,7 +320,7 @@ class DeliveryRepositoryTests {
 		return new JdbcTemplate(MigratedDatabase.of(database, "deliveries"));
 	}
 
-	private static long delivery(JdbcTemplate jdbc, String status, int attempts, Instant nextAttemptAt,
+	static long delivery(JdbcTemplate jdbc, String status, int attempts, Instant nextAttemptAt,
 			Instant lockedUntil) {
 		return delivery(jdbc, status, attempts, nextAttemptAt, lockedUntil, NOW);
 	}

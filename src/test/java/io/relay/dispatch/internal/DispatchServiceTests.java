@@ -1,31 +1,119 @@
 package io.relay.dispatch.internal;
 
+import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 
 import javax.sql.DataSource;
 
+import io.relay.dispatch.DeliveryStatus;
 import io.relay.support.MigratedDatabase;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
- * The retention purge runs at a fixed rate (a thread of its own per run), so runs must not overlap.
+ * Replays, and the retention purge's runs (at a fixed rate, a thread of its own per run), which must not overlap.
  */
 class DispatchServiceTests {
 
 	/** Not the common pool: on a 2-core machine it may have a single thread, which the held run would keep. */
 	private static final Executor THREAD_PER_TASK = (task) -> Thread.ofPlatform().daemon().start(task);
+
+	private static final Instant NOW = Instant.parse("2026-11-26T12:00:00Z");
+
+	@ParameterizedTest
+	@ValueSource(strings = { "h2", "postgres" })
+	void aBulkReplayGoesThroughEveryMatchingDeliveryABatchAtATime(String database) {
+		DataSource dataSource = MigratedDatabase.of(database, "bulk_replay");
+		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+		DispatchService service = service(dataSource, new OrderingLocks(new DeliveryRepository(jdbc)));
+		int dead = 2 * DeliveryRepository.REPLAY_BATCH + 7;
+		List<Object[]> events = new ArrayList<>();
+		List<Object[]> deliveries = new ArrayList<>();
+		for (int i = 0; i < dead; i++) {
+			String eventId = "e-" + i;
+			events.add(new Object[] { eventId, "{}".getBytes(), Timestamp.from(NOW) });
+			// Half of them ordered, in fifty conversations.
+			deliveries.add(new Object[] { eventId, (i % 3 == 0) ? "SUCCEEDED" : "DEAD",
+					(i % 2 == 0) ? "c-" + (i % 50) : null, Timestamp.from(NOW), Timestamp.from(NOW),
+					Timestamp.from(NOW) });
+		}
+		jdbc.batchUpdate("insert into inbox_event (event_id, event_type, content_type, payload, received_at) values "
+				+ "(?, 'user.created', 'application/json', ?, ?)", events);
+		jdbc.batchUpdate("insert into dispatch_delivery (event_id, handler, status, ordering_key, attempts, max_attempts, "
+				+ "next_attempt_at, created_at, updated_at) values (?, 'crm', ?, ?, 10, 10, ?, ?, ?)", deliveries);
+		long deadRows = jdbc.queryForObject("select count(*) from dispatch_delivery where status = 'DEAD'", Long.class);
+
+		assertThat(service.replayAll(DeliveryStatus.DEAD, null)).isEqualTo((int) deadRows);
+		assertThat(jdbc.queryForObject("select count(*) from dispatch_delivery where status = 'DEAD'", Long.class))
+			.isZero();
+		assertThat(jdbc.queryForObject("select count(*) from dispatch_delivery where status = 'PENDING' and "
+				+ "attempts = 0 and next_attempt_at = ?", Long.class, Timestamp.from(NOW))).isEqualTo(deadRows);
+		assertThat(jdbc.queryForObject("select count(*) from dispatch_delivery where status = 'SUCCEEDED'",
+				Long.class)).isEqualTo(dead - deadRows);
+		assertThat(service.replayAll(DeliveryStatus.DEAD, "crm")).isZero();
+	}
+
+	/**
+	 * On H2, against this instance's planner (the same locks); on PostgreSQL, against another instance's (locks of
+	 * its own: only the database's advisory lock stands between them).
+	 */
+	@ParameterizedTest
+	@ValueSource(strings = { "h2", "postgres" })
+	void aReplayWaitsWhileALaterDeliveryOfItsConversationIsBeingPlanned(String database) throws Exception {
+		DataSource dataSource = MigratedDatabase.of(database, "replay_locks");
+		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+		long dead = DeliveryRepositoryTests.delivery(jdbc, "DEAD", 10, NOW, null);
+		jdbc.update("update dispatch_delivery set ordering_key = 'c-1' where id = ?", dead);
+		String eventId = jdbc.queryForObject("select event_id from dispatch_delivery where id = ?", String.class, dead);
+		OrderingLocks planner = new OrderingLocks(new DeliveryRepository(jdbc));
+		OrderingLocks replayer = database.equals("h2") ? planner : new OrderingLocks(new DeliveryRepository(jdbc));
+		DispatchService service = service(dataSource, replayer);
+		CountDownLatch planning = new CountDownLatch(1);
+		CountDownLatch planned = new CountDownLatch(1);
+		CompletableFuture<Void> plannerTransaction = CompletableFuture.runAsync(() -> {
+			List<ReentrantLock> held = new ArrayList<>();
+			try {
+				new TransactionTemplate(new DataSourceTransactionManager(dataSource)).executeWithoutResult((status) -> {
+					planner.lock(List.of(DeliveryRepository.orderingLock("crm", "c-1")), held);
+					planning.countDown();
+					awaitQuietly(planned);
+				});
+			}
+			finally {
+				OrderingLocks.unlock(held);
+			}
+		}, THREAD_PER_TASK);
+		assertThat(planning.await(10, TimeUnit.SECONDS)).as("the planner holds the conversation's lock").isTrue();
+
+		CompletableFuture<Integer> replay = CompletableFuture.supplyAsync(() -> service.replayEvent(eventId, null),
+				THREAD_PER_TASK);
+		await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> !replay.isDone());
+		assertThat(status(jdbc, dead)).isEqualTo("DEAD");
+
+		planned.countDown();
+		plannerTransaction.get(10, TimeUnit.SECONDS);
+		assertThat(replay.get(10, TimeUnit.SECONDS)).isOne();
+		assertThat(status(jdbc, dead)).isEqualTo("PENDING");
+	}
 
 	@Test
 	void aPurgeDueWhileThePreviousOneStillRunsIsSkipped() throws Exception {
@@ -50,7 +138,8 @@ class DispatchServiceTests {
 
 		};
 		DispatchService service = new DispatchService(repository, null, new RetentionProperties(Duration.ofDays(30)),
-				Clock.systemUTC(), new TransactionTemplate(new DataSourceTransactionManager(dataSource)), null);
+				Clock.systemUTC(), new TransactionTemplate(new DataSourceTransactionManager(dataSource)), null,
+				new OrderingLocks(repository));
 		CompletableFuture<Integer> first = CompletableFuture.supplyAsync(service::purge, THREAD_PER_TASK);
 		assertThat(purging.await(10, TimeUnit.SECONDS)).as("the first purge is running").isTrue();
 
@@ -61,6 +150,35 @@ class DispatchServiceTests {
 		assertThat(first.get(10, TimeUnit.SECONDS)).isZero();
 		assertThat(service.purge()).isZero();
 		assertThat(batches).as("a purge runs again once the previous one is done").hasValue(2);
+	}
+
+	private static DispatchService service(DataSource dataSource, OrderingLocks locks) {
+		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+		DeliveryRepository repository = new DeliveryRepository(jdbc);
+		TransactionTemplate transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+		DispatchProperties properties = new DispatchProperties(16, Duration.ofMillis(500), Duration.ofMinutes(5),
+				Duration.ofSeconds(20), Duration.ofHours(1), Duration.ofSeconds(5), Duration.ofHours(1),
+				Duration.ofSeconds(10), new DispatchProperties.HandlerSettings(null, null, null, null, null), Map.of());
+		Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+		InstancePresence presence = new InstancePresence(jdbc, transactions, "relay-1", List.of("crm"), properties,
+				clock);
+		// Never started: a replay only wakes it.
+		Dispatcher dispatcher = new Dispatcher(repository, transactions, null, presence, properties, clock);
+		return new DispatchService(repository, dispatcher, new RetentionProperties(Duration.ofDays(30)), clock,
+				transactions, null, locks);
+	}
+
+	private static String status(JdbcTemplate jdbc, long id) {
+		return jdbc.queryForObject("select status from dispatch_delivery where id = ?", String.class, id);
+	}
+
+	private static void awaitQuietly(CountDownLatch latch) {
+		try {
+			latch.await(20, TimeUnit.SECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
 	}
 
 }
