@@ -111,6 +111,9 @@ class Dispatcher implements SmartLifecycle {
 
 	private Thread completer;
 
+	/** When the last stop began ({@link System#nanoTime()}), read by the completer once {@link #running} is false. */
+	private volatile long stoppedAt;
+
 	Dispatcher(DeliveryRepository repository, TransactionTemplate transactions, DeliveryRunner runner,
 			InstancePresence presence, DispatchProperties properties, Clock clock) {
 		this.repository = repository;
@@ -364,15 +367,23 @@ class Dispatcher implements SmartLifecycle {
 				return;
 			}
 			catch (RuntimeException ex) {
-				logger.warn("Could not record {} finished deliveries; retrying in {}: {}", batch.size(), pause,
-						ex.toString());
-				if (!this.running && pause.compareTo(this.properties.shutdownTimeout()) > 0) {
-					logger.error("Giving up recording {} finished deliveries at shutdown: they will run again after "
-							+ "their lease expires", batch.size());
-					return;
+				Duration wait = pause;
+				if (!this.running) {
+					// Stopping: the stop waits for this thread for a while only, and this thread must not go on
+					// retrying after the context has closed. Up to a shutdown timeout after the stop, then no more.
+					Duration left = Duration.ofNanos(
+							this.stoppedAt + this.properties.shutdownTimeout().toNanos() - System.nanoTime());
+					if (!left.isPositive()) {
+						logger.error("Giving up recording {} finished deliveries at shutdown: they will run again "
+								+ "after their lease expires", batch.size());
+						return;
+					}
+					wait = (left.compareTo(wait) < 0) ? left : wait;
 				}
+				logger.warn("Could not record {} finished deliveries; retrying in {}: {}", batch.size(), wait,
+						ex.toString());
 				// Not on the claimer's semaphore: a pause must not swallow a wake-up meant for the claimer.
-				TimeUnit.MILLISECONDS.sleep(pause.toMillis());
+				TimeUnit.NANOSECONDS.sleep(wait.toNanos());
 				pause = pause.multipliedBy(2).compareTo(Duration.ofSeconds(5)) > 0 ? Duration.ofSeconds(5)
 						: pause.multipliedBy(2);
 			}
@@ -383,13 +394,15 @@ class Dispatcher implements SmartLifecycle {
 	public void start() {
 		this.running = true;
 		this.workers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("delivery-", 0).factory());
-		this.claimer = Thread.ofPlatform().name("delivery-claimer").start(this::claimLoop);
-		this.completer = Thread.ofPlatform().name("delivery-completer").start(this::completeLoop);
+		// Daemons: a stop waits for them (with a timeout); one that outlives it must not keep the JVM alive.
+		this.claimer = Thread.ofPlatform().name("delivery-claimer").daemon().start(this::claimLoop);
+		this.completer = Thread.ofPlatform().name("delivery-completer").daemon().start(this::completeLoop);
 		logger.info("Dispatcher {} started with {} workers", this.instance, this.properties.workers());
 	}
 
 	@Override
 	public void stop() {
+		this.stoppedAt = System.nanoTime();
 		this.running = false;
 		this.wake();
 		join(this.claimer, Duration.ofSeconds(10));

@@ -3,6 +3,7 @@ package io.relay.dispatch.internal;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -10,7 +11,10 @@ import java.util.UUID;
 import io.relay.RelayApplication;
 import io.relay.support.WebhookClient;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionSynchronization;
@@ -18,6 +22,7 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
 import org.springframework.transaction.support.TransactionTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * An inbox transaction that took the fast path before the dispatcher stopped, and commits after its workers shut
@@ -93,11 +98,42 @@ class DispatcherStopTests {
 		}
 	}
 
-	private static ConfigurableApplicationContext start() {
-		return new SpringApplicationBuilder(RelayApplication.class).run("--server.port=0",
+	@Test
+	@ExtendWith(OutputCaptureExtension.class)
+	void finishedDeliveriesThatCannotBeRecordedAreGivenUpAShutdownTimeoutAfterTheStop(CapturedOutput output) {
+		try (ConfigurableApplicationContext relay = start("--relay.dispatch.shutdown-timeout=6s")) {
+			Dispatcher dispatcher = relay.getBean(Dispatcher.class);
+			DeliveryRepository repository = relay.getBean(DeliveryRepository.class);
+			JdbcTemplate jdbc = relay.getBean(JdbcTemplate.class);
+			String eventId = event(jdbc);
+			Instant now = Instant.now();
+			long id = repository.insertClaimed(List.of(new DeliveryRepository.NewDelivery(eventId, "log", null, 10)),
+					now, dispatcher.instance(), now.plus(Duration.ofMinutes(5)))
+				.keySet()
+				.iterator()
+				.next();
+			// Every write of a finished attempt fails from now on, as with a database gone during a shutdown.
+			jdbc.execute("drop table dispatch_attempt");
+			dispatcher.submit(new DeliveryRepository.Claimed(id, eventId, "log", 1, 10, "application/json",
+					"{}".getBytes(), now, false, null));
+			await().until(() -> output.getOut().contains("Could not record 1 finished deliveries"));
+
+			dispatcher.stop();
+
+			// Its pauses stop at 5 s: compared with the timeout (6 s), they never reached it, and the completer went
+			// on retrying for ever, after the stop had given up waiting for it.
+			await().atMost(Duration.ofSeconds(20))
+				.until(() -> output.getOut().contains("Giving up recording 1 finished deliveries at shutdown"));
+		}
+	}
+
+	private static ConfigurableApplicationContext start(String... more) {
+		List<String> arguments = new ArrayList<>(List.of("--server.port=0",
 				"--relay.webhook.secrets=" + WebhookClient.SECRET,
 				"--spring.datasource.url=jdbc:h2:mem:dispatcher-stop-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1",
-				"--relay.workflows.log.enabled=false");
+				"--relay.workflows.log.enabled=false"));
+		arguments.addAll(List.of(more));
+		return new SpringApplicationBuilder(RelayApplication.class).run(arguments.toArray(String[]::new));
 	}
 
 	private static String event(JdbcTemplate jdbc) {
