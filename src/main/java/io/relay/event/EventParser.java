@@ -1,5 +1,6 @@
 package io.relay.event;
 
+import java.math.BigInteger;
 import java.net.URLDecoder;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
@@ -8,15 +9,21 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.cfg.CoercionAction;
+import tools.jackson.databind.cfg.CoercionInputShape;
 import tools.jackson.databind.cfg.DateTimeFeature;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
+import tools.jackson.databind.type.LogicalType;
 
 /**
  * Reads the body of a verified webhook delivery into an {@link IAdvizeEvent}.
@@ -35,6 +42,8 @@ public final class EventParser {
 	public static final int MAX_ID_LENGTH = 255;
 
 	private static final Set<String> FORM_JSON_FIELDS = Set.of("payload", "json", "data");
+
+	private static final Pattern INDEXED_FIELD = Pattern.compile("(.+)\\[(\\d+)]");
 
 	private static final Map<String, Class<? extends IAdvizeEvent>> TYPES = Map.ofEntries(
 			Map.entry(ConversationPushed.TYPE, ConversationPushed.class),
@@ -55,6 +64,10 @@ public final class EventParser {
 		.disable(DateTimeFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE)
 		.enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
 		.addModule(WholeNumbers.module())
+		// A list of one may come as one value (a form's operatorIds=5), an empty one as an empty string.
+		.enable(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
+		.withCoercionConfig(LogicalType.Collection,
+				(config) -> config.setCoercion(CoercionInputShape.EmptyString, CoercionAction.AsEmpty))
 		.build();
 
 	/** The event types that have a record of their own. */
@@ -105,6 +118,11 @@ public final class EventParser {
 			// The deduplication key: PostgreSQL cannot store it, and changing it could merge two events.
 			throw new MalformedEventException("'eventId' contains a NUL character");
 		}
+		if (!StandardCharsets.UTF_8.newEncoder().canEncode(eventId)) {
+			// An unpaired surrogate (a JSON escape such as \ud800): PostgreSQL's driver stores it as '?', so two such
+			// ids, or such an id and "?", would be one event, and the first delivery would be answered as a duplicate.
+			throw new MalformedEventException("'eventId' is not valid Unicode (it has an unpaired surrogate)");
+		}
 		Class<? extends IAdvizeEvent> type = TYPES.get(eventType);
 		try {
 			return (type != null) ? this.mapper.treeToValue(node, type) : unknown(node, eventType);
@@ -133,6 +151,7 @@ public final class EventParser {
 	private ObjectNode readForm(byte[] body, Charset charset) throws MalformedEventException {
 		Map<String, List<String>> fields = new LinkedHashMap<>();
 		Set<String> listFields = new java.util.HashSet<>();
+		Map<String, TreeMap<BigInteger, String>> indexedFields = new LinkedHashMap<>();
 		String text = new String(body, charset);
 		for (String pair : text.split("&")) {
 			if (pair.isEmpty()) {
@@ -152,8 +171,22 @@ public final class EventParser {
 				name = name.substring(0, name.length() - 2);
 				listFields.add(name);
 			}
+			else {
+				Matcher indexed = INDEXED_FIELD.matcher(name);
+				if (indexed.matches()) {
+					// PHP's http_build_query writes operatorIds[0]=5&operatorIds[1]=6: a list, in the order of
+					// its indexes.
+					name = indexed.group(1);
+					listFields.add(name);
+					indexedFields.computeIfAbsent(name, (key) -> new TreeMap<>())
+						.put(new BigInteger(indexed.group(2)), value);
+					continue;
+				}
+			}
 			fields.computeIfAbsent(name, (key) -> new ArrayList<>()).add(value);
 		}
+		indexedFields.forEach((name, values) -> fields.computeIfAbsent(name, (key) -> new ArrayList<>())
+			.addAll(values.values()));
 		if (fields.size() == 1) {
 			Map.Entry<String, List<String>> only = fields.entrySet().iterator().next();
 			if (FORM_JSON_FIELDS.contains(only.getKey()) && only.getValue().size() == 1) {

@@ -218,6 +218,19 @@ class EventParserTests {
 	}
 
 	@Test
+	void anEventIdWithAnUnpairedSurrogateIsMalformed() throws Exception {
+		// PostgreSQL's driver would store both as "?": one event, the second answered as a duplicate of the first.
+		for (String id : List.of("\\ud800", "a\\udbffb", "\\udc00")) {
+			assertThatExceptionOfType(MalformedEventException.class)
+				.isThrownBy(() -> parse("{\"eventId\": \"" + id + "\", \"eventType\": \"brand.new\"}"))
+				.withMessage("'eventId' is not valid Unicode (it has an unpaired surrogate)");
+		}
+		// A pair is a character like any other.
+		assertThat(parse("{\"eventId\": \"\\ud83d\\ude00\", \"eventType\": \"brand.new\"}").eventId())
+			.isEqualTo("\uD83D\uDE00");
+	}
+
+	@Test
 	void missingEventTypeIsMalformed() {
 		assertThatExceptionOfType(MalformedEventException.class).isThrownBy(() -> parse("{\"eventId\": \"x\"}"))
 			.withMessage("'eventType' is missing");
@@ -297,6 +310,25 @@ class EventParserTests {
 		assertThat(event.channel()).isEqualTo(Channel.SMS);
 		assertThat(event.visitorId()).isEqualTo("v 1");
 		assertThat(event.createdAt()).isEqualTo(OffsetDateTime.parse("2019-04-12T07:58:35.171Z"));
+	}
+
+	@Test
+	void aFormListMayHaveOneValueNoneOrIndexes() throws Exception {
+		String form = "eventId=f-3&eventType=v2.conversation.closed&conversationId=c-1&channel=CHAT";
+		assertThat(closed(form + "&operatorIds=15253").operatorIds()).containsExactly(15253L);
+		assertThat(closed(form + "&operatorIds=").operatorIds()).isEmpty();
+		// PHP's http_build_query, in any order; the indexes order the list.
+		assertThat(closed(form + "&operatorIds%5B1%5D=6&operatorIds%5B0%5D=5&operatorIds%5B10%5D=7").operatorIds())
+			.containsExactly(5L, 6L, 7L);
+		assertThat(closed(form + "&operatorIds%5B0%5D=5").operatorIds()).containsExactly(5L);
+		// The same in JSON: one id for a list of one.
+		String json = Fixtures.read("v2.conversation.closed.json").replaceFirst("\"operatorIds\": \\[[^]]*]",
+				"\"operatorIds\": 15253");
+		assertThat(((ConversationClosed) parse(json)).operatorIds()).containsExactly(15253L);
+	}
+
+	private ConversationClosed closed(String form) throws MalformedEventException {
+		return (ConversationClosed) this.parser.parse(bytes(form), PayloadFormat.FORM, null, null);
 	}
 
 	@Test
