@@ -112,7 +112,10 @@ public final class EventParser {
 			eventId = eventIdNode.asString();
 		}
 		if (eventId.length() > MAX_ID_LENGTH) {
-			throw new MalformedEventException("'eventId' is longer than " + MAX_ID_LENGTH + " characters");
+			throw new MalformedEventException((eventIdNode == null || eventIdNode.isNull())
+					? "'eventId' is missing and the X-iAdvize-CorrelationId header that would stand in for it is "
+							+ "longer than " + MAX_ID_LENGTH + " characters"
+					: "'eventId' is longer than " + MAX_ID_LENGTH + " characters");
 		}
 		if (eventId.indexOf('\0') >= 0) {
 			// The deduplication key: PostgreSQL cannot store it, and changing it could merge two events.

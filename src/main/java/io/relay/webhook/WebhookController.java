@@ -2,7 +2,6 @@ package io.relay.webhook;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.Charset;
 import java.time.Clock;
 import java.util.Arrays;
 
@@ -24,6 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -75,9 +75,10 @@ class WebhookController {
 		this.maxBodyBytes = properties.maxBodySize().toBytes();
 	}
 
-	@PostMapping(path = "/webhooks/iadvize",
-			consumes = { MediaType.APPLICATION_JSON_VALUE, MediaType.APPLICATION_FORM_URLENCODED_VALUE },
-			produces = MediaType.APPLICATION_JSON_VALUE)
+	// No consumes or produces: Spring's checks would refuse a delivery with a charset Java does not know (415) or an
+	// Accept header without JSON (406) before this method runs, so the event would be lost and not even counted.
+	// The Content-Type is checked below; the answer is JSON whatever the Accept header says.
+	@PostMapping(path = "/webhooks/iadvize")
 	@ApiResponse(responseCode = "202", description = "First delivery of the event: stored",
 			content = @Content(schema = @Schema(implementation = Acknowledgement.class)))
 	@ApiResponse(responseCode = "200", description = "Later delivery of an event already stored",
@@ -88,6 +89,7 @@ class WebhookController {
 			@RequestHeader(name = CORRELATION, required = false) @Nullable String correlationId)
 			throws IOException, InboxUnavailableException {
 		long start = System.nanoTime();
+		MediaType contentType = contentType(request.getContentType());
 		byte[] body = readBody(request);
 		if (!this.verifier.verify(body, signature)) {
 			this.metrics.rejected(WebhookRejection.Reason.SIGNATURE);
@@ -95,13 +97,14 @@ class WebhookController {
 					? "the " + SIGNATURE + " header is missing"
 					: "the " + SIGNATURE + " header does not match the body under any configured secret");
 		}
-		MediaType contentType = MediaType.parseMediaType(request.getContentType());
 		IAdvizeEvent event = parse(body, contentType, deliveryId, correlationId);
 		MDC.put(WebhookLoggingContext.EVENT_ID, event.eventId());
 		Receipt receipt;
 		try {
-			receipt = this.inbox.receive(new IncomingEvent(event, storedContentType(contentType), body, deliveryId,
-					correlationId, this.clock.instant()));
+			// The headers are informational once the event has its id (a correlation id used as the id is at most
+			// 255 characters, or the event is malformed): an overlong one is cut, not a reason to lose the event.
+			receipt = this.inbox.receive(new IncomingEvent(event, storedContentType(contentType), body,
+					truncate(deliveryId), truncate(correlationId), this.clock.instant()));
 		}
 		catch (InboxUnavailableException ex) {
 			this.metrics.rejected(WebhookRejection.Reason.UNAVAILABLE);
@@ -122,16 +125,20 @@ class WebhookController {
 	private IAdvizeEvent parse(byte[] body, MediaType contentType, @Nullable String deliveryId,
 			@Nullable String correlationId) throws InboxUnavailableException {
 		try {
-			checkHeader(DELIVERY, deliveryId);
-			checkHeader(CORRELATION, correlationId);
 			PayloadFormat format = MediaType.APPLICATION_FORM_URLENCODED.includes(contentType) ? PayloadFormat.FORM
 					: PayloadFormat.JSON;
-			return this.parser.parse(body, format, charset(contentType), correlationId);
+			return this.parser.parse(body, format, contentType.getCharset(), correlationId);
 		}
 		catch (MalformedEventException ex) {
 			// Signed, so it really came from iAdvize: keep it for an operator, since iAdvize will not fix it.
-			this.inbox.quarantine(new QuarantinedDelivery(ex.getMessage(), contentType.toString(), body,
-					truncate(deliveryId), truncate(correlationId), this.clock.instant()));
+			try {
+				this.inbox.quarantine(new QuarantinedDelivery(ex.getMessage(), contentType.toString(), body,
+						truncate(deliveryId), truncate(correlationId), this.clock.instant()));
+			}
+			catch (InboxUnavailableException unavailable) {
+				this.metrics.rejected(WebhookRejection.Reason.UNAVAILABLE);
+				throw unavailable;
+			}
 			this.metrics.rejected(WebhookRejection.Reason.MALFORMED);
 			throw new WebhookRejection(WebhookRejection.Reason.MALFORMED, ex.getMessage());
 		}
@@ -185,13 +192,41 @@ class WebhookController {
 				"the body is larger than relay.webhook.max-body-size (" + this.maxBodyBytes + " bytes)");
 	}
 
-	private static @Nullable Charset charset(MediaType contentType) throws MalformedEventException {
+	/**
+	 * The request's media type, JSON or form. A charset Java does not know is dropped rather than refused: the header
+	 * is not signed, JSON has no charset parameter (RFC 8259: Jackson detects the encoding) and a form is then read as
+	 * UTF-8; the stored body keeps the bytes as received either way.
+	 */
+	private MediaType contentType(@Nullable String header) {
+		if (header == null || header.isBlank()) {
+			throw unsupported("the Content-Type header is missing: send application/json or "
+					+ "application/x-www-form-urlencoded");
+		}
+		MediaType type;
 		try {
-			return contentType.getCharset();
+			type = MediaType.parseMediaType(header);
 		}
-		catch (IllegalArgumentException ex) {
-			throw new MalformedEventException("unsupported charset in Content-Type '" + contentType + "'");
+		catch (InvalidMediaTypeException ex) {
+			// Spring refuses a whole media type over an unknown charset (charset=nope): keep its type, drop the rest.
+			int parameters = header.indexOf(';');
+			try {
+				type = MediaType.parseMediaType((parameters >= 0) ? header.substring(0, parameters) : header);
+			}
+			catch (InvalidMediaTypeException again) {
+				throw unsupported("the Content-Type header is not a media type: send application/json or "
+						+ "application/x-www-form-urlencoded");
+			}
 		}
+		if (!MediaType.APPLICATION_JSON.includes(type) && !MediaType.APPLICATION_FORM_URLENCODED.includes(type)) {
+			throw unsupported("Content-Type '" + type.getType() + "/" + type.getSubtype() + "' is not supported: send "
+					+ "application/json or application/x-www-form-urlencoded");
+		}
+		return type;
+	}
+
+	private WebhookRejection unsupported(String message) {
+		this.metrics.rejected(WebhookRejection.Reason.UNSUPPORTED_MEDIA_TYPE);
+		return new WebhookRejection(WebhookRejection.Reason.UNSUPPORTED_MEDIA_TYPE, message);
 	}
 
 	/**
@@ -202,13 +237,6 @@ class WebhookController {
 		String charset = contentType.getParameter("charset");
 		return (charset != null) ? contentType.getType() + "/" + contentType.getSubtype() + ";charset=" + charset
 				: contentType.getType() + "/" + contentType.getSubtype();
-	}
-
-	private static void checkHeader(String name, @Nullable String value) throws MalformedEventException {
-		if (value != null && value.length() > MAX_HEADER_LENGTH) {
-			throw new MalformedEventException("the " + name + " header is longer than " + MAX_HEADER_LENGTH
-					+ " characters");
-		}
 	}
 
 	private static @Nullable String truncate(@Nullable String header) {

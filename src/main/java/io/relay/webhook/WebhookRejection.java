@@ -26,6 +26,8 @@ class WebhookRejection extends RuntimeException {
 
 		TOO_LARGE(HttpStatus.CONTENT_TOO_LARGE),
 
+		UNSUPPORTED_MEDIA_TYPE(HttpStatus.UNSUPPORTED_MEDIA_TYPE),
+
 		UNAVAILABLE(HttpStatus.SERVICE_UNAVAILABLE);
 
 		private final HttpStatus status;

@@ -3,6 +3,7 @@ package io.relay.webhook;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.relay.RelayApplication;
 import io.relay.support.Fixtures;
 import io.relay.support.TestPostgres;
@@ -41,6 +42,15 @@ class StoreUnavailableTests {
 			assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
 			assertThat(response.body()).contains("could not be stored durably").contains("\"reason\":\"unavailable\"");
 			assertThat(client.get("/actuator/health/readiness").statusCode()).isEqualTo(503);
+
+			// A signed but malformed delivery cannot be quarantined either: 503 too, counted as unavailable.
+			MeterRegistry meters = relay.getBean(MeterRegistry.class);
+			double unavailable = meters.get("relay.webhook.deliveries").tag("reason", "unavailable").counter().count();
+			HttpResponse<String> malformed = client.deliver("{\"eventId\": \"m-1\"}");
+			assertThat(malformed.statusCode()).isEqualTo(503);
+			assertThat(meters.get("relay.webhook.deliveries").tag("reason", "unavailable").counter().count())
+				.isEqualTo(unavailable + 1);
+			assertThat(meters.get("relay.webhook.deliveries").tag("reason", "malformed").counter().count()).isZero();
 		}
 	}
 

@@ -340,20 +340,66 @@ abstract class WebhookIntakeTests {
 	}
 
 	@Test
-	void otherContentTypesAreRefused() {
+	void otherContentTypesAreRefusedAndCounted() {
 		Fixtures.Event event = Fixtures.withFreshId("user.created.json");
+		double unsupported = count("none", "rejected", "unsupported-media-type");
 		HttpResponse<String> response = this.client.request(event.body()).contentType("text/plain").send();
 		assertThat(response.statusCode()).isEqualTo(415);
 		assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+		assertThat(response.body()).contains("Content-Type 'text/plain' is not supported")
+			.contains("\"reason\":\"unsupported-media-type\"");
+		assertThat(this.client.request(event.body()).contentType("application/problem+json").send().statusCode())
+			.isEqualTo(415);
 		assertThat(rows(event.eventId())).isZero();
+		assertThat(count("none", "rejected", "unsupported-media-type")).isEqualTo(unsupported + 2);
 	}
 
 	@Test
-	void anAcceptHeaderThatExcludesJsonIsRefusedAndNothingIsStored() {
+	void aCharsetJavaDoesNotKnowIsIgnoredAndTheEventAccepted() {
+		// Spring refused the whole Content-Type (415, not even counted); JSON has no charset parameter (RFC 8259).
+		Fixtures.Event json = Fixtures.withFreshId("user.created.json");
+		assertThat(this.client.request(json.body()).contentType("application/json; charset=nope").send().statusCode())
+			.isEqualTo(202);
+		assertThat(rows(json.eventId())).isOne();
+		String formId = UUID.randomUUID().toString();
+		String form = "eventId=" + formId + "&eventType=user.created&userId=4";
+		assertThat(this.client.request(form).contentType("application/x-www-form-urlencoded; charset=x-unknown")
+			.send()
+			.statusCode()).isEqualTo(202);
+		assertThat(rows(formId)).isOne();
+	}
+
+	@Test
+	void theAcceptHeaderDoesNotKeepAnEventOut() {
+		// A sender that asks for something else still gets its event stored, and a JSON answer.
 		Fixtures.Event event = Fixtures.withFreshId("user.created.json");
-		HttpResponse<String> response = this.client.request(event.body()).header("Accept", "text/plain").send();
-		assertThat(response.statusCode()).isEqualTo(406);
-		assertThat(rows(event.eventId())).isZero();
+		HttpResponse<String> response = this.client.request(event.body()).header("Accept", "text/html").send();
+		assertThat(response.statusCode()).isEqualTo(202);
+		assertThat(response.headers().firstValue("Content-Type")).hasValue("application/json");
+		assertThat(rows(event.eventId())).isOne();
+		HttpResponse<String> refused = this.client.request("{}").header("Accept", "text/html").signature("sha256=00")
+			.send();
+		assertThat(refused.statusCode()).isEqualTo(401);
+		assertThat(refused.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+	}
+
+	@Test
+	void overlongDeliveryAndCorrelationHeadersAreCutAndTheEventAccepted() {
+		Fixtures.Event event = Fixtures.withFreshId("user.created.json");
+		HttpResponse<String> response = this.client.request(event.body())
+			.deliveryId("d".repeat(300))
+			.correlationId("c".repeat(300))
+			.send();
+		assertThat(response.statusCode()).isEqualTo(202);
+		assertThat(this.jdbc.queryForObject("select delivery_id || ' ' || correlation_id from inbox_event where "
+				+ "event_id = ?", String.class, event.eventId()))
+			.isEqualTo("d".repeat(255) + " " + "c".repeat(255));
+		// Standing in for a missing eventId, it is the deduplication key: cut, it could merge two events.
+		HttpResponse<String> keyless = this.client.request("{\"eventType\": \"user.connected\", \"userId\": 3}")
+			.correlationId("k".repeat(256))
+			.send();
+		assertThat(keyless.statusCode()).isEqualTo(400);
+		assertThat(keyless.body()).contains("X-iAdvize-CorrelationId header that would stand in for it is longer");
 	}
 
 	@Test
