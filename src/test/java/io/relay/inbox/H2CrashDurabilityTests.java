@@ -2,10 +2,12 @@ package io.relay.inbox;
 
 import java.nio.file.Path;
 
+import io.relay.support.EmbeddedH2;
+
+/** On the embedded default exactly as application.yml ships it, in a file of its own. */
 class H2CrashDurabilityTests extends CrashDurabilityTests {
 
-	private final String url = "jdbc:h2:file:" + Path.of("target", "h2", "crash-" + System.nanoTime()).toAbsolutePath()
-			+ ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE";
+	private final String url = EmbeddedH2.defaultUrlFor(Path.of("target", "h2", "crash-" + System.nanoTime()));
 
 	@Override
 	String[] databaseArguments() {
