@@ -121,7 +121,7 @@ public final class EventParser {
 			// The deduplication key: PostgreSQL cannot store it, and changing it could merge two events.
 			throw new MalformedEventException("'eventId' contains a NUL character");
 		}
-		if (!StandardCharsets.UTF_8.newEncoder().canEncode(eventId)) {
+		if (hasUnpairedSurrogate(eventId)) {
 			// An unpaired surrogate (a JSON escape such as \ud800): PostgreSQL's driver stores it as '?', so two such
 			// ids, or such an id and "?", would be one event, and the first delivery would be answered as a duplicate.
 			throw new MalformedEventException("'eventId' is not valid Unicode (it has an unpaired surrogate)");
@@ -133,6 +133,19 @@ public final class EventParser {
 		catch (JacksonException ex) {
 			throw new MalformedEventException("not a valid '" + eventType + "' event: " + describe(ex));
 		}
+	}
+
+	private static boolean hasUnpairedSurrogate(String text) {
+		for (int i = 0; i < text.length(); i++) {
+			char c = text.charAt(i);
+			if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+				i++;
+			}
+			else if (Character.isSurrogate(c)) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	private ObjectNode readJsonObject(byte[] body, @Nullable Charset charset) throws MalformedEventException {
