@@ -14,8 +14,10 @@ import io.relay.inbox.InboxUnavailableException;
 import io.relay.inbox.IncomingEvent;
 import io.relay.inbox.QuarantinedDelivery;
 import io.relay.inbox.Receipt;
+import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.parameters.RequestBody;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import org.jspecify.annotations.Nullable;
@@ -79,10 +81,16 @@ class WebhookController {
 	// Accept header without JSON (406) before this method runs, so the event would be lost and not even counted.
 	// The Content-Type is checked below; the answer is JSON whatever the Accept header says.
 	@PostMapping(path = "/webhooks/iadvize")
+	@Operation(summary = "Receive one iAdvize webhook delivery", requestBody = @RequestBody(required = true,
+			description = "The event as iAdvize sends it, signed by X-iAdvize-Signature over these exact bytes",
+			content = { @Content(mediaType = MediaType.APPLICATION_JSON_VALUE),
+					@Content(mediaType = MediaType.APPLICATION_FORM_URLENCODED_VALUE) }))
 	@ApiResponse(responseCode = "202", description = "First delivery of the event: stored",
-			content = @Content(schema = @Schema(implementation = Acknowledgement.class)))
+			content = @Content(mediaType = MediaType.APPLICATION_JSON_VALUE,
+					schema = @Schema(implementation = Acknowledgement.class)))
 	@ApiResponse(responseCode = "200", description = "Later delivery of an event already stored",
-			content = @Content(schema = @Schema(implementation = Acknowledgement.class)))
+			content = @Content(mediaType = MediaType.APPLICATION_JSON_VALUE,
+					schema = @Schema(implementation = Acknowledgement.class)))
 	ResponseEntity<byte[]> receive(HttpServletRequest request,
 			@RequestHeader(name = SIGNATURE, required = false) @Nullable String signature,
 			@RequestHeader(name = DELIVERY, required = false) @Nullable String deliveryId,

@@ -410,6 +410,15 @@ abstract class DispatchTests {
 	}
 
 	@Test
+	void theOpenApiDescriptionSaysWhatTheWebhookTakesAndAnswers() {
+		JsonNode webhook = json.readTree(admin("GET", "/v3/api-docs").body()).at("/paths/~1webhooks~1iadvize/post");
+		assertThat(webhook.at("/requestBody/content").propertyNames()).containsExactlyInAnyOrder("application/json",
+				"application/x-www-form-urlencoded");
+		assertThat(webhook.at("/responses/202/content").propertyNames()).containsExactly("application/json");
+		assertThat(webhook.at("/responses/200/content").propertyNames()).containsExactly("application/json");
+	}
+
+	@Test
 	void infoShowsBuildAndGitData() {
 		JsonNode info = json.readTree(admin("GET", "/actuator/info").body());
 		assertThat(info.get("build").get("artifact").asString()).isEqualTo("relay");
