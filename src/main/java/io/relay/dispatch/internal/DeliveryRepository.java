@@ -565,11 +565,14 @@ class DeliveryRepository {
 				Integer.class, handler).isEmpty();
 	}
 
-	/** The {@link #orderingLock}s of the deliveries {@link #replayEvent} would replay. */
+	/**
+	 * The {@link #orderingLock}s of the deliveries {@link #replayEvent} may replay: of every status, since one running
+	 * now may have finished by the time the replay updates it (a delivery's key never changes).
+	 */
 	List<String> replayableOrderingLocks(String eventId, @Nullable String handler) {
 		return this.jdbc.query("select distinct handler, ordering_key from dispatch_delivery where event_id = ? and "
-				+ "(cast(? as varchar(100)) is null or handler = ?) and status <> 'RUNNING' and ordering_key is not "
-				+ "null", (rs, row) -> orderingLock(rs.getString(1), rs.getString(2)), eventId, handler, handler);
+				+ "(cast(? as varchar(100)) is null or handler = ?) and ordering_key is not null",
+				(rs, row) -> orderingLock(rs.getString(1), rs.getString(2)), eventId, handler, handler);
 	}
 
 	int replayEvent(String eventId, @Nullable String handler, Instant now) {

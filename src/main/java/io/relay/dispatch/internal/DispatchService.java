@@ -27,6 +27,9 @@ class DispatchService implements Replays {
 
 	static final int PURGE_BATCH = 1000;
 
+	/** How many deliveries a bulk replay sets back in one transaction, under their conversations' locks. */
+	static final int LOCKED_REPLAY_BATCH = 32;
+
 	private final DeliveryRepository repository;
 
 	private final Dispatcher dispatcher;
@@ -78,10 +81,14 @@ class DispatchService implements Replays {
 		// twice.
 		do {
 			ids = this.repository.replayable(status, handler, after);
-			if (!ids.isEmpty()) {
-				List<Long> batch = ids;
+			// Each transaction locks the conversations of a few deliveries only: a thousand would take nearly every
+			// stripe of OrderingLocks, and hold up every inbox transaction that plans an ordered delivery meanwhile.
+			for (int from = 0; from < ids.size(); from += LOCKED_REPLAY_BATCH) {
+				List<Long> batch = ids.subList(from, Math.min(ids.size(), from + LOCKED_REPLAY_BATCH));
 				replayed += underOrderingLocks(() -> this.repository.orderingLocksOf(batch),
 						() -> this.repository.replay(batch, status, this.clock.instant()));
+			}
+			if (!ids.isEmpty()) {
 				after = ids.getLast();
 			}
 		}

@@ -16,6 +16,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -111,8 +112,11 @@ class Dispatcher implements SmartLifecycle {
 
 	private Thread completer;
 
-	/** When the last stop began ({@link System#nanoTime()}), read by the completer once {@link #running} is false. */
-	private volatile long stoppedAt;
+	/**
+	 * Until when ({@link System#nanoTime()}) the completer retries a write that fails: set by a stop once the workers
+	 * have ended (their last completions are then queued), a shutdown timeout later; {@code null} while running.
+	 */
+	private volatile @Nullable Long completionsDeadline;
 
 	Dispatcher(DeliveryRepository repository, TransactionTemplate transactions, DeliveryRunner runner,
 			InstancePresence presence, DispatchProperties properties, Clock clock) {
@@ -368,11 +372,11 @@ class Dispatcher implements SmartLifecycle {
 			}
 			catch (RuntimeException ex) {
 				Duration wait = pause;
-				if (!this.running) {
+				Long deadline = this.completionsDeadline;
+				if (deadline != null) {
 					// Stopping: the stop waits for this thread for a while only, and this thread must not go on
-					// retrying after the context has closed. Up to a shutdown timeout after the stop, then no more.
-					Duration left = Duration.ofNanos(
-							this.stoppedAt + this.properties.shutdownTimeout().toNanos() - System.nanoTime());
+					// retrying after the context has closed. Up to a shutdown timeout after the workers ended.
+					Duration left = Duration.ofNanos(deadline - System.nanoTime());
 					if (!left.isPositive()) {
 						logger.error("Giving up recording {} finished deliveries at shutdown: they will run again "
 								+ "after their lease expires", batch.size());
@@ -392,6 +396,7 @@ class Dispatcher implements SmartLifecycle {
 
 	@Override
 	public void start() {
+		this.completionsDeadline = null;
 		this.running = true;
 		this.workers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("delivery-", 0).factory());
 		// Daemons: a stop waits for them (with a timeout); one that outlives it must not keep the JVM alive.
@@ -402,7 +407,6 @@ class Dispatcher implements SmartLifecycle {
 
 	@Override
 	public void stop() {
-		this.stoppedAt = System.nanoTime();
 		this.running = false;
 		this.wake();
 		join(this.claimer, Duration.ofSeconds(10));
@@ -418,6 +422,7 @@ class Dispatcher implements SmartLifecycle {
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 		}
+		this.completionsDeadline = System.nanoTime() + this.properties.shutdownTimeout().toNanos();
 		join(this.completer, this.properties.shutdownTimeout().plusSeconds(5));
 		// A handler that ignored the interrupt still runs: handed back, its delivery could start on another
 		// instance alongside it. It keeps its lease instead, and runs again once the lease has expired.

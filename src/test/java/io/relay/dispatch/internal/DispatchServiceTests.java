@@ -152,6 +152,56 @@ class DispatchServiceTests {
 		assertThat(batches).as("a purge runs again once the previous one is done").hasValue(2);
 	}
 
+	/** On H2 the same locks as this instance's planner; on PostgreSQL another instance's, as above. */
+	@ParameterizedTest
+	@ValueSource(strings = { "h2", "postgres" })
+	void aBulkReplayLocksAFewConversationsAtATimeSoThatOneBusyConversationHoldsUpOnlyItsOwnBatch(String database)
+			throws Exception {
+		DataSource dataSource = MigratedDatabase.of(database, "replay_batches");
+		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+		int conversations = 4 * DispatchService.LOCKED_REPLAY_BATCH;
+		for (int i = 0; i < conversations; i++) {
+			long id = DeliveryRepositoryTests.delivery(jdbc, "DEAD", 10, NOW, null);
+			jdbc.update("update dispatch_delivery set ordering_key = ? where id = ?", "c-" + i, id);
+		}
+		OrderingLocks planner = new OrderingLocks(new DeliveryRepository(jdbc));
+		OrderingLocks replayer = database.equals("h2") ? planner : new OrderingLocks(new DeliveryRepository(jdbc));
+		DispatchService service = service(dataSource, replayer);
+		CountDownLatch planning = new CountDownLatch(1);
+		CountDownLatch planned = new CountDownLatch(1);
+		// The planner holds the last conversation while an event of it is being stored.
+		CompletableFuture<Void> plannerTransaction = CompletableFuture.runAsync(() -> {
+			List<ReentrantLock> held = new ArrayList<>();
+			try {
+				new TransactionTemplate(new DataSourceTransactionManager(dataSource)).executeWithoutResult((status) -> {
+					planner.lock(List.of(DeliveryRepository.orderingLock("crm", "c-" + (conversations - 1))), held);
+					planning.countDown();
+					awaitQuietly(planned);
+				});
+			}
+			finally {
+				OrderingLocks.unlock(held);
+			}
+		}, THREAD_PER_TASK);
+		assertThat(planning.await(10, TimeUnit.SECONDS)).isTrue();
+
+		CompletableFuture<Integer> replay = CompletableFuture.supplyAsync(() -> service.replayAll(DeliveryStatus.DEAD,
+				null), THREAD_PER_TASK);
+		// Every batch before the last one's is replayed meanwhile; one transaction for them all would wait whole.
+		await().atMost(Duration.ofSeconds(20)).until(() -> pending(jdbc) == conversations
+				- DispatchService.LOCKED_REPLAY_BATCH);
+		assertThat(replay).isNotDone();
+
+		planned.countDown();
+		plannerTransaction.get(10, TimeUnit.SECONDS);
+		assertThat(replay.get(10, TimeUnit.SECONDS)).isEqualTo(conversations);
+		assertThat(pending(jdbc)).isEqualTo(conversations);
+	}
+
+	private static long pending(JdbcTemplate jdbc) {
+		return jdbc.queryForObject("select count(*) from dispatch_delivery where status = 'PENDING'", Long.class);
+	}
+
 	private static DispatchService service(DataSource dataSource, OrderingLocks locks) {
 		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
 		DeliveryRepository repository = new DeliveryRepository(jdbc);
