@@ -67,6 +67,13 @@ class EmbeddedH2Flush implements SmartInitializingSingleton {
 			if (store == null) {
 				return;
 			}
+			if (store.getAutoCommitDelay() > 0) {
+				// Relay acknowledges an event once its commit returns: with a write delay, that commit is still in
+				// memory for up to this long, and a killed process loses it.
+				logger.warn("The embedded H2 database writes its commits {} ms late: an acknowledged event can be lost "
+						+ "if the process is killed. Add ;WRITE_DELAY=0 to spring.datasource.url (docs/configuration.md)",
+						store.getAutoCommitDelay());
+			}
 			if (!this.properties.flushInterval().isZero()) {
 				this.scheduler.scheduleAtFixedRate(this::flush, this.properties.flushInterval());
 			}

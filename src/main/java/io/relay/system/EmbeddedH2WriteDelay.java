@@ -1,64 +1,82 @@
 package io.relay.system;
 
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.sql.Statement;
+import java.util.Locale;
 
-import javax.sql.DataSource;
-
-import org.h2.mvstore.MVStore;
+import com.zaxxer.hikari.HikariDataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.InitializingBean;
+import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.stereotype.Component;
 
 /**
- * Makes an embedded H2 file database write every commit to its file before the commit returns ({@code WRITE_DELAY}
- * 0, decision 0002), whatever {@code spring.datasource.url} says.
+ * Gives an embedded H2 file database's connection pool a URL with {@code WRITE_DELAY=0}, so that every commit is
+ * written to the file before it returns (decision 0002), whatever {@code spring.datasource.url} says.
  * <p>
  * Relay acknowledges an event once its commit returns; with H2's default write delay (500 ms) that commit is still
- * in memory for up to that long, and a killed process loses an event it acknowledged. The default URL sets the delay
- * to 0, but a URL of the operator's own (one naming another file, say) easily leaves it out: the setting is then
- * made here, with a warning. It is made when this bean is created, so before the inbox starts storing events and
- * before {@link EmbeddedH2Flush} and {@link EmbeddedH2Compaction} look at the database (after every singleton is
- * created); the compaction runs only without a write delay. A no-op for any other database.
+ * in memory for up to that long, and a killed process loses an event it acknowledged. The default URL has the
+ * setting, but a URL of the operator's own (one naming another file, say) easily leaves it out. It goes in the URL,
+ * not in a {@code SET} at startup: H2 applies a URL's settings on every connection it opens (a {@code WRITE_DELAY=500}
+ * left in the URL would undo the {@code SET} with the pool's next connection) and when it opens the database again
+ * (after a full disk, {@link ClosedH2DatabaseEviction}), where a {@code SET} is not applied again.
+ * <p>
+ * Only for Hikari, Spring Boot's default pool; with another one, {@link EmbeddedH2Flush} warns at startup.
  */
 @Component
-class EmbeddedH2WriteDelay implements InitializingBean {
+class EmbeddedH2WriteDelay implements BeanPostProcessor {
 
 	private static final Logger logger = LoggerFactory.getLogger(EmbeddedH2WriteDelay.class);
 
-	private final DataSource dataSource;
-
-	EmbeddedH2WriteDelay(DataSource dataSource) {
-		this.dataSource = dataSource;
-	}
+	private static final String SETTING = "WRITE_DELAY";
 
 	@Override
-	public void afterPropertiesSet() throws SQLException {
-		try (Connection connection = this.dataSource.getConnection()) {
-			MVStore store = EmbeddedH2Store.of(connection);
-			int delay = (store != null) ? store.getAutoCommitDelay() : 0;
-			if (delay == 0) {
-				return;
-			}
-			try (Statement statement = connection.createStatement()) {
-				statement.execute("SET WRITE_DELAY 0");
-			}
-			catch (SQLException ex) {
-				logger.debug("Could not set WRITE_DELAY: {}", ex.toString());
-			}
-			if (store.getAutoCommitDelay() == 0) {
-				logger.warn("The embedded H2 database was set to write its commits {} ms late (WRITE_DELAY): set to 0, "
-						+ "since an acknowledged event must survive the process being killed. Add ;WRITE_DELAY=0 to "
-						+ "spring.datasource.url to start that way (docs/configuration.md)", delay);
-			}
-			else {
-				logger.warn("The embedded H2 database writes its commits {} ms late and WRITE_DELAY could not be set "
-						+ "to 0 (it needs an admin user): an acknowledged event can be lost if the process is killed. "
-						+ "Add ;WRITE_DELAY=0 to spring.datasource.url (docs/configuration.md)", delay);
+	public Object postProcessAfterInitialization(Object bean, String beanName) {
+		// After initialisation: spring.datasource.hikari.* is bound by then; the pool starts with its first connection.
+		if (bean instanceof HikariDataSource pool && pool.getJdbcUrl() != null) {
+			String url = pool.getJdbcUrl();
+			String writingEveryCommit = writingEveryCommit(url);
+			if (!writingEveryCommit.equals(url)) {
+				pool.setJdbcUrl(writingEveryCommit);
+				logger.warn("spring.datasource.url lets the embedded H2 database write its commits late (no {}=0): "
+						+ "Relay opens it with {}=0, since an acknowledged event must survive the process being "
+						+ "killed. Add ;{}=0 to the URL to start that way (docs/configuration.md)", SETTING, SETTING,
+						SETTING);
 			}
 		}
+		return bean;
+	}
+
+	/** The URL with {@code WRITE_DELAY=0} in place of any other value, if it is an embedded H2 database's. */
+	static String writingEveryCommit(String url) {
+		if (!isEmbeddedH2(url)) {
+			return url;
+		}
+		String[] parts = url.split(";", -1);
+		StringBuilder others = new StringBuilder(parts[0]);
+		boolean zero = false;
+		boolean late = false;
+		for (int i = 1; i < parts.length; i++) {
+			int equals = parts[i].indexOf('=');
+			String name = ((equals >= 0) ? parts[i].substring(0, equals) : parts[i]).trim();
+			if (name.equalsIgnoreCase(SETTING)) {
+				boolean isZero = equals >= 0 && parts[i].substring(equals + 1).trim().equals("0");
+				zero |= isZero;
+				late |= !isZero;
+			}
+			else {
+				others.append(';').append(parts[i]);
+			}
+		}
+		return (zero && !late) ? url : others.append(';').append(SETTING).append("=0").toString();
+	}
+
+	/** An H2 database this process opens from a file: not in memory, not another process's server. */
+	private static boolean isEmbeddedH2(String url) {
+		String lower = url.toLowerCase(Locale.ROOT);
+		if (!lower.startsWith("jdbc:h2:")) {
+			return false;
+		}
+		String location = lower.substring("jdbc:h2:".length());
+		return !location.startsWith("mem:") && !location.startsWith("tcp:") && !location.startsWith("ssl:");
 	}
 
 }

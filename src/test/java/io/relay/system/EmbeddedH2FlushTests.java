@@ -16,8 +16,11 @@ import io.relay.support.EmbeddedH2;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.util.unit.DataSize;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -117,7 +120,9 @@ class EmbeddedH2FlushTests {
 	}
 
 	@Test
-	void isScheduledAtAFixedRateForAnEmbeddedFileDatabase(@TempDir Path directory) throws SQLException {
+	@ExtendWith(OutputCaptureExtension.class)
+	void isScheduledAtAFixedRateForAnEmbeddedFileDatabase(@TempDir Path directory, CapturedOutput output)
+			throws SQLException {
 		JdbcDataSource dataSource = EmbeddedH2.dataSource(EmbeddedH2.defaultUrlFor(directory.resolve("relay")));
 		try (Connection open = dataSource.getConnection()) {
 			flush(dataSource, Duration.ofMillis(500)).afterSingletonsInstantiated();
@@ -125,6 +130,19 @@ class EmbeddedH2FlushTests {
 			// A fixed delay would run on the scheduler's single thread, and a slow disk would hold its other tasks.
 			assertThat(this.scheduler.rates).containsExactly(Duration.ofMillis(500));
 			assertThat(this.scheduler.delays).isEmpty();
+			assertThat(output).doesNotContain("WRITE_DELAY");
+		}
+	}
+
+	@Test
+	@ExtendWith(OutputCaptureExtension.class)
+	void warnsWhenTheFileIsWrittenWithADelay(@TempDir Path directory, CapturedOutput output) throws SQLException {
+		JdbcDataSource dataSource = EmbeddedH2.dataSource("jdbc:h2:file:" + directory.resolve("relay"));
+		try (Connection open = dataSource.getConnection()) {
+			flush(dataSource, Duration.ofMillis(500)).afterSingletonsInstantiated();
+
+			assertThat(output).contains("The embedded H2 database writes its commits 500 ms late")
+				.contains("Add ;WRITE_DELAY=0 to spring.datasource.url");
 		}
 	}
 

@@ -3,11 +3,13 @@ package io.relay.system;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+import javax.sql.DataSource;
 
 import io.relay.RelayApplication;
-import io.relay.support.EmbeddedH2;
 import io.relay.support.WebhookClient;
-import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,43 +29,48 @@ import static org.awaitility.Awaitility.await;
 class EmbeddedH2WriteDelayTests {
 
 	@Test
-	void aDatabaseThatWritesItsCommitsLateIsSetToWriteEachOneAndSaysSo(@TempDir Path directory,
+	void anEmbeddedUrlGetsWriteDelayZeroInPlaceOfAnyOtherValue() {
+		assertThat(EmbeddedH2WriteDelay.writingEveryCommit("jdbc:h2:file:./x"))
+			.isEqualTo("jdbc:h2:file:./x;WRITE_DELAY=0");
+		assertThat(EmbeddedH2WriteDelay.writingEveryCommit("jdbc:h2:./x;write_delay=500;CACHE_SIZE=4096"))
+			.isEqualTo("jdbc:h2:./x;CACHE_SIZE=4096;WRITE_DELAY=0");
+		assertThat(EmbeddedH2WriteDelay.writingEveryCommit("jdbc:h2:file:./x;WRITE_DELAY=0;WRITE_DELAY=10"))
+			.isEqualTo("jdbc:h2:file:./x;WRITE_DELAY=0");
+	}
+
+	@Test
+	void aUrlThatWritesEveryCommitAlreadyOrIsNotAnEmbeddedFileIsLeftAlone() {
+		for (String url : List.of("jdbc:h2:file:./data/relay;WRITE_DELAY=0;CACHE_SIZE=4096;DB_CLOSE_ON_EXIT=FALSE",
+				"jdbc:h2:file:./x; write_delay = 0 ", "jdbc:h2:mem:x;DB_CLOSE_DELAY=-1", "jdbc:h2:tcp://host/x",
+				"jdbc:postgresql://host/relay")) {
+			assertThat(EmbeddedH2WriteDelay.writingEveryCommit(url)).isEqualTo(url);
+		}
+	}
+
+	@Test
+	void relayOnSuchAUrlWritesEveryCommitOnEveryConnectionAndCompactsItsFile(@TempDir Path directory,
 			CapturedOutput output) throws SQLException {
-		JdbcDataSource dataSource = EmbeddedH2.dataSource("jdbc:h2:file:" + directory.resolve("relay"));
-		try (Connection open = dataSource.getConnection()) {
-			assertThat(EmbeddedH2Store.of(open).getAutoCommitDelay()).as("H2's default").isEqualTo(500);
-
-			new EmbeddedH2WriteDelay(dataSource).afterPropertiesSet();
-
-			assertThat(EmbeddedH2Store.of(open).getAutoCommitDelay()).isZero();
-			assertThat(output).contains("was set to write its commits 500 ms late (WRITE_DELAY): set to 0")
-				.contains("Add ;WRITE_DELAY=0 to spring.datasource.url");
-		}
-	}
-
-	@Test
-	void theDefaultUrlNeedsNothingAndGetsNoWarning(@TempDir Path directory, CapturedOutput output)
-			throws SQLException {
-		JdbcDataSource dataSource = EmbeddedH2.dataSource(EmbeddedH2.defaultUrlFor(directory.resolve("relay")));
-		try (Connection open = dataSource.getConnection()) {
-			new EmbeddedH2WriteDelay(dataSource).afterPropertiesSet();
-
-			assertThat(EmbeddedH2Store.of(open).getAutoCommitDelay()).isZero();
-			assertThat(output).doesNotContain("WRITE_DELAY");
-		}
-	}
-
-	@Test
-	void relayOnSuchAUrlRunsWithEveryCommitWrittenAndTheFileCompacted(@TempDir Path directory, CapturedOutput output)
-			throws SQLException {
+		// A delay in the URL itself: H2 applies it again on every connection the pool opens.
 		try (ConfigurableApplicationContext relay = new SpringApplicationBuilder(RelayApplication.class).run(
 				"--server.port=0", "--relay.webhook.secrets=" + WebhookClient.SECRET,
-				"--spring.datasource.url=jdbc:h2:file:" + directory.resolve("relay") + ";DB_CLOSE_ON_EXIT=FALSE",
-				"--logging.level.io.relay.system.EmbeddedH2Compaction=DEBUG");
-				Connection connection = relay.getBean(javax.sql.DataSource.class).getConnection()) {
-			assertThat(EmbeddedH2Store.of(connection).getAutoCommitDelay()).isZero();
-			// The compaction is scheduled only for a database without a write delay, which it looks at when it
-			// starts: it must have seen the delay already set to 0 (decision 0009).
+				"--spring.datasource.url=jdbc:h2:file:" + directory.resolve("relay")
+						+ ";WRITE_DELAY=500;DB_CLOSE_ON_EXIT=FALSE",
+				"--logging.level.io.relay.system.EmbeddedH2Compaction=DEBUG")) {
+			DataSource dataSource = relay.getBean(DataSource.class);
+			List<Connection> connections = new ArrayList<>();
+			try {
+				for (int i = 0; i < 5; i++) {
+					connections.add(dataSource.getConnection());
+				}
+				assertThat(EmbeddedH2Store.of(connections.getLast()).getAutoCommitDelay()).isZero();
+			}
+			finally {
+				for (Connection connection : connections) {
+					connection.close();
+				}
+			}
+			assertThat(output).contains("Relay opens it with WRITE_DELAY=0");
+			// The compaction runs only without a write delay, which it looks at when it starts (decision 0009).
 			await().until(() -> output.getOut().contains("Compacted the embedded H2 file"));
 		}
 	}
