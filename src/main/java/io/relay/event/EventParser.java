@@ -33,8 +33,10 @@ import tools.jackson.databind.type.LogicalType;
  * tunes {@code spring.jackson.*} for the admin API.
  * <p>
  * Form-encoded bodies map onto the same model: either a single field ({@code payload}, {@code json} or
- * {@code data}) that holds the JSON document, or one field per top-level JSON property, where a repeated name or
- * a name ending in {@code []} (such as {@code operatorIds[]=1&operatorIds[]=2}) makes a list.
+ * {@code data}) that holds the JSON document, or one field per top-level JSON property, where a repeated name, a
+ * name ending in {@code []} (such as {@code operatorIds[]=1&operatorIds[]=2}) or names with indexes (PHP's
+ * {@code operatorIds[0]=1&operatorIds[1]=2}) make a list. A list field sent as one value is a list of one, sent
+ * empty an empty list.
  */
 public final class EventParser {
 
@@ -167,7 +169,7 @@ public final class EventParser {
 	private ObjectNode readForm(byte[] body, Charset charset) throws MalformedEventException {
 		Map<String, List<String>> fields = new LinkedHashMap<>();
 		Set<String> listFields = new java.util.HashSet<>();
-		Map<String, TreeMap<BigInteger, String>> indexedFields = new LinkedHashMap<>();
+		Map<String, TreeMap<BigInteger, List<String>>> indexedFields = new LinkedHashMap<>();
 		String text = new String(body, charset);
 		for (String pair : text.split("&")) {
 			if (pair.isEmpty()) {
@@ -195,14 +197,16 @@ public final class EventParser {
 					name = indexed.group(1);
 					listFields.add(name);
 					indexedFields.computeIfAbsent(name, (key) -> new TreeMap<>())
-						.put(new BigInteger(indexed.group(2)), value);
+						.computeIfAbsent(new BigInteger(indexed.group(2)), (index) -> new ArrayList<>())
+						.add(value);
 					continue;
 				}
 			}
 			fields.computeIfAbsent(name, (key) -> new ArrayList<>()).add(value);
 		}
-		indexedFields.forEach((name, values) -> fields.computeIfAbsent(name, (key) -> new ArrayList<>())
-			.addAll(values.values()));
+		// A repeated index keeps both values, in the order sent: nothing signed is dropped.
+		indexedFields.forEach((name, values) -> values.values()
+			.forEach((atIndex) -> fields.computeIfAbsent(name, (key) -> new ArrayList<>()).addAll(atIndex)));
 		if (fields.size() == 1) {
 			Map.Entry<String, List<String>> only = fields.entrySet().iterator().next();
 			if (FORM_JSON_FIELDS.contains(only.getKey()) && only.getValue().size() == 1) {

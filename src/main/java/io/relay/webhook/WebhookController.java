@@ -34,8 +34,8 @@ import org.springframework.web.bind.annotation.RestController;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * {@code POST /webhooks/iadvize}. The order matters: size, then signature over the raw bytes, then parsing, then
- * the durable store, and only then the answer.
+ * {@code POST /webhooks/iadvize}. The order matters: media type, size, then signature over the raw bytes, then
+ * parsing, then the durable store, and only then the answer.
  */
 @RestController
 class WebhookController {
@@ -215,19 +215,35 @@ class WebhookController {
 			type = MediaType.parseMediaType(header);
 		}
 		catch (InvalidMediaTypeException ex) {
-			// Spring refuses a whole media type over an unknown charset (charset=nope): keep its type, drop the rest.
-			int parameters = header.indexOf(';');
-			try {
-				type = MediaType.parseMediaType((parameters >= 0) ? header.substring(0, parameters) : header);
-			}
-			catch (InvalidMediaTypeException again) {
-				throw unsupported("the Content-Type header is not a media type: send application/json or "
-						+ "application/x-www-form-urlencoded");
-			}
+			// Spring refuses a whole media type over an unknown charset (charset=nope) or one odd parameter: keep the
+			// type and the parameters it takes, so that a valid charset beside an odd parameter is still used.
+			type = leniently(header);
 		}
 		if (!MediaType.APPLICATION_JSON.includes(type) && !MediaType.APPLICATION_FORM_URLENCODED.includes(type)) {
 			throw unsupported("Content-Type '" + type.getType() + "/" + type.getSubtype() + "' is not supported: send "
 					+ "application/json or application/x-www-form-urlencoded");
+		}
+		return type;
+	}
+
+	private MediaType leniently(String header) {
+		String[] parts = header.split(";");
+		MediaType type;
+		try {
+			type = MediaType.parseMediaType(parts[0]);
+		}
+		catch (InvalidMediaTypeException ex) {
+			throw unsupported("the Content-Type header is not a media type: send application/json or "
+					+ "application/x-www-form-urlencoded");
+		}
+		for (int i = 1; i < parts.length; i++) {
+			try {
+				MediaType withParameter = MediaType.parseMediaType(type + ";" + parts[i]);
+				type = withParameter;
+			}
+			catch (InvalidMediaTypeException ex) {
+				// This parameter alone is left out.
+			}
 		}
 		return type;
 	}

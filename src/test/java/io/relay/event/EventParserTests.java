@@ -288,7 +288,7 @@ class EventParserTests {
 		UnknownEvent event = (UnknownEvent) parse(
 				"{\"eventId\": \"n-1\", \"eventType\": \"brand.new\", \"clientId\": 4.6, \"projectId\": 2}");
 		assertThat(event.clientId()).isNull();
-		assertThat(event.attributes()).containsEntry("clientId", new java.math.BigDecimal("4.6"));
+		assertThat(event.attributes()).containsEntry("clientId", new BigDecimal("4.6"));
 	}
 
 	@Test
@@ -321,6 +321,8 @@ class EventParserTests {
 		assertThat(closed(form + "&operatorIds%5B1%5D=6&operatorIds%5B0%5D=5&operatorIds%5B10%5D=7").operatorIds())
 			.containsExactly(5L, 6L, 7L);
 		assertThat(closed(form + "&operatorIds%5B0%5D=5").operatorIds()).containsExactly(5L);
+		assertThat(closed(form + "&operatorIds%5B1%5D=7&operatorIds%5B0%5D=5&operatorIds%5B0%5D=6").operatorIds())
+			.as("a repeated index keeps both").containsExactly(5L, 6L, 7L);
 		// The same in JSON: one id for a list of one.
 		String json = Fixtures.read("v2.conversation.closed.json").replaceFirst("\"operatorIds\": \\[[^]]*]",
 				"\"operatorIds\": 15253");

@@ -367,6 +367,16 @@ abstract class WebhookIntakeTests {
 			.send()
 			.statusCode()).isEqualTo(202);
 		assertThat(rows(formId)).isOne();
+		// A valid charset beside a parameter Spring refuses is still used: this form is Latin-1.
+		String latin1Id = UUID.randomUUID().toString();
+		byte[] latin1 = ("eventId=" + latin1Id + "&eventType=satisfaction.answered&satisfactionComment=tr%E8s+bien")
+			.getBytes(StandardCharsets.US_ASCII);
+		assertThat(this.client.request(latin1)
+			.contentType("application/x-www-form-urlencoded; charset=ISO-8859-1; x=\"unclosed")
+			.send()
+			.statusCode()).isEqualTo(202);
+		assertThat(this.jdbc.queryForObject("select content_type from inbox_event where event_id = ?", String.class,
+				latin1Id)).isEqualTo("application/x-www-form-urlencoded;charset=ISO-8859-1");
 	}
 
 	@Test
