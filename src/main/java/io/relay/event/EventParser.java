@@ -5,6 +5,7 @@ import java.net.URLDecoder;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -168,7 +169,7 @@ public final class EventParser {
 
 	private ObjectNode readForm(byte[] body, Charset charset) throws MalformedEventException {
 		Map<String, List<String>> fields = new LinkedHashMap<>();
-		Set<String> listFields = new java.util.HashSet<>();
+		Set<String> listFields = new HashSet<>();
 		Map<String, TreeMap<BigInteger, List<String>>> indexedFields = new LinkedHashMap<>();
 		String text = new String(body, charset);
 		for (String pair : text.split("&")) {

@@ -87,22 +87,8 @@ class DispatchServiceTests {
 		OrderingLocks planner = new OrderingLocks(new DeliveryRepository(jdbc));
 		OrderingLocks replayer = database.equals("h2") ? planner : new OrderingLocks(new DeliveryRepository(jdbc));
 		DispatchService service = service(dataSource, replayer);
-		CountDownLatch planning = new CountDownLatch(1);
 		CountDownLatch planned = new CountDownLatch(1);
-		CompletableFuture<Void> plannerTransaction = CompletableFuture.runAsync(() -> {
-			List<ReentrantLock> held = new ArrayList<>();
-			try {
-				new TransactionTemplate(new DataSourceTransactionManager(dataSource)).executeWithoutResult((status) -> {
-					planner.lock(List.of(DeliveryRepository.orderingLock("crm", "c-1")), held);
-					planning.countDown();
-					awaitQuietly(planned);
-				});
-			}
-			finally {
-				OrderingLocks.unlock(held);
-			}
-		}, THREAD_PER_TASK);
-		assertThat(planning.await(10, TimeUnit.SECONDS)).as("the planner holds the conversation's lock").isTrue();
+		CompletableFuture<Void> plannerTransaction = holding(dataSource, planner, "c-1", planned);
 
 		CompletableFuture<Integer> replay = CompletableFuture.supplyAsync(() -> service.replayEvent(eventId, null),
 				THREAD_PER_TASK);
@@ -167,23 +153,9 @@ class DispatchServiceTests {
 		OrderingLocks planner = new OrderingLocks(new DeliveryRepository(jdbc));
 		OrderingLocks replayer = database.equals("h2") ? planner : new OrderingLocks(new DeliveryRepository(jdbc));
 		DispatchService service = service(dataSource, replayer);
-		CountDownLatch planning = new CountDownLatch(1);
 		CountDownLatch planned = new CountDownLatch(1);
 		// The planner holds the last conversation while an event of it is being stored.
-		CompletableFuture<Void> plannerTransaction = CompletableFuture.runAsync(() -> {
-			List<ReentrantLock> held = new ArrayList<>();
-			try {
-				new TransactionTemplate(new DataSourceTransactionManager(dataSource)).executeWithoutResult((status) -> {
-					planner.lock(List.of(DeliveryRepository.orderingLock("crm", "c-" + (conversations - 1))), held);
-					planning.countDown();
-					awaitQuietly(planned);
-				});
-			}
-			finally {
-				OrderingLocks.unlock(held);
-			}
-		}, THREAD_PER_TASK);
-		assertThat(planning.await(10, TimeUnit.SECONDS)).isTrue();
+		CompletableFuture<Void> plannerTransaction = holding(dataSource, planner, "c-" + (conversations - 1), planned);
 
 		CompletableFuture<Integer> replay = CompletableFuture.supplyAsync(() -> service.replayAll(DeliveryStatus.DEAD,
 				null), THREAD_PER_TASK);
@@ -196,6 +168,30 @@ class DispatchServiceTests {
 		plannerTransaction.get(10, TimeUnit.SECONDS);
 		assertThat(replay.get(10, TimeUnit.SECONDS)).isEqualTo(conversations);
 		assertThat(pending(jdbc)).isEqualTo(conversations);
+	}
+
+	/**
+	 * A planner's transaction that holds the lock of one conversation (of handler {@code crm}) until {@code planned}
+	 * counts down; returned once the lock is held.
+	 */
+	private static CompletableFuture<Void> holding(DataSource dataSource, OrderingLocks planner, String conversation,
+			CountDownLatch planned) throws InterruptedException {
+		CountDownLatch planning = new CountDownLatch(1);
+		CompletableFuture<Void> transaction = CompletableFuture.runAsync(() -> {
+			List<ReentrantLock> held = new ArrayList<>();
+			try {
+				new TransactionTemplate(new DataSourceTransactionManager(dataSource)).executeWithoutResult((status) -> {
+					planner.lock(List.of(DeliveryRepository.orderingLock("crm", conversation)), held);
+					planning.countDown();
+					awaitQuietly(planned);
+				});
+			}
+			finally {
+				OrderingLocks.unlock(held);
+			}
+		}, THREAD_PER_TASK);
+		assertThat(planning.await(10, TimeUnit.SECONDS)).as("the planner holds the conversation's lock").isTrue();
+		return transaction;
 	}
 
 	private static long pending(JdbcTemplate jdbc) {

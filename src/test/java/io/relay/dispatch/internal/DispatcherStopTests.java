@@ -79,11 +79,7 @@ class DispatcherStopTests {
 			String eventId = event(jdbc);
 			Instant now = Instant.now();
 			// Committed before the stop, submitted after it: the stop hands it back as one that may have run.
-			long id = repository.insertClaimed(List.of(new DeliveryRepository.NewDelivery(eventId, "log", null, 10)),
-					now, dispatcher.instance(), now.plus(Duration.ofMinutes(5)))
-				.keySet()
-				.iterator()
-				.next();
+			long id = claimed(repository, dispatcher, eventId, now);
 			dispatcher.stop();
 			assertThat(jdbc.queryForObject("select attempts from dispatch_delivery where id = ?", Integer.class, id))
 				.isEqualTo(1);
@@ -107,11 +103,7 @@ class DispatcherStopTests {
 			JdbcTemplate jdbc = relay.getBean(JdbcTemplate.class);
 			String eventId = event(jdbc);
 			Instant now = Instant.now();
-			long id = repository.insertClaimed(List.of(new DeliveryRepository.NewDelivery(eventId, "log", null, 10)),
-					now, dispatcher.instance(), now.plus(Duration.ofMinutes(5)))
-				.keySet()
-				.iterator()
-				.next();
+			long id = claimed(repository, dispatcher, eventId, now);
 			// Every write of a finished attempt fails from now on, as with a database gone during a shutdown.
 			jdbc.execute("drop table dispatch_attempt");
 			dispatcher.submit(new DeliveryRepository.Claimed(id, eventId, "log", 1, 10, "application/json",
@@ -125,6 +117,15 @@ class DispatcherStopTests {
 			await().atMost(Duration.ofSeconds(20))
 				.until(() -> output.getOut().contains("Giving up recording 1 finished deliveries at shutdown"));
 		}
+	}
+
+	/** A delivery of the event to 'log', inserted already claimed by this instance (the fast path). */
+	private static long claimed(DeliveryRepository repository, Dispatcher dispatcher, String eventId, Instant now) {
+		return repository.insertClaimed(List.of(new DeliveryRepository.NewDelivery(eventId, "log", null, 10)), now,
+				dispatcher.instance(), now.plus(Duration.ofMinutes(5)))
+			.keySet()
+			.iterator()
+			.next();
 	}
 
 	private static ConfigurableApplicationContext start(String... more) {
