@@ -19,7 +19,9 @@ import org.springframework.stereotype.Component;
  * left in the URL would undo the {@code SET} with the pool's next connection) and when it opens the database again
  * (after a full disk, {@link ClosedH2DatabaseEviction}), where a {@code SET} is not applied again.
  * <p>
- * Only for Hikari, Spring Boot's default pool; with another one, {@link EmbeddedH2Flush} warns at startup.
+ * H2 applies the setting with the rights of the URL's user, who must be an admin of the database ({@code sa}, the
+ * default, is; the default URL needs it as well). Only for Hikari, Spring Boot's default pool; with another one,
+ * {@link EmbeddedH2Flush} warns at startup.
  */
 @Component
 class EmbeddedH2WriteDelay implements BeanPostProcessor {
@@ -51,22 +53,24 @@ class EmbeddedH2WriteDelay implements BeanPostProcessor {
 			return url;
 		}
 		String[] parts = url.split(";", -1);
-		StringBuilder others = new StringBuilder(parts[0]);
+		// Right after the database's path, not at the end: H2 reads "\;" as a semicolon in a value, so after a last
+		// value ending in a backslash (a password, say) the setting would become part of that value.
+		StringBuilder rewritten = new StringBuilder(parts[0]).append(';').append(SETTING).append("=0");
 		boolean zero = false;
 		boolean late = false;
 		for (int i = 1; i < parts.length; i++) {
 			int equals = parts[i].indexOf('=');
-			String name = ((equals >= 0) ? parts[i].substring(0, equals) : parts[i]).trim();
+			String name = (equals >= 0) ? parts[i].substring(0, equals) : parts[i];
 			if (name.equalsIgnoreCase(SETTING)) {
-				boolean isZero = equals >= 0 && parts[i].substring(equals + 1).trim().equals("0");
+				boolean isZero = parts[i].substring(equals + 1).equals("0");
 				zero |= isZero;
 				late |= !isZero;
 			}
 			else {
-				others.append(';').append(parts[i]);
+				rewritten.append(';').append(parts[i]);
 			}
 		}
-		return (zero && !late) ? url : others.append(';').append(SETTING).append("=0").toString();
+		return (zero && !late) ? url : rewritten.toString();
 	}
 
 	/** An H2 database this process opens from a file: not in memory, not another process's server. */

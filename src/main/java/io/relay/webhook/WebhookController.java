@@ -230,7 +230,8 @@ class WebhookController {
 		String[] parts = header.split(";");
 		MediaType type;
 		try {
-			type = MediaType.parseMediaType(parts[0]);
+			// Nothing but semicolons splits into no part at all.
+			type = MediaType.parseMediaType((parts.length > 0) ? parts[0] : "");
 		}
 		catch (InvalidMediaTypeException ex) {
 			throw unsupported("the Content-Type header is not a media type: send application/json or "

@@ -350,8 +350,9 @@ abstract class WebhookIntakeTests {
 			.contains("\"reason\":\"unsupported-media-type\"");
 		assertThat(this.client.request(event.body()).contentType("application/problem+json").send().statusCode())
 			.isEqualTo(415);
+		assertThat(this.client.request(event.body()).contentType(";;").send().statusCode()).isEqualTo(415);
 		assertThat(rows(event.eventId())).isZero();
-		assertThat(count("none", "rejected", "unsupported-media-type")).isEqualTo(unsupported + 2);
+		assertThat(count("none", "rejected", "unsupported-media-type")).isEqualTo(unsupported + 3);
 	}
 
 	@Test

@@ -379,7 +379,8 @@ class Dispatcher implements SmartLifecycle {
 					Duration left = Duration.ofNanos(deadline - System.nanoTime());
 					if (!left.isPositive()) {
 						logger.error("Giving up recording {} finished deliveries at shutdown: they will run again "
-								+ "after their lease expires", batch.size());
+								+ "(handed back by the stop if the database answers by then, else after their lease)",
+								batch.size());
 						return;
 					}
 					wait = (left.compareTo(wait) < 0) ? left : wait;

@@ -1,5 +1,6 @@
 package io.relay.dispatch.internal;
 
+import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -7,9 +8,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import io.relay.RelayApplication;
+import io.relay.support.RecordingHandler;
 import io.relay.support.WebhookClient;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -119,6 +125,51 @@ class DispatcherStopTests {
 		}
 	}
 
+	@Test
+	@ExtendWith(OutputCaptureExtension.class)
+	void theCompletionsOfHandlersThatEndAtTheShutdownTimeoutAreStillRetried(CapturedOutput output) throws Exception {
+		CountDownLatch hold = RecordingHandler.hold();
+		try (ConfigurableApplicationContext relay = start("--relay.dispatch.shutdown-timeout=6s",
+				"--relay.test.recording-handler=true")) {
+			Dispatcher dispatcher = relay.getBean(Dispatcher.class);
+			DeliveryRepository repository = relay.getBean(DeliveryRepository.class);
+			JdbcTemplate jdbc = relay.getBean(JdbcTemplate.class);
+			byte[] body = ("{\"eventId\": \"" + UUID.randomUUID() + "\", \"eventType\": \"user.created\", "
+					+ "\"userId\": 1}").getBytes(StandardCharsets.UTF_8);
+			String eventId = event(jdbc, body);
+			Instant now = Instant.now();
+			long id = repository.insertClaimed(
+					List.of(new DeliveryRepository.NewDelivery(eventId, "recording", null, 10)), now,
+					dispatcher.instance(), now.plus(Duration.ofMinutes(5)))
+				.keySet()
+				.iterator()
+				.next();
+			// In a slot of its own, as the planner reserves one for each delivery it starts.
+			assertThat(dispatcher.reserve(1)).isOne();
+			dispatcher.submit(new DeliveryRepository.Claimed(id, eventId, "recording", 1, 10, "application/json",
+					body, now, false, null));
+			await().until(() -> RecordingHandler.held() == 1);
+			// Every write of a finished attempt fails from now on, as with a database gone during a shutdown.
+			jdbc.execute("drop table dispatch_attempt");
+
+			CompletableFuture<Void> stop = CompletableFuture.runAsync(dispatcher::stop);
+			// The stop waits for the handler for the shutdown timeout, interrupts it, and waits 5 s more; the
+			// handler ends in that time, and its completion is the first to fail.
+			await().atMost(Duration.ofSeconds(15))
+				.until(() -> output.getOut().contains("Deliveries still running after"));
+			int ended = output.getOut().length();
+			hold.countDown();
+			stop.get(30, TimeUnit.SECONDS);
+
+			// Counted from the stop, the deadline had passed when that completion came: given up without a retry.
+			await().until(() -> output.getOut().substring(ended).contains("Giving up recording 1 finished deliveries"));
+			assertThat(output.getOut().substring(ended)).contains("Could not record 1 finished deliveries; retrying");
+		}
+		finally {
+			hold.countDown();
+		}
+	}
+
 	/** A delivery of the event to 'log', inserted already claimed by this instance (the fast path). */
 	private static long claimed(DeliveryRepository repository, Dispatcher dispatcher, String eventId, Instant now) {
 		return repository.insertClaimed(List.of(new DeliveryRepository.NewDelivery(eventId, "log", null, 10)), now,
@@ -138,9 +189,13 @@ class DispatcherStopTests {
 	}
 
 	private static String event(JdbcTemplate jdbc) {
+		return event(jdbc, null);
+	}
+
+	private static String event(JdbcTemplate jdbc, byte @Nullable [] body) {
 		String eventId = UUID.randomUUID().toString();
 		jdbc.update("insert into inbox_event (event_id, event_type, content_type, payload, received_at) values "
-				+ "(?, 'user.created', 'application/json', ?, ?)", eventId, "{}".getBytes(),
+				+ "(?, 'user.created', 'application/json', ?, ?)", eventId, (body != null) ? body : "{}".getBytes(),
 				Timestamp.from(Instant.now()));
 		return eventId;
 	}
