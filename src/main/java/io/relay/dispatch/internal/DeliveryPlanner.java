@@ -127,7 +127,9 @@ class DeliveryPlanner {
 				this.dispatcher.wake();
 			}
 		}
-		catch (RuntimeException ex) {
+		catch (RuntimeException | Error ex) {
+			// An Error too (out of memory while building a batch's statement): a stripe left locked would hold up
+			// every later inbox transaction and replay of its conversations, on this writer thread's lock, for good.
 			this.dispatcher.release(reserved);
 			OrderingLocks.unlock(held);
 			throw ex;
