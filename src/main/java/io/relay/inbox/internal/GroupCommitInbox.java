@@ -153,11 +153,22 @@ class GroupCommitInbox implements Inbox, SmartLifecycle {
 			// fail its batch-mates (that would answer 503 to all of them, and again when they are redelivered
 			// together). Either way: redo the batch one delivery at a time. Not for other failures (a database that
 			// is down would be waited for once per delivery).
+			RuntimeException down = null;
 			for (Pending pending : batch) {
+				if (down != null) {
+					pending.receipt().completeExceptionally(down);
+					continue;
+				}
 				try {
 					complete(List.of(pending), this.transactions.execute((status) -> store(List.of(pending))));
 				}
+				catch (DataIntegrityViolationException single) {
+					pending.receipt().completeExceptionally(single);
+				}
 				catch (RuntimeException single) {
+					// Not a value of this delivery: the database itself (gone since the batch failed). The rest of
+					// the batch fails with it at once instead of waiting for it one delivery at a time.
+					down = single;
 					pending.receipt().completeExceptionally(single);
 				}
 			}

@@ -3,6 +3,7 @@ package io.relay.inbox.internal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -12,6 +13,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.sql.DataSource;
 
@@ -22,8 +24,11 @@ import io.relay.inbox.InboxUnavailableException;
 import io.relay.inbox.IncomingEvent;
 import io.relay.inbox.Receipt;
 import io.relay.support.MigratedDatabase;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -69,8 +74,8 @@ class GroupCommitInboxTests {
 		try {
 			Future<Receipt> first = this.requests.submit(() -> inbox.receive(event("first", "d-1")));
 			assertThat(writing.await(10, TimeUnit.SECONDS)).isTrue();
-			// Only the headers' length is checked by the controller; a column refusing a value stands for any
-			// value a database refuses.
+			// The controller cuts these headers to 255 characters; a longer one here stands for any value a database
+			// refuses.
 			Future<Receipt> refused = this.requests.submit(() -> inbox.receive(event("refused", "d".repeat(300))));
 			Future<Receipt> mate = this.requests.submit(() -> inbox.receive(event("mate", "d-3")));
 			await().until(() -> meters.get("relay.inbox.queue").gauge().value() == 2);
@@ -91,6 +96,63 @@ class GroupCommitInboxTests {
 			release.countDown();
 			inbox.stop();
 			this.requests.shutdownNow();
+		}
+	}
+
+	@Test
+	void aDatabaseGoneDuringTheOneAtATimeRedoFailsTheRestOfTheBatchAtOnce() throws Exception {
+		DataSource dataSource = MigratedDatabase.h2("group_commit_down");
+		CountDownLatch writing = new CountDownLatch(1);
+		CountDownLatch release = new CountDownLatch(1);
+		AtomicInteger singles = new AtomicInteger();
+		InboxRepository repository = new InboxRepository(new JdbcTemplate(dataSource)) {
+
+			private final AtomicInteger calls = new AtomicInteger();
+
+			@Override
+			boolean[] insertIfAbsent(List<IncomingEvent> events) {
+				if (this.calls.incrementAndGet() == 1) {
+					// Holds the first batch, so that the next three deliveries queue up and are written together.
+					writing.countDown();
+					awaitQuietly(release);
+					return super.insertIfAbsent(events);
+				}
+				if (events.size() > 1) {
+					throw new DataIntegrityViolationException("a value one of them has");
+				}
+				singles.incrementAndGet();
+				throw new DataAccessResourceFailureException("the database is gone");
+			}
+
+		};
+		SimpleMeterRegistry meters = new SimpleMeterRegistry();
+		GroupCommitInbox inbox = new GroupCommitInbox(repository,
+				new TransactionTemplate(new DataSourceTransactionManager(dataSource)), (event) -> {
+				}, new InboxProperties(256, 1, 100, Duration.ofSeconds(10)), meters);
+		inbox.start();
+		ExecutorService requests = Executors.newFixedThreadPool(4);
+		try {
+			Future<Receipt> first = requests.submit(() -> inbox.receive(event("first", "d-1")));
+			assertThat(writing.await(10, TimeUnit.SECONDS)).isTrue();
+			List<Future<Receipt>> batch = new ArrayList<>();
+			for (String name : List.of("a", "b", "c")) {
+				batch.add(requests.submit(() -> inbox.receive(event(name, "d-" + name))));
+			}
+			await().until(() -> meters.get("relay.inbox.queue").gauge().value() == 3);
+			release.countDown();
+
+			assertThat(first.get(10, TimeUnit.SECONDS).duplicate()).isFalse();
+			for (Future<Receipt> refused : batch) {
+				assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> refused.get(10, TimeUnit.SECONDS))
+					.withCauseInstanceOf(InboxUnavailableException.class);
+			}
+			// Each would have waited for the connection timeout (5 s by default) in turn.
+			assertThat(singles).as("deliveries written one at a time").hasValue(1);
+		}
+		finally {
+			release.countDown();
+			inbox.stop();
+			requests.shutdownNow();
 		}
 	}
 
