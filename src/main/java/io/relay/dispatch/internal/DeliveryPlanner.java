@@ -197,6 +197,12 @@ class DeliveryPlanner {
 				if (status != STATUS_COMMITTED) {
 					DeliveryPlanner.this.dispatcher.release(claimed.size());
 				}
+				if (status == STATUS_UNKNOWN && !claimed.isEmpty()) {
+					// The commit's answer was lost: it may have gone through, leaving these deliveries RUNNING under
+					// this instance's lease with no worker to run them (and an attempt spent). Handed back, they run
+					// now; had it rolled back, there is nothing to hand back.
+					DeliveryPlanner.this.dispatcher.handBack(claimed.keySet());
+				}
 			}
 
 		});

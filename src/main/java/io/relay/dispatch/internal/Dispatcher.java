@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -171,16 +172,30 @@ class Dispatcher implements SmartLifecycle {
 	}
 
 	private void handBack(long id) {
+		if (handBack(List.of(id)) > 0) {
+			logger.info("Delivery {} was stored while Relay stopped: handed back as PENDING", id);
+		}
+	}
+
+	/**
+	 * Hands back deliveries this instance inserted claimed but will not run, in a transaction of its own (callable
+	 * after another one completed); those that do not exist (their transaction rolled back) are left alone.
+	 * @return how many were handed back (0 when the database could not be reached: they run when their lease
+	 * expires)
+	 */
+	int handBack(Collection<Long> ids) {
 		try {
 			Integer handedBack = this.ownTransactions.execute((status) -> this.repository.handBack(this.instance,
-					this.clock.instant(), List.of(id)));
+					this.clock.instant(), ids));
 			if (handedBack != null && handedBack > 0) {
-				logger.info("Delivery {} was stored while Relay stopped: handed back as PENDING", id);
+				wake();
+				return handedBack;
 			}
 		}
 		catch (RuntimeException ex) {
-			logger.warn("Could not hand delivery {} back; it runs when its lease expires: {}", id, ex.toString());
+			logger.warn("Could not hand deliveries {} back; they run when their lease expires: {}", ids, ex.toString());
 		}
+		return 0;
 	}
 
 	/** New work may be due now (called after a commit that created deliveries for the claimer). */

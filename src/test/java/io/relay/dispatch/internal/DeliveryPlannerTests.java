@@ -1,6 +1,7 @@
 package io.relay.dispatch.internal;
 
 import java.nio.charset.StandardCharsets;
+import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,13 +29,17 @@ import io.relay.support.MigratedDatabase;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
 
 /**
- * The planner's locks when planning fails inside the inbox transaction.
+ * The planner's clean-up when the inbox transaction does not simply commit: an error while planning, a commit whose
+ * outcome is unknown.
  */
 class DeliveryPlannerTests {
 
@@ -76,12 +81,65 @@ class DeliveryPlannerTests {
 		assertThat(next.get(10, TimeUnit.SECONDS)).isTrue();
 	}
 
+	@Test
+	void deliveriesStartedByACommitWhoseOutcomeIsUnknownAreHandedBackAndRun() throws Exception {
+		DataSource dataSource = MigratedDatabase.h2("planner-unknown");
+		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+		DeliveryRepository repository = new DeliveryRepository(jdbc);
+		TransactionTemplate transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+		DispatchProperties properties = properties();
+		Clock clock = Clock.systemUTC();
+		HandlerRegistry handlers = new HandlerRegistry(List.of(new Ordered()), properties, new SimpleMeterRegistry(),
+				clock);
+		InstancePresence presence = new InstancePresence(jdbc, transactions, "relay-1", List.of("ordered"),
+				properties, clock);
+		Dispatcher dispatcher = new Dispatcher(repository, transactions,
+				new DeliveryRunner(handlers, new DispatchMetrics(new SimpleMeterRegistry(), repository, clock), clock),
+				presence, properties, clock);
+		DeliveryPlanner planner = new DeliveryPlanner(handlers, repository, dispatcher, presence, properties, clock,
+				new OrderingLocks(repository));
+		IncomingEvent closed = event("v2.conversation.closed.json");
+		jdbc.update("insert into inbox_event (event_id, event_type, content_type, payload, received_at) values "
+				+ "(?, ?, 'application/json', ?, ?)", closed.eventId(), closed.event().eventType(), closed.payload(),
+				Timestamp.from(Instant.now()));
+		dispatcher.start();
+		try {
+			// The inbox transaction: its statements went through (auto-commit here), then the answer to its commit
+			// was lost, and Spring reports the outcome as unknown.
+			List<TransactionSynchronization> synchronizations;
+			TransactionSynchronizationManager.initSynchronization();
+			try {
+				planner.plan(new EventsStored(List.of(closed)));
+				synchronizations = TransactionSynchronizationManager.getSynchronizations();
+			}
+			finally {
+				TransactionSynchronizationManager.clearSynchronization();
+			}
+			assertThat(jdbc.queryForObject("select status from dispatch_delivery where event_id = ?", String.class,
+					closed.eventId())).as("taken by the fast path").isEqualTo("RUNNING");
+
+			synchronizations.forEach((synchronization) -> synchronization
+				.afterCompletion(TransactionSynchronization.STATUS_UNKNOWN));
+
+			// Not left RUNNING without a worker until its lease (5 minutes) expires: run now, on its first attempt.
+			await().until(() -> jdbc.queryForObject("select status || ' ' || attempts from dispatch_delivery where "
+					+ "event_id = ?", String.class, closed.eventId()), (value) -> value.equals("SUCCEEDED 1"));
+		}
+		finally {
+			dispatcher.stop();
+		}
+	}
+
+	private static DispatchProperties properties() {
+		return new DispatchProperties(16, Duration.ofMillis(500), Duration.ofMinutes(5), Duration.ofSeconds(20),
+				Duration.ofHours(1), Duration.ofSeconds(5), Duration.ofHours(1), Duration.ofSeconds(10),
+				new DispatchProperties.HandlerSettings(null, null, null, null, null), Map.of());
+	}
+
 	private static DeliveryPlanner planner(DataSource dataSource, DeliveryRepository repository, OrderingLocks locks) {
 		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
 		TransactionTemplate transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
-		DispatchProperties properties = new DispatchProperties(16, Duration.ofMillis(500), Duration.ofMinutes(5),
-				Duration.ofSeconds(20), Duration.ofHours(1), Duration.ofSeconds(5), Duration.ofHours(1),
-				Duration.ofSeconds(10), new DispatchProperties.HandlerSettings(null, null, null, null, null), Map.of());
+		DispatchProperties properties = properties();
 		Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
 		HandlerRegistry handlers = new HandlerRegistry(List.of(new Ordered()), properties, new SimpleMeterRegistry(),
 				clock);
