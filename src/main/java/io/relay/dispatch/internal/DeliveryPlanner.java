@@ -80,7 +80,6 @@ class DeliveryPlanner {
 		if (deliveries.isEmpty()) {
 			return;
 		}
-		Instant now = this.clock.instant();
 		boolean inTransaction = TransactionSynchronizationManager.isSynchronizationActive();
 		int reserved = inTransaction ? this.dispatcher.reserve(own) : 0;
 		List<ReentrantLock> held = new ArrayList<>();
@@ -91,6 +90,9 @@ class DeliveryPlanner {
 			// Locked even when nothing can take the fast path: a writer that finds no earlier delivery of a
 			// conversation must also see this transaction's, so the two wait for each other.
 			Set<String> busy = inTransaction ? lockAndFindBusy(deliveries, held, reserved > 0) : Set.of();
+			// After the locks, which may have been waited for: the lease of a delivery started here counts from
+			// about when its worker gets it, or another instance could take it up while it still runs here.
+			Instant now = this.clock.instant();
 			Set<String> seen = new HashSet<>();
 			for (DeliveryRepository.NewDelivery delivery : deliveries) {
 				if (delivery.filterAtRun()) {

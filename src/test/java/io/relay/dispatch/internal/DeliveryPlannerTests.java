@@ -26,6 +26,7 @@ import io.relay.inbox.EventsStored;
 import io.relay.inbox.IncomingEvent;
 import io.relay.support.Fixtures;
 import io.relay.support.MigratedDatabase;
+import io.relay.support.MutableClock;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
@@ -126,6 +127,49 @@ class DeliveryPlannerTests {
 					+ "event_id = ?", String.class, closed.eventId()), (value) -> value.equals("SUCCEEDED 1"));
 		}
 		finally {
+			dispatcher.stop();
+		}
+	}
+
+	@Test
+	void theLeaseOfADeliveryItStartsCountsFromWhenItGotItsConversationsLock() throws Exception {
+		DataSource dataSource = MigratedDatabase.h2("planner-lease");
+		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+		DeliveryRepository repository = new DeliveryRepository(jdbc);
+		TransactionTemplate transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+		DispatchProperties properties = properties();
+		MutableClock clock = new MutableClock(NOW);
+		HandlerRegistry handlers = new HandlerRegistry(List.of(new Ordered()), properties, new SimpleMeterRegistry(),
+				clock);
+		InstancePresence presence = new InstancePresence(jdbc, transactions, "relay-1", List.of("ordered"),
+				properties, clock);
+		Dispatcher dispatcher = new Dispatcher(repository, transactions, null, presence, properties, clock);
+		OrderingLocks locks = new OrderingLocks(repository);
+		DeliveryPlanner planner = new DeliveryPlanner(handlers, repository, dispatcher, presence, properties, clock,
+				locks);
+		IncomingEvent closed = event("v2.conversation.closed.json");
+		String key = DeliveryRepository.orderingLock("ordered", closed.event().conversationId());
+		// Started for its slots only: with no runner, its worker leaves the delivery as it was stored (logging that
+		// it could not run it), so that its lease can be read.
+		dispatcher.start();
+		List<ReentrantLock> held = new ArrayList<>();
+		try {
+			// Another writer holds the conversation (this thread, outside any transaction: the stripe is the lock).
+			locks.lock(List.of(key), held);
+			Thread planning = Thread.ofPlatform().start(() -> transactions
+				.executeWithoutResult((status) -> planner.plan(new EventsStored(List.of(closed)))));
+			await().until(() -> planning.getState() == Thread.State.WAITING);
+			clock.advance(Duration.ofMinutes(4));
+			OrderingLocks.unlock(held);
+			held.clear();
+			planning.join(10_000);
+
+			assertThat(jdbc.queryForObject("select locked_until from dispatch_delivery where event_id = ?",
+					Timestamp.class, closed.eventId()).toInstant())
+				.isEqualTo(NOW.plus(Duration.ofMinutes(4)).plus(properties.lease()));
+		}
+		finally {
+			OrderingLocks.unlock(held);
 			dispatcher.stop();
 		}
 	}
