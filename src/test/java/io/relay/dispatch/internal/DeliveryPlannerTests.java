@@ -27,6 +27,7 @@ import io.relay.inbox.IncomingEvent;
 import io.relay.support.Fixtures;
 import io.relay.support.MigratedDatabase;
 import io.relay.support.MutableClock;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
@@ -60,8 +61,10 @@ class DeliveryPlannerTests {
 
 		};
 		OrderingLocks locks = new OrderingLocks(failing);
-		DeliveryPlanner planner = planner(dataSource, failing, locks);
-		TransactionTemplate transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+		Wiring wiring = Wiring.of(dataSource, failing, Clock.fixed(NOW, ZoneOffset.UTC));
+		// Never started: no slot to reserve, so every delivery goes the claimer's way (inserted PENDING).
+		DeliveryPlanner planner = wiring.planner(wiring.dispatcher(null), locks);
+		TransactionTemplate transactions = wiring.transactions();
 		IncomingEvent closed = event("v2.conversation.closed.json");
 
 		assertThatExceptionOfType(OutOfMemoryError.class).isThrownBy(() -> transactions
@@ -87,18 +90,9 @@ class DeliveryPlannerTests {
 		DataSource dataSource = MigratedDatabase.h2("planner-unknown");
 		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
 		DeliveryRepository repository = new DeliveryRepository(jdbc);
-		TransactionTemplate transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
-		DispatchProperties properties = properties();
-		Clock clock = Clock.systemUTC();
-		HandlerRegistry handlers = new HandlerRegistry(List.of(new Ordered()), properties, new SimpleMeterRegistry(),
-				clock);
-		InstancePresence presence = new InstancePresence(jdbc, transactions, "relay-1", List.of("ordered"),
-				properties, clock);
-		Dispatcher dispatcher = new Dispatcher(repository, transactions,
-				new DeliveryRunner(handlers, new DispatchMetrics(new SimpleMeterRegistry(), repository, clock), clock),
-				presence, properties, clock);
-		DeliveryPlanner planner = new DeliveryPlanner(handlers, repository, dispatcher, presence, properties, clock,
-				new OrderingLocks(repository));
+		Wiring wiring = Wiring.of(dataSource, repository, Clock.systemUTC());
+		Dispatcher dispatcher = wiring.dispatcher(wiring.runner());
+		DeliveryPlanner planner = wiring.planner(dispatcher, new OrderingLocks(repository));
 		IncomingEvent closed = event("v2.conversation.closed.json");
 		jdbc.update("insert into inbox_event (event_id, event_type, content_type, payload, received_at) values "
 				+ "(?, ?, 'application/json', ?, ?)", closed.eventId(), closed.event().eventType(), closed.payload(),
@@ -136,17 +130,12 @@ class DeliveryPlannerTests {
 		DataSource dataSource = MigratedDatabase.h2("planner-lease");
 		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
 		DeliveryRepository repository = new DeliveryRepository(jdbc);
-		TransactionTemplate transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
-		DispatchProperties properties = properties();
 		MutableClock clock = new MutableClock(NOW);
-		HandlerRegistry handlers = new HandlerRegistry(List.of(new Ordered()), properties, new SimpleMeterRegistry(),
-				clock);
-		InstancePresence presence = new InstancePresence(jdbc, transactions, "relay-1", List.of("ordered"),
-				properties, clock);
-		Dispatcher dispatcher = new Dispatcher(repository, transactions, null, presence, properties, clock);
+		Wiring wiring = Wiring.of(dataSource, repository, clock);
+		TransactionTemplate transactions = wiring.transactions();
+		Dispatcher dispatcher = wiring.dispatcher(null);
 		OrderingLocks locks = new OrderingLocks(repository);
-		DeliveryPlanner planner = new DeliveryPlanner(handlers, repository, dispatcher, presence, properties, clock,
-				locks);
+		DeliveryPlanner planner = wiring.planner(dispatcher, locks);
 		IncomingEvent closed = event("v2.conversation.closed.json");
 		String key = DeliveryRepository.orderingLock("ordered", closed.event().conversationId());
 		// Started for its slots only: with no runner, its worker leaves the delivery as it was stored (logging that
@@ -166,7 +155,7 @@ class DeliveryPlannerTests {
 
 			assertThat(jdbc.queryForObject("select locked_until from dispatch_delivery where event_id = ?",
 					Timestamp.class, closed.eventId()).toInstant())
-				.isEqualTo(NOW.plus(Duration.ofMinutes(4)).plus(properties.lease()));
+				.isEqualTo(NOW.plus(Duration.ofMinutes(4)).plus(wiring.properties().lease()));
 		}
 		finally {
 			OrderingLocks.unlock(held);
@@ -174,24 +163,38 @@ class DeliveryPlannerTests {
 		}
 	}
 
-	private static DispatchProperties properties() {
-		return new DispatchProperties(16, Duration.ofMillis(500), Duration.ofMinutes(5), Duration.ofSeconds(20),
-				Duration.ofHours(1), Duration.ofSeconds(5), Duration.ofHours(1), Duration.ofSeconds(10),
-				new DispatchProperties.HandlerSettings(null, null, null, null, null), Map.of());
-	}
+	/** What a planner and its dispatcher need, around one repository, with a handler named 'ordered'. */
+	private record Wiring(DeliveryRepository repository, TransactionTemplate transactions,
+			DispatchProperties properties, HandlerRegistry handlers, InstancePresence presence, Clock clock) {
 
-	private static DeliveryPlanner planner(DataSource dataSource, DeliveryRepository repository, OrderingLocks locks) {
-		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
-		TransactionTemplate transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
-		DispatchProperties properties = properties();
-		Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
-		HandlerRegistry handlers = new HandlerRegistry(List.of(new Ordered()), properties, new SimpleMeterRegistry(),
-				clock);
-		InstancePresence presence = new InstancePresence(jdbc, transactions, "relay-1", List.of("ordered"),
-				properties, clock);
-		// Never started: no slot to reserve, so every delivery goes the claimer's way (inserted PENDING).
-		Dispatcher dispatcher = new Dispatcher(repository, transactions, null, presence, properties, clock);
-		return new DeliveryPlanner(handlers, repository, dispatcher, presence, properties, clock, locks);
+		static Wiring of(DataSource dataSource, DeliveryRepository repository, Clock clock) {
+			TransactionTemplate transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+			DispatchProperties properties = new DispatchProperties(16, Duration.ofMillis(500), Duration.ofMinutes(5),
+					Duration.ofSeconds(20), Duration.ofHours(1), Duration.ofSeconds(5), Duration.ofHours(1),
+					Duration.ofSeconds(10), new DispatchProperties.HandlerSettings(null, null, null, null, null),
+					Map.of());
+			HandlerRegistry handlers = new HandlerRegistry(List.of(new Ordered()), properties,
+					new SimpleMeterRegistry(), clock);
+			InstancePresence presence = new InstancePresence(new JdbcTemplate(dataSource), transactions, "relay-1",
+					List.of("ordered"), properties, clock);
+			return new Wiring(repository, transactions, properties, handlers, presence, clock);
+		}
+
+		DeliveryRunner runner() {
+			return new DeliveryRunner(this.handlers,
+					new DispatchMetrics(new SimpleMeterRegistry(), this.repository, this.clock), this.clock);
+		}
+
+		Dispatcher dispatcher(@Nullable DeliveryRunner runner) {
+			return new Dispatcher(this.repository, this.transactions, runner, this.presence, this.properties,
+					this.clock);
+		}
+
+		DeliveryPlanner planner(Dispatcher dispatcher, OrderingLocks locks) {
+			return new DeliveryPlanner(this.handlers, this.repository, dispatcher, this.presence, this.properties,
+					this.clock, locks);
+		}
+
 	}
 
 	private static IncomingEvent event(String fixture) throws Exception {
