@@ -52,6 +52,14 @@ class DeliveryRepository {
 	/** How many deliveries one statement of a bulk replay updates. */
 	static final int REPLAY_BATCH = 1000;
 
+	/** Sets deliveries back to their first attempt, due at {@code :now}, keeping their idempotency key. */
+	private static final String REPLAY = "update dispatch_delivery set status = 'PENDING', attempts = 0, "
+			+ "next_attempt_at = :now, last_error = null, locked_by = null, locked_until = null, updated_at = :now ";
+
+	/** The deliveries of event {@code :event}, to handler {@code :handler} or to every handler when it is null. */
+	private static final String OF_EVENT = "event_id = :event and (cast(:handler as varchar(100)) is null or "
+			+ "handler = :handler)";
+
 	// Replays leave alone a delivery whose event is gone (no foreign key: decision 0007).
 	private static final String EVENT_EXISTS = "exists (select 1 from inbox_event e where e.event_id = "
 			+ "dispatch_delivery.event_id)";
@@ -206,13 +214,15 @@ class DeliveryRepository {
 
 	/** Which of these (handler, ordering key) pairs still have a delivery with work left. */
 	Set<String> unfinishedOrderingKeys(Collection<String> orderingKeys) {
-		Set<String> busy = new HashSet<>();
-		this.named.query("select distinct handler, ordering_key from dispatch_delivery where ordering_key in (:keys) "
-				+ "and status in " + UNFINISHED, new MapSqlParameterSource("keys", orderingKeys),
-				(rs) -> {
-					busy.add(orderingLock(rs.getString(1), rs.getString(2)));
-				});
-		return busy;
+		return new HashSet<>(orderingLocksWhere("ordering_key in (:keys) and status in " + UNFINISHED,
+				new MapSqlParameterSource("keys", orderingKeys)));
+	}
+
+	/** The distinct {@link #orderingLock}s of the deliveries that meet {@code condition} (ordered ones only). */
+	private List<String> orderingLocksWhere(String condition, MapSqlParameterSource parameters) {
+		return this.named.query("select distinct handler, ordering_key from dispatch_delivery where " + condition
+				+ " and ordering_key is not null", parameters,
+				(rs, row) -> orderingLock(rs.getString(1), rs.getString(2)));
 	}
 
 	static String orderingLock(String handler, String orderingKey) {
@@ -570,16 +580,16 @@ class DeliveryRepository {
 	 * now may have finished by the time the replay updates it (a delivery's key never changes).
 	 */
 	List<String> replayableOrderingLocks(String eventId, @Nullable String handler) {
-		return this.jdbc.query("select distinct handler, ordering_key from dispatch_delivery where event_id = ? and "
-				+ "(cast(? as varchar(100)) is null or handler = ?) and ordering_key is not null",
-				(rs, row) -> orderingLock(rs.getString(1), rs.getString(2)), eventId, handler, handler);
+		return orderingLocksWhere(OF_EVENT, eventParameters(eventId, handler));
 	}
 
 	int replayEvent(String eventId, @Nullable String handler, Instant now) {
-		return this.jdbc.update("update dispatch_delivery set status = 'PENDING', attempts = 0, next_attempt_at = ?, "
-				+ "last_error = null, locked_by = null, locked_until = null, updated_at = ? where event_id = ? and "
-				+ "(cast(? as varchar(100)) is null or handler = ?) and status <> 'RUNNING' and " + EVENT_EXISTS,
-				Timestamp.from(now), Timestamp.from(now), eventId, handler, handler);
+		return this.named.update(REPLAY + "where " + OF_EVENT + " and status <> 'RUNNING' and " + EVENT_EXISTS,
+				eventParameters(eventId, handler).addValue("now", Timestamp.from(now)));
+	}
+
+	private static MapSqlParameterSource eventParameters(String eventId, @Nullable String handler) {
+		return new MapSqlParameterSource("event", eventId).addValue("handler", handler, Types.VARCHAR);
 	}
 
 	/**
@@ -595,17 +605,13 @@ class DeliveryRepository {
 
 	/** The {@link #orderingLock}s of these deliveries. */
 	List<String> orderingLocksOf(Collection<Long> ids) {
-		return this.named.query("select distinct handler, ordering_key from dispatch_delivery where id in (:ids) and "
-				+ "ordering_key is not null", new MapSqlParameterSource("ids", ids),
-				(rs, row) -> orderingLock(rs.getString(1), rs.getString(2)));
+		return orderingLocksWhere("id in (:ids)", new MapSqlParameterSource("ids", ids));
 	}
 
 	/** Replays these deliveries, those still in {@code status}. */
 	int replay(Collection<Long> ids, DeliveryStatus status, Instant now) {
-		return this.named.update("update dispatch_delivery set status = 'PENDING', attempts = 0, "
-				+ "next_attempt_at = :now, last_error = null, locked_by = null, locked_until = null, updated_at = :now "
-				+ "where id in (:ids) and status = :status", new MapSqlParameterSource("now", Timestamp.from(now))
-					.addValue("ids", ids)
+		return this.named.update(REPLAY + "where id in (:ids) and status = :status",
+				new MapSqlParameterSource("now", Timestamp.from(now)).addValue("ids", ids)
 					.addValue("status", status.name()));
 	}
 

@@ -85,7 +85,7 @@ class DispatcherStopTests {
 			String eventId = event(jdbc);
 			Instant now = Instant.now();
 			// Committed before the stop, submitted after it: the stop hands it back as one that may have run.
-			long id = claimed(repository, dispatcher, eventId, now);
+			long id = claimed(repository, dispatcher, eventId, "log", now);
 			dispatcher.stop();
 			assertThat(jdbc.queryForObject("select attempts from dispatch_delivery where id = ?", Integer.class, id))
 				.isEqualTo(1);
@@ -109,7 +109,7 @@ class DispatcherStopTests {
 			JdbcTemplate jdbc = relay.getBean(JdbcTemplate.class);
 			String eventId = event(jdbc);
 			Instant now = Instant.now();
-			long id = claimed(repository, dispatcher, eventId, now);
+			long id = claimed(repository, dispatcher, eventId, "log", now);
 			// Every write of a finished attempt fails from now on, as with a database gone during a shutdown.
 			jdbc.execute("drop table dispatch_attempt");
 			dispatcher.submit(new DeliveryRepository.Claimed(id, eventId, "log", 1, 10, "application/json",
@@ -138,12 +138,7 @@ class DispatcherStopTests {
 					+ "\"userId\": 1}").getBytes(StandardCharsets.UTF_8);
 			String eventId = event(jdbc, body);
 			Instant now = Instant.now();
-			long id = repository.insertClaimed(
-					List.of(new DeliveryRepository.NewDelivery(eventId, "recording", null, 10)), now,
-					dispatcher.instance(), now.plus(Duration.ofMinutes(5)))
-				.keySet()
-				.iterator()
-				.next();
+			long id = claimed(repository, dispatcher, eventId, "recording", now);
 			// In a slot of its own, as the planner reserves one for each delivery it starts.
 			assertThat(dispatcher.reserve(1)).isOne();
 			dispatcher.submit(new DeliveryRepository.Claimed(id, eventId, "recording", 1, 10, "application/json",
@@ -170,9 +165,10 @@ class DispatcherStopTests {
 		}
 	}
 
-	/** A delivery of the event to 'log', inserted already claimed by this instance (the fast path). */
-	private static long claimed(DeliveryRepository repository, Dispatcher dispatcher, String eventId, Instant now) {
-		return repository.insertClaimed(List.of(new DeliveryRepository.NewDelivery(eventId, "log", null, 10)), now,
+	/** A delivery of the event to {@code handler}, inserted already claimed by this instance (the fast path). */
+	private static long claimed(DeliveryRepository repository, Dispatcher dispatcher, String eventId, String handler,
+			Instant now) {
+		return repository.insertClaimed(List.of(new DeliveryRepository.NewDelivery(eventId, handler, null, 10)), now,
 				dispatcher.instance(), now.plus(Duration.ofMinutes(5)))
 			.keySet()
 			.iterator()
