@@ -432,6 +432,16 @@ abstract class DispatchTests {
 		assertThat(health.body()).contains("\"backlog\"", "\"dead\"");
 	}
 
+	@Test
+	void healthShowsItsComponentsToAnAuthenticatedCaller() throws Exception {
+		JsonNode health = json.readTree(admin("GET", "/actuator/health").body());
+		assertThat(health.get("status").asString()).isEqualTo("UP");
+		assertThat(health.get("components").propertyNames()).contains("db", "deliveries", "readinessState");
+		// The group names are left out for everyone (HealthWithoutGroupNames); the groups answer at their paths.
+		assertThat(health.has("groups")).isFalse();
+		assertThat(admin("GET", "/actuator/health/liveness").statusCode()).isEqualTo(200);
+	}
+
 	static Fixtures.Event conversationEvent(String fixture, String conversationId) {
 		Fixtures.Event event = Fixtures.withFreshId(fixture);
 		return new Fixtures.Event(event.eventId(),
