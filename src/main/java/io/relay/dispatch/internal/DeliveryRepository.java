@@ -41,13 +41,10 @@ class DeliveryRepository {
 	private static final Logger logger = LoggerFactory.getLogger(DeliveryRepository.class);
 
 	/** The statuses of {@link DeliveryStatus#isUnfinished()} as an SQL list: {@code ('PENDING', 'RUNNING', ...)}. */
-	private static final String UNFINISHED = Arrays.stream(DeliveryStatus.values())
+	static final String UNFINISHED = Arrays.stream(DeliveryStatus.values())
 		.filter(DeliveryStatus::isUnfinished)
 		.map((status) -> "'" + status.name() + "'")
 		.collect(Collectors.joining(", ", "(", ")"));
-
-	/** The first key of the retention's advisory lock (the ordering keys' locks take the one-key form). */
-	static final int ADVISORY_LOCK_SPACE = Databases.RETENTION_LOCK_SPACE;
 
 	/** How many deliveries one statement of a bulk replay updates. */
 	static final int REPLAY_BATCH = 1000;
@@ -316,7 +313,7 @@ class DeliveryRepository {
 		List<Long> orphans = this.named.queryForList("select d.id from dispatch_delivery d where " + CLAIMED
 				+ " and not exists (select 1 from inbox_event e where e.event_id = d.event_id)", claim, Long.class);
 		if (!orphans.isEmpty()) {
-			deleteDeliveries("id in (:ids)", new MapSqlParameterSource("ids", orphans));
+			deleteDeliveries(this.named, "id in (:ids)", new MapSqlParameterSource("ids", orphans));
 			logger.warn("Deleted {} deliveries whose event no longer exists (ids {})", orphans.size(), orphans);
 		}
 	}
@@ -639,64 +636,13 @@ class DeliveryRepository {
 	}
 
 	/**
-	 * Deletes up to {@code batch} quarantined deliveries received before {@code cutoff}: signed bodies that could
-	 * not be read, as personal as any event, and kept no longer.
-	 * @return how many were deleted
-	 */
-	int purgeQuarantine(Instant cutoff, int batch) {
-		return this.jdbc.update("delete from inbox_quarantine where id in (select id from inbox_quarantine where "
-				+ "received_at < ? order by id fetch first ? rows only)", Timestamp.from(cutoff), batch);
-	}
-
-	/**
-	 * Deletes up to {@code batch} events received before {@code cutoff} none of whose deliveries has work left, with
-	 * their attempts and deliveries (no foreign keys on the dispatch path, decision 0007; duplicates and workflow
-	 * references still go by cascade). Call inside a transaction.
-	 * On PostgreSQL one instance purges at a time (a transaction-level advisory lock): another instance's batch
-	 * ends this run.
-	 * @return how many candidates were looked at, and how many of them deleted (fewer when some became unfinished
-	 * or were deleted by another instance meanwhile)
-	 */
-	PurgeBatch purge(Instant cutoff, int batch) {
-		if (this.postgres && !Boolean.TRUE.equals(this.jdbc.queryForObject("select pg_try_advisory_xact_lock(?, 1)",
-				Boolean.class, ADVISORY_LOCK_SPACE))) {
-			// Another instance is purging: every instance would take the same candidates and lock the same rows.
-			return new PurgeBatch(0, 0);
-		}
-		List<String> ids = this.jdbc.queryForList("select e.event_id from inbox_event e where e.received_at < ? and "
-				+ "not exists (select 1 from dispatch_delivery d where d.event_id = e.event_id and d.status in "
-				+ UNFINISHED + ") order by e.id fetch first ? rows only", String.class, Timestamp.from(cutoff), batch);
-		int candidates = ids.size();
-		if (ids.isEmpty()) {
-			return new PurgeBatch(0, 0);
-		}
-		// Lock the candidates' deliveries and look again: a replay (or a claim) committed since the select above
-		// makes an event's work unfinished, and that event stays; a replay that comes after waits for this
-		// transaction and then finds nothing left to replay.
-		Set<String> unfinished = new HashSet<>();
-		this.named.query("select event_id, status from dispatch_delivery where event_id in (:ids) order by id for update",
-				new MapSqlParameterSource("ids", ids), (rs) -> {
-					if (DeliveryStatus.valueOf(rs.getString(2)).isUnfinished()) {
-						unfinished.add(rs.getString(1));
-					}
-				});
-		ids = ids.stream().filter((id) -> !unfinished.contains(id)).toList();
-		if (ids.isEmpty()) {
-			return new PurgeBatch(candidates, 0);
-		}
-		MapSqlParameterSource events = new MapSqlParameterSource("ids", ids);
-		deleteDeliveries("event_id in (:ids)", events);
-		return new PurgeBatch(candidates, this.named.update("delete from inbox_event where event_id in (:ids)", events));
-	}
-
-	/**
 	 * Deletes the deliveries matching {@code condition} and their attempts: the cascade that the dispatch tables do
 	 * not have (decision 0007).
 	 */
-	private void deleteDeliveries(String condition, MapSqlParameterSource params) {
-		this.named.update("delete from dispatch_attempt where delivery_id in (select id from dispatch_delivery where "
+	static void deleteDeliveries(NamedParameterJdbcTemplate named, String condition, MapSqlParameterSource params) {
+		named.update("delete from dispatch_attempt where delivery_id in (select id from dispatch_delivery where "
 				+ condition + ")", params);
-		this.named.update("delete from dispatch_delivery where " + condition, params);
+		named.update("delete from dispatch_delivery where " + condition, params);
 	}
 
 	/**
@@ -737,9 +683,6 @@ class DeliveryRepository {
 	 */
 	record Completion(long deliveryId, int attempt, DeliveryStatus status, @Nullable Instant nextAttemptAt,
 			@Nullable String error, Instant startedAt, Instant finishedAt, long durationMillis, boolean ordered) {
-	}
-
-	record PurgeBatch(int candidates, int deleted) {
 	}
 
 	record Stats(long backlog, double oldestPendingAgeSeconds, long dead) {

@@ -1,7 +1,6 @@
 package io.relay.dispatch.internal;
 
 import java.time.Clock;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
@@ -13,19 +12,16 @@ import io.relay.dispatch.Replays;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Replays, and the retention purge.
+ * Replays.
  */
 @Service
 class DispatchService implements Replays {
 
 	private static final Logger logger = LoggerFactory.getLogger(DispatchService.class);
-
-	static final int PURGE_BATCH = 1000;
 
 	/** How many deliveries a bulk replay sets back in one transaction, under their conversations' locks. */
 	static final int LOCKED_REPLAY_BATCH = 32;
@@ -34,25 +30,20 @@ class DispatchService implements Replays {
 
 	private final Dispatcher dispatcher;
 
-	private final RetentionProperties retention;
-
 	private final Clock clock;
 
 	private final TransactionTemplate transactions;
-
-	private final ReentrantLock purging = new ReentrantLock();
 
 	private final HandlerRegistry handlers;
 
 	private final OrderingLocks locks;
 
-	DispatchService(DeliveryRepository repository, Dispatcher dispatcher, RetentionProperties retention, Clock clock,
-			TransactionTemplate transactions, HandlerRegistry handlers, OrderingLocks locks) {
+	DispatchService(DeliveryRepository repository, Dispatcher dispatcher, Clock clock, TransactionTemplate transactions,
+			HandlerRegistry handlers, OrderingLocks locks) {
 		this.handlers = handlers;
 		this.locks = locks;
 		this.repository = repository;
 		this.dispatcher = dispatcher;
-		this.retention = retention;
 		this.clock = clock;
 		this.transactions = transactions;
 	}
@@ -120,53 +111,6 @@ class DispatchService implements Replays {
 	@Override
 	public boolean knowsHandler(String handler) {
 		return this.handlers.get(handler) != null || this.repository.hasDeliveries(handler);
-	}
-
-	/**
-	 * Deletes events older than {@code relay.retention}, a batch at a time, keeping any with unfinished deliveries.
-	 * @return how many events were deleted
-	 */
-	@Scheduled(fixedRateString = "${relay.dispatch.purge-interval:1h}",
-			initialDelayString = "${relay.dispatch.purge-interval:1h}")
-	int purge() {
-		// At a fixed rate, each run gets a thread of its own: fixed-delay tasks share the scheduler's one thread (on
-		// virtual threads, SimpleAsyncTaskScheduler), and a purge of a large backlog would hold up the delivery
-		// statistics, the H2 compaction and the dashboard's timers. A run still going when the next is due is left
-		// to finish.
-		if (!this.purging.tryLock()) {
-			logger.debug("The previous purge is still running: skipped");
-			return 0;
-		}
-		try {
-			return purgeBatches();
-		}
-		finally {
-			this.purging.unlock();
-		}
-	}
-
-	private int purgeBatches() {
-		Instant cutoff = this.clock.instant().minus(this.retention.retention());
-		int total = 0;
-		DeliveryRepository.PurgeBatch batch;
-		// A full batch of candidates means there may be more, even when some of them were kept.
-		do {
-			batch = this.transactions.execute((status) -> this.repository.purge(cutoff, PURGE_BATCH));
-			total += (batch != null) ? batch.deleted() : 0;
-		}
-		while (batch != null && batch.candidates() == PURGE_BATCH);
-		int quarantined = 0;
-		int deleted;
-		do {
-			deleted = this.repository.purgeQuarantine(cutoff, PURGE_BATCH);
-			quarantined += deleted;
-		}
-		while (deleted == PURGE_BATCH);
-		if (total > 0 || quarantined > 0) {
-			logger.info("Purged {} events and {} quarantined deliveries received before {}", total, quarantined,
-					cutoff);
-		}
-		return total;
 	}
 
 }

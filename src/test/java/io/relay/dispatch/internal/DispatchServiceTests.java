@@ -12,14 +12,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 
 import javax.sql.DataSource;
 
 import io.relay.dispatch.DeliveryStatus;
 import io.relay.support.MigratedDatabase;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -30,7 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Replays, and the retention purge's runs (at a fixed rate, a thread of its own per run), which must not overlap.
+ * Replays: in batches, and under the ordering locks of the deliveries they set back.
  */
 class DispatchServiceTests {
 
@@ -99,43 +97,6 @@ class DispatchServiceTests {
 		plannerTransaction.get(10, TimeUnit.SECONDS);
 		assertThat(replay.get(10, TimeUnit.SECONDS)).isOne();
 		assertThat(status(jdbc, dead)).isEqualTo("PENDING");
-	}
-
-	@Test
-	void aPurgeDueWhileThePreviousOneStillRunsIsSkipped() throws Exception {
-		DataSource dataSource = MigratedDatabase.h2("purge");
-		CountDownLatch purging = new CountDownLatch(1);
-		CountDownLatch release = new CountDownLatch(1);
-		AtomicInteger batches = new AtomicInteger();
-		DeliveryRepository repository = new DeliveryRepository(new JdbcTemplate(dataSource)) {
-
-			@Override
-			PurgeBatch purge(Instant cutoff, int batch) {
-				batches.incrementAndGet();
-				purging.countDown();
-				try {
-					release.await(20, TimeUnit.SECONDS);
-				}
-				catch (InterruptedException ex) {
-					Thread.currentThread().interrupt();
-				}
-				return new PurgeBatch(0, 0);
-			}
-
-		};
-		DispatchService service = new DispatchService(repository, null, new RetentionProperties(Duration.ofDays(30)),
-				Clock.systemUTC(), new TransactionTemplate(new DataSourceTransactionManager(dataSource)), null,
-				new OrderingLocks(repository));
-		CompletableFuture<Integer> first = CompletableFuture.supplyAsync(service::purge, THREAD_PER_TASK);
-		assertThat(purging.await(10, TimeUnit.SECONDS)).as("the first purge is running").isTrue();
-
-		assertThat(service.purge()).isZero();
-		assertThat(batches).as("the second purge did not touch the database").hasValue(1);
-
-		release.countDown();
-		assertThat(first.get(10, TimeUnit.SECONDS)).isZero();
-		assertThat(service.purge()).isZero();
-		assertThat(batches).as("a purge runs again once the previous one is done").hasValue(2);
 	}
 
 	/** On H2 the same locks as this instance's planner; on PostgreSQL another instance's, as above. */
@@ -210,8 +171,7 @@ class DispatchServiceTests {
 				clock);
 		// Never started: a replay only wakes it.
 		Dispatcher dispatcher = new Dispatcher(repository, transactions, null, presence, properties, clock);
-		return new DispatchService(repository, dispatcher, new RetentionProperties(Duration.ofDays(30)), clock,
-				transactions, null, locks);
+		return new DispatchService(repository, dispatcher, clock, transactions, null, locks);
 	}
 
 	private static String status(JdbcTemplate jdbc, long id) {

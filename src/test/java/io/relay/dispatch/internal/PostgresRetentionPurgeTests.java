@@ -50,9 +50,9 @@ class PostgresRetentionPurgeTests extends RetentionPurgeTests {
 		String prefix = "bulk-" + UUID.randomUUID() + "-";
 		this.jdbc.update("insert into inbox_event (event_id, event_type, content_type, payload, received_at) "
 				+ "select ? || g, 'user.created', 'application/json', '{}'::bytea, ? "
-				+ "from generate_series(1, ?) g", prefix, OLD, DispatchService.PURGE_BATCH);
+				+ "from generate_series(1, ?) g", prefix, OLD, RetentionPurge.PURGE_BATCH);
 
-		assertThat(purgeWhileAReplayIsOpen(replayed.eventId())).isGreaterThanOrEqualTo(DispatchService.PURGE_BATCH);
+		assertThat(purgeWhileAReplayIsOpen(replayed.eventId())).isGreaterThanOrEqualTo(RetentionPurge.PURGE_BATCH);
 
 		// The batch that lost the replayed event to its replay was not taken for the last one.
 		assertThat(this.jdbc.queryForObject("select count(*) from inbox_event where event_id like ?", Integer.class,
@@ -67,14 +67,14 @@ class PostgresRetentionPurgeTests extends RetentionPurgeTests {
 		try (Connection other = this.dataSource.getConnection()) {
 			other.setAutoCommit(false);
 			try (PreparedStatement lock = other.prepareStatement("select pg_advisory_xact_lock(?, 1)")) {
-				lock.setInt(1, DeliveryRepository.ADVISORY_LOCK_SPACE);
+				lock.setInt(1, RetentionRepository.ADVISORY_LOCK_SPACE);
 				lock.executeQuery().close();
 			}
-			assertThat(this.service.purge()).isZero();
+			assertThat(this.purge.run()).isZero();
 			assertThat(exists(event.eventId())).isTrue();
 			other.rollback();
 		}
-		assertThat(this.service.purge()).isPositive();
+		assertThat(this.purge.run()).isPositive();
 		assertThat(exists(event.eventId())).isFalse();
 	}
 
@@ -103,7 +103,7 @@ class PostgresRetentionPurgeTests extends RetentionPurgeTests {
 				update.setString(2, eventId);
 				assertThat(update.executeUpdate()).isPositive();
 			}
-			CompletableFuture<Integer> purge = CompletableFuture.supplyAsync(this.service::purge);
+			CompletableFuture<Integer> purge = CompletableFuture.supplyAsync(this.purge::run);
 			// The statement's text is cut at 1 KB in pg_stat_activity: its start is what names it here.
 			await().until(() -> this.jdbc.queryForObject("select count(*) from pg_stat_activity where "
 					+ "datname = current_database() and wait_event_type = 'Lock' "

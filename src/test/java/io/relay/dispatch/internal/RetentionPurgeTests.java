@@ -38,6 +38,9 @@ class RetentionPurgeTests {
 	int port;
 
 	@Autowired
+	RetentionPurge purge;
+
+	@Autowired
 	DispatchService service;
 
 	@Autowired
@@ -72,7 +75,7 @@ class RetentionPurgeTests {
 		this.jdbc.update("insert into outbound_request (idempotency_key, event_id, body, attempts, created_at) values "
 				+ "(?, ?, ?, 1, ?)", finished.eventId() + ":lead", finished.eventId(), "{}".getBytes(), old);
 
-		assertThat(this.service.purge()).isGreaterThanOrEqualTo(1);
+		assertThat(this.purge.run()).isGreaterThanOrEqualTo(1);
 
 		assertThat(exists(finished.eventId())).isFalse();
 		assertThat(this.jdbc.queryForObject("select count(*) from dispatch_delivery where event_id = ?", Integer.class,
@@ -98,7 +101,7 @@ class RetentionPurgeTests {
 							Instant.now().minus(id.equals(old) ? 40 : 1, ChronoUnit.DAYS)));
 		}
 
-		this.service.purge();
+		this.purge.run();
 
 		assertThat(this.jdbc.queryForList("select delivery_id from inbox_quarantine where delivery_id in (?, ?)",
 				String.class, old, recent))
