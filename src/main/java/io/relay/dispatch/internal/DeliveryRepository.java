@@ -566,6 +566,20 @@ class DeliveryRepository {
 				+ "locked_by is null))", parameters);
 	}
 
+	/**
+	 * Hands back the deliveries of a claim whose commit failed ({@code ids}, leased to {@code instance} until
+	 * {@code leaseUntil}): {@code PENDING}, the claim not counted as an attempt, if the commit went through after
+	 * all. If it rolled back, none is leased so and none changes (not even one {@link #handBack} would take).
+	 */
+	int handBackClaim(String instance, Instant leaseUntil, Instant now, Collection<Long> ids) {
+		MapSqlParameterSource parameters = new MapSqlParameterSource("ids", ids).addValue("instance", instance)
+			.addValue("until", Timestamp.from(leaseUntil.truncatedTo(ChronoUnit.MILLIS)))
+			.addValue("now", Timestamp.from(now));
+		return this.named.update("update dispatch_delivery d set status = 'PENDING', attempts = attempts - 1, "
+				+ "locked_by = null, locked_until = null, next_attempt_at = :now, updated_at = :now where " + CLAIMED,
+				parameters);
+	}
+
 	/** Whether any delivery, in any status, is for {@code handler}. */
 	boolean hasDeliveries(String handler) {
 		return !this.jdbc.queryForList("select 1 from dispatch_delivery where handler = ? fetch first 1 rows only",

@@ -16,6 +16,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -184,9 +185,19 @@ class Dispatcher implements SmartLifecycle {
 	 * expires)
 	 */
 	int handBack(Collection<Long> ids) {
+		return handBack(ids, (now) -> this.repository.handBack(this.instance, now, ids));
+	}
+
+	private void handBackClaim(List<DeliveryRepository.Claimed> claimed, Instant leaseUntil) {
+		List<Long> ids = claimed.stream().map(DeliveryRepository.Claimed::id).toList();
+		if (handBack(ids, (now) -> this.repository.handBackClaim(this.instance, leaseUntil, now, ids)) > 0) {
+			logger.info("Deliveries {} were claimed by a commit whose answer was lost: handed back as PENDING", ids);
+		}
+	}
+
+	private int handBack(Collection<Long> ids, Function<Instant, Integer> update) {
 		try {
-			Integer handedBack = this.ownTransactions.execute((status) -> this.repository.handBack(this.instance,
-					this.clock.instant(), ids));
+			Integer handedBack = this.ownTransactions.execute((status) -> update.apply(this.clock.instant()));
 			if (handedBack != null && handedBack > 0) {
 				wake();
 				return handedBack;
@@ -254,14 +265,27 @@ class Dispatcher implements SmartLifecycle {
 			}
 			int limit = reserved;
 			Instant now = this.clock.instant();
+			Instant leaseUntil = now.plus(this.properties.lease());
 			List<DeliveryRepository.Claimed> claimed;
+			List<DeliveryRepository.Claimed> uncommitted = new ArrayList<>();
 			try {
 				DeliveryRepository.ClaimScope scope = this.presence.claimScope(now);
-				claimed = this.transactions.execute((status) -> this.repository.claim(this.instance, scope, now,
-						now.plus(this.properties.lease()), limit));
+				claimed = this.transactions.execute((status) -> {
+					List<DeliveryRepository.Claimed> taken = this.repository.claim(this.instance, scope, now,
+							leaseUntil, limit);
+					uncommitted.addAll(taken);
+					return taken;
+				});
 			}
 			catch (RuntimeException ex) {
 				release(reserved);
+				if (!uncommitted.isEmpty()) {
+					// The claim's statements went through and its commit failed. The answer may have been lost after
+					// the database committed: the deliveries would stay RUNNING under this instance's lease with no
+					// worker until it expires (an attempt spent, their conversations held back). Handed back, they
+					// are claimed again now; had the commit rolled back, nothing is leased so and nothing changes.
+					handBackClaim(uncommitted, leaseUntil);
+				}
 				throw ex;
 			}
 			release(reserved - claimed.size());

@@ -8,17 +8,12 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 import javax.sql.DataSource;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.relay.dispatch.Delivery;
-import io.relay.dispatch.EventHandler;
-import io.relay.dispatch.HandlerResult;
 import io.relay.event.EventParser;
 import io.relay.event.IAdvizeEvent;
 import io.relay.event.PayloadFormat;
@@ -27,10 +22,8 @@ import io.relay.inbox.IncomingEvent;
 import io.relay.support.Fixtures;
 import io.relay.support.MigratedDatabase;
 import io.relay.support.MutableClock;
-import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -61,7 +54,7 @@ class DeliveryPlannerTests {
 
 		};
 		OrderingLocks locks = new OrderingLocks(failing);
-		Wiring wiring = Wiring.of(dataSource, failing, Clock.fixed(NOW, ZoneOffset.UTC));
+		DispatchWiring wiring = DispatchWiring.of(dataSource, failing, Clock.fixed(NOW, ZoneOffset.UTC));
 		// Never started: no slot to reserve, so every delivery goes the claimer's way (inserted PENDING).
 		DeliveryPlanner planner = wiring.planner(wiring.dispatcher(null), locks);
 		TransactionTemplate transactions = wiring.transactions();
@@ -90,7 +83,7 @@ class DeliveryPlannerTests {
 		DataSource dataSource = MigratedDatabase.h2("planner-unknown");
 		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
 		DeliveryRepository repository = new DeliveryRepository(jdbc);
-		Wiring wiring = Wiring.of(dataSource, repository, Clock.systemUTC());
+		DispatchWiring wiring = DispatchWiring.of(dataSource, repository, Clock.systemUTC());
 		Dispatcher dispatcher = wiring.dispatcher(wiring.runner());
 		DeliveryPlanner planner = wiring.planner(dispatcher, new OrderingLocks(repository));
 		IncomingEvent closed = event("v2.conversation.closed.json");
@@ -131,7 +124,7 @@ class DeliveryPlannerTests {
 		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
 		DeliveryRepository repository = new DeliveryRepository(jdbc);
 		MutableClock clock = new MutableClock(NOW);
-		Wiring wiring = Wiring.of(dataSource, repository, clock);
+		DispatchWiring wiring = DispatchWiring.of(dataSource, repository, clock);
 		TransactionTemplate transactions = wiring.transactions();
 		Dispatcher dispatcher = wiring.dispatcher(null);
 		OrderingLocks locks = new OrderingLocks(repository);
@@ -163,64 +156,10 @@ class DeliveryPlannerTests {
 		}
 	}
 
-	/** What a planner and its dispatcher need, around one repository, with a handler named 'ordered'. */
-	private record Wiring(DeliveryRepository repository, TransactionTemplate transactions,
-			DispatchProperties properties, HandlerRegistry handlers, InstancePresence presence, Clock clock) {
-
-		static Wiring of(DataSource dataSource, DeliveryRepository repository, Clock clock) {
-			TransactionTemplate transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
-			DispatchProperties properties = new DispatchProperties(16, Duration.ofMillis(500), Duration.ofMinutes(5),
-					Duration.ofSeconds(20), Duration.ofHours(1), Duration.ofSeconds(5), Duration.ofHours(1),
-					Duration.ofSeconds(10), new DispatchProperties.HandlerSettings(null, null, null, null, null),
-					Map.of());
-			HandlerRegistry handlers = new HandlerRegistry(List.of(new Ordered()), properties,
-					new SimpleMeterRegistry(), clock);
-			InstancePresence presence = new InstancePresence(new JdbcTemplate(dataSource), transactions, "relay-1",
-					List.of("ordered"), properties, clock);
-			return new Wiring(repository, transactions, properties, handlers, presence, clock);
-		}
-
-		DeliveryRunner runner() {
-			return new DeliveryRunner(this.handlers,
-					new DispatchMetrics(new SimpleMeterRegistry(), this.repository, this.clock), this.clock);
-		}
-
-		Dispatcher dispatcher(@Nullable DeliveryRunner runner) {
-			return new Dispatcher(this.repository, this.transactions, runner, this.presence, this.properties,
-					this.clock);
-		}
-
-		DeliveryPlanner planner(Dispatcher dispatcher, OrderingLocks locks) {
-			return new DeliveryPlanner(this.handlers, this.repository, dispatcher, this.presence, this.properties,
-					this.clock, locks);
-		}
-
-	}
-
 	private static IncomingEvent event(String fixture) throws Exception {
 		byte[] body = Fixtures.withFreshId(fixture).body().getBytes(StandardCharsets.UTF_8);
 		IAdvizeEvent event = new EventParser().parse(body, PayloadFormat.JSON, null, null);
 		return new IncomingEvent(event, "application/json", body, null, null, NOW);
-	}
-
-	/** A handler of every event, ordered per conversation (the default). */
-	private static final class Ordered implements EventHandler<IAdvizeEvent> {
-
-		@Override
-		public String name() {
-			return "ordered";
-		}
-
-		@Override
-		public Class<IAdvizeEvent> eventType() {
-			return IAdvizeEvent.class;
-		}
-
-		@Override
-		public HandlerResult handle(Delivery<IAdvizeEvent> delivery) {
-			return HandlerResult.success();
-		}
-
 	}
 
 }

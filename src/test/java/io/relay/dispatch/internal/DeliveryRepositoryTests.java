@@ -101,6 +101,25 @@ class DeliveryRepositoryTests {
 
 	@ParameterizedTest
 	@ValueSource(strings = { "h2", "postgres" })
+	void aClaimWhoseCommitFailedHandsBackOnlyTheDeliveriesItLeased(String database) {
+		JdbcTemplate jdbc = database(database);
+		DeliveryRepository repository = new DeliveryRepository(jdbc);
+		Instant until = NOW.plus(Duration.ofMinutes(5));
+		long leased = delivery(jdbc, "RUNNING", 3, NOW, until);
+		// Leased by an earlier claim of this instance; left PENDING after two attempts by a graceful stop.
+		long earlier = delivery(jdbc, "RUNNING", 1, NOW, until.minusSeconds(1));
+		long released = delivery(jdbc, "PENDING", 2, NOW, null);
+
+		assertThat(repository.handBackClaim(INSTANCE, until, NOW.plusSeconds(1), List.of(leased, earlier, released)))
+			.isOne();
+
+		assertThat(row(jdbc, leased)).isEqualTo("PENDING 2 -");
+		assertThat(row(jdbc, earlier)).isEqualTo("RUNNING 1 " + INSTANCE);
+		assertThat(row(jdbc, released)).isEqualTo("PENDING 2 -");
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "h2", "postgres" })
 	void theLagIsHowLongTheLongestWaitingDueDeliveryHasWaited(String database) {
 		JdbcTemplate jdbc = database(database);
 		DeliveryRepository repository = new DeliveryRepository(jdbc);
@@ -346,6 +365,11 @@ class DeliveryRepositoryTests {
 	private static DeliveryRepository.Claimed claimed(long id, int attempt) {
 		return new DeliveryRepository.Claimed(id, "e", "crm", attempt, 10, "application/json", new byte[0], NOW, false,
 				null);
+	}
+
+	private static String row(JdbcTemplate jdbc, long id) {
+		return jdbc.queryForObject("select status || ' ' || attempts || ' ' || coalesce(locked_by, '-') from "
+				+ "dispatch_delivery where id = ?", String.class, id);
 	}
 
 	private static String status(JdbcTemplate jdbc, long id) {

@@ -1,0 +1,84 @@
+package io.relay.dispatch.internal;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import javax.sql.DataSource;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.relay.dispatch.Delivery;
+import io.relay.dispatch.EventHandler;
+import io.relay.dispatch.HandlerResult;
+import io.relay.event.IAdvizeEvent;
+import org.jspecify.annotations.Nullable;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * What a planner and its dispatcher need, around one repository, with one handler named 'ordered' (of every event,
+ * ordered per conversation, always successful): for tests of the planner and the dispatcher without a Spring context.
+ */
+record DispatchWiring(DeliveryRepository repository, TransactionTemplate transactions,
+		DispatchProperties properties, HandlerRegistry handlers, InstancePresence presence, Clock clock) {
+
+	static DispatchWiring of(DataSource dataSource, DeliveryRepository repository, Clock clock) {
+		return of(dataSource, repository, clock, new DataSourceTransactionManager(dataSource));
+	}
+
+	/** With the dispatcher's transactions in {@code transactionManager} (the instance's heartbeats not). */
+	static DispatchWiring of(DataSource dataSource, DeliveryRepository repository, Clock clock,
+			PlatformTransactionManager transactionManager) {
+		TransactionTemplate transactions = new TransactionTemplate(transactionManager);
+		DispatchProperties properties = new DispatchProperties(16, Duration.ofMillis(500), Duration.ofMinutes(5),
+				Duration.ofSeconds(20), Duration.ofHours(1), Duration.ofSeconds(5), Duration.ofHours(1),
+				Duration.ofSeconds(10), new DispatchProperties.HandlerSettings(null, null, null, null, null),
+				Map.of());
+		HandlerRegistry handlers = new HandlerRegistry(List.of(new Ordered()), properties,
+				new SimpleMeterRegistry(), clock);
+		InstancePresence presence = new InstancePresence(new JdbcTemplate(dataSource),
+				new TransactionTemplate(new DataSourceTransactionManager(dataSource)), "relay-1",
+				List.of("ordered"), properties, clock);
+		return new DispatchWiring(repository, transactions, properties, handlers, presence, clock);
+	}
+
+	DeliveryRunner runner() {
+		return new DeliveryRunner(this.handlers,
+				new DispatchMetrics(new SimpleMeterRegistry(), this.repository, this.clock), this.clock);
+	}
+
+	Dispatcher dispatcher(@Nullable DeliveryRunner runner) {
+		return new Dispatcher(this.repository, this.transactions, runner, this.presence, this.properties,
+				this.clock);
+	}
+
+	DeliveryPlanner planner(Dispatcher dispatcher, OrderingLocks locks) {
+		return new DeliveryPlanner(this.handlers, this.repository, dispatcher, this.presence, this.properties,
+				this.clock, locks);
+	}
+
+
+	/** A handler of every event, ordered per conversation (the default). */
+	private static final class Ordered implements EventHandler<IAdvizeEvent> {
+
+		@Override
+		public String name() {
+			return "ordered";
+		}
+
+		@Override
+		public Class<IAdvizeEvent> eventType() {
+			return IAdvizeEvent.class;
+		}
+
+		@Override
+		public HandlerResult handle(Delivery<IAdvizeEvent> delivery) {
+			return HandlerResult.success();
+		}
+
+	}
+
+}
