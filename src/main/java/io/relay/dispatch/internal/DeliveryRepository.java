@@ -570,14 +570,18 @@ class DeliveryRepository {
 	 * Hands back the deliveries of a claim whose commit failed ({@code ids}, leased to {@code instance} until
 	 * {@code leaseUntil}): {@code PENDING}, the claim not counted as an attempt, if the commit went through after
 	 * all. If it rolled back, none is leased so and none changes (not even one {@link #handBack} would take).
+	 * <p>
+	 * Rows locked by another transaction are left to their lease (SKIP LOCKED on PostgreSQL): the claim's own
+	 * transaction may still be open on the server, its COMMIT never received, until the server notices the dead
+	 * connection (TCP keepalive: hours by default), and waiting for it would stop this instance's only claimer.
 	 */
 	int handBackClaim(String instance, Instant leaseUntil, Instant now, Collection<Long> ids) {
 		MapSqlParameterSource parameters = new MapSqlParameterSource("ids", ids).addValue("instance", instance)
 			.addValue("until", Timestamp.from(leaseUntil.truncatedTo(ChronoUnit.MILLIS)))
 			.addValue("now", Timestamp.from(now));
-		return this.named.update("update dispatch_delivery d set status = 'PENDING', attempts = attempts - 1, "
-				+ "locked_by = null, locked_until = null, next_attempt_at = :now, updated_at = :now where " + CLAIMED,
-				parameters);
+		return this.named.update("update dispatch_delivery set status = 'PENDING', attempts = attempts - 1, "
+				+ "locked_by = null, locked_until = null, next_attempt_at = :now, updated_at = :now where id in "
+				+ "(select d.id from dispatch_delivery d where " + CLAIMED + this.claimLock + ")", parameters);
 	}
 
 	/** Whether any delivery, in any status, is for {@code handler}. */

@@ -61,7 +61,8 @@ class RetentionRepository {
 		}
 		List<String> ids = this.jdbc.queryForList("select e.event_id from inbox_event e where e.received_at < ? and "
 				+ "not exists (select 1 from dispatch_delivery d where d.event_id = e.event_id and d.status in "
-				+ DeliveryRepository.UNFINISHED + ") order by e.id fetch first ? rows only", String.class, Timestamp.from(cutoff), batch);
+				+ DeliveryRepository.UNFINISHED + ") order by e.id fetch first ? rows only", String.class,
+				Timestamp.from(cutoff), batch);
 		int candidates = ids.size();
 		if (ids.isEmpty()) {
 			return new PurgeBatch(0, 0);

@@ -1,11 +1,16 @@
 package io.relay.dispatch.internal;
 
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import io.relay.dispatch.DeliveryStatus;
 import io.relay.support.MigratedDatabase;
@@ -104,18 +109,49 @@ class DeliveryRepositoryTests {
 	void aClaimWhoseCommitFailedHandsBackOnlyTheDeliveriesItLeased(String database) {
 		JdbcTemplate jdbc = database(database);
 		DeliveryRepository repository = new DeliveryRepository(jdbc);
-		Instant until = NOW.plus(Duration.ofMinutes(5));
-		long leased = delivery(jdbc, "RUNNING", 3, NOW, until);
-		// Leased by an earlier claim of this instance; left PENDING after two attempts by a graceful stop.
+		// Leases are stored to the millisecond.
+		Instant until = NOW.plus(Duration.ofMinutes(5)).plusNanos(123_456_789);
+		long leased = delivery(jdbc, "RUNNING", 3, NOW, until.truncatedTo(ChronoUnit.MILLIS));
+		// Leased by an earlier claim of this instance.
 		long earlier = delivery(jdbc, "RUNNING", 1, NOW, until.minusSeconds(1));
+		// Left PENDING after two attempts by a graceful stop.
 		long released = delivery(jdbc, "PENDING", 2, NOW, null);
+		// Leased by another instance until the same time.
+		long others = delivery(jdbc, "RUNNING", 1, NOW, until.truncatedTo(ChronoUnit.MILLIS));
+		jdbc.update("update dispatch_delivery set locked_by = 'another-instance' where id = ?", others);
 
-		assertThat(repository.handBackClaim(INSTANCE, until, NOW.plusSeconds(1), List.of(leased, earlier, released)))
+		assertThat(repository.handBackClaim(INSTANCE, until, NOW.plusSeconds(1),
+				List.of(leased, earlier, released, others)))
 			.isOne();
 
 		assertThat(row(jdbc, leased)).isEqualTo("PENDING 2 -");
 		assertThat(row(jdbc, earlier)).isEqualTo("RUNNING 1 " + INSTANCE);
 		assertThat(row(jdbc, released)).isEqualTo("PENDING 2 -");
+		assertThat(row(jdbc, others)).isEqualTo("RUNNING 1 another-instance");
+	}
+
+	@org.junit.jupiter.api.Test
+	void aClaimHandedBackWhileItsTransactionStillHoldsTheRowsLeavesThemToTheirLease() throws Exception {
+		JdbcTemplate jdbc = database("postgres");
+		DeliveryRepository repository = new DeliveryRepository(jdbc);
+		Instant until = NOW.plus(Duration.ofMinutes(5));
+		long leased = delivery(jdbc, "RUNNING", 1, NOW, until);
+		// The claim's transaction, still open on the server (its COMMIT never arrived), in a session of its own.
+		DriverManagerDataSource source = (DriverManagerDataSource) jdbc.getDataSource();
+		try (Connection claim = DriverManager.getConnection(source.getUrl(), source.getUsername(),
+				source.getPassword())) {
+			claim.setAutoCommit(false);
+			try (Statement lock = claim.createStatement()) {
+				lock.execute("select id from dispatch_delivery where id = " + leased + " for update");
+			}
+
+			CompletableFuture<Integer> handBack = CompletableFuture
+				.supplyAsync(() -> repository.handBackClaim(INSTANCE, until, NOW, List.of(leased)));
+
+			assertThat(handBack.get(20, TimeUnit.SECONDS)).as("no wait for the open transaction").isZero();
+			claim.rollback();
+		}
+		assertThat(row(jdbc, leased)).isEqualTo("RUNNING 1 " + INSTANCE);
 	}
 
 	@ParameterizedTest
