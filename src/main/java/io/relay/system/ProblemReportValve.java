@@ -1,0 +1,61 @@
+package io.relay.system;
+
+import java.io.IOException;
+import java.io.Writer;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.apache.catalina.connector.Request;
+import org.apache.catalina.connector.Response;
+import org.apache.catalina.valves.ErrorReportValve;
+import org.apache.coyote.ActionCode;
+import org.jspecify.annotations.Nullable;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+
+/**
+ * Answers what Tomcat refuses by itself, before any of Relay's code sees the request (a malformed request line or
+ * URL, an encoded slash or backslash in the path, headers over the size limit), with an RFC 9457 problem instead of
+ * Tomcat's HTML page, so that every refusal a client gets from Relay reads the same way.
+ * <p>
+ * It writes only when nothing was written: everything that reaches Relay is answered by Relay itself (its
+ * controllers' problems, {@link ProblemErrorController} for the container's error page). Tomcat's message is not
+ * echoed (it may quote the request); the status says what kind of refusal it was.
+ */
+final class ProblemReportValve extends ErrorReportValve {
+
+	@Override
+	protected void report(Request request, Response response, @Nullable Throwable throwable) {
+		int status = response.getStatus();
+		// Tomcat's own guards: an error, nothing written yet, not reported already, and a connection still usable.
+		if (status < 400 || response.getContentWritten() > 0 || !response.setErrorReported()) {
+			return;
+		}
+		AtomicBoolean ioAllowed = new AtomicBoolean();
+		response.getCoyoteResponse().action(ActionCode.IS_IO_ALLOWED, ioAllowed);
+		if (!ioAllowed.get()) {
+			return;
+		}
+		try {
+			response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+			response.setCharacterEncoding("UTF-8");
+			Writer writer = response.getReporter();
+			if (writer != null) {
+				writer.write(problem(status));
+			}
+		}
+		catch (IOException | IllegalStateException ex) {
+			// The client is gone or the response was taken over meanwhile: nothing more to say to it.
+		}
+	}
+
+	static String problem(int status) {
+		HttpStatus known = HttpStatus.resolve(status);
+		String title = (known != null) ? known.getReasonPhrase() : "Error";
+		String detail = (status == 400) ? "The web server refused the request before Relay read it: a malformed "
+				+ "request line or URL (an encoded slash or backslash in the path, say), or headers too large."
+				: "The web server refused the request before Relay read it.";
+		return "{\"type\":\"about:blank\",\"title\":\"" + title + "\",\"status\":" + status + ",\"detail\":\"" + detail
+				+ "\",\"reason\":\"rejected\"}";
+	}
+
+}

@@ -1,0 +1,80 @@
+package io.relay.system;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+
+import io.relay.support.WebhookClient;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Requests Tomcat refuses before Relay sees them get a problem document too, not Tomcat's HTML page; what reaches
+ * Relay is still answered by Relay.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+		properties = { "relay.webhook.secrets=" + WebhookClient.SECRET,
+				"spring.datasource.url=jdbc:h2:mem:problem-report;DB_CLOSE_DELAY=-1" })
+class ProblemReportValveTests {
+
+	@LocalServerPort
+	int port;
+
+	@Test
+	void anEncodedSlashInThePathIsAProblem() throws IOException {
+		String answer = send("GET /admin/api/events/a%2Fb HTTP/1.1\r\nHost: relay\r\nConnection: close\r\n\r\n");
+		assertProblem(answer, 400);
+	}
+
+	@Test
+	void anEncodedBackslashInTheWebhookPathIsAProblem() throws IOException {
+		String answer = send("POST /webhooks%5Ciadvize HTTP/1.1\r\nHost: relay\r\nContent-Length: 0\r\n"
+				+ "Connection: close\r\n\r\n");
+		assertProblem(answer, 400);
+	}
+
+	@Test
+	void headersOverTheLimitAreAProblem() throws IOException {
+		String answer = send("POST /webhooks/iadvize HTTP/1.1\r\nHost: relay\r\nX-Big: " + "a".repeat(20_000)
+				+ "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+		assertProblem(answer, 400);
+	}
+
+	@Test
+	void aMalformedRequestLineIsAProblem() throws IOException {
+		String answer = send("GET /a{b HTTP/1.1\r\nHost: relay\r\nConnection: close\r\n\r\n");
+		assertProblem(answer, 400);
+	}
+
+	@Test
+	void whatReachesRelayIsStillAnsweredByRelay() throws IOException {
+		String answer = send("GET /nothing-here HTTP/1.1\r\nHost: relay\r\nConnection: close\r\n\r\n");
+		assertThat(answer).startsWith("HTTP/1.1 401")
+			.contains("application/problem+json")
+			.contains("This needs the admin credentials")
+			.doesNotContain("\"reason\":\"rejected\"");
+	}
+
+	private static void assertProblem(String answer, int status) {
+		assertThat(answer).startsWith("HTTP/1.1 " + status);
+		assertThat(answer.toLowerCase()).contains("content-type: application/problem+json");
+		assertThat(answer).contains("\"status\":" + status, "\"reason\":\"rejected\"").doesNotContain("<html");
+	}
+
+	private String send(String request) throws IOException {
+		try (Socket socket = new Socket("127.0.0.1", this.port)) {
+			socket.setSoTimeout(10_000);
+			OutputStream out = socket.getOutputStream();
+			out.write(request.getBytes(StandardCharsets.ISO_8859_1));
+			out.flush();
+			InputStream in = socket.getInputStream();
+			return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+		}
+	}
+
+}
