@@ -51,6 +51,10 @@ final class ProblemReportValve extends ErrorReportValve {
 	static String problem(int status) {
 		HttpStatus known = HttpStatus.resolve(status);
 		String title = (known != null) ? known.getReasonPhrase() : "Error";
+		if (status >= 500) {
+			return "{\"type\":\"about:blank\",\"title\":\"" + title + "\",\"status\":" + status
+					+ ",\"detail\":\"The web server failed to answer this request; Relay's log says why.\"}";
+		}
 		String detail = (status == 400) ? "The web server refused the request before Relay read it: a malformed "
 				+ "request line or URL (an encoded slash or backslash in the path, say), or headers too large."
 				: "The web server refused the request before Relay read it.";

@@ -10,6 +10,8 @@ import io.relay.support.WebhookClient;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -58,6 +60,20 @@ class ProblemReportValveTests {
 			.contains("application/problem+json")
 			.contains("This needs the admin credentials")
 			.doesNotContain("\"reason\":\"rejected\"");
+	}
+
+	@Test
+	void everyStatusGetsAWellFormedProblemAndOnlyRefusalsAReason() {
+		JsonMapper json = JsonMapper.builder().build();
+		JsonNode refused = json.readTree(ProblemReportValve.problem(505));
+		assertThat(refused.get("status").asInt()).isEqualTo(505);
+		assertThat(refused.get("title").asString()).isEqualTo("HTTP Version not supported");
+		assertThat(refused.has("reason")).isFalse();
+		JsonNode failed = json.readTree(ProblemReportValve.problem(500));
+		assertThat(failed.get("detail").asString()).contains("Relay's log says why");
+		JsonNode unknown = json.readTree(ProblemReportValve.problem(499));
+		assertThat(unknown.get("title").asString()).isEqualTo("Error");
+		assertThat(unknown.get("reason").asString()).isEqualTo("rejected");
 	}
 
 	private static void assertProblem(String answer, int status) {
