@@ -13,15 +13,20 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 
 /**
- * Answers what Tomcat refuses by itself, before any of Relay's code sees the request (a malformed request line or
- * URL, an encoded slash or backslash in the path, headers over the size limit), with an RFC 9457 problem instead of
- * Tomcat's HTML page, so that every refusal a client gets from Relay reads the same way.
+ * Answers what Tomcat refuses by itself, before any of Relay's code sees the request (a malformed request line, URL
+ * or header, an encoded slash or backslash in the path, headers over the size limit), with an RFC 9457 problem
+ * instead of Tomcat's HTML page, so that every refusal a client gets from Relay reads the same way.
  * <p>
  * It writes only when nothing was written: everything that reaches Relay is answered by Relay itself (its
  * controllers' problems, {@link ProblemErrorController} for the container's error page). Tomcat's message is not
  * echoed (it may quote the request); the status says what kind of refusal it was.
+ * <p>
+ * Public, with a public constructor: Tomcat's host creates its error report valve by class name when it finds none.
  */
-final class ProblemReportValve extends ErrorReportValve {
+public final class ProblemReportValve extends ErrorReportValve {
+
+	/** Detail of a refusal; asserted by the tests, which tell this valve's answers from the firewall's by it. */
+	static final String REFUSED = "The web server refused the request before Relay read it";
 
 	@Override
 	protected void report(Request request, Response response, @Nullable Throwable throwable) {
@@ -41,6 +46,8 @@ final class ProblemReportValve extends ErrorReportValve {
 			Writer writer = response.getReporter();
 			if (writer != null) {
 				writer.write(problem(status));
+				// As Tomcat's own report does: the answer is complete, also for a request in async mode.
+				response.finishResponse();
 			}
 		}
 		catch (IOException | IllegalStateException ex) {
@@ -51,13 +58,13 @@ final class ProblemReportValve extends ErrorReportValve {
 	static String problem(int status) {
 		HttpStatus known = HttpStatus.resolve(status);
 		String title = (known != null) ? known.getReasonPhrase() : "Error";
-		if (status >= 500) {
+		if (status == 500 || status == 503) {
+			// A failure, not a refusal (501 for an unknown method and 505 for an unknown HTTP version are refusals).
 			return "{\"type\":\"about:blank\",\"title\":\"" + title + "\",\"status\":" + status
 					+ ",\"detail\":\"The web server failed to answer this request; Relay's log says why.\"}";
 		}
-		String detail = (status == 400) ? "The web server refused the request before Relay read it: a malformed "
-				+ "request line or URL (an encoded slash or backslash in the path, say), or headers too large."
-				: "The web server refused the request before Relay read it.";
+		String detail = (status == 400) ? REFUSED + ": a malformed request line, URL or header (an encoded slash or "
+				+ "backslash in the path, say), or headers too large." : REFUSED + ".";
 		return "{\"type\":\"about:blank\",\"title\":\"" + title + "\",\"status\":" + status + ",\"detail\":\"" + detail
 				+ "\",\"reason\":\"rejected\"}";
 	}

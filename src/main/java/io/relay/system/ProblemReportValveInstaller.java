@@ -7,14 +7,17 @@ import org.apache.catalina.core.StandardHost;
 import org.apache.catalina.valves.ErrorReportValve;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 
 /**
  * Puts {@link ProblemReportValve} in place of Tomcat's HTML error report on the host, including the one Spring Boot
- * adds (without server information or a report). Ordered after Boot's own customizer (which has order 0), so that its
- * valve is there to be replaced.
+ * adds (without server information or a report). Ordered last, after Boot's own customizer (order 0), so that its
+ * context customizer runs after Boot's and finds Boot's valve there to be replaced.
  */
 @Component
+@Order(Ordered.LOWEST_PRECEDENCE)
 class ProblemReportValveInstaller implements WebServerFactoryCustomizer<TomcatServletWebServerFactory> {
 
 	@Override

@@ -15,7 +15,7 @@ import org.springframework.security.web.firewall.RequestRejectedException;
 import org.springframework.security.web.firewall.RequestRejectedHandler;
 
 /**
- * Answers a request that Spring Security's firewall refuses (a control character in a header, an encoded slash in
+ * Answers a request that Spring Security's firewall refuses (a control character in a header, a {@code ..} segment in
  * the path...) with an RFC 9457 problem, like every other refusal of Relay, instead of Boot's error JSON. The
  * firewall's message is not echoed: it quotes the offending header value, which may be a credential.
  */
@@ -25,7 +25,7 @@ class ProblemRequestRejectedHandler implements RequestRejectedHandler {
 
 	private static final byte[] PROBLEM = ("{\"type\":\"about:blank\",\"title\":\"Bad Request\",\"status\":400,"
 			+ "\"detail\":\"The request was rejected: its method, its URL or one of its headers holds something not "
-			+ "allowed (for example a control character in a header, or an encoded slash in the path).\","
+			+ "allowed (for example a control character in a header, or a '..' segment in the path).\","
 			+ "\"reason\":\"rejected\"}")
 		.getBytes(StandardCharsets.UTF_8);
 

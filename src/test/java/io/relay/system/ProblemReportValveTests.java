@@ -4,12 +4,18 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.util.Arrays;
 import java.nio.charset.StandardCharsets;
 
 import io.relay.support.WebhookClient;
+import org.apache.catalina.Host;
+import org.apache.catalina.valves.ErrorReportValve;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.boot.tomcat.TomcatWebServer;
+import org.springframework.boot.web.server.servlet.context.ServletWebServerApplicationContext;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -26,6 +32,9 @@ class ProblemReportValveTests {
 
 	@LocalServerPort
 	int port;
+
+	@Autowired
+	ServletWebServerApplicationContext context;
 
 	@Test
 	void anEncodedSlashInThePathIsAProblem() throws IOException {
@@ -54,6 +63,21 @@ class ProblemReportValveTests {
 	}
 
 	@Test
+	void anUnknownHttpVersionIsARefusalNotAFailure() throws IOException {
+		String answer = send("GET / HTTP/2.5\r\nHost: relay\r\nConnection: close\r\n\r\n");
+		assertThat(answer).startsWith("HTTP/1.1 505").contains(ProblemReportValve.REFUSED)
+			.doesNotContain("log says why");
+	}
+
+	@Test
+	void theValveStandsInForTomcatsAndBootsErrorReport() {
+		Host host = ((TomcatWebServer) this.context.getWebServer()).getTomcat().getHost();
+		assertThat(Arrays.stream(host.getPipeline().getValves()).filter(ErrorReportValve.class::isInstance))
+			.singleElement()
+			.isInstanceOf(ProblemReportValve.class);
+	}
+
+	@Test
 	void whatReachesRelayIsStillAnsweredByRelay() throws IOException {
 		String answer = send("GET /nothing-here HTTP/1.1\r\nHost: relay\r\nConnection: close\r\n\r\n");
 		assertThat(answer).startsWith("HTTP/1.1 401")
@@ -68,9 +92,12 @@ class ProblemReportValveTests {
 		JsonNode refused = json.readTree(ProblemReportValve.problem(505));
 		assertThat(refused.get("status").asInt()).isEqualTo(505);
 		assertThat(refused.get("title").asString()).isEqualTo("HTTP Version not supported");
-		assertThat(refused.has("reason")).isFalse();
-		JsonNode failed = json.readTree(ProblemReportValve.problem(500));
-		assertThat(failed.get("detail").asString()).contains("Relay's log says why");
+		assertThat(refused.get("reason").asString()).isEqualTo("rejected");
+		for (int status : new int[] { 500, 503 }) {
+			JsonNode failed = json.readTree(ProblemReportValve.problem(status));
+			assertThat(failed.get("detail").asString()).contains("Relay's log says why");
+			assertThat(failed.has("reason")).isFalse();
+		}
 		JsonNode unknown = json.readTree(ProblemReportValve.problem(499));
 		assertThat(unknown.get("title").asString()).isEqualTo("Error");
 		assertThat(unknown.get("reason").asString()).isEqualTo("rejected");
@@ -79,7 +106,9 @@ class ProblemReportValveTests {
 	private static void assertProblem(String answer, int status) {
 		assertThat(answer).startsWith("HTTP/1.1 " + status);
 		assertThat(answer.toLowerCase()).contains("content-type: application/problem+json");
-		assertThat(answer).contains("\"status\":" + status, "\"reason\":\"rejected\"").doesNotContain("<html");
+		// The valve's own detail: Spring Security's firewall answers a 400 problem with the same reason.
+		assertThat(answer).contains("\"status\":" + status, "\"reason\":\"rejected\"", ProblemReportValve.REFUSED)
+			.doesNotContain("<html");
 	}
 
 	private String send(String request) throws IOException {

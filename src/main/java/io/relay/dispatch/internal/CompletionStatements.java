@@ -138,7 +138,7 @@ final class CompletionStatements {
 
 	/**
 	 * Records every run, also one whose outcome was not applied (its lease expired, and the delivery was claimed
-	 * again or ended dead by {@link #buryAbandoned}): it ran, perhaps with effects.
+	 * again or ended dead by {@link DeliveryRepository#buryAbandoned}): it ran, perhaps with effects.
 	 */
 	private static final String NOT_APPLIED = "not applied (the delivery was no longer this run's: its lease had "
 			+ "expired, and it was claimed again or ended)";
