@@ -3,7 +3,9 @@ package io.relay.system;
 import java.io.IOException;
 import java.io.Writer;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 
+import io.micrometer.core.instrument.Counter;
 import org.apache.catalina.connector.Request;
 import org.apache.catalina.connector.Response;
 import org.apache.catalina.valves.ErrorReportValve;
@@ -19,7 +21,8 @@ import org.springframework.http.MediaType;
  * <p>
  * It writes only when nothing was written: everything that reaches Relay is answered by Relay itself (its
  * controllers' problems, {@link ProblemErrorController} for the container's error page). Tomcat's message is not
- * echoed (it may quote the request); the status says what kind of refusal it was.
+ * echoed (it may quote the request); the status says what kind of refusal it was. A refusal of a webhook delivery
+ * (a path under {@code /webhooks/}) is counted with the webhook's other refusals, {@code reason=rejected}.
  * <p>
  * Public, with a public constructor: Tomcat's host creates its error report valve by class name when it finds none.
  */
@@ -28,12 +31,30 @@ public final class ProblemReportValve extends ErrorReportValve {
 	/** Detail of a refusal; asserted by the tests, which tell this valve's answers from the firewall's by it. */
 	static final String REFUSED = "The web server refused the request before Relay read it";
 
+	private final Supplier<@Nullable Counter> webhookRefusals;
+
+	/** Counting nothing (what Tomcat would make, should it make one by class name). */
+	public ProblemReportValve() {
+		this(() -> null);
+	}
+
+	/** Counting webhook refusals on the counter supplied (once there is a registry to make it in). */
+	ProblemReportValve(Supplier<@Nullable Counter> webhookRefusals) {
+		this.webhookRefusals = webhookRefusals;
+	}
+
 	@Override
 	protected void report(Request request, Response response, @Nullable Throwable throwable) {
 		int status = response.getStatus();
 		// Tomcat's own guards: an error, nothing written yet, not reported already, and a connection still usable.
 		if (status < 400 || response.getContentWritten() > 0 || !response.setErrorReported()) {
 			return;
+		}
+		if (isWebhook(request)) {
+			Counter refusals = this.webhookRefusals.get();
+			if (refusals != null) {
+				refusals.increment();
+			}
 		}
 		AtomicBoolean ioAllowed = new AtomicBoolean();
 		response.getCoyoteResponse().action(ActionCode.IS_IO_ALLOWED, ioAllowed);
@@ -52,6 +73,17 @@ public final class ProblemReportValve extends ErrorReportValve {
 		}
 		catch (IOException | IllegalStateException ex) {
 			// The client is gone or the response was taken over meanwhile: nothing more to say to it.
+		}
+	}
+
+	private static boolean isWebhook(Request request) {
+		try {
+			String uri = request.getRequestURI();
+			return uri != null && uri.startsWith("/webhooks/");
+		}
+		catch (RuntimeException ex) {
+			// A request line Tomcat could not parse: no path to tell.
+			return false;
 		}
 	}
 

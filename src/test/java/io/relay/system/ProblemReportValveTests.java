@@ -7,6 +7,7 @@ import java.net.Socket;
 import java.util.Arrays;
 import java.nio.charset.StandardCharsets;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.relay.support.WebhookClient;
 import org.apache.catalina.Host;
 import org.apache.catalina.valves.ErrorReportValve;
@@ -36,6 +37,9 @@ class ProblemReportValveTests {
 	@Autowired
 	ServletWebServerApplicationContext context;
 
+	@Autowired
+	MeterRegistry meters;
+
 	@Test
 	void anEncodedSlashInThePathIsAProblem() throws IOException {
 		String answer = send("GET /admin/api/events/a%2Fb HTTP/1.1\r\nHost: relay\r\nConnection: close\r\n\r\n");
@@ -50,10 +54,17 @@ class ProblemReportValveTests {
 	}
 
 	@Test
-	void headersOverTheLimitAreAProblem() throws IOException {
+	void headersOverTheLimitAreAProblemAndAWebhookDeliveryIsCounted() throws IOException {
+		double refused = WebhookDeliveries.refused(this.meters, "rejected").count();
 		String answer = send("POST /webhooks/iadvize HTTP/1.1\r\nHost: relay\r\nX-Big: " + "a".repeat(20_000)
 				+ "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
 		assertProblem(answer, 400);
+		assertThat(WebhookDeliveries.refused(this.meters, "rejected").count()).isEqualTo(refused + 1);
+
+		// Not a webhook delivery: refused alike, not counted with them.
+		assertProblem(send("GET /admin/api/events/a%2Fb HTTP/1.1\r\nHost: relay\r\nX-Big: " + "a".repeat(20_000)
+				+ "\r\nConnection: close\r\n\r\n"), 400);
+		assertThat(WebhookDeliveries.refused(this.meters, "rejected").count()).isEqualTo(refused + 1);
 	}
 
 	@Test
