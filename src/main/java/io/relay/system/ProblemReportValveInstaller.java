@@ -32,7 +32,7 @@ class ProblemReportValveInstaller implements WebServerFactoryCustomizer<TomcatSe
 	ProblemReportValveInstaller(ObjectProvider<MeterRegistry> meters) {
 		// Looked up at the first refusal, not now: the web server is made early in the context's refresh, and a
 		// registry made that early would miss the customizers and filters applied to it later.
-		this.webhookRefusals = SingletonSupplier.ofNullable(() -> {
+		this.webhookRefusals = SingletonSupplier.of(() -> {
 			MeterRegistry registry = meters.getIfAvailable();
 			return (registry != null) ? WebhookDeliveries.refused(registry, "rejected") : null;
 		});
