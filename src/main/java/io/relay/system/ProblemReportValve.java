@@ -50,7 +50,7 @@ public final class ProblemReportValve extends ErrorReportValve {
 		if (status < 400 || response.getContentWritten() > 0 || !response.setErrorReported()) {
 			return;
 		}
-		if (isWebhook(request)) {
+		if (isRefusal(status) && isWebhook(request)) {
 			Counter refusals = this.webhookRefusals.get();
 			if (refusals != null) {
 				refusals.increment();
@@ -76,6 +76,11 @@ public final class ProblemReportValve extends ErrorReportValve {
 		}
 	}
 
+	/** A refusal of the request, not a failure to answer it (501 and 505, for an unknown method or version, are). */
+	private static boolean isRefusal(int status) {
+		return status != 500 && status != 503;
+	}
+
 	private static boolean isWebhook(Request request) {
 		try {
 			String uri = request.getRequestURI();
@@ -90,8 +95,7 @@ public final class ProblemReportValve extends ErrorReportValve {
 	static String problem(int status) {
 		HttpStatus known = HttpStatus.resolve(status);
 		String title = (known != null) ? known.getReasonPhrase() : "Error";
-		if (status == 500 || status == 503) {
-			// A failure, not a refusal (501 for an unknown method and 505 for an unknown HTTP version are refusals).
+		if (!isRefusal(status)) {
 			return "{\"type\":\"about:blank\",\"title\":\"" + title + "\",\"status\":" + status
 					+ ",\"detail\":\"The web server failed to answer this request; Relay's log says why.\"}";
 		}

@@ -6,7 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 /**
  * The webhook's delivery counter, {@code relay.webhook.deliveries}, in one place: for the webhook itself and for
  * the filters that refuse a delivery before it reaches the webhook (a source outside the allow-list, a request the
- * firewall refuses), so that every refusal is counted beside the others with the same name, tags and description.
+ * firewall refuses) and for Tomcat's own refusals ({@link ProblemReportValve}), so that every refusal is counted beside the others with the same name, tags and description.
  * Here, in the module everything may depend on, because the firewall's handler (this module) and the source filter
  * (network) count on it too.
  */

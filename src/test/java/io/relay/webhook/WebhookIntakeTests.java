@@ -324,7 +324,9 @@ abstract class WebhookIntakeTests {
 			socket.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
 			socket.shutdownOutput();
 			String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-			assertThat(answer).startsWith("HTTP/1.1 400").contains("application/problem+json", "\"status\":400");
+			assertThat(answer).startsWith("HTTP/1.1 400")
+				.contains("application/problem+json", "\"status\":400", "\"detail\":\"Bad Request.\"")
+				.doesNotContain("\"reason\"");
 		}
 		assertThat(count("none", "rejected", "malformed")).isEqualTo(malformed + 1);
 	}
@@ -527,7 +529,7 @@ abstract class WebhookIntakeTests {
 
 	@Test
 	void healthIsPublicAndAnswersWhatIAdvizeExpects() {
-		// Exactly what the issue and iAdvize's app health check name: no components, and no list of the groups.
+		// Exactly what iAdvize's app health check expects: no components, and no list of the groups.
 		HttpResponse<String> health = this.client.get("/actuator/health");
 		assertThat(health.statusCode()).isEqualTo(200);
 		assertThat(health.body()).isEqualTo("{\"status\":\"UP\"}");

@@ -136,13 +136,14 @@ final class CompletionStatements {
 		ps.setLong(offset + 6, c.deliveryId());
 	}
 
+	/** The error recorded with a run whose outcome was not applied. */
+	private static final String NOT_APPLIED = "not applied (the delivery was no longer this run's: its lease had "
+			+ "expired, and it was claimed again or ended)";
+
 	/**
 	 * Records every run, also one whose outcome was not applied (its lease expired, and the delivery was claimed
 	 * again or ended dead by {@link DeliveryRepository#buryAbandoned}): it ran, perhaps with effects.
 	 */
-	private static final String NOT_APPLIED = "not applied (the delivery was no longer this run's: its lease had "
-			+ "expired, and it was claimed again or ended)";
-
 	private void insertAttempts(List<Completion> chunk, String instance, Set<Run> applied) {
 		if (chunk.isEmpty()) {
 			return;

@@ -46,7 +46,7 @@ class DeliveryRepository {
 		.map((status) -> "'" + status.name() + "'")
 		.collect(Collectors.joining(", ", "(", ")"));
 
-	/** How many deliveries one statement of a bulk replay updates. */
+	/** How many deliveries a bulk replay reads at a time ({@link #replayable}); it sets them back in smaller batches. */
 	static final int REPLAY_BATCH = 1000;
 
 	/** Sets deliveries back to their first attempt, due at {@code :now}, keeping their idempotency key. */

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 
 import io.relay.dispatch.DeliveryStatus;
 import io.relay.support.MigratedDatabase;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -22,8 +23,8 @@ import org.springframework.jdbc.datasource.DriverManagerDataSource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The delivery table's guards, on both databases: which run may record its outcome or extend its lease, and what
- * the lag gauge reads.
+ * The delivery table's guards, on both databases: which run may record its outcome or extend its lease, what a
+ * claim whose commit failed hands back, and what the lag gauge reads.
  */
 class DeliveryRepositoryTests {
 
@@ -130,7 +131,7 @@ class DeliveryRepositoryTests {
 		assertThat(row(jdbc, others)).isEqualTo("RUNNING 1 another-instance");
 	}
 
-	@org.junit.jupiter.api.Test
+	@Test
 	void aClaimHandedBackWhileItsTransactionStillHoldsTheRowsLeavesThemToTheirLease() throws Exception {
 		JdbcTemplate jdbc = database("postgres");
 		DeliveryRepository repository = new DeliveryRepository(jdbc);
@@ -241,7 +242,7 @@ class DeliveryRepositoryTests {
 		assertThat(repository.buryAbandoned(NOW, NOW)).isZero();
 	}
 
-	@org.junit.jupiter.api.Test
+	@Test
 	void orderingKeysAreLockedAcrossConnectionsUntilTheTransactionEnds() {
 		JdbcTemplate jdbc = database("postgres");
 		DeliveryRepository repository = new DeliveryRepository(jdbc);

@@ -60,7 +60,6 @@ record DispatchWiring(DeliveryRepository repository, TransactionTemplate transac
 				this.clock, locks);
 	}
 
-
 	/** A handler of every event, ordered per conversation (the default). */
 	private static final class Ordered implements EventHandler<IAdvizeEvent> {
 
