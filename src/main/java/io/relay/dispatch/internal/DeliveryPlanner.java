@@ -202,7 +202,9 @@ class DeliveryPlanner {
 				if (status == STATUS_UNKNOWN && !claimed.isEmpty()) {
 					// The commit's answer was lost: it may have gone through, leaving these deliveries RUNNING under
 					// this instance's lease with no worker to run them (and an attempt spent). Handed back, they run
-					// now; had it rolled back, there is nothing to hand back.
+					// now; had it rolled back, there is nothing to hand back. Never a wait on the lost transaction
+					// (unlike the claimer's hand-back): its rows are its own inserts, invisible to others until it
+					// commits.
 					DeliveryPlanner.this.dispatcher.handBack(claimed.keySet());
 				}
 			}
