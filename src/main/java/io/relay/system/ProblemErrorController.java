@@ -14,8 +14,9 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * Answers what reaches the servlet container's error page (Spring Security's 401 and 403, an exception no handler
- * turned into a problem, a body cut short of its Content-Length) with an RFC 9457 problem, like every other refusal of Relay, instead of Boot's error JSON.
- * The exception's message is never echoed: it may quote a header or a value; the log has it.
+ * turned into a problem, a body cut short of its Content-Length) with an RFC 9457 problem, like every other refusal
+ * of Relay, instead of Boot's error JSON. The exception's message is never echoed: it may quote a header or a
+ * value; the log has it.
  */
 @RestController
 class ProblemErrorController implements ErrorController {

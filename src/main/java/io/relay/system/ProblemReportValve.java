@@ -83,8 +83,7 @@ public final class ProblemReportValve extends ErrorReportValve {
 
 	private static boolean isWebhook(Request request) {
 		try {
-			String uri = request.getRequestURI();
-			return uri != null && uri.startsWith("/webhooks/");
+			return WebhookDeliveries.isWebhookPath(request.getRequestURI());
 		}
 		catch (RuntimeException ex) {
 			// A request line Tomcat could not parse: no path to tell.
@@ -95,14 +94,16 @@ public final class ProblemReportValve extends ErrorReportValve {
 	static String problem(int status) {
 		HttpStatus known = HttpStatus.resolve(status);
 		String title = (known != null) ? known.getReasonPhrase() : "Error";
+		return "{\"type\":\"about:blank\",\"title\":\"" + title + "\",\"status\":" + status + ",\"detail\":\""
+				+ detail(status) + "\"" + (isRefusal(status) ? ",\"reason\":\"rejected\"" : "") + "}";
+	}
+
+	private static String detail(int status) {
 		if (!isRefusal(status)) {
-			return "{\"type\":\"about:blank\",\"title\":\"" + title + "\",\"status\":" + status
-					+ ",\"detail\":\"The web server failed to answer this request; Relay's log says why.\"}";
+			return "The web server failed to answer this request; Relay's log says why.";
 		}
-		String detail = (status == 400) ? REFUSED + ": a malformed request line, URL or header (an encoded slash or "
-				+ "backslash in the path, say), or headers too large." : REFUSED + ".";
-		return "{\"type\":\"about:blank\",\"title\":\"" + title + "\",\"status\":" + status + ",\"detail\":\"" + detail
-				+ "\",\"reason\":\"rejected\"}";
+		return (status == 400) ? REFUSED + ": a malformed request line, URL or header (an encoded slash or backslash "
+				+ "in the path, say), or headers too large." : REFUSED + ".";
 	}
 
 }

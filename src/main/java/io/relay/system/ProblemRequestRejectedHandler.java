@@ -39,7 +39,7 @@ class ProblemRequestRejectedHandler implements RequestRejectedHandler {
 	@Override
 	public void handle(HttpServletRequest request, HttpServletResponse response,
 			RequestRejectedException requestRejectedException) throws IOException {
-		if (request.getRequestURI().startsWith("/webhooks/")) {
+		if (WebhookDeliveries.isWebhookPath(request.getRequestURI())) {
 			this.webhookRejections.increment();
 		}
 		// Not the exception's message: it quotes the offending value.

@@ -53,6 +53,10 @@ class DeliveryRepository {
 	private static final String REPLAY = "update dispatch_delivery set status = 'PENDING', attempts = 0, "
 			+ "next_attempt_at = :now, last_error = null, locked_by = null, locked_until = null, updated_at = :now ";
 
+	/** Gives back claimed deliveries, {@code PENDING} for any instance, their claim not counted as an attempt. */
+	private static final String HAND_BACK = "update dispatch_delivery set status = 'PENDING', attempts = attempts - 1, "
+			+ "locked_by = null, locked_until = null, next_attempt_at = :now, updated_at = :now ";
+
 	/** The deliveries of event {@code :event}, to handler {@code :handler} or to every handler when it is null. */
 	private static final String OF_EVENT = "event_id = :event and (cast(:handler as varchar(100)) is null or "
 			+ "handler = :handler)";
@@ -434,10 +438,8 @@ class DeliveryRepository {
 	int handBack(String instance, Instant now, Collection<Long> ids) {
 		MapSqlParameterSource parameters = new MapSqlParameterSource("ids", ids).addValue("instance", instance)
 			.addValue("now", Timestamp.from(now));
-		return this.named.update("update dispatch_delivery set status = 'PENDING', attempts = attempts - 1, "
-				+ "locked_by = null, locked_until = null, next_attempt_at = :now, updated_at = :now where id in (:ids) "
-				+ "and attempts > 0 and ((status = 'RUNNING' and locked_by = :instance) or (status = 'PENDING' and "
-				+ "locked_by is null))", parameters);
+		return this.named.update(HAND_BACK + "where id in (:ids) and attempts > 0 and ((status = 'RUNNING' and "
+				+ "locked_by = :instance) or (status = 'PENDING' and locked_by is null))", parameters);
 	}
 
 	/**
@@ -453,9 +455,8 @@ class DeliveryRepository {
 		MapSqlParameterSource parameters = new MapSqlParameterSource("ids", ids).addValue("instance", instance)
 			.addValue("until", Timestamp.from(leaseUntil.truncatedTo(ChronoUnit.MILLIS)))
 			.addValue("now", Timestamp.from(now));
-		return this.named.update("update dispatch_delivery set status = 'PENDING', attempts = attempts - 1, "
-				+ "locked_by = null, locked_until = null, next_attempt_at = :now, updated_at = :now where id in "
-				+ "(select d.id from dispatch_delivery d where " + CLAIMED + this.claimLock + ")", parameters);
+		return this.named.update(HAND_BACK + "where id in (select d.id from dispatch_delivery d where " + CLAIMED
+				+ this.claimLock + ")", parameters);
 	}
 
 	/** Whether any delivery, in any status, is for {@code handler}. */
@@ -483,18 +484,15 @@ class DeliveryRepository {
 
 	/**
 	 * The next {@link #REPLAY_BATCH} deliveries in {@code status} (of {@code handler}, or of every handler) after the
-	 * id {@code after}, in order of id.
+	 * id {@code after}, in order of id, with their ordering locks (a delivery's key never changes).
 	 */
-	List<Long> replayable(DeliveryStatus status, @Nullable String handler, long after) {
-		return this.jdbc.queryForList("select id from dispatch_delivery where status = ? and "
+	List<Replayable> replayable(DeliveryStatus status, @Nullable String handler, long after) {
+		return this.jdbc.query("select id, handler, ordering_key from dispatch_delivery where status = ? and "
 				+ "(cast(? as varchar(100)) is null or handler = ?) and id > ? and " + EVENT_EXISTS
-				+ " order by id fetch first " + REPLAY_BATCH + " rows only", Long.class, status.name(), handler,
-				handler, after);
-	}
-
-	/** The {@link #orderingLock}s of these deliveries. */
-	List<String> orderingLocksOf(Collection<Long> ids) {
-		return orderingLocksWhere("id in (:ids)", new MapSqlParameterSource("ids", ids));
+				+ " order by id fetch first " + REPLAY_BATCH + " rows only",
+				(rs, row) -> new Replayable(rs.getLong(1),
+						(rs.getString(3) != null) ? orderingLock(rs.getString(2), rs.getString(3)) : null),
+				status.name(), handler, handler, after);
 	}
 
 	/** Replays these deliveries, those still in {@code status}. */
@@ -575,6 +573,13 @@ class DeliveryRepository {
 	 */
 	record Completion(long deliveryId, int attempt, DeliveryStatus status, @Nullable Instant nextAttemptAt,
 			@Nullable String error, Instant startedAt, Instant finishedAt, long durationMillis, boolean ordered) {
+	}
+
+	/**
+	 * A delivery a bulk replay may set back.
+	 * @param orderingLock its {@link #orderingLock}, {@code null} when it is not ordered
+	 */
+	record Replayable(long id, @Nullable String orderingLock) {
 	}
 
 	record Stats(long backlog, double oldestPendingAgeSeconds, long dead) {

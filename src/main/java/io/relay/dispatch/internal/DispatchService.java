@@ -3,6 +3,7 @@ package io.relay.dispatch.internal;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
@@ -65,25 +66,32 @@ class DispatchService implements Replays {
 		}
 		int replayed = 0;
 		long after = 0;
-		List<Long> ids;
+		List<DeliveryRepository.Replayable> read;
 		// A batch at a time, in order of id: one statement over a month of succeeded deliveries would hold millions
 		// of row locks in one transaction (the claim and the completions would wait behind it). Walking the ids
 		// forward, a delivery replayed by one batch, run and finished again before the next batch, is not replayed
 		// twice.
 		do {
-			ids = this.repository.replayable(status, handler, after);
+			read = this.repository.replayable(status, handler, after);
 			// Each transaction locks the conversations of a few deliveries only: a thousand would take nearly every
 			// stripe of OrderingLocks, and hold up every inbox transaction that plans an ordered delivery meanwhile.
-			for (int from = 0; from < ids.size(); from += LOCKED_REPLAY_BATCH) {
-				List<Long> batch = ids.subList(from, Math.min(ids.size(), from + LOCKED_REPLAY_BATCH));
-				replayed += underOrderingLocks(() -> this.repository.orderingLocksOf(batch),
-						() -> this.repository.replay(batch, status, this.clock.instant()));
+			for (int from = 0; from < read.size(); from += LOCKED_REPLAY_BATCH) {
+				List<DeliveryRepository.Replayable> batch = read.subList(from,
+						Math.min(read.size(), from + LOCKED_REPLAY_BATCH));
+				replayed += underOrderingLocks(
+						() -> batch.stream()
+							.map(DeliveryRepository.Replayable::orderingLock)
+							.filter(Objects::nonNull)
+							.distinct()
+							.toList(),
+						() -> this.repository.replay(batch.stream().map(DeliveryRepository.Replayable::id).toList(),
+								status, this.clock.instant()));
 			}
-			if (!ids.isEmpty()) {
-				after = ids.getLast();
+			if (!read.isEmpty()) {
+				after = read.getLast().id();
 			}
 		}
-		while (ids.size() == DeliveryRepository.REPLAY_BATCH);
+		while (read.size() == DeliveryRepository.REPLAY_BATCH);
 		logger.info("Replaying {} {} deliveries{}", replayed, status, (handler != null) ? " to '" + handler + "'" : "");
 		this.dispatcher.wake();
 		return replayed;

@@ -266,25 +266,21 @@ class Dispatcher implements SmartLifecycle {
 			int limit = reserved;
 			Instant now = this.clock.instant();
 			Instant leaseUntil = now.plus(this.properties.lease());
-			List<DeliveryRepository.Claimed> claimed;
-			List<DeliveryRepository.Claimed> uncommitted = new ArrayList<>();
+			// Filled inside the transaction, so that a commit that fails still tells which deliveries it claimed.
+			List<DeliveryRepository.Claimed> claimed = new ArrayList<>();
 			try {
 				DeliveryRepository.ClaimScope scope = this.presence.claimScope(now);
-				claimed = this.transactions.execute((status) -> {
-					List<DeliveryRepository.Claimed> taken = this.repository.claim(this.instance, scope, now,
-							leaseUntil, limit);
-					uncommitted.addAll(taken);
-					return taken;
-				});
+				this.transactions.executeWithoutResult((status) -> claimed
+					.addAll(this.repository.claim(this.instance, scope, now, leaseUntil, limit)));
 			}
 			catch (RuntimeException ex) {
 				release(reserved);
-				if (!uncommitted.isEmpty()) {
+				if (!claimed.isEmpty()) {
 					// The claim's statements went through and its commit failed. The answer may have been lost after
 					// the database committed: the deliveries would stay RUNNING under this instance's lease with no
 					// worker until it expires (an attempt spent, their conversations held back). Handed back, they
 					// are claimed again now; had the commit rolled back, nothing is leased so and nothing changes.
-					handBackClaim(uncommitted, leaseUntil);
+					handBackClaim(claimed, leaseUntil);
 				}
 				throw ex;
 			}

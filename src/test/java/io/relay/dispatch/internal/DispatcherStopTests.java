@@ -61,8 +61,7 @@ class DispatcherStopTests {
 
 					@Override
 					public void afterCommit() {
-						dispatcher.submit(new DeliveryRepository.Claimed(claimedId, eventId, "log", 1, 10,
-								"application/json", "{}".getBytes(), now, false, null));
+						dispatcher.submit(firstAttempt(claimedId, eventId, "log", "{}".getBytes(), now));
 					}
 
 				});
@@ -90,8 +89,7 @@ class DispatcherStopTests {
 			assertThat(jdbc.queryForObject("select attempts from dispatch_delivery where id = ?", Integer.class, id))
 				.isEqualTo(1);
 
-			dispatcher.submit(new DeliveryRepository.Claimed(id, eventId, "log", 1, 10, "application/json",
-					"{}".getBytes(), now, false, null));
+			dispatcher.submit(firstAttempt(id, eventId, "log", "{}".getBytes(), now));
 
 			assertThat(jdbc.queryForMap("select status, attempts, locked_by from dispatch_delivery where id = ?", id))
 				.containsEntry("STATUS", "PENDING")
@@ -112,8 +110,7 @@ class DispatcherStopTests {
 			long id = claimed(repository, dispatcher, eventId, "log", now);
 			// Every write of a finished attempt fails from now on, as with a database gone during a shutdown.
 			jdbc.execute("drop table dispatch_attempt");
-			dispatcher.submit(new DeliveryRepository.Claimed(id, eventId, "log", 1, 10, "application/json",
-					"{}".getBytes(), now, false, null));
+			dispatcher.submit(firstAttempt(id, eventId, "log", "{}".getBytes(), now));
 			await().until(() -> output.getOut().contains("Could not record 1 finished deliveries"));
 
 			dispatcher.stop();
@@ -141,8 +138,7 @@ class DispatcherStopTests {
 			long id = claimed(repository, dispatcher, eventId, "recording", now);
 			// In a slot of its own, as the planner reserves one for each delivery it starts.
 			assertThat(dispatcher.reserve(1)).isOne();
-			dispatcher.submit(new DeliveryRepository.Claimed(id, eventId, "recording", 1, 10, "application/json",
-					body, now, false, null));
+			dispatcher.submit(firstAttempt(id, eventId, "recording", body, now));
 			await().until(() -> RecordingHandler.held() == 1);
 			// Every write of a finished attempt fails from now on, as with a database gone during a shutdown.
 			jdbc.execute("drop table dispatch_attempt");
@@ -173,6 +169,13 @@ class DispatcherStopTests {
 			.keySet()
 			.iterator()
 			.next();
+	}
+
+	/** The first attempt of a delivery inserted claimed, as the planner hands it to the dispatcher. */
+	private static DeliveryRepository.Claimed firstAttempt(long id, String eventId, String handler, byte[] body,
+			Instant receivedAt) {
+		return new DeliveryRepository.Claimed(id, eventId, handler, 1, 10, "application/json", body, receivedAt, false,
+				null);
 	}
 
 	private static ConfigurableApplicationContext start(String... more) {
