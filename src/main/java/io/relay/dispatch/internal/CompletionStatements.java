@@ -45,11 +45,12 @@ final class CompletionStatements {
 			else {
 				int[] counts = this.jdbc.batchUpdate("update dispatch_delivery set status = ?, next_attempt_at = "
 						+ "coalesce(?, next_attempt_at), last_error = ?, last_duration_ms = ?, locked_by = null, "
-						+ "locked_until = null, updated_at = ? where id = ? and attempts = ? and locked_by = ? and "
-						+ "status = 'RUNNING'", chunk, chunk.size(), (ps, c) -> {
+						+ "locked_until = null, updated_at = ? where id = ? and attempts = ? and claims = ? and "
+						+ "locked_by = ? and status = 'RUNNING'", chunk, chunk.size(), (ps, c) -> {
 							setCompletion(ps, c, 0);
 							ps.setInt(7, c.attempt());
-							ps.setString(8, instance);
+							ps.setInt(8, c.claim());
+							ps.setString(9, instance);
 						})[0];
 				applied = new HashSet<>();
 				for (int i = 0; i < chunk.size(); i++) {
@@ -65,7 +66,8 @@ final class CompletionStatements {
 	/**
 	 * The completions whose attempt is not recorded yet. A batch is written again when its commit went through but
 	 * its answer was lost: its updates then match nothing, and its attempts are in the history already (not runs
-	 * whose outcome was not applied).
+	 * whose outcome was not applied). The history has no claim count: a run is found there by its attempt number
+	 * and start.
 	 */
 	private List<Completion> withoutRecorded(List<Completion> chunk, String instance, Set<Run> applied) {
 		List<Long> unapplied = chunk.stream()
@@ -78,29 +80,29 @@ final class CompletionStatements {
 		Set<RecordedRun> recorded = new HashSet<>();
 		this.named.query("select delivery_id, attempt, started_at from dispatch_attempt where delivery_id in (:ids) "
 				+ "and instance = :instance", new MapSqlParameterSource("ids", unapplied).addValue("instance", instance),
-				(rs) -> {
-					Run run = new Run(rs.getLong(1), rs.getInt(2));
-					recorded.add(new RecordedRun(run, rs.getTimestamp(3).toInstant()));
-				});
-		return chunk.stream()
-			.filter((c) -> !recorded.contains(new RecordedRun(Run.of(c), c.startedAt())))
-			.toList();
+				(RowCallbackHandler) (rs) -> recorded
+					.add(new RecordedRun(rs.getLong(1), rs.getInt(2), rs.getTimestamp(3).toInstant())));
+		return chunk.stream().filter((c) -> !recorded.contains(RecordedRun.of(c))).toList();
 	}
 
-	/** One run of a delivery: the claim that made its attempt number. */
-	private record Run(long deliveryId, int attempt) {
+	/** One run of a delivery: the claim it ran under. */
+	private record Run(long deliveryId, int claim) {
 
 		static Run of(Completion completion) {
-			return new Run(completion.deliveryId(), completion.attempt());
+			return new Run(completion.deliveryId(), completion.claim());
 		}
 
 	}
 
 	/** A run as its attempt row tells it, started at a time kept to the millisecond (what both databases keep). */
-	private record RecordedRun(Run run, long startedAtMillis) {
+	private record RecordedRun(long deliveryId, int attempt, long startedAtMillis) {
 
-		RecordedRun(Run run, Instant startedAt) {
-			this(run, startedAt.toEpochMilli());
+		RecordedRun(long deliveryId, int attempt, Instant startedAt) {
+			this(deliveryId, attempt, startedAt.toEpochMilli());
+		}
+
+		static RecordedRun of(Completion completion) {
+			return new RecordedRun(completion.deliveryId(), completion.attempt(), completion.startedAt());
 		}
 
 	}
@@ -108,20 +110,23 @@ final class CompletionStatements {
 	// One statement per batch on PostgreSQL (the casts type the VALUES list, nulls included).
 	private Set<Run> updateFromValues(List<Completion> chunk, String instance) {
 		String row = "(cast(? as varchar(16)), cast(? as timestamp with time zone), cast(? as varchar(4000)), "
-				+ "cast(? as bigint), cast(? as timestamp with time zone), cast(? as bigint), cast(? as integer))";
+				+ "cast(? as bigint), cast(? as timestamp with time zone), cast(? as bigint), cast(? as integer), "
+				+ "cast(? as integer))";
 		Set<Run> applied = new HashSet<>();
 		this.jdbc.query((connection) -> {
 			PreparedStatement ps = connection.prepareStatement("update dispatch_delivery d set status = v.status, "
 					+ "next_attempt_at = coalesce(v.next_at, d.next_attempt_at), last_error = v.error, "
 					+ "last_duration_ms = v.duration, locked_by = null, locked_until = null, updated_at = v.finished "
 					+ "from (values " + String.join(", ", Collections.nCopies(chunk.size(), row))
-					+ ") v(status, next_at, error, duration, finished, id, attempt) where d.id = v.id and "
-					+ "d.attempts = v.attempt and d.locked_by = ? and d.status = 'RUNNING' returning d.id, v.attempt");
+					+ ") v(status, next_at, error, duration, finished, id, attempt, claim) where d.id = v.id and "
+					+ "d.attempts = v.attempt and d.claims = v.claim and d.locked_by = ? and d.status = 'RUNNING' "
+					+ "returning d.id, v.claim");
 			for (int i = 0; i < chunk.size(); i++) {
-				setCompletion(ps, chunk.get(i), i * 7);
-				ps.setInt(i * 7 + 7, chunk.get(i).attempt());
+				setCompletion(ps, chunk.get(i), i * 8);
+				ps.setInt(i * 8 + 7, chunk.get(i).attempt());
+				ps.setInt(i * 8 + 8, chunk.get(i).claim());
 			}
-			ps.setString(chunk.size() * 7 + 1, instance);
+			ps.setString(chunk.size() * 8 + 1, instance);
 			return ps;
 		}, (RowCallbackHandler) (rs) -> applied.add(new Run(rs.getLong(1), rs.getInt(2))));
 		return applied;

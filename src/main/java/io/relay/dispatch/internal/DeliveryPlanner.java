@@ -185,7 +185,7 @@ class DeliveryPlanner {
 				claimed.forEach((id, delivery) -> {
 					IncomingEvent event = events.get(delivery.eventId());
 					DeliveryPlanner.this.dispatcher.submit(new DeliveryRepository.Claimed(id, delivery.eventId(),
-							delivery.handler(), 1, delivery.maxAttempts(), event.contentType(), event.payload(),
+							delivery.handler(), 1, 1, delivery.maxAttempts(), event.contentType(), event.payload(),
 							event.receivedAt(), delivery.orderingKey() != null, event.event()));
 				});
 				if (wake) {

@@ -113,7 +113,7 @@ class DeliveryRepository {
 
 	/** Takes the claimed ids ({@code :ids}) if they are still due: see {@link #claimableQuery}. */
 	static final String CLAIM_UPDATE = "update dispatch_delivery set status = 'RUNNING', locked_by = :instance, "
-			+ "locked_until = :until, attempts = attempts + 1, updated_at = :now where id in (:ids) and (status in "
+			+ "locked_until = :until, attempts = attempts + 1, claims = claims + 1, updated_at = :now where id in (:ids) and (status in "
 			+ "('PENDING', 'FAILED') or (status = 'RUNNING' and locked_until < :now and attempts < max_attempts))";
 
 	/** The deliveries {@link #CLAIM_UPDATE} took ({@code :ids} leased to {@code :instance} until {@code :until}). */
@@ -153,9 +153,9 @@ class DeliveryRepository {
 				byId.put(rs.getLong(1), delivery);
 			}
 		};
-		String columns = "insert into dispatch_delivery (event_id, handler, status, ordering_key, attempts, "
+		String columns = "insert into dispatch_delivery (event_id, handler, status, ordering_key, attempts, claims, "
 				+ "max_attempts, next_attempt_at, locked_by, locked_until, created_at, updated_at) values ";
-		String row = "(?, ?, 'RUNNING', ?, 1, ?, ?, ?, ?, ?, ?)";
+		String row = "(?, ?, 'RUNNING', ?, 1, 1, ?, ?, ?, ?, ?, ?)";
 		if (this.postgres) {
 			// One statement for the whole batch, returning the ids (chunks keep under PostgreSQL's parameter limit).
 			for (int from = 0; from < deliveries.size(); from += 1000) {
@@ -283,12 +283,12 @@ class DeliveryRepository {
 		// The due condition again: on H2 the rows are not locked by the select (see claimableQuery), so a delivery
 		// replayed or finished in between is left alone.
 		int taken = this.named.update(CLAIM_UPDATE, params);
-		List<Claimed> claimed = this.named.query("select d.id, d.event_id, d.handler, d.attempts, d.max_attempts, "
-				+ "e.content_type, e.payload, e.received_at, d.ordering_key, d.filter_at_run from dispatch_delivery d "
-				+ "join inbox_event e on e.event_id = d.event_id where " + CLAIMED + " order by d.id", params,
-				(rs, row) -> new Claimed(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getInt(4), rs.getInt(5),
-						rs.getString(6), rs.getBytes(7), rs.getTimestamp(8).toInstant(), rs.getString(9) != null, null,
-						rs.getBoolean(10)));
+		List<Claimed> claimed = this.named.query("select d.id, d.event_id, d.handler, d.attempts, d.claims, "
+				+ "d.max_attempts, e.content_type, e.payload, e.received_at, d.ordering_key, d.filter_at_run from "
+				+ "dispatch_delivery d join inbox_event e on e.event_id = d.event_id where " + CLAIMED + " order by d.id",
+				params, (rs, row) -> new Claimed(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getInt(4),
+						rs.getInt(5), rs.getInt(6), rs.getString(7), rs.getBytes(8), rs.getTimestamp(9).toInstant(),
+						rs.getString(10) != null, null, rs.getBoolean(11)));
 		if (claimed.size() < taken) {
 			dropOrphans(params);
 		}
@@ -344,7 +344,8 @@ class DeliveryRepository {
 
 	/**
 	 * Records finished attempts. A delivery whose lease this instance lost is left alone, even when this instance
-	 * claimed it again since (the attempt number tells the claims apart): one run must not end another's.
+	 * claimed it again since, to the same attempt number after a replay (the claim count tells the runs apart): one
+	 * run must not end another's.
 	 */
 	void complete(List<Completion> completions, String instance) {
 		this.completions.write(completions, instance);
@@ -410,8 +411,8 @@ class DeliveryRepository {
 	 * @return whether the lease was still this claim's (not expired and taken by another claim)
 	 */
 	boolean renewLease(Claimed delivery, String instance, Instant until) {
-		return this.jdbc.update("update dispatch_delivery set locked_until = ? where id = ? and attempts = ? and "
-				+ "locked_by = ? and status = 'RUNNING'", Timestamp.from(until), delivery.id(), delivery.attempt(),
+		return this.jdbc.update("update dispatch_delivery set locked_until = ? where id = ? and claims = ? and "
+				+ "locked_by = ? and status = 'RUNNING'", Timestamp.from(until), delivery.id(), delivery.claim(),
 				instance) == 1;
 	}
 
@@ -554,24 +555,29 @@ class DeliveryRepository {
 	 * @param ordered whether it has an ordering key (then the next delivery of its conversation waits for it)
 	 * @param event the event already parsed, when the delivery comes straight from the intake (events are
 	 * immutable values: one parse serves all of its handlers); {@code null} when it was read from the database
+	 * @param claim how many times the delivery has been claimed, this claim included: with the id, it names this
+	 * run (the attempt number does not, a replay starts it again)
 	 * @param filterAtRun whether the handler's filter is still to be applied (see {@link NewDelivery})
 	 */
-	record Claimed(long id, String eventId, String handler, int attempt, int maxAttempts, String contentType,
-			byte[] payload, Instant receivedAt, boolean ordered, @Nullable IAdvizeEvent event, boolean filterAtRun) {
+	record Claimed(long id, String eventId, String handler, int attempt, int claim, int maxAttempts,
+			String contentType, byte[] payload, Instant receivedAt, boolean ordered, @Nullable IAdvizeEvent event,
+			boolean filterAtRun) {
 
-		Claimed(long id, String eventId, String handler, int attempt, int maxAttempts, String contentType,
+		Claimed(long id, String eventId, String handler, int attempt, int claim, int maxAttempts, String contentType,
 				byte[] payload, Instant receivedAt, boolean ordered, @Nullable IAdvizeEvent event) {
-			this(id, eventId, handler, attempt, maxAttempts, contentType, payload, receivedAt, ordered, event, false);
+			this(id, eventId, handler, attempt, claim, maxAttempts, contentType, payload, receivedAt, ordered, event,
+					false);
 		}
 
 	}
 
 	/**
 	 * A finished attempt.
+	 * @param claim the {@link Claimed#claim} it ran under
 	 * @param ordered whether the delivery has an ordering key: recording it may release the next delivery of its
 	 * conversation (not stored)
 	 */
-	record Completion(long deliveryId, int attempt, DeliveryStatus status, @Nullable Instant nextAttemptAt,
+	record Completion(long deliveryId, int attempt, int claim, DeliveryStatus status, @Nullable Instant nextAttemptAt,
 			@Nullable String error, Instant startedAt, Instant finishedAt, long durationMillis, boolean ordered) {
 	}
 

@@ -220,8 +220,8 @@ class DeliveryRunner {
 
 	private static DeliveryRepository.Completion completion(DeliveryRepository.Claimed claimed, DeliveryStatus status,
 			@Nullable Instant next, @Nullable String error, Instant started, Instant finished, long millis) {
-		return new DeliveryRepository.Completion(claimed.id(), claimed.attempt(), status, next, error, started,
-				finished, millis, claimed.ordered());
+		return new DeliveryRepository.Completion(claimed.id(), claimed.attempt(), claimed.claim(), status, next, error,
+				started, finished, millis, claimed.ordered());
 	}
 
 	private static String describe(Throwable ex) {

@@ -54,6 +54,39 @@ class DeliveryRepositoryTests {
 
 	@ParameterizedTest
 	@ValueSource(strings = { "h2", "postgres" })
+	void aRunFromBeforeAReplayCannotRecordItsOutcomeOverTheReplayedRun(String database) {
+		JdbcTemplate jdbc = database(database);
+		DeliveryRepository repository = new DeliveryRepository(jdbc);
+		Duration lease = Duration.ofMinutes(5);
+		// One attempt allowed: the run hangs in its handler, its lease expires, the delivery is ended DEAD.
+		long id = delivery(jdbc, "PENDING", 0, NOW, null);
+		jdbc.update("update dispatch_delivery set max_attempts = 1 where id = ?", id);
+		DeliveryRepository.Claimed hung = claimAt(jdbc, repository, NOW, lease).getFirst();
+		Instant buried = NOW.plus(lease.multipliedBy(2)).plusSeconds(1);
+		assertThat(repository.buryAbandoned(buried, buried.minus(lease))).isEqualTo(1);
+		// An operator replays it; this instance claims it again, to the same attempt number as the hung run.
+		Instant replayed = buried.plusSeconds(60);
+		assertThat(repository.replayEvent(hung.eventId(), null, replayed)).isEqualTo(1);
+		DeliveryRepository.Claimed again = claimAt(jdbc, repository, replayed, lease).getFirst();
+		assertThat(again.attempt()).isEqualTo(hung.attempt());
+		assertThat(again.claim()).isEqualTo(hung.claim() + 1);
+
+		// The hung run returns at last: a failure, which must not end (or set up for a retry) the run after it.
+		repository.complete(List.of(completionOf(hung, DeliveryStatus.FAILED, replayed.plusSeconds(5))), "claimer");
+		assertThat(row(jdbc, id)).isEqualTo("RUNNING 1 claimer");
+
+		repository.complete(List.of(completionOf(again, DeliveryStatus.SUCCEEDED, replayed.plusSeconds(6))),
+				"claimer");
+		assertThat(row(jdbc, id)).isEqualTo("SUCCEEDED 1 -");
+		assertThat(jdbc.queryForList("select outcome || ' ' || coalesce(error, '-') from dispatch_attempt where "
+				+ "delivery_id = ? order by finished_at", String.class, id))
+			.containsExactly("DEAD the lease expired on the last attempt: the handler did not return (it hung, or its "
+					+ "instance stopped or ran out of memory while it ran)", "FAILED not applied (the delivery was no "
+					+ "longer this run's: its lease had expired, and it was claimed again or ended)", "SUCCEEDED -");
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "h2", "postgres" })
 	void aBatchWrittenAgainAfterItsCommitWentThroughAddsNothingToTheHistory(String database) {
 		JdbcTemplate jdbc = database(database);
 		DeliveryRepository repository = new DeliveryRepository(jdbc);
@@ -372,6 +405,22 @@ class DeliveryRepositoryTests {
 			.execute((status) -> repository.claim("claimer", scope, NOW, NOW.plus(Duration.ofMinutes(5)), limit));
 	}
 
+	private static List<DeliveryRepository.Claimed> claimAt(JdbcTemplate jdbc, DeliveryRepository repository,
+			Instant now, Duration lease) {
+		return new org.springframework.transaction.support.TransactionTemplate(
+				new org.springframework.jdbc.support.JdbcTransactionManager(jdbc.getDataSource()))
+			.execute((status) -> repository.claim("claimer", new DeliveryRepository.ClaimScope(List.of("crm"),
+					Instant.EPOCH, Instant.EPOCH), now, now.plus(lease), 10));
+	}
+
+	/** What the run of {@code claimed} records when it ends at {@code finishedAt}, a second after it started. */
+	private static DeliveryRepository.Completion completionOf(DeliveryRepository.Claimed claimed,
+			DeliveryStatus status, Instant finishedAt) {
+		return new DeliveryRepository.Completion(claimed.id(), claimed.attempt(), claimed.claim(), status,
+				(status == DeliveryStatus.FAILED) ? finishedAt.plusSeconds(10) : null, null,
+				finishedAt.minusSeconds(1), finishedAt, 1000, false);
+	}
+
 	private static JdbcTemplate database(String database) {
 		return new JdbcTemplate(MigratedDatabase.of(database, "deliveries"));
 	}
@@ -386,22 +435,23 @@ class DeliveryRepositoryTests {
 		String eventId = UUID.randomUUID().toString();
 		jdbc.update("insert into inbox_event (event_id, event_type, content_type, payload, received_at) values "
 				+ "(?, 'user.created', 'application/json', ?, ?)", eventId, "{}".getBytes(), Timestamp.from(createdAt));
-		jdbc.update("insert into dispatch_delivery (event_id, handler, status, attempts, max_attempts, "
-				+ "next_attempt_at, locked_by, locked_until, created_at, updated_at) values (?, 'crm', ?, ?, 10, ?, ?, "
-				+ "?, ?, ?)", eventId, status, attempts, Timestamp.from(nextAttemptAt),
+		// Claimed once per attempt (no replay, no hand-back): the claim count is the attempt number.
+		jdbc.update("insert into dispatch_delivery (event_id, handler, status, attempts, claims, max_attempts, "
+				+ "next_attempt_at, locked_by, locked_until, created_at, updated_at) values (?, 'crm', ?, ?, ?, 10, ?, "
+				+ "?, ?, ?, ?)", eventId, status, attempts, attempts, Timestamp.from(nextAttemptAt),
 				(lockedUntil != null) ? INSTANCE : null, (lockedUntil != null) ? Timestamp.from(lockedUntil) : null,
 				Timestamp.from(createdAt), Timestamp.from(createdAt));
 		return jdbc.queryForObject("select id from dispatch_delivery where event_id = ?", Long.class, eventId);
 	}
 
 	private static DeliveryRepository.Completion completion(long id, int attempt, DeliveryStatus status) {
-		return new DeliveryRepository.Completion(id, attempt, status,
+		return new DeliveryRepository.Completion(id, attempt, attempt, status,
 				(status == DeliveryStatus.FAILED) ? NOW.plusSeconds(10) : null, null, NOW, NOW.plusMillis(5), 5, false);
 	}
 
 	private static DeliveryRepository.Claimed claimed(long id, int attempt) {
-		return new DeliveryRepository.Claimed(id, "e", "crm", attempt, 10, "application/json", new byte[0], NOW, false,
-				null);
+		return new DeliveryRepository.Claimed(id, "e", "crm", attempt, attempt, 10, "application/json", new byte[0], NOW,
+				false, null);
 	}
 
 	private static String row(JdbcTemplate jdbc, long id) {

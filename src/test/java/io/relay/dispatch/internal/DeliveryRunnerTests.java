@@ -149,8 +149,8 @@ class DeliveryRunnerTests {
 
 	private static DeliveryRepository.Claimed plannedElsewhere(DeliveryRepository.Claimed claimed) {
 		return new DeliveryRepository.Claimed(claimed.id(), claimed.eventId(), claimed.handler(), claimed.attempt(),
-				claimed.maxAttempts(), claimed.contentType(), claimed.payload(), claimed.receivedAt(), claimed.ordered(),
-				claimed.event(), true);
+				claimed.claim(), claimed.maxAttempts(), claimed.contentType(), claimed.payload(), claimed.receivedAt(),
+				claimed.ordered(), claimed.event(), true);
 	}
 
 	private static DeliveryRepository.Completion run(Script script) {
@@ -199,7 +199,7 @@ class DeliveryRunnerTests {
 	/** Delivery {@code id} of event {@code e-<id>} to {@code handler}, on its last attempt (1 of 1). */
 	private static DeliveryRepository.Claimed claimed(String handler, long id) {
 		IAdvizeEvent event = new UnknownEvent("e-" + id, "x.y", Platform.SD, null, null, null, Map.of());
-		return new DeliveryRepository.Claimed(id, "e-" + id, handler, 1, 1, "application/json", new byte[0], NOW,
+		return new DeliveryRepository.Claimed(id, "e-" + id, handler, 1, 1, 1, "application/json", new byte[0], NOW,
 				false, event);
 	}
 

@@ -174,8 +174,8 @@ class DispatcherStopTests {
 	/** The first attempt of a delivery inserted claimed, as the planner hands it to the dispatcher. */
 	private static DeliveryRepository.Claimed firstAttempt(long id, String eventId, String handler, byte[] body,
 			Instant receivedAt) {
-		return new DeliveryRepository.Claimed(id, eventId, handler, 1, 10, "application/json", body, receivedAt, false,
-				null);
+		return new DeliveryRepository.Claimed(id, eventId, handler, 1, 1, 10, "application/json", body, receivedAt,
+				false, null);
 	}
 
 	private static ConfigurableApplicationContext start(String... more) {
