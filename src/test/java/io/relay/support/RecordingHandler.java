@@ -66,7 +66,8 @@ public class RecordingHandler implements EventHandler<IAdvizeEvent> {
 		return held.get();
 	}
 
-	private static void awaitIgnoringInterrupts(CountDownLatch latch) {
+	/** Waits for the latch as code that does not answer interrupts would (the interrupt is kept for later). */
+	public static void awaitIgnoringInterrupts(CountDownLatch latch) {
 		boolean interrupted = false;
 		while (latch.getCount() > 0) {
 			try {

@@ -45,12 +45,10 @@ final class CompletionStatements {
 			else {
 				int[] counts = this.jdbc.batchUpdate("update dispatch_delivery set status = ?, next_attempt_at = "
 						+ "coalesce(?, next_attempt_at), last_error = ?, last_duration_ms = ?, locked_by = null, "
-						+ "locked_until = null, updated_at = ? where id = ? and attempts = ? and claims = ? and "
-						+ "locked_by = ? and status = 'RUNNING'", chunk, chunk.size(), (ps, c) -> {
+						+ "locked_until = null, updated_at = ? where id = ? and claims = ? and locked_by = ? and "
+						+ "status = 'RUNNING'", chunk, chunk.size(), (ps, c) -> {
 							setCompletion(ps, c, 0);
-							ps.setInt(7, c.attempt());
-							ps.setInt(8, c.claim());
-							ps.setString(9, instance);
+							ps.setString(8, instance);
 						})[0];
 				applied = new HashSet<>();
 				for (int i = 0; i < chunk.size(); i++) {
@@ -110,23 +108,19 @@ final class CompletionStatements {
 	// One statement per batch on PostgreSQL (the casts type the VALUES list, nulls included).
 	private Set<Run> updateFromValues(List<Completion> chunk, String instance) {
 		String row = "(cast(? as varchar(16)), cast(? as timestamp with time zone), cast(? as varchar(4000)), "
-				+ "cast(? as bigint), cast(? as timestamp with time zone), cast(? as bigint), cast(? as integer), "
-				+ "cast(? as integer))";
+				+ "cast(? as bigint), cast(? as timestamp with time zone), cast(? as bigint), cast(? as integer))";
 		Set<Run> applied = new HashSet<>();
 		this.jdbc.query((connection) -> {
 			PreparedStatement ps = connection.prepareStatement("update dispatch_delivery d set status = v.status, "
 					+ "next_attempt_at = coalesce(v.next_at, d.next_attempt_at), last_error = v.error, "
 					+ "last_duration_ms = v.duration, locked_by = null, locked_until = null, updated_at = v.finished "
 					+ "from (values " + String.join(", ", Collections.nCopies(chunk.size(), row))
-					+ ") v(status, next_at, error, duration, finished, id, attempt, claim) where d.id = v.id and "
-					+ "d.attempts = v.attempt and d.claims = v.claim and d.locked_by = ? and d.status = 'RUNNING' "
-					+ "returning d.id, v.claim");
+					+ ") v(status, next_at, error, duration, finished, id, claim) where d.id = v.id and "
+					+ "d.claims = v.claim and d.locked_by = ? and d.status = 'RUNNING' returning d.id, v.claim");
 			for (int i = 0; i < chunk.size(); i++) {
-				setCompletion(ps, chunk.get(i), i * 8);
-				ps.setInt(i * 8 + 7, chunk.get(i).attempt());
-				ps.setInt(i * 8 + 8, chunk.get(i).claim());
+				setCompletion(ps, chunk.get(i), i * 7);
 			}
-			ps.setString(chunk.size() * 8 + 1, instance);
+			ps.setString(chunk.size() * 7 + 1, instance);
 			return ps;
 		}, (RowCallbackHandler) (rs) -> applied.add(new Run(rs.getLong(1), rs.getInt(2))));
 		return applied;
@@ -139,6 +133,7 @@ final class CompletionStatements {
 		ps.setLong(offset + 4, c.durationMillis());
 		ps.setTimestamp(offset + 5, Timestamp.from(c.finishedAt()));
 		ps.setLong(offset + 6, c.deliveryId());
+		ps.setInt(offset + 7, c.claim());
 	}
 
 	/** The error recorded with a run whose outcome was not applied. */

@@ -113,8 +113,9 @@ class DeliveryRepository {
 
 	/** Takes the claimed ids ({@code :ids}) if they are still due: see {@link #claimableQuery}. */
 	static final String CLAIM_UPDATE = "update dispatch_delivery set status = 'RUNNING', locked_by = :instance, "
-			+ "locked_until = :until, attempts = attempts + 1, claims = claims + 1, updated_at = :now where id in (:ids) and (status in "
-			+ "('PENDING', 'FAILED') or (status = 'RUNNING' and locked_until < :now and attempts < max_attempts))";
+			+ "locked_until = :until, attempts = attempts + 1, claims = claims + 1, updated_at = :now where id in "
+			+ "(:ids) and (status in ('PENDING', 'FAILED') or (status = 'RUNNING' and locked_until < :now and "
+			+ "attempts < max_attempts))";
 
 	/** The deliveries {@link #CLAIM_UPDATE} took ({@code :ids} leased to {@code :instance} until {@code :until}). */
 	private static final String CLAIMED = "d.id in (:ids) and d.status = 'RUNNING' and d.locked_by = :instance and "

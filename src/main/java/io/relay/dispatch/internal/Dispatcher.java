@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -103,8 +104,12 @@ class Dispatcher implements SmartLifecycle {
 	/** Deliveries claimed by this instance that shutdown kept from starting (their claim is not an attempt). */
 	private final Set<Long> notStarted = ConcurrentHashMap.newKeySet();
 
-	/** Deliveries whose handler is running right now on this instance. */
-	private final Set<Long> inHandler = ConcurrentHashMap.newKeySet();
+	/**
+	 * Deliveries whose handler is running right now on this instance, with how many runs of each: two when a run
+	 * outlived its lease and this instance claimed its delivery again, and the first to end must not take the other
+	 * out of what a stop leaves leased.
+	 */
+	private final Map<Long, Integer> inHandler = new ConcurrentHashMap<>();
 
 	private volatile boolean running;
 
@@ -311,12 +316,12 @@ class Dispatcher implements SmartLifecycle {
 				this.notStarted.add(delivery.id());
 			}
 			else if (stillLeased(delivery, claimedAt)) {
-				this.inHandler.add(delivery.id());
+				this.inHandler.merge(delivery.id(), 1, Integer::sum);
 				try {
 					this.completions.add(this.runner.run(delivery, () -> !this.running));
 				}
 				finally {
-					this.inHandler.remove(delivery.id());
+					this.inHandler.computeIfPresent(delivery.id(), (id, runs) -> (runs == 1) ? null : runs - 1);
 				}
 			}
 		}
@@ -462,7 +467,7 @@ class Dispatcher implements SmartLifecycle {
 		join(this.completer, this.properties.shutdownTimeout().plusSeconds(5));
 		// A handler that ignored the interrupt still runs: handed back, its delivery could start on another
 		// instance alongside it. It keeps its lease instead, and runs again once the lease has expired.
-		List<Long> stillRunning = List.copyOf(this.inHandler);
+		List<Long> stillRunning = List.copyOf(this.inHandler.keySet());
 		if (!stillRunning.isEmpty()) {
 			logger.warn("Deliveries {} are still in their handler after the shutdown timeout and its interrupt: they "
 					+ "stay RUNNING and run again when their lease ({}) expires", stillRunning,

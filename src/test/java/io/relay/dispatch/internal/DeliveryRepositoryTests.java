@@ -32,6 +32,8 @@ class DeliveryRepositoryTests {
 
 	private static final String INSTANCE = "this-instance";
 
+	private static final Duration LEASE = Duration.ofMinutes(5);
+
 	@ParameterizedTest
 	@ValueSource(strings = { "h2", "postgres" })
 	void anEarlierRunOfADeliveryClaimedAgainCannotRecordItsOutcome(String database) {
@@ -57,32 +59,63 @@ class DeliveryRepositoryTests {
 	void aRunFromBeforeAReplayCannotRecordItsOutcomeOverTheReplayedRun(String database) {
 		JdbcTemplate jdbc = database(database);
 		DeliveryRepository repository = new DeliveryRepository(jdbc);
-		Duration lease = Duration.ofMinutes(5);
-		// One attempt allowed: the run hangs in its handler, its lease expires, the delivery is ended DEAD.
-		long id = delivery(jdbc, "PENDING", 0, NOW, null);
-		jdbc.update("update dispatch_delivery set max_attempts = 1 where id = ?", id);
-		DeliveryRepository.Claimed hung = claimAt(jdbc, repository, NOW, lease).getFirst();
-		Instant buried = NOW.plus(lease.multipliedBy(2)).plusSeconds(1);
-		assertThat(repository.buryAbandoned(buried, buried.minus(lease))).isEqualTo(1);
-		// An operator replays it; this instance claims it again, to the same attempt number as the hung run.
-		Instant replayed = buried.plusSeconds(60);
-		assertThat(repository.replayEvent(hung.eventId(), null, replayed)).isEqualTo(1);
-		DeliveryRepository.Claimed again = claimAt(jdbc, repository, replayed, lease).getFirst();
-		assertThat(again.attempt()).isEqualTo(hung.attempt());
-		assertThat(again.claim()).isEqualTo(hung.claim() + 1);
+		Runs runs = replayedWhileARunHangs(jdbc, repository);
 
-		// The hung run returns at last: a failure, which must not end (or set up for a retry) the run after it.
-		repository.complete(List.of(completionOf(hung, DeliveryStatus.FAILED, replayed.plusSeconds(5))), "claimer");
-		assertThat(row(jdbc, id)).isEqualTo("RUNNING 1 claimer");
+		// The hung run returns at last: a failure, which must not end (or set up for a retry) the run after it, nor
+		// renew its lease.
+		assertThat(repository.renewLease(runs.hung(), "claimer", runs.replayedAt().plus(LEASE))).isFalse();
+		repository.complete(
+				List.of(completionOf(runs.hung(), DeliveryStatus.FAILED, runs.replayedAt().plusSeconds(5))), "claimer");
+		assertThat(row(jdbc, runs.id())).isEqualTo("RUNNING 1 claimer");
 
-		repository.complete(List.of(completionOf(again, DeliveryStatus.SUCCEEDED, replayed.plusSeconds(6))),
-				"claimer");
-		assertThat(row(jdbc, id)).isEqualTo("SUCCEEDED 1 -");
+		repository.complete(List.of(completionOf(runs.again(), DeliveryStatus.SUCCEEDED,
+				runs.replayedAt().plusSeconds(6))), "claimer");
+		assertThat(row(jdbc, runs.id())).isEqualTo("SUCCEEDED 1 -");
 		assertThat(jdbc.queryForList("select outcome || ' ' || coalesce(error, '-') from dispatch_attempt where "
-				+ "delivery_id = ? order by finished_at", String.class, id))
+				+ "delivery_id = ? order by finished_at", String.class, runs.id()))
 			.containsExactly("DEAD the lease expired on the last attempt: the handler did not return (it hung, or its "
 					+ "instance stopped or ran out of memory while it ran)", "FAILED not applied (the delivery was no "
 					+ "longer this run's: its lease had expired, and it was claimed again or ended)", "SUCCEEDED -");
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "h2", "postgres" })
+	void aRunFromBeforeAReplayAndTheReplayedRunEndingInOneBatchAreToldApart(String database) {
+		JdbcTemplate jdbc = database(database);
+		DeliveryRepository repository = new DeliveryRepository(jdbc);
+		Runs runs = replayedWhileARunHangs(jdbc, repository);
+
+		repository.complete(List.of(
+				completionOf(runs.hung(), DeliveryStatus.FAILED, runs.replayedAt().plusSeconds(5)),
+				completionOf(runs.again(), DeliveryStatus.SUCCEEDED, runs.replayedAt().plusSeconds(6))), "claimer");
+
+		assertThat(row(jdbc, runs.id())).isEqualTo("SUCCEEDED 1 -");
+		assertThat(jdbc.queryForList("select outcome || ' ' || coalesce(error, '-') from dispatch_attempt where "
+				+ "delivery_id = ? and outcome <> 'DEAD' order by finished_at", String.class, runs.id()))
+			.containsExactly("FAILED not applied (the delivery was no longer this run's: its lease had expired, and "
+					+ "it was claimed again or ended)", "SUCCEEDED -");
+	}
+
+	/**
+	 * A delivery allowed one attempt, whose run hangs in its handler: its lease expires, it is ended DEAD, an
+	 * operator replays it, and this instance claims it again, to the same attempt number as the hung run.
+	 */
+	private static Runs replayedWhileARunHangs(JdbcTemplate jdbc, DeliveryRepository repository) {
+		long id = delivery(jdbc, "PENDING", 0, NOW, null);
+		jdbc.update("update dispatch_delivery set max_attempts = 1 where id = ?", id);
+		DeliveryRepository.Claimed hung = claimAt(jdbc, repository, NOW).getFirst();
+		Instant buried = NOW.plus(LEASE.multipliedBy(2)).plusSeconds(1);
+		assertThat(repository.buryAbandoned(buried, buried.minus(LEASE))).isEqualTo(1);
+		Instant replayed = buried.plusSeconds(60);
+		assertThat(repository.replayEvent(hung.eventId(), null, replayed)).isEqualTo(1);
+		DeliveryRepository.Claimed again = claimAt(jdbc, repository, replayed).getFirst();
+		assertThat(again.attempt()).isEqualTo(hung.attempt());
+		assertThat(again.claim()).isEqualTo(hung.claim() + 1);
+		return new Runs(id, hung, again, replayed);
+	}
+
+	private record Runs(long id, DeliveryRepository.Claimed hung, DeliveryRepository.Claimed again,
+			Instant replayedAt) {
 	}
 
 	@ParameterizedTest
@@ -214,8 +247,9 @@ class DeliveryRepositoryTests {
 	void aReplayedDeliveryWaitsWhileALaterOneOfItsConversationRunsThenGoesBeforeTheLaterOnesWaiting(String database) {
 		JdbcTemplate jdbc = database(database);
 		DeliveryRepository repository = new DeliveryRepository(jdbc);
-		// One conversation: the first delivery was dead and is replayed, the second runs, the third waits.
-		long replayed = delivery(jdbc, "PENDING", 0, NOW, null);
+		// One conversation: the first delivery was dead after ten attempts and is replayed, the second runs, the
+		// third waits.
+		long replayed = replayed(jdbc);
 		long running = delivery(jdbc, "RUNNING", 1, NOW, NOW.plus(Duration.ofMinutes(5)));
 		long waiting = delivery(jdbc, "PENDING", 0, NOW, null);
 		jdbc.update("update dispatch_delivery set ordering_key = 'c-1' where id in (?, ?, ?)", replayed, running,
@@ -224,8 +258,9 @@ class DeliveryRepositoryTests {
 		assertThat(claimIn(jdbc, repository)).as("one delivery of a conversation runs at a time").isEmpty();
 
 		repository.complete(List.of(completion(running, 1, DeliveryStatus.SUCCEEDED)), INSTANCE);
-		assertThat(claimIn(jdbc, repository)).extracting(DeliveryRepository.Claimed::id).containsExactly(replayed);
-		repository.complete(List.of(completion(replayed, 1, DeliveryStatus.SUCCEEDED)), "claimer");
+		List<DeliveryRepository.Claimed> claimed = claimIn(jdbc, repository);
+		assertThat(claimed).extracting(DeliveryRepository.Claimed::id).containsExactly(replayed);
+		repository.complete(List.of(completionOf(claimed.getFirst(), DeliveryStatus.SUCCEEDED, NOW)), "claimer");
 		assertThat(claimIn(jdbc, repository)).extracting(DeliveryRepository.Claimed::id).containsExactly(waiting);
 	}
 
@@ -236,12 +271,13 @@ class DeliveryRepositoryTests {
 		DeliveryRepository repository = new DeliveryRepository(jdbc);
 		// The later one's instance died: it waits for the earlier one (replayed meanwhile), which must not wait for
 		// it in turn, or neither would ever run.
-		long replayed = delivery(jdbc, "PENDING", 0, NOW, null);
+		long replayed = replayed(jdbc);
 		long abandoned = delivery(jdbc, "RUNNING", 1, NOW, NOW.minus(Duration.ofSeconds(1)));
 		jdbc.update("update dispatch_delivery set ordering_key = 'c-1' where id in (?, ?)", replayed, abandoned);
 
-		assertThat(claimIn(jdbc, repository)).extracting(DeliveryRepository.Claimed::id).containsExactly(replayed);
-		repository.complete(List.of(completion(replayed, 1, DeliveryStatus.SUCCEEDED)), "claimer");
+		List<DeliveryRepository.Claimed> claimed = claimIn(jdbc, repository);
+		assertThat(claimed).extracting(DeliveryRepository.Claimed::id).containsExactly(replayed);
+		repository.complete(List.of(completionOf(claimed.getFirst(), DeliveryStatus.SUCCEEDED, NOW)), "claimer");
 		assertThat(claimIn(jdbc, repository)).extracting(DeliveryRepository.Claimed::id).containsExactly(abandoned);
 	}
 
@@ -406,11 +442,11 @@ class DeliveryRepositoryTests {
 	}
 
 	private static List<DeliveryRepository.Claimed> claimAt(JdbcTemplate jdbc, DeliveryRepository repository,
-			Instant now, Duration lease) {
+			Instant now) {
 		return new org.springframework.transaction.support.TransactionTemplate(
 				new org.springframework.jdbc.support.JdbcTransactionManager(jdbc.getDataSource()))
 			.execute((status) -> repository.claim("claimer", new DeliveryRepository.ClaimScope(List.of("crm"),
-					Instant.EPOCH, Instant.EPOCH), now, now.plus(lease), 10));
+					Instant.EPOCH, Instant.EPOCH), now, now.plus(LEASE), 10));
 	}
 
 	/** What the run of {@code claimed} records when it ends at {@code finishedAt}, a second after it started. */
@@ -442,6 +478,13 @@ class DeliveryRepositoryTests {
 				(lockedUntil != null) ? INSTANCE : null, (lockedUntil != null) ? Timestamp.from(lockedUntil) : null,
 				Timestamp.from(createdAt), Timestamp.from(createdAt));
 		return jdbc.queryForObject("select id from dispatch_delivery where event_id = ?", Long.class, eventId);
+	}
+
+	/** A delivery that was dead after ten attempts, replayed: back to its first attempt, its claims counted on. */
+	private static long replayed(JdbcTemplate jdbc) {
+		long id = delivery(jdbc, "PENDING", 0, NOW, null);
+		jdbc.update("update dispatch_delivery set claims = 10 where id = ?", id);
+		return id;
 	}
 
 	private static DeliveryRepository.Completion completion(long id, int attempt, DeliveryStatus status) {

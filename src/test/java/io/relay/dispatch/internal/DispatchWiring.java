@@ -45,6 +45,14 @@ record DispatchWiring(DeliveryRepository repository, TransactionTemplate transac
 		return new DispatchWiring(repository, transactions, properties, handlers, presence, clock);
 	}
 
+	/** The same, but a dispatcher's stop waits {@code timeout} for running handlers before it interrupts them. */
+	DispatchWiring withShutdownTimeout(Duration timeout) {
+		DispatchProperties p = this.properties;
+		return new DispatchWiring(this.repository, this.transactions, new DispatchProperties(p.workers(),
+				p.pollInterval(), p.lease(), timeout, p.purgeInterval(), p.statsInterval(), p.unknownHandlerGrace(),
+				p.heartbeatInterval(), p.defaults(), p.handlers()), this.handlers, this.presence, this.clock);
+	}
+
 	DeliveryRunner runner() {
 		return new DeliveryRunner(this.handlers,
 				new DispatchMetrics(new SimpleMeterRegistry(), this.repository, this.clock), this.clock);
