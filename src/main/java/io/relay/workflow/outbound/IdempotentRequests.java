@@ -71,7 +71,10 @@ public class IdempotentRequests {
 				return body;
 			}
 			catch (DuplicateKeyException ex) {
-				// Kept at the same moment by another attempt under the key: that body is the one.
+				// Kept at the same moment by another attempt under the key: that body is the one, and this attempt
+				// counts on its row like any later one (uncounted, its give-back would take the other's count, and a
+				// rejection could then forget a body the other may have acted under).
+				return keep(key, eventId, body);
 			}
 		}
 		List<byte[]> kept = bodies(key);

@@ -18,6 +18,7 @@ import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.relay.support.MigratedDatabase;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -147,6 +148,42 @@ class IdempotentRequestsTests {
 		assertThat(second).isNotDone();
 		assertThat(this.requests.has(this.key)).isTrue();
 		assertThat(second.get(30, TimeUnit.SECONDS)).isNull();
+		assertThat(this.requests.has(this.key)).isTrue();
+	}
+
+	@Test
+	void anAttemptWhoseBodyAnotherKeptAtTheSameMomentCountsOnIt() {
+		// Another attempt under the key keeps its body between this attempt's count and its own insert.
+		JdbcTemplate racing = new JdbcTemplate(jdbc.getDataSource()) {
+
+			private boolean raced;
+
+			@Override
+			public int update(String sql, @Nullable Object... args) {
+				int updated = super.update(sql, args);
+				if (!this.raced && sql.startsWith("update outbound_request set attempts = attempts + 1")) {
+					this.raced = true;
+					super.update("insert into outbound_request (idempotency_key, event_id, body, attempts, "
+							+ "created_at) values (?, ?, ?, 1, ?)", IdempotentRequestsTests.this.key,
+							IdempotentRequestsTests.this.eventId, body("Ada").getBytes(StandardCharsets.UTF_8),
+							Timestamp.from(Instant.now()));
+				}
+				return updated;
+			}
+
+		};
+		// This attempt is refused with a 429 (it did nothing): it gives its own count back, not the other's.
+		target.stubFor(post(urlPathEqualTo("/contacts")).willReturn(aResponse().withStatus(429)));
+		assertThatExceptionOfType(OutboundException.class).isThrownBy(() -> new IdempotentRequests(racing,
+				Clock.systemUTC()).send(this.client, request("Augusta"), this.key, this.eventId));
+		assertThat(sentBodies()).containsExactly(body("Ada"));
+		assertThat(jdbc.queryForObject("select attempts from outbound_request where idempotency_key = ?",
+				Integer.class, this.key)).isOne();
+
+		// The other attempt may have acted under the key: a later rejection keeps its body.
+		target.stubFor(post(urlPathEqualTo("/contacts")).willReturn(aResponse().withStatus(422)));
+		assertThatExceptionOfType(OutboundException.class)
+			.isThrownBy(() -> this.requests.send(this.client, request("Grace"), this.key, this.eventId));
 		assertThat(this.requests.has(this.key)).isTrue();
 	}
 
