@@ -64,8 +64,10 @@ final class CompletionStatements {
 	/**
 	 * The completions whose attempt is not recorded yet. A batch is written again when its commit went through but
 	 * its answer was lost: its updates then match nothing, and its attempts are in the history already (not runs
-	 * whose outcome was not applied). The history has no claim count: a run is found there by its attempt number
-	 * and start.
+	 * whose outcome was not applied; an applied one was never written before). The history has no claim count: a
+	 * run is found there by its attempt number, start and end, so that the row {@link DeliveryRepository#buryAbandoned}
+	 * wrote for a run (started at its claim, which can be the run's own start to the millisecond) is not taken for
+	 * the run's own when it returns.
 	 */
 	private List<Completion> withoutRecorded(List<Completion> chunk, String instance, Set<Run> applied) {
 		List<Long> unapplied = chunk.stream()
@@ -76,11 +78,14 @@ final class CompletionStatements {
 			return chunk;
 		}
 		Set<RecordedRun> recorded = new HashSet<>();
-		this.named.query("select delivery_id, attempt, started_at from dispatch_attempt where delivery_id in (:ids) "
-				+ "and instance = :instance", new MapSqlParameterSource("ids", unapplied).addValue("instance", instance),
-				(RowCallbackHandler) (rs) -> recorded
-					.add(new RecordedRun(rs.getLong(1), rs.getInt(2), rs.getTimestamp(3).toInstant())));
-		return chunk.stream().filter((c) -> !recorded.contains(RecordedRun.of(c))).toList();
+		this.named.query("select delivery_id, attempt, started_at, finished_at from dispatch_attempt where "
+				+ "delivery_id in (:ids) and instance = :instance",
+				new MapSqlParameterSource("ids", unapplied).addValue("instance", instance),
+				(RowCallbackHandler) (rs) -> recorded.add(new RecordedRun(rs.getLong(1), rs.getInt(2),
+						rs.getTimestamp(3).toInstant(), rs.getTimestamp(4).toInstant())));
+		return chunk.stream()
+			.filter((c) -> applied.contains(Run.of(c)) || !recorded.contains(RecordedRun.of(c)))
+			.toList();
 	}
 
 	/** One run of a delivery: the claim it ran under. */
@@ -92,15 +97,16 @@ final class CompletionStatements {
 
 	}
 
-	/** A run as its attempt row tells it, started at a time kept to the millisecond (what both databases keep). */
-	private record RecordedRun(long deliveryId, int attempt, long startedAtMillis) {
+	/** A run as its attempt row tells it, its times kept to the millisecond (what both databases keep). */
+	private record RecordedRun(long deliveryId, int attempt, long startedAtMillis, long finishedAtMillis) {
 
-		RecordedRun(long deliveryId, int attempt, Instant startedAt) {
-			this(deliveryId, attempt, startedAt.toEpochMilli());
+		RecordedRun(long deliveryId, int attempt, Instant startedAt, Instant finishedAt) {
+			this(deliveryId, attempt, startedAt.toEpochMilli(), finishedAt.toEpochMilli());
 		}
 
 		static RecordedRun of(Completion completion) {
-			return new RecordedRun(completion.deliveryId(), completion.attempt(), completion.startedAt());
+			return new RecordedRun(completion.deliveryId(), completion.attempt(), completion.startedAt(),
+					completion.finishedAt());
 		}
 
 	}

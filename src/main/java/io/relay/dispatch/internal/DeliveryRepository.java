@@ -553,11 +553,11 @@ class DeliveryRepository {
 
 	/**
 	 * A delivery claimed by this instance.
+	 * @param claim how many times the delivery has been claimed (since migration V47), this claim included: with the
+	 * id, it names this run (the attempt number does not, a replay starts it again)
 	 * @param ordered whether it has an ordering key (then the next delivery of its conversation waits for it)
 	 * @param event the event already parsed, when the delivery comes straight from the intake (events are
 	 * immutable values: one parse serves all of its handlers); {@code null} when it was read from the database
-	 * @param claim how many times the delivery has been claimed, this claim included: with the id, it names this
-	 * run (the attempt number does not, a replay starts it again)
 	 * @param filterAtRun whether the handler's filter is still to be applied (see {@link NewDelivery})
 	 */
 	record Claimed(long id, String eventId, String handler, int attempt, int claim, int maxAttempts,

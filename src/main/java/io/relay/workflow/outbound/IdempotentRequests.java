@@ -26,6 +26,9 @@ import org.springframework.stereotype.Component;
 @Component
 public class IdempotentRequests {
 
+	/** How many times an attempt looks for its key's row when other attempts keep it and drop it in between. */
+	private static final int KEEP_TRIES = 5;
+
 	private final JdbcTemplate jdbc;
 
 	private final Clock clock;
@@ -61,10 +64,21 @@ public class IdempotentRequests {
 		return !bodies(key).isEmpty();
 	}
 
-	/** The body kept for {@code key}, counting this attempt: the one already there, else {@code body}, kept now. */
-	private byte[] keep(String key, String eventId, byte[] body) {
-		if (this.jdbc.update("update outbound_request set attempts = attempts + 1 where idempotency_key = ?",
-				key) == 0) {
+	/**
+	 * The body kept for {@code key}, counting this attempt: the one already there, else {@code body}, kept now.
+	 * @throws OutboundException (retryable, nothing sent) when other attempts under the key kept and dropped their
+	 * row between this attempt's looks {@value #KEEP_TRIES} times in a row
+	 */
+	private byte[] keep(String key, String eventId, byte[] body) throws OutboundException {
+		for (int tries = 0; tries < KEEP_TRIES; tries++) {
+			if (this.jdbc.update("update outbound_request set attempts = attempts + 1 where idempotency_key = ?",
+					key) > 0) {
+				List<byte[]> kept = bodies(key);
+				if (!kept.isEmpty()) {
+					return kept.getFirst();
+				}
+				// Gone again only if the event was purged meanwhile: the insert below says so.
+			}
 			try {
 				this.jdbc.update("insert into outbound_request (idempotency_key, event_id, body, attempts, created_at) "
 						+ "values (?, ?, ?, 1, ?)", key, eventId, body, Timestamp.from(this.clock.instant()));
@@ -73,13 +87,13 @@ public class IdempotentRequests {
 			catch (DuplicateKeyException ex) {
 				// Kept at the same moment by another attempt under the key: that body is the one, and this attempt
 				// counts on its row like any later one (uncounted, its give-back would take the other's count, and a
-				// rejection could then forget a body the other may have acted under).
-				return keep(key, eventId, body);
+				// rejection could then forget a body the other may have acted under). Unless that attempt was
+				// refused and dropped the row meanwhile: then this one keeps its own.
 			}
 		}
-		List<byte[]> kept = bodies(key);
-		// Gone again only if that other attempt was refused meanwhile: nothing was done under the key.
-		return kept.isEmpty() ? keep(key, eventId, body) : kept.getFirst();
+		throw OutboundException.retryableNotActedOn("the body for this Idempotency-Key could not be kept: other "
+				+ "attempts under the key kept and dropped it " + KEEP_TRIES + " times while this one looked", null,
+				null, null);
 	}
 
 	/**

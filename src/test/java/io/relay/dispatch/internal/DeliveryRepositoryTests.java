@@ -96,6 +96,27 @@ class DeliveryRepositoryTests {
 					+ "it was claimed again or ended)", "SUCCEEDED -");
 	}
 
+	@ParameterizedTest
+	@ValueSource(strings = { "h2", "postgres" })
+	void aRunEndedDeadByItsExpiredLeaseIsInTheHistoryAgainWhenItReturns(String database) {
+		JdbcTemplate jdbc = database(database);
+		DeliveryRepository repository = new DeliveryRepository(jdbc);
+		long id = delivery(jdbc, "PENDING", 0, NOW, null);
+		jdbc.update("update dispatch_delivery set max_attempts = 1 where id = ?", id);
+		DeliveryRepository.Claimed hung = claimAt(jdbc, repository, NOW).getFirst();
+		Instant buried = NOW.plus(LEASE.multipliedBy(2)).plusSeconds(1);
+		assertThat(repository.buryAbandoned(buried, buried.minus(LEASE))).isEqualTo(1);
+
+		// It started in the millisecond of its claim (as a delivery of the intake's fast path can), the start the
+		// row of its burial has too; it returns a minute after the burial.
+		repository.complete(List.of(new DeliveryRepository.Completion(hung.id(), hung.attempt(), hung.claim(),
+				DeliveryStatus.SUCCEEDED, null, null, NOW, buried.plusSeconds(60), 60_000, false)), "claimer");
+
+		assertThat(row(jdbc, id)).isEqualTo("DEAD 1 -");
+		assertThat(jdbc.queryForList("select outcome from dispatch_attempt where delivery_id = ? order by finished_at",
+				String.class, id)).containsExactly("DEAD", "SUCCEEDED");
+	}
+
 	/**
 	 * A delivery allowed one attempt, whose run hangs in its handler: its lease expires, it is ended DEAD, an
 	 * operator replays it, and this instance claims it again, to the same attempt number as the hung run.
@@ -436,17 +457,22 @@ class DeliveryRepositoryTests {
 
 	private static List<DeliveryRepository.Claimed> claimIn(JdbcTemplate jdbc, DeliveryRepository repository,
 			DeliveryRepository.ClaimScope scope, int limit) {
-		return new org.springframework.transaction.support.TransactionTemplate(
-				new org.springframework.jdbc.support.JdbcTransactionManager(jdbc.getDataSource()))
-			.execute((status) -> repository.claim("claimer", scope, NOW, NOW.plus(Duration.ofMinutes(5)), limit));
+		return claimIn(jdbc, repository, scope, limit, NOW);
 	}
 
-	private static List<DeliveryRepository.Claimed> claimAt(JdbcTemplate jdbc, DeliveryRepository repository,
-			Instant now) {
+	/** Claims as instance "claimer" at {@code now}, leased for {@link #LEASE}. */
+	private static List<DeliveryRepository.Claimed> claimIn(JdbcTemplate jdbc, DeliveryRepository repository,
+			DeliveryRepository.ClaimScope scope, int limit, Instant now) {
 		return new org.springframework.transaction.support.TransactionTemplate(
 				new org.springframework.jdbc.support.JdbcTransactionManager(jdbc.getDataSource()))
-			.execute((status) -> repository.claim("claimer", new DeliveryRepository.ClaimScope(List.of("crm"),
-					Instant.EPOCH, Instant.EPOCH), now, now.plus(LEASE), 10));
+			.execute((status) -> repository.claim("claimer", scope, now, now.plus(LEASE), limit));
+	}
+
+	/** Claims deliveries of 'crm' at {@code now}, none of other handlers. */
+	private static List<DeliveryRepository.Claimed> claimAt(JdbcTemplate jdbc, DeliveryRepository repository,
+			Instant now) {
+		return claimIn(jdbc, repository, new DeliveryRepository.ClaimScope(List.of("crm"), Instant.EPOCH,
+				Instant.EPOCH), 10, now);
 	}
 
 	/** What the run of {@code claimed} records when it ends at {@code finishedAt}, a second after it started. */

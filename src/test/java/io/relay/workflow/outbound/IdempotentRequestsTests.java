@@ -26,6 +26,7 @@ import org.springframework.beans.factory.support.DefaultListableBeanFactory;
 import org.springframework.boot.http.client.ClientHttpRequestFactoryBuilder;
 import org.springframework.boot.http.client.HttpClientSettings;
 import org.springframework.core.ResolvableType;
+import org.springframework.dao.DuplicateKeyException;
 import org.springframework.http.HttpMethod;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.web.client.RestClient;
@@ -185,6 +186,33 @@ class IdempotentRequestsTests {
 		assertThatExceptionOfType(OutboundException.class)
 			.isThrownBy(() -> this.requests.send(this.client, request("Grace"), this.key, this.eventId));
 		assertThat(this.requests.has(this.key)).isTrue();
+	}
+
+	@Test
+	void anAttemptThatKeepsLosingTheRaceForItsKeysRowGivesUpWithoutSending() {
+		// Every look finds no row and every insert finds one: other attempts keep it and drop it in between.
+		JdbcTemplate churning = new JdbcTemplate(jdbc.getDataSource()) {
+
+			@Override
+			public int update(String sql, @Nullable Object... args) {
+				if (sql.startsWith("update outbound_request set attempts = attempts + 1")) {
+					return 0;
+				}
+				if (sql.startsWith("insert into outbound_request")) {
+					throw new DuplicateKeyException("kept by another attempt");
+				}
+				return super.update(sql, args);
+			}
+
+		};
+		target.stubFor(post(urlPathEqualTo("/contacts")).willReturn(aResponse().withStatus(201)));
+
+		assertThatExceptionOfType(OutboundException.class)
+			.isThrownBy(() -> new IdempotentRequests(churning, Clock.systemUTC()).send(this.client, request("Ada"),
+					this.key, this.eventId))
+			.satisfies((ex) -> assertThat(ex.retryable()).isTrue())
+			.satisfies((ex) -> assertThat(ex.receiverDidNothing()).isTrue());
+		assertThat(sentBodies()).isEmpty();
 	}
 
 	/** One attempt under the test's key to {@code path}: its failure, or {@code null} when it succeeded. */
