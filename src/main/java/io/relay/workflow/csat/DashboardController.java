@@ -5,6 +5,7 @@ import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 
+import jakarta.servlet.http.HttpServletResponse;
 import org.jspecify.annotations.Nullable;
 import org.springframework.core.io.ClassPathResource;
 import org.springframework.core.io.Resource;
@@ -74,7 +75,9 @@ class DashboardController {
 	/** Server-sent events: {@code ready} once connected, then {@code changed} whenever the figures may have. */
 	@GetMapping(path = "/api/updates", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
 	@ResponseBody
-	SseEmitter updates() {
+	SseEmitter updates(HttpServletResponse response) {
+		// nginx buffers a proxied answer by default, which would hold the events back: not this one.
+		response.setHeader("X-Accel-Buffering", "no");
 		return this.updates.subscribe();
 	}
 

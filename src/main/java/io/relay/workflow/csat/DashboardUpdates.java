@@ -43,8 +43,11 @@ class DashboardUpdates implements SmartLifecycle {
 	/** A stream ends after this; the browser's EventSource reconnects by itself. */
 	private static final Duration STREAM_TIMEOUT = Duration.ofMinutes(30);
 
-	/** Keeps proxies from closing idle streams, and finds closed ones. */
-	private static final Duration HEARTBEAT = Duration.ofSeconds(20);
+	/**
+	 * Keeps proxies from closing idle streams, and finds closed ones: well under the read timeouts proxies are given
+	 * (docs/operations.md's nginx example has 15 s for the webhook; most load balancers close at 60 s).
+	 */
+	private static final Duration HEARTBEAT = Duration.ofSeconds(10);
 
 	/** Tells the browser how soon to reconnect after a lost stream. */
 	private static final long RECONNECT_MILLIS = 1000;
@@ -150,7 +153,12 @@ class DashboardUpdates implements SmartLifecycle {
 
 	private void heartbeat() {
 		if (!this.emitters.isEmpty()) {
-			this.sender.execute(() -> broadcast(SseEmitter.event().comment("heartbeat")));
+			try {
+				this.sender.execute(() -> broadcast(SseEmitter.event().comment("heartbeat")));
+			}
+			catch (RejectedExecutionException ex) {
+				// Shutting down: the streams are closed already.
+			}
 		}
 	}
 

@@ -453,6 +453,7 @@ abstract class CsatDashboardTests {
 		assertThat(response.statusCode()).isEqualTo(200);
 		assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
 				(type) -> assertThat(type).startsWith("text/event-stream"));
+		assertThat(response.headers().firstValue("X-Accel-Buffering")).as("not buffered by nginx").hasValue("no");
 		Events events = new Events(response.body());
 		assertThat(events.next().get(10, TimeUnit.SECONDS)).isEqualTo("ready ready");
 		return events;
