@@ -71,6 +71,19 @@ class IAdvizeEnrichmentResilienceTests {
 	}
 
 	@Test
+	void aRetryAfterOfZeroDoesNotMakeTheRetriesImmediate() {
+		iadvize.stubFor(get(urlPathEqualTo(OPERATOR)).willReturn(aResponse().withStatus(429).withHeader("Retry-After", "0")));
+		this.runner.withPropertyValues("relay.iadvize.retry.initial-delay=500ms").run((context) -> {
+			long start = System.nanoTime();
+			assertThatExceptionOfType(IAdvizeApiException.RateLimited.class)
+				.isThrownBy(() -> context.getBean(IAdvizeEnrichment.class).operator(Platform.SD, 15253));
+			// Two waits of the backoff (500 ms, then 1 s, each less a quarter of the first at most), not none.
+			assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+		});
+		iadvize.verify(3, getRequestedFor(urlPathEqualTo(OPERATOR)));
+	}
+
+	@Test
 	void a429WithoutRetryAfterIsRetriedWithBackoffThenReportedAsRetryable() {
 		iadvize.stubFor(get(urlPathEqualTo(OPERATOR)).willReturn(aResponse().withStatus(429)));
 		this.runner.run((context) -> assertThatExceptionOfType(IAdvizeApiException.RateLimited.class)

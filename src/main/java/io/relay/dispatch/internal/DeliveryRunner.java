@@ -199,8 +199,10 @@ class DeliveryRunner {
 					yield completion(claimed, DeliveryStatus.DEAD, null, error, started, finished, millis);
 				}
 				// A retry only comes from a registered handler (an unknown one is skipped), so its settings exist.
-				Duration wait = (retry.after() != null) ? min(retry.after(), MAX_RETRY_AFTER)
-						: backoff(claimed, Objects.requireNonNull(registered).settings());
+				Duration backoff = backoff(claimed, Objects.requireNonNull(registered).settings());
+				// A wait asked for (a Retry-After, say) is a minimum: a 0, or a date already past, would otherwise
+				// spend every attempt within seconds, all at once for every throttled delivery.
+				Duration wait = (retry.after() != null) ? max(min(retry.after(), MAX_RETRY_AFTER), backoff) : backoff;
 				logger.info("Delivery {} of event {} to '{}' failed (attempt {} of {}), next in {}: {}", claimed.id(),
 						claimed.eventId(), claimed.handler(), claimed.attempt(), claimed.maxAttempts(), wait,
 						retry.reason());
@@ -212,6 +214,10 @@ class DeliveryRunner {
 
 	private static Duration min(Duration a, Duration b) {
 		return (a.compareTo(b) <= 0) ? a : b;
+	}
+
+	private static Duration max(Duration a, Duration b) {
+		return (a.compareTo(b) >= 0) ? a : b;
 	}
 
 	private Duration backoff(DeliveryRepository.Claimed claimed, DispatchProperties.ResolvedSettings settings) {

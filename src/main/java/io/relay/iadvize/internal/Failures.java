@@ -103,7 +103,7 @@ final class Failures {
 		try {
 			ZonedDateTime at = ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME);
 			Duration wait = Duration.between(this.clock.instant(), at.toInstant());
-			return wait.isNegative() ? Duration.ZERO : wait;
+			return wait.isNegative() ? null : wait;
 		}
 		catch (DateTimeParseException ex) {
 			return null;

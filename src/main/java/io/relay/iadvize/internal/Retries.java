@@ -103,7 +103,8 @@ final class Retries {
 					}
 					Throwable failure = this.last;
 					if (failure instanceof IAdvizeApiException api && api.retryAfter().isPresent()) {
-						delay = api.retryAfter().get().toMillis();
+						// A minimum: a Retry-After of 0 must not make the retries immediate.
+						delay = Math.max(delay, api.retryAfter().get().toMillis());
 					}
 					if (logger.isDebugEnabled() && failure != null) {
 						logger.debug("Retrying in {} ms: {}", delay, failure.getMessage());

@@ -7,6 +7,7 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.random.RandomGenerator;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.relay.dispatch.Delivery;
@@ -157,6 +158,35 @@ class DeliveryRunnerTests {
 		return run(script, false);
 	}
 
+	@Test
+	void aWaitTheHandlerAsksForIsAMinimumNotInPlaceOfTheBackoff() {
+		// Attempt 5 of 10 with the default backoff (1 s doubling): up to 16 s, here its longest.
+		RandomGenerator longest = new RandomGenerator() {
+
+			@Override
+			public long nextLong() {
+				return 0;
+			}
+
+			@Override
+			public long nextLong(long bound) {
+				return bound - 1;
+			}
+
+		};
+		DeliveryRepository.Claimed fifth = new DeliveryRepository.Claimed(7, "e-7", "scripted", 5, 5, 10,
+				"application/json", new byte[0], NOW, false,
+				new UnknownEvent("e-7", "x.y", Platform.SD, null, null, null, Map.of()));
+
+		// A Retry-After of 0 (or a date already past) does not make the next attempt due at once.
+		assertThat(runner(() -> HandlerResult.retryAfter("throttled", Duration.ZERO), longest).run(fifth, () -> false)
+			.nextAttemptAt()).isEqualTo(NOW.plusSeconds(16));
+		// A longer one is waited for.
+		assertThat(runner(() -> HandlerResult.retryAfter("throttled", Duration.ofHours(2)), longest)
+			.run(fifth, () -> false)
+			.nextAttemptAt()).isEqualTo(NOW.plus(Duration.ofHours(2)));
+	}
+
 	private static DeliveryRepository.Completion run(Script script, boolean stopping) {
 		return run("scripted", script, stopping);
 	}
@@ -167,7 +197,12 @@ class DeliveryRunnerTests {
 
 	/** A runner whose only handler, {@code scripted}, runs the script. */
 	private static DeliveryRunner runner(Script script, Clock clock) {
-		EventHandler<IAdvizeEvent> handler = new EventHandler<>() {
+		return runner(scripted(script), clock);
+	}
+
+	/** The handler {@code scripted}, which runs the script. */
+	private static EventHandler<IAdvizeEvent> scripted(Script script) {
+		return new EventHandler<>() {
 
 			@Override
 			public String name() {
@@ -185,15 +220,23 @@ class DeliveryRunnerTests {
 			}
 
 		};
-		return runner(handler, clock);
+	}
+
+	/** The runner of {@link #runner(Script, Clock)} at {@code NOW}, drawing its backoffs from {@code random}. */
+	private static DeliveryRunner runner(Script script, RandomGenerator random) {
+		return runner(scripted(script), Clock.fixed(NOW, ZoneOffset.UTC), random);
 	}
 
 	private static DeliveryRunner runner(EventHandler<?> handler, Clock clock) {
+		return runner(handler, clock, RandomGenerator.getDefault());
+	}
+
+	private static DeliveryRunner runner(EventHandler<?> handler, Clock clock, RandomGenerator random) {
 		DispatchProperties properties = new DispatchProperties(16, Duration.ofMillis(500), Duration.ofMinutes(5),
 				Duration.ofSeconds(20), Duration.ofHours(1), Duration.ofSeconds(5), Duration.ofHours(1), Duration.ofSeconds(10),
 				new DispatchProperties.HandlerSettings(null, null, null, null, null), Map.of());
 		return new DeliveryRunner(new HandlerRegistry(List.of(handler), properties, new SimpleMeterRegistry(), clock),
-				new DispatchMetrics(new SimpleMeterRegistry(), repository, clock), clock);
+				new DispatchMetrics(new SimpleMeterRegistry(), repository, clock), clock, random);
 	}
 
 	/** Delivery {@code id} of event {@code e-<id>} to {@code handler}, on its last attempt (1 of 1). */
