@@ -419,9 +419,13 @@ abstract class DispatchTests {
 
 	@Test
 	void infoShowsBuildAndGitData() {
-		JsonNode info = json.readTree(admin("GET", "/actuator/info").body());
+		String body = admin("GET", "/actuator/info").body();
+		JsonNode info = json.readTree(body);
 		assertThat(info.get("build").get("artifact").asString()).isEqualTo("relay");
 		assertThat(info.at("/git/commit/id/abbrev").asString()).matches("[0-9a-f]{7,}");
+		// Nobody's name or email address, no host, no remote URL (which can carry a token).
+		assertThat(info.at("/git").propertyNames()).containsOnly("branch", "build", "commit", "dirty", "tags");
+		assertThat(body).doesNotContain("@", "\"user\"", "\"remote\"", "\"host\"");
 	}
 
 	@Test
