@@ -90,6 +90,12 @@ class Answers {
 		ps.setString(9, answer.question().name());
 	}
 
+	/** Whether the conversation has any answer recorded. */
+	boolean exist(String conversationId) {
+		return !this.jdbc.queryForList("select 1 from csat_answer where conversation_id = ? fetch first 1 rows only",
+				Integer.class, conversationId).isEmpty();
+	}
+
 	/** A token that changes whenever an answer or a conversation is recorded, on any instance. */
 	String lastChange() {
 		return change("csat_answer") + "|" + change("csat_conversation");

@@ -139,7 +139,11 @@ class CsatDashboardHandler implements EventHandler<IAdvizeEvent> {
 	}
 
 	private HandlerResult conversation(Conversations.Conversation conversation) {
-		if (this.conversations.record(conversation, this.clock.instant())) {
+		// Figures change only for a conversation with an answer (its channel, operator and project group it), and
+		// most conversations have none: every open page would load its figures again for nothing. An answer recorded
+		// after the look below announces itself, after its commit, so a page then sees this conversation's row too.
+		if (this.conversations.record(conversation, this.clock.instant())
+				&& this.answers.exist(conversation.conversationId())) {
 			this.updates.changed();
 		}
 		return HandlerResult.success();

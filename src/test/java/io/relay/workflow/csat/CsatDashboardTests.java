@@ -434,6 +434,27 @@ abstract class CsatDashboardTests {
 	}
 
 	@Test
+	void anOpenStreamIsToldOfAConversationEventOnlyWhenTheConversationHasAnAnswer() throws Exception {
+		try (Events events = openStream()) {
+			CompletableFuture<String> next = events.next();
+			// Most conversations have no answer: nothing shown changes, and this instance does not announce it (the
+			// poll may, at most once per poll-interval, as it would another instance's change).
+			handle(pushed(conversation(), Channel.CHAT, 21L, 100L, "09:00:00"));
+			await().during(Duration.ofSeconds(1))
+				.atMost(Duration.ofSeconds(3))
+				.until(() -> !next.isDone() || next.join().equals(POLLED));
+
+			String answered = conversation();
+			handle(csat(answered, 5, "10:00:00"));
+			assertThat(afterPolls(events, next.get(10, TimeUnit.SECONDS))).isEqualTo(RECORDED);
+			// Its conversation's channel, operator and project group its answer: that changes the figures.
+			CompletableFuture<String> then = events.next();
+			handle(pushed(answered, Channel.CHAT, 21L, 100L, "09:00:00"));
+			assertThat(afterPolls(events, then.get(10, TimeUnit.SECONDS))).isEqualTo(RECORDED);
+		}
+	}
+
+	@Test
 	void anOpenStreamIsToldOfAnswersRecordedByAnotherInstance() throws Exception {
 		try (Events events = openStream()) {
 			CompletableFuture<String> next = events.next();
@@ -445,6 +466,18 @@ abstract class CsatDashboardTests {
 			assertThat(next.get(10, TimeUnit.SECONDS)).isEqualTo("changed {\"reason\":\"database\"}");
 		}
 		assertThat(this.http.json(ON_DAY).get("csat").get("count").asLong()).isEqualTo(1);
+	}
+
+	private static final String RECORDED = "changed {\"reason\":\"recorded\"}";
+
+	private static final String POLLED = "changed {\"reason\":\"database\"}";
+
+	/** {@code event}, or the first event after it that the poll did not send. */
+	private static String afterPolls(Events events, String event) throws Exception {
+		while (event.equals(POLLED)) {
+			event = events.next().get(10, TimeUnit.SECONDS);
+		}
+		return event;
 	}
 
 	/** Opens {@code /dashboard/api/updates} and waits for its {@code ready} event. */
