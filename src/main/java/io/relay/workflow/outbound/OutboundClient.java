@@ -21,6 +21,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 import javax.net.ssl.SSLHandshakeException;
 
@@ -32,6 +33,9 @@ import org.springframework.http.MediaType;
 import org.springframework.web.client.ResourceAccessException;
 import org.springframework.web.client.RestClient;
 import org.springframework.web.client.RestClientException;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Sends a workflow's requests to its target: authenticated, signed (Standard Webhooks), with an
@@ -59,6 +63,11 @@ public final class OutboundClient {
 	private static final Logger logger = LoggerFactory.getLogger(OutboundClient.class);
 
 	private static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+
+	private static final JsonMapper JSON = JsonMapper.builder().build();
+
+	/** A form body: {@code name=value&...}, without spaces, quotes or brackets (which markup or JSON would have). */
+	private static final Pattern FORM = Pattern.compile("[^\\s<>{}\"]*=[^\\s<>{}\"]*");
 
 	private final String workflow;
 
@@ -91,7 +100,11 @@ public final class OutboundClient {
 		if (this.auth.type() == OutboundProperties.AuthType.BASIC) {
 			secrets.add(basic(this.auth));
 		}
-		this.secrets = secrets.stream().filter((secret) -> secret.length() >= 4).toList();
+		// Longest first, so that a secret is never left half-hidden by a shorter one it contains.
+		this.secrets = secrets.stream()
+			.filter((secret) -> secret.length() >= 4)
+			.sorted(Comparator.comparingInt(String::length).reversed())
+			.toList();
 		this.clock = clock;
 	}
 
@@ -245,28 +258,69 @@ public final class OutboundClient {
 		return ": " + ((text.length() > MAX_ERROR_BODY) ? text.substring(0, MAX_ERROR_BODY) + "…" : text);
 	}
 
-	/** The values of the request's own headers and query parameters (raw and decoded), of 4 characters or more. */
-	private static List<String> sentValues(OutboundRequest request) {
+	/**
+	 * The values this request carried, of 4 characters or more: its own headers and query parameters (raw and
+	 * decoded), and its body's (a JSON body's strings, a form's fields): the visitor's email, name or phone number
+	 * that a target's error answer repeats ({@code email ada@example.com is invalid}) stays out of the error, which
+	 * is logged and kept with the delivery.
+	 */
+	static List<String> sentValues(OutboundRequest request) {
 		List<String> values = new ArrayList<>(request.headers().values());
 		String query = request.uri().getRawQuery();
 		if (query != null) {
-			for (String parameter : query.split("&")) {
-				String value = parameter.substring(parameter.indexOf('=') + 1);
-				values.add(value);
-				try {
-					values.add(URLDecoder.decode(value, StandardCharsets.UTF_8));
-				}
-				catch (IllegalArgumentException ex) {
-					// not percent-encoding: the raw value is there already
-				}
-			}
+			addFieldValues(query, values);
 		}
+		addBodyValues(request.body(), values);
 		// Longest first, so that a value is never left half-hidden by a shorter one it contains.
 		return values.stream()
 			.filter((value) -> value.length() >= 4)
 			.distinct()
 			.sorted(Comparator.comparingInt(String::length).reversed())
 			.toList();
+	}
+
+	/** The values of {@code name=value&...} (a query, a form), raw and decoded. */
+	private static void addFieldValues(String fields, List<String> values) {
+		for (String field : fields.split("&")) {
+			String value = field.substring(field.indexOf('=') + 1);
+			values.add(value);
+			try {
+				values.add(URLDecoder.decode(value, StandardCharsets.UTF_8));
+			}
+			catch (IllegalArgumentException ex) {
+				// not percent-encoding: the raw value is there already
+			}
+		}
+	}
+
+	/** The strings of a JSON body, as written and as read, or a form body's field values; nothing of other bodies. */
+	private static void addBodyValues(byte[] body, List<String> values) {
+		if (body.length == 0) {
+			return;
+		}
+		try {
+			addStrings(JSON.readTree(body), values);
+			return;
+		}
+		catch (JacksonException ex) {
+			// not JSON
+		}
+		String text = new String(body, StandardCharsets.UTF_8);
+		if (FORM.matcher(text).matches()) {
+			addFieldValues(text, values);
+		}
+	}
+
+	private static void addStrings(JsonNode node, List<String> values) {
+		if (node.isString()) {
+			values.add(node.stringValue());
+			// Escaped, as an answer that quotes the request's JSON would write it.
+			String written = JSON.writeValueAsString(node);
+			values.add(written.substring(1, written.length() - 1));
+		}
+		else if (node.isContainer()) {
+			node.values().forEach((child) -> addStrings(child, values));
+		}
 	}
 
 	/** {@code Retry-After} as seconds or an HTTP date; absent when missing or unreadable; at most an hour. */

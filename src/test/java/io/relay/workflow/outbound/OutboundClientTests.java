@@ -211,6 +211,31 @@ class OutboundClientTests {
 	}
 
 	@Test
+	void thePersonalDataTheRequestCarriedInItsBodyIsHiddenInAnEchoedAnswer() {
+		OutboundRequest json = new OutboundRequest(HttpMethod.POST, URI.create(target.baseUrl() + "/contacts"),
+				Map.of(), ("{\"contact\":{\"email\":\"ada@example.com\",\"name\":\"Ada \\\"Countess\\\" Lovelace\","
+						+ "\"phones\":[\"+33 6 12 34 56 78\"],\"optIn\":true,\"n\":1}}").getBytes(StandardCharsets.UTF_8));
+		target.stubFor(post(urlPathEqualTo("/contacts")).willReturn(aResponse().withStatus(422).withBody("{\"errors\":["
+				+ "\"email ada@example.com is invalid\",\"name 'Ada \\\"Countess\\\" Lovelace' is taken\","
+				+ "\"phone +33 6 12 34 56 78 unknown\"]}")));
+		OutboundException ex = org.assertj.core.api.Assertions.catchThrowableOfType(OutboundException.class,
+				() -> client(auth("none")).send(json, "k"));
+		assertThat(ex.getMessage()).contains("answered HTTP 422", "email <hidden> is invalid", "phone <hidden> unknown")
+			.doesNotContain("ada@example.com")
+			.doesNotContain("Lovelace")
+			.doesNotContain("12 34");
+
+		OutboundRequest form = new OutboundRequest(HttpMethod.POST, URI.create(target.baseUrl() + "/contacts"),
+				Map.of(), "email=grace%40example.com&name=Grace".getBytes(StandardCharsets.UTF_8));
+		target.stubFor(post(urlPathEqualTo("/contacts")).willReturn(aResponse().withStatus(400)
+			.withBody("grace@example.com: no such list")));
+		assertThat(org.assertj.core.api.Assertions.catchThrowableOfType(OutboundException.class,
+				() -> client(auth("none")).send(form, "k")).getMessage())
+			.contains("<hidden>: no such list")
+			.doesNotContain("grace@example.com");
+	}
+
+	@Test
 	void theRequestsObservationNamesItsUrlWithoutTheQuery() throws Exception {
 		ObservationRegistry registry = ObservationRegistry.create();
 		List<Observation.Context> observed = new CopyOnWriteArrayList<>();
