@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -411,13 +412,17 @@ public final class VisitorMail {
 		}
 	}
 
-	/** SMTP replies often quote the recipient: an address is personal data, kept out of errors and logs. */
+	/**
+	 * SMTP replies often quote the recipient: an address is personal data, kept out of errors and logs, in whatever
+	 * case the server wrote it (domains are case-insensitive, and servers lowercase or uppercase them).
+	 */
 	private static String scrub(@Nullable String text, Recipient to) {
 		if (text == null) {
 			return "unknown error";
 		}
-		return text.replace(to.address(), "<recipient>")
-			.replace(to.address().toLowerCase(Locale.ROOT), "<recipient>");
+		return Pattern.compile(Pattern.quote(to.address()), Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE)
+			.matcher(text)
+			.replaceAll("<recipient>");
 	}
 
 	private void count(String workflow, String outcome) {

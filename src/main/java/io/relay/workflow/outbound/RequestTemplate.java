@@ -31,10 +31,15 @@ public record RequestTemplate(@DefaultValue("POST") String method, @Nullable Str
 		return this.url != null || this.body != null;
 	}
 
-	/** Headers may hold credentials typed in by hand: only their names are shown. */
+	/**
+	 * Headers may hold credentials typed in by hand: only their names are shown; so may the URL's query (an API key
+	 * in it): only the URL up to it is.
+	 */
 	@Override
 	public String toString() {
-		return "RequestTemplate[method=" + this.method + ", url=" + this.url + ", headers=" + this.headers.keySet()
+		String shown = (this.url != null && this.url.indexOf('?') >= 0)
+				? this.url.substring(0, this.url.indexOf('?')) + "?<query hidden>" : this.url;
+		return "RequestTemplate[method=" + this.method + ", url=" + shown + ", headers=" + this.headers.keySet()
 				+ ", body=" + ((this.body != null) ? "<" + this.body.length() + " chars>" : "<none>") + "]";
 	}
 

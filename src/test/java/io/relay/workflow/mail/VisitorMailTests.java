@@ -54,16 +54,17 @@ class VisitorMailTests {
 
 	@Test
 	void anAddressTheServerRefusesForGoodIsAPermanentFailureThatNamesNoAddress() throws Exception {
-		try (ScriptedSmtpServer server = new ScriptedSmtpServer(
-				Map.of("rcpt", "550 5.1.1 <" + ADDRESS + ">: Recipient address rejected: User unknown"))) {
+		// Quoted with its domain in capitals, as some servers write it.
+		try (ScriptedSmtpServer server = new ScriptedSmtpServer(Map.of("rcpt", "550 5.1.1 <jane.doe@EXAMPLE.NET>: "
+				+ "Recipient address rejected: User unknown (" + ADDRESS + ")"))) {
 			Delivery<IAdvizeEvent> delivery = delivery();
 			HandlerResult result = mail(server.port()).sendOnce(delivery, this.settings, this::letter);
 
 			assertThat(result).isInstanceOfSatisfying(HandlerResult.PermanentFailure.class,
 					(failure) -> assertThat(failure.reason())
 						.startsWith("the SMTP server refused the recipient's address for good")
-						.contains("550 5.1.1 <<recipient>>: Recipient address rejected")
-						.doesNotContain(ADDRESS));
+						.contains("550 5.1.1 <<recipient>>: Recipient address rejected: User unknown (<recipient>)")
+						.doesNotContainIgnoringCase(ADDRESS));
 			assertThat(status(delivery)).isEqualTo("FAILED");
 		}
 	}

@@ -21,6 +21,15 @@ class OutboundTemplateTests {
 	private final Map<String, Object> model = model("Ada \"The Countess\" Lovelace\nline two", "ada+crm@example.com");
 
 	@Test
+	void aRequestTemplateShowsNeitherItsHeadersValuesNorItsQuery() {
+		RequestTemplate template = new RequestTemplate("POST", "https://crm.example.com/contacts?api_key=k-7f3a91&x=1",
+				Map.of("X-Crm-Key", "header-key-91c2"), "{\"email\":\"{{visitor.email}}\"}");
+		assertThat(template.toString()).contains("https://crm.example.com/contacts?<query hidden>", "X-Crm-Key")
+			.doesNotContain("k-7f3a91")
+			.doesNotContain("header-key-91c2");
+	}
+
+	@Test
 	void valuesInTheBodyAreJsonEscapedAndKeepTheirTypeWhenAlone() {
 		OutboundTemplate template = compile("POST", "https://crm.example.com/contacts", """
 				{"name": "{{visitor.name}}", "email": "{{visitor.email}}", "phone": "{{visitor.phone}}",
