@@ -22,12 +22,23 @@ public sealed interface HandlerResult {
 
 	/** Failed for now: try again after the handler's backoff. */
 	static HandlerResult retry(String reason) {
-		return new Retry(reason, null);
+		return new Retry(reason, null, false);
 	}
 
-	/** Failed for now: try again after {@code after} (a {@code Retry-After}, say) instead of the backoff. */
+	/**
+	 * Failed for now: try again after {@code after} instead of the backoff (a wait of the handler's own: checking
+	 * again in 15 minutes, say).
+	 */
 	static HandlerResult retryAfter(String reason, Duration after) {
-		return new Retry(reason, after);
+		return new Retry(reason, after, false);
+	}
+
+	/**
+	 * Failed for now: try again after the handler's backoff, or after {@code retryAfter} when that is longer (a
+	 * remote's {@code Retry-After}: a {@code 0}, or a date already past, must not spend every attempt at once).
+	 */
+	static HandlerResult retryNoSoonerThan(String reason, Duration retryAfter) {
+		return new Retry(reason, retryAfter, true);
 	}
 
 	/** Failed for good: no retry, the delivery is dead until someone replays it. */
@@ -49,13 +60,22 @@ public sealed interface HandlerResult {
 
 	}
 
-	record Retry(String reason, @Nullable Duration after) implements HandlerResult {
+	/**
+	 * A failure to try again.
+	 * @param after when, instead of the backoff; {@code null} for the backoff
+	 * @param orBackoffIfLonger whether the backoff still applies when it is longer than {@code after}
+	 */
+	record Retry(String reason, @Nullable Duration after, boolean orBackoffIfLonger) implements HandlerResult {
 
 		public Retry {
 			Objects.requireNonNull(reason, "reason");
 			if (after != null && after.isNegative()) {
 				throw new IllegalArgumentException("'after' must not be negative");
 			}
+		}
+
+		public Retry(String reason, @Nullable Duration after) {
+			this(reason, after, false);
 		}
 
 	}

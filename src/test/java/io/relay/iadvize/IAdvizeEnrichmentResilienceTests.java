@@ -77,7 +77,7 @@ class IAdvizeEnrichmentResilienceTests {
 			long start = System.nanoTime();
 			assertThatExceptionOfType(IAdvizeApiException.RateLimited.class)
 				.isThrownBy(() -> context.getBean(IAdvizeEnrichment.class).operator(Platform.SD, 15253));
-			// Two waits of the backoff (500 ms, then 1 s, each less a quarter of the first at most), not none.
+			// Two waits of the backoff (500 to 625 ms, then 750 to 1,250 ms, with its jitter), not none.
 			assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
 		});
 		iadvize.verify(3, getRequestedFor(urlPathEqualTo(OPERATOR)));

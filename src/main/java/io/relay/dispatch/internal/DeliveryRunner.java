@@ -200,9 +200,10 @@ class DeliveryRunner {
 				}
 				// A retry only comes from a registered handler (an unknown one is skipped), so its settings exist.
 				Duration backoff = backoff(claimed, Objects.requireNonNull(registered).settings());
-				// A wait asked for (a Retry-After, say) is a minimum: a 0, or a date already past, would otherwise
-				// spend every attempt within seconds, all at once for every throttled delivery.
-				Duration wait = (retry.after() != null) ? max(min(retry.after(), MAX_RETRY_AFTER), backoff) : backoff;
+				Duration asked = (retry.after() != null) ? min(retry.after(), MAX_RETRY_AFTER) : null;
+				// A remote's Retry-After is a minimum (retryNoSoonerThan): a 0, or a date already past, would
+				// otherwise spend every attempt within seconds, all at once for every throttled delivery.
+				Duration wait = (asked == null) ? backoff : retry.orBackoffIfLonger() ? max(asked, backoff) : asked;
 				logger.info("Delivery {} of event {} to '{}' failed (attempt {} of {}), next in {}: {}", claimed.id(),
 						claimed.eventId(), claimed.handler(), claimed.attempt(), claimed.maxAttempts(), wait,
 						retry.reason());

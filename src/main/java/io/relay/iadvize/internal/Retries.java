@@ -18,7 +18,7 @@ import org.springframework.util.backoff.ExponentialBackOff;
 
 /**
  * Retries a call with Spring Framework's {@link RetryTemplate}: only {@link IAdvizeApiException#retryable()
- * retryable} failures, with exponential backoff, except that a 429's {@code Retry-After} decides the wait. A
+ * retryable} failures, with exponential backoff, or a {@code Retry-After} when that asks for longer. A
  * {@code Retry-After} longer than {@code relay.iadvize.retry.max-delay} is not waited for here: the error goes
  * back to the caller at once, whose own scheduling can wait without holding a thread. When the attempts run out,
  * the last failure is thrown as it is, so the caller still learns whether to retry later.

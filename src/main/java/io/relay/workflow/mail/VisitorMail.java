@@ -259,7 +259,7 @@ public final class VisitorMail {
 		if (!ex.retryable()) {
 			return HandlerResult.permanentFailure(ex.getMessage());
 		}
-		return ex.retryAfter().map((after) -> HandlerResult.retryAfter(ex.getMessage(), after))
+		return ex.retryAfter().map((after) -> HandlerResult.retryNoSoonerThan(ex.getMessage(), after))
 			.orElseGet(() -> HandlerResult.retry(ex.getMessage()));
 	}
 

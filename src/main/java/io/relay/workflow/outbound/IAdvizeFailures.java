@@ -20,7 +20,7 @@ public final class IAdvizeFailures {
 		if (!ex.retryable()) {
 			return HandlerResult.permanentFailure(reason);
 		}
-		return ex.retryAfter().map((after) -> HandlerResult.retryAfter(reason, after))
+		return ex.retryAfter().map((after) -> HandlerResult.retryNoSoonerThan(reason, after))
 			.orElseGet(() -> HandlerResult.retry(reason));
 	}
 

@@ -238,7 +238,8 @@ public final class OutboundClient {
 
 	/**
 	 * The answer's own words, on one line, shortened, scrubbed of every configured secret and of {@code sent}, the
-	 * values this request carried in its headers and query (a template may put a key there).
+	 * values this request carried ({@link #sentValues}: a key a template put in a header or the query, the visitor's
+	 * data in the body).
 	 */
 	private String detail(byte[] body, List<String> sent) {
 		if (body.length == 0) {

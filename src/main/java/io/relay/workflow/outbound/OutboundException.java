@@ -70,13 +70,13 @@ public final class OutboundException extends Exception {
 		return Optional.ofNullable(this.status);
 	}
 
-	/** What the delivery becomes: retried (after {@code Retry-After} when given), or dead. */
+	/** What the delivery becomes: retried (not before {@code Retry-After} when given), or dead. */
 	public HandlerResult toResult() {
 		String reason = String.valueOf(getMessage());
 		if (!this.retryable) {
 			return HandlerResult.permanentFailure(reason);
 		}
-		return (this.retryAfter != null) ? HandlerResult.retryAfter(reason, this.retryAfter)
+		return (this.retryAfter != null) ? HandlerResult.retryNoSoonerThan(reason, this.retryAfter)
 				: HandlerResult.retry(reason);
 	}
 

@@ -159,7 +159,7 @@ class DeliveryRunnerTests {
 	}
 
 	@Test
-	void aWaitTheHandlerAsksForIsAMinimumNotInPlaceOfTheBackoff() {
+	void aRemotesRetryAfterIsAMinimumAndAHandlersOwnWaitIsKeptAsItIs() {
 		// Attempt 5 of 10 with the default backoff (1 s doubling): up to 16 s, here its longest.
 		RandomGenerator longest = new RandomGenerator() {
 
@@ -179,12 +179,17 @@ class DeliveryRunnerTests {
 				new UnknownEvent("e-7", "x.y", Platform.SD, null, null, null, Map.of()));
 
 		// A Retry-After of 0 (or a date already past) does not make the next attempt due at once.
-		assertThat(runner(() -> HandlerResult.retryAfter("throttled", Duration.ZERO), longest).run(fifth, () -> false)
+		assertThat(runner(() -> HandlerResult.retryNoSoonerThan("throttled", Duration.ZERO), longest)
+			.run(fifth, () -> false)
 			.nextAttemptAt()).isEqualTo(NOW.plusSeconds(16));
 		// A longer one is waited for.
-		assertThat(runner(() -> HandlerResult.retryAfter("throttled", Duration.ofHours(2)), longest)
+		assertThat(runner(() -> HandlerResult.retryNoSoonerThan("throttled", Duration.ofHours(2)), longest)
 			.run(fifth, () -> false)
 			.nextAttemptAt()).isEqualTo(NOW.plus(Duration.ofHours(2)));
+		// A wait of the handler's own (check again in 5 s) is kept, shorter than the backoff or not.
+		assertThat(runner(() -> HandlerResult.retryAfter("waiting", Duration.ofSeconds(5)), longest)
+			.run(fifth, () -> false)
+			.nextAttemptAt()).isEqualTo(NOW.plusSeconds(5));
 	}
 
 	private static DeliveryRepository.Completion run(Script script, boolean stopping) {

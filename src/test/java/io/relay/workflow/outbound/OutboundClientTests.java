@@ -90,7 +90,7 @@ class OutboundClientTests {
 		assertThat(failure()).satisfies((ex) -> {
 			assertThat(ex.retryable()).isTrue();
 			assertThat(ex.retryAfter()).contains(Duration.ofSeconds(7));
-			assertThat(ex.toResult()).isEqualTo(HandlerResult.retryAfter(ex.getMessage(), Duration.ofSeconds(7)));
+			assertThat(ex.toResult()).isEqualTo(HandlerResult.retryNoSoonerThan(ex.getMessage(), Duration.ofSeconds(7)));
 		});
 		target.stubFor(post(urlPathEqualTo("/contacts")).willReturn(aResponse().withStatus(429).withHeader("Retry-After", "86400")));
 		assertThat(failure().retryAfter()).contains(Duration.ofHours(1));
