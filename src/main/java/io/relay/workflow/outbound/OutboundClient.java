@@ -261,8 +261,8 @@ public final class OutboundClient {
 
 	/**
 	 * The values this request carried, of 4 characters or more: its own headers and query parameters (raw and
-	 * decoded), and its body's (a JSON body's strings, a form's fields): the visitor's email, name or phone number
-	 * that a target's error answer repeats ({@code email ada@example.com is invalid}) stays out of the error, which
+	 * decoded), and its body's (a JSON body's strings but the template's own words, a form's fields): the visitor's
+	 * email, name or phone number that a target's error answer repeats ({@code email ada@example.com is invalid}) stays out of the error, which
 	 * is logged and kept with the delivery.
 	 */
 	static List<String> sentValues(OutboundRequest request) {
@@ -271,7 +271,10 @@ public final class OutboundClient {
 		if (query != null) {
 			addFieldValues(query, values);
 		}
-		addBodyValues(request.body(), values);
+		List<String> body = new ArrayList<>();
+		addBodyValues(request.body(), body);
+		// The template's own words are kept: a 4xx about them ("channel 'CHAT' is not one of...") says what to fix.
+		body.stream().filter((value) -> !request.fixedText().contains(value)).forEach(values::add);
 		// Longest first, so that a value is never left half-hidden by a shorter one it contains.
 		return values.stream()
 			.filter((value) -> value.length() >= 4)

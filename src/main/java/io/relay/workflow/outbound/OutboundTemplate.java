@@ -4,6 +4,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -74,19 +75,24 @@ public final class OutboundTemplate {
 
 	private final Part body;
 
+	/** The body's strings that no value fills in: the template's own words, not a visitor's. */
+	private final Set<String> fixedText;
+
 	/** Whether the template's own path ends with {@code /}: then a rendered path may too. */
 	private final boolean trailingSlash;
 
 	/** Whether the template's own path has an empty segment ({@code //}): then empty segments are its own. */
 	private final boolean emptySegment;
 
-	private OutboundTemplate(HttpMethod method, Template url, String path, Map<String, Template> headers, Part body) {
+	private OutboundTemplate(HttpMethod method, Template url, String path, Map<String, Template> headers, Part body,
+			Set<String> fixedText) {
 		this.method = method;
 		this.url = url;
 		this.trailingSlash = path.endsWith("/");
 		this.emptySegment = path.contains("//");
 		this.headers = headers;
 		this.body = body;
+		this.fixedText = fixedText;
 	}
 
 	/**
@@ -127,8 +133,10 @@ public final class OutboundTemplate {
 		int authority = withoutQuery.indexOf("//");
 		int pathStart = withoutQuery.indexOf('/', (authority >= 0) ? authority + 2 : 0);
 		String path = (pathStart >= 0) ? withoutQuery.substring(pathStart) : "";
+		Set<String> fixedText = new HashSet<>();
+		collectFixedText(tree, fixedText);
 		OutboundTemplate compiled = new OutboundTemplate(method, url, path, Map.copyOf(headers),
-				part(tree, prefix + ".body"));
+				part(tree, prefix + ".body"), Set.copyOf(fixedText));
 		compiled.check(sample, prefix);
 		return compiled;
 	}
@@ -157,7 +165,18 @@ public final class OutboundTemplate {
 			}
 			headers.put(name, rendered);
 		});
-		return new OutboundRequest(this.method, uri, headers, json.writeValueAsBytes(this.body.render(model)));
+		return new OutboundRequest(this.method, uri, headers, json.writeValueAsBytes(this.body.render(model)),
+				this.fixedText);
+	}
+
+	/** The string values of the body's template that hold no {@code {{...}}} (rendered as they are). */
+	private static void collectFixedText(JsonNode node, Set<String> fixedText) {
+		if (node.isString() && !node.asString().contains("{{")) {
+			fixedText.add(node.asString());
+		}
+		else if (node.isContainer()) {
+			node.values().forEach((child) -> collectFixedText(child, fixedText));
+		}
 	}
 
 	/** Values are percent-encoded, but {@code .} and {@code ..} are not, and a missing one leaves its segment empty. */

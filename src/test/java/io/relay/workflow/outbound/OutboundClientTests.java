@@ -236,6 +236,24 @@ class OutboundClientTests {
 	}
 
 	@Test
+	void theTemplatesOwnWordsStayInAnEchoedAnswerWhileTheValuesItFilledInAreHidden() {
+		OutboundTemplate template = OutboundTemplate.compile(new RequestTemplate("POST",
+				target.baseUrl() + "/contacts", Map.of(), "{\"channel\":\"CHAT\",\"tag\":\"refund\","
+						+ "\"email\":\"{{visitor.email}}\",\"note\":\"Lead from {{visitor.name}}\"}"),
+				"relay.workflows.lead.create", Map.of("visitor", Map.of("email", "x@y.z", "name", "X")));
+		OutboundRequest request = template.render(Map.of("visitor", Map.of("email", "ada@example.com", "name",
+				"Ada Lovelace")));
+		target.stubFor(post(urlPathEqualTo("/contacts")).willReturn(aResponse().withStatus(422).withBody("channel "
+				+ "CHAT and tag refund need a plan; ada@example.com rejected; note 'Lead from Ada Lovelace' too long")));
+		OutboundException ex = org.assertj.core.api.Assertions.catchThrowableOfType(OutboundException.class,
+				() -> client(auth("none")).send(request, "k"));
+		assertThat(ex.getMessage()).contains("channel CHAT and tag refund need a plan", "<hidden> rejected",
+				"note '<hidden>' too long")
+			.doesNotContain("ada@example.com")
+			.doesNotContain("Lovelace");
+	}
+
+	@Test
 	void theRequestsObservationNamesItsUrlWithoutTheQuery() throws Exception {
 		ObservationRegistry registry = ObservationRegistry.create();
 		List<Observation.Context> observed = new CopyOnWriteArrayList<>();
