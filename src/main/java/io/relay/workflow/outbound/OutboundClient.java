@@ -262,8 +262,8 @@ public final class OutboundClient {
 	/**
 	 * The values this request carried, of 4 characters or more: its own headers and query parameters (raw and
 	 * decoded), and its body's (a JSON body's strings but the template's own words, a form's fields): the visitor's
-	 * email, name or phone number that a target's error answer repeats ({@code email ada@example.com is invalid}) stays out of the error, which
-	 * is logged and kept with the delivery.
+	 * email, name or phone number that a target's error answer repeats ({@code email ada@example.com is invalid})
+	 * stays out of the error, which is logged and kept with the delivery.
 	 */
 	static List<String> sentValues(OutboundRequest request) {
 		List<String> values = new ArrayList<>(request.headers().values());
