@@ -74,10 +74,6 @@ public sealed interface HandlerResult {
 			}
 		}
 
-		public Retry(String reason, @Nullable Duration after) {
-			this(reason, after, false);
-		}
-
 	}
 
 	record PermanentFailure(String reason) implements HandlerResult {

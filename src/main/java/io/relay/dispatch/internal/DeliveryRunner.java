@@ -199,11 +199,7 @@ class DeliveryRunner {
 					yield completion(claimed, DeliveryStatus.DEAD, null, error, started, finished, millis);
 				}
 				// A retry only comes from a registered handler (an unknown one is skipped), so its settings exist.
-				Duration backoff = backoff(claimed, Objects.requireNonNull(registered).settings());
-				Duration asked = (retry.after() != null) ? min(retry.after(), MAX_RETRY_AFTER) : null;
-				// A remote's Retry-After is a minimum (retryNoSoonerThan): a 0, or a date already past, would
-				// otherwise spend every attempt within seconds, all at once for every throttled delivery.
-				Duration wait = (asked == null) ? backoff : retry.orBackoffIfLonger() ? max(asked, backoff) : asked;
+				Duration wait = waitBefore(claimed, retry, Objects.requireNonNull(registered).settings());
 				logger.info("Delivery {} of event {} to '{}' failed (attempt {} of {}), next in {}: {}", claimed.id(),
 						claimed.eventId(), claimed.handler(), claimed.attempt(), claimed.maxAttempts(), wait,
 						retry.reason());
@@ -219,6 +215,18 @@ class DeliveryRunner {
 
 	private static Duration max(Duration a, Duration b) {
 		return (a.compareTo(b) >= 0) ? a : b;
+	}
+
+	/** How long a failed delivery waits for its next attempt: the backoff, the handler's wait, or the longer of both. */
+	private Duration waitBefore(DeliveryRepository.Claimed claimed, HandlerResult.Retry retry,
+			DispatchProperties.ResolvedSettings settings) {
+		if (retry.after() == null) {
+			return backoff(claimed, settings);
+		}
+		Duration asked = min(retry.after(), MAX_RETRY_AFTER);
+		// A remote's Retry-After is a minimum (retryNoSoonerThan): a 0, or a date already past, would otherwise spend
+		// every attempt within seconds, all at once for every throttled delivery.
+		return retry.orBackoffIfLonger() ? max(asked, backoff(claimed, settings)) : asked;
 	}
 
 	private Duration backoff(DeliveryRepository.Claimed claimed, DispatchProperties.ResolvedSettings settings) {

@@ -142,7 +142,8 @@ class CsatDashboardHandler implements EventHandler<IAdvizeEvent> {
 		// Figures change only for a conversation with an answer (its channel, operator and project group it), and
 		// most conversations have none: every open page would load its figures again for nothing. An answer recorded
 		// after the look below announces itself, after its commit, so a page then sees this conversation's row too.
-		if (this.conversations.record(conversation, this.clock.instant())
+		// No look at all while no page is open.
+		if (this.conversations.record(conversation, this.clock.instant()) && this.updates.anyOpen()
 				&& this.answers.exist(conversation.conversationId())) {
 			this.updates.changed();
 		}

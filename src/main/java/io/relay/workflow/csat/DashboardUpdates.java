@@ -119,23 +119,36 @@ class DashboardUpdates implements SmartLifecycle {
 	}
 
 	private void changed(Reason reason) {
-		if (!this.emitters.isEmpty() && this.pending.compareAndSet(false, true)) {
-			try {
-				this.sender.execute(() -> {
-					this.pending.set(false);
-					// Read before telling: what the pages load next includes everything up to this point, so the
-					// poll need not announce it again, and misses nothing that comes after.
-					String change = lastChange();
-					broadcast(SseEmitter.event().name("changed").data(reason.data, MediaType.APPLICATION_JSON));
-					if (change != null) {
-						this.lastChange = change;
-					}
-				});
-			}
-			catch (RejectedExecutionException ex) {
-				// Shutting down: the streams are closed already.
+		if (anyOpen() && this.pending.compareAndSet(false, true)) {
+			boolean sent = send(() -> {
+				this.pending.set(false);
+				// Read before telling: what the pages load next includes everything up to this point, so the poll
+				// need not announce it again, and misses nothing that comes after.
+				String change = lastChange();
+				broadcast(SseEmitter.event().name("changed").data(reason.data, MediaType.APPLICATION_JSON));
+				if (change != null) {
+					this.lastChange = change;
+				}
+			});
+			if (!sent) {
 				this.pending.set(false);
 			}
+		}
+	}
+
+	/** Whether any page has a stream open on this instance. */
+	boolean anyOpen() {
+		return !this.emitters.isEmpty();
+	}
+
+	/** Runs {@code task} on the sender thread; {@code false} when shutting down (the streams are closed already). */
+	private boolean send(Runnable task) {
+		try {
+			this.sender.execute(task);
+			return true;
+		}
+		catch (RejectedExecutionException ex) {
+			return false;
 		}
 	}
 
@@ -152,13 +165,8 @@ class DashboardUpdates implements SmartLifecycle {
 	}
 
 	private void heartbeat() {
-		if (!this.emitters.isEmpty()) {
-			try {
-				this.sender.execute(() -> broadcast(SseEmitter.event().comment("heartbeat")));
-			}
-			catch (RejectedExecutionException ex) {
-				// Shutting down: the streams are closed already.
-			}
+		if (anyOpen()) {
+			send(() -> broadcast(SseEmitter.event().comment("heartbeat")));
 		}
 	}
 

@@ -196,7 +196,7 @@ public final class OutboundClient {
 			return new OutboundResponse(status, answer.headers(), answer.body());
 		}
 		String message = this.workflow + ": " + target + " answered HTTP " + status
-				+ detail(answer.body(), sentValues(request));
+				+ detail(answer.body(), request);
 		// 409 and 425: a receiver that honours Idempotency-Key answers so while it still processes an earlier
 		// request with this key (a retry after our timeout); taken as final, that request's outcome would be lost.
 		if (status == 429) {
@@ -237,14 +237,15 @@ public final class OutboundClient {
 	}
 
 	/**
-	 * The answer's own words, on one line, shortened, scrubbed of every configured secret and of {@code sent}, the
-	 * values this request carried ({@link #sentValues}: a key a template put in a header or the query, the visitor's
-	 * data in the body).
+	 * The answer's own words, on one line, shortened, scrubbed of every configured secret and of the values the
+	 * request carried ({@link #sentValues}: a key a template put in a header or the query, the visitor's data in the
+	 * body), looked for only when the answer has a body.
 	 */
-	private String detail(byte[] body, List<String> sent) {
+	private String detail(byte[] body, OutboundRequest request) {
 		if (body.length == 0) {
 			return "";
 		}
+		List<String> sent = sentValues(request);
 		String text = new String(body, StandardCharsets.UTF_8);
 		for (String secret : this.secrets) {
 			text = text.replace(secret, "<hidden>");

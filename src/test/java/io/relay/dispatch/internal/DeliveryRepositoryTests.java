@@ -101,16 +101,13 @@ class DeliveryRepositoryTests {
 	void aRunEndedDeadByItsExpiredLeaseIsInTheHistoryAgainWhenItReturns(String database) {
 		JdbcTemplate jdbc = database(database);
 		DeliveryRepository repository = new DeliveryRepository(jdbc);
-		long id = delivery(jdbc, "PENDING", 0, NOW, null);
-		jdbc.update("update dispatch_delivery set max_attempts = 1 where id = ?", id);
-		DeliveryRepository.Claimed hung = claimAt(jdbc, repository, NOW).getFirst();
-		Instant buried = NOW.plus(LEASE.multipliedBy(2)).plusSeconds(1);
-		assertThat(repository.buryAbandoned(buried, buried.minus(LEASE))).isEqualTo(1);
+		DeliveryRepository.Claimed hung = buriedWhileItsRunHangs(jdbc, repository);
+		long id = hung.id();
 
 		// It started in the millisecond of its claim (as a delivery of the intake's fast path can), the start the
 		// row of its burial has too; it returns a minute after the burial.
 		repository.complete(List.of(new DeliveryRepository.Completion(hung.id(), hung.attempt(), hung.claim(),
-				DeliveryStatus.SUCCEEDED, null, null, NOW, buried.plusSeconds(60), 60_000, false)), "claimer");
+				DeliveryStatus.SUCCEEDED, null, null, NOW, BURIED_AT.plusSeconds(60), 60_000, false)), "claimer");
 
 		assertThat(row(jdbc, id)).isEqualTo("DEAD 1 -");
 		assertThat(jdbc.queryForList("select outcome from dispatch_attempt where delivery_id = ? order by finished_at",
@@ -122,17 +119,31 @@ class DeliveryRepositoryTests {
 	 * operator replays it, and this instance claims it again, to the same attempt number as the hung run.
 	 */
 	private static Runs replayedWhileARunHangs(JdbcTemplate jdbc, DeliveryRepository repository) {
-		long id = delivery(jdbc, "PENDING", 0, NOW, null);
-		jdbc.update("update dispatch_delivery set max_attempts = 1 where id = ?", id);
-		DeliveryRepository.Claimed hung = claimAt(jdbc, repository, NOW).getFirst();
-		Instant buried = NOW.plus(LEASE.multipliedBy(2)).plusSeconds(1);
-		assertThat(repository.buryAbandoned(buried, buried.minus(LEASE))).isEqualTo(1);
-		Instant replayed = buried.plusSeconds(60);
+		DeliveryRepository.Claimed hung = buriedWhileItsRunHangs(jdbc, repository);
+		long id = hung.id();
+		Instant replayed = BURIED_AT.plusSeconds(60);
 		assertThat(repository.replayEvent(hung.eventId(), null, replayed)).isEqualTo(1);
 		DeliveryRepository.Claimed again = claimAt(jdbc, repository, replayed).getFirst();
 		assertThat(again.attempt()).isEqualTo(hung.attempt());
 		assertThat(again.claim()).isEqualTo(hung.claim() + 1);
 		return new Runs(id, hung, again, replayed);
+	}
+
+	/** When {@link #buriedWhileItsRunHangs} ends its delivery DEAD: a lease past the run's lease. */
+	private static final Instant BURIED_AT = NOW.plus(LEASE.multipliedBy(2)).plusSeconds(1);
+
+	/**
+	 * A delivery allowed one attempt, claimed at {@code NOW}, whose run hangs in its handler: its lease expires, and
+	 * it is ended DEAD at {@link #BURIED_AT}.
+	 * @return the hung run's claim
+	 */
+	private static DeliveryRepository.Claimed buriedWhileItsRunHangs(JdbcTemplate jdbc,
+			DeliveryRepository repository) {
+		long id = delivery(jdbc, "PENDING", 0, NOW, null);
+		jdbc.update("update dispatch_delivery set max_attempts = 1 where id = ?", id);
+		DeliveryRepository.Claimed hung = claimAt(jdbc, repository, NOW).getFirst();
+		assertThat(repository.buryAbandoned(BURIED_AT, BURIED_AT.minus(LEASE))).isEqualTo(1);
+		return hung;
 	}
 
 	private record Runs(long id, DeliveryRepository.Claimed hung, DeliveryRepository.Claimed again,
