@@ -300,11 +300,18 @@ class IAdvizeEnrichmentGraphQlTests {
 			.withBody("{\"error\":\"invalid_grant\"}")));
 		this.runner.withPropertyValues("relay.iadvize.cache.visitor-ttl=0s").run((context) -> {
 			IAdvizeEnrichment enrichment = context.getBean(IAdvizeEnrichment.class);
-			// Every call of the next ten minutes fails with iAdvize's answer, without a new login
-			for (int minute = 0; minute < 10; minute++) {
-				assertThatExceptionOfType(IAdvizeApiException.AuthenticationFailed.class)
+			assertThatExceptionOfType(IAdvizeApiException.AuthenticationFailed.class)
+				.isThrownBy(() -> enrichment.visitor(visitorUpdated(Platform.SD, VISITOR_ID)));
+			// Every call of the next ten minutes fails without a new login: retryable, once the pause is over, as
+			// iAdvize refused none of them (one refusal must not make ten minutes of deliveries dead)
+			for (int second = 0; second < 600; second += 59) {
+				Duration rest = Duration.ofMinutes(10).minusSeconds(second);
+				assertThatExceptionOfType(IAdvizeApiException.Unavailable.class)
 					.isThrownBy(() -> enrichment.visitor(visitorUpdated(Platform.SD, VISITOR_ID)))
-					.withMessageContaining("invalid_grant");
+					.withMessageContaining("paused")
+					.withMessageContaining("invalid_grant")
+					.satisfies((ex) -> assertThat(ex.retryable()).isTrue())
+					.satisfies((ex) -> assertThat(ex.retryAfter()).contains(rest));
 				this.clock.advance(Duration.ofSeconds(59));
 			}
 			iadvize.verify(1, postRequestedFor(urlPathEqualTo("/oauth2/token")));

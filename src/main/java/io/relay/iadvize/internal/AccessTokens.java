@@ -104,15 +104,16 @@ final class AccessTokens {
 				return current.value(); // another thread logged in while this one waited
 			}
 			Token stillValid = (current != null && now.isBefore(current.expiresAt())) ? current : null;
-			boolean refused = this.lastFailure != null && !this.lastFailure.retryable();
-			boolean paused = refused && now.isBefore(this.refusedUntil);
+			IAdvizeApiException failure = this.lastFailure;
+			IAdvizeApiException refusal = (failure != null && !failure.retryable()) ? failure : null;
+			boolean paused = refusal != null && now.isBefore(this.refusedUntil);
 			Duration wait = paused ? null : loginBudgetWait(now);
 			if (paused || wait != null) {
 				if (stillValid != null) {
 					return stillValid.value(); // due for replacement but still valid: replace it later
 				}
-				if (refused) {
-					throw this.lastFailure;
+				if (refusal != null && paused) {
+					throw loginPaused(now, refusal);
 				}
 				throw new IAdvizeApiException.Unavailable(Api.GRAPHQL, RESOURCE,
 						"iAdvize GraphQL login postponed: " + this.logins.size()
@@ -164,6 +165,19 @@ final class AccessTokens {
 		finally {
 			this.lock.unlock();
 		}
+	}
+
+	/**
+	 * A call that needs a login during the pause after a refused one. Retryable, after the pause: only the call
+	 * whose own login iAdvize refused fails for good, so that one refusal (a transient one included) does not make
+	 * every delivery of the next ten minutes dead; with a wrong password, one call per pause fails for good and the
+	 * others wait for the fix.
+	 */
+	private IAdvizeApiException loginPaused(Instant now, IAdvizeApiException refusal) {
+		return new IAdvizeApiException.Unavailable(Api.GRAPHQL, RESOURCE,
+				"iAdvize GraphQL login paused until " + this.refusedUntil + " after a refused one: "
+						+ refusal.getMessage(),
+				Duration.between(now, this.refusedUntil), null);
 	}
 
 	private @Nullable Duration loginBudgetWait(Instant now) {
