@@ -280,6 +280,34 @@ class IAdvizeEnrichmentGraphQlTests {
 	}
 
 	@Test
+	void anAnswerLargerThanTheLimitIsAPermanentFailureThatNamesTheProperty() {
+		givenALogin();
+		iadvize.stubFor(post(urlPathEqualTo("/graphql")).willReturn(okJson(VISITOR.replace("Nantes",
+				"N".repeat(2048)))));
+		this.runner.withPropertyValues("relay.iadvize.max-answer-size=1KB")
+			.run((context) -> assertThatExceptionOfType(IAdvizeApiException.Rejected.class)
+				.isThrownBy(() -> context.getBean(IAdvizeEnrichment.class).visitor(visitorUpdated(Platform.SD,
+						VISITOR_ID)))
+				.withMessage("iAdvize GraphQL visitor answered with more than 1024 bytes "
+						+ "(relay.iadvize.max-answer-size)")
+				.satisfies((ex) -> assertThat(ex.retryable()).isFalse()));
+		iadvize.verify(1, postRequestedFor(urlPathEqualTo("/graphql")));
+	}
+
+	@Test
+	void aLoginAnswerLargerThanTheLimitIsAPermanentFailure() {
+		iadvize.stubFor(post(urlPathEqualTo("/oauth2/token"))
+			.willReturn(okJson("{\"access_token\": \"" + "t".repeat(2048) + "\", \"expires_in\": 86400}")));
+		this.runner.withPropertyValues("relay.iadvize.max-answer-size=1KB")
+			.run((context) -> assertThatExceptionOfType(IAdvizeApiException.Rejected.class)
+				.isThrownBy(() -> context.getBean(IAdvizeEnrichment.class).visitor(visitorUpdated(Platform.SD,
+						VISITOR_ID)))
+				.withMessageContaining("(relay.iadvize.max-answer-size)"));
+		iadvize.verify(1, postRequestedFor(urlPathEqualTo("/oauth2/token")));
+		iadvize.verify(0, postRequestedFor(urlPathEqualTo("/graphql")));
+	}
+
+	@Test
 	void aRefusedLoginIsAPermanentFailureAndIsNotRetried() {
 		iadvize.stubFor(post(urlPathEqualTo("/oauth2/token")).willReturn(aResponse().withStatus(400)
 			.withHeader("Content-Type", "application/json")

@@ -247,6 +247,25 @@ class IAdvizeEnrichmentRestTests {
 	}
 
 	@Test
+	void anAnswerLargerThanTheLimitIsAPermanentFailureThatNamesTheProperty() {
+		// Valid answers, one too long: 2 KB against a 1 KB limit.
+		iadvize.stubFor(get(urlPathEqualTo("/sd/api/2/operator/1"))
+			.willReturn(okJson(success("{\"id\": 1, \"first_name\": \"" + "A".repeat(2048) + "\"}"))));
+		iadvize.stubFor(get(urlPathEqualTo("/sd/api/2/operator/2"))
+			.willReturn(okJson(success("{\"id\": 2, \"first_name\": \"Ada\"}"))));
+		this.runner.withPropertyValues("relay.iadvize.max-answer-size=1KB").run((context) -> {
+			IAdvizeEnrichment enrichment = context.getBean(IAdvizeEnrichment.class);
+			assertThatExceptionOfType(IAdvizeApiException.Rejected.class)
+				.isThrownBy(() -> enrichment.operator(Platform.SD, 1))
+				.withMessage("iAdvize REST operator answered with more than 1024 bytes (relay.iadvize.max-answer-size)")
+				.satisfies((ex) -> assertThat(ex.retryable()).isFalse());
+			// Within the limit, the same client reads on.
+			assertThat(enrichment.operator(Platform.SD, 2).firstName()).isEqualTo("Ada");
+		});
+		iadvize.verify(1, getRequestedFor(urlPathEqualTo("/sd/api/2/operator/1")));
+	}
+
+	@Test
 	void otherClientErrorsAreRejectedWithoutRetry() {
 		iadvize.stubFor(get(urlPathEqualTo("/sd/api/2/operator/1")).willReturn(aResponse().withStatus(400)));
 		this.runner.run((context) -> assertThatExceptionOfType(IAdvizeApiException.Rejected.class)

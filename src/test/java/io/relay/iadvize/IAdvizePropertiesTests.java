@@ -6,6 +6,7 @@ import io.relay.iadvize.internal.IAdvizeConfiguration;
 import io.relay.iadvize.internal.IAdvizeProperties;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.util.unit.DataSize;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -37,6 +38,7 @@ class IAdvizePropertiesTests {
 			assertThat(properties.retry().maxDelay()).isEqualTo(Duration.ofSeconds(5));
 			assertThat(properties.cache().visitorTtl()).isEqualTo(Duration.ofSeconds(60));
 			assertThat(properties.cache().visitorMaxSize()).isEqualTo(10_000);
+			assertThat(properties.maxAnswerSize()).isEqualTo(DataSize.ofMegabytes(4));
 		});
 	}
 
@@ -55,6 +57,7 @@ class IAdvizePropertiesTests {
 		assertRefused("relay.iadvize.read-timeout=0s", "relay.iadvize.read-timeout");
 		assertRefused("relay.iadvize.retry.multiplier=0.5", "relay.iadvize.retry.multiplier");
 		assertRefused("relay.iadvize.cache.visitor-ttl=-1s", "relay.iadvize.cache.visitor-ttl");
+		assertRefused("relay.iadvize.max-answer-size=100B", "relay.iadvize.max-answer-size must be at least 1KB");
 	}
 
 	@Test

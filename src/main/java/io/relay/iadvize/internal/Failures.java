@@ -66,6 +66,11 @@ final class Failures {
 	 */
 	IAdvizeApiException fromIo(Api api, String resource, Throwable failure) {
 		IOException io = ioCause(failure);
+		if (io instanceof BoundedAnswers.AnswerTooLarge tooLarge) {
+			// The same answer again next time: a retry cannot help, raising the limit (then a replay) can.
+			return new IAdvizeApiException.Rejected(api, resource, describe(api, resource) + " answered with more "
+					+ "than " + tooLarge.maxBytes() + " bytes (relay.iadvize.max-answer-size)");
+		}
 		String what;
 		if (io == null) {
 			what = "failed (" + failure.getClass().getSimpleName() + ")";

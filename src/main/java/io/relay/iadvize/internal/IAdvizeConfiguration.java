@@ -51,7 +51,9 @@ public class IAdvizeConfiguration {
 			.build(httpSettings.getIfAvailable(HttpClientSettings::defaults)
 				.withTimeouts(properties.connectTimeout(), properties.readTimeout())
 				.withRedirects(HttpRedirects.DONT_FOLLOW));
-		RestClient.Builder builder = builders.getIfAvailable(RestClient::builder).requestFactory(requestFactory);
+		RestClient.Builder builder = builders.getIfAvailable(RestClient::builder)
+			.requestFactory(requestFactory)
+			.requestInterceptor(new BoundedAnswers(properties.maxAnswerSize().toBytes()));
 
 		Secrets secrets = new Secrets(properties.rest().apiKey(), properties.graphql().password());
 		Failures failures = new Failures(clock, secrets);

@@ -6,6 +6,7 @@ import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
 import org.springframework.validation.annotation.Validated;
 
 import jakarta.validation.Valid;
@@ -22,16 +23,23 @@ import jakarta.validation.constraints.NotNull;
  * @param readTimeout how long to wait for iAdvize to answer once connected; a timeout is retried like a 503
  * @param retry how failed calls are retried before the error goes back to the caller
  * @param cache how long visitor lookups are remembered
+ * @param maxAnswerSize the largest answer read from iAdvize (each is read whole into memory); a larger one fails
+ * the call for good
  */
 @Validated
 @ConfigurationProperties("relay.iadvize")
 public record IAdvizeProperties(@DefaultValue @Valid @NotNull Rest rest, @DefaultValue @Valid @NotNull GraphQl graphql,
 		@DefaultValue("2s") Duration connectTimeout, @DefaultValue("10s") Duration readTimeout,
-		@DefaultValue @Valid @NotNull Retry retry, @DefaultValue @Valid @NotNull Cache cache) {
+		@DefaultValue @Valid @NotNull Retry retry, @DefaultValue @Valid @NotNull Cache cache,
+		@DefaultValue("4MB") DataSize maxAnswerSize) {
 
 	public IAdvizeProperties {
 		requirePositive(connectTimeout, "relay.iadvize.connect-timeout");
 		requirePositive(readTimeout, "relay.iadvize.read-timeout");
+		if (maxAnswerSize == null || maxAnswerSize.toKilobytes() < 1) {
+			throw new IllegalArgumentException(
+					"relay.iadvize.max-answer-size must be at least 1KB, but was " + maxAnswerSize);
+		}
 	}
 
 	static void requirePositive(@Nullable Duration duration, String property) {
