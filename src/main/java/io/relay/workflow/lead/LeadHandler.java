@@ -47,6 +47,14 @@ class LeadHandler implements EventHandler<IAdvizeEvent> {
 	/** Added to the delivery's {@code Idempotency-Key} for an update: a create and an update never share a key. */
 	static final String UPDATE_KEY_SUFFIX = ":update";
 
+	/**
+	 * Why a create was not sent: the claim lapsed and another delivery took it (this one was slower than the lapse
+	 * time, or the instances' clocks are apart). That one saw no pending create and may send its own, so a create
+	 * sent now would make a second contact.
+	 */
+	private static final String CLAIM_LAPSED = "the claim on this visitor lapsed and another delivery took it "
+			+ "before the create was sent";
+
 	private static final Logger logger = LoggerFactory.getLogger(LeadHandler.class);
 
 	private final LeadProperties properties;
@@ -146,16 +154,13 @@ class LeadHandler implements EventHandler<IAdvizeEvent> {
 						+ LeadProperties.PREFIX + ".window (" + this.properties.window() + ") ago");
 			}
 			OutboundRequest request = render(send.action(), delivery, visitor, row);
-			if (send.action() == Action.CREATE && !this.visitors.creating(key, claimant, send.key())) {
-				// The claim lapsed and another delivery took it (this one was slower than the lapse time, or the
-				// instances' clocks are apart): that one sees no pending create and may send its own, so a create
-				// sent now would make a second contact.
-				return HandlerResult.retry("the claim on this visitor lapsed and another delivery took it before the "
-						+ "create was sent");
-			}
 			OutboundResponse response;
 			try {
-				response = this.requests.send(this.crm, request, send.key(), delivery.event().eventId());
+				// A create is recorded as pending only once its body is kept (the last check), so that a delivery
+				// taking over after this one's claim lapsed finds both, and sends this create under its key.
+				response = this.requests.send(this.crm, request, send.key(), delivery.event().eventId(),
+						() -> (send.action() != Action.CREATE || this.visitors.creating(key, claimant, send.key()))
+								? null : CLAIM_LAPSED);
 			}
 			catch (OutboundException ex) {
 				if (send.action() == Action.CREATE && !this.requests.has(send.key())) {

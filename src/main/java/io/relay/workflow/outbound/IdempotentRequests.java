@@ -4,6 +4,7 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.util.List;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
@@ -47,7 +48,22 @@ public class IdempotentRequests {
 	 */
 	public OutboundResponse send(OutboundClient client, OutboundRequest request, String key, String eventId)
 			throws OutboundException {
+		return send(client, request, key, eventId, () -> null);
+	}
+
+	/**
+	 * As {@link #send(OutboundClient, OutboundRequest, String, String)}, with a last check made once the body is
+	 * kept and before it is sent: whatever the check records can count on {@link #has} being true for the key.
+	 * @throws OutboundException (retryable, nothing sent, the attempt given back) when the check says not to send
+	 */
+	public OutboundResponse send(OutboundClient client, OutboundRequest request, String key, String eventId,
+			LastCheck check) throws OutboundException {
 		byte[] kept = keep(key, eventId, request.body());
+		String notToSend = check.reasonNotToSend();
+		if (notToSend != null) {
+			giveBack(key, true);
+			throw OutboundException.retryableNotActedOn(notToSend, null, null, null);
+		}
 		try {
 			return client.send(request.withBody(kept), key);
 		}
@@ -106,6 +122,15 @@ public class IdempotentRequests {
 		if (rejected) {
 			this.jdbc.update("delete from outbound_request where idempotency_key = ? and attempts = 0", key);
 		}
+	}
+
+	/** A check made once a request's body is kept, just before it is sent. */
+	@FunctionalInterface
+	public interface LastCheck {
+
+		/** Why the request must not be sent now (it is retried later), or {@code null} to send it. */
+		@Nullable String reasonNotToSend();
+
 	}
 
 	private List<byte[]> bodies(String key) {

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -17,6 +18,7 @@ import io.relay.support.AdminApi;
 import io.relay.support.Fixtures;
 import io.relay.support.SignedRequests;
 import io.relay.support.WebhookClient;
+import io.relay.workflow.outbound.IdempotentRequests;
 import io.relay.workflow.outbound.StandardWebhooks;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -71,6 +73,9 @@ abstract class LeadWorkflowTests {
 
 	@MockitoSpyBean
 	LeadVisitors visitors;
+
+	@Autowired
+	IdempotentRequests requests;
 
 	WebhookClient client;
 
@@ -269,6 +274,32 @@ abstract class LeadWorkflowTests {
 		assertThat(delivery.get("attempts").asInt()).isEqualTo(2);
 		assertThat(delivery.get("history").get(0).get("error").asString())
 			.isEqualTo("the claim on this visitor lapsed and another delivery took it before the create was sent");
+		wireMock.verify(1, postRequestedFor(urlPathEqualTo("/crm/contacts")));
+		// The body kept for the attempt that sent nothing was given back: only the second attempt counts.
+		assertThat(this.jdbc.queryForObject("select attempts from outbound_request where idempotency_key = ?",
+				Integer.class, Delivery.idempotencyKey(event.eventId(), "lead"))).isOne();
+	}
+
+	@Test
+	void aCreateIsMarkedPendingOnlyOnceItsBodyIsKeptSoThatADeliveryTakingOverSendsItUnderItsKey() {
+		String visitorId = visitorNumber();
+		givenRestVisitor("ha", visitorId, "pending-" + UUID.randomUUID() + "@example.com", null);
+		wireMock.stubFor(post(urlPathEqualTo("/crm/contacts"))
+			.willReturn(aResponse().withStatus(201).withBody("{\"id\": \"crm-14\"}")));
+		Fixtures.Event event = closed(visitorId, "CHAT");
+		List<Boolean> keptWhenMarked = new CopyOnWriteArrayList<>();
+		doAnswer((invocation) -> {
+			Object marked = invocation.callRealMethod();
+			// What a delivery taking over at this moment (this one stalls, its claim lapses) reads in decide():
+			// a pending key counts only with its body kept, else it creates under its own key: a second contact.
+			keptWhenMarked.add(this.requests.has(invocation.getArgument(2, String.class)));
+			return marked;
+		}).when(this.visitors).creating(any(), any(), any());
+
+		deliver(event);
+		this.admin.awaitDelivery(event.eventId(), "lead", "SUCCEEDED");
+
+		assertThat(keptWhenMarked).containsExactly(true);
 		wireMock.verify(1, postRequestedFor(urlPathEqualTo("/crm/contacts")));
 	}
 

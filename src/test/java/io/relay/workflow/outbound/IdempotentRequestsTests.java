@@ -8,6 +8,7 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -225,6 +226,33 @@ class IdempotentRequestsTests {
 		catch (OutboundException ex) {
 			return ex;
 		}
+	}
+
+	@Test
+	void theLastCheckSeesTheBodyKeptAndWhenItSaysNoNothingIsSentAndTheAttemptIsGivenBack() throws Exception {
+		target.stubFor(post(urlPathEqualTo("/contacts")).willReturn(aResponse().withStatus(503)));
+		List<Boolean> keptWhenChecked = new ArrayList<>();
+		assertThatExceptionOfType(OutboundException.class)
+			.isThrownBy(() -> this.requests.send(this.client, request("Ada"), this.key, this.eventId, () -> {
+				keptWhenChecked.add(this.requests.has(this.key));
+				return "the claim lapsed";
+			}))
+			.withMessage("the claim lapsed")
+			.satisfies((ex) -> assertThat(ex.retryable()).isTrue())
+			.satisfies((ex) -> assertThat(ex.receiverDidNothing()).isTrue());
+		assertThat(keptWhenChecked).containsExactly(true);
+		assertThat(sentBodies()).isEmpty();
+		assertThat(this.requests.has(this.key)).isFalse();
+
+		// After an attempt of unknown outcome the body stays kept, and a check that says no leaves it as it was.
+		assertThatExceptionOfType(OutboundException.class)
+			.isThrownBy(() -> this.requests.send(this.client, request("Ada"), this.key, this.eventId));
+		assertThatExceptionOfType(OutboundException.class).isThrownBy(() -> this.requests.send(this.client,
+				request("Augusta"), this.key, this.eventId, () -> "not now"));
+		assertThat(this.requests.has(this.key)).isTrue();
+		assertThat(jdbc.queryForObject("select attempts from outbound_request where idempotency_key = ?",
+				Integer.class, this.key)).isOne();
+		assertThat(sentBodies()).containsExactly(body("Ada"));
 	}
 
 	@Test
