@@ -29,6 +29,14 @@ import org.springframework.security.web.util.matcher.NegatedRequestMatcher;
 class SecurityConfiguration {
 
 	/**
+	 * What the pages behind the login (the dashboard) may load and run: Relay's own scripts, styles and requests,
+	 * nothing inline, nothing from elsewhere, in no other site's frame. The dashboard shows what visitors wrote and
+	 * writes it as text; should markup ever slip through, it runs nothing.
+	 */
+	static final String CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; "
+			+ "img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+	/**
 	 * The webhook has its own, minimal chain: the signature is its authentication, and no filter may read the body
 	 * (CSRF and the request cache would read form parameters and consume the bytes that must be verified). Nor does
 	 * it need a logout URL, an anonymous principal or the servlet API's security methods: fewer filters on the one
@@ -89,6 +97,8 @@ class SecurityConfiguration {
 				.anyRequest()
 				.authenticated())
 			.httpBasic(Customizer.withDefaults())
+			.headers((headers) -> headers
+				.contentSecurityPolicy((policy) -> policy.policyDirectives(CONTENT_SECURITY_POLICY)))
 			// The admin API is for scripts (no CSRF token), except when a browser sends it for another site.
 			.csrf((csrf) -> csrf.ignoringRequestMatchers(new AndRequestMatcher(
 					PathPatternRequestMatcher.withDefaults().matcher("/admin/api/**"),

@@ -13,10 +13,12 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 
 import io.relay.support.WebhookClient;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -108,6 +110,12 @@ class CsatDashboardBrowserTests {
 		await("the seeded answers counted").atMost(Duration.ofSeconds(60))
 			.until(() -> csatCount(http.json("/dashboard/api/summary")) == answers);
 
+		// Every Content-Security-Policy violation of the pages to come, recorded before any of their scripts runs.
+		browser.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source", """
+				window.cspViolations = [];
+				document.addEventListener('securitypolicyviolation',
+				    (violation) => window.cspViolations.push(violation.violatedDirective + ' ' + violation.blockedURI));
+				"""));
 		// The admin login in the URL: Chromium authenticates the page with it, then its same-origin requests.
 		browser.get("http://" + AdminHttp.USER + ":" + AdminHttp.PASSWORD + "@127.0.0.1:" + this.port + "/dashboard");
 		await("the page live with the figures").atMost(Duration.ofSeconds(20))
@@ -118,6 +126,9 @@ class CsatDashboardBrowserTests {
 		assertThat(browser.findElement(By.id("error")).isDisplayed()).isFalse();
 		assertThat(browser.findElements(By.cssSelector("#by-channel tr"))).hasSizeGreaterThan(2);
 		assertThat(browser.getPageSource()).doesNotContain(AdminHttp.PASSWORD, WebhookClient.SECRET);
+		assertThat(browser.executeScript("return window.cspViolations")).as("blocked by the Content-Security-Policy")
+			.asInstanceOf(InstanceOfAssertFactories.LIST)
+			.isEmpty();
 		browser.executeScript("window.sameDocument = true");
 
 		String conversation = UUID.randomUUID().toString();

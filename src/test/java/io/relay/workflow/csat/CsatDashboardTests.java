@@ -419,6 +419,10 @@ abstract class CsatDashboardTests {
 				(type) -> assertThat(type).startsWith("text/html"));
 		assertThat(page.body()).contains("<canvas id=\"trend\"", "/webjars/chart.js/dist/chart.umd.min.js")
 			.doesNotContain(AdminHttp.PASSWORD, WebhookClient.SECRET);
+		// Only Relay's own scripts and styles run (CsatDashboardBrowserTests: the page works under it).
+		assertThat(page.headers().firstValue("Content-Security-Policy")).hasValueSatisfying((policy) -> assertThat(
+				policy).contains("default-src 'none'", "script-src 'self';", "style-src 'self';", "frame-ancestors 'none'")
+			.doesNotContain("unsafe-inline", "unsafe-eval"));
 		HttpResponse<String> chartJs = this.http.get("/webjars/chart.js/dist/chart.umd.min.js");
 		assertThat(chartJs.statusCode()).isEqualTo(200);
 		assertThat(chartJs.body()).contains("Chart.js v4");
