@@ -26,7 +26,8 @@ record Summary(LocalDate from, LocalDate to, String timeZone, Csat csat, Nps nps
 	/**
 	 * @param average the mean answer, rounded to two decimals; {@code null} without answers
 	 * @param satisfied the share of answers in the scale's top two values (4 and 5 on iAdvize's 1-5 scale: the CSAT
-	 * iAdvize's own reports show), as a percentage rounded to one decimal; {@code null} without answers
+	 * iAdvize's own reports show; the top value only on a scale of 2 or 3), as a percentage rounded to one decimal;
+	 * {@code null} without answers
 	 * @param distribution how many answers each value got, from 1 to {@code scaleMax}
 	 */
 	record Csat(@Nullable Double average, @Nullable Double satisfied, long count, int scaleMax,

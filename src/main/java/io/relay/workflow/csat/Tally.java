@@ -54,11 +54,14 @@ final class Tally {
 		long total = 0;
 		long satisfied = 0;
 		int scaleMax = this.csat.length - 1;
+		// The top two values; on a scale of two or three (thumbs, smileys) those would take in the middle or
+		// everything, so only the top one.
+		int lowestSatisfied = (scaleMax > 3) ? scaleMax - 1 : scaleMax;
 		Map<String, Long> distribution = new LinkedHashMap<>();
 		for (int score = 1; score <= scaleMax; score++) {
 			count += this.csat[score];
 			total += score * this.csat[score];
-			if (score >= scaleMax - 1) {
+			if (score >= lowestSatisfied) {
 				satisfied += this.csat[score];
 			}
 			distribution.put(Integer.toString(score), this.csat[score]);

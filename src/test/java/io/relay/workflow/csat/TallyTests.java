@@ -28,6 +28,26 @@ class TallyTests {
 	}
 
 	@Test
+	void onAScaleOfTwoOrThreeSatisfiedIsTheShareOfTheTopValue() {
+		// The top two would be every answer of a thumbs-up/down scale, and the middle of a three-point one.
+		Tally thumbs = new Tally(2);
+		thumbs.add(Answers.Question.CSAT, 2, 3);
+		thumbs.add(Answers.Question.CSAT, 1, 1);
+		assertThat(thumbs.csat().satisfied()).isEqualTo(75.0);
+
+		Tally smileys = new Tally(3);
+		smileys.add(Answers.Question.CSAT, 3, 1);
+		smileys.add(Answers.Question.CSAT, 2, 1);
+		smileys.add(Answers.Question.CSAT, 1, 2);
+		assertThat(smileys.csat().satisfied()).isEqualTo(25.0);
+
+		Tally fourPoints = new Tally(4);
+		fourPoints.add(Answers.Question.CSAT, 3, 1);
+		fourPoints.add(Answers.Question.CSAT, 1, 1);
+		assertThat(fourPoints.csat().satisfied()).isEqualTo(50.0);
+	}
+
+	@Test
 	void roundingIsExactAndHalfAwayFromZero() {
 		// 41 / 40 = 1.025: binary doubles rounded it to 1.02.
 		Tally average = new Tally(5);
