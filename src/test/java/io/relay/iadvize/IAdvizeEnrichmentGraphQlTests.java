@@ -2,6 +2,7 @@ package io.relay.iadvize;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import io.relay.event.Platform;
@@ -386,6 +387,37 @@ class IAdvizeEnrichmentGraphQlTests {
 				});
 		});
 		iadvize.verify(1, postRequestedFor(urlPathEqualTo("/oauth2/token")));
+	}
+
+	@Test
+	void aResourceThatKeepsRefusingTheTokenDoesNotStopTheOtherCallsOnceTheLoginBudgetIsSpent() {
+		String refusing = "0d5f6c1e-5f0e-4c6f-9d7e-3c3f1f1b9a11";
+		givenTwoLogins();
+		// One visitor's lookup answers invalid_token whatever the token (a resource refusing for reasons of its own).
+		iadvize.stubFor(post(urlPathEqualTo("/graphql")).withRequestBody(containing(refusing))
+			.willReturn(aResponse().withStatus(401).withBody("{\"error\":\"invalid_token\"}")));
+		iadvize.stubFor(post(urlPathEqualTo("/graphql")).withRequestBody(containing(VISITOR_ID))
+			.willReturn(okJson(VISITOR)));
+		this.runner
+			.withPropertyValues("relay.iadvize.graphql.max-logins-per-minute=2", "relay.iadvize.cache.visitor-ttl=0s")
+			.run((context) -> {
+				IAdvizeEnrichment enrichment = context.getBean(IAdvizeEnrichment.class);
+				assertThat(enrichment.visitor(visitorUpdated(Platform.SD, VISITOR_ID)).firstName()).isEqualTo("Ada");
+				// Refused with the first token, and with the one a new login gave: for good.
+				assertThatExceptionOfType(IAdvizeApiException.AuthenticationFailed.class)
+					.isThrownBy(() -> enrichment.visitor(visitorUpdated(Platform.SD, refusing)));
+				// Refused again: the budget has no login left, and this call is not given the refused token back.
+				assertThatExceptionOfType(IAdvizeApiException.Unavailable.class)
+					.isThrownBy(() -> enrichment.visitor(visitorUpdated(Platform.SD, refusing)))
+					.withMessageContaining("relay.iadvize.graphql.max-logins-per-minute");
+				// The other calls go on with the token the budget cannot replace yet, rather than all failing.
+				assertThat(enrichment.visitor(visitorUpdated(Platform.SD, VISITOR_ID)).firstName()).isEqualTo("Ada");
+			});
+		iadvize.verify(2, postRequestedFor(urlPathEqualTo("/oauth2/token")));
+		for (String token : List.of(TOKEN, SECOND_TOKEN)) {
+			iadvize.verify(1, postRequestedFor(urlPathEqualTo("/graphql")).withRequestBody(containing(VISITOR_ID))
+				.withHeader("Authorization", equalTo("Bearer " + token)));
+		}
 	}
 
 	@Test

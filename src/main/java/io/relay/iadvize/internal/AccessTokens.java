@@ -28,7 +28,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The GraphQL API's OAuth access token (password grant): fetched on first use, shared by every thread, replaced
- * {@code token-refresh-margin} before it expires or when the API calls it {@code invalid_token}.
+ * {@code token-refresh-margin} before it expires or when the API calls it {@code invalid_token} ({@link #replace}).
  * <p>
  * iAdvize allows 10 logins a minute per user, so logins are rationed: one at a time (callers that need a token
  * while another thread logs in wait for that login and share its token), and at most
@@ -98,51 +98,7 @@ final class AccessTokens {
 		}
 		this.lock.lock();
 		try {
-			current = this.token;
-			Instant now = this.clock.instant();
-			if (current != null && now.isBefore(current.refreshAt())) {
-				return current.value(); // another thread logged in while this one waited
-			}
-			Token stillValid = (current != null && now.isBefore(current.expiresAt())) ? current : null;
-			IAdvizeApiException failure = this.lastFailure;
-			IAdvizeApiException refusal = (failure != null && !failure.retryable()) ? failure : null;
-			boolean paused = refusal != null && now.isBefore(this.refusedUntil);
-			Duration wait = paused ? null : loginBudgetWait(now);
-			if (paused || wait != null) {
-				if (stillValid != null) {
-					return stillValid.value(); // due for replacement but still valid: replace it later
-				}
-				if (refusal != null && paused) {
-					throw loginPaused(now, refusal);
-				}
-				throw new IAdvizeApiException.Unavailable(Api.GRAPHQL, RESOURCE,
-						"iAdvize GraphQL login postponed: " + this.logins.size()
-								+ " logins in the last minute already (relay.iadvize.graphql.max-logins-per-minute)",
-						wait, null);
-			}
-			this.logins.addLast(now);
-			try {
-				Token fresh = login(now);
-				this.token = fresh;
-				this.lastFailure = null;
-				logger.info("Logged in to the iAdvize GraphQL API; the access token expires at {}", fresh.expiresAt());
-				return fresh.value();
-			}
-			catch (IAdvizeApiException ex) {
-				this.lastFailure = ex;
-				if (!ex.retryable()) {
-					this.refusedUntil = now.plus(REFUSED_LOGIN_PAUSE);
-					logger.warn("iAdvize refused the GraphQL login; the next attempt waits until {}: {}",
-							this.refusedUntil, ex.getMessage());
-				}
-				if (stillValid != null) {
-					// Due for replacement, but still valid: better than failing the call.
-					logger.warn("Could not renew the iAdvize GraphQL access token (it is valid until {}): {}",
-							stillValid.expiresAt(), ex.getMessage());
-					return stillValid.value();
-				}
-				throw ex;
-			}
+			return renewed(null);
 		}
 		finally {
 			this.lock.unlock();
@@ -150,20 +106,77 @@ final class AccessTokens {
 	}
 
 	/**
-	 * Forgets a token the API refused, so that the next {@link #current()} logs in again. Only that token: when
-	 * many threads report the same refused token, the first one's new login is kept for all.
+	 * A token in place of {@code refused}, which the API refused ({@code invalid_token}): a new login's, one login
+	 * however many threads report the same refused token. The refused token stays the fallback of the other calls
+	 * until it expires (it may be refused only by one resource, for reasons of its own): when no login can be made
+	 * (the budget is spent, logins are paused, the token endpoint is down), they go on with it rather than all
+	 * failing. This caller is never given it back: it gets the failure instead.
 	 */
-	void invalidate(String refused) {
+	String replace(String refused) {
 		this.lock.lock();
 		try {
 			Token current = this.token;
 			if (current != null && current.value().equals(refused)) {
 				logger.info("The iAdvize GraphQL API refused the access token (invalid_token); logging in again");
-				this.token = null;
+				this.token = current.dueForReplacement();
 			}
+			return renewed(refused);
 		}
 		finally {
 			this.lock.unlock();
+		}
+	}
+
+	/**
+	 * The shared token, logging in first when it is due for replacement. Called with {@link #lock} held.
+	 * @param refused a token this caller must not be given as the still-valid fallback
+	 */
+	private String renewed(@Nullable String refused) {
+		Token current = this.token;
+		Instant now = this.clock.instant();
+		if (current != null && now.isBefore(current.refreshAt())) {
+			return current.value(); // another thread logged in while this one waited
+		}
+		Token stillValid = (current != null && now.isBefore(current.expiresAt())
+				&& !current.value().equals(refused)) ? current : null;
+		IAdvizeApiException failure = this.lastFailure;
+		IAdvizeApiException refusal = (failure != null && !failure.retryable()) ? failure : null;
+		boolean paused = refusal != null && now.isBefore(this.refusedUntil);
+		Duration wait = paused ? null : loginBudgetWait(now);
+		if (paused || wait != null) {
+			if (stillValid != null) {
+				return stillValid.value(); // due for replacement but still valid: replace it later
+			}
+			if (refusal != null && paused) {
+				throw loginPaused(now, refusal);
+			}
+			throw new IAdvizeApiException.Unavailable(Api.GRAPHQL, RESOURCE,
+					"iAdvize GraphQL login postponed: " + this.logins.size()
+							+ " logins in the last minute already (relay.iadvize.graphql.max-logins-per-minute)",
+					wait, null);
+		}
+		this.logins.addLast(now);
+		try {
+			Token fresh = login(now);
+			this.token = fresh;
+			this.lastFailure = null;
+			logger.info("Logged in to the iAdvize GraphQL API; the access token expires at {}", fresh.expiresAt());
+			return fresh.value();
+		}
+		catch (IAdvizeApiException ex) {
+			this.lastFailure = ex;
+			if (!ex.retryable()) {
+				this.refusedUntil = now.plus(REFUSED_LOGIN_PAUSE);
+				logger.warn("iAdvize refused the GraphQL login; the next attempt waits until {}: {}",
+						this.refusedUntil, ex.getMessage());
+			}
+			if (stillValid != null) {
+				// Due for replacement, but still valid: better than failing the call.
+				logger.warn("Could not renew the iAdvize GraphQL access token (it is valid until {}): {}",
+						stillValid.expiresAt(), ex.getMessage());
+				return stillValid.value();
+			}
+			throw ex;
 		}
 	}
 
@@ -260,6 +273,11 @@ final class AccessTokens {
 
 	/** A token, when to replace it, and when it stops working. Its toString never shows the value. */
 	private record Token(String value, Instant refreshAt, Instant expiresAt) {
+
+		/** The same token, to be replaced at the next chance, and used until it expires when it cannot be. */
+		Token dueForReplacement() {
+			return new Token(this.value, Instant.MIN, this.expiresAt);
+		}
 
 		@Override
 		public String toString() {

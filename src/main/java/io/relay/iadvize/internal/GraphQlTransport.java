@@ -100,8 +100,7 @@ final class GraphQlTransport {
 			return send(platform, resource, document, variables, token);
 		}
 		catch (TokenRejected refused) {
-			this.tokens.invalidate(token);
-			String fresh = this.tokens.current();
+			String fresh = this.tokens.replace(token);
 			try {
 				return send(platform, resource, document, variables, fresh);
 			}
