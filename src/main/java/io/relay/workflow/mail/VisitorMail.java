@@ -224,14 +224,16 @@ public final class VisitorMail {
 
 	/**
 	 * The conversation's transcript, or null when iAdvize cannot give it for good (unknown conversation, no
-	 * credentials for the API it needs): then filters on it do not apply. A transient failure is thrown, to retry.
+	 * credentials for the API it needs): then filters on it do not apply. A transient failure is thrown, to retry;
+	 * so are refused credentials (a wrong password, a revoked key), which fail the delivery for good: a fix and a
+	 * replay, rather than an email the filter would have held back.
 	 */
 	private @Nullable Transcript transcriptIfKnown(ClosedConversation conversation) {
 		try {
 			return this.iadvize.transcript(conversation.event());
 		}
 		catch (IAdvizeApiException ex) {
-			if (ex.retryable()) {
+			if (ex.retryable() || ex instanceof IAdvizeApiException.AuthenticationFailed) {
 				throw ex;
 			}
 			logger.info("Transcript of conversation {} unknown ({}): its filters do not apply",

@@ -21,6 +21,7 @@ import io.relay.event.ConversationClosed;
 import io.relay.event.IAdvizeEvent;
 import io.relay.event.Platform;
 import io.relay.iadvize.Api;
+import io.relay.iadvize.IAdvizeApiException;
 import io.relay.iadvize.IAdvizeEnrichment;
 import io.relay.iadvize.Operator;
 import io.relay.iadvize.Satisfaction;
@@ -36,6 +37,7 @@ import org.springframework.mail.javamail.JavaMailSender;
 import org.springframework.mail.javamail.JavaMailSenderImpl;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatNoException;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
@@ -130,6 +132,26 @@ class VisitorMailTests {
 	}
 
 	@Test
+	void refusedCredentialsForTheTranscriptFailTheDeliveryRatherThanLiftTheFilter() throws Exception {
+		EmailSettings filtered = new EmailSettings("survey", "shop@example.com", null, null, "en", Map.of(),
+				EmailSettings.filter(null, null), 1, List.of());
+		VisitorMail refused = mail(new NoEnrichment(null, new IAdvizeApiException.AuthenticationFailed(Api.GRAPHQL,
+				"token", "iAdvize refused the GraphQL login with HTTP 400 (invalid_grant)")));
+		HandlerResult result = refused.sendOnce(delivery(), filtered, (conversation) -> {
+			refused.requireVisitorMessagesWhenKnown(conversation, filtered);
+			return letter(conversation);
+		});
+		assertThat(result).isInstanceOfSatisfying(HandlerResult.PermanentFailure.class,
+				(failure) -> assertThat(failure.reason()).contains("invalid_grant"));
+
+		// An unknown conversation has no transcript to filter on: the filter does not apply.
+		VisitorMail unknown = mail(new NoEnrichment(null, new IAdvizeApiException.NotFound(Api.GRAPHQL,
+				"conversation", "iAdvize GraphQL conversation not found")));
+		ClosedConversation conversation = ClosedConversation.of(delivery().event());
+		assertThatNoException().isThrownBy(() -> unknown.requireVisitorMessagesWhenKnown(conversation, filtered));
+	}
+
+	@Test
 	void aSenderNameOutsideAsciiIsEncodedInTheHeader() throws Exception {
 		EmailSettings french = new EmailSettings("survey", "Société Générale <shop@example.fr>",
 				"Service Clientèle <help@example.fr>", null, "en", Map.of(), EmailSettings.filter(null, null), 0,
@@ -198,7 +220,16 @@ class VisitorMailTests {
 		return mail(port, visitorEmail, optOut, 4, VisitorMail.SLOT_WAIT);
 	}
 
+	private VisitorMail mail(IAdvizeEnrichment iadvize) {
+		return mailOn(1, iadvize, List.of(), 4, VisitorMail.SLOT_WAIT);
+	}
+
 	private VisitorMail mail(int port, @Nullable String visitorEmail, List<String> optOut, int maxConcurrentSends,
+			Duration slotWait) {
+		return mailOn(port, new NoEnrichment(visitorEmail, null), optOut, maxConcurrentSends, slotWait);
+	}
+
+	private VisitorMail mailOn(int port, IAdvizeEnrichment iadvize, List<String> optOut, int maxConcurrentSends,
 			Duration slotWait) {
 		JavaMailSenderImpl sender = new JavaMailSenderImpl();
 		sender.setHost("127.0.0.1");
@@ -208,7 +239,7 @@ class VisitorMailTests {
 		properties.setProperty("mail.smtp.timeout", "2000");
 		sender.setJavaMailProperties(properties);
 		StaticListableBeanFactory beans = new StaticListableBeanFactory(Map.of("sender", sender));
-		return new VisitorMail(new NoEnrichment(visitorEmail), beans.getBeanProvider(JavaMailSender.class),
+		return new VisitorMail(iadvize, beans.getBeanProvider(JavaMailSender.class),
 				new MailTemplates(null), new SentMails(this.jdbc),
 				new MailProperties(null, optOut, Duration.ofMinutes(10), maxConcurrentSends), Clock.systemUTC(),
 				new SimpleMeterRegistry(), slotWait);
@@ -231,8 +262,11 @@ class VisitorMailTests {
 
 		private final @Nullable String visitorEmail;
 
-		NoEnrichment(@Nullable String visitorEmail) {
+		private final @Nullable IAdvizeApiException transcriptFailure;
+
+		NoEnrichment(@Nullable String visitorEmail, @Nullable IAdvizeApiException transcriptFailure) {
 			this.visitorEmail = visitorEmail;
+			this.transcriptFailure = transcriptFailure;
 		}
 
 		@Override
@@ -245,6 +279,9 @@ class VisitorMailTests {
 
 		@Override
 		public Transcript transcript(IAdvizeEvent event) {
+			if (this.transcriptFailure != null) {
+				throw this.transcriptFailure;
+			}
 			throw new UnsupportedOperationException();
 		}
 
