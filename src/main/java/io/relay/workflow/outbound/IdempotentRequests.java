@@ -59,7 +59,14 @@ public class IdempotentRequests {
 	public OutboundResponse send(OutboundClient client, OutboundRequest request, String key, String eventId,
 			LastCheck check) throws OutboundException {
 		byte[] kept = keep(key, eventId, request.body());
-		String notToSend = check.reasonNotToSend();
+		String notToSend;
+		try {
+			notToSend = check.reasonNotToSend();
+		}
+		catch (RuntimeException ex) {
+			giveBack(key, false); // nothing was sent: this attempt did nothing under the key
+			throw ex;
+		}
 		if (notToSend != null) {
 			giveBack(key, true);
 			throw OutboundException.retryableNotActedOn(notToSend, null, null, null);

@@ -253,6 +253,15 @@ class IdempotentRequestsTests {
 		assertThat(jdbc.queryForObject("select attempts from outbound_request where idempotency_key = ?",
 				Integer.class, this.key)).isOne();
 		assertThat(sentBodies()).containsExactly(body("Ada"));
+
+		// A check that fails (its database is down) sent nothing either: the attempt is given back.
+		assertThatExceptionOfType(IllegalStateException.class).isThrownBy(() -> this.requests.send(this.client,
+				request("Grace"), this.key, this.eventId, () -> {
+					throw new IllegalStateException("database down");
+				}));
+		assertThat(jdbc.queryForObject("select attempts from outbound_request where idempotency_key = ?",
+				Integer.class, this.key)).isOne();
+		assertThat(sentBodies()).containsExactly(body("Ada"));
 	}
 
 	@Test
