@@ -309,6 +309,25 @@ class IAdvizeEnrichmentGraphQlTests {
 	}
 
 	@Test
+	void aLoginFailureOtherThanRefusedCredentialsDoesNotPauseTheLogins() {
+		// A wrong token-url (a 404) risks no lockout: each call tries again, within the budget. A long error page
+		// is judged by its status.
+		iadvize.stubFor(post(urlPathEqualTo("/oauth2/token"))
+			.willReturn(aResponse().withStatus(404).withBody("<html>" + "not here ".repeat(300) + "</html>")));
+		this.runner.withPropertyValues("relay.iadvize.max-answer-size=1KB", "relay.iadvize.cache.visitor-ttl=0s")
+			.run((context) -> {
+				IAdvizeEnrichment enrichment = context.getBean(IAdvizeEnrichment.class);
+				for (int call = 0; call < 2; call++) {
+					assertThatExceptionOfType(IAdvizeApiException.Rejected.class)
+						.isThrownBy(() -> enrichment.visitor(visitorUpdated(Platform.SD, VISITOR_ID)))
+						.withMessageContaining("HTTP 404")
+						.withMessageNotContaining("paused");
+				}
+			});
+		iadvize.verify(2, postRequestedFor(urlPathEqualTo("/oauth2/token")));
+	}
+
+	@Test
 	void aRefusedLoginIsAPermanentFailureAndIsNotRetried() {
 		iadvize.stubFor(post(urlPathEqualTo("/oauth2/token")).willReturn(aResponse().withStatus(400)
 			.withHeader("Content-Type", "application/json")

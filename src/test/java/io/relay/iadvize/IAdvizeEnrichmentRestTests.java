@@ -266,6 +266,19 @@ class IAdvizeEnrichmentRestTests {
 	}
 
 	@Test
+	void anErrorAnswerLargerThanTheLimitIsJudgedByItsStatus() {
+		// A proxy's long error page: the 503 says what happened, retryable as any 503.
+		iadvize.stubFor(get(urlPathEqualTo("/sd/api/2/operator/1"))
+			.willReturn(aResponse().withStatus(503).withBody("<html>" + "busy ".repeat(500) + "</html>")));
+		this.runner.withPropertyValues("relay.iadvize.max-answer-size=1KB")
+			.run((context) -> assertThatExceptionOfType(IAdvizeApiException.Unavailable.class)
+				.isThrownBy(() -> context.getBean(IAdvizeEnrichment.class).operator(Platform.SD, 1))
+				.withMessageContaining("HTTP 503")
+				.satisfies((ex) -> assertThat(ex.retryable()).isTrue()));
+		iadvize.verify(3, getRequestedFor(urlPathEqualTo("/sd/api/2/operator/1")));
+	}
+
+	@Test
 	void otherClientErrorsAreRejectedWithoutRetry() {
 		iadvize.stubFor(get(urlPathEqualTo("/sd/api/2/operator/1")).willReturn(aResponse().withStatus(400)));
 		this.runner.run((context) -> assertThatExceptionOfType(IAdvizeApiException.Rejected.class)

@@ -18,7 +18,6 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.http.StreamingHttpOutputMessage;
-import org.springframework.util.StreamUtils;
 import org.springframework.web.client.ResourceAccessException;
 import org.springframework.web.client.RestClient;
 import org.springframework.web.client.RestClientException;
@@ -47,8 +46,9 @@ final class AccessTokens {
 	private static final Duration MINUTE = Duration.ofMinutes(1);
 
 	/**
-	 * After iAdvize refused the credentials, how long every call fails with that answer before Relay tries them
-	 * again: logging in with a wrong password at the budget's pace, all day, could get the shared user locked.
+	 * After iAdvize refused the credentials, how long no login is tried (the calls that need a new token fail as
+	 * retryable meanwhile): logging in with a wrong password at the budget's pace, all day, could get the shared
+	 * user locked.
 	 */
 	static final Duration REFUSED_LOGIN_PAUSE = Duration.ofMinutes(10);
 
@@ -76,7 +76,7 @@ final class AccessTokens {
 	/** The last login's failure, if it failed; guarded by {@link #lock}. */
 	private @Nullable IAdvizeApiException lastFailure;
 
-	/** Until when a refused login is answered from {@link #lastFailure} without asking iAdvize again. */
+	/** Until when no login is tried after one iAdvize refused (then {@link #lastFailure}). */
 	private Instant refusedUntil = Instant.MIN;
 
 	AccessTokens(IAdvizeProperties.GraphQl settings, RestClient client, JsonMapper json, Clock clock, Failures failures,
@@ -140,7 +140,8 @@ final class AccessTokens {
 		Token stillValid = (current != null && now.isBefore(current.expiresAt())
 				&& !current.value().equals(refused)) ? current : null;
 		IAdvizeApiException failure = this.lastFailure;
-		IAdvizeApiException refusal = (failure != null && !failure.retryable()) ? failure : null;
+		// Only refused credentials pause the logins: other failures (a wrong token-url's 404) risk no lockout.
+		IAdvizeApiException refusal = (failure instanceof IAdvizeApiException.AuthenticationFailed) ? failure : null;
 		boolean paused = refusal != null && now.isBefore(this.refusedUntil);
 		Duration wait = paused ? null : loginBudgetWait(now);
 		if (paused || wait != null) {
@@ -165,7 +166,7 @@ final class AccessTokens {
 		}
 		catch (IAdvizeApiException ex) {
 			this.lastFailure = ex;
-			if (!ex.retryable()) {
+			if (ex instanceof IAdvizeApiException.AuthenticationFailed) {
 				this.refusedUntil = now.plus(REFUSED_LOGIN_PAUSE);
 				logger.warn("iAdvize refused the GraphQL login; the next attempt waits until {}: {}",
 						this.refusedUntil, ex.getMessage());
@@ -217,7 +218,7 @@ final class AccessTokens {
 					.contentLength(form.length)
 					.body((StreamingHttpOutputMessage.Body) (output) -> output.write(form))
 					.exchange((request, response) -> read(now, response.getStatusCode(), response.getHeaders(),
-							StreamUtils.copyToByteArray(response.getBody())));
+							BoundedAnswers.body(response.getStatusCode(), response.getBody())));
 			}
 			catch (ResourceAccessException ex) {
 				throw this.failures.fromIo(Api.GRAPHQL, RESOURCE, ex);

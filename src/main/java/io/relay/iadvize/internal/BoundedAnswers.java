@@ -10,6 +10,7 @@ import org.springframework.http.HttpStatusCode;
 import org.springframework.http.client.ClientHttpRequestExecution;
 import org.springframework.http.client.ClientHttpRequestInterceptor;
 import org.springframework.http.client.ClientHttpResponse;
+import org.springframework.util.StreamUtils;
 
 /**
  * Stops reading an answer past {@code relay.iadvize.max-answer-size}: every answer is read whole into memory, so one
@@ -29,6 +30,22 @@ final class BoundedAnswers implements ClientHttpRequestInterceptor {
 	public ClientHttpResponse intercept(HttpRequest request, byte[] body, ClientHttpRequestExecution execution)
 			throws IOException {
 		return new BoundedResponse(execution.execute(request, body), this.maxBytes);
+	}
+
+	/**
+	 * The whole body of an answer read by hand; of an error answer past the limit, none: its status says what
+	 * happened (a 503 stays retryable), and its body would only have been quoted.
+	 */
+	static byte[] body(HttpStatusCode status, InputStream body) throws IOException {
+		try {
+			return StreamUtils.copyToByteArray(body);
+		}
+		catch (AnswerTooLarge ex) {
+			if (status.is2xxSuccessful()) {
+				throw ex;
+			}
+			return new byte[0];
+		}
 	}
 
 	/** Read past the limit. */
@@ -112,9 +129,12 @@ final class BoundedAnswers implements ClientHttpRequestInterceptor {
 			return skipped;
 		}
 
-		private void counted(long bytes) throws AnswerTooLarge {
+		private void counted(long bytes) throws IOException {
 			this.read += bytes;
 			if (this.read > this.maxBytes) {
+				// Closed first: closing the response reads what is left of the body (to reuse the connection),
+				// which for an answer without an end lasts until the read timeout.
+				this.in.close();
 				throw new AnswerTooLarge(this.maxBytes);
 			}
 		}

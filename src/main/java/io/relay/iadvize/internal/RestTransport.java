@@ -13,7 +13,6 @@ import io.relay.iadvize.Api;
 import io.relay.iadvize.IAdvizeApiException;
 import org.springframework.core.task.SyncTaskExecutor;
 import org.springframework.http.MediaType;
-import org.springframework.util.StreamUtils;
 import org.springframework.web.client.ResourceAccessException;
 import org.springframework.web.client.RestClient;
 import org.springframework.web.client.RestClientException;
@@ -124,7 +123,7 @@ final class RestTransport {
 				.uri(uri)
 				.accept(MediaType.APPLICATION_JSON)
 				.exchange((request, response) -> this.envelope.read(resource, response.getStatusCode(),
-						response.getHeaders(), StreamUtils.copyToByteArray(response.getBody())));
+						response.getHeaders(), BoundedAnswers.body(response.getStatusCode(), response.getBody())));
 		}
 		catch (ResourceAccessException ex) {
 			throw this.failures.fromIo(Api.REST, resource, ex);
