@@ -372,12 +372,7 @@ class IAdvizeEnrichmentGraphQlTests {
 
 	@Test
 	void aFailedRenewalKeepsTheTokenThatIsStillValid() {
-		iadvize.stubFor(post(urlPathEqualTo("/oauth2/token")).inScenario("token endpoint down")
-			.willReturn(okJson(token(TOKEN)))
-			.willSetStateTo("down"));
-		iadvize.stubFor(post(urlPathEqualTo("/oauth2/token")).inScenario("token endpoint down")
-			.whenScenarioStateIs("down")
-			.willReturn(aResponse().withStatus(503)));
+		givenALoginThenTheTokenEndpointDown();
 		iadvize.stubFor(post(urlPathEqualTo("/graphql")).withHeader("Authorization", equalTo("Bearer " + TOKEN))
 			.willReturn(okJson(VISITOR)));
 		this.runner.withPropertyValues("relay.iadvize.cache.visitor-ttl=0s", "relay.iadvize.retry.max-attempts=1")
@@ -440,6 +435,22 @@ class IAdvizeEnrichmentGraphQlTests {
 	}
 
 	@Test
+	void theRetriesOfACallWhoseTokenWasRefusedWaitForANewTokenRatherThanSendTheRefusedOne() {
+		// The token is refused, and the token endpoint is down: the refused token is the other calls' fallback,
+		// but this call's retries must not send it again (each would be refused, and cost a login).
+		givenALoginThenTheTokenEndpointDown();
+		iadvize.stubFor(post(urlPathEqualTo("/graphql"))
+			.willReturn(aResponse().withStatus(401).withBody("{\"error\":\"invalid_token\"}")));
+		this.runner.withPropertyValues("relay.iadvize.retry.max-attempts=3")
+			.run((context) -> assertThatExceptionOfType(IAdvizeApiException.Unavailable.class)
+				.isThrownBy(() -> context.getBean(IAdvizeEnrichment.class).visitor(visitorUpdated(Platform.SD,
+						VISITOR_ID)))
+				.withMessageContaining("HTTP 503"));
+		iadvize.verify(1, postRequestedFor(urlPathEqualTo("/graphql")));
+		iadvize.verify(4, postRequestedFor(urlPathEqualTo("/oauth2/token")));
+	}
+
+	@Test
 	void withoutGraphQlCredentialsAUuidLookupNamesTheMissingProperties() {
 		this.runner.withPropertyValues("relay.iadvize.graphql.password=")
 			.run((context) -> assertThatExceptionOfType(IAdvizeApiException.Rejected.class)
@@ -451,6 +462,15 @@ class IAdvizeEnrichmentGraphQlTests {
 
 	private static void givenALogin() {
 		iadvize.stubFor(post(urlPathEqualTo("/oauth2/token")).willReturn(okJson(token(TOKEN))));
+	}
+
+	private static void givenALoginThenTheTokenEndpointDown() {
+		iadvize.stubFor(post(urlPathEqualTo("/oauth2/token")).inScenario("token endpoint down")
+			.willReturn(okJson(token(TOKEN)))
+			.willSetStateTo("down"));
+		iadvize.stubFor(post(urlPathEqualTo("/oauth2/token")).inScenario("token endpoint down")
+			.whenScenarioStateIs("down")
+			.willReturn(aResponse().withStatus(503)));
 	}
 
 	private static void givenTwoLogins() {

@@ -91,14 +91,23 @@ final class AccessTokens {
 	}
 
 	/** A token to send now: the shared one, or a new one when it is due for replacement. */
-	String current() {
+	Token current() {
+		return current(false);
+	}
+
+	/**
+	 * A token to send now.
+	 * @param refusedToThisCall whether the API refused a token to this call already (an earlier attempt): then never
+	 * a token known to be refused, so that its retries wait for a new login rather than send what was refused
+	 */
+	Token current(boolean refusedToThisCall) {
 		Token current = this.token;
-		if (current != null && this.clock.instant().isBefore(current.refreshAt())) {
-			return current.value();
+		if (current != null && !current.refused() && this.clock.instant().isBefore(current.refreshAt())) {
+			return current;
 		}
 		this.lock.lock();
 		try {
-			return renewed(null);
+			return renewed(refusedToThisCall);
 		}
 		finally {
 			this.lock.unlock();
@@ -106,21 +115,21 @@ final class AccessTokens {
 	}
 
 	/**
-	 * A token in place of {@code refused}, which the API refused ({@code invalid_token}): a new login's, one login
-	 * however many threads report the same refused token. The refused token stays the fallback of the other calls
-	 * until it expires (it may be refused only by one resource, for reasons of its own): when no login can be made
-	 * (the budget is spent, logins are paused, the token endpoint is down), they go on with it rather than all
-	 * failing. This caller is never given it back: it gets the failure instead.
+	 * A token in place of {@code refused}, which the API refused ({@code invalid_token}): another thread's new one,
+	 * or a new login's (one login however many threads report the same refused token). The refused token stays the
+	 * fallback of the other calls until it expires (it may be refused by one resource only, for reasons of its
+	 * own): when no login can be made (the budget is spent, logins are paused, the token endpoint is down), they go
+	 * on with it rather than all failing. The caller never gets a token known to be refused: it gets the reason no
+	 * login could be made instead.
 	 */
-	String replace(String refused) {
+	Token replace(Token refused) {
 		this.lock.lock();
 		try {
-			Token current = this.token;
-			if (current != null && current.value().equals(refused)) {
+			if (this.token == refused && !refused.refused()) {
 				logger.info("The iAdvize GraphQL API refused the access token (invalid_token); logging in again");
-				this.token = current.dueForReplacement();
+				this.token = refused.asRefused();
 			}
-			return renewed(refused);
+			return renewed(true);
 		}
 		finally {
 			this.lock.unlock();
@@ -128,17 +137,18 @@ final class AccessTokens {
 	}
 
 	/**
-	 * The shared token, logging in first when it is due for replacement. Called with {@link #lock} held.
-	 * @param refused a token this caller must not be given as the still-valid fallback
+	 * The shared token, logging in first when it is due for replacement or known to be refused. Called with
+	 * {@link #lock} held.
+	 * @param refusedToCaller whether the caller was refused a token: it is not given a refused one as the fallback
 	 */
-	private String renewed(@Nullable String refused) {
+	private Token renewed(boolean refusedToCaller) {
 		Token current = this.token;
 		Instant now = this.clock.instant();
-		if (current != null && now.isBefore(current.refreshAt())) {
-			return current.value(); // another thread logged in while this one waited
+		if (current != null && !current.refused() && now.isBefore(current.refreshAt())) {
+			return current; // another thread logged in while this one waited
 		}
 		Token stillValid = (current != null && now.isBefore(current.expiresAt())
-				&& !current.value().equals(refused)) ? current : null;
+				&& !(refusedToCaller && current.refused())) ? current : null;
 		IAdvizeApiException failure = this.lastFailure;
 		// Only refused credentials pause the logins: other failures (a wrong token-url's 404) risk no lockout.
 		IAdvizeApiException refusal = (failure instanceof IAdvizeApiException.AuthenticationFailed) ? failure : null;
@@ -146,7 +156,7 @@ final class AccessTokens {
 		Duration wait = paused ? null : loginBudgetWait(now);
 		if (paused || wait != null) {
 			if (stillValid != null) {
-				return stillValid.value(); // due for replacement but still valid: replace it later
+				return stillValid; // due for replacement but still valid: replace it later
 			}
 			if (refusal != null && paused) {
 				throw loginPaused(now, refusal);
@@ -162,7 +172,7 @@ final class AccessTokens {
 			this.token = fresh;
 			this.lastFailure = null;
 			logger.info("Logged in to the iAdvize GraphQL API; the access token expires at {}", fresh.expiresAt());
-			return fresh.value();
+			return fresh;
 		}
 		catch (IAdvizeApiException ex) {
 			this.lastFailure = ex;
@@ -175,7 +185,7 @@ final class AccessTokens {
 				// Due for replacement, but still valid: better than failing the call.
 				logger.warn("Could not renew the iAdvize GraphQL access token (it is valid until {}): {}",
 						stillValid.expiresAt(), ex.getMessage());
-				return stillValid.value();
+				return stillValid;
 			}
 			throw ex;
 		}
@@ -249,7 +259,7 @@ final class AccessTokens {
 		Duration lifetime = (seconds != null && seconds > 0) ? Duration.ofSeconds(seconds) : DEFAULT_LIFETIME;
 		Duration margin = this.settings.tokenRefreshMargin();
 		Duration untilRefresh = (lifetime.compareTo(margin) > 0) ? lifetime.minus(margin) : lifetime.dividedBy(2);
-		return new Token(value, now.plus(untilRefresh), now.plus(lifetime));
+		return new Token(value, now.plus(untilRefresh), now.plus(lifetime), false);
 	}
 
 	private IAdvizeApiException refused(HttpStatusCode status, @Nullable String error) {
@@ -272,17 +282,52 @@ final class AccessTokens {
 		return URLEncoder.encode((value != null) ? value : "", StandardCharsets.UTF_8);
 	}
 
-	/** A token, when to replace it, and when it stops working. Its toString never shows the value. */
-	private record Token(String value, Instant refreshAt, Instant expiresAt) {
+	/**
+	 * A token, when to replace it, when it stops working, and whether the API refused it. Compared by identity: a
+	 * login that happens to return the same value is another token. Its toString never shows the value.
+	 */
+	static final class Token {
 
-		/** The same token, to be replaced at the next chance, and used until it expires when it cannot be. */
-		Token dueForReplacement() {
-			return new Token(this.value, Instant.MIN, this.expiresAt);
+		private final String value;
+
+		private final Instant refreshAt;
+
+		private final Instant expiresAt;
+
+		private final boolean refused;
+
+		Token(String value, Instant refreshAt, Instant expiresAt, boolean refused) {
+			this.value = value;
+			this.refreshAt = refreshAt;
+			this.expiresAt = expiresAt;
+			this.refused = refused;
+		}
+
+		String value() {
+			return this.value;
+		}
+
+		Instant refreshAt() {
+			return this.refreshAt;
+		}
+
+		Instant expiresAt() {
+			return this.expiresAt;
+		}
+
+		boolean refused() {
+			return this.refused;
+		}
+
+		/** The same token, refused: replaced at the next chance, used by other calls until then while it is valid. */
+		Token asRefused() {
+			return new Token(this.value, this.refreshAt, this.expiresAt, true);
 		}
 
 		@Override
 		public String toString() {
-			return "Token[value=<hidden>, refreshAt=" + this.refreshAt + ", expiresAt=" + this.expiresAt + "]";
+			return "Token[value=<hidden>, refreshAt=" + this.refreshAt + ", expiresAt=" + this.expiresAt + ", refused="
+					+ this.refused + "]";
 		}
 
 	}

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 
 import io.relay.event.Platform;
@@ -91,22 +92,30 @@ final class GraphQlTransport {
 			throw new IAdvizeApiException.Rejected(Api.GRAPHQL, resource, Failures.describe(Api.GRAPHQL, resource)
 					+ " cannot be called: relay.iadvize.graphql.username and relay.iadvize.graphql.password are not set");
 		}
-		return this.retries.call(Api.GRAPHQL, resource, () -> attempt(platform, resource, document, variables));
+		// Whether the API refused a token to this call: its retries then wait for a new token rather than send one
+		// known to be refused (the fallback of the other calls).
+		AtomicBoolean refusedToThisCall = new AtomicBoolean();
+		return this.retries.call(Api.GRAPHQL, resource,
+				() -> attempt(platform, resource, document, variables, refusedToThisCall));
 	}
 
-	private JsonNode attempt(Platform platform, String resource, String document, Map<String, Object> variables) {
-		String token = this.tokens.current();
+	private JsonNode attempt(Platform platform, String resource, String document, Map<String, Object> variables,
+			AtomicBoolean refusedToThisCall) {
+		AccessTokens.Token token = this.tokens.current(refusedToThisCall.get());
 		try {
-			return send(platform, resource, document, variables, token);
+			return send(platform, resource, document, variables, token.value());
 		}
 		catch (TokenRejected refused) {
-			String fresh = this.tokens.replace(token);
+			refusedToThisCall.set(true);
+			AccessTokens.Token fresh = this.tokens.replace(token);
 			try {
-				return send(platform, resource, document, variables, fresh);
+				return send(platform, resource, document, variables, fresh.value());
 			}
 			catch (TokenRejected again) {
+				// Two tokens refused in a row, the second not known to be refused: this resource refuses the user.
+				// The second is not marked refused, so that one resource cannot spend the login budget of all.
 				throw new IAdvizeApiException.AuthenticationFailed(Api.GRAPHQL, resource,
-						Failures.describe(Api.GRAPHQL, resource) + " refused a newly issued access token "
+						Failures.describe(Api.GRAPHQL, resource) + " refused a second access token in a row "
 								+ "(invalid_token): check the rights of relay.iadvize.graphql.username");
 			}
 		}
