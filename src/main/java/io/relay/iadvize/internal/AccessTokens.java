@@ -18,6 +18,7 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.http.StreamingHttpOutputMessage;
+import org.springframework.util.StreamUtils;
 import org.springframework.web.client.ResourceAccessException;
 import org.springframework.web.client.RestClient;
 import org.springframework.web.client.RestClientException;
@@ -228,7 +229,7 @@ final class AccessTokens {
 					.contentLength(form.length)
 					.body((StreamingHttpOutputMessage.Body) (output) -> output.write(form))
 					.exchange((request, response) -> read(now, response.getStatusCode(), response.getHeaders(),
-							BoundedAnswers.body(response.getStatusCode(), response.getBody())));
+							StreamUtils.copyToByteArray(response.getBody())));
 			}
 			catch (ResourceAccessException ex) {
 				throw this.failures.fromIo(Api.GRAPHQL, RESOURCE, ex);

@@ -10,13 +10,12 @@ import org.springframework.http.HttpStatusCode;
 import org.springframework.http.client.ClientHttpRequestExecution;
 import org.springframework.http.client.ClientHttpRequestInterceptor;
 import org.springframework.http.client.ClientHttpResponse;
-import org.springframework.util.StreamUtils;
 
 /**
  * Stops reading an answer past {@code relay.iadvize.max-answer-size}: every answer is read whole into memory, so one
- * without an end (a broken proxy, a runaway list) would otherwise fill the heap that the intake shares. Reading
- * further fails with {@link AnswerTooLarge}, which {@link Failures#fromIo} makes a permanent failure that names the
- * property.
+ * without an end (a broken proxy, a runaway list) would otherwise fill the heap that the intake shares. A successful
+ * answer read further fails with {@link AnswerTooLarge}, which {@link Failures#fromIo} makes a permanent failure that
+ * names the property; an error answer's body ends there.
  */
 final class BoundedAnswers implements ClientHttpRequestInterceptor {
 
@@ -30,22 +29,6 @@ final class BoundedAnswers implements ClientHttpRequestInterceptor {
 	public ClientHttpResponse intercept(HttpRequest request, byte[] body, ClientHttpRequestExecution execution)
 			throws IOException {
 		return new BoundedResponse(execution.execute(request, body), this.maxBytes);
-	}
-
-	/**
-	 * The whole body of an answer read by hand; of an error answer past the limit, none: its status says what
-	 * happened (a 503 stays retryable), and its body would only have been quoted.
-	 */
-	static byte[] body(HttpStatusCode status, InputStream body) throws IOException {
-		try {
-			return StreamUtils.copyToByteArray(body);
-		}
-		catch (AnswerTooLarge ex) {
-			if (status.is2xxSuccessful()) {
-				throw ex;
-			}
-			return new byte[0];
-		}
 	}
 
 	/** Read past the limit. */
@@ -83,7 +66,9 @@ final class BoundedAnswers implements ClientHttpRequestInterceptor {
 
 		@Override
 		public InputStream getBody() throws IOException {
-			return new BoundedStream(this.response.getBody(), this.maxBytes);
+			// An error answer's body is only quoted (shortened) in the failure: cut at the limit, its status decides
+			// (a 503 stays retryable). A successful answer cut short would be read as another: it fails instead.
+			return new BoundedStream(this.response.getBody(), this.maxBytes, !getStatusCode().is2xxSuccessful());
 		}
 
 		@Override
@@ -97,15 +82,22 @@ final class BoundedAnswers implements ClientHttpRequestInterceptor {
 
 		private final long maxBytes;
 
+		/** Whether the body ends at the limit (an error answer) rather than fails there. */
+		private final boolean cut;
+
 		private long read;
 
-		BoundedStream(InputStream body, long maxBytes) {
+		BoundedStream(InputStream body, long maxBytes, boolean cut) {
 			super(body);
 			this.maxBytes = maxBytes;
+			this.cut = cut;
 		}
 
 		@Override
 		public int read() throws IOException {
+			if (this.cut && this.read >= this.maxBytes) {
+				return end();
+			}
 			int next = super.read();
 			if (next >= 0) {
 				counted(1);
@@ -115,7 +107,11 @@ final class BoundedAnswers implements ClientHttpRequestInterceptor {
 
 		@Override
 		public int read(byte[] buffer, int offset, int length) throws IOException {
-			int count = super.read(buffer, offset, length);
+			if (this.cut && this.read >= this.maxBytes) {
+				return end();
+			}
+			int wanted = this.cut ? (int) Math.min(length, this.maxBytes - this.read) : length;
+			int count = super.read(buffer, offset, wanted);
 			if (count > 0) {
 				counted(count);
 			}
@@ -124,7 +120,7 @@ final class BoundedAnswers implements ClientHttpRequestInterceptor {
 
 		@Override
 		public long skip(long n) throws IOException {
-			long skipped = super.skip(n);
+			long skipped = super.skip(this.cut ? Math.min(n, this.maxBytes - this.read) : n);
 			counted(skipped);
 			return skipped;
 		}
@@ -132,11 +128,34 @@ final class BoundedAnswers implements ClientHttpRequestInterceptor {
 		private void counted(long bytes) throws IOException {
 			this.read += bytes;
 			if (this.read > this.maxBytes) {
-				// Closed first: closing the response reads what is left of the body (to reuse the connection),
-				// which for an answer without an end lasts until the read timeout.
-				this.in.close();
-				throw new AnswerTooLarge(this.maxBytes);
+				AnswerTooLarge tooLarge = new AnswerTooLarge(this.maxBytes);
+				try {
+					closeUnderlying();
+				}
+				catch (IOException ex) {
+					tooLarge.addSuppressed(ex);
+				}
+				throw tooLarge;
 			}
+		}
+
+		/** The end of a cut body: what is left is not read. */
+		private int end() {
+			try {
+				closeUnderlying();
+			}
+			catch (IOException ex) {
+				// Nothing more is read from it either way.
+			}
+			return -1;
+		}
+
+		/**
+		 * Closes the body before the response is: closing the response reads what is left of the body (to reuse
+		 * the connection), which for an answer without an end lasts until the read timeout.
+		 */
+		private void closeUnderlying() throws IOException {
+			this.in.close();
 		}
 
 	}

@@ -48,7 +48,7 @@ final class Failures {
 		if (code == 404) {
 			return fromIAdvize ? new IAdvizeApiException.NotFound(api, resource, message)
 					: new IAdvizeApiException.Rejected(api, resource, message + ", not an answer of iAdvize's API"
-							+ urlHint(api));
+							+ urlHint(api, resource));
 		}
 		if (code == 429) {
 			return new IAdvizeApiException.RateLimited(api, resource, message, retryAfter(headers));
@@ -129,8 +129,12 @@ final class Failures {
 		return ": " + ((oneLine.length() > MAX_DETAIL) ? oneLine.substring(0, MAX_DETAIL) + "..." : oneLine);
 	}
 
-	private static String urlHint(Api api) {
-		return (api == Api.REST) ? " (check relay.iadvize.rest.base-url)" : " (check relay.iadvize.graphql.url)";
+	private static String urlHint(Api api, String resource) {
+		if (api == Api.REST) {
+			return " (check relay.iadvize.rest.base-url)";
+		}
+		return AccessTokens.RESOURCE.equals(resource) ? " (check relay.iadvize.graphql.token-url)"
+				: " (check relay.iadvize.graphql.url)";
 	}
 
 	private static String credentialsHint(Api api) {

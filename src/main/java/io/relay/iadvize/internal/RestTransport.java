@@ -13,6 +13,7 @@ import io.relay.iadvize.Api;
 import io.relay.iadvize.IAdvizeApiException;
 import org.springframework.core.task.SyncTaskExecutor;
 import org.springframework.http.MediaType;
+import org.springframework.util.StreamUtils;
 import org.springframework.web.client.ResourceAccessException;
 import org.springframework.web.client.RestClient;
 import org.springframework.web.client.RestClientException;
@@ -123,7 +124,7 @@ final class RestTransport {
 				.uri(uri)
 				.accept(MediaType.APPLICATION_JSON)
 				.exchange((request, response) -> this.envelope.read(resource, response.getStatusCode(),
-						response.getHeaders(), BoundedAnswers.body(response.getStatusCode(), response.getBody())));
+						response.getHeaders(), StreamUtils.copyToByteArray(response.getBody())));
 		}
 		catch (ResourceAccessException ex) {
 			throw this.failures.fromIo(Api.REST, resource, ex);
