@@ -223,17 +223,17 @@ public final class VisitorMail {
 	}
 
 	/**
-	 * The conversation's transcript, or null when iAdvize cannot give it for good (unknown conversation, no
-	 * credentials for the API it needs): then filters on it do not apply. A transient failure is thrown, to retry;
-	 * so are refused credentials (a wrong password, a revoked key), which fail the delivery for good: a fix and a
-	 * replay, rather than an email the filter would have held back.
+	 * The conversation's transcript, or null when iAdvize does not know the conversation: then filters on it do not
+	 * apply. Any other failure is thrown: a transient one to retry; a permanent one (refused credentials, a wrong
+	 * URL, an answer over the size limit) fails the delivery for good, to be fixed and replayed, rather than send
+	 * an email the filter would have held back.
 	 */
 	private @Nullable Transcript transcriptIfKnown(ClosedConversation conversation) {
 		try {
 			return this.iadvize.transcript(conversation.event());
 		}
 		catch (IAdvizeApiException ex) {
-			if (ex.retryable() || ex instanceof IAdvizeApiException.AuthenticationFailed) {
+			if (!(ex instanceof IAdvizeApiException.NotFound)) {
 				throw ex;
 			}
 			logger.info("Transcript of conversation {} unknown ({}): its filters do not apply",

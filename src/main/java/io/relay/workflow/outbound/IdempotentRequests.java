@@ -64,7 +64,12 @@ public class IdempotentRequests {
 			notToSend = check.reasonNotToSend();
 		}
 		catch (RuntimeException ex) {
-			giveBack(key, false); // nothing was sent: this attempt did nothing under the key
+			try {
+				giveBack(key, false); // nothing was sent: this attempt did nothing under the key
+			}
+			catch (RuntimeException alsoFailed) {
+				ex.addSuppressed(alsoFailed); // the database is down: the check's failure says more
+			}
 			throw ex;
 		}
 		if (notToSend != null) {

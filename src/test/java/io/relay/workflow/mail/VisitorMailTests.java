@@ -37,6 +37,7 @@ import org.springframework.mail.javamail.JavaMailSender;
 import org.springframework.mail.javamail.JavaMailSenderImpl;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatNoException;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
@@ -132,7 +133,7 @@ class VisitorMailTests {
 	}
 
 	@Test
-	void refusedCredentialsForTheTranscriptFailTheDeliveryRatherThanLiftTheFilter() throws Exception {
+	void aTranscriptThatCannotBeReadFailsTheDeliveryRatherThanLiftTheFilter() throws Exception {
 		EmailSettings filtered = new EmailSettings("survey", "shop@example.com", null, null, "en", Map.of(),
 				EmailSettings.filter(null, null), 1, List.of());
 		VisitorMail refused = mail(new NoEnrichment(null, new IAdvizeApiException.AuthenticationFailed(Api.GRAPHQL,
@@ -143,6 +144,12 @@ class VisitorMailTests {
 		});
 		assertThat(result).isInstanceOfSatisfying(HandlerResult.PermanentFailure.class,
 				(failure) -> assertThat(failure.reason()).contains("invalid_grant"));
+		// So is a transcript that cannot be read for another reason (a wrong URL, a schema change, its size).
+		VisitorMail rejected = mail(new NoEnrichment(null, new IAdvizeApiException.Rejected(Api.GRAPHQL,
+				"conversation", "iAdvize GraphQL conversation answered HTTP 404, not an answer of iAdvize's API")));
+		ClosedConversation closed = ClosedConversation.of(delivery().event());
+		assertThatExceptionOfType(IAdvizeApiException.Rejected.class)
+			.isThrownBy(() -> rejected.requireVisitorMessagesWhenKnown(closed, filtered));
 
 		// An unknown conversation has no transcript to filter on: the filter does not apply.
 		VisitorMail unknown = mail(new NoEnrichment(null, new IAdvizeApiException.NotFound(Api.GRAPHQL,
