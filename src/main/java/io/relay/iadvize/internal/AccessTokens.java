@@ -127,7 +127,7 @@ final class AccessTokens {
 		this.lock.lock();
 		try {
 			if (this.token == refused && !refused.refused()) {
-				logger.info("The iAdvize GraphQL API refused the access token (invalid_token); logging in again");
+				logger.info("The iAdvize GraphQL API refused the access token (invalid_token); replacing it");
 				this.token = refused.asRefused();
 			}
 			return renewed(true);
@@ -184,8 +184,9 @@ final class AccessTokens {
 			}
 			if (stillValid != null) {
 				// Due for replacement, but still valid: better than failing the call.
-				logger.warn("Could not renew the iAdvize GraphQL access token (it is valid until {}): {}",
-						stillValid.expiresAt(), ex.getMessage());
+				logger.warn("Could not renew the iAdvize GraphQL access token (kept until it expires at {}{}): {}",
+						stillValid.expiresAt(), stillValid.refused() ? ", for the calls it was not refused to" : "",
+						ex.getMessage());
 				return stillValid;
 			}
 			throw ex;

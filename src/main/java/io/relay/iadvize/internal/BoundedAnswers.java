@@ -107,6 +107,9 @@ final class BoundedAnswers implements ClientHttpRequestInterceptor {
 
 		@Override
 		public int read(byte[] buffer, int offset, int length) throws IOException {
+			if (length == 0) {
+				return 0;
+			}
 			if (this.cut && this.read >= this.maxBytes) {
 				return end();
 			}
@@ -116,6 +119,17 @@ final class BoundedAnswers implements ClientHttpRequestInterceptor {
 				counted(count);
 			}
 			return count;
+		}
+
+		@Override
+		public int available() throws IOException {
+			int available = super.available();
+			return this.cut ? (int) Math.min(available, Math.max(0, this.maxBytes - this.read)) : available;
+		}
+
+		@Override
+		public boolean markSupported() {
+			return false; // a reset would not give back the bytes counted
 		}
 
 		@Override

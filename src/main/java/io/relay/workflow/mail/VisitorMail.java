@@ -210,8 +210,9 @@ public final class VisitorMail {
 	}
 
 	/**
-	 * Skips the delivery when {@code settings} ask for visitor messages and the transcript has fewer; a transcript
-	 * iAdvize cannot give for good does not stop the email (see {@link #transcriptIfKnown}).
+	 * Skips the delivery when {@code settings} ask for visitor messages and the transcript has fewer; a conversation
+	 * iAdvize does not know does not stop the email, any other failure to read the transcript is thrown (see
+	 * {@link #transcriptIfKnown}).
 	 */
 	public void requireVisitorMessagesWhenKnown(ClosedConversation conversation, EmailSettings settings) {
 		if (settings.minVisitorMessages() > 0) {
