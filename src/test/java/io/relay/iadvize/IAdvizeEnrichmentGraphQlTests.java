@@ -31,6 +31,7 @@ import static io.relay.iadvize.IAdvizeTestSupport.token;
 import static io.relay.iadvize.IAdvizeTestSupport.visitorUpdated;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 /**
  * The GraphQL API: its queries on both platforms, its {@code errors}, and the OAuth token's life: fetched once,
@@ -246,6 +247,25 @@ class IAdvizeEnrichmentGraphQlTests {
 		iadvize.verify(2, postRequestedFor(urlPathEqualTo("/oauth2/token")));
 		iadvize.verify(20, postRequestedFor(urlPathEqualTo("/graphql")).withHeader("Authorization",
 				equalTo("Bearer " + SECOND_TOKEN)));
+	}
+
+	@Test
+	void callsWaitingForALoginThatFailsShareItsFailureRatherThanLogInOneAfterTheOther() throws Exception {
+		// The token endpoint is slow and fails: the calls that waited for its login fail with it, at once.
+		iadvize.stubFor(post(urlPathEqualTo("/oauth2/token"))
+			.willReturn(aResponse().withStatus(503).withFixedDelay(1000)));
+		this.runner
+			.withPropertyValues("relay.iadvize.retry.max-attempts=1", "relay.iadvize.cache.visitor-ttl=0s",
+					"relay.iadvize.read-timeout=5s")
+			.run((context) -> {
+				IAdvizeEnrichment enrichment = context.getBean(IAdvizeEnrichment.class);
+				assertThat(concurrently(10, () -> catchThrowable(
+						() -> enrichment.visitor(visitorUpdated(Platform.SD, VISITOR_ID)))))
+					.hasSize(10)
+					.allSatisfy((failure) -> assertThat(failure).isInstanceOf(IAdvizeApiException.Unavailable.class)
+						.hasMessageContaining("HTTP 503"));
+			});
+		iadvize.verify(1, postRequestedFor(urlPathEqualTo("/oauth2/token")));
 	}
 
 	@Test

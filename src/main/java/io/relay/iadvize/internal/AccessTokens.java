@@ -77,6 +77,12 @@ final class AccessTokens {
 	/** The last login's failure, if it failed; guarded by {@link #lock}. */
 	private @Nullable IAdvizeApiException lastFailure;
 
+	/**
+	 * How many logins have ended (written under {@link #lock}): a thread that saw a login end while it waited for
+	 * the lock shares that login's outcome, a failure too, rather than try again at once.
+	 */
+	private volatile long loginsEnded;
+
 	/** Until when no login is tried after one iAdvize refused (then {@link #lastFailure}). */
 	private Instant refusedUntil = Instant.MIN;
 
@@ -106,9 +112,10 @@ final class AccessTokens {
 		if (current != null && !current.refused() && this.clock.instant().isBefore(current.refreshAt())) {
 			return current;
 		}
+		long loginsSeen = this.loginsEnded;
 		this.lock.lock();
 		try {
-			return renewed(refusedToThisCall);
+			return renewed(refusedToThisCall, loginsSeen);
 		}
 		finally {
 			this.lock.unlock();
@@ -124,13 +131,14 @@ final class AccessTokens {
 	 * login could be made instead.
 	 */
 	Token replace(Token refused) {
+		long loginsSeen = this.loginsEnded;
 		this.lock.lock();
 		try {
 			if (this.token == refused && !refused.refused()) {
 				logger.info("The iAdvize GraphQL API refused the access token (invalid_token); replacing it");
 				this.token = refused.asRefused();
 			}
-			return renewed(true);
+			return renewed(true, loginsSeen);
 		}
 		finally {
 			this.lock.unlock();
@@ -141,8 +149,9 @@ final class AccessTokens {
 	 * The shared token, logging in first when it is due for replacement or known to be refused. Called with
 	 * {@link #lock} held.
 	 * @param refusedToCaller whether the caller was refused a token: it is not given a refused one as the fallback
+	 * @param loginsSeen {@link #loginsEnded} before the caller waited for the lock
 	 */
-	private Token renewed(boolean refusedToCaller) {
+	private Token renewed(boolean refusedToCaller, long loginsSeen) {
 		Token current = this.token;
 		Instant now = this.clock.instant();
 		if (current != null && !current.refused() && now.isBefore(current.refreshAt())) {
@@ -151,6 +160,16 @@ final class AccessTokens {
 		Token stillValid = (current != null && now.isBefore(current.expiresAt())
 				&& !(refusedToCaller && current.refused())) ? current : null;
 		IAdvizeApiException failure = this.lastFailure;
+		if (failure != null && !(failure instanceof IAdvizeApiException.AuthenticationFailed)
+				&& this.loginsEnded != loginsSeen) {
+			// The login this caller waited for failed: its outcome is this caller's too (one failed login, not one
+			// per waiting thread, each as slow as the token endpoint is). Refused credentials are left to the pause
+			// below: only the call whose own login was refused fails for good.
+			if (stillValid != null) {
+				return stillValid;
+			}
+			throw waitedFor(failure);
+		}
 		// Only refused credentials pause the logins: other failures (a wrong token-url's 404) risk no lockout.
 		IAdvizeApiException refusal = (failure instanceof IAdvizeApiException.AuthenticationFailed) ? failure : null;
 		boolean paused = refusal != null && now.isBefore(this.refusedUntil);
@@ -169,7 +188,7 @@ final class AccessTokens {
 		}
 		this.logins.addLast(now);
 		try {
-			Token fresh = login(now);
+			Token fresh = loginOnce(now);
 			this.token = fresh;
 			this.lastFailure = null;
 			logger.info("Logged in to the iAdvize GraphQL API; the access token expires at {}", fresh.expiresAt());
@@ -191,6 +210,29 @@ final class AccessTokens {
 			}
 			throw ex;
 		}
+	}
+
+	/** Logs in, counting the login as ended however it ends. */
+	private Token loginOnce(Instant now) {
+		try {
+			return login(now);
+		}
+		finally {
+			this.loginsEnded++;
+		}
+	}
+
+	/** The failure of a login another thread made while this one waited: the same kind, told as such. */
+	private static IAdvizeApiException waitedFor(IAdvizeApiException failure) {
+		String message = "the iAdvize GraphQL login this call waited for failed: " + failure.getMessage();
+		return switch (failure) {
+			case IAdvizeApiException.Rejected rejected ->
+				new IAdvizeApiException.Rejected(Api.GRAPHQL, RESOURCE, message);
+			case IAdvizeApiException.RateLimited limited ->
+				new IAdvizeApiException.RateLimited(Api.GRAPHQL, RESOURCE, message, limited.retryAfter().orElse(null));
+			default -> new IAdvizeApiException.Unavailable(Api.GRAPHQL, RESOURCE, message,
+					failure.retryAfter().orElse(null), null);
+		};
 	}
 
 	/**
