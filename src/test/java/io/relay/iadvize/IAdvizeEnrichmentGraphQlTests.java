@@ -269,6 +269,29 @@ class IAdvizeEnrichmentGraphQlTests {
 	}
 
 	@Test
+	void aPermanentLoginFailureIsOnlyTheFailureOfTheCallsWhoseLoginGotIt() throws Exception {
+		// A wrong token-url: each call's own login gets the 404 (permanent), within the budget; past the budget the
+		// calls wait (retryable), rather than all die of the one login they waited for.
+		iadvize.stubFor(post(urlPathEqualTo("/oauth2/token"))
+			.willReturn(aResponse().withStatus(404).withFixedDelay(300)));
+		this.runner
+			.withPropertyValues("relay.iadvize.retry.max-attempts=1", "relay.iadvize.cache.visitor-ttl=0s",
+					"relay.iadvize.graphql.max-logins-per-minute=5")
+			.run((context) -> {
+				IAdvizeEnrichment enrichment = context.getBean(IAdvizeEnrichment.class);
+				List<Throwable> failures = concurrently(10,
+						() -> catchThrowable(() -> enrichment.visitor(visitorUpdated(Platform.SD, VISITOR_ID))));
+				assertThat(failures).filteredOn(IAdvizeApiException.Rejected.class::isInstance)
+					.hasSize(5)
+					.allSatisfy((failure) -> assertThat(failure).hasMessageContaining("HTTP 404"));
+				assertThat(failures).filteredOn(IAdvizeApiException.Unavailable.class::isInstance)
+					.hasSize(5)
+					.allSatisfy((failure) -> assertThat(failure).hasMessageContaining("max-logins-per-minute"));
+			});
+		iadvize.verify(5, postRequestedFor(urlPathEqualTo("/oauth2/token")));
+	}
+
+	@Test
 	void anInvalidTokenAnswerRefreshesTheTokenOnceAndSendsTheQueryAgain() throws Exception {
 		givenTwoLogins();
 		iadvize.stubFor(post(urlPathEqualTo("/graphql")).withHeader("Authorization", equalTo("Bearer " + TOKEN))

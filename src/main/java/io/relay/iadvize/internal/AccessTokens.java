@@ -31,7 +31,8 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code token-refresh-margin} before it expires or when the API calls it {@code invalid_token} ({@link #replace}).
  * <p>
  * iAdvize allows 10 logins a minute per user, so logins are rationed: one at a time (callers that need a token
- * while another thread logs in wait for that login and share its token), and at most
+ * while another thread logs in wait for that login and share its token, or its failure when that is transient),
+ * and at most
  * {@code max-logins-per-minute} in any minute. Past that budget a still-valid token keeps being used; without one,
  * the call fails as retryable, after the time the budget frees up.
  */
@@ -79,7 +80,7 @@ final class AccessTokens {
 
 	/**
 	 * How many logins have ended (written under {@link #lock}): a thread that saw a login end while it waited for
-	 * the lock shares that login's outcome, a failure too, rather than try again at once.
+	 * the lock shares that login's outcome, a transient failure too, rather than try again at once.
 	 */
 	private volatile long loginsEnded;
 
@@ -160,11 +161,10 @@ final class AccessTokens {
 		Token stillValid = (current != null && now.isBefore(current.expiresAt())
 				&& !(refusedToCaller && current.refused())) ? current : null;
 		IAdvizeApiException failure = this.lastFailure;
-		if (failure != null && !(failure instanceof IAdvizeApiException.AuthenticationFailed)
-				&& this.loginsEnded != loginsSeen) {
-			// The login this caller waited for failed: its outcome is this caller's too (one failed login, not one
-			// per waiting thread, each as slow as the token endpoint is). Refused credentials are left to the pause
-			// below: only the call whose own login was refused fails for good.
+		if (failure != null && failure.retryable() && this.loginsEnded != loginsSeen) {
+			// The login this caller waited for failed for now: its outcome is this caller's too (one failed login,
+			// not one per waiting thread, each as slow as the token endpoint is). A permanent failure (refused
+			// credentials, a wrong token-url) is not shared: only the call whose own login got it fails for good.
 			if (stillValid != null) {
 				return stillValid;
 			}
@@ -187,10 +187,10 @@ final class AccessTokens {
 					wait, null);
 		}
 		this.logins.addLast(now);
+		this.lastFailure = null; // the outcome of this login, not of an earlier one, is what waiting threads share
 		try {
 			Token fresh = loginOnce(now);
 			this.token = fresh;
-			this.lastFailure = null;
 			logger.info("Logged in to the iAdvize GraphQL API; the access token expires at {}", fresh.expiresAt());
 			return fresh;
 		}
@@ -222,17 +222,14 @@ final class AccessTokens {
 		}
 	}
 
-	/** The failure of a login another thread made while this one waited: the same kind, told as such. */
+	/** The transient failure of a login another thread made while this one waited: the same kind, told as such. */
 	private static IAdvizeApiException waitedFor(IAdvizeApiException failure) {
 		String message = "the iAdvize GraphQL login this call waited for failed: " + failure.getMessage();
-		return switch (failure) {
-			case IAdvizeApiException.Rejected rejected ->
-				new IAdvizeApiException.Rejected(Api.GRAPHQL, RESOURCE, message);
-			case IAdvizeApiException.RateLimited limited ->
-				new IAdvizeApiException.RateLimited(Api.GRAPHQL, RESOURCE, message, limited.retryAfter().orElse(null));
-			default -> new IAdvizeApiException.Unavailable(Api.GRAPHQL, RESOURCE, message,
-					failure.retryAfter().orElse(null), null);
-		};
+		Duration retryAfter = failure.retryAfter().orElse(null);
+		if (failure instanceof IAdvizeApiException.RateLimited) {
+			return new IAdvizeApiException.RateLimited(Api.GRAPHQL, RESOURCE, message, retryAfter);
+		}
+		return new IAdvizeApiException.Unavailable(Api.GRAPHQL, RESOURCE, message, retryAfter, failure.getCause());
 	}
 
 	/**
