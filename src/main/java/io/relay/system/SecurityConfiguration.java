@@ -30,8 +30,8 @@ class SecurityConfiguration {
 
 	/**
 	 * What the pages behind the login (the dashboard) may load and run: Relay's own scripts, styles and requests,
-	 * nothing inline, nothing from elsewhere, in no other site's frame. The dashboard shows what visitors wrote and
-	 * writes it as text; should markup ever slip through, it runs nothing.
+	 * nothing inline, nothing from elsewhere, in no frame. The dashboard shows what visitors wrote and writes it as
+	 * text; should markup ever slip through, it runs nothing.
 	 */
 	static final String CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; "
 			+ "img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";

@@ -80,7 +80,7 @@ final class AccessTokens {
 
 	/**
 	 * How many logins have ended (written under {@link #lock}): a thread that saw a login end while it waited for
-	 * the lock shares that login's outcome, a transient failure too, rather than try again at once.
+	 * the lock shares that login's token, or its failure when that is transient, rather than try again at once.
 	 */
 	private volatile long loginsEnded;
 

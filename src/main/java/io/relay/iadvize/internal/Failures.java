@@ -60,7 +60,8 @@ final class Failures {
 	}
 
 	/**
-	 * A timeout, an I/O error, or another failure of the HTTP client around the exchange: retryable. The cause is
+	 * A timeout, an I/O error, or another failure of the HTTP client around the exchange: retryable, except a
+	 * successful answer over {@code relay.iadvize.max-answer-size}, which is rejected for good. The cause is
 	 * kept only when it is an {@link IOException} from the HTTP client, whose message names at most a URL
 	 * (credentials travel in headers and bodies, never in URLs).
 	 */

@@ -23,8 +23,8 @@ import jakarta.validation.constraints.NotNull;
  * @param readTimeout how long to wait for iAdvize to answer once connected; a timeout is retried like a 503
  * @param retry how failed calls are retried before the error goes back to the caller
  * @param cache how long visitor lookups are remembered
- * @param maxAnswerSize the largest answer read from iAdvize (each is read whole into memory); a larger one fails
- * the call for good
+ * @param maxAnswerSize the largest answer read from iAdvize (each is read whole into memory); a larger successful
+ * answer fails the call for good, an error answer is cut there
  */
 @Validated
 @ConfigurationProperties("relay.iadvize")
