@@ -7,7 +7,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 import io.micrometer.core.instrument.Timer;
@@ -23,6 +22,7 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.util.unit.DataSize;
 
+import static io.relay.support.Threads.THREAD_PER_TASK;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -30,9 +30,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the file.
  */
 class EmbeddedH2FlushTests {
-
-	/** Not the common pool: on a 2-core machine it may have a single thread, which the held run would keep. */
-	private static final Executor THREAD_PER_TASK = (task) -> Thread.ofPlatform().daemon().start(task);
 
 	/** Records what would be scheduled, and runs nothing. */
 	private final RecordingScheduler scheduler = new RecordingScheduler();

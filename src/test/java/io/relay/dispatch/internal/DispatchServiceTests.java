@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -24,6 +23,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import static io.relay.support.Threads.THREAD_PER_TASK;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -31,9 +31,6 @@ import static org.awaitility.Awaitility.await;
  * Replays: in batches, and under the ordering locks of the deliveries they set back.
  */
 class DispatchServiceTests {
-
-	/** Not the common pool: on a 2-core machine it may have a single thread, which the held run would keep. */
-	private static final Executor THREAD_PER_TASK = (task) -> Thread.ofPlatform().daemon().start(task);
 
 	private static final Instant NOW = Instant.parse("2026-11-26T12:00:00Z");
 

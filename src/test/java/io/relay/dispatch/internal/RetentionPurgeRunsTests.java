@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -17,6 +16,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import static io.relay.support.Threads.THREAD_PER_TASK;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -24,9 +24,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * keeps: {@link RetentionPurgeTests}.
  */
 class RetentionPurgeRunsTests {
-
-	/** Not the common pool: on a 2-core machine it may have a single thread, which the held run would keep. */
-	private static final Executor THREAD_PER_TASK = (task) -> Thread.ofPlatform().daemon().start(task);
 
 	@Test
 	void aPurgeDueWhileThePreviousOneStillRunsIsSkipped() throws Exception {
