@@ -98,19 +98,14 @@ final class AccessTokens {
 		this.secrets = secrets;
 	}
 
-	/** A token to send now: the shared one, or a new one when it is due for replacement. */
-	Token current() {
-		return current(false);
-	}
-
 	/**
-	 * A token to send now.
+	 * A token to send now: the shared one, or a new one when it is due for replacement.
 	 * @param refusedToThisCall whether the API refused a token to this call already (an earlier attempt): then never
 	 * a token known to be refused, so that its retries wait for a new login rather than send what was refused
 	 */
 	Token current(boolean refusedToThisCall) {
 		Token current = this.token;
-		if (current != null && !current.refused() && this.clock.instant().isBefore(current.refreshAt())) {
+		if (current != null && current.usableAt(this.clock.instant())) {
 			return current;
 		}
 		long loginsSeen = this.loginsEnded;
@@ -155,7 +150,7 @@ final class AccessTokens {
 	private Token renewed(boolean refusedToCaller, long loginsSeen) {
 		Token current = this.token;
 		Instant now = this.clock.instant();
-		if (current != null && !current.refused() && now.isBefore(current.refreshAt())) {
+		if (current != null && current.usableAt(now)) {
 			return current; // another thread logged in while this one waited
 		}
 		Token stillValid = (current != null && now.isBefore(current.expiresAt())
@@ -189,7 +184,7 @@ final class AccessTokens {
 		this.logins.addLast(now);
 		this.lastFailure = null; // the outcome of this login, not of an earlier one, is what waiting threads share
 		try {
-			Token fresh = loginOnce(now);
+			Token fresh = login(now);
 			this.token = fresh;
 			logger.info("Logged in to the iAdvize GraphQL API; the access token expires at {}", fresh.expiresAt());
 			return fresh;
@@ -210,15 +205,8 @@ final class AccessTokens {
 			}
 			throw ex;
 		}
-	}
-
-	/** Logs in, counting the login as ended however it ends. */
-	private Token loginOnce(Instant now) {
-		try {
-			return login(now);
-		}
 		finally {
-			this.loginsEnded++;
+			this.loginsEnded++; // however the login ended
 		}
 	}
 
@@ -324,40 +312,15 @@ final class AccessTokens {
 	}
 
 	/**
-	 * A token, when to replace it, when it stops working, and whether the API refused it. Compared by identity: a
-	 * login that happens to return the same value is another token. Its toString never shows the value.
+	 * A token, when to replace it, when it stops working, and whether the API refused it. Told apart by identity
+	 * ({@code ==}), never by {@code equals}: a login that happens to return the same value is another token. Its
+	 * toString never shows the value.
 	 */
-	static final class Token {
+	record Token(String value, Instant refreshAt, Instant expiresAt, boolean refused) {
 
-		private final String value;
-
-		private final Instant refreshAt;
-
-		private final Instant expiresAt;
-
-		private final boolean refused;
-
-		Token(String value, Instant refreshAt, Instant expiresAt, boolean refused) {
-			this.value = value;
-			this.refreshAt = refreshAt;
-			this.expiresAt = expiresAt;
-			this.refused = refused;
-		}
-
-		String value() {
-			return this.value;
-		}
-
-		Instant refreshAt() {
-			return this.refreshAt;
-		}
-
-		Instant expiresAt() {
-			return this.expiresAt;
-		}
-
-		boolean refused() {
-			return this.refused;
+		/** Whether to send it without a word: not refused, and not yet due for replacement. */
+		boolean usableAt(Instant now) {
+			return !this.refused && now.isBefore(this.refreshAt);
 		}
 
 		/** The same token, refused: replaced at the next chance, used by other calls until then while it is valid. */

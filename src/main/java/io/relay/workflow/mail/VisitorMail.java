@@ -24,6 +24,7 @@ import io.relay.iadvize.IAdvizeApiException;
 import io.relay.iadvize.IAdvizeEnrichment;
 import io.relay.iadvize.Transcript;
 import io.relay.iadvize.Visitor;
+import io.relay.workflow.outbound.IAdvizeFailures;
 import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
 import jakarta.mail.internet.AddressException;
@@ -254,16 +255,12 @@ public final class VisitorMail {
 		}
 	}
 
-	/** What an {@link IAdvizeApiException} means for a delivery. */
+	/** What an {@link IAdvizeApiException} means for a delivery: skipped when not found, else as in any workflow. */
 	public static HandlerResult failure(IAdvizeApiException ex) {
 		if (ex instanceof IAdvizeApiException.NotFound) {
 			return HandlerResult.skipped(ex.resource() + " not found");
 		}
-		if (!ex.retryable()) {
-			return HandlerResult.permanentFailure(ex.getMessage());
-		}
-		return ex.retryAfter().map((after) -> HandlerResult.retryNoSoonerThan(ex.getMessage(), after))
-			.orElseGet(() -> HandlerResult.retry(ex.getMessage()));
+		return IAdvizeFailures.toResult(ex);
 	}
 
 	private @Nullable HandlerResult decide(SentMails.Row row) {

@@ -64,13 +64,7 @@ public class IdempotentRequests {
 			notToSend = check.reasonNotToSend();
 		}
 		catch (RuntimeException ex) {
-			try {
-				giveBack(key, false); // nothing was sent: this attempt did nothing under the key
-			}
-			catch (RuntimeException alsoFailed) {
-				ex.addSuppressed(alsoFailed); // the database is down: the check's failure says more
-			}
-			throw ex;
+			throw givenBackAfter(key, ex);
 		}
 		if (notToSend != null) {
 			giveBack(key, true);
@@ -134,6 +128,20 @@ public class IdempotentRequests {
 		if (rejected) {
 			this.jdbc.update("delete from outbound_request where idempotency_key = ? and attempts = 0", key);
 		}
+	}
+
+	/**
+	 * {@code failure} of a check, after giving this attempt back (nothing was sent: it did nothing under the key);
+	 * when the give-back fails too (the database is down), the check's failure says more, the other is suppressed.
+	 */
+	private RuntimeException givenBackAfter(String key, RuntimeException failure) {
+		try {
+			giveBack(key, false);
+		}
+		catch (RuntimeException alsoFailed) {
+			failure.addSuppressed(alsoFailed);
+		}
+		return failure;
 	}
 
 	/** A check made once a request's body is kept, just before it is sent. */

@@ -35,7 +35,6 @@ import org.springframework.web.client.RestClient;
 import org.springframework.web.client.RestClientException;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Sends a workflow's requests to its target: authenticated, signed (Standard Webhooks), with an
@@ -63,8 +62,6 @@ public final class OutboundClient {
 	private static final Logger logger = LoggerFactory.getLogger(OutboundClient.class);
 
 	private static final String IDEMPOTENCY_KEY = "Idempotency-Key";
-
-	private static final JsonMapper JSON = JsonMapper.builder().build();
 
 	/** A form body: {@code name=value&...}, without spaces, quotes or brackets (which markup or JSON would have). */
 	private static final Pattern FORM = Pattern.compile("[^\\s<>{}\"]*=[^\\s<>{}\"]*");
@@ -304,7 +301,7 @@ public final class OutboundClient {
 			return;
 		}
 		try {
-			addStrings(JSON.readTree(body), values);
+			addStrings(OutboundTemplate.json.readTree(body), values);
 			return;
 		}
 		catch (JacksonException ex) {
@@ -320,7 +317,7 @@ public final class OutboundClient {
 		if (node.isString()) {
 			values.add(node.stringValue());
 			// Escaped, as an answer that quotes the request's JSON would write it.
-			String written = JSON.writeValueAsString(node);
+			String written = OutboundTemplate.json.writeValueAsString(node);
 			values.add(written.substring(1, written.length() - 1));
 		}
 		else if (node.isContainer()) {

@@ -51,7 +51,7 @@ public final class OutboundTemplate {
 	private static final Pattern LONE_VARIABLE = Pattern
 		.compile("^\\{\\{\\{?\\s*([A-Za-z_][A-Za-z0-9_]*(?:\\.[A-Za-z_][A-Za-z0-9_]*)*)\\s*}?}}$");
 
-	private static final JsonMapper json = JsonMapper.builder().build();
+	static final JsonMapper json = JsonMapper.builder().build();
 
 	private static final Mustache.Compiler TEXT = Mustache.compiler()
 		.escapeHTML(false)
@@ -134,9 +134,8 @@ public final class OutboundTemplate {
 		int pathStart = withoutQuery.indexOf('/', (authority >= 0) ? authority + 2 : 0);
 		String path = (pathStart >= 0) ? withoutQuery.substring(pathStart) : "";
 		Set<String> fixedText = new HashSet<>();
-		collectFixedText(tree, fixedText);
 		OutboundTemplate compiled = new OutboundTemplate(method, url, path, Map.copyOf(headers),
-				part(tree, prefix + ".body"), Set.copyOf(fixedText));
+				part(tree, prefix + ".body", fixedText), Set.copyOf(fixedText));
 		compiled.check(sample, prefix);
 		return compiled;
 	}
@@ -167,16 +166,6 @@ public final class OutboundTemplate {
 		});
 		return new OutboundRequest(this.method, uri, headers, json.writeValueAsBytes(this.body.render(model)),
 				this.fixedText);
-	}
-
-	/** The string values of the body's template that hold no {@code {{...}}} (rendered as they are). */
-	private static void collectFixedText(JsonNode node, Set<String> fixedText) {
-		if (node.isString() && !node.asString().contains("{{")) {
-			fixedText.add(node.asString());
-		}
-		else if (node.isContainer()) {
-			node.values().forEach((child) -> collectFixedText(child, fixedText));
-		}
 	}
 
 	/** Values are percent-encoded, but {@code .} and {@code ..} are not, and a missing one leaves its segment empty. */
@@ -278,11 +267,15 @@ public final class OutboundTemplate {
 		}
 	}
 
-	private static Part part(JsonNode node, String property) {
+	/**
+	 * The body's template, compiled.
+	 * @param fixedText collects the string values no template fills in (rendered as they are)
+	 */
+	private static Part part(JsonNode node, String property, Set<String> fixedText) {
 		if (node.isObject()) {
 			Map<String, Part> fields = new LinkedHashMap<>();
 			for (Map.Entry<String, JsonNode> field : node.properties()) {
-				fields.put(field.getKey(), part(field.getValue(), property));
+				fields.put(field.getKey(), part(field.getValue(), property, fixedText));
 			}
 			return (model) -> {
 				ObjectNode object = JsonNodeFactory.instance.objectNode();
@@ -293,7 +286,7 @@ public final class OutboundTemplate {
 		if (node.isArray()) {
 			List<Part> items = new ArrayList<>();
 			for (JsonNode item : node) {
-				items.add(part(item, property));
+				items.add(part(item, property, fixedText));
 			}
 			return (model) -> {
 				ArrayNode array = JsonNodeFactory.instance.arrayNode();
@@ -315,6 +308,7 @@ public final class OutboundTemplate {
 				Template template = compile(TEXT, text, property);
 				return (model) -> JsonNodeFactory.instance.stringNode(template.execute(model));
 			}
+			fixedText.add(text);
 		}
 		JsonNode constant = node.deepCopy();
 		return (model) -> constant;

@@ -3,11 +3,11 @@ package io.relay.iadvize.internal;
 import java.time.Duration;
 import java.time.Instant;
 
-import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.relay.iadvize.IAdvizeApiException;
+import io.relay.support.IAdvizeStubs;
 import io.relay.support.MutableClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -27,9 +27,7 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 class AccessTokensTests {
 
 	@RegisterExtension
-	static WireMockExtension iadvize = WireMockExtension.newInstance()
-		.options(WireMockConfiguration.options().dynamicPort().http2PlainDisabled(true))
-		.build();
+	static WireMockExtension iadvize = WireMockExtension.newInstance().options(IAdvizeStubs.wireMock()).build();
 
 	private final MutableClock clock = new MutableClock(Instant.parse("2026-11-25T10:00:00Z"));
 
@@ -37,7 +35,7 @@ class AccessTokensTests {
 	void aCallReportingAnOlderTokenIsNotGivenOneAnotherCallFoundRefused() {
 		givenLogins("first", "second", "third");
 		AccessTokens tokens = tokens(2);
-		AccessTokens.Token first = tokens.current();
+		AccessTokens.Token first = tokens.current(false);
 		AccessTokens.Token second = tokens.replace(first);
 		assertThat(second.value()).isEqualTo("second");
 		// The second is refused too, and the budget (2 a minute) has no login left.
@@ -49,11 +47,11 @@ class AccessTokensTests {
 			.withMessageContaining("max-logins-per-minute");
 		assertThatExceptionOfType(IAdvizeApiException.Unavailable.class).isThrownBy(() -> tokens.current(true));
 		// Calls that were refused nothing fall back on it, rather than all failing.
-		assertThat(tokens.current().value()).isEqualTo("second");
+		assertThat(tokens.current(false).value()).isEqualTo("second");
 
 		// Once the budget frees up, the next call logs in.
 		this.clock.advance(Duration.ofMinutes(1));
-		assertThat(tokens.current().value()).isEqualTo("third");
+		assertThat(tokens.current(false).value()).isEqualTo("third");
 		iadvize.verify(3, postRequestedFor(urlPathEqualTo("/oauth2/token")));
 	}
 
@@ -61,7 +59,7 @@ class AccessTokensTests {
 	void manyCallsReportingOneRefusedTokenCauseOneLoginEvenWhenTheNewTokenHasTheSameValue() {
 		givenLogins("same", "same", "same");
 		AccessTokens tokens = tokens(5);
-		AccessTokens.Token refused = tokens.current();
+		AccessTokens.Token refused = tokens.current(false);
 		AccessTokens.Token fresh = tokens.replace(refused);
 		for (int call = 0; call < 3; call++) {
 			assertThat(tokens.replace(refused)).isSameAs(fresh);

@@ -179,8 +179,7 @@ class IdempotentRequestsTests {
 		assertThatExceptionOfType(OutboundException.class).isThrownBy(() -> new IdempotentRequests(racing,
 				Clock.systemUTC()).send(this.client, request("Augusta"), this.key, this.eventId));
 		assertThat(sentBodies()).containsExactly(body("Ada"));
-		assertThat(jdbc.queryForObject("select attempts from outbound_request where idempotency_key = ?",
-				Integer.class, this.key)).isOne();
+		assertThat(attempts()).isOne();
 
 		// The other attempt may have acted under the key: a later rejection keeps its body.
 		target.stubFor(post(urlPathEqualTo("/contacts")).willReturn(aResponse().withStatus(422)));
@@ -250,8 +249,7 @@ class IdempotentRequestsTests {
 		assertThatExceptionOfType(OutboundException.class).isThrownBy(() -> this.requests.send(this.client,
 				request("Augusta"), this.key, this.eventId, () -> "not now"));
 		assertThat(this.requests.has(this.key)).isTrue();
-		assertThat(jdbc.queryForObject("select attempts from outbound_request where idempotency_key = ?",
-				Integer.class, this.key)).isOne();
+		assertThat(attempts()).isOne();
 		assertThat(sentBodies()).containsExactly(body("Ada"));
 
 		// A check that fails (its database is down) sent nothing either: the attempt is given back.
@@ -259,8 +257,7 @@ class IdempotentRequestsTests {
 				request("Grace"), this.key, this.eventId, () -> {
 					throw new IllegalStateException("database down");
 				}));
-		assertThat(jdbc.queryForObject("select attempts from outbound_request where idempotency_key = ?",
-				Integer.class, this.key)).isOne();
+		assertThat(attempts()).isOne();
 		assertThat(sentBodies()).containsExactly(body("Ada"));
 	}
 
@@ -271,6 +268,12 @@ class IdempotentRequestsTests {
 		assertThat(this.requests.has(this.key)).isTrue();
 		jdbc.update("delete from inbox_event where event_id = ?", this.eventId);
 		assertThat(this.requests.has(this.key)).isFalse();
+	}
+
+	/** How many attempts the key's row counts. */
+	private Integer attempts() {
+		return jdbc.queryForObject("select attempts from outbound_request where idempotency_key = ?", Integer.class,
+				this.key);
 	}
 
 	private List<String> sentBodies() {
