@@ -45,6 +45,13 @@ class TicketHandler implements EventHandler<ConversationClosed> {
 
 	private static final Logger logger = LoggerFactory.getLogger(TicketHandler.class);
 
+	/**
+	 * Unlike an unknown visitor, a lookup that cannot succeed (an oversized answer, a GraphQL schema change, another
+	 * 4xx) is a problem someone should fix, so it is a warning even though the ticket goes out.
+	 */
+	private static final String CANNOT_READ = "Ticket for event {} without {} details, whose lookup failed for "
+			+ "good: {}";
+
 	private final TicketProperties properties;
 
 	private final IAdvizeEnrichment iadvize;
@@ -204,25 +211,36 @@ class TicketHandler implements EventHandler<ConversationClosed> {
 		return found;
 	}
 
-	/** The visitor, or {@code null} when iAdvize does not know them or the event names none: the ticket goes on. */
+	/**
+	 * The visitor, or {@code null} when iAdvize does not know them or the lookup cannot succeed (no visitor id, an
+	 * answer Relay cannot use): the ticket goes on, since the complaint matters more than the requester's details.
+	 */
 	private @Nullable Visitor visitor(ConversationClosed event) {
 		try {
 			return this.iadvize.visitor(event);
 		}
-		catch (IAdvizeApiException.NotFound | IAdvizeApiException.Rejected ex) {
+		catch (IAdvizeApiException.NotFound ex) {
 			logger.info("Ticket for event {} without requester details: {}", event.eventId(), ex.getMessage());
+			return null;
+		}
+		catch (IAdvizeApiException.Rejected ex) {
+			logger.warn(CANNOT_READ, event.eventId(), "requester", ex.getMessage());
 			return null;
 		}
 	}
 
-	/** The operator, or {@code null} when iAdvize does not know them: the ticket carries the id only. */
+	/** The operator, or {@code null} when iAdvize does not know them or the lookup cannot succeed: id only. */
 	private @Nullable Operator operator(ConversationClosed event, long operatorId) {
 		try {
 			return this.iadvize.operator(event.platform(), operatorId);
 		}
-		catch (IAdvizeApiException.NotFound | IAdvizeApiException.Rejected ex) {
+		catch (IAdvizeApiException.NotFound ex) {
 			logger.info("Ticket for event {} with operator id {} only: {}", event.eventId(), operatorId,
 					ex.getMessage());
+			return null;
+		}
+		catch (IAdvizeApiException.Rejected ex) {
+			logger.warn(CANNOT_READ, event.eventId(), "operator", ex.getMessage());
 			return null;
 		}
 	}

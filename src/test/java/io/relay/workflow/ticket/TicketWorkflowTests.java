@@ -16,7 +16,10 @@ import io.relay.support.SignedRequests;
 import io.relay.support.WebhookClient;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.ActiveProfiles;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -48,6 +51,7 @@ import static org.assertj.core.api.Assertions.within;
 				"relay.dispatch.handlers.ticket.max-attempts=3", "relay.dispatch.handlers.ticket.initial-backoff=10ms",
 				"relay.dispatch.handlers.ticket.max-backoff=50ms", "relay.workflows.log.enabled=false" })
 @ActiveProfiles("ticket-example")
+@ExtendWith(OutputCaptureExtension.class)
 abstract class TicketWorkflowTests {
 
 	static final String SIGNING_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -141,6 +145,42 @@ abstract class TicketWorkflowTests {
 		assertThat(this.admin.awaitDelivery(again.eventId(), "ticket", "SKIPPED").get("lastError").asString())
 			.isEqualTo("ticket 35439 was already created for this conversation");
 		wireMock.verify(1, postRequestedFor(urlPathEqualTo("/helpdesk/tickets")));
+	}
+
+	@Test
+	void aVisitorOrOperatorThatCannotBeReadLeavesTheirFieldsEmptyAndOnlyABrokenLookupWarns(CapturedOutput output) {
+		String conversation = UUID.randomUUID().toString();
+		givenTranscript(conversation, "I want a refund");
+		// Ids no other test uses: the visitor cache must not answer for them.
+		String visitorId = "73429889";
+		String operatorId = "25254";
+		wireMock.stubFor(get(urlPathEqualTo("/ha/api/2/visitor/" + visitorId)).willReturn(aResponse().withStatus(404)
+			.withHeader("Content-Type", "application/json")
+			.withBody("{\"meta\": {\"status\": \"fail\", \"message\": \"Unknown visitor\"}}")));
+		wireMock.stubFor(get(urlPathEqualTo("/ha/api/2/operator/" + operatorId)).willReturn(aResponse().withStatus(400)
+			.withHeader("Content-Type", "application/json")
+			.withBody("{\"meta\": {\"status\": \"fail\", \"message\": \"Invalid parameter\"}}")));
+		wireMock.stubFor(post(urlPathEqualTo("/helpdesk/tickets"))
+			.willReturn(aResponse().withStatus(201).withBody("{\"ticket\": {\"id\": 35441}}")));
+
+		Fixtures.Event closed = closed(conversation, null);
+		Fixtures.Event event = new Fixtures.Event(closed.eventId(),
+				closed.body().replace("63429889", visitorId).replace("15254", operatorId));
+		deliver(event);
+		this.admin.awaitDelivery(event.eventId(), "ticket", "SUCCEEDED");
+
+		String body = wireMock.findAll(postRequestedFor(urlPathEqualTo("/helpdesk/tickets"))).getFirst()
+			.getBodyAsString();
+		assertThat(matchingJsonPath("$.ticket.requester[?(@.name == null && @.email == null)]").match(body)
+			.isExactMatch()).as(body).isTrue();
+		assertThat(matchingJsonPath("$.ticket.assignee[?(@.name == null && @.iadvizeId == " + operatorId + ")]")
+			.match(body)
+			.isExactMatch()).as(body).isTrue();
+		assertThat(output.getOut().lines().filter((line) -> line.contains(event.eventId())))
+			.anySatisfy((line) -> assertThat(line).contains("INFO").contains("without requester details"))
+			.anySatisfy((line) -> assertThat(line).contains("WARN")
+				.contains("without operator details, whose lookup failed for good"))
+			.noneSatisfy((line) -> assertThat(line).contains("WARN").contains("requester"));
 	}
 
 	@Test
