@@ -18,4 +18,11 @@ public record Operator(long id, @Nullable String name, @Nullable String firstNam
 		roles = List.copyOf(roles);
 	}
 
+	// An operator's names and email are personal data: a log line that prints an Operator must not copy them.
+	@Override
+	public String toString() {
+		return "Operator[id=" + this.id + ", email=" + ((this.email != null && !this.email.isBlank()) ? "<present>"
+				: "<none>") + ", roles=" + this.roles + "]";
+	}
+
 }
