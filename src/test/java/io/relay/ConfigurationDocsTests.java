@@ -1,0 +1,152 @@
+package io.relay;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Every {@code relay.*} property that the configuration metadata lists (generated from the
+ * {@code @ConfigurationProperties} records at compile time) has a row in a table of {@code docs/}: its own
+ * ({@code | `relay.iadvize.max-answer-size` | ...}), one with placeholders
+ * ({@code relay.workflows.<name>.http.read-timeout}, a map's {@code relay.workflows.survey.languages.<projectId>}), or
+ * a wildcard row ({@code relay.workflows.lead.create.*}) whose rest of the name the pages then name
+ * ({@code `url`}, {@code `http.auth.type`}). A new property without documentation fails here.
+ */
+class ConfigurationDocsTests {
+
+	/** The first cell of a table row, when it names a property. */
+	private static final Pattern ROW = Pattern.compile("^\\|\\s*`(relay\\.[A-Za-z0-9.<>*_-]+)", Pattern.MULTILINE);
+
+	private static final Pattern CODE = Pattern.compile("`([^`\\s]+)`");
+
+	private static final Pattern PLACEHOLDER = Pattern.compile("<[^>]+>");
+
+	@Test
+	void everyRelayPropertyHasARowInTheDocumentation() throws IOException {
+		List<Property> properties = relayProperties();
+		Documentation docs = Documentation.read(Path.of("docs"));
+
+		assertThat(properties).as("relay.* properties in the configuration metadata").hasSizeGreaterThan(100);
+		assertThat(properties).allSatisfy((property) -> assertThat(docs.covers(property))
+			.as("%s has a row in docs/ (configuration.md or the pages it links)", property.name())
+			.isTrue());
+	}
+
+	@Test
+	void aRowCoversAPropertyByItsNameAPlaceholderOrAWildcardWhoseRestIsNamed() {
+		Property timeout = new Property("relay.workflows.lead.http.read-timeout", "java.time.Duration");
+		Property languages = new Property("relay.workflows.survey.languages",
+				"java.util.Map<java.lang.Long,java.lang.String>");
+
+		assertThat(docs("| `relay.workflows.lead.http.read-timeout` |").covers(timeout)).isTrue();
+		assertThat(docs("| `relay.workflows.<name>.http.read-timeout` | `10s` |").covers(timeout)).isTrue();
+		assertThat(docs("| `relay.workflows.lead.http.*` | |", "| `read-timeout` | `10s` |").covers(timeout)).isTrue();
+		assertThat(docs("| `relay.workflows.lead.*` | |", "| `http.read-timeout` |").covers(timeout)).isTrue();
+		assertThat(docs("| `relay.workflows.survey.languages.<projectId>` | none |").covers(languages)).isTrue();
+
+		assertThat(docs("| `relay.workflows.lead.http.*` | Timeouts: see below |").covers(timeout)).isFalse();
+		assertThat(docs("| `relay.workflows.lead.http.read-timeouts` |").covers(timeout)).isFalse();
+		assertThat(docs("| `relay.workflows.<name>.http.connect-timeout` |").covers(timeout)).isFalse();
+		assertThat(docs("Set `relay.workflows.lead.http.read-timeout` higher.").covers(timeout)).isFalse();
+		assertThat(docs("| `relay.workflows.survey.language` |").covers(languages)).isFalse();
+	}
+
+	private static Documentation docs(String... lines) {
+		return Documentation.of(String.join("\n", lines));
+	}
+
+	private static List<Property> relayProperties() throws IOException {
+		JsonNode metadata;
+		try (InputStream in = ConfigurationDocsTests.class
+			.getResourceAsStream("/META-INF/spring-configuration-metadata.json")) {
+			assertThat(in).as("the metadata the configuration processor generates").isNotNull();
+			metadata = JsonMapper.builder().build().readTree(in);
+		}
+		List<Property> properties = new ArrayList<>();
+		for (JsonNode property : metadata.get("properties")) {
+			String name = property.get("name").asString();
+			if (name.startsWith("relay.")) {
+				properties.add(new Property(name, property.path("type").asString("")));
+			}
+		}
+		return properties;
+	}
+
+	record Property(String name, String type) {
+
+		boolean isMap() {
+			return this.type.startsWith("java.util.Map");
+		}
+
+	}
+
+	/** The first cells of the tables' rows that name a property, and every code span of the pages. */
+	record Documentation(List<String> rows, Set<String> code) {
+
+		/** The documentation pages: the benchmarks' history is not documentation. */
+		static Documentation read(Path directory) throws IOException {
+			StringBuilder text = new StringBuilder();
+			try (Stream<Path> pages = Files.list(directory)) {
+				for (Path page : pages.filter((path) -> path.getFileName().toString().endsWith(".md"))
+					.filter((path) -> !path.getFileName().toString().startsWith("benchmarks"))
+					.sorted()
+					.toList()) {
+					text.append(Files.readString(page, StandardCharsets.UTF_8)).append('\n');
+				}
+			}
+			return of(text.toString());
+		}
+
+		static Documentation of(String text) {
+			List<String> rows = ROW.matcher(text).results().map((row) -> row.group(1)).toList();
+			Set<String> code = CODE.matcher(text).results().map((span) -> span.group(1)).collect(Collectors.toSet());
+			return new Documentation(rows, code);
+		}
+
+		boolean covers(Property property) {
+			return this.rows.stream().anyMatch((row) -> covers(row, property));
+		}
+
+		private boolean covers(String row, Property property) {
+			if (property.isMap() && row.startsWith(property.name() + ".<")) {
+				return true;
+			}
+			if (row.endsWith(".*")) {
+				Matcher rest = Pattern.compile(toPattern(row.substring(0, row.length() - 2)) + "\\.(.+)")
+					.matcher(property.name());
+				return rest.matches() && this.code.stream()
+					.anyMatch((span) -> span.equals(rest.group(1)) || span.endsWith("." + rest.group(1)));
+			}
+			return property.name().matches(toPattern(row));
+		}
+
+		/** The row's name as a pattern: a {@code <placeholder>} stands for one segment. */
+		private static String toPattern(String row) {
+			StringBuilder pattern = new StringBuilder();
+			Matcher placeholder = PLACEHOLDER.matcher(row);
+			int last = 0;
+			while (placeholder.find()) {
+				pattern.append(Pattern.quote(row.substring(last, placeholder.start()))).append("[^.]+");
+				last = placeholder.end();
+			}
+			return pattern.append(Pattern.quote(row.substring(last))).toString();
+		}
+
+	}
+
+}
