@@ -2,17 +2,22 @@ package io.relay;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
+import java.util.regex.MatchResult;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -25,12 +30,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  * ({@code | `relay.iadvize.max-answer-size` | ...}), one with placeholders
  * ({@code relay.workflows.<name>.http.read-timeout}, a map's {@code relay.workflows.survey.languages.<projectId>}), or
  * a wildcard row ({@code relay.workflows.lead.create.*}) whose rest of the name the pages then name
- * ({@code `url`}, {@code `http.auth.type`}). A new property without documentation fails here.
+ * ({@code `url`}, {@code `http.auth.type`}). A new property without documentation fails here, and so does a row
+ * whose default column no longer shows the default the record gives.
  */
 class ConfigurationDocsTests {
 
 	/** The first cell of a table row, when it names a property. */
-	private static final Pattern ROW = Pattern.compile("^\\|\\s*`(relay\\.[A-Za-z0-9.<>*_-]+)", Pattern.MULTILINE);
+	private static final Pattern ROW = Pattern.compile(
+			"^\\|\\s*`(relay\\.[A-Za-z0-9.<>*_-]+)[^|]*(?:\\|([^|\\n]*))?", Pattern.MULTILINE);
 
 	private static final Pattern CODE = Pattern.compile("`([^`\\s]+)`");
 
@@ -48,7 +55,21 @@ class ConfigurationDocsTests {
 	}
 
 	@Test
-	void aRowCoversAPropertyByItsNameAPlaceholderOrAWildcardWhoseRestIsNamed() {
+	void aRowThatNamesAPropertyShowsTheDefaultItHas() throws IOException {
+		List<Property> withDefaults = relayProperties().stream().filter((property) -> property.defaultValue() != null)
+			.toList();
+		Documentation docs = Documentation.read(Path.of("docs"));
+
+		assertThat(withDefaults).as("relay.* properties with a default in the metadata").hasSizeGreaterThan(50);
+		assertThat(withDefaults).allSatisfy((property) -> assertThat(docs.defaultsShown(property.name()))
+			.as("the default column of %s's rows", property.name())
+			.allSatisfy((cell) -> assertThat(Documentation.shows(cell, property.defaultValue()))
+				.as("%s's default %s in the row's cell %s", property.name(), property.defaultValue(), cell)
+				.isTrue()));
+	}
+
+	@Test
+	void aRowCoversAPropertyByItsNameAPlaceholderOrAWildcardWhoseRestIsNamedAndShowsADefaultAsCode() {
 		Property timeout = new Property("relay.workflows.lead.http.read-timeout", "java.time.Duration");
 		Property languages = new Property("relay.workflows.survey.languages",
 				"java.util.Map<java.lang.Long,java.lang.String>");
@@ -64,6 +85,10 @@ class ConfigurationDocsTests {
 		assertThat(docs("| `relay.workflows.<name>.http.connect-timeout` |").covers(timeout)).isFalse();
 		assertThat(docs("Set `relay.workflows.lead.http.read-timeout` higher.").covers(timeout)).isFalse();
 		assertThat(docs("| `relay.workflows.survey.language` |").covers(languages)).isFalse();
+
+		assertThat(Documentation.shows(" `2.0` ", "2")).isTrue();
+		assertThat(Documentation.shows(" `15m` ", "5m")).isFalse();
+		assertThat(Documentation.shows(" (none) ", "5m")).isFalse();
 	}
 
 	private static Documentation docs(String... lines) {
@@ -81,13 +106,21 @@ class ConfigurationDocsTests {
 		for (JsonNode property : metadata.get("properties")) {
 			String name = property.get("name").asString();
 			if (name.startsWith("relay.")) {
-				properties.add(new Property(name, property.path("type").asString("")));
+				JsonNode value = property.get("defaultValue");
+				String defaultValue = (value == null) ? null : value.isArray()
+						? value.valueStream().map(JsonNode::asString).collect(Collectors.joining(","))
+						: value.asString();
+				properties.add(new Property(name, property.path("type").asString(""), defaultValue));
 			}
 		}
 		return properties;
 	}
 
-	record Property(String name, String type) {
+	record Property(String name, String type, @Nullable String defaultValue) {
+
+		Property(String name, String type) {
+			this(name, type, null);
+		}
 
 		boolean isMap() {
 			return this.type.startsWith("java.util.Map");
@@ -95,8 +128,11 @@ class ConfigurationDocsTests {
 
 	}
 
-	/** The first cells of the tables' rows that name a property, and every code span of the pages. */
-	record Documentation(List<String> rows, Set<String> code) {
+	/**
+	 * The first cells of the tables' rows that name a property, the second (the default) of each, and every code
+	 * span of the pages.
+	 */
+	record Documentation(List<String> rows, List<String> defaults, Set<String> code) {
 
 		/** The documentation pages: the benchmarks' history is not documentation. */
 		static Documentation read(Path directory) throws IOException {
@@ -113,9 +149,28 @@ class ConfigurationDocsTests {
 		}
 
 		static Documentation of(String text) {
-			List<String> rows = ROW.matcher(text).results().map((row) -> row.group(1)).toList();
+			List<MatchResult> found = ROW.matcher(text).results().toList();
+			List<String> rows = found.stream().map((row) -> row.group(1)).toList();
+			List<String> defaults = found.stream().map((row) -> Objects.toString(row.group(2), "")).toList();
 			Set<String> code = CODE.matcher(text).results().map((span) -> span.group(1)).collect(Collectors.toSet());
-			return new Documentation(rows, code);
+			return new Documentation(rows, defaults, code);
+		}
+
+		/** The default cells of the rows that name exactly this property. */
+		List<String> defaultsShown(String name) {
+			return IntStream.range(0, this.rows.size()).filter((i) -> this.rows.get(i).equals(name))
+				.mapToObj(this.defaults::get)
+				.toList();
+		}
+
+		/** Whether a default cell shows the value: one of its code spans is it (numbers compared as numbers). */
+		static boolean shows(String cell, String value) {
+			return CODE.matcher(cell).results().map((span) -> span.group(1)).anyMatch((span) -> span.equals(value)
+					|| (isNumber(span) && isNumber(value) && new BigDecimal(span).compareTo(new BigDecimal(value)) == 0));
+		}
+
+		private static boolean isNumber(String text) {
+			return text.matches("-?\\d+(\\.\\d+)?");
 		}
 
 		boolean covers(Property property) {
