@@ -350,6 +350,20 @@ abstract class DispatchTests {
 		assertThat(typo.body()).contains("no handler is named 'tickte'");
 		assertThat(admin("POST", "/admin/api/events/" + pushed.eventId() + "/replay?handler=tickte").statusCode())
 			.isEqualTo(400);
+		// A misspelt parameter would otherwise be ignored, widening the request: every dead delivery replayed
+		HttpResponse<String> misspelt = admin("POST", "/admin/api/deliveries/replay?handlr=tickte");
+		assertThat(misspelt.statusCode()).isEqualTo(400);
+		assertThat(misspelt.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+		assertThat(misspelt.body())
+			.contains("Unknown parameter 'handlr': this endpoint takes status, handler");
+		assertThat(admin("POST", "/admin/api/events/" + pushed.eventId() + "/replay?handlers=log").body())
+			.contains("Unknown parameter 'handlers': this endpoint takes handler");
+		assertThat(admin("GET", "/admin/api/events?conversationID=" + conversation).body())
+			.contains("Unknown parameter 'conversationID'");
+		assertThat(admin("GET", "/admin/api/instances?all=true").body())
+			.contains("Unknown parameter 'all': this endpoint takes none");
+		assertThat(json.readTree(admin("GET", "/admin/api/event?id=" + pushed.eventId()).body()).get("eventId")
+			.asString()).as("a parameter the endpoint takes").isEqualTo(pushed.eventId());
 		// A time no database column can hold: a 400 that says so, not a 500 from the query
 		HttpResponse<String> farFuture = admin("GET", "/admin/api/events?from=%2B999999999-01-01T00:00:00Z");
 		assertThat(farFuture.statusCode()).isEqualTo(400);
