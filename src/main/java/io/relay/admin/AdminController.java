@@ -59,6 +59,10 @@ class AdminController {
 		}
 		requireStorable("from", from);
 		requireStorable("to", to);
+		if (from != null && to != null && !to.isAfter(from)) {
+			// An empty range is a mistake (the two swapped, say), not a question whose answer is "no events".
+			throw badRequest("to (" + to + ") must be after from (" + from + ")");
+		}
 		AdminQueries.Filter filter = new AdminQueries.Filter(type, status, conversationId, visitorId, from, to);
 		return new PagedModel<>(new PageImpl<>(this.queries.page(filter, page, size), PageRequest.of(page, size),
 				this.queries.count(filter)));

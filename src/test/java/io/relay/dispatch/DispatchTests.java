@@ -364,6 +364,10 @@ abstract class DispatchTests {
 			.contains("Unknown parameter 'all': this endpoint takes none");
 		assertThat(json.readTree(admin("GET", "/admin/api/event?id=" + pushed.eventId()).body()).get("eventId")
 			.asString()).as("a parameter the endpoint takes").isEqualTo(pushed.eventId());
+		HttpResponse<String> swapped = admin("GET",
+				"/admin/api/events?from=2026-11-27T00:00:00Z&to=2026-11-26T00:00:00Z");
+		assertThat(swapped.statusCode()).isEqualTo(400);
+		assertThat(swapped.body()).contains("to (2026-11-26T00:00:00Z) must be after from (2026-11-27T00:00:00Z)");
 		// A time no database column can hold: a 400 that says so, not a 500 from the query
 		HttpResponse<String> farFuture = admin("GET", "/admin/api/events?from=%2B999999999-01-01T00:00:00Z");
 		assertThat(farFuture.statusCode()).isEqualTo(400);
