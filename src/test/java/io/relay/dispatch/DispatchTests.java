@@ -343,7 +343,16 @@ abstract class DispatchTests {
 		assertThat(event.get("payload").asString()).isEqualTo(pushed.body());
 		assertThat(event.get("deliveryIds")).hasSize(1);
 		assertThat(admin("GET", "/admin/api/events/unknown-id").statusCode()).isEqualTo(404);
-		assertThat(admin("GET", "/admin/api/events?status=NOPE").statusCode()).isEqualTo(400);
+		HttpResponse<String> status = admin("GET", "/admin/api/events?status=dead");
+		assertThat(status.statusCode()).isEqualTo(400);
+		assertThat(status.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+		assertThat(status.body()).contains(
+				"status must be one of PENDING, RUNNING, SUCCEEDED, SKIPPED, FAILED, DEAD (was 'dead')");
+		assertThat(admin("GET", "/admin/api/events?from=yesterday").body())
+			.contains("from must be an ISO-8601 instant such as 2026-11-25T10:00:00Z (was 'yesterday')");
+		assertThat(admin("GET", "/admin/api/events?page=two").body()).contains("page must be a whole number (was 'two')");
+		assertThat(admin("POST", "/admin/api/deliveries/replay?status=BURIED").body())
+			.contains("status must be one of PENDING");
 		// A handler name nobody has: a typo, not "nothing to replay"
 		HttpResponse<String> typo = admin("POST", "/admin/api/deliveries/replay?handler=tickte");
 		assertThat(typo.statusCode()).isEqualTo(400);

@@ -1,0 +1,45 @@
+package io.relay.admin;
+
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
+
+/**
+ * Says what a query parameter accepts when its value does not convert: Spring's own answer ("Failed to convert
+ * 'status' with value: 'dead'") names neither the values nor the format. Before Boot's problem-details handler, which
+ * would answer first.
+ */
+@RestControllerAdvice(assignableTypes = AdminController.class)
+@Order(Ordered.HIGHEST_PRECEDENCE)
+class AdminExceptionHandler {
+
+	@ExceptionHandler
+	ProblemDetail typeMismatch(MethodArgumentTypeMismatchException ex) {
+		Class<?> type = ex.getParameter().getParameterType();
+		String expected;
+		if (type.isEnum()) {
+			expected = "one of " + Arrays.stream(type.getEnumConstants()).map(String::valueOf)
+				.collect(Collectors.joining(", "));
+		}
+		else if (type == Instant.class) {
+			expected = "an ISO-8601 instant such as 2026-11-25T10:00:00Z";
+		}
+		else if (type == int.class || type == Integer.class) {
+			expected = "a whole number";
+		}
+		else {
+			expected = "a " + type.getSimpleName();
+		}
+		return ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST,
+				ex.getName() + " must be " + expected + " (was '" + ex.getValue() + "')");
+	}
+
+}
