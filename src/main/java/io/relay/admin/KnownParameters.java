@@ -3,6 +3,7 @@ package io.relay.admin;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Set;
 
 import jakarta.servlet.http.HttpServletRequest;
@@ -32,6 +33,9 @@ class KnownParameters implements HandlerInterceptor {
 	@Override
 	public boolean preHandle(HttpServletRequest request, HttpServletResponse response, Object handler) {
 		if (!(handler instanceof HandlerMethod method)) {
+			return true;
+		}
+		if (takesAny(method)) {
 			return true;
 		}
 		Set<String> taken = taken(method);
@@ -70,6 +74,17 @@ class KnownParameters implements HandlerInterceptor {
 		catch (IllegalArgumentException ex) {
 			return name; // not percent-encoding: no endpoint takes it either way
 		}
+	}
+
+	/** A {@code @RequestParam Map} takes every parameter there is. */
+	private static boolean takesAny(HandlerMethod method) {
+		for (MethodParameter parameter : method.getMethodParameters()) {
+			if (parameter.hasParameterAnnotation(RequestParam.class)
+					&& Map.class.isAssignableFrom(parameter.getParameterType())) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	/** The names of the method's {@code @RequestParam}s, in their order. */

@@ -1,5 +1,7 @@
 package io.relay.admin;
 
+import java.util.Map;
+
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.springframework.mock.web.MockHttpServletRequest;
@@ -41,6 +43,13 @@ class KnownParametersTests {
 	}
 
 	@Test
+	void anEndpointThatTakesAMapOfParametersTakesThemAll() throws Exception {
+		assertThat(this.interceptor.preHandle(request("anything=1&else"), new MockHttpServletResponse(),
+				new HandlerMethod(new Endpoints(), Endpoints.class.getDeclaredMethod("all", Map.class))))
+			.isTrue();
+	}
+
+	@Test
 	void whatIsNotAControllerMethodIsLeftAlone() throws Exception {
 		assertThat(this.interceptor.preHandle(request("anything=1"), new MockHttpServletResponse(), new Object()))
 			.isTrue();
@@ -64,6 +73,9 @@ class KnownParametersTests {
 		}
 
 		void none() {
+		}
+
+		void all(@RequestParam Map<String, String> parameters) {
 		}
 
 	}
