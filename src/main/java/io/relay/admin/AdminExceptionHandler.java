@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.stream.Collectors;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
@@ -39,7 +40,12 @@ class AdminExceptionHandler {
 			expected = "a " + type.getSimpleName();
 		}
 		return ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST,
-				ex.getName() + " must be " + expected + " (was '" + ex.getValue() + "')");
+				ex.getName() + " must be " + expected + " (was '" + given(ex.getValue()) + "')");
+	}
+
+	/** A parameter given twice arrives as an array. */
+	private static String given(@Nullable Object value) {
+		return (value instanceof String[] values) ? String.join("', '", values) : String.valueOf(value);
 	}
 
 }

@@ -1,14 +1,12 @@
 package io.relay.admin;
 
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import org.jspecify.annotations.Nullable;
 import org.springframework.core.DefaultParameterNameDiscoverer;
 import org.springframework.core.MethodParameter;
 import org.springframework.core.ParameterNameDiscoverer;
@@ -21,10 +19,11 @@ import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.servlet.HandlerInterceptor;
 
 /**
- * Refuses a query parameter that the admin API's endpoint does not take, with a {@code 400} naming those it takes.
- * Spring MVC ignores one, so a misspelt filter ({@code POST /admin/api/deliveries/replay?handlr=lead}) would widen
- * the request instead of failing: every dead delivery of every handler replayed, or every event listed as if none
- * matched the filter.
+ * Refuses a parameter that the admin API's endpoint does not take, with a {@code 400} naming those it takes. Spring
+ * MVC ignores one, so a misspelt filter ({@code POST /admin/api/deliveries/replay?handlr=lead}) would widen the
+ * request instead of failing: every dead delivery of every handler replayed, or every event listed as if none
+ * matched the filter. The parameters are the query's and a form body's ({@code curl -d handlr=lead} binds as well);
+ * a multipart upload is parsed before this runs, so reading its fields costs nothing more.
  */
 class KnownParameters implements HandlerInterceptor {
 
@@ -39,7 +38,7 @@ class KnownParameters implements HandlerInterceptor {
 			return true;
 		}
 		Set<String> taken = taken(method);
-		for (String name : queryNames(request.getQueryString())) {
+		for (String name : Collections.list(request.getParameterNames())) {
 			if (!taken.contains(name)) {
 				String detail = "Unknown parameter '" + name + "': " + (taken.isEmpty() ? "this endpoint takes none"
 						: "this endpoint takes " + String.join(", ", taken));
@@ -50,36 +49,11 @@ class KnownParameters implements HandlerInterceptor {
 		return true;
 	}
 
-	/**
-	 * The query's parameter names only: a form's fields (a multipart upload's) are the body's business, and reading
-	 * them here would parse the body before the endpoint does.
-	 */
-	private static Set<String> queryNames(@Nullable String query) {
-		Set<String> names = new LinkedHashSet<>();
-		if (query != null) {
-			for (String pair : query.split("&")) {
-				String name = pair.substring(0, (pair.indexOf('=') >= 0) ? pair.indexOf('=') : pair.length());
-				if (!name.isEmpty()) {
-					names.add(decoded(name));
-				}
-			}
-		}
-		return names;
-	}
-
-	private static String decoded(String name) {
-		try {
-			return URLDecoder.decode(name, StandardCharsets.UTF_8);
-		}
-		catch (IllegalArgumentException ex) {
-			return name; // not percent-encoding: no endpoint takes it either way
-		}
-	}
-
-	/** A {@code @RequestParam Map} takes every parameter there is. */
+	/** A {@code @RequestParam Map} without a name takes every parameter there is. */
 	private static boolean takesAny(HandlerMethod method) {
 		for (MethodParameter parameter : method.getMethodParameters()) {
-			if (parameter.hasParameterAnnotation(RequestParam.class)
+			RequestParam param = parameter.getParameterAnnotation(RequestParam.class);
+			if (param != null && !StringUtils.hasText(param.name())
 					&& Map.class.isAssignableFrom(parameter.getParameterType())) {
 				return true;
 			}

@@ -365,6 +365,13 @@ abstract class DispatchTests {
 		assertThat(misspelt.headers().firstValue("Content-Type")).hasValue("application/problem+json");
 		assertThat(misspelt.body())
 			.contains("Unknown parameter 'handlr': this endpoint takes status, handler");
+		HttpResponse<String> inAForm = send(HttpRequest.newBuilder(uri("/admin/api/deliveries/replay"))
+			.header("Authorization", basic("admin", "admin-password"))
+			.header("Content-Type", "application/x-www-form-urlencoded")
+			.POST(HttpRequest.BodyPublishers.ofString("handlr=tickte"))
+			.build());
+		assertThat(inAForm.statusCode()).as("curl -d binds a form's fields as parameters too").isEqualTo(400);
+		assertThat(inAForm.body()).contains("Unknown parameter 'handlr'");
 		assertThat(admin("POST", "/admin/api/events/" + pushed.eventId() + "/replay?handlers=log").body())
 			.contains("Unknown parameter 'handlers': this endpoint takes handler");
 		assertThat(admin("GET", "/admin/api/events?conversationID=" + conversation).body())
