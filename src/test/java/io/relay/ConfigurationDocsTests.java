@@ -10,11 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.regex.MatchResult;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 import org.jspecify.annotations.Nullable;
@@ -29,9 +27,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code @ConfigurationProperties} records at compile time) has a row in a table of {@code docs/}: its own
  * ({@code | `relay.iadvize.max-answer-size` | ...}), one with placeholders
  * ({@code relay.workflows.<name>.http.read-timeout}, a map's {@code relay.workflows.survey.languages.<projectId>}), or
- * a wildcard row ({@code relay.workflows.lead.create.*}) whose rest of the name the pages then name
+ * a wildcard row ({@code relay.workflows.lead.create.*}) whose rest of the name the same section of the page names
  * ({@code `url`}, {@code `http.auth.type`}). A new property without documentation fails here, and so does a row
- * whose default column no longer shows the default the record gives.
+ * naming a property (exactly or through placeholders) whose default column no longer shows the record's default.
  */
 class ConfigurationDocsTests {
 
@@ -56,12 +54,13 @@ class ConfigurationDocsTests {
 
 	@Test
 	void aRowThatNamesAPropertyShowsTheDefaultItHas() throws IOException {
+		Documentation docs = Documentation.read(Path.of("docs"));
 		List<Property> withDefaults = relayProperties().stream().filter((property) -> property.defaultValue() != null)
 			.toList();
-		Documentation docs = Documentation.read(Path.of("docs"));
 
-		assertThat(withDefaults).as("relay.* properties with a default in the metadata").hasSizeGreaterThan(50);
-		assertThat(withDefaults).allSatisfy((property) -> assertThat(docs.defaultsShown(property.name()))
+		assertThat(withDefaults.stream().mapToLong((property) -> docs.defaultsShown(property).size()).sum())
+			.as("default cells checked").isGreaterThan(70);
+		assertThat(withDefaults).allSatisfy((property) -> assertThat(docs.defaultsShown(property))
 			.as("the default column of %s's rows", property.name())
 			.allSatisfy((cell) -> assertThat(Documentation.shows(cell, property.defaultValue()))
 				.as("%s's default %s in the row's cell %s", property.name(), property.defaultValue(), cell)
@@ -81,6 +80,10 @@ class ConfigurationDocsTests {
 		assertThat(docs("| `relay.workflows.survey.languages.<projectId>` | none |").covers(languages)).isTrue();
 
 		assertThat(docs("| `relay.workflows.lead.http.*` | Timeouts: see below |").covers(timeout)).isFalse();
+		assertThat(docs("## lead", "| `relay.workflows.lead.*` | |", "## ticket", "| `http.read-timeout` |")
+			.covers(timeout)).as("named in another section only").isFalse();
+		assertThat(docs("| `relay.workflows.<name>.http.read-timeout` | `10s` |").defaultsShown(timeout))
+			.containsExactly(" `10s` ");
 		assertThat(docs("| `relay.workflows.lead.http.read-timeouts` |").covers(timeout)).isFalse();
 		assertThat(docs("| `relay.workflows.<name>.http.connect-timeout` |").covers(timeout)).isFalse();
 		assertThat(docs("Set `relay.workflows.lead.http.read-timeout` higher.").covers(timeout)).isFalse();
@@ -128,66 +131,34 @@ class ConfigurationDocsTests {
 
 	}
 
-	/**
-	 * The first cells of the tables' rows that name a property, the second (the default) of each, and every code
-	 * span of the pages.
-	 */
-	record Documentation(List<String> rows, List<String> defaults, Set<String> code) {
+	/** A table row that names a property: its first cell, its second (the default), and its section's code spans. */
+	record Row(String name, String defaultCell, Set<String> sectionCode) {
 
-		/** The documentation pages: the benchmarks' history is not documentation. */
-		static Documentation read(Path directory) throws IOException {
-			StringBuilder text = new StringBuilder();
-			try (Stream<Path> pages = Files.list(directory)) {
-				for (Path page : pages.filter((path) -> path.getFileName().toString().endsWith(".md"))
-					.filter((path) -> !path.getFileName().toString().startsWith("benchmarks"))
-					.sorted()
-					.toList()) {
-					text.append(Files.readString(page, StandardCharsets.UTF_8)).append('\n');
-				}
-			}
-			return of(text.toString());
+		boolean isWildcard() {
+			return this.name.endsWith(".*");
 		}
 
-		static Documentation of(String text) {
-			List<MatchResult> found = ROW.matcher(text).results().toList();
-			List<String> rows = found.stream().map((row) -> row.group(1)).toList();
-			List<String> defaults = found.stream().map((row) -> Objects.toString(row.group(2), "")).toList();
-			Set<String> code = CODE.matcher(text).results().map((span) -> span.group(1)).collect(Collectors.toSet());
-			return new Documentation(rows, defaults, code);
-		}
-
-		/** The default cells of the rows that name exactly this property. */
-		List<String> defaultsShown(String name) {
-			return IntStream.range(0, this.rows.size()).filter((i) -> this.rows.get(i).equals(name))
-				.mapToObj(this.defaults::get)
-				.toList();
-		}
-
-		/** Whether a default cell shows the value: one of its code spans is it (numbers compared as numbers). */
-		static boolean shows(String cell, String value) {
-			return CODE.matcher(cell).results().map((span) -> span.group(1)).anyMatch((span) -> span.equals(value)
-					|| (isNumber(span) && isNumber(value) && new BigDecimal(span).compareTo(new BigDecimal(value)) == 0));
-		}
-
-		private static boolean isNumber(String text) {
-			return text.matches("-?\\d+(\\.\\d+)?");
-		}
-
+		/**
+		 * Whether this row covers the property. A wildcard row covers the names whose rest its own section of the
+		 * page names ({@code `url`} for {@code relay.workflows.lead.create.url}): a row pointing to another page
+		 * covers nothing by itself.
+		 */
 		boolean covers(Property property) {
-			return this.rows.stream().anyMatch((row) -> covers(row, property));
-		}
-
-		private boolean covers(String row, Property property) {
-			if (property.isMap() && row.startsWith(property.name() + ".<")) {
+			if (property.isMap() && this.name.startsWith(property.name() + ".<")) {
 				return true;
 			}
-			if (row.endsWith(".*")) {
-				Matcher rest = Pattern.compile(toPattern(row.substring(0, row.length() - 2)) + "\\.(.+)")
+			if (isWildcard()) {
+				Matcher rest = Pattern.compile(toPattern(this.name.substring(0, this.name.length() - 2)) + "\\.(.+)")
 					.matcher(property.name());
-				return rest.matches() && this.code.stream()
+				return rest.matches() && this.sectionCode.stream()
 					.anyMatch((span) -> span.equals(rest.group(1)) || span.endsWith("." + rest.group(1)));
 			}
-			return property.name().matches(toPattern(row));
+			return names(property);
+		}
+
+		/** Whether the row names the property itself, exactly or through placeholders (so its default is shown). */
+		boolean names(Property property) {
+			return !isWildcard() && property.name().matches(toPattern(this.name));
 		}
 
 		/** The row's name as a pattern: a {@code <placeholder>} stands for one segment. */
@@ -200,6 +171,58 @@ class ConfigurationDocsTests {
 				last = placeholder.end();
 			}
 			return pattern.append(Pattern.quote(row.substring(last))).toString();
+		}
+
+	}
+
+	/** The rows of the documentation's tables that name a property. */
+	record Documentation(List<Row> rows) {
+
+		/** A page's top-level sections: its title and each {@code ##} heading start one. */
+		private static final Pattern SECTION = Pattern.compile("^(?=#{1,2} )", Pattern.MULTILINE);
+
+		/** The documentation pages: the benchmarks' history is not documentation. */
+		static Documentation read(Path directory) throws IOException {
+			List<Row> rows = new ArrayList<>();
+			try (Stream<Path> pages = Files.list(directory)) {
+				for (Path page : pages.filter((path) -> path.getFileName().toString().endsWith(".md"))
+					.filter((path) -> !path.getFileName().toString().startsWith("benchmarks"))
+					.sorted()
+					.toList()) {
+					rows.addAll(of(Files.readString(page, StandardCharsets.UTF_8)).rows());
+				}
+			}
+			return new Documentation(rows);
+		}
+
+		static Documentation of(String page) {
+			List<Row> rows = new ArrayList<>();
+			for (String section : SECTION.split(page)) {
+				Set<String> code = CODE.matcher(section).results().map((span) -> span.group(1))
+					.collect(Collectors.toSet());
+				ROW.matcher(section).results()
+					.forEach((row) -> rows.add(new Row(row.group(1), Objects.toString(row.group(2), ""), code)));
+			}
+			return new Documentation(rows);
+		}
+
+		boolean covers(Property property) {
+			return this.rows.stream().anyMatch((row) -> row.covers(property));
+		}
+
+		/** The default cells of the rows that name this property (exactly or through placeholders). */
+		List<String> defaultsShown(Property property) {
+			return this.rows.stream().filter((row) -> row.names(property)).map(Row::defaultCell).toList();
+		}
+
+		/** Whether a default cell shows the value: one of its code spans is it (numbers compared as numbers). */
+		static boolean shows(String cell, String value) {
+			return CODE.matcher(cell).results().map((span) -> span.group(1)).anyMatch((span) -> span.equals(value)
+					|| (isNumber(span) && isNumber(value) && new BigDecimal(span).compareTo(new BigDecimal(value)) == 0));
+		}
+
+		private static boolean isNumber(String text) {
+			return text.matches("-?\\d+(\\.\\d+)?");
 		}
 
 	}
