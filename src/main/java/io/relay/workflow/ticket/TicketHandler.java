@@ -30,6 +30,7 @@ import io.relay.workflow.outbound.TemplateModel;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.util.StringUtils;
 import tools.jackson.core.JsonPointer;
 
 /**
@@ -216,6 +217,11 @@ class TicketHandler implements EventHandler<ConversationClosed> {
 	 * answer Relay cannot use): the ticket goes on, since the complaint matters more than the requester's details.
 	 */
 	private @Nullable Visitor visitor(ConversationClosed event) {
+		if (!StringUtils.hasText(event.visitorId()) && !StringUtils.hasText(event.visitorExternalId())) {
+			// Nothing to look up, and nothing anyone could fix: not the warning of a lookup that failed.
+			logger.info("Ticket for event {} without requester details: the event names no visitor", event.eventId());
+			return null;
+		}
 		try {
 			return this.iadvize.visitor(event);
 		}

@@ -184,6 +184,31 @@ abstract class TicketWorkflowTests {
 	}
 
 	@Test
+	void anEventThatNamesNoVisitorMakesATicketWithoutRequesterAndWithoutAWarning(CapturedOutput output) {
+		String conversation = UUID.randomUUID().toString();
+		givenTranscript(conversation, "I want a refund");
+		wireMock.stubFor(post(urlPathEqualTo("/helpdesk/tickets"))
+			.willReturn(aResponse().withStatus(201).withBody("{\"ticket\": {\"id\": 35442}}")));
+
+		Fixtures.Event closed = closed(conversation, null);
+		Fixtures.Event event = new Fixtures.Event(closed.eventId(), closed.body()
+			.replace("\"visitorExternalId\": \"63429889\",", "")
+			.replace("\"visitorId\": \"b05f1b45-c891-4a9c-b47e-91ee6c8ffb44\",", ""));
+		assertThat(event.body()).doesNotContain("visitor");
+		deliver(event);
+		this.admin.awaitDelivery(event.eventId(), "ticket", "SUCCEEDED");
+
+		String body = wireMock.findAll(postRequestedFor(urlPathEqualTo("/helpdesk/tickets"))).getFirst()
+			.getBodyAsString();
+		assertThat(matchingJsonPath("$.ticket.requester[?(@.name == null && @.email == null)]").match(body)
+			.isExactMatch()).as(body).isTrue();
+		wireMock.verify(0, getRequestedFor(urlPathEqualTo("/ha/api/2/visitor/63429889")));
+		assertThat(output.getOut().lines().filter((line) -> line.contains(event.eventId())))
+			.anySatisfy((line) -> assertThat(line).contains("INFO").contains("the event names no visitor"))
+			.noneSatisfy((line) -> assertThat(line).contains("WARN"));
+	}
+
+	@Test
 	void aRetrySendsTheBodyOfTheFirstAttemptEvenWhenTheVisitorChangedMeanwhile() {
 		String conversation = UUID.randomUUID().toString();
 		givenTranscript(conversation, "The screen is broken");
