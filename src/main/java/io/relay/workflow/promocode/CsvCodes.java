@@ -12,7 +12,7 @@ import java.util.Map;
 
 /**
  * Reads the codes of a CSV upload: one code per line in the first column (further columns are ignored), an optional
- * {@code code} header, blank lines ignored, UTF-8 with or without a byte order mark, fields optionally in double
+ * {@code code} header, blank lines and empty rows ({@code ,,,}) ignored, UTF-8 with or without a byte order mark, fields optionally in double
  * quotes, separated by commas or semicolons. Every problem is reported with its line, and one problem rejects the
  * whole file.
  */
@@ -59,7 +59,7 @@ final class CsvCodes {
 		Iterator<String> lines = text.lines().iterator();
 		for (int number = 1; lines.hasNext(); number++) {
 			String line = lines.next();
-			if (line.isBlank()) {
+			if (isEmptyRow(line)) {
 				continue;
 			}
 			String field;
@@ -97,6 +97,11 @@ final class CsvCodes {
 			problem(problems, count, 0, "the file holds no code");
 		}
 		return new Parsed(codes, problems, count[0]);
+	}
+
+	/** A blank line, or a spreadsheet's empty row: separators only ({@code ,,,}). */
+	private static boolean isEmptyRow(String line) {
+		return line.chars().allMatch((c) -> c == ',' || c == ';' || Character.isWhitespace(c));
 	}
 
 	private static String firstField(String line) {

@@ -23,6 +23,14 @@ class CsvCodesTests {
 	}
 
 	@Test
+	void aSpreadsheetsEmptyRowsAreSkippedButARowWithoutItsCodeIsNot() {
+		CsvCodes.Parsed parsed = CsvCodes.parse("code;comment\nSPRING-1;a\n;;\n , ;\nSPRING-2;b\n;orphan comment\n"
+			.getBytes(StandardCharsets.UTF_8));
+		assertThat(parsed.codes()).containsExactly("SPRING-1", "SPRING-2");
+		assertThat(parsed.problems()).extracting(CsvCodes.Problem::line).containsExactly(6);
+	}
+
+	@Test
 	void aFileOverTheLimitIsRefusedWithoutKeepingEveryCode() {
 		int total = CsvCodes.MAX_CODES + 2_500;
 		String file = IntStream.range(0, total).mapToObj((i) -> "CODE" + i).collect(Collectors.joining("\n"));
