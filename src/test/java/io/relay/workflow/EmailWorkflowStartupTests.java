@@ -51,6 +51,9 @@ class EmailWorkflowStartupTests {
 		assertThat(failure(IADVIZE, SMTP, SURVEY,
 				List.of("relay.workflows.survey.url-template=https://survey.example.com/?c={conversation}&t={token}")))
 			.contains("relay.workflows.survey.url-template has an unknown placeholder {conversation}");
+		assertThat(failure(IADVIZE, SMTP, SURVEY,
+				List.of("relay.workflows.survey.url-template=https://survey.example.com/?v={visitorId}&t={token}")))
+			.contains("relay.workflows.survey.url-template must contain {conversationId} and {token}");
 		assertThat(failure(IADVIZE, SMTP, SURVEY, List.of("relay.workflows.survey.opt-out=two words")))
 			.contains("relay.workflows.survey.opt-out[0] must be an address (jane@example.com) or a domain");
 		assertThat(failure(IADVIZE, SMTP, List.of("relay.workflows.promo-code.enabled=true",

@@ -32,7 +32,10 @@ final class SurveyLinks {
 		String projectId = (conversation.projectId() != null) ? conversation.projectId().toString() : null;
 		String token;
 		try {
-			token = SurveyTokens.sign(this.secret, conversation.conversationId(), conversation.visitorId(), projectId,
+			// Only the ids the link carries: the survey site verifies with what it receives, and an id the template
+			// leaves out reaches it as nothing (an empty line), whatever the event said.
+			token = SurveyTokens.sign(this.secret, conversation.conversationId(),
+					carried("{visitorId}", conversation.visitorId()), carried("{projectId}", projectId),
 					this.clock.instant());
 		}
 		catch (IllegalArgumentException ex) {
@@ -42,6 +45,10 @@ final class SurveyLinks {
 			.replace("{visitorId}", encode(conversation.visitorId()))
 			.replace("{projectId}", encode(projectId))
 			.replace("{token}", encode(token));
+	}
+
+	private @Nullable String carried(String placeholder, @Nullable String value) {
+		return this.template.contains(placeholder) ? value : null;
 	}
 
 	private static String encode(@Nullable String value) {

@@ -85,7 +85,7 @@ record SurveyProperties(boolean enabled, @Nullable String from, @Nullable String
 		String property = "relay.workflows.survey.url-template";
 		if (template == null || template.isBlank()) {
 			throw new IllegalArgumentException(property + " must be set when the workflow is enabled, e.g. "
-					+ "https://survey.example.com/s?conversation={conversationId}&visitor={visitorId}&token={token}");
+					+ "https://survey.example.com/s/{projectId}?c={conversationId}&v={visitorId}&t={token}");
 		}
 		Matcher matcher = PLACEHOLDER.matcher(template);
 		while (matcher.find()) {
@@ -94,9 +94,9 @@ record SurveyProperties(boolean enabled, @Nullable String from, @Nullable String
 						+ "}; the known ones are " + PLACEHOLDERS.stream().sorted().map((name) -> "{" + name + "}").toList());
 			}
 		}
-		if (!template.contains("{token}")) {
-			throw new IllegalArgumentException(property + " must contain {token}, so that the survey site can verify "
-					+ "the link");
+		if (!template.contains("{token}") || !template.contains("{conversationId}")) {
+			throw new IllegalArgumentException(property + " must contain {conversationId} and {token}, so that the "
+					+ "survey site knows the conversation and can verify the link");
 		}
 		try {
 			URI uri = URI.create(PLACEHOLDER.matcher(template).replaceAll("x"));

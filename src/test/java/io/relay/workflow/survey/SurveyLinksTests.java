@@ -25,8 +25,10 @@ class SurveyLinksTests {
 
 	private static final Instant NOW = Instant.parse("2026-11-27T10:00:00Z");
 
+	private static final String SECRET = "a-secret-of-at-least-thirty-two-characters";
+
 	private final SurveyLinks links = new SurveyLinks("https://survey.example.com/s/{projectId}?c={conversationId}&t={token}",
-			"a-secret-of-at-least-thirty-two-characters", Clock.fixed(NOW, ZoneOffset.UTC));
+			SECRET, Clock.fixed(NOW, ZoneOffset.UTC));
 
 	@Test
 	void theLinkCarriesTheEncodedIdsAndATokenForThem() {
@@ -41,8 +43,22 @@ class SurveyLinksTests {
 		Stop stop = catchThrowableOfType(Stop.class, () -> this.links.linkFor(closed("conversation\n1", "visitor-1")));
 		assertThat(stop.result()).isInstanceOfSatisfying(HandlerResult.PermanentFailure.class,
 				(failure) -> assertThat(failure.reason()).contains("line feed"));
-		Stop visitor = catchThrowableOfType(Stop.class, () -> this.links.linkFor(closed("conversation-1", "visitor\n1")));
+		SurveyLinks withVisitor = new SurveyLinks("https://survey.example.com/s?c={conversationId}&v={visitorId}"
+				+ "&t={token}", SECRET, Clock.fixed(NOW, ZoneOffset.UTC));
+		Stop visitor = catchThrowableOfType(Stop.class, () -> withVisitor.linkFor(closed("conversation-1", "visitor\n1")));
 		assertThat(visitor.result()).isInstanceOf(HandlerResult.PermanentFailure.class);
+	}
+
+	@Test
+	void theTokenSignsTheIdsTheLinkCarriesAndNothingForThoseItLeavesOut() {
+		// This template carries the project and the conversation, not the visitor: the site verifies with those.
+		URI link = URI.create(this.links.linkFor(closed("conversation-1", "visitor-1")));
+		String token = link.getRawQuery().substring(link.getRawQuery().indexOf("t=") + 2);
+
+		assertThat(SurveyTokens.verify(SECRET, "conversation-1", null, "1549", token, NOW, null)).isTrue();
+		assertThat(SurveyTokens.verify(SECRET, "conversation-1", "visitor-1", "1549", token, NOW, null)).isFalse();
+		// A visitor id the link does not carry cannot make it fail either
+		assertThat(this.links.linkFor(closed("conversation-1", "visitor\n1"))).contains("c=conversation-1");
 	}
 
 	private static ClosedConversation closed(String conversationId, String visitorId) {
