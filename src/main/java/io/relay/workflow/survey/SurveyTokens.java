@@ -62,13 +62,16 @@ public final class SurveyTokens {
 		catch (NumberFormatException ex) {
 			return false;
 		}
-		if (!Long.toString(seconds).equals(token.substring(0, dot))) {
+		if (seconds <= 0 || !Long.toString(seconds).equals(token.substring(0, dot))) {
 			return false; // only the canonical form ("+1", "007" are not), as every verifier reads it
 		}
-		Instant issuedAt = Instant.ofEpochSecond(seconds);
-		if (issuedAt.isAfter(now.plus(CLOCK_SKEW))
-				|| (maxAge != null && issuedAt.plus(maxAge).isBefore(now))) {
+		// In the future (checked first: a time past Instant's range would not convert), or too old.
+		if (seconds > now.plus(CLOCK_SKEW).getEpochSecond()
+				|| (maxAge != null && Instant.ofEpochSecond(seconds).plus(maxAge).isBefore(now))) {
 			return false;
+		}
+		if (hasLineFeed(conversationId) || hasLineFeed(visitorId) || hasLineFeed(projectId)) {
+			return false; // never signed (sign refuses them); a crafted link, answered no rather than an error
 		}
 		String expected = signature(secret, seconds, conversationId, visitorId, projectId);
 		return MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII),
@@ -87,6 +90,10 @@ public final class SurveyTokens {
 		catch (GeneralSecurityException ex) {
 			throw new IllegalStateException("HmacSHA256 is not available", ex);
 		}
+	}
+
+	private static boolean hasLineFeed(@Nullable String value) {
+		return value != null && value.indexOf('\n') >= 0;
 	}
 
 	private static String field(@Nullable String value) {

@@ -39,15 +39,19 @@ class SurveyTokensTests {
 		Instant now = ISSUED;
 		for (String token : new String[] { null, "", ".", "abc", "1795600800.", ".abc", "x.abc",
 				"1795600801" + this.token.substring(this.token.indexOf('.')), "0" + this.token, "+" + this.token,
-				this.token + "A" }) {
+				this.token + "A", "0.abc", "-1.abc", "31556889864403200.abc", "9223372036854775807.abc",
+				"99999999999999999999.abc", "1795600800.\u00e9abc" }) {
 			assertThat(verify(SECRET, "1549", token, now, null)).as(token).isFalse();
 		}
 	}
 
 	@Test
-	void aFieldWithALineFeedCannotBeSigned() {
+	void aFieldWithALineFeedCannotBeSignedAndDoesNotVerify() {
 		assertThatIllegalArgumentException()
 			.isThrownBy(() -> SurveyTokens.sign(SECRET, "a\nb", null, null, ISSUED));
+		// A crafted link: answered no, not with an exception (a survey site's 500)
+		assertThat(verify(SECRET, "1549\n", this.token, ISSUED, null)).isFalse();
+		assertThat(SurveyTokens.verify(SECRET, "a\nb", null, null, this.token, ISSUED, null)).isFalse();
 	}
 
 	private static boolean verify(String secret, String projectId, String token, Instant now, Duration maxAge) {
