@@ -99,7 +99,8 @@ class ConversationEmailHandler extends VisitorMailHandler {
 	}
 
 	/**
-	 * The name the operator shows visitors, when the event names one and iAdvize gives it. A nice-to-have: when the
+	 * The name the operator shows visitors (the pseudonym, else the first name), when the event names one and iAdvize
+	 * gives it. A nice-to-have: when the
 	 * lookup fails, even for a moment, the recap goes without the name rather than waiting for it.
 	 */
 	private @Nullable String operatorName(ClosedConversation conversation) {
@@ -109,7 +110,8 @@ class ConversationEmailHandler extends VisitorMailHandler {
 		}
 		try {
 			Operator operator = this.iadvize.operator(conversation.platform(), id);
-			return Stream.of(operator.pseudo(), operator.firstName(), operator.name())
+			// Never the surname: an employee's family name is not for customers, unless they chose it as pseudonym.
+			return Stream.of(operator.pseudo(), operator.firstName())
 				.filter((name) -> name != null && !name.isBlank())
 				.map(String::strip)
 				.findFirst()

@@ -3,6 +3,7 @@ package io.relay.workflow.conversationemail;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -27,6 +28,7 @@ import tools.jackson.databind.JsonNode;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.notFound;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -108,6 +110,29 @@ abstract class ConversationEmailTests {
 		assertThat(mail.html()).contains("Hello Ada,", "Is my order &lt;b&gt;shipped&lt;/b&gt;?",
 				"It left our warehouse today.", ">Alex<")
 			.doesNotContain("<b>shipped</b>", "Conversation transferred");
+	}
+
+	@Test
+	void anOperatorWithoutAPseudonymIsNamedByFirstNameAndNeverBySurname() {
+		iadvize.stubFor(get(urlPathEqualTo("/ha/api/2/operator/25254")).willReturn(okJson("""
+				{"meta": {"status": "success"}, "data": {"id": 25254, "first_name": "Jane", "name": "Doe"}}""")));
+		iadvize.stubFor(get(urlPathEqualTo("/ha/api/2/operator/25255")).willReturn(okJson("""
+				{"meta": {"status": "success"}, "data": {"id": 25255, "pseudo": " ", "name": "Doe"}}""")));
+		Map<Long, String> recaps = new HashMap<>();
+		for (long operatorId : new long[] { 25254, 25255 }) {
+			Conversation conversation = conversation("ada");
+			this.stubs.transcript(conversation.id(), List.of(
+					List.of("VisitorMessage", "2026-11-25T10:00:00Z", "Is my order shipped?"),
+					List.of("OperatorMessage", "2026-11-25T10:01:00Z", "It left our warehouse today.")));
+			Fixtures.Event closed = IAdvizeStubs.closed(conversation.id(), conversation.visitorId());
+			Fixtures.Event event = new Fixtures.Event(closed.eventId(), closed.body().replace("15254", "" + operatorId));
+			assertThat(this.webhook.deliver(event.body()).statusCode()).isEqualTo(202);
+			this.admin.awaitDelivery(event.eventId(), "conversation-email", "SUCCEEDED");
+			recaps.put(operatorId, mailsTo(conversation).getFirst().text());
+		}
+
+		assertThat(recaps.get(25254L)).contains("and Jane.", "Jane: It left our warehouse today.").doesNotContain("Doe");
+		assertThat(recaps.get(25255L)).contains("Advisor: It left our warehouse today.").doesNotContain("Doe", "us and");
 	}
 
 	@Test
