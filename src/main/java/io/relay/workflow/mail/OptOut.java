@@ -14,6 +14,12 @@ import java.util.Set;
  */
 final class OptOut {
 
+	/**
+	 * What a bare address or domain never holds, though a copied one may ({@code Jane<jane@example.com>}, a list
+	 * pasted with its commas): such an entry would match no address, and the visitor would not be opted out.
+	 */
+	private static final String NOT_IN_AN_ADDRESS = "<>(),;:\"[]\\";
+
 	private final Set<String> addresses = new LinkedHashSet<>();
 
 	private final Set<String> domains = new LinkedHashSet<>();
@@ -61,6 +67,7 @@ final class OptOut {
 		for (int i = 0; i < entries.size(); i++) {
 			String entry = entries.get(i);
 			if (entry == null || entry.isBlank() || entry.strip().chars().anyMatch(Character::isWhitespace)
+					|| entry.chars().anyMatch((c) -> NOT_IN_AN_ADDRESS.indexOf(c) >= 0)
 					|| normalize(entry).isEmpty() || normalize(entry).endsWith("@")
 					|| normalize(entry).indexOf('@') != normalize(entry).lastIndexOf('@')) {
 				throw new IllegalArgumentException(property + "[" + i + "] must be an address (jane@example.com) or "

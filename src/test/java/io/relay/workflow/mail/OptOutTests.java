@@ -32,6 +32,10 @@ class OptOutTests {
 					+ "was 'two words'");
 		assertThatIllegalArgumentException().isThrownBy(() -> OptOut.validate("p", List.of("jane@")));
 		assertThatIllegalArgumentException().isThrownBy(() -> OptOut.validate("p", List.of("a@b@c")));
+		// Copied with a display name, or a list pasted whole: it would match no address, and opt nobody out.
+		assertThatIllegalArgumentException().isThrownBy(() -> OptOut.validate("p", List.of("Jane<jane@example.com>")));
+		assertThatIllegalArgumentException().isThrownBy(() -> OptOut.validate("p", List.of("a@example.com,b@example.com")));
+		assertThatIllegalArgumentException().isThrownBy(() -> OptOut.validate("p", List.of("\"jane\"@example.com")));
 	}
 
 }
