@@ -169,13 +169,10 @@ abstract class TicketWorkflowTests {
 		deliver(event);
 		this.admin.awaitDelivery(event.eventId(), "ticket", "SUCCEEDED");
 
-		String body = wireMock.findAll(postRequestedFor(urlPathEqualTo("/helpdesk/tickets"))).getFirst()
-			.getBodyAsString();
-		assertThat(matchingJsonPath("$.ticket.requester[?(@.name == null && @.email == null)]").match(body)
-			.isExactMatch()).as(body).isTrue();
-		assertThat(matchingJsonPath("$.ticket.assignee[?(@.name == null && @.iadvizeId == " + operatorId + ")]")
-			.match(body)
-			.isExactMatch()).as(body).isTrue();
+		String body = firstTicket();
+		assertThat(has(body, "$.ticket.requester[?(@.name == null && @.email == null)]")).as(body).isTrue();
+		assertThat(has(body, "$.ticket.assignee[?(@.name == null && @.iadvizeId == " + operatorId + ")]")).as(body)
+			.isTrue();
 		assertThat(output.getOut().lines().filter((line) -> line.contains(event.eventId())))
 			.anySatisfy((line) -> assertThat(line).contains("INFO").contains("without requester details"))
 			.anySatisfy((line) -> assertThat(line).contains("WARN")
@@ -198,10 +195,8 @@ abstract class TicketWorkflowTests {
 		deliver(event);
 		this.admin.awaitDelivery(event.eventId(), "ticket", "SUCCEEDED");
 
-		String body = wireMock.findAll(postRequestedFor(urlPathEqualTo("/helpdesk/tickets"))).getFirst()
-			.getBodyAsString();
-		assertThat(matchingJsonPath("$.ticket.requester[?(@.name == null && @.email == null)]").match(body)
-			.isExactMatch()).as(body).isTrue();
+		String body = firstTicket();
+		assertThat(has(body, "$.ticket.requester[?(@.name == null && @.email == null)]")).as(body).isTrue();
 		wireMock.verify(0, getRequestedFor(urlPathEqualTo("/ha/api/2/visitor/63429889")));
 		assertThat(output.getOut().lines().filter((line) -> line.contains(event.eventId())))
 			.anySatisfy((line) -> assertThat(line).contains("INFO").contains("the event names no visitor"))
@@ -310,6 +305,14 @@ abstract class TicketWorkflowTests {
 		for (LoggedRequest request : sent) {
 			SignedRequests.verify(request, SIGNING_SECRET);
 		}
+	}
+
+	private static String firstTicket() {
+		return wireMock.findAll(postRequestedFor(urlPathEqualTo("/helpdesk/tickets"))).getFirst().getBodyAsString();
+	}
+
+	private static boolean has(String json, String path) {
+		return matchingJsonPath(path).match(json).isExactMatch();
 	}
 
 	private void givenTranscript(String conversationId, String visitorSays, String... operatorSays) {
