@@ -1,14 +1,21 @@
 package io.relay.workflow.promocode;
 
+import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.http.ContentDisposition;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
@@ -18,6 +25,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RequestPart;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.multipart.MultipartFile;
@@ -37,6 +45,8 @@ class PromoCodeController {
 
 	static final int MAX_GENERATED = 10_000;
 
+	private static final int EXPORT_PAGE = 5_000;
+
 	private final PromoCodePool pool;
 
 	PromoCodeController(PromoCodePool pool) {
@@ -47,6 +57,45 @@ class PromoCodeController {
 	@GetMapping
 	PoolView pool(@PathVariable String campaign) {
 		return view(this.pool.stats(campaign(campaign)));
+	}
+
+	/**
+	 * The campaign's codes as CSV ({@code code,origin,batch,created_at,assigned_at}), in the order they were added:
+	 * all, or only the {@code free} or {@code assigned} ones. What to load into the shop again when a generation's
+	 * answer was lost, or to check what the shop has. No visitor data.
+	 */
+	@GetMapping("/codes")
+	void codes(@PathVariable String campaign, @RequestParam(required = false) @Nullable String status,
+			HttpServletResponse response) throws IOException {
+		String name = campaign(campaign);
+		Boolean assigned = switch ((status != null) ? status : "") {
+			case "" -> null;
+			case "free" -> false;
+			case "assigned" -> true;
+			default -> throw problem(HttpStatus.BAD_REQUEST, "status must be free or assigned (or absent for all), "
+					+ "not '" + status + "'", null);
+		};
+		response.setContentType("text/csv;charset=UTF-8");
+		response.setHeader(HttpHeaders.CONTENT_DISPOSITION, ContentDisposition.attachment()
+			.filename(name + "-codes.csv")
+			.build()
+			.toString());
+		// Page by page: a pool can hold a million codes, and no transaction is held while the client reads.
+		Writer out = new BufferedWriter(new OutputStreamWriter(response.getOutputStream(), StandardCharsets.UTF_8));
+		out.write("code,origin,batch,created_at,assigned_at\n");
+		long after = 0;
+		List<PromoCodePool.CodeRow> page;
+		do {
+			page = this.pool.codes(name, after, EXPORT_PAGE, assigned);
+			for (PromoCodePool.CodeRow row : page) {
+				// Codes, origins, batch ids and instants hold no comma, quote or line break: nothing to escape.
+				out.write(row.code() + "," + row.origin() + "," + row.batch() + "," + row.createdAt() + ","
+						+ ((row.assignedAt() != null) ? row.assignedAt() : "") + "\n");
+				after = row.id();
+			}
+		}
+		while (page.size() == EXPORT_PAGE);
+		out.flush();
 	}
 
 	/**

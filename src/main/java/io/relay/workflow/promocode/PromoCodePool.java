@@ -227,6 +227,24 @@ class PromoCodePool {
 		return existing;
 	}
 
+	/** One code as the export lists it. */
+	record CodeRow(long id, String code, String origin, String batch, Instant createdAt, @Nullable Instant assignedAt) {
+	}
+
+	/**
+	 * Up to {@code limit} codes of the campaign after the one with id {@code afterId}, in the order they were added;
+	 * only the free or only the assigned ones when {@code assigned} says so.
+	 */
+	List<CodeRow> codes(String campaign, long afterId, int limit, @Nullable Boolean assigned) {
+		String which = (assigned == null) ? "" : assigned ? " and assigned_at is not null" : " and assigned_at is null";
+		return this.jdbc.query("select id, code, origin, batch_id, created_at, assigned_at from promo_code where "
+				+ "campaign = ? and id > ?" + which + " order by id fetch first " + limit + " rows only",
+				(rs, row) -> new CodeRow(rs.getLong("id"), rs.getString("code"), rs.getString("origin"),
+						rs.getString("batch_id"), rs.getTimestamp("created_at").toInstant(),
+						(rs.getTimestamp("assigned_at") != null) ? rs.getTimestamp("assigned_at").toInstant() : null),
+				campaign, afterId);
+	}
+
 	Stats stats(String campaign) {
 		Map<String, Object> row = this.jdbc.queryForMap("select count(*) as total, "
 				+ "count(case when assigned_at is null then 1 end) as available from promo_code where campaign = ?",

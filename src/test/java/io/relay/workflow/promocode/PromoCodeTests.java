@@ -318,6 +318,45 @@ abstract class PromoCodeTests {
 	}
 
 	@Test
+	void theCodesAreExportedAsCsvAllFreeOrAssignedAcrossPages() {
+		String campaign = "export-" + UUID.randomUUID();
+		List<String> imported = freshCodes(3);
+		assertThat(importCsv(campaign, String.join("\n", imported)).statusCode()).isEqualTo(200);
+		String assigned = ((PromoCodePool.Assignment.Assigned) this.pool.assign(campaign,
+				PromoCodeHandler.visitorKey("ada@example.net"), "visitor-7f3a", "conversation-1", "key-1")).code();
+		// More than one page of the export (5,000 codes)
+		assertThat(this.admin.send("POST", "/admin/api/promo-codes/" + campaign + "/generate", "application/json",
+				"{\"pattern\": \"EXP-{10 alnum}\", \"count\": 6000}".getBytes(StandardCharsets.UTF_8)).statusCode())
+			.isEqualTo(200);
+
+		HttpResponse<String> all = this.admin.send("GET", "/admin/api/promo-codes/" + campaign + "/codes", null, null);
+		assertThat(all.statusCode()).isEqualTo(200);
+		assertThat(all.headers().firstValue("Content-Type")).hasValue("text/csv;charset=UTF-8");
+		assertThat(all.headers().firstValue("Content-Disposition"))
+			.hasValue("attachment; filename=\"" + campaign + "-codes.csv\"");
+		List<String> lines = all.body().lines().toList();
+		assertThat(lines.getFirst()).isEqualTo("code,origin,batch,created_at,assigned_at");
+		assertThat(lines).hasSize(1 + 3 + 6000).doesNotHaveDuplicates();
+		assertThat(lines.subList(1, 4)).extracting((line) -> line.split(",")[0]).containsExactlyElementsOf(imported);
+		assertThat(lines.subList(1, 4)).filteredOn((line) -> line.startsWith(assigned + ",")).singleElement()
+			.satisfies((line) -> assertThat(line).matches(".*,IMPORTED,[0-9a-f-]{36},[^,]+Z,[^,]+Z"));
+		assertThat(lines.subList(4, lines.size())).allMatch((line) -> line.matches("EXP-[A-Z0-9]{10},GENERATED,.*,"));
+		assertThat(all.body()).doesNotContain("visitor-7f3a", "conversation-1");
+
+		String free = this.admin.send("GET", "/admin/api/promo-codes/" + campaign + "/codes?status=free", null, null)
+			.body();
+		assertThat(free.lines()).hasSize(1 + 2 + 6000).noneMatch((line) -> line.startsWith(assigned + ","));
+		assertThat(this.admin.send("GET", "/admin/api/promo-codes/" + campaign + "/codes?status=assigned", null, null)
+			.body()
+			.lines()).hasSize(2).last().asString().startsWith(assigned + ",");
+		HttpResponse<String> wrong = this.admin.send("GET", "/admin/api/promo-codes/" + campaign + "/codes?status=used",
+				null, null);
+		assertThat(wrong.statusCode()).isEqualTo(400);
+		assertThat(wrong.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+		assertThat(wrong.body()).contains("status must be free or assigned");
+	}
+
+	@Test
 	void thePoolApiNeedsCredentialsAndAValidCampaignName() throws Exception {
 		java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
 		HttpResponse<String> anonymous = http.send(java.net.http.HttpRequest
