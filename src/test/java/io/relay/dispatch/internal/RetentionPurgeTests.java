@@ -74,9 +74,6 @@ class RetentionPurgeTests {
 		// A request body an outbound workflow kept for the event (personal data): goes with it.
 		this.jdbc.update("insert into outbound_request (idempotency_key, event_id, body, attempts, created_at) values "
 				+ "(?, ?, ?, 1, ?)", finished.eventId() + ":lead", finished.eventId(), "{}".getBytes(), old);
-		// What the promo-code workflow recorded of a transaction event: goes with it too.
-		this.jdbc.update("insert into promo_code_transaction (event_id, conversation_id, received_at) values (?, ?, ?)",
-				finished.eventId(), "c-" + finished.eventId(), old);
 
 		assertThat(this.purge.run()).isGreaterThanOrEqualTo(1);
 
@@ -88,9 +85,6 @@ class RetentionPurgeTests {
 		assertThat(attemptsOf(finishedDeliveries)).isZero();
 		assertThat(this.jdbc.queryForObject("select count(*) from outbound_request where event_id = ?", Integer.class,
 				finished.eventId()))
-			.isZero();
-		assertThat(this.jdbc.queryForObject("select count(*) from promo_code_transaction where event_id = ?",
-				Integer.class, finished.eventId()))
 			.isZero();
 		assertThat(attemptsOf(keptDeliveries)).isEqualTo(keptDeliveries.size());
 		assertThat(exists(unfinished.eventId())).isTrue();
@@ -156,7 +150,6 @@ class RetentionPurgeTests {
 		assertThat(foreignKeys("inbox_duplicate")).containsExactly("inbox_event");
 		assertThat(foreignKeys("workflow_reference")).containsExactly("inbox_event");
 		assertThat(foreignKeys("outbound_request")).containsExactly("inbox_event");
-		assertThat(foreignKeys("promo_code_transaction")).containsExactly("inbox_event");
 	}
 
 	/** The tables the foreign keys of this table reference. */
