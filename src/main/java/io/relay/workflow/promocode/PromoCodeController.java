@@ -75,26 +75,30 @@ class PromoCodeController {
 			default -> throw problem(HttpStatus.BAD_REQUEST, "status must be free or assigned (or absent for all), "
 					+ "not '" + status + "'", null);
 		};
+		// The first page before any header: a database that fails at once gets a problem answer, not a CSV file.
+		List<PromoCodePool.CodeRow> page = this.pool.codes(name, 0, EXPORT_PAGE, assigned);
 		response.setContentType("text/csv;charset=UTF-8");
 		response.setHeader(HttpHeaders.CONTENT_DISPOSITION, ContentDisposition.attachment()
 			.filename(name + "-codes.csv")
 			.build()
 			.toString());
-		// Page by page: a pool can hold a million codes, and no transaction is held while the client reads.
+		// Page by page: a pool can hold a million codes, and no transaction is held while the client reads. A
+		// failure past the first page ends the answer early, without its last chunk: clients see it cut short.
 		Writer out = new BufferedWriter(new OutputStreamWriter(response.getOutputStream(), StandardCharsets.UTF_8));
 		out.write("code,origin,batch,created_at,assigned_at\n");
 		long after = 0;
-		List<PromoCodePool.CodeRow> page;
-		do {
-			page = this.pool.codes(name, after, EXPORT_PAGE, assigned);
+		while (true) {
 			for (PromoCodePool.CodeRow row : page) {
 				// Codes, origins, batch ids and instants hold no comma, quote or line break: nothing to escape.
 				out.write(row.code() + "," + row.origin() + "," + row.batch() + "," + row.createdAt() + ","
 						+ ((row.assignedAt() != null) ? row.assignedAt() : "") + "\n");
 				after = row.id();
 			}
+			if (page.size() < EXPORT_PAGE) {
+				break;
+			}
+			page = this.pool.codes(name, after, EXPORT_PAGE, assigned);
 		}
-		while (page.size() == EXPORT_PAGE);
 		out.flush();
 	}
 
