@@ -1,6 +1,7 @@
 package io.relay.workflow.promocode;
 
 import java.time.Clock;
+import java.time.Duration;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.relay.iadvize.IAdvizeCredentials;
@@ -27,8 +28,10 @@ class PromoCodeConfiguration {
 	private static final Logger logger = LoggerFactory.getLogger(PromoCodeConfiguration.class);
 
 	@Bean
-	PromoCodeTransactions promoCodeTransactions(JdbcTemplate jdbc) {
-		return new PromoCodeTransactions(jdbc);
+	PromoCodeTransactions promoCodeTransactions(JdbcTemplate jdbc, Clock clock, Environment environment) {
+		// The dispatcher owns relay.retention (validated there); read here as it resolves it.
+		return new PromoCodeTransactions(jdbc, clock,
+				environment.getProperty("relay.retention", Duration.class, Duration.ofDays(30)));
 	}
 
 	@Bean("promoCodes")
