@@ -17,14 +17,20 @@ import org.springframework.scheduling.annotation.Scheduled;
  * <p>
  * A row is kept while any event of its conversation is stored: the delivery of a close checks for a transaction at
  * every attempt, and can be retried or replayed until that close is purged ({@code relay.retention}), whenever the
- * transaction event itself was purged. After that, and once the row is older than the retention, nothing can ask for
- * it.
+ * transaction event itself was purged. After that, and once the row is older than the retention (and {@link #AT_LEAST}),
+ * nothing can ask for it.
  */
 final class PromoCodeTransactions {
 
 	private static final Logger logger = LoggerFactory.getLogger(PromoCodeTransactions.class);
 
 	private static final int PURGE_BATCH = 1000;
+
+	/**
+	 * Kept at least this long, whatever a shorter retention says: the close may come after the transaction event is
+	 * purged (a purchase during a conversation that stays open for hours or days), and finds nothing otherwise.
+	 */
+	static final Duration AT_LEAST = Duration.ofDays(30);
 
 	private final JdbcTemplate jdbc;
 
@@ -59,7 +65,8 @@ final class PromoCodeTransactions {
 			initialDelayString = "${relay.dispatch.purge-interval:1h}")
 	void purgeOld() {
 		try {
-			int deleted = purge(this.clock.instant().minus(this.retention));
+			Duration kept = (this.retention.compareTo(AT_LEAST) > 0) ? this.retention : AT_LEAST;
+			int deleted = purge(this.clock.instant().minus(kept));
 			if (deleted > 0) {
 				logger.info("Deleted {} recorded transaction(s) of conversations no longer stored", deleted);
 			}

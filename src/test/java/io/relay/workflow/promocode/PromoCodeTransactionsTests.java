@@ -52,6 +52,21 @@ class PromoCodeTransactionsTests {
 
 	@ParameterizedTest
 	@ValueSource(strings = { "h2", "postgres" })
+	void aShortRetentionStillKeepsThemThirtyDaysForACloseThatComesLate(String database) {
+		JdbcTemplate jdbc = new JdbcTemplate(MigratedDatabase.of(database, "transactions_short"));
+		PromoCodeTransactions transactions = new PromoCodeTransactions(jdbc, Clock.fixed(NOW, ZoneOffset.UTC),
+				Duration.ofHours(1));
+		transactions.record("t-1", "still-open", NOW.minus(Duration.ofDays(2)));
+		transactions.record("t-2", "long-gone", NOW.minus(PromoCodeTransactions.AT_LEAST).minusSeconds(1));
+
+		transactions.purgeOld();
+
+		assertThat(transactions.any("still-open")).isTrue();
+		assertThat(transactions.any("long-gone")).isFalse();
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "h2", "postgres" })
 	void manyAreDeletedInBatches(String database) {
 		JdbcTemplate jdbc = new JdbcTemplate(MigratedDatabase.of(database, "transactions_batches"));
 		PromoCodeTransactions transactions = new PromoCodeTransactions(jdbc, Clock.fixed(NOW, ZoneOffset.UTC),
