@@ -16,6 +16,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -41,26 +42,33 @@ class ConfigurationDocsTests {
 
 	private static final Pattern PLACEHOLDER = Pattern.compile("<[^>]+>");
 
-	@Test
-	void everyRelayPropertyHasARowInTheDocumentation() throws IOException {
-		List<Property> properties = relayProperties();
-		Documentation docs = Documentation.read(Path.of("docs"));
+	/** The metadata and the pages, read once for the tests that check one against the other. */
+	private static List<Property> properties;
 
+	private static Documentation pages;
+
+	@BeforeAll
+	static void read() throws IOException {
+		properties = relayProperties();
+		pages = Documentation.read(Path.of("docs"));
+	}
+
+	@Test
+	void everyRelayPropertyHasARowInTheDocumentation() {
 		assertThat(properties).as("relay.* properties in the configuration metadata").hasSizeGreaterThan(100);
-		assertThat(properties).allSatisfy((property) -> assertThat(docs.covers(property))
+		assertThat(properties).allSatisfy((property) -> assertThat(pages.covers(property))
 			.as("%s has a row in docs/ (configuration.md or the pages it links)", property.name())
 			.isTrue());
 	}
 
 	@Test
-	void aRowThatNamesAPropertyShowsTheDefaultItHas() throws IOException {
-		Documentation docs = Documentation.read(Path.of("docs"));
-		List<Property> withDefaults = relayProperties().stream().filter((property) -> property.defaultValue() != null)
+	void aRowThatNamesAPropertyShowsTheDefaultItHas() {
+		List<Property> withDefaults = properties.stream().filter((property) -> property.defaultValue() != null)
 			.toList();
 
-		assertThat(withDefaults.stream().mapToLong((property) -> docs.defaultsShown(property).size()).sum())
+		assertThat(withDefaults.stream().mapToLong((property) -> pages.defaultsShown(property).size()).sum())
 			.as("default cells checked").isGreaterThan(70);
-		assertThat(withDefaults).allSatisfy((property) -> assertThat(docs.defaultsShown(property))
+		assertThat(withDefaults).allSatisfy((property) -> assertThat(pages.defaultsShown(property))
 			.as("the default column of %s's rows", property.name())
 			.allSatisfy((cell) -> assertThat(Documentation.shows(cell, property.defaultValue()))
 				.as("%s's default %s in the row's cell %s", property.name(), property.defaultValue(), cell)

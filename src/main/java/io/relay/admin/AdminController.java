@@ -142,7 +142,7 @@ class AdminController {
 				null);
 	}
 
-	private static ErrorResponseException badRequest(String detail) {
+	static ErrorResponseException badRequest(String detail) {
 		return new ErrorResponseException(HttpStatus.BAD_REQUEST,
 				ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, detail), null);
 	}

@@ -1,19 +1,18 @@
 package io.relay.admin;
 
+import java.lang.reflect.Method;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.core.DefaultParameterNameDiscoverer;
 import org.springframework.core.MethodParameter;
 import org.springframework.core.ParameterNameDiscoverer;
-import org.springframework.http.HttpStatus;
-import org.springframework.http.ProblemDetail;
 import org.springframework.util.StringUtils;
-import org.springframework.web.ErrorResponseException;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.servlet.HandlerInterceptor;
@@ -29,52 +28,55 @@ class KnownParameters implements HandlerInterceptor {
 
 	private static final ParameterNameDiscoverer NAMES = new DefaultParameterNameDiscoverer();
 
+	/** What each endpoint takes, read from its method once. */
+	private final Map<Method, Taken> taken = new ConcurrentHashMap<>();
+
 	@Override
 	public boolean preHandle(HttpServletRequest request, HttpServletResponse response, Object handler) {
 		if (!(handler instanceof HandlerMethod method)) {
 			return true;
 		}
-		if (takesAny(method)) {
+		Taken taken = this.taken.computeIfAbsent(method.getMethod(), (key) -> Taken.of(method));
+		if (taken.any()) {
 			return true;
 		}
-		Set<String> taken = taken(method);
 		for (String name : Collections.list(request.getParameterNames())) {
-			if (!taken.contains(name)) {
-				String detail = "Unknown parameter '" + name + "': " + (taken.isEmpty() ? "this endpoint takes none"
-						: "this endpoint takes " + String.join(", ", taken));
-				throw new ErrorResponseException(HttpStatus.BAD_REQUEST,
-						ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, detail), null);
+			if (!taken.names().contains(name)) {
+				throw AdminController.badRequest("Unknown parameter '" + name + "': " + (taken.names().isEmpty()
+						? "this endpoint takes none" : "this endpoint takes " + String.join(", ", taken.names())));
 			}
 		}
 		return true;
 	}
 
-	/** A {@code @RequestParam Map} without a name takes every parameter there is. */
-	private static boolean takesAny(HandlerMethod method) {
-		for (MethodParameter parameter : method.getMethodParameters()) {
-			RequestParam param = parameter.getParameterAnnotation(RequestParam.class);
-			if (param != null && !StringUtils.hasText(param.name())
-					&& Map.class.isAssignableFrom(parameter.getParameterType())) {
-				return true;
-			}
-		}
-		return false;
-	}
+	/**
+	 * The names of an endpoint's {@code @RequestParam}s, in their order; {@code any} when one is an unnamed
+	 * {@code @RequestParam Map}, which takes every parameter there is.
+	 */
+	private record Taken(boolean any, Set<String> names) {
 
-	/** The names of the method's {@code @RequestParam}s, in their order. */
-	private static Set<String> taken(HandlerMethod method) {
-		Set<String> taken = new LinkedHashSet<>();
-		for (MethodParameter parameter : method.getMethodParameters()) {
-			RequestParam param = parameter.getParameterAnnotation(RequestParam.class);
-			if (param != null) {
+		static Taken of(HandlerMethod method) {
+			Set<String> names = new LinkedHashSet<>();
+			for (MethodParameter parameter : method.getMethodParameters()) {
+				RequestParam param = parameter.getParameterAnnotation(RequestParam.class);
+				if (param == null) {
+					continue;
+				}
+				if (StringUtils.hasText(param.name())) {
+					names.add(param.name());
+					continue;
+				}
+				if (Map.class.isAssignableFrom(parameter.getParameterType())) {
+					return new Taken(true, Set.of());
+				}
 				parameter.initParameterNameDiscovery(NAMES);
-				String name = StringUtils.hasText(param.name()) ? param.name() : parameter.getParameterName();
-				if (name != null) {
-					taken.add(name);
+				if (parameter.getParameterName() != null) {
+					names.add(parameter.getParameterName());
 				}
 			}
+			return new Taken(false, names);
 		}
-		return taken;
+
 	}
 
 }

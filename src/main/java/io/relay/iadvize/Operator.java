@@ -18,11 +18,16 @@ public record Operator(long id, @Nullable String name, @Nullable String firstNam
 		roles = List.copyOf(roles);
 	}
 
+	/** Whether iAdvize knows an email address for this operator. */
+	public boolean hasEmail() {
+		return this.email != null && !this.email.isBlank();
+	}
+
 	// An operator's names and email are personal data: a log line that prints an Operator must not copy them.
 	@Override
 	public String toString() {
-		return "Operator[id=" + this.id + ", email=" + ((this.email != null && !this.email.isBlank()) ? "<present>"
-				: "<none>") + ", roles=" + this.roles + "]";
+		return "Operator[id=" + this.id + ", email=" + (hasEmail() ? "<present>" : "<none>") + ", roles=" + this.roles
+				+ "]";
 	}
 
 }

@@ -173,7 +173,7 @@ final class AccessTokens {
 			if (stillValid != null) {
 				return stillValid; // due for replacement but still valid: replace it later
 			}
-			if (refusal != null && paused) {
+			if (paused) {
 				throw loginPaused(now, refusal);
 			}
 			throw new IAdvizeApiException.Unavailable(Api.GRAPHQL, RESOURCE,

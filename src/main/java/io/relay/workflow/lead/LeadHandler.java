@@ -158,10 +158,10 @@ class LeadHandler implements EventHandler<IAdvizeEvent> {
 			try {
 				// A create is recorded as pending only once its body is kept (the last check), so that a delivery
 				// taking over after this one's claim lapsed finds both, and sends this create under its key.
-				response = (send.action() == Action.CREATE)
-						? this.requests.send(this.crm, request, send.key(), delivery.event().eventId(),
-								() -> this.visitors.creating(key, claimant, send.key()) ? null : CLAIM_LAPSED)
-						: this.requests.send(this.crm, request, send.key(), delivery.event().eventId());
+				IdempotentRequests.LastCheck check = (send.action() == Action.CREATE)
+						? () -> this.visitors.creating(key, claimant, send.key()) ? null : CLAIM_LAPSED
+						: () -> null;
+				response = this.requests.send(this.crm, request, send.key(), delivery.event().eventId(), check);
 			}
 			catch (OutboundException ex) {
 				if (send.action() == Action.CREATE && !this.requests.has(send.key())) {

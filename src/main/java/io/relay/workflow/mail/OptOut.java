@@ -66,8 +66,9 @@ final class OptOut {
 	static List<String> validate(String property, List<String> entries) {
 		for (int i = 0; i < entries.size(); i++) {
 			String entry = entries.get(i);
-			if (entry == null || entry.isBlank() || entry.strip().chars().anyMatch(Character::isWhitespace)
-					|| entry.chars().anyMatch((c) -> NOT_IN_AN_ADDRESS.indexOf(c) >= 0)
+			if (entry == null || entry.isBlank() || entry.strip()
+				.chars()
+				.anyMatch((c) -> Character.isWhitespace(c) || NOT_IN_AN_ADDRESS.indexOf(c) >= 0)
 					|| normalize(entry).isEmpty() || normalize(entry).endsWith("@")
 					|| normalize(entry).indexOf('@') != normalize(entry).lastIndexOf('@')) {
 				throw new IllegalArgumentException(property + "[" + i + "] must be an address (jane@example.com) or "

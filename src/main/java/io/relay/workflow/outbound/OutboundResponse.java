@@ -7,7 +7,6 @@ import org.springframework.http.HttpHeaders;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonPointer;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A 2xx answer.
@@ -15,8 +14,6 @@ import tools.jackson.databind.json.JsonMapper;
  * @param body the body, at most {@link OutboundClient#MAX_BODY} bytes of it
  */
 public record OutboundResponse(int status, HttpHeaders headers, byte[] body) {
-
-	private static final JsonMapper json = JsonMapper.builder().build();
 
 	/**
 	 * The scalar at a JSON pointer of the body ({@code /id}, {@code /data/ticket/id}), as text: how a workflow reads
@@ -29,7 +26,7 @@ public record OutboundResponse(int status, HttpHeaders headers, byte[] body) {
 			return Optional.empty();
 		}
 		try {
-			JsonNode node = json.readTree(new String(this.body, StandardCharsets.UTF_8)).at(pointer);
+			JsonNode node = OutboundTemplate.json.readTree(new String(this.body, StandardCharsets.UTF_8)).at(pointer);
 			if (node.isValueNode() && !node.isNull() && node.asString().length() <= ExternalReferences.MAX_VALUE) {
 				return Optional.of(node.asString());
 			}

@@ -31,7 +31,7 @@ class PromoCodeConfiguration {
 	PromoCodeTransactions promoCodeTransactions(JdbcTemplate jdbc, Clock clock, Environment environment) {
 		// The dispatcher owns relay.retention (validated there); read here as it resolves it.
 		return new PromoCodeTransactions(jdbc, clock,
-				environment.getProperty("relay.retention", Duration.class, Duration.ofDays(30)));
+				environment.getProperty("relay.retention", Duration.class, PromoCodeTransactions.AT_LEAST));
 	}
 
 	@Bean("promoCodes")

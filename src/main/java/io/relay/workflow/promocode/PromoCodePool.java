@@ -238,11 +238,12 @@ class PromoCodePool {
 	List<CodeRow> codes(String campaign, long afterId, int limit, @Nullable Boolean assigned) {
 		String which = (assigned == null) ? "" : assigned ? " and assigned_at is not null" : " and assigned_at is null";
 		return this.jdbc.query("select id, code, origin, batch_id, created_at, assigned_at from promo_code where "
-				+ "campaign = ? and id > ?" + which + " order by id fetch first " + limit + " rows only",
-				(rs, row) -> new CodeRow(rs.getLong("id"), rs.getString("code"), rs.getString("origin"),
-						rs.getString("batch_id"), rs.getTimestamp("created_at").toInstant(),
-						(rs.getTimestamp("assigned_at") != null) ? rs.getTimestamp("assigned_at").toInstant() : null),
-				campaign, afterId);
+				+ "campaign = ? and id > ?" + which + " order by id fetch first ? rows only", (rs, row) -> {
+					Timestamp assignedAt = rs.getTimestamp("assigned_at");
+					return new CodeRow(rs.getLong("id"), rs.getString("code"), rs.getString("origin"),
+							rs.getString("batch_id"), rs.getTimestamp("created_at").toInstant(),
+							(assignedAt != null) ? assignedAt.toInstant() : null);
+				}, campaign, afterId, limit);
 	}
 
 	Stats stats(String campaign) {

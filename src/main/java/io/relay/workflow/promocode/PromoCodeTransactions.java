@@ -36,12 +36,13 @@ final class PromoCodeTransactions {
 
 	private final Clock clock;
 
-	private final Duration retention;
+	/** How long a row is kept at least: the retention, and {@link #AT_LEAST}. */
+	private final Duration kept;
 
 	PromoCodeTransactions(JdbcTemplate jdbc, Clock clock, Duration retention) {
 		this.jdbc = jdbc;
 		this.clock = clock;
-		this.retention = retention;
+		this.kept = (retention.compareTo(AT_LEAST) > 0) ? retention : AT_LEAST;
 	}
 
 	void record(String eventId, String conversationId, Instant receivedAt) {
@@ -65,8 +66,7 @@ final class PromoCodeTransactions {
 			initialDelayString = "${relay.dispatch.purge-interval:1h}")
 	void purgeOld() {
 		try {
-			Duration kept = (this.retention.compareTo(AT_LEAST) > 0) ? this.retention : AT_LEAST;
-			int deleted = purge(this.clock.instant().minus(kept));
+			int deleted = purge(this.clock.instant().minus(this.kept));
 			if (deleted > 0) {
 				logger.info("Deleted {} recorded transaction(s) of conversations no longer stored", deleted);
 			}
@@ -86,8 +86,8 @@ final class PromoCodeTransactions {
 		do {
 			deleted = this.jdbc.update("delete from promo_code_transaction where id in (select t.id from "
 					+ "promo_code_transaction t where t.received_at < ? and not exists (select 1 from inbox_event e "
-					+ "where e.conversation_id = t.conversation_id) order by t.id fetch first " + PURGE_BATCH
-					+ " rows only)", Timestamp.from(cutoff));
+					+ "where e.conversation_id = t.conversation_id) order by t.id fetch first ? rows only)",
+					Timestamp.from(cutoff), PURGE_BATCH);
 			total += deleted;
 		}
 		while (deleted == PURGE_BATCH);

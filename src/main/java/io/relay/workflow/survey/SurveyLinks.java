@@ -19,10 +19,17 @@ final class SurveyLinks {
 
 	private final Clock clock;
 
+	/** Whether the link carries these ids: the token signs only what the survey site receives. */
+	private final boolean carriesVisitor;
+
+	private final boolean carriesProject;
+
 	SurveyLinks(String template, String secret, Clock clock) {
 		this.template = template;
 		this.secret = secret;
 		this.clock = clock;
+		this.carriesVisitor = template.contains("{visitorId}");
+		this.carriesProject = template.contains("{projectId}");
 	}
 
 	/**
@@ -35,7 +42,7 @@ final class SurveyLinks {
 			// Only the ids the link carries: the survey site verifies with what it receives, and an id the template
 			// leaves out reaches it as nothing (an empty line), whatever the event said.
 			token = SurveyTokens.sign(this.secret, conversation.conversationId(),
-					carried("{visitorId}", conversation.visitorId()), carried("{projectId}", projectId),
+					this.carriesVisitor ? conversation.visitorId() : null, this.carriesProject ? projectId : null,
 					this.clock.instant());
 		}
 		catch (IllegalArgumentException ex) {
@@ -45,10 +52,6 @@ final class SurveyLinks {
 			.replace("{visitorId}", encode(conversation.visitorId()))
 			.replace("{projectId}", encode(projectId))
 			.replace("{token}", encode(token));
-	}
-
-	private @Nullable String carried(String placeholder, @Nullable String value) {
-		return this.template.contains(placeholder) ? value : null;
 	}
 
 	private static String encode(@Nullable String value) {

@@ -28,8 +28,7 @@ class PromoCodeTransactionsTests {
 	@ValueSource(strings = { "h2", "postgres" })
 	void anOldTransactionGoesOnceNoEventOfItsConversationIsStored(String database) {
 		JdbcTemplate jdbc = new JdbcTemplate(MigratedDatabase.of(database, "transactions"));
-		PromoCodeTransactions transactions = new PromoCodeTransactions(jdbc, Clock.fixed(NOW, ZoneOffset.UTC),
-				RETENTION);
+		PromoCodeTransactions transactions = transactions(jdbc, RETENTION);
 		Instant old = NOW.minus(RETENTION).minus(Duration.ofDays(1));
 		String closeStillStored = "conversation-" + UUID.randomUUID();
 		event(jdbc, closeStillStored, old.plus(Duration.ofDays(2)));
@@ -54,8 +53,7 @@ class PromoCodeTransactionsTests {
 	@ValueSource(strings = { "h2", "postgres" })
 	void aShortRetentionStillKeepsThemThirtyDaysForACloseThatComesLate(String database) {
 		JdbcTemplate jdbc = new JdbcTemplate(MigratedDatabase.of(database, "transactions_short"));
-		PromoCodeTransactions transactions = new PromoCodeTransactions(jdbc, Clock.fixed(NOW, ZoneOffset.UTC),
-				Duration.ofHours(1));
+		PromoCodeTransactions transactions = transactions(jdbc, Duration.ofHours(1));
 		transactions.record("t-1", "still-open", NOW.minus(Duration.ofDays(2)));
 		transactions.record("t-2", "long-gone", NOW.minus(PromoCodeTransactions.AT_LEAST).minusSeconds(1));
 
@@ -69,14 +67,17 @@ class PromoCodeTransactionsTests {
 	@ValueSource(strings = { "h2", "postgres" })
 	void manyAreDeletedInBatches(String database) {
 		JdbcTemplate jdbc = new JdbcTemplate(MigratedDatabase.of(database, "transactions_batches"));
-		PromoCodeTransactions transactions = new PromoCodeTransactions(jdbc, Clock.fixed(NOW, ZoneOffset.UTC),
-				RETENTION);
+		PromoCodeTransactions transactions = transactions(jdbc, RETENTION);
 		for (int i = 0; i < 2_345; i++) {
 			transactions.record("t-" + i, "conversation-" + i, NOW.minus(Duration.ofDays(40)));
 		}
 
 		assertThat(transactions.purge(NOW.minus(RETENTION))).isEqualTo(2_345);
 		assertThat(jdbc.queryForObject("select count(*) from promo_code_transaction", Integer.class)).isZero();
+	}
+
+	private static PromoCodeTransactions transactions(JdbcTemplate jdbc, Duration retention) {
+		return new PromoCodeTransactions(jdbc, Clock.fixed(NOW, ZoneOffset.UTC), retention);
 	}
 
 	private static void event(JdbcTemplate jdbc, String conversationId, Instant receivedAt) {

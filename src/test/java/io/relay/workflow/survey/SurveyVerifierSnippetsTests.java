@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.springframework.util.FileSystemUtils;
 import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -69,7 +70,8 @@ class SurveyVerifierSnippetsTests {
 		String interpreter = language.equals("python") ? "python3" : "node";
 		requireInterpreter(interpreter);
 		String code = snippet(language) + (language.equals("python") ? PYTHON_HARNESS : NODE_HARNESS);
-		List<Case> cases = cases(Instant.now());
+		Instant now = Instant.now();
+		List<Case> cases = cases(now);
 
 		List<String> answers = run(interpreter, code, cases);
 
@@ -77,7 +79,7 @@ class SurveyVerifierSnippetsTests {
 		for (int i = 0; i < cases.size(); i++) {
 			Case c = cases.get(i);
 			boolean relay = SurveyTokens.verify(SECRET, CONVERSATION, c.visitor(), c.project(), c.token(),
-					Instant.now(), (c.maxAge() != null) ? Duration.ofSeconds(c.maxAge()) : null);
+					now, (c.maxAge() != null) ? Duration.ofSeconds(c.maxAge()) : null);
 			assertThat(answers.get(i)).as("%s: %s", c.name(), c.token()).isEqualTo(Boolean.toString(relay));
 		}
 		assertThat(answers).as("a genuine token verifies, so the comparison is not vacuous").contains("true");
@@ -121,20 +123,29 @@ class SurveyVerifierSnippetsTests {
 			line.put("maxAge", c.maxAge());
 			input.append(json.writeValueAsString(line)).append('\n');
 		}
-		// The program in a file, the cases on standard input.
-		Path program = Files.createTempFile("survey-verifier", interpreter.equals("node") ? ".js" : ".py");
+		// The program and the cases in files, the answers to a file: a verifier that hangs is caught by the wait.
+		Path directory = Files.createTempDirectory("survey-verifier");
+		Path program = directory.resolve(interpreter.equals("node") ? "verify.js" : "verify.py");
+		Path answers = directory.resolve("answers.txt");
 		try {
 			Files.writeString(program, code, StandardCharsets.UTF_8);
-			Process verifier = new ProcessBuilder(interpreter, program.toString()).redirectErrorStream(true).start();
-			verifier.getOutputStream().write(input.toString().getBytes(StandardCharsets.UTF_8));
-			verifier.getOutputStream().close();
-			String output = new String(verifier.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-			assertThat(verifier.waitFor(30, TimeUnit.SECONDS)).as(output).isTrue();
+			Files.writeString(directory.resolve("cases.jsonl"), input, StandardCharsets.UTF_8);
+			Process verifier = new ProcessBuilder(interpreter, program.toString())
+				.redirectInput(directory.resolve("cases.jsonl").toFile())
+				.redirectOutput(answers.toFile())
+				.redirectErrorStream(true)
+				.start();
+			boolean ended = verifier.waitFor(30, TimeUnit.SECONDS);
+			if (!ended) {
+				verifier.destroyForcibly();
+			}
+			String output = Files.readString(answers, StandardCharsets.UTF_8);
+			assertThat(ended).as(output).isTrue();
 			assertThat(verifier.exitValue()).as(output).isZero();
 			return output.lines().toList();
 		}
 		finally {
-			Files.deleteIfExists(program);
+			FileSystemUtils.deleteRecursively(directory);
 		}
 	}
 
