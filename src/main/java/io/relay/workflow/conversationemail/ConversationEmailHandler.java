@@ -92,8 +92,8 @@ class ConversationEmailHandler extends VisitorMailHandler {
 		boolean operator = message.author() == Transcript.Author.OPERATOR;
 		line.put("fromOperator", operator);
 		line.put("operatorName", operator ? operatorName : null);
-		// At most MAX_MESSAGE_LENGTH characters, then an ellipsis: cut as stored text is cut.
-		line.put("text", Databases.text(message.text(), MAX_MESSAGE_LENGTH + 1));
+		// At most MAX_MESSAGE_LENGTH characters, the ellipsis of a longer one included: cut as stored text is cut.
+		line.put("text", Databases.text(message.text(), MAX_MESSAGE_LENGTH));
 		line.put("time", (message.sentAt() != null) ? time.format(message.sentAt()) : null);
 		return Stream.of(line);
 	}

@@ -164,8 +164,11 @@ abstract class ConversationEmailTests {
 	void aVeryLongConversationIsRecappedFromItsBeginningWithinALimit() {
 		Conversation conversation = conversation("ada");
 		List<List<String>> messages = new java.util.ArrayList<>();
+		int max = ConversationEmailHandler.MAX_MESSAGE_LENGTH;
 		messages.add(List.of("VisitorMessage", "2026-11-25T10:00:00Z", "Pasted: " + "x".repeat(5000)));
-		for (int i = 1; i < ConversationEmailHandler.MAX_MESSAGES + 5; i++) {
+		messages.add(List.of("VisitorMessage", "2026-11-25T10:00:01Z", "Fits: " + "y".repeat(max - 6)));
+		messages.add(List.of("VisitorMessage", "2026-11-25T10:00:02Z", "One over: " + "z".repeat(max - 9)));
+		for (int i = 3; i < ConversationEmailHandler.MAX_MESSAGES + 5; i++) {
 			messages.add(List.of((i % 2 == 0) ? "VisitorMessage" : "OperatorMessage", "2026-11-25T10:01:00Z",
 					"message " + i));
 		}
@@ -174,8 +177,11 @@ abstract class ConversationEmailTests {
 		this.admin.awaitDelivery(event.eventId(), "conversation-email", "SUCCEEDED");
 
 		MailContent mail = mailsTo(conversation).getFirst();
-		assertThat(mail.text().replace("\r\n", "\n")).contains("Pasted: " + "x".repeat(ConversationEmailHandler.MAX_MESSAGE_LENGTH - 8) + "…")
-			.doesNotContain("x".repeat(ConversationEmailHandler.MAX_MESSAGE_LENGTH))
+		assertThat(mail.text().replace("\r\n", "\n")).contains(": Pasted: " + "x".repeat(max - 9) + "…\n")
+			.doesNotContain("x".repeat(max - 8))
+			.contains(": Fits: " + "y".repeat(max - 6) + "\n")
+			.contains(": One over: " + "z".repeat(max - 11) + "…\n")
+			.doesNotContain("z".repeat(max - 10))
 			.contains(": message " + (ConversationEmailHandler.MAX_MESSAGES - 1) + "\n",
 					": message 299\n... and 5 more message(s), not shown here.\n\nSimply reply")
 			.doesNotContain(": message " + ConversationEmailHandler.MAX_MESSAGES + "\n");
