@@ -110,9 +110,10 @@ class PromoCodePool {
 		for (int i = 0; i < MAX_TRIES; i++) {
 			// The conversation's code first: an earlier attempt may have taken it for another address of the
 			// visitor (corrected in iAdvize meanwhile); a second code would be taken and the first lost for good.
-			String ofConversation = conversationsCode(campaign, conversationId);
+			ConversationsCode ofConversation = conversationsCode(campaign, conversationId);
 			if (ofConversation != null) {
-				return new Assignment.Assigned(ofConversation);
+				return ofConversation.visitorKey().equals(visitorKey) ? new Assignment.Assigned(ofConversation.code())
+						: moveTo(visitorKey, ofConversation);
 			}
 			Optional<Map<String, Object>> held = this.jdbc
 				.queryForList("select code, conversation_id from promo_code where campaign = ? and visitor_key = ?",
@@ -132,10 +133,11 @@ class PromoCodePool {
 						this.jdbc.queryForList("select pg_advisory_xact_lock(?, hashtext(?))", ADVISORY_LOCK_SPACE,
 								conversationLockKey(campaign, conversationId));
 					}
-					// Again under the lock: another run of this conversation may have taken one since the look above.
-					String taken = conversationsCode(campaign, conversationId);
+					// Again under the lock: another run of this conversation may have taken one since the look above
+					// (for another address: the next round moves it, outside this transaction).
+					ConversationsCode taken = conversationsCode(campaign, conversationId);
 					if (taken != null) {
-						return new Assignment.Assigned(taken);
+						return taken.visitorKey().equals(visitorKey) ? new Assignment.Assigned(taken.code()) : null;
 					}
 					List<Map<String, Object>> free = this.jdbc.queryForList("select id, code from promo_code where "
 							+ "campaign = ? and assigned_at is null order by id fetch first 1 rows only" + this.lock,
@@ -167,10 +169,43 @@ class PromoCodePool {
 				+ MAX_TRIES + " tries (contention)");
 	}
 
-	private @Nullable String conversationsCode(String campaign, String conversationId) {
-		List<String> codes = this.jdbc.queryForList("select code from promo_code where campaign = ? and "
-				+ "conversation_id = ?", String.class, campaign, conversationId);
+	/** The code an attempt at a conversation took, and the visitor it took it for. */
+	private record ConversationsCode(long id, String campaign, String code, String visitorKey) {
+	}
+
+	private @Nullable ConversationsCode conversationsCode(String campaign, String conversationId) {
+		List<ConversationsCode> codes = this.jdbc.query("select id, code, visitor_key from promo_code where "
+				+ "campaign = ? and conversation_id = ?", (rs, row) -> new ConversationsCode(rs.getLong("id"),
+						campaign, rs.getString("code"), rs.getString("visitor_key")), campaign, conversationId);
 		return codes.isEmpty() ? null : codes.getFirst();
+	}
+
+	/**
+	 * Gives the conversation's code to the visitor's current address. An earlier attempt took it for a former one
+	 * and its email did not go out (the mail ledger lets no attempt compose again after one that did): left under
+	 * the former address, the code would block that address and leave the current one free to get a second code
+	 * with a later conversation. When the current address holds a code of the campaign already, that one counts and
+	 * the conversation's code stays where it is: assigned, so never handed out to anyone else.
+	 */
+	private Assignment moveTo(String visitorKey, ConversationsCode taken) {
+		try {
+			// One statement, outside any transaction: on PostgreSQL a refused one would spoil the transaction.
+			this.jdbc.update("update promo_code set visitor_key = ? where id = ?", visitorKey, taken.id());
+			return new Assignment.Assigned(taken.code());
+		}
+		catch (DuplicateKeyException ex) {
+			return this.jdbc
+				.query("select code, conversation_id from promo_code where campaign = ? and visitor_key = ?",
+						(rs, row) -> new Assignment.AlreadyAssigned(rs.getString("code"),
+								rs.getString("conversation_id")),
+						taken.campaign(), visitorKey)
+				.stream()
+				.findFirst()
+				.map(Assignment.class::cast)
+				// Not while codes are never deleted; should it happen, the delivery's retry looks again.
+				.orElseThrow(() -> new IllegalStateException("the promo code of the conversation could not be moved "
+						+ "to the visitor's current address, and that address holds none"));
+		}
 	}
 
 	/** The text whose hash, in {@link #ADVISORY_LOCK_SPACE}, locks the assignments of one conversation. */

@@ -157,7 +157,7 @@ abstract class PromoCodeTests {
 	}
 
 	@Test
-	void aVisitorWhoseAddressChangesBetweenAttemptsGetsTheCodeTakenByTheFirst() {
+	void aVisitorWhoseAddressChangesBetweenAttemptsGetsTheCodeTakenByTheFirstUnderTheNewAddress() {
 		String visitor = visitorWithEmail();
 		String conversation = UUID.randomUUID().toString();
 		smtp.stop();
@@ -181,6 +181,44 @@ abstract class PromoCodeTests {
 		List<MailContent> mails = smtp.messagesTo("corrected." + email(visitor)).stream().map(MailContent::of).toList();
 		assertThat(mails).singleElement()
 			.satisfies((mail) -> assertThat(mail.subject()).isEqualTo("Your promo code: " + codes.getFirst()));
+		// The code is the current address's now: a later conversation gets no second one, and the former address
+		// (which never received it) is not held to it.
+		assertThat(this.jdbc.queryForObject("select visitor_key from promo_code where code = ?", String.class,
+				codes.getFirst())).isEqualTo(PromoCodeHandler.visitorKey("corrected." + email(visitor)));
+		Fixtures.Event later = deliver(UUID.randomUUID().toString(), visitor);
+		assertThat(this.admin.awaitDelivery(later.eventId(), "promo-code", "SKIPPED").get("lastError").asString())
+			.startsWith("the visitor already received a code of campaign 'spring-sale' (conversation " + conversation);
+		assertThat(this.jdbc.queryForObject("select count(*) from promo_code where visitor_key = ?", Integer.class,
+				PromoCodeHandler.visitorKey(email(visitor)))).isZero();
+	}
+
+	@Test
+	void aConversationsCodeStaysPutWhenTheVisitorsCurrentAddressHoldsAnotherCodeOfTheCampaign() {
+		String campaign = "moved-" + UUID.randomUUID();
+		List<String> codes = freshCodes(3);
+		this.pool.add(campaign, codes, "IMPORTED");
+		String former = PromoCodeHandler.visitorKey("former." + UUID.randomUUID() + "@example.net");
+		String current = PromoCodeHandler.visitorKey("current." + UUID.randomUUID() + "@example.net");
+		// An attempt at conversation-1 took a code for the former address; its email did not go out. Meanwhile the
+		// current address got one with conversation-2.
+		assertThat(this.pool.assign(campaign, former, "v", "conversation-1", "k1"))
+			.isEqualTo(new PromoCodePool.Assignment.Assigned(codes.get(0)));
+		assertThat(this.pool.assign(campaign, current, "v", "conversation-2", "k2"))
+			.isEqualTo(new PromoCodePool.Assignment.Assigned(codes.get(1)));
+
+		assertThat(this.pool.assign(campaign, current, "v", "conversation-1", "k1"))
+			.isEqualTo(new PromoCodePool.Assignment.AlreadyAssigned(codes.get(1), "conversation-2"));
+		assertThat(this.jdbc.queryForObject("select visitor_key from promo_code where code = ?", String.class,
+				codes.get(0))).isEqualTo(former);
+		assertThat(this.pool.stats(campaign).assigned()).isEqualTo(2);
+
+		// Without another code at the current address, the conversation's code moves to it.
+		String newest = PromoCodeHandler.visitorKey("newest." + UUID.randomUUID() + "@example.net");
+		assertThat(this.pool.assign(campaign, newest, "v", "conversation-1", "k1"))
+			.isEqualTo(new PromoCodePool.Assignment.Assigned(codes.get(0)));
+		assertThat(this.jdbc.queryForObject("select visitor_key from promo_code where code = ?", String.class,
+				codes.get(0))).isEqualTo(newest);
+		assertThat(this.pool.stats(campaign).assigned()).isEqualTo(2);
 	}
 
 	@Test
