@@ -1,7 +1,9 @@
 package io.relay.workflow.promocode;
 
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -10,11 +12,15 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 import io.relay.system.Databases;
 import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.dao.DataAccessException;
 import org.springframework.dao.DuplicateKeyException;
+import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Repository;
@@ -54,7 +60,22 @@ class PromoCodePool {
 
 	private final Map<String, ReentrantLock> campaigns = new ConcurrentHashMap<>();
 
+	/**
+	 * How long an assignment waits for another one of its campaign (in-process) or of its conversation (PostgreSQL's
+	 * advisory lock). Each holds its lock for one short transaction, so a longer wait means something is stuck: the
+	 * delivery retries later instead of holding its worker indefinitely.
+	 */
+	static final Duration LOCK_WAIT = Duration.ofSeconds(5);
+
+	private final Duration lockWait;
+
+	@Autowired
 	PromoCodePool(JdbcTemplate jdbc, TransactionTemplate transactions, Clock clock) {
+		this(jdbc, transactions, clock, LOCK_WAIT);
+	}
+
+	PromoCodePool(JdbcTemplate jdbc, TransactionTemplate transactions, Clock clock, Duration lockWait) {
+		this.lockWait = lockWait;
 		this.jdbc = jdbc;
 		this.named = new NamedParameterJdbcTemplate(jdbc);
 		this.transactions = transactions;
@@ -106,7 +127,7 @@ class PromoCodePool {
 
 	Assignment assign(String campaign, String visitorKey, String visitorId, String conversationId,
 			String idempotencyKey) {
-		ReentrantLock campaignLock = this.campaigns.computeIfAbsent(campaign, (name) -> new ReentrantLock());
+		ReentrantLock campaignLock = campaignLock(campaign);
 		for (int i = 0; i < MAX_TRIES; i++) {
 			// The conversation's code first: an earlier attempt may have taken it for another address of the
 			// visitor (corrected in iAdvize meanwhile); a second code would be taken and the first lost for good.
@@ -126,10 +147,15 @@ class PromoCodePool {
 				return conversationId.equals(conversation) ? new Assignment.Assigned(code)
 						: new Assignment.AlreadyAssigned(code, conversation);
 			}
-			campaignLock.lock();
+			if (!lock(campaignLock)) {
+				throw lockNotFree("another assignment in campaign '" + campaign + "' (in this instance)");
+			}
 			try {
 				Assignment assigned = this.transactions.execute((status) -> {
 					if (this.postgres) {
+						// lock_timeout bounds the wait for the advisory lock; local: it ends with the transaction.
+						this.jdbc.queryForList("select set_config('lock_timeout', ?, true)",
+								this.lockWait.toMillis() + "ms");
 						this.jdbc.queryForList("select pg_advisory_xact_lock(?, hashtext(?))", ADVISORY_LOCK_SPACE,
 								conversationLockKey(campaign, conversationId));
 					}
@@ -161,6 +187,13 @@ class PromoCodePool {
 			catch (DuplicateKeyException ex) {
 				// Another delivery gave this visitor a code of this campaign meanwhile: the next round reads it.
 			}
+			catch (DataAccessException ex) {
+				if (!lockTimedOut(ex)) {
+					throw ex;
+				}
+				throw lockNotFree("another assignment of conversation " + conversationId + " in campaign '" + campaign
+						+ "' (in any instance)");
+			}
 			finally {
 				campaignLock.unlock();
 			}
@@ -171,6 +204,32 @@ class PromoCodePool {
 
 	/** The code an attempt at a conversation took, and the visitor it took it for. */
 	private record ConversationsCode(long id, String campaign, String code, String visitorKey) {
+	}
+
+	/** The in-process lock of a campaign's assignments. */
+	ReentrantLock campaignLock(String campaign) {
+		return this.campaigns.computeIfAbsent(campaign, (name) -> new ReentrantLock());
+	}
+
+	private boolean lock(ReentrantLock lock) {
+		try {
+			return lock.tryLock(this.lockWait.toMillis(), TimeUnit.MILLISECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException("interrupted while waiting for the promo code pool's lock (shutdown)", ex);
+		}
+	}
+
+	/** PostgreSQL's lock_timeout: SQL state 55P03, which Spring's translation does not always name. */
+	private static boolean lockTimedOut(DataAccessException ex) {
+		return ex instanceof PessimisticLockingFailureException
+				|| (ex.getMostSpecificCause() instanceof SQLException sql && "55P03".equals(sql.getSQLState()));
+	}
+
+	private IllegalStateException lockNotFree(String holder) {
+		return new IllegalStateException(holder + " held its lock for over " + this.lockWait.toMillis() + " ms; the "
+				+ "delivery tries again later");
 	}
 
 	private @Nullable ConversationsCode conversationsCode(String campaign, String conversationId) {

@@ -8,6 +8,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
@@ -19,11 +21,13 @@ import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The pool on PostgreSQL, where a free code locked by another transaction is skipped ({@code SKIP LOCKED}).
+ * The pool on PostgreSQL, where a free code locked by another transaction is skipped ({@code SKIP LOCKED}), and
+ * where assignments wait for each other only so long.
  */
 class PostgresPromoCodePoolTests {
 
@@ -60,6 +64,76 @@ class PostgresPromoCodePoolTests {
 		}
 		assertThat(new JdbcTemplate(this.database).queryForObject("select count(*) from promo_code where campaign = ? "
 				+ "and assigned_at is not null", Integer.class, campaign)).isOne();
+	}
+
+	@Test
+	void anAssignmentWaitsForAnotherRunOfItsConversationOnlySoLong() throws Exception {
+		PromoCodePool impatient = new PromoCodePool(new JdbcTemplate(this.database),
+				new TransactionTemplate(new DataSourceTransactionManager(this.database)), Clock.systemUTC(),
+				Duration.ofMillis(200));
+		String campaign = "c-" + UUID.randomUUID().toString().substring(0, 8);
+		impatient.add(campaign, List.of("ONLY-" + UUID.randomUUID()), "test");
+		try (Connection other = this.database.getConnection()) {
+			// Another instance holds the conversation's lock and does not let go (its connection hangs).
+			other.setAutoCommit(false);
+			try (PreparedStatement lock = other.prepareStatement("select pg_advisory_xact_lock(?, hashtext(?))")) {
+				lock.setInt(1, PromoCodePool.ADVISORY_LOCK_SPACE);
+				lock.setString(2, PromoCodePool.conversationLockKey(campaign, "conversation-1"));
+				lock.executeQuery().close();
+			}
+			CompletableFuture<PromoCodePool.Assignment> assignment = CompletableFuture.supplyAsync(
+					() -> impatient.assign(campaign, "visitor-key", "1", "conversation-1", "e:promo-code"));
+			assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> assignment.get(20, TimeUnit.SECONDS))
+				.havingCause()
+				.isInstanceOf(IllegalStateException.class)
+				.withMessage("another assignment of conversation conversation-1 in campaign '" + campaign
+						+ "' (in any instance) held its lock for over 200 ms; the delivery tries again later");
+			other.rollback();
+		}
+		// Nothing taken, and the lock timeout ended with the transaction: the next assignment goes through.
+		assertThat(impatient.stats(campaign).assigned()).isZero();
+		assertThat(impatient.assign(campaign, "visitor-key", "1", "conversation-1", "e:promo-code"))
+			.isInstanceOf(PromoCodePool.Assignment.Assigned.class);
+	}
+
+	@Test
+	void anAssignmentWaitsForAnotherOfItsCampaignInThisInstanceOnlySoLong() throws Exception {
+		PromoCodePool impatient = new PromoCodePool(new JdbcTemplate(this.database),
+				new TransactionTemplate(new DataSourceTransactionManager(this.database)), Clock.systemUTC(),
+				Duration.ofMillis(200));
+		String campaign = "c-" + UUID.randomUUID().toString().substring(0, 8);
+		impatient.add(campaign, List.of("ONLY-" + UUID.randomUUID()), "test");
+		CountDownLatch held = new CountDownLatch(1);
+		CountDownLatch release = new CountDownLatch(1);
+		Thread holder = Thread.ofVirtual().start(() -> {
+			impatient.campaignLock(campaign).lock();
+			try {
+				held.countDown();
+				release.await();
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+			finally {
+				impatient.campaignLock(campaign).unlock();
+			}
+		});
+		held.await();
+		try {
+			CompletableFuture<PromoCodePool.Assignment> assignment = CompletableFuture.supplyAsync(
+					() -> impatient.assign(campaign, "visitor-key", "1", "conversation-1", "e:promo-code"));
+			assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> assignment.get(20, TimeUnit.SECONDS))
+				.havingCause()
+				.isInstanceOf(IllegalStateException.class)
+				.withMessage("another assignment in campaign '" + campaign + "' (in this instance) held its lock for "
+						+ "over 200 ms; the delivery tries again later");
+		}
+		finally {
+			release.countDown();
+			holder.join();
+		}
+		assertThat(impatient.assign(campaign, "visitor-key", "1", "conversation-1", "e:promo-code"))
+			.isInstanceOf(PromoCodePool.Assignment.Assigned.class);
 	}
 
 	private static boolean waitingForAnAdvisoryLock(Connection connection) throws Exception {
