@@ -36,6 +36,10 @@ final class CsvCodes {
 
 	}
 
+	/** A code of the file, by the line it came first on. */
+	private record Seen(int line, String code) {
+	}
+
 	static Parsed parse(byte[] bytes) {
 		List<Problem> problems = new ArrayList<>();
 		int[] count = { 0 };
@@ -54,7 +58,7 @@ final class CsvCodes {
 			text = text.substring(1);
 		}
 		List<String> codes = new ArrayList<>();
-		Map<String, Integer> seen = new HashMap<>();
+		Map<String, Seen> seen = new HashMap<>();
 		int beyondLimit = 0;
 		Iterator<String> lines = text.lines().iterator();
 		for (int number = 1; lines.hasNext(); number++) {
@@ -82,9 +86,11 @@ final class CsvCodes {
 				beyondLimit++;
 				continue;
 			}
-			Integer earlier = seen.putIfAbsent(field, number);
+			Seen earlier = seen.putIfAbsent(PromoCodePool.key(field), new Seen(number, field));
 			if (earlier != null) {
-				problem(problems, count, number, "'" + field + "' is a duplicate of line " + earlier);
+				problem(problems, count, number, "'" + field + "' is a duplicate of line " + earlier.line()
+						+ (earlier.code().equals(field) ? "" : " ('" + earlier.code() + "': codes are the same "
+								+ "whatever their case)"));
 				continue;
 			}
 			codes.add(field);

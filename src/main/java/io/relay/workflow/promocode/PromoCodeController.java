@@ -157,15 +157,17 @@ class PromoCodeController {
 			return new ImportView(campaign, imported, this.pool.available(campaign));
 		}
 		catch (PromoCodePool.ExistingCodes ex) {
-			List<Map<String, Object>> errors = ex.campaignsByCode()
+			List<Map<String, Object>> errors = ex.byCode()
 				.entrySet()
 				.stream()
 				.limit(CsvCodes.MAX_REPORTED)
 				.map((entry) -> Map.<String, Object>of("code", entry.getKey(), "reason",
-						"exists already in campaign '" + entry.getValue() + "'"))
+						"exists already in campaign '" + entry.getValue().campaign() + "'"
+								+ (entry.getKey().equals(entry.getValue().code()) ? ""
+										: " as '" + entry.getValue().code() + "'")))
 				.toList();
-			throw problem(HttpStatus.CONFLICT, ex.campaignsByCode().size() + " code(s) of the file exist already "
-					+ "(codes are unique across campaigns); nothing was imported", errors);
+			throw problem(HttpStatus.CONFLICT, ex.byCode().size() + " code(s) of the file exist already "
+					+ "(codes are unique across campaigns, whatever their case); nothing was imported", errors);
 		}
 	}
 

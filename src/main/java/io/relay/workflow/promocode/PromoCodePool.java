@@ -7,9 +7,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -109,18 +114,23 @@ class PromoCodePool {
 
 	}
 
+	/** A stored code, as found for one to add: the same but for case, maybe. */
+	record Existing(String code, String campaign) {
+	}
+
 	/** Thrown when codes to import exist already; nothing is imported. */
 	static final class ExistingCodes extends RuntimeException {
 
-		private final Map<String, String> campaignsByCode;
+		private final Map<String, Existing> byCode;
 
-		ExistingCodes(Map<String, String> campaignsByCode) {
-			super(campaignsByCode.size() + " code(s) exist already");
-			this.campaignsByCode = campaignsByCode;
+		ExistingCodes(Map<String, Existing> byCode) {
+			super(byCode.size() + " code(s) exist already");
+			this.byCode = byCode;
 		}
 
-		Map<String, String> campaignsByCode() {
-			return this.campaignsByCode;
+		/** The codes to add that exist already, each with the stored code it matches. */
+		Map<String, Existing> byCode() {
+			return this.byCode;
 		}
 
 	}
@@ -283,7 +293,7 @@ class PromoCodePool {
 	 * @throws ExistingCodes when any of them exists already, in any campaign
 	 */
 	int add(String campaign, List<String> codes, String origin) {
-		Map<String, String> existing = existing(codes);
+		Map<String, Existing> existing = existing(codes);
 		if (!existing.isEmpty()) {
 			throw new ExistingCodes(existing);
 		}
@@ -291,34 +301,50 @@ class PromoCodePool {
 		Timestamp now = Timestamp.from(this.clock.instant());
 		try {
 			this.transactions.executeWithoutResult((status) -> this.jdbc.batchUpdate(
-					"insert into promo_code (campaign, code, origin, batch_id, created_at) values (?, ?, ?, ?, ?)",
+					"insert into promo_code (campaign, code, code_key, origin, batch_id, created_at) values (?, ?, ?, ?, "
+							+ "?, ?)",
 					codes, 1000, (ps, code) -> {
 						ps.setString(1, campaign);
 						ps.setString(2, code);
-						ps.setString(3, origin);
-						ps.setString(4, batch);
-						ps.setTimestamp(5, now);
+						ps.setString(3, key(code));
+						ps.setString(4, origin);
+						ps.setString(5, batch);
+						ps.setTimestamp(6, now);
 					}));
 		}
 		catch (DuplicateKeyException ex) {
 			// Added concurrently by someone else: the transaction rolled back, nothing of this batch is stored.
-			Map<String, String> raced = existing(codes);
-			throw new ExistingCodes(raced.isEmpty() ? Map.of("?", "?") : raced);
+			Map<String, Existing> raced = existing(codes);
+			throw new ExistingCodes(raced.isEmpty() ? Map.of("?", new Existing("?", "?")) : raced);
 		}
 		return codes.size();
 	}
 
-	/** The codes among these that exist already, with their campaign. */
-	Map<String, String> existing(List<String> codes) {
-		Map<String, String> existing = new java.util.LinkedHashMap<>();
+	/**
+	 * The codes among these that exist already, whatever their case, with the stored code and its campaign.
+	 * {@code codes} must differ by more than case among themselves ({@link CsvCodes} sees to it).
+	 */
+	Map<String, Existing> existing(List<String> codes) {
+		Map<String, String> byKey = new HashMap<>();
+		codes.forEach((code) -> byKey.put(key(code), code));
+		Map<String, Existing> existing = new LinkedHashMap<>();
 		for (int from = 0; from < codes.size(); from += CHUNK) {
-			List<String> chunk = codes.subList(from, Math.min(codes.size(), from + CHUNK));
-			this.named.query("select code, campaign from promo_code where code in (:codes)", Map.of("codes", chunk),
-					(rs) -> {
-						existing.put(rs.getString("code"), rs.getString("campaign"));
+			List<String> keys = codes.subList(from, Math.min(codes.size(), from + CHUNK))
+				.stream()
+				.map(PromoCodePool::key)
+				.toList();
+			this.named.query("select code, code_key, campaign from promo_code where code_key in (:keys)",
+					Map.of("keys", keys), (rs) -> {
+						existing.put(byKey.get(rs.getString("code_key")),
+								new Existing(rs.getString("code"), rs.getString("campaign")));
 					});
 		}
 		return existing;
+	}
+
+	/** What makes codes the same to a shop: the code in lower case (codes are ASCII, see {@link Codes}). */
+	static String key(String code) {
+		return code.toLowerCase(Locale.ROOT);
 	}
 
 	/** One code as the export lists it. */
@@ -356,10 +382,10 @@ class PromoCodePool {
 	/** Generates {@code count} new codes, unique among all codes, and adds them to the pool. */
 	List<String> generate(String campaign, CodePattern pattern, int count) {
 		List<String> codes = new ArrayList<>(count);
-		java.util.Set<String> unique = new java.util.HashSet<>();
+		Set<String> unique = new HashSet<>();
 		while (codes.size() < count) {
 			String code = pattern.next();
-			if (unique.add(code)) {
+			if (unique.add(key(code))) {
 				codes.add(code);
 			}
 		}
@@ -370,14 +396,14 @@ class PromoCodePool {
 			}
 			catch (ExistingCodes ex) {
 				// Rare: a collision with an earlier code. Replace those and try again.
-				for (String taken : ex.campaignsByCode().keySet()) {
+				for (String taken : ex.byCode().keySet()) {
 					int at = codes.indexOf(taken);
 					if (at >= 0) {
 						String replacement;
 						do {
 							replacement = pattern.next();
 						}
-						while (!unique.add(replacement));
+						while (!unique.add(key(replacement)));
 						codes.set(at, replacement);
 					}
 				}

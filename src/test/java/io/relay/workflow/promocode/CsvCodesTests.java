@@ -23,6 +23,15 @@ class CsvCodesTests {
 	}
 
 	@Test
+	void codesThatDifferOnlyByCaseAreDuplicates() {
+		CsvCodes.Parsed parsed = CsvCodes.parse("Spring-1\nSPRING-2\nspring-1\n".getBytes(StandardCharsets.UTF_8));
+		assertThat(parsed.codes()).containsExactly("Spring-1", "SPRING-2");
+		assertThat(parsed.problems()).singleElement()
+			.isEqualTo(new CsvCodes.Problem(3,
+					"'spring-1' is a duplicate of line 1 ('Spring-1': codes are the same whatever their case)"));
+	}
+
+	@Test
 	void aSpreadsheetsEmptyRowsAreSkippedButARowWithoutItsCodeIsNot() {
 		CsvCodes.Parsed parsed = CsvCodes.parse("code;comment\nSPRING-1;a\n;;\n , ;\nSPRING-2;b\n;orphan comment\n"
 			.getBytes(StandardCharsets.UTF_8));

@@ -34,6 +34,7 @@ import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -326,6 +327,30 @@ abstract class PromoCodeTests {
 		JsonNode problem = AdminClient.read(response.body());
 		assertThat(problem.get("errors").get(0).get("code").asString()).isEqualTo(taken);
 		assertThat(this.pool.stats(campaign).total()).isZero();
+	}
+
+	@Test
+	void aCodeThatExistsWithAnotherCaseRefusesTheWholeFileToo() {
+		String other = "other-" + UUID.randomUUID();
+		String taken = "Case-" + UUID.randomUUID().toString().substring(0, 8).toUpperCase(java.util.Locale.ROOT);
+		importCsv(other, taken);
+		String campaign = "conflict-" + UUID.randomUUID();
+		String lower = taken.toLowerCase(java.util.Locale.ROOT);
+		HttpResponse<String> response = importCsv(campaign, String.join("\n", freshCodes(3)) + "\n" + lower);
+		assertThat(response.statusCode()).isEqualTo(409);
+		JsonNode problem = AdminClient.read(response.body());
+		assertThat(problem.get("detail").asString()).isEqualTo("1 code(s) of the file exist already (codes are unique "
+				+ "across campaigns, whatever their case); nothing was imported");
+		assertThat(problem.get("errors").get(0).get("code").asString()).isEqualTo(lower);
+		assertThat(problem.get("errors").get(0).get("reason").asString())
+			.isEqualTo("exists already in campaign '" + other + "' as '" + taken + "'");
+		assertThat(this.pool.stats(campaign).total()).isZero();
+
+		// The database refuses one too, for an import that raced past the check.
+		assertThatExceptionOfType(org.springframework.dao.DuplicateKeyException.class)
+			.isThrownBy(() -> this.jdbc.update("insert into promo_code (campaign, code, code_key, origin, batch_id, "
+					+ "created_at) values (?, ?, ?, 'IMPORTED', 'b', current_timestamp)", campaign, lower,
+					PromoCodePool.key(lower)));
 	}
 
 	@Test
