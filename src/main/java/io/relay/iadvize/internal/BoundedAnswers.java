@@ -95,7 +95,7 @@ final class BoundedAnswers implements ClientHttpRequestInterceptor {
 
 		@Override
 		public int read() throws IOException {
-			if (this.cut && this.read >= this.maxBytes) {
+			if (this.cut && remaining() <= 0) {
 				return end();
 			}
 			int next = super.read();
@@ -110,10 +110,10 @@ final class BoundedAnswers implements ClientHttpRequestInterceptor {
 			if (length == 0) {
 				return 0;
 			}
-			if (this.cut && this.read >= this.maxBytes) {
+			if (this.cut && remaining() <= 0) {
 				return end();
 			}
-			int wanted = this.cut ? (int) Math.min(length, this.maxBytes - this.read) : length;
+			int wanted = this.cut ? (int) Math.min(length, remaining()) : length;
 			int count = super.read(buffer, offset, wanted);
 			if (count > 0) {
 				counted(count);
@@ -123,8 +123,11 @@ final class BoundedAnswers implements ClientHttpRequestInterceptor {
 
 		@Override
 		public int available() throws IOException {
-			int available = super.available();
-			return this.cut ? (int) Math.min(available, Math.max(0, this.maxBytes - this.read)) : available;
+			if (!this.cut) {
+				return super.available();
+			}
+			// At the limit the body has ended, and the stream under it may be closed: it is not asked.
+			return (remaining() <= 0) ? 0 : (int) Math.min(super.available(), remaining());
 		}
 
 		@Override
@@ -134,9 +137,18 @@ final class BoundedAnswers implements ClientHttpRequestInterceptor {
 
 		@Override
 		public long skip(long n) throws IOException {
-			long skipped = super.skip(this.cut ? Math.min(n, this.maxBytes - this.read) : n);
+			if (this.cut && remaining() <= 0) {
+				end();
+				return 0;
+			}
+			long skipped = super.skip(this.cut ? Math.min(n, remaining()) : n);
 			counted(skipped);
 			return skipped;
+		}
+
+		/** What is left to read before the limit: for a cut body, where it ends. */
+		private long remaining() {
+			return this.maxBytes - this.read;
 		}
 
 		private void counted(long bytes) throws IOException {

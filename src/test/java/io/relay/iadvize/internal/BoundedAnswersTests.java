@@ -1,5 +1,7 @@
 package io.relay.iadvize.internal;
 
+import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -47,7 +49,22 @@ class BoundedAnswersTests {
 		}
 		try (InputStream skipped = body(HttpStatus.NOT_FOUND, 100)) {
 			assertThat(skipped.skip(100)).isEqualTo(LIMIT);
+			assertThat(skipped.skip(100)).isZero();
+			assertThat(skipped.available()).isZero();
 			assertThat(skipped.read()).isEqualTo(-1);
+			assertThat(skipped.read(new byte[8])).isEqualTo(-1);
+		}
+	}
+
+	@Test
+	void aCutBodyThatEndedIsNotReadAnyFurther() throws IOException {
+		// The end closes the body under it (so that closing the response does not drain an endless one), and a
+		// closed body may throw when it is touched: the end answers for it instead.
+		try (InputStream ended = body(HttpStatus.BAD_GATEWAY, 100)) {
+			assertThat(ended.readAllBytes()).hasSize(LIMIT);
+			assertThat(ended.available()).isZero();
+			assertThat(ended.skip(10)).isZero();
+			assertThat(ended.read()).isEqualTo(-1);
 		}
 	}
 
@@ -60,7 +77,9 @@ class BoundedAnswersTests {
 	}
 
 	private static InputStream body(HttpStatus status, int length) throws IOException {
-		MockClientHttpResponse answer = new MockClientHttpResponse("a".repeat(length).getBytes(), status);
+		// Buffered: like the HTTP client's body, it throws when used after it is closed.
+		MockClientHttpResponse answer = new MockClientHttpResponse(
+				new BufferedInputStream(new ByteArrayInputStream("a".repeat(length).getBytes())), status);
 		ClientHttpResponse response = new BoundedAnswers(LIMIT).intercept(
 				new MockClientHttpRequest(HttpMethod.GET, URI.create("https://sd.iadvize.com/api/2/visitor/1")),
 				new byte[0], (request, requestBody) -> answer);
