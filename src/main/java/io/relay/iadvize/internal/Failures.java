@@ -4,12 +4,10 @@ import java.io.IOException;
 import java.net.http.HttpTimeoutException;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 
 import io.relay.iadvize.Api;
 import io.relay.iadvize.IAdvizeApiException;
+import io.relay.system.RetryAfter;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatusCode;
@@ -92,28 +90,9 @@ final class Failures {
 				null, null);
 	}
 
-	/** {@code Retry-After}, as seconds or as an HTTP date; absent when missing, unreadable or already past. */
+	/** {@code Retry-After}, as seconds or as an HTTP date (zero when already past); absent when missing or unreadable. */
 	@Nullable Duration retryAfter(HttpHeaders headers) {
-		String value = headers.getFirst(HttpHeaders.RETRY_AFTER);
-		if (value == null || value.isBlank()) {
-			return null;
-		}
-		value = value.trim();
-		try {
-			long seconds = Long.parseLong(value);
-			return (seconds >= 0) ? Duration.ofSeconds(seconds) : null;
-		}
-		catch (NumberFormatException ex) {
-			// an HTTP date, then
-		}
-		try {
-			ZonedDateTime at = ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME);
-			Duration wait = Duration.between(this.clock.instant(), at.toInstant());
-			return wait.isNegative() ? null : wait;
-		}
-		catch (DateTimeParseException ex) {
-			return null;
-		}
+		return RetryAfter.of(headers, this.clock.instant());
 	}
 
 	static String describe(Api api, String resource) {

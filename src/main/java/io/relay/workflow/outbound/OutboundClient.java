@@ -12,9 +12,6 @@ import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
@@ -25,6 +22,7 @@ import java.util.regex.Pattern;
 
 import javax.net.ssl.SSLHandshakeException;
 
+import io.relay.system.RetryAfter;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -327,29 +325,8 @@ public final class OutboundClient {
 
 	/** {@code Retry-After} as seconds or an HTTP date; absent when missing or unreadable; at most an hour. */
 	@Nullable Duration retryAfter(HttpHeaders headers) {
-		String value = headers.getFirst(HttpHeaders.RETRY_AFTER);
-		if (value == null || value.isBlank()) {
-			return null;
-		}
-		Duration wait;
-		try {
-			long seconds = Long.parseLong(value.strip());
-			if (seconds < 0) {
-				return null;
-			}
-			wait = Duration.ofSeconds(seconds);
-		}
-		catch (NumberFormatException ex) {
-			try {
-				ZonedDateTime at = ZonedDateTime.parse(value.strip(), DateTimeFormatter.RFC_1123_DATE_TIME);
-				wait = Duration.between(this.clock.instant(), at.toInstant());
-				wait = wait.isNegative() ? Duration.ZERO : wait;
-			}
-			catch (DateTimeParseException notADate) {
-				return null;
-			}
-		}
-		return (wait.compareTo(MAX_RETRY_AFTER) > 0) ? MAX_RETRY_AFTER : wait;
+		Duration wait = RetryAfter.of(headers, this.clock.instant());
+		return (wait != null && wait.compareTo(MAX_RETRY_AFTER) > 0) ? MAX_RETRY_AFTER : wait;
 	}
 
 	/** A URL as it may appear in a message: scheme, host, port and path; never the query, which may hold a key. */
