@@ -9,6 +9,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -52,7 +54,7 @@ class DashboardUpdates implements SmartLifecycle {
 	/** Tells the browser how soon to reconnect after a lost stream. */
 	private static final long RECONNECT_MILLIS = 1000;
 
-	private final Set<SseEmitter> emitters = ConcurrentHashMap.newKeySet();
+	private final Set<Page> pages = ConcurrentHashMap.newKeySet();
 
 	private final AtomicBoolean pending = new AtomicBoolean();
 
@@ -62,7 +64,10 @@ class DashboardUpdates implements SmartLifecycle {
 
 	private final Duration pollInterval;
 
-	/** Sends the announcements, one at a time, off the handler's thread. */
+	/**
+	 * Sends the announcements off the handler's thread: each page on its own (virtual) thread, so that a page that
+	 * stopped reading holds only its own, until its write times out ({@code server.tomcat.connection-timeout}).
+	 */
 	private volatile ExecutorService sender = newSender();
 
 	private @Nullable ScheduledFuture<?> heartbeat;
@@ -85,20 +90,24 @@ class DashboardUpdates implements SmartLifecycle {
 
 	/** A new stream for one page. */
 	SseEmitter subscribe() {
-		if (!this.accepting || this.emitters.size() >= MAX_SUBSCRIBERS) {
+		return subscribe(new SseEmitter(STREAM_TIMEOUT.toMillis()));
+	}
+
+	SseEmitter subscribe(SseEmitter emitter) {
+		if (!this.accepting || this.pages.size() >= MAX_SUBSCRIBERS) {
 			ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
 					this.accepting ? "Too many live dashboards are open on this instance (at most " + MAX_SUBSCRIBERS
 							+ ")" : "Relay is shutting down");
 			throw new ErrorResponseException(HttpStatus.SERVICE_UNAVAILABLE, problem, null);
 		}
-		SseEmitter emitter = new SseEmitter(STREAM_TIMEOUT.toMillis());
-		emitter.onCompletion(() -> this.emitters.remove(emitter));
+		Page page = new Page(emitter);
+		emitter.onCompletion(() -> this.pages.remove(page));
 		emitter.onTimeout(() -> {
-			this.emitters.remove(emitter);
+			this.pages.remove(page);
 			emitter.complete();
 		});
-		emitter.onError((ex) -> this.emitters.remove(emitter));
-		if (this.emitters.isEmpty()) {
+		emitter.onError((ex) -> this.pages.remove(page));
+		if (this.pages.isEmpty()) {
 			// The poll's starting point: what this page loads after 'ready' includes everything up to now.
 			this.lastChange = lastChange();
 		}
@@ -109,7 +118,7 @@ class DashboardUpdates implements SmartLifecycle {
 		catch (IOException ex) {
 			throw new IllegalStateException(ex);
 		}
-		this.emitters.add(emitter);
+		this.pages.add(page);
 		return emitter;
 	}
 
@@ -125,7 +134,7 @@ class DashboardUpdates implements SmartLifecycle {
 				// Read before telling: what the pages load next includes everything up to this point, so the poll
 				// need not announce it again, and misses nothing that comes after.
 				String change = lastChange();
-				broadcast(SseEmitter.event().name("changed").data(reason.data, MediaType.APPLICATION_JSON));
+				this.pages.forEach((page) -> page.tell(reason::event));
 				if (change != null) {
 					this.lastChange = change;
 				}
@@ -138,10 +147,15 @@ class DashboardUpdates implements SmartLifecycle {
 
 	/** Whether any page has a stream open on this instance. */
 	boolean anyOpen() {
-		return !this.emitters.isEmpty();
+		return !this.pages.isEmpty();
 	}
 
-	/** Runs {@code task} on the sender thread; {@code false} when shutting down (the streams are closed already). */
+	/** How many pages have a stream open on this instance. */
+	int openPages() {
+		return this.pages.size();
+	}
+
+	/** Runs {@code task} on a sender thread; {@code false} when shutting down (the streams are closed already). */
 	private boolean send(Runnable task) {
 		try {
 			this.sender.execute(task);
@@ -152,26 +166,12 @@ class DashboardUpdates implements SmartLifecycle {
 		}
 	}
 
-	private void broadcast(SseEmitter.SseEventBuilder event) {
-		for (SseEmitter emitter : this.emitters) {
-			try {
-				emitter.send(event);
-			}
-			catch (IOException | IllegalStateException ex) {
-				// The page went away; the container completes the emitter.
-				this.emitters.remove(emitter);
-			}
-		}
-	}
-
 	private void heartbeat() {
-		if (anyOpen()) {
-			send(() -> broadcast(SseEmitter.event().comment("heartbeat")));
-		}
+		this.pages.forEach(Page::keepAlive);
 	}
 
 	private void pollOtherInstances() {
-		if (this.emitters.isEmpty()) {
+		if (this.pages.isEmpty()) {
 			return;
 		}
 		String change = lastChange();
@@ -191,6 +191,67 @@ class DashboardUpdates implements SmartLifecycle {
 		}
 	}
 
+	/**
+	 * One page's stream and what is waiting to go to it. At most one sender writes to a page at a time; what comes
+	 * meanwhile waits, and only the latest waits: a {@code changed} makes the page load the figures again, so one
+	 * after the write in progress tells it all that the ones before it would have, and a heartbeat is needed only
+	 * when nothing else is waiting. Events are built for each page: a built event is not to be sent twice (Spring's
+	 * builder adds to itself when it builds).
+	 */
+	private final class Page {
+
+		private static final Supplier<SseEmitter.SseEventBuilder> HEARTBEAT = () -> SseEmitter.event()
+			.comment("heartbeat");
+
+		private final SseEmitter emitter;
+
+		private final AtomicReference<@Nullable Supplier<SseEmitter.SseEventBuilder>> waiting = new AtomicReference<>();
+
+		private final AtomicBoolean writing = new AtomicBoolean();
+
+		Page(SseEmitter emitter) {
+			this.emitter = emitter;
+		}
+
+		void tell(Supplier<SseEmitter.SseEventBuilder> changed) {
+			this.waiting.set(changed);
+			write();
+		}
+
+		void keepAlive() {
+			this.waiting.compareAndSet(null, HEARTBEAT);
+			write();
+		}
+
+		private void write() {
+			if (this.writing.compareAndSet(false, true) && !send(this::drain)) {
+				this.writing.set(false);
+			}
+		}
+
+		private void drain() {
+			try {
+				Supplier<SseEmitter.SseEventBuilder> event;
+				while ((event = this.waiting.getAndSet(null)) != null) {
+					this.emitter.send(event.get());
+				}
+			}
+			catch (IOException | IllegalStateException ex) {
+				// The page went away; the container completes the emitter.
+				DashboardUpdates.this.pages.remove(this);
+				return;
+			}
+			finally {
+				this.writing.set(false);
+			}
+			// Something may have come between the last look and the end of this write: it would wait for the next.
+			if (this.waiting.get() != null) {
+				write();
+			}
+		}
+
+	}
+
 	/** Why a {@code changed} event was sent (its data; the page does not need it). */
 	private enum Reason {
 
@@ -204,6 +265,10 @@ class DashboardUpdates implements SmartLifecycle {
 
 		Reason(String data) {
 			this.data = data;
+		}
+
+		SseEmitter.SseEventBuilder event() {
+			return SseEmitter.event().name("changed").data(this.data, MediaType.APPLICATION_JSON);
 		}
 
 	}
@@ -230,15 +295,15 @@ class DashboardUpdates implements SmartLifecycle {
 		this.running = false;
 		cancel(this.heartbeat);
 		cancel(this.poll);
-		for (SseEmitter emitter : this.emitters) {
-			emitter.complete();
+		for (Page page : this.pages) {
+			page.emitter.complete();
 		}
-		this.emitters.clear();
+		this.pages.clear();
 		this.sender.shutdownNow();
 	}
 
 	private static ExecutorService newSender() {
-		return Executors.newSingleThreadExecutor(Thread.ofVirtual().name("csat-dashboard-updates").factory());
+		return Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("csat-dashboard-updates-", 0).factory());
 	}
 
 	private static void cancel(@Nullable ScheduledFuture<?> future) {
