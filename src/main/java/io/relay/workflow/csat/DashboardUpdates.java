@@ -66,7 +66,7 @@ class DashboardUpdates implements SmartLifecycle {
 
 	/**
 	 * Sends the announcements off the handler's thread: each page on its own (virtual) thread, so that a page that
-	 * stopped reading holds only its own, until its write times out ({@code server.tomcat.connection-timeout}).
+	 * stopped reading holds only its own, until its write times out (Tomcat's connection timeout, 60 s by default).
 	 */
 	private volatile ExecutorService sender = newSender();
 
