@@ -166,7 +166,7 @@ public final class VisitorMail {
 						.orElse(null);
 					return (other != null) ? other : HandlerResult.retry("the email's ledger row changed meanwhile");
 				}
-				return send(claimed.get(), letter.to(), settings, subject, rendered, messageId);
+				return send(claimed.get(), letter, settings, subject, rendered, messageId);
 			}
 			finally {
 				this.sends.release();
@@ -295,8 +295,9 @@ public final class VisitorMail {
 				+ "SMTP server's log for Message-ID " + row.messageId() + " (see docs/workflows.md)";
 	}
 
-	private HandlerResult send(SentMails.Row row, Recipient to, EmailSettings settings, String subject,
+	private HandlerResult send(SentMails.Row row, Letter letter, EmailSettings settings, String subject,
 			MailTemplates.Rendered rendered, String messageId) {
+		Recipient to = letter.to();
 		MimeMessage message;
 		JavaMailSender sender;
 		try {
@@ -345,6 +346,14 @@ public final class VisitorMail {
 					+ "relay.mail.sending-timeout)", messageId);
 		}
 		count(settings.workflow(), "sent");
+		try {
+			letter.afterSent().run();
+		}
+		catch (RuntimeException ex) {
+			// The email went out: the delivery succeeded, whatever the workflow failed to record after it.
+			logger.warn("Email {} was sent, but workflow '{}' could not record it: {}", messageId, settings.workflow(),
+					scrub(String.valueOf(ex.getMessage()), to));
+		}
 		return HandlerResult.success();
 	}
 

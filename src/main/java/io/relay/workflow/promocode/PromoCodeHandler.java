@@ -53,12 +53,15 @@ class PromoCodeHandler extends VisitorMailHandler {
 		Recipient to = mail().recipient(conversation, settings());
 		mail().requireVisitorMessagesWhenKnown(conversation, settings());
 		String campaign = this.properties.campaign();
-		PromoCodePool.Assignment assignment = this.pool.assign(campaign, visitorKey(to.address()),
-				to.visitor().id(), conversation.conversationId(), delivery.idempotencyKey());
+		String visitorKey = visitorKey(to.address());
+		PromoCodePool.Assignment assignment = this.pool.assign(campaign, visitorKey, to.visitor().id(),
+				conversation.conversationId(), delivery.idempotencyKey());
 		this.stats.refresh();
 		return switch (assignment) {
-			case PromoCodePool.Assignment.Assigned assigned ->
-				new Letter(to, Map.of("code", assigned.code(), "campaign", campaign));
+			// Once sent, the code is this address's, whichever address the attempt that took it had.
+			case PromoCodePool.Assignment.Assigned assigned -> new Letter(to,
+					Map.of("code", assigned.code(), "campaign", campaign),
+					() -> this.pool.keepFor(campaign, assigned.code(), visitorKey));
 			case PromoCodePool.Assignment.AlreadyAssigned already -> throw Stop.skip("the visitor already received a "
 					+ "code of campaign '" + campaign + "' (conversation " + already.conversationId() + ")");
 			case PromoCodePool.Assignment.PoolEmpty empty -> throw Stop.retryAfter("the promo code pool of campaign '"

@@ -1,6 +1,5 @@
 package io.relay.workflow.promocode;
 
-import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
@@ -13,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,10 +20,12 @@ import java.util.concurrent.locks.ReentrantLock;
 
 import io.relay.system.Databases;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.dao.DataAccessException;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
 import org.springframework.dao.DuplicateKeyException;
-import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Repository;
@@ -34,15 +34,19 @@ import org.springframework.transaction.support.TransactionTemplate;
 /**
  * The code pools ({@code promo_code}). Assigning a code is one short transaction that takes the campaign's oldest
  * free code ({@code FOR UPDATE SKIP LOCKED} on PostgreSQL, so that instances take different codes; under an
- * in-process lock per campaign besides, which is all H2 needs) and writes the visitor on it. The UNIQUE constraint on
- * (campaign, visitor) is what makes "one code per visitor and campaign" hold across threads and instances: the loser
- * of a race rolls back and finds the winner's code. One code per conversation holds the same way: the transaction
+ * in-process lock per campaign besides, waited for at most {@link #LOCK_WAIT}, which is all H2 needs) and writes the
+ * visitor on it. The UNIQUE constraint on (campaign, visitor) is what makes "one code per visitor and campaign" hold
+ * across threads and instances: the loser of a race rolls back and finds the winner's code. One code per conversation holds the same way: the transaction
  * looks for the conversation's code again under a lock per conversation (an advisory lock on PostgreSQL, across
  * instances), so that two runs of one delivery at once (a lease taken over, an unordered handler) cannot each take
- * one for a different address of the visitor.
+ * one for a different address of the visitor. That lock is not waited for: the delivery tries again later.
+ * <p>
+ * A code's {@code code_key} (its lower case, unique) makes codes that differ only by case one code, as shops see them.
  */
 @Repository
 class PromoCodePool {
+
+	private static final Logger logger = LoggerFactory.getLogger(PromoCodePool.class);
 
 	private static final int CHUNK = 500;
 
@@ -106,11 +110,11 @@ class PromoCodePool {
 
 	}
 
-	record Stats(String campaign, long total, long available) {
-
-		long assigned() {
-			return this.total - this.available;
-		}
+	/**
+	 * A campaign's pool. {@code total} may exceed {@code available + assigned}: by the codes withheld because they
+	 * differ only by case from an older one (stored before migration V48; see operations.md).
+	 */
+	record Stats(String campaign, long total, long available, long assigned) {
 
 	}
 
@@ -144,44 +148,37 @@ class PromoCodePool {
 			ConversationsCode ofConversation = conversationsCode(campaign, conversationId);
 			if (ofConversation != null) {
 				return ofConversation.visitorKey().equals(visitorKey) ? new Assignment.Assigned(ofConversation.code())
-						: moveTo(visitorKey, ofConversation);
+						: forCurrentAddress(campaign, visitorKey, conversationId, ofConversation);
 			}
-			Optional<Map<String, Object>> held = this.jdbc
-				.queryForList("select code, conversation_id from promo_code where campaign = ? and visitor_key = ?",
-						campaign, visitorKey)
-				.stream()
-				.findFirst();
-			if (held.isPresent()) {
-				String code = (String) held.get().get("code");
-				String conversation = (String) held.get().get("conversation_id");
-				return conversationId.equals(conversation) ? new Assignment.Assigned(code)
-						: new Assignment.AlreadyAssigned(code, conversation);
+			Assignment.AlreadyAssigned held = heldBy(campaign, visitorKey);
+			if (held != null) {
+				return conversationId.equals(held.conversationId()) ? new Assignment.Assigned(held.code()) : held;
 			}
 			if (!lock(campaignLock)) {
-				throw lockNotFree("another assignment in campaign '" + campaign + "' (in this instance)");
+				throw new IllegalStateException("another assignment in campaign '" + campaign + "' held this "
+						+ "instance's lock for over " + this.lockWait.toMillis() + " ms; the delivery tries again later");
 			}
 			try {
 				Assignment assigned = this.transactions.execute((status) -> {
-					if (this.postgres) {
-						// lock_timeout bounds the wait for the advisory lock; local: it ends with the transaction.
-						this.jdbc.queryForList("select set_config('lock_timeout', ?, true)",
-								this.lockWait.toMillis() + "ms");
-						this.jdbc.queryForList("select pg_advisory_xact_lock(?, hashtext(?))", ADVISORY_LOCK_SPACE,
-								conversationLockKey(campaign, conversationId));
+					if (this.postgres && !Boolean.TRUE.equals(this.jdbc.queryForObject(
+							"select pg_try_advisory_xact_lock(?, hashtext(?))", Boolean.class, ADVISORY_LOCK_SPACE,
+							conversationLockKey(campaign, conversationId)))) {
+						// Not waited for, under the campaign's lock: the other run may take long (or hang).
+						throw new ConversationBusy();
 					}
 					// Again under the lock: another run of this conversation may have taken one since the look above
-					// (for another address: the next round moves it, outside this transaction).
+					// (for another address: the next round answers for it).
 					ConversationsCode taken = conversationsCode(campaign, conversationId);
 					if (taken != null) {
 						return taken.visitorKey().equals(visitorKey) ? new Assignment.Assigned(taken.code()) : null;
 					}
 					List<Map<String, Object>> free = this.jdbc.queryForList("select id, code from promo_code where "
-							+ "campaign = ? and assigned_at is null order by id fetch first 1 rows only" + this.lock,
-							campaign);
+							+ "campaign = ? and assigned_at is null and code_key is not null order by id fetch first "
+							+ "1 rows only" + this.lock, campaign);
 					if (free.isEmpty()) {
 						// SKIP LOCKED also skips a free code that another transaction has locked and may yet give
 						// back (its visitor had a code already): only a pool without any free code is empty.
-						return freeCodes(campaign) == 0 ? new Assignment.PoolEmpty() : null;
+						return available(campaign) == 0 ? new Assignment.PoolEmpty() : null;
 					}
 					long id = ((Number) free.getFirst().get("id")).longValue();
 					int updated = this.jdbc.update("update promo_code set assigned_at = ?, visitor_key = ?, "
@@ -197,12 +194,10 @@ class PromoCodePool {
 			catch (DuplicateKeyException ex) {
 				// Another delivery gave this visitor a code of this campaign meanwhile: the next round reads it.
 			}
-			catch (DataAccessException ex) {
-				if (!lockTimedOut(ex)) {
-					throw ex;
-				}
-				throw lockNotFree("another assignment of conversation " + conversationId + " in campaign '" + campaign
-						+ "' (in any instance)");
+			catch (ConversationBusy ex) {
+				throw new IllegalStateException("another run of conversation " + conversationId + " (in another "
+						+ "instance) is taking it a code of campaign '" + campaign + "' right now; the delivery tries "
+						+ "again later");
 			}
 			finally {
 				campaignLock.unlock();
@@ -212,8 +207,17 @@ class PromoCodePool {
 				+ MAX_TRIES + " tries (contention)");
 	}
 
+	/** Another run of the conversation holds its advisory lock. */
+	private static final class ConversationBusy extends RuntimeException {
+
+		ConversationBusy() {
+			super(null, null, false, false);
+		}
+
+	}
+
 	/** The code an attempt at a conversation took, and the visitor it took it for. */
-	private record ConversationsCode(long id, String campaign, String code, String visitorKey) {
+	private record ConversationsCode(String code, String visitorKey) {
 	}
 
 	/** The in-process lock of a campaign's assignments. */
@@ -231,61 +235,55 @@ class PromoCodePool {
 		}
 	}
 
-	/** PostgreSQL's lock_timeout: SQL state 55P03, which Spring's translation does not always name. */
-	private static boolean lockTimedOut(DataAccessException ex) {
-		return ex instanceof PessimisticLockingFailureException
-				|| (ex.getMostSpecificCause() instanceof SQLException sql && "55P03".equals(sql.getSQLState()));
-	}
-
-	private IllegalStateException lockNotFree(String holder) {
-		return new IllegalStateException(holder + " held its lock for over " + this.lockWait.toMillis() + " ms; the "
-				+ "delivery tries again later");
-	}
-
 	private @Nullable ConversationsCode conversationsCode(String campaign, String conversationId) {
-		List<ConversationsCode> codes = this.jdbc.query("select id, code, visitor_key from promo_code where "
-				+ "campaign = ? and conversation_id = ?", (rs, row) -> new ConversationsCode(rs.getLong("id"),
-						campaign, rs.getString("code"), rs.getString("visitor_key")), campaign, conversationId);
+		List<ConversationsCode> codes = this.jdbc.query("select code, visitor_key from promo_code where campaign = ? "
+				+ "and conversation_id = ?", (rs, row) -> new ConversationsCode(rs.getString("code"),
+						rs.getString("visitor_key")), campaign, conversationId);
 		return codes.isEmpty() ? null : codes.getFirst();
 	}
 
+	/** The code of the campaign the visitor holds, whichever conversation it came with. */
+	private Assignment.@Nullable AlreadyAssigned heldBy(String campaign, String visitorKey) {
+		List<Assignment.AlreadyAssigned> held = this.jdbc.query("select code, conversation_id from promo_code where "
+				+ "campaign = ? and visitor_key = ?", (rs, row) -> new Assignment.AlreadyAssigned(rs.getString("code"),
+						rs.getString("conversation_id")), campaign, visitorKey);
+		return held.isEmpty() ? null : held.getFirst();
+	}
+
 	/**
-	 * Gives the conversation's code to the visitor's current address. An earlier attempt took it for a former one
-	 * and its email did not go out (the mail ledger lets no attempt compose again after one that did): left under
-	 * the former address, the code would block that address and leave the current one free to get a second code
-	 * with a later conversation. When the current address holds a code of the campaign already, that one counts and
-	 * the conversation's code stays where it is: assigned, so never handed out to anyone else.
+	 * The conversation's code, taken by an earlier attempt for a former address of the visitor: theirs at their
+	 * current address too (the email goes there), unless that address holds a code of the campaign already, which
+	 * then counts. The code is recorded under the current address only once the email went out ({@link #keepFor}):
+	 * until then, another run of the delivery may still send it to the former one.
 	 */
-	private Assignment moveTo(String visitorKey, ConversationsCode taken) {
+	private Assignment forCurrentAddress(String campaign, String visitorKey, String conversationId,
+			ConversationsCode taken) {
+		Assignment.AlreadyAssigned held = heldBy(campaign, visitorKey);
+		return (held != null && !conversationId.equals(held.conversationId())) ? held
+				: new Assignment.Assigned(taken.code());
+	}
+
+	/**
+	 * Records that the code went to this visitor's address: a code taken for a former address (corrected in iAdvize
+	 * between attempts) is theirs, so that the address that got it gets no second one and the former one is not held
+	 * to a code it never received.
+	 * @return whether the code was recorded under another address until now
+	 */
+	boolean keepFor(String campaign, String code, String visitorKey) {
 		try {
-			// One statement, outside any transaction: on PostgreSQL a refused one would spoil the transaction.
-			this.jdbc.update("update promo_code set visitor_key = ? where id = ?", visitorKey, taken.id());
-			return new Assignment.Assigned(taken.code());
+			return this.jdbc.update("update promo_code set visitor_key = ? where campaign = ? and code = ? and "
+					+ "visitor_key <> ?", visitorKey, campaign, code, visitorKey) == 1;
 		}
 		catch (DuplicateKeyException ex) {
-			return this.jdbc
-				.query("select code, conversation_id from promo_code where campaign = ? and visitor_key = ?",
-						(rs, row) -> new Assignment.AlreadyAssigned(rs.getString("code"),
-								rs.getString("conversation_id")),
-						taken.campaign(), visitorKey)
-				.stream()
-				.findFirst()
-				.map(Assignment.class::cast)
-				// Not while codes are never deleted; should it happen, the delivery's retry looks again.
-				.orElseThrow(() -> new IllegalStateException("the promo code of the conversation could not be moved "
-						+ "to the visitor's current address, and that address holds none"));
+			// The address got another code of the campaign meanwhile (another conversation, at the same moment).
+			throw new IllegalStateException("the address that received code " + code + " holds another code of "
+					+ "campaign '" + campaign + "' already", ex);
 		}
 	}
 
 	/** The text whose hash, in {@link #ADVISORY_LOCK_SPACE}, locks the assignments of one conversation. */
 	static String conversationLockKey(String campaign, String conversationId) {
 		return campaign + "\n" + conversationId;
-	}
-
-	private long freeCodes(String campaign) {
-		Long free = this.jdbc.queryForObject("select count(*) from promo_code where campaign = ? and assigned_at is null",
-				Long.class, campaign);
-		return (free != null) ? free : 0;
 	}
 
 	/**
@@ -329,17 +327,46 @@ class PromoCodePool {
 		codes.forEach((code) -> byKey.put(key(code), code));
 		Map<String, Existing> existing = new LinkedHashMap<>();
 		for (int from = 0; from < codes.size(); from += CHUNK) {
-			List<String> keys = codes.subList(from, Math.min(codes.size(), from + CHUNK))
-				.stream()
-				.map(PromoCodePool::key)
-				.toList();
-			this.named.query("select code, code_key, campaign from promo_code where code_key in (:keys)",
-					Map.of("keys", keys), (rs) -> {
-						existing.put(byKey.get(rs.getString("code_key")),
-								new Existing(rs.getString("code"), rs.getString("campaign")));
+			List<String> chunk = codes.subList(from, Math.min(codes.size(), from + CHUNK));
+			List<String> keys = chunk.stream().map(PromoCodePool::key).toList();
+			// By key, and by the code itself for a code stored without one (see V48).
+			this.named.query("select code, campaign from promo_code where code_key in (:keys) or code in (:codes)",
+					Map.of("keys", keys, "codes", chunk), (rs) -> {
+						String stored = rs.getString("code");
+						String requested = byKey.get(key(stored));
+						if (stored.equals(requested) || !existing.containsKey(requested)) {
+							// The code itself, when stored (also in another case, without a key), else its twin.
+							existing.put(requested, new Existing(stored, rs.getString("campaign")));
+						}
 					});
 		}
 		return existing;
+	}
+
+	/**
+	 * Gives their key to the codes stored without one, once Relay is ready: an older instance stores codes so during a
+	 * rolling upgrade to migration V48. A code that differs only by case from one with the key keeps none, and is not
+	 * handed out (a shop would take them for one code); a warning says how many there are.
+	 * @return how many codes stay without a key
+	 */
+	@EventListener(ApplicationReadyEvent.class)
+	long keyStoredCodes() {
+		long withheld = 0;
+		for (Map<String, Object> row : this.jdbc.queryForList("select id, code from promo_code where code_key is null")) {
+			try {
+				this.jdbc.update("update promo_code set code_key = ? where id = ? and code_key is null",
+						key((String) row.get("code")), row.get("id"));
+			}
+			catch (DuplicateKeyException ex) {
+				withheld++;
+			}
+		}
+		if (withheld > 0) {
+			logger.warn("{} promo code(s) differ only by case from an older code, and are not handed out: a shop would "
+					+ "take each for the other. List them with 'select campaign, code, assigned_at from promo_code where "
+					+ "code_key is null' (see docs/operations.md).", withheld);
+		}
+		return withheld;
 	}
 
 	/** What makes codes the same to a shop: the code in lower case (codes are ASCII, see {@link Codes}). */
@@ -367,15 +394,17 @@ class PromoCodePool {
 	}
 
 	Stats stats(String campaign) {
-		Map<String, Object> row = this.jdbc.queryForMap("select count(*) as total, "
-				+ "count(case when assigned_at is null then 1 end) as available from promo_code where campaign = ?",
-				campaign);
-		return new Stats(campaign, ((Number) row.get("total")).longValue(), ((Number) row.get("available")).longValue());
+		Map<String, Object> row = this.jdbc.queryForMap("select count(*) as total, count(case when assigned_at is "
+				+ "null and code_key is not null then 1 end) as available, count(assigned_at) as assigned from "
+				+ "promo_code where campaign = ?", campaign);
+		return new Stats(campaign, ((Number) row.get("total")).longValue(), ((Number) row.get("available")).longValue(),
+				((Number) row.get("assigned")).longValue());
 	}
 
+	/** The free codes of the campaign that can be handed out. */
 	long available(String campaign) {
-		Long count = this.jdbc.queryForObject(
-				"select count(*) from promo_code where campaign = ? and assigned_at is null", Long.class, campaign);
+		Long count = this.jdbc.queryForObject("select count(*) from promo_code where campaign = ? and assigned_at is "
+				+ "null and code_key is not null", Long.class, campaign);
 		return (count != null) ? count : 0;
 	}
 
