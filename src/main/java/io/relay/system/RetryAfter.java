@@ -7,9 +7,9 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpHeaders;
 
 /**
- * Reads a {@code Retry-After} header (RFC 9110, section 10.2.3): a number of seconds, or an HTTP date (which Spring's
- * {@link HttpHeaders#getFirstDate} reads in all three of its formats). One reading for every client Relay has
- * (iAdvize's APIs, outbound targets); each applies its own ceiling.
+ * Reads a {@code Retry-After} header (RFC 9110, section 10.2.3): a number of seconds, or an HTTP date, read by
+ * Spring's {@link HttpHeaders#getFirstDate} (the usual form, RFC 850's, and most of asctime's). One reading for every
+ * client Relay has (iAdvize's APIs, outbound targets); each applies its own ceiling.
  */
 public final class RetryAfter {
 
@@ -25,15 +25,18 @@ public final class RetryAfter {
 		if (value == null || value.isBlank()) {
 			return null;
 		}
+		String text = value.strip();
 		try {
-			long seconds = Long.parseLong(value.strip());
+			long seconds = Long.parseLong(text);
 			return (seconds >= 0) ? Duration.ofSeconds(seconds) : null;
 		}
 		catch (NumberFormatException ex) {
 			// an HTTP date, then
 		}
 		try {
-			Duration wait = Duration.between(now, Instant.ofEpochMilli(headers.getFirstDate(HttpHeaders.RETRY_AFTER)));
+			HttpHeaders date = new HttpHeaders();
+			date.set(HttpHeaders.RETRY_AFTER, text); // stripped: Spring reads no padded date
+			Duration wait = Duration.between(now, Instant.ofEpochMilli(date.getFirstDate(HttpHeaders.RETRY_AFTER)));
 			return wait.isNegative() ? Duration.ZERO : wait;
 		}
 		catch (IllegalArgumentException ex) {

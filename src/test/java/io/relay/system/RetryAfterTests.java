@@ -28,6 +28,7 @@ class RetryAfterTests {
 		assertThat(retryAfter("Sat, 28 Nov 2026 10:01:30 GMT")).isEqualTo(Duration.ofSeconds(90));
 		assertThat(retryAfter("Saturday, 28-Nov-26 10:01:30 GMT")).isEqualTo(Duration.ofSeconds(90));
 		assertThat(retryAfter("Sat Nov 28 10:01:30 2026")).isEqualTo(Duration.ofSeconds(90));
+		assertThat(retryAfter("  Sat, 28 Nov 2026 10:01:30 GMT ")).isEqualTo(Duration.ofSeconds(90));
 	}
 
 	@Test

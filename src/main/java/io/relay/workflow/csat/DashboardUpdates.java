@@ -64,11 +64,14 @@ class DashboardUpdates implements SmartLifecycle {
 
 	private final Duration pollInterval;
 
+	/** Reads what changed and tells the pages, one announcement at a time, off the handler's thread. */
+	private volatile ExecutorService announcer = newAnnouncer();
+
 	/**
-	 * Sends the announcements off the handler's thread: each page on its own (virtual) thread, so that a page that
-	 * stopped reading holds only its own, until its write times out (Tomcat's connection timeout, 60 s by default).
+	 * Writes to the pages, each on its own (virtual) thread: a page that stopped reading holds only its own events
+	 * (once the connection's buffers are full, a write waits up to Tomcat's connection timeout, 60 s by default).
 	 */
-	private volatile ExecutorService sender = newSender();
+	private volatile ExecutorService writers = newWriters();
 
 	private @Nullable ScheduledFuture<?> heartbeat;
 
@@ -93,6 +96,7 @@ class DashboardUpdates implements SmartLifecycle {
 		return subscribe(new SseEmitter(STREAM_TIMEOUT.toMillis()));
 	}
 
+	/** This stream for one page (tests give their own, to see what is written to it). */
 	SseEmitter subscribe(SseEmitter emitter) {
 		if (!this.accepting || this.pages.size() >= MAX_SUBSCRIBERS) {
 			ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
@@ -129,7 +133,7 @@ class DashboardUpdates implements SmartLifecycle {
 
 	private void changed(Reason reason) {
 		if (anyOpen() && this.pending.compareAndSet(false, true)) {
-			boolean sent = send(() -> {
+			boolean sent = run(this.announcer, () -> {
 				this.pending.set(false);
 				// Read before telling: what the pages load next includes everything up to this point, so the poll
 				// need not announce it again, and misses nothing that comes after.
@@ -150,15 +154,15 @@ class DashboardUpdates implements SmartLifecycle {
 		return !this.pages.isEmpty();
 	}
 
-	/** How many pages have a stream open on this instance. */
+	/** How many pages have a stream open on this instance (for tests: a page that went away is dropped). */
 	int openPages() {
 		return this.pages.size();
 	}
 
-	/** Runs {@code task} on a sender thread; {@code false} when shutting down (the streams are closed already). */
-	private boolean send(Runnable task) {
+	/** Runs {@code task} on {@code executor}; {@code false} when shutting down (the streams are closed already). */
+	private static boolean run(ExecutorService executor, Runnable task) {
 		try {
-			this.sender.execute(task);
+			executor.execute(task);
 			return true;
 		}
 		catch (RejectedExecutionException ex) {
@@ -166,7 +170,7 @@ class DashboardUpdates implements SmartLifecycle {
 		}
 	}
 
-	private void heartbeat() {
+	void heartbeat() {
 		this.pages.forEach(Page::keepAlive);
 	}
 
@@ -224,7 +228,7 @@ class DashboardUpdates implements SmartLifecycle {
 		}
 
 		private void write() {
-			if (this.writing.compareAndSet(false, true) && !send(this::drain)) {
+			if (this.writing.compareAndSet(false, true) && !run(DashboardUpdates.this.writers, this::drain)) {
 				this.writing.set(false);
 			}
 		}
@@ -236,17 +240,27 @@ class DashboardUpdates implements SmartLifecycle {
 					this.emitter.send(event.get());
 				}
 			}
-			catch (IOException | IllegalStateException ex) {
-				// The page went away; the container completes the emitter.
+			catch (IOException | RuntimeException ex) {
+				// The page went away (the container completes the emitter), or its stream broke otherwise: drop it,
+				// still "writing", so that nothing starts another write to it.
+				logger.debug("Dropped a dashboard stream", ex);
 				DashboardUpdates.this.pages.remove(this);
 				return;
 			}
-			finally {
-				this.writing.set(false);
-			}
+			this.writing.set(false);
 			// Something may have come between the last look and the end of this write: it would wait for the next.
 			if (this.waiting.get() != null) {
 				write();
+			}
+		}
+
+		/** Ends the stream; on a thread of its own when a write to it is under way, which may wait long. */
+		void end() {
+			if (this.writing.get()) {
+				Thread.ofVirtual().name("csat-dashboard-end").start(this.emitter::complete);
+			}
+			else {
+				this.emitter.complete();
 			}
 		}
 
@@ -279,8 +293,9 @@ class DashboardUpdates implements SmartLifecycle {
 	 */
 	@Override
 	public void start() {
-		if (this.sender.isShutdown()) {
-			this.sender = newSender();
+		if (this.announcer.isShutdown()) {
+			this.announcer = newAnnouncer();
+			this.writers = newWriters();
 		}
 		this.accepting = true;
 		this.heartbeat = this.scheduler.scheduleWithFixedDelay(this::heartbeat, HEARTBEAT);
@@ -288,7 +303,10 @@ class DashboardUpdates implements SmartLifecycle {
 		this.running = true;
 	}
 
-	/** Ends every stream first, so that a graceful shutdown does not wait for open pages. */
+	/**
+	 * Ends every stream first, so that a graceful shutdown does not wait for open pages, nor for one that stopped
+	 * reading.
+	 */
 	@Override
 	public void stop() {
 		this.accepting = false;
@@ -296,14 +314,19 @@ class DashboardUpdates implements SmartLifecycle {
 		cancel(this.heartbeat);
 		cancel(this.poll);
 		for (Page page : this.pages) {
-			page.emitter.complete();
+			page.end();
 		}
 		this.pages.clear();
-		this.sender.shutdownNow();
+		this.announcer.shutdownNow();
+		this.writers.shutdownNow();
 	}
 
-	private static ExecutorService newSender() {
-		return Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("csat-dashboard-updates-", 0).factory());
+	private static ExecutorService newAnnouncer() {
+		return Executors.newSingleThreadExecutor(Thread.ofVirtual().name("csat-dashboard-updates").factory());
+	}
+
+	private static ExecutorService newWriters() {
+		return Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("csat-dashboard-writer-", 0).factory());
 	}
 
 	private static void cancel(@Nullable ScheduledFuture<?> future) {

@@ -5,7 +5,11 @@ import java.time.Duration;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Collectors;
 
 import io.relay.support.MigratedDatabase;
@@ -54,10 +58,37 @@ class DashboardUpdatesTests {
 		assertThat(other.changes()).containsOnly(CHANGED);
 		assertThat(stuck.changes()).isEmpty();
 
+		// A heartbeat goes to the pages with nothing waiting; the stuck page has a 'changed' waiting, which does.
+		this.updates.heartbeat();
+		await().until(() -> reading.heartbeats() == 1 && other.heartbeats() == 1);
+
 		// Once it reads again: the write it was stuck in, then one for the two that came meanwhile.
 		stuck.readAgain();
-		await().until(() -> stuck.changes().size() == 2);
+		await().during(Duration.ofMillis(300)).until(() -> stuck.changes().size() == 2);
 		assertThat(stuck.changes()).containsOnly(CHANGED);
+		assertThat(stuck.heartbeats()).isZero();
+	}
+
+	@Test
+	void shutdownEndsTheStreamsWithoutWaitingForAPageThatStoppedReading() throws Exception {
+		Recording stuck = new Recording();
+		Recording reading = new Recording();
+		this.updates.subscribe(stuck);
+		this.updates.subscribe(reading);
+		stuck.stopReading();
+		this.updates.changed();
+		await().until(() -> reading.changes().size() == 1 && stuck.writeWaiting());
+
+		try {
+			CompletableFuture.runAsync(this.updates::stop).get(20, TimeUnit.SECONDS);
+			assertThat(this.updates.openPages()).isZero();
+			assertThat(reading.completed()).isTrue();
+		}
+		finally {
+			stuck.readAgain();
+		}
+		// Its write is interrupted (the writers' threads are), then the stream ends.
+		await().until(stuck::completed);
 	}
 
 	@Test
@@ -82,6 +113,15 @@ class DashboardUpdatesTests {
 
 		private final List<String> changes = new CopyOnWriteArrayList<>();
 
+		private final AtomicInteger heartbeats = new AtomicInteger();
+
+		private volatile boolean completed;
+
+		private final ReentrantLock lock = new ReentrantLock();
+
+		/** Whether a write is under way and waits for the page to read. */
+		private volatile boolean waiting;
+
 		private volatile CountDownLatch reading = new CountDownLatch(0);
 
 		private volatile boolean broken;
@@ -102,6 +142,31 @@ class DashboardUpdatesTests {
 			return this.changes;
 		}
 
+		int heartbeats() {
+			return this.heartbeats.get();
+		}
+
+		boolean writeWaiting() {
+			return this.waiting;
+		}
+
+		boolean completed() {
+			return this.completed;
+		}
+
+		@Override
+		public void complete() {
+			// As Spring's emitter does: completing waits for a send under way.
+			this.lock.lock();
+			try {
+				super.complete();
+				this.completed = true;
+			}
+			finally {
+				this.lock.unlock();
+			}
+		}
+
 		@Override
 		public void send(SseEventBuilder builder) throws IOException {
 			String text = builder.build().stream().map((data) -> data.getData().toString()).collect(Collectors.joining());
@@ -111,14 +176,25 @@ class DashboardUpdatesTests {
 			if (this.broken) {
 				throw new IOException("Broken pipe");
 			}
+			this.lock.lock();
 			try {
+				this.waiting = true;
 				this.reading.await();
+				this.waiting = false;
+				if (text.startsWith(":heartbeat")) {
+					this.heartbeats.incrementAndGet();
+				}
+				else {
+					this.changes.add(text);
+				}
 			}
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
 				throw new IOException(ex);
 			}
-			this.changes.add(text);
+			finally {
+				this.lock.unlock();
+			}
 		}
 
 	}
