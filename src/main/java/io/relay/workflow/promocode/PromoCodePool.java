@@ -20,13 +20,10 @@ import java.util.concurrent.locks.ReentrantLock;
 
 import io.relay.system.Databases;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.context.event.ApplicationReadyEvent;
-import org.springframework.context.event.EventListener;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.RowCallbackHandler;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Repository;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -46,9 +43,13 @@ import org.springframework.transaction.support.TransactionTemplate;
 @Repository
 class PromoCodePool {
 
-	private static final Logger logger = LoggerFactory.getLogger(PromoCodePool.class);
-
 	private static final int CHUNK = 500;
+
+	/**
+	 * The codes that may be handed out: all but those withheld by migration V48 (their key starts with '#'). A code
+	 * without a key, stored by an older instance during a rolling upgrade, may.
+	 */
+	private static final String NOT_WITHHELD = "(code_key is null or code_key not like '#%')";
 
 	private static final int MAX_TRIES = 10;
 
@@ -173,7 +174,7 @@ class PromoCodePool {
 						return taken.visitorKey().equals(visitorKey) ? new Assignment.Assigned(taken.code()) : null;
 					}
 					List<Map<String, Object>> free = this.jdbc.queryForList("select id, code from promo_code where "
-							+ "campaign = ? and assigned_at is null and code_key is not null order by id fetch first "
+							+ "campaign = ? and assigned_at is null and " + NOT_WITHHELD + " order by id fetch first "
 							+ "1 rows only" + this.lock, campaign);
 					if (free.isEmpty()) {
 						// SKIP LOCKED also skips a free code that another transaction has locked and may yet give
@@ -276,7 +277,8 @@ class PromoCodePool {
 		}
 		catch (DuplicateKeyException ex) {
 			// The address got another code of the campaign meanwhile (another conversation, at the same moment).
-			throw new IllegalStateException("the address that received code " + code + " holds another code of "
+			// Not the code in the message: it is the visitor's.
+			throw new IllegalStateException("the address that received the conversation's code holds another code of "
 					+ "campaign '" + campaign + "' already", ex);
 		}
 	}
@@ -326,47 +328,23 @@ class PromoCodePool {
 		Map<String, String> byKey = new HashMap<>();
 		codes.forEach((code) -> byKey.put(key(code), code));
 		Map<String, Existing> existing = new LinkedHashMap<>();
+		RowCallbackHandler found = (rs) -> {
+			String stored = rs.getString("code");
+			String requested = byKey.get(key(stored));
+			if (requested != null && (stored.equals(requested) || !existing.containsKey(requested))) {
+				// The code itself, when stored (also in another case, withheld), else its twin.
+				existing.put(requested, new Existing(stored, rs.getString("campaign")));
+			}
+		};
 		for (int from = 0; from < codes.size(); from += CHUNK) {
 			List<String> chunk = codes.subList(from, Math.min(codes.size(), from + CHUNK));
 			List<String> keys = chunk.stream().map(PromoCodePool::key).toList();
-			// By key, and by the code itself for a code stored without one (see V48).
 			this.named.query("select code, campaign from promo_code where code_key in (:keys) or code in (:codes)",
-					Map.of("keys", keys, "codes", chunk), (rs) -> {
-						String stored = rs.getString("code");
-						String requested = byKey.get(key(stored));
-						if (stored.equals(requested) || !existing.containsKey(requested)) {
-							// The code itself, when stored (also in another case, without a key), else its twin.
-							existing.put(requested, new Existing(stored, rs.getString("campaign")));
-						}
-					});
+					Map.of("keys", keys, "codes", chunk), found);
 		}
+		// Codes stored without a key (by an older instance during a rolling upgrade): few, compared here.
+		this.jdbc.query("select code, campaign from promo_code where code_key is null", found);
 		return existing;
-	}
-
-	/**
-	 * Gives their key to the codes stored without one, once Relay is ready: an older instance stores codes so during a
-	 * rolling upgrade to migration V48. A code that differs only by case from one with the key keeps none, and is not
-	 * handed out (a shop would take them for one code); a warning says how many there are.
-	 * @return how many codes stay without a key
-	 */
-	@EventListener(ApplicationReadyEvent.class)
-	long keyStoredCodes() {
-		long withheld = 0;
-		for (Map<String, Object> row : this.jdbc.queryForList("select id, code from promo_code where code_key is null")) {
-			try {
-				this.jdbc.update("update promo_code set code_key = ? where id = ? and code_key is null",
-						key((String) row.get("code")), row.get("id"));
-			}
-			catch (DuplicateKeyException ex) {
-				withheld++;
-			}
-		}
-		if (withheld > 0) {
-			logger.warn("{} promo code(s) differ only by case from an older code, and are not handed out: a shop would "
-					+ "take each for the other. List them with 'select campaign, code, assigned_at from promo_code where "
-					+ "code_key is null' (see docs/operations.md).", withheld);
-		}
-		return withheld;
 	}
 
 	/** What makes codes the same to a shop: the code in lower case (codes are ASCII, see {@link Codes}). */
@@ -395,7 +373,7 @@ class PromoCodePool {
 
 	Stats stats(String campaign) {
 		Map<String, Object> row = this.jdbc.queryForMap("select count(*) as total, count(case when assigned_at is "
-				+ "null and code_key is not null then 1 end) as available, count(assigned_at) as assigned from "
+				+ "null and " + NOT_WITHHELD + " then 1 end) as available, count(assigned_at) as assigned from "
 				+ "promo_code where campaign = ?", campaign);
 		return new Stats(campaign, ((Number) row.get("total")).longValue(), ((Number) row.get("available")).longValue(),
 				((Number) row.get("assigned")).longValue());
@@ -404,7 +382,7 @@ class PromoCodePool {
 	/** The free codes of the campaign that can be handed out. */
 	long available(String campaign) {
 		Long count = this.jdbc.queryForObject("select count(*) from promo_code where campaign = ? and assigned_at is "
-				+ "null and code_key is not null", Long.class, campaign);
+				+ "null and " + NOT_WITHHELD, Long.class, campaign);
 		return (count != null) ? count : 0;
 	}
 

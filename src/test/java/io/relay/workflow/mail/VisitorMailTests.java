@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.relay.dispatch.Delivery;
@@ -206,6 +207,34 @@ class VisitorMailTests {
 							ADDRESS, null, null, null, null, null)), Map.of("surveyUrl", "https://survey.example.com/")));
 			assertThat(result).isEqualTo(HandlerResult.success());
 			assertThat(server.received()).contains("Hello No,");
+		}
+	}
+
+	@Test
+	void whatTheWorkflowRecordsAfterTheSendRunsOnlyOnceTheServerTookTheEmail() throws Exception {
+		AtomicInteger recorded = new AtomicInteger();
+		VisitorMail.Composer counting = (conversation) -> new Letter(letter(conversation).to(), letter(conversation).model(),
+				recorded::incrementAndGet);
+		try (ScriptedSmtpServer refusing = new ScriptedSmtpServer(Map.of("data-end", "451 4.3.0 Try again later"))) {
+			assertThat(mail(refusing.port()).sendOnce(delivery(), this.settings, counting))
+				.isInstanceOf(HandlerResult.Retry.class);
+		}
+		try (ScriptedSmtpServer dropping = new ScriptedSmtpServer(Map.of("data-end", ScriptedSmtpServer.DROP))) {
+			assertThat(mail(dropping.port()).sendOnce(delivery(), this.settings, counting))
+				.isInstanceOf(HandlerResult.PermanentFailure.class);
+		}
+		assertThat(recorded).hasValue(0);
+		try (ScriptedSmtpServer server = new ScriptedSmtpServer(Map.of())) {
+			assertThat(mail(server.port()).sendOnce(delivery(), this.settings, counting))
+				.isEqualTo(HandlerResult.success());
+			assertThat(recorded).hasValue(1);
+
+			// The email went out: a record that fails is logged, and the delivery succeeds all the same.
+			assertThat(mail(server.port()).sendOnce(delivery(), this.settings,
+					(conversation) -> new Letter(letter(conversation).to(), letter(conversation).model(), () -> {
+						throw new IllegalStateException("database down");
+					})))
+				.isEqualTo(HandlerResult.success());
 		}
 	}
 

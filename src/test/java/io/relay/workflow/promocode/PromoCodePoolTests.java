@@ -22,8 +22,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
- * The pool on the embedded database: its in-process lock, and codes stored without a key (before migration V48, or
- * by an older instance during a rolling upgrade).
+ * The pool on the embedded database: its in-process lock, codes withheld by migration V48, and codes an older
+ * instance stored without a key during a rolling upgrade.
  */
 class PromoCodePoolTests {
 
@@ -72,34 +72,38 @@ class PromoCodePoolTests {
 	}
 
 	@Test
-	void codesStoredWithoutAKeyGetItOnceReadyAndACaseTwinOfAnotherIsNotHandedOut() {
-		// As an instance older than V48 stores them: no key.
-		for (String code : List.of("Older-1", "OLDER-1", "other-2")) {
-			this.jdbc.update("insert into promo_code (campaign, code, origin, batch_id, created_at) values ('spring', ?, "
-					+ "'IMPORTED', 'b', current_timestamp)", code);
-		}
-		assertThat(this.pool.available("spring")).isZero();
-
-		assertThat(this.pool.keyStoredCodes()).isOne();
-		assertThat(this.jdbc.query("select code, code_key from promo_code order by id",
-				(rs, row) -> rs.getString("code") + " -> " + rs.getString("code_key")))
-			.containsExactly("Older-1 -> older-1", "OLDER-1 -> null", "other-2 -> other-2");
+	void aCodeWithheldByTheMigrationIsNotHandedOutAndOneWithoutAKeyIs() {
+		// A case twin V48 withheld, and a code an older instance stored during a rolling upgrade (no key).
+		this.pool.add("spring", List.of("Older-1"), "IMPORTED");
+		this.jdbc.update("insert into promo_code (campaign, code, code_key, origin, batch_id, created_at) values "
+				+ "('spring', 'OLDER-1', '#7', 'IMPORTED', 'b', current_timestamp)");
+		this.jdbc.update("insert into promo_code (campaign, code, origin, batch_id, created_at) values ('spring', "
+				+ "'Rolled-2', 'IMPORTED', 'b', current_timestamp)");
 		assertThat(this.pool.stats("spring")).isEqualTo(new PromoCodePool.Stats("spring", 3, 2, 0));
 
 		assertThat(this.pool.assign("spring", "a", "1", "conversation-1", "k1"))
 			.isEqualTo(new PromoCodePool.Assignment.Assigned("Older-1"));
 		assertThat(this.pool.assign("spring", "b", "2", "conversation-2", "k2"))
-			.isEqualTo(new PromoCodePool.Assignment.Assigned("other-2"));
+			.isEqualTo(new PromoCodePool.Assignment.Assigned("Rolled-2"));
 		assertThat(this.pool.assign("spring", "c", "3", "conversation-3", "k3"))
 			.isEqualTo(new PromoCodePool.Assignment.PoolEmpty());
 		assertThat(this.pool.stats("spring")).isEqualTo(new PromoCodePool.Stats("spring", 3, 0, 2));
+	}
 
-		// Found by the code itself too, key or none: nothing imports it again.
-		assertThat(this.pool.existing(List.of("OLDER-1", "OTHER-2", "new-3"))).isEqualTo(
-				Map.of("OLDER-1", new PromoCodePool.Existing("OLDER-1", "spring"), "OTHER-2",
-						new PromoCodePool.Existing("other-2", "spring")));
-		assertThat(this.pool.existing(List.of("older-1")))
-			.isEqualTo(Map.of("older-1", new PromoCodePool.Existing("Older-1", "spring")));
+	@Test
+	void anImportFindsAStoredCodeWhateverItsCaseWithAKeyWithheldOrWithout() {
+		this.pool.add("spring", List.of("Older-1"), "IMPORTED");
+		this.jdbc.update("insert into promo_code (campaign, code, code_key, origin, batch_id, created_at) values "
+				+ "('spring', 'OLDER-1', '#7', 'IMPORTED', 'b', current_timestamp)");
+		this.jdbc.update("insert into promo_code (campaign, code, origin, batch_id, created_at) values ('spring', "
+				+ "'Rolled-2', 'IMPORTED', 'b', current_timestamp)");
+
+		assertThat(this.pool.existing(List.of("OLDER-1", "ROLLED-2", "new-3"))).isEqualTo(
+				Map.of("OLDER-1", new PromoCodePool.Existing("OLDER-1", "spring"), "ROLLED-2",
+						new PromoCodePool.Existing("Rolled-2", "spring")));
+		assertThat(this.pool.existing(List.of("older-1", "rolled-2"))).isEqualTo(
+				Map.of("older-1", new PromoCodePool.Existing("Older-1", "spring"), "rolled-2",
+						new PromoCodePool.Existing("Rolled-2", "spring")));
 	}
 
 	@Test
