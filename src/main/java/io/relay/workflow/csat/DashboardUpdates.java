@@ -12,6 +12,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,10 +87,15 @@ class DashboardUpdates implements SmartLifecycle {
 	/** Pages may subscribe from the moment the web server takes requests until shutdown begins. */
 	private volatile boolean accepting = true;
 
-	DashboardUpdates(Answers answers, TaskScheduler scheduler, CsatDashboardProperties properties) {
+	DashboardUpdates(Answers answers, TaskScheduler scheduler, CsatDashboardProperties properties,
+			MeterRegistry registry) {
 		this.answers = answers;
 		this.scheduler = scheduler;
 		this.pollInterval = properties.pollInterval();
+		Gauge.builder("relay.dashboard.streams", this.pages, Set::size)
+			.description("Live dashboard pages with a stream open on this instance (new ones get 503 at "
+					+ MAX_SUBSCRIBERS + ")")
+			.register(registry);
 	}
 
 	/** A new stream for one page. */

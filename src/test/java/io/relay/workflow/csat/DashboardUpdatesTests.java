@@ -12,6 +12,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Collectors;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.relay.support.MigratedDatabase;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -29,9 +31,11 @@ class DashboardUpdatesTests {
 
 	private static final String CHANGED = "event:changed\ndata:{\"reason\":\"recorded\"}\n\n";
 
+	private final MeterRegistry registry = new SimpleMeterRegistry();
+
 	private final DashboardUpdates updates = new DashboardUpdates(
 			new Answers(new JdbcTemplate(MigratedDatabase.h2("dashboard-updates"))), new SimpleAsyncTaskScheduler(),
-			new CsatDashboardProperties(true, 5, 20, 30, ZoneOffset.UTC, Duration.ofSeconds(5)));
+			new CsatDashboardProperties(true, 5, 20, 30, ZoneOffset.UTC, Duration.ofSeconds(5)), this.registry);
 
 	@AfterEach
 	void stop() {
@@ -100,9 +104,11 @@ class DashboardUpdatesTests {
 		broken.breakStream();
 
 		assertThat(this.updates.openPages()).isEqualTo(2);
+		assertThat(this.registry.get("relay.dashboard.streams").gauge().value()).isEqualTo(2);
 		this.updates.changed();
 		await().until(() -> reading.changes().size() == 1);
 		await().until(() -> this.updates.openPages() == 1);
+		assertThat(this.registry.get("relay.dashboard.streams").gauge().value()).isEqualTo(1);
 		this.updates.changed();
 		await().until(() -> reading.changes().size() == 2);
 		assertThat(broken.changes()).isEmpty();
