@@ -352,7 +352,7 @@ public final class VisitorMail {
 		catch (RuntimeException ex) {
 			// The email went out: the delivery succeeded, whatever the workflow failed to record after it.
 			logger.warn("Email {} was sent, but workflow '{}' could not record it: {}", messageId, settings.workflow(),
-					scrub(String.valueOf(ex.getMessage()), to));
+					scrub(ex.getMessage(), to));
 		}
 		return HandlerResult.success();
 	}

@@ -33,10 +33,11 @@ import org.springframework.transaction.support.TransactionTemplate;
  * free code ({@code FOR UPDATE SKIP LOCKED} on PostgreSQL, so that instances take different codes; under an
  * in-process lock per campaign besides, waited for at most {@link #LOCK_WAIT}, which is all H2 needs) and writes the
  * visitor on it. The UNIQUE constraint on (campaign, visitor) is what makes "one code per visitor and campaign" hold
- * across threads and instances: the loser of a race rolls back and finds the winner's code. One code per conversation holds the same way: the transaction
- * looks for the conversation's code again under a lock per conversation (an advisory lock on PostgreSQL, across
- * instances), so that two runs of one delivery at once (a lease taken over, an unordered handler) cannot each take
- * one for a different address of the visitor. That lock is not waited for: the delivery tries again later.
+ * across threads and instances: the loser of a race rolls back and finds the winner's code. One code per
+ * conversation holds the same way: the transaction looks for the conversation's code again under a lock per
+ * conversation (an advisory lock on PostgreSQL, across instances), so that two runs of one delivery at once (a lease
+ * taken over, an unordered handler) cannot each take one for a different address of the visitor. That lock is not
+ * waited for: the delivery tries again later.
  * <p>
  * A code's {@code code_key} (its lower case, unique) makes codes that differ only by case one code, as shops see them.
  */
@@ -71,9 +72,9 @@ class PromoCodePool {
 	private final Map<String, ReentrantLock> campaigns = new ConcurrentHashMap<>();
 
 	/**
-	 * How long an assignment waits for another one of its campaign (in-process) or of its conversation (PostgreSQL's
-	 * advisory lock). Each holds its lock for one short transaction, so a longer wait means something is stuck: the
-	 * delivery retries later instead of holding its worker indefinitely.
+	 * How long an assignment waits for another one of its campaign in this instance. Each holds the lock for one short
+	 * transaction, so a longer wait means something is stuck: the delivery retries later instead of holding its
+	 * worker indefinitely.
 	 */
 	static final Duration LOCK_WAIT = Duration.ofSeconds(5);
 
@@ -148,8 +149,7 @@ class PromoCodePool {
 			// visitor (corrected in iAdvize meanwhile); a second code would be taken and the first lost for good.
 			ConversationsCode ofConversation = conversationsCode(campaign, conversationId);
 			if (ofConversation != null) {
-				return ofConversation.visitorKey().equals(visitorKey) ? new Assignment.Assigned(ofConversation.code())
-						: forCurrentAddress(campaign, visitorKey, conversationId, ofConversation);
+				return forCurrentAddress(campaign, visitorKey, conversationId, ofConversation);
 			}
 			Assignment.AlreadyAssigned held = heldBy(campaign, visitorKey);
 			if (held != null) {
@@ -252,13 +252,16 @@ class PromoCodePool {
 	}
 
 	/**
-	 * The conversation's code, taken by an earlier attempt for a former address of the visitor: theirs at their
-	 * current address too (the email goes there), unless that address holds a code of the campaign already, which
-	 * then counts. The code is recorded under the current address only once the email went out ({@link #keepFor}):
-	 * until then, another run of the delivery may still send it to the former one.
+	 * The conversation's code, taken by an earlier attempt. Taken for a former address of the visitor, it is theirs
+	 * at their current address too (the email goes there), unless that address holds a code of the campaign already,
+	 * which then counts. The code is recorded under the current address only once the email went out
+	 * ({@link #keepFor}): until then, another run of the delivery may still send it to the former one.
 	 */
 	private Assignment forCurrentAddress(String campaign, String visitorKey, String conversationId,
 			ConversationsCode taken) {
+		if (taken.visitorKey().equals(visitorKey)) {
+			return new Assignment.Assigned(taken.code());
+		}
 		Assignment.AlreadyAssigned held = heldBy(campaign, visitorKey);
 		return (held != null && !conversationId.equals(held.conversationId())) ? held
 				: new Assignment.Assigned(taken.code());
