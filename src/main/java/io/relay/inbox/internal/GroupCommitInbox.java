@@ -1,5 +1,6 @@
 package io.relay.inbox.internal;
 
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -27,6 +28,7 @@ import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.dao.DataAccessException;
 import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -40,6 +42,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 class GroupCommitInbox implements Inbox, SmartLifecycle {
 
 	private static final Logger logger = LoggerFactory.getLogger(GroupCommitInbox.class);
+
+	private static final String LOCK_NOT_AVAILABLE = "55P03";
 
 	private final InboxRepository repository;
 
@@ -147,42 +151,62 @@ class GroupCommitInbox implements Inbox, SmartLifecycle {
 			List<Receipt> receipts = this.transactions.execute((status) -> store(batch));
 			complete(batch, receipts);
 		}
-		catch (DataIntegrityViolationException ex) {
-			// A duplicate key: only when another transaction inserted one of these ids between our insert-if-absent
-			// and its commit (H2 has no atomic ON CONFLICT). Or a value that one row's column refuses, which must not
-			// fail its batch-mates (that would answer 503 to all of them, and again when they are redelivered
-			// together). Either way: redo the batch one delivery at a time. Not for other failures (a database that
-			// is down would be waited for once per delivery).
-			RuntimeException down = null;
-			for (Pending pending : batch) {
-				if (down != null) {
-					pending.receipt().completeExceptionally(down);
-					continue;
-				}
-				try {
-					complete(List.of(pending), this.transactions.execute((status) -> store(List.of(pending))));
-				}
-				catch (DataIntegrityViolationException single) {
-					pending.receipt().completeExceptionally(single);
-				}
-				catch (RuntimeException single) {
-					// Not a value of this delivery: the database itself (gone since the batch failed). The rest of
-					// the batch fails with it at once instead of waiting for it one delivery at a time.
-					down = single;
-					pending.receipt().completeExceptionally(single);
-				}
-			}
-		}
 		catch (RuntimeException ex) {
-			logger.warn("Could not store {} deliveries: {}", batch.size(), ex.toString());
-			batch.forEach((pending) -> pending.receipt().completeExceptionally(ex));
+			if (oneDeliverysOwn(ex)) {
+				redoOneAtATime(batch);
+			}
+			else {
+				logger.warn("Could not store {} deliveries: {}", batch.size(), ex.toString());
+				batch.forEach((pending) -> pending.receipt().completeExceptionally(ex));
+			}
 		}
 		finally {
 			this.commits.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
 		}
 	}
 
+	/**
+	 * Whether a batch's failure may be one delivery's own, so that its batch-mates must not fail with it (that would
+	 * answer 503 to all of them, and again when they are redelivered together). A duplicate key: only when another
+	 * transaction inserted one of these ids between our insert-if-absent and its commit (H2 has no atomic ON
+	 * CONFLICT). A value that one row's column refuses. Or a lock waited for too long: one of these ids is held
+	 * uncommitted by a transaction that stalled (see InboxRepository.limitLockWait). Not other failures: a database
+	 * that is down would be waited for once per delivery.
+	 */
+	private static boolean oneDeliverysOwn(RuntimeException ex) {
+		if (ex instanceof DataIntegrityViolationException || ex instanceof PessimisticLockingFailureException) {
+			return true;
+		}
+		// Spring leaves PostgreSQL's lock_timeout (55P03, lock_not_available) uncategorised.
+		return ex instanceof DataAccessException access && access.getMostSpecificCause() instanceof SQLException sql
+				&& LOCK_NOT_AVAILABLE.equals(sql.getSQLState());
+	}
+
+	private void redoOneAtATime(List<Pending> batch) {
+		RuntimeException down = null;
+		for (Pending pending : batch) {
+			if (down != null) {
+				pending.receipt().completeExceptionally(down);
+				continue;
+			}
+			try {
+				complete(List.of(pending), this.transactions.execute((status) -> store(List.of(pending))));
+			}
+			catch (RuntimeException single) {
+				pending.receipt().completeExceptionally(single);
+				if (!oneDeliverysOwn(single)) {
+					// Not a value of this delivery: the database itself (gone since the batch failed). The rest of
+					// the batch fails with it at once instead of waiting for it one delivery at a time.
+					down = single;
+				}
+			}
+		}
+	}
+
 	private List<Receipt> store(List<Pending> batch) {
+		// A quarter of the acknowledgement's time: the batch, then the delivery whose id is held on its own, can each
+		// wait that long and the batch-mates redone after it are still answered in time.
+		this.repository.limitLockWait(this.properties.ackTimeout().dividedBy(4));
 		// The first delivery of each id in this batch tries to insert; any later one in the same batch is a duplicate.
 		Set<String> seen = new HashSet<>();
 		List<IncomingEvent> candidates = new ArrayList<>();

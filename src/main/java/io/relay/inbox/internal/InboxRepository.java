@@ -3,6 +3,7 @@ package io.relay.inbox.internal;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.IntStream;
@@ -46,6 +47,20 @@ class InboxRepository {
 
 	boolean postgres() {
 		return this.postgres;
+	}
+
+	/**
+	 * Bounds, for the rest of the current transaction, how long an insert waits for another transaction that holds
+	 * the same event id uncommitted. On PostgreSQL that is another instance's batch, which commits within
+	 * milliseconds, unless that instance stalled or died in the middle of it: then its transaction stays open until
+	 * the server notices the dead connection (two hours by default), and an unbounded wait would hold this writer, then
+	 * every writer, as iAdvize redelivers the event, and every other delivery would be answered 503. H2 is embedded:
+	 * one process, whose own lock timeout applies.
+	 */
+	void limitLockWait(Duration wait) {
+		if (this.postgres) {
+			this.jdbc.execute("set local lock_timeout = " + Math.max(1, wait.toMillis()));
+		}
 	}
 
 	/**

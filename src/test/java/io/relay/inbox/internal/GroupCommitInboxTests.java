@@ -1,6 +1,8 @@
 package io.relay.inbox.internal;
 
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -151,6 +153,56 @@ class GroupCommitInboxTests {
 		}
 		finally {
 			release.countDown();
+			inbox.stop();
+			requests.shutdownNow();
+		}
+	}
+
+	@Test
+	void anEventHeldUncommittedByAStalledInstanceFailsAloneAndLeavesTheWriterFree() throws Exception {
+		DataSource dataSource = MigratedDatabase.postgres("group_commit_stalled");
+		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+		SimpleMeterRegistry meters = new SimpleMeterRegistry();
+		// One writer, and inserts wait at most 2 s (a quarter of the acknowledgement's 8 s) for a lock.
+		GroupCommitInbox inbox = new GroupCommitInbox(new InboxRepository(jdbc),
+				new TransactionTemplate(new DataSourceTransactionManager(dataSource)), (event) -> {
+				}, new InboxProperties(256, 1, 100, Duration.ofSeconds(8)), meters);
+		ExecutorService requests = Executors.newFixedThreadPool(3);
+		// Another instance inserted the event, then stalled (or died without its connection being closed) before its
+		// commit: PostgreSQL keeps its transaction, and the row's lock, open.
+		try (Connection stalled = dataSource.getConnection()) {
+			stalled.setAutoCommit(false);
+			try (PreparedStatement insert = stalled.prepareStatement("insert into inbox_event (event_id, event_type, "
+					+ "content_type, payload, received_at) values (?, 'user.created', 'application/json', ?, now())")) {
+				insert.setString(1, id("held"));
+				insert.setBytes(2, "{}".getBytes(StandardCharsets.UTF_8));
+				insert.executeUpdate();
+			}
+			inbox.start();
+			try {
+				// iAdvize redelivers it to this instance: without a bound, the writer waited on it for good, and every
+				// later delivery was answered 503.
+				Future<Receipt> first = requests.submit(() -> inbox.receive(event("held", "d-1")));
+				await().until(() -> jdbc.queryForObject(
+						"select count(*) from pg_locks where not granted and locktype = 'transactionid'", Integer.class) == 1);
+				// Meanwhile another event, and the second redelivery, queue up and are written in one batch.
+				Future<Receipt> other = requests.submit(() -> inbox.receive(event("other", "d-2")));
+				await().until(() -> meters.get("relay.inbox.queue").gauge().value() == 1);
+				Future<Receipt> second = requests.submit(() -> inbox.receive(event("held", "d-3")));
+				await().until(() -> meters.get("relay.inbox.queue").gauge().value() == 2);
+
+				assertThat(other.get(20, TimeUnit.SECONDS).duplicate()).isFalse();
+				for (Future<Receipt> held : List.of(first, second)) {
+					assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> held.get(20, TimeUnit.SECONDS))
+						.withCauseInstanceOf(InboxUnavailableException.class);
+				}
+			}
+			finally {
+				stalled.rollback();
+			}
+			assertThat(jdbc.queryForList("select event_id from inbox_event", String.class)).containsExactly(id("other"));
+		}
+		finally {
 			inbox.stop();
 			requests.shutdownNow();
 		}
