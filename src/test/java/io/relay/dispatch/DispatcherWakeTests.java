@@ -103,6 +103,19 @@ class DispatcherWakeTests {
 		assertThat(this.handler.runsOf(event.eventId())).hasSize(3);
 	}
 
+	@Test
+	void aRetryOfAConversationRunsWhenItIsDueNotAtTheNextPoll() {
+		// Its completion is ordered, which wakes the claimer at once: too early for the retry, which must still
+		// wake it when it is due.
+		Fixtures.Event event = DispatchTests.conversationEvent("v2.conversation.closed.json",
+				UUID.randomUUID().toString());
+		this.handler.script(event.eventId(), () -> HandlerResult.retry("downstream 503"),
+				() -> HandlerResult.retry("still 503"));
+		deliver(event);
+		awaitSucceeded(List.of(event.eventId()));
+		assertThat(this.handler.runsOf(event.eventId())).hasSize(3);
+	}
+
 	private HandlerResult waitForGate() {
 		try {
 			return this.gate.await(30, TimeUnit.SECONDS) ? HandlerResult.success() : HandlerResult.retry("gate shut");

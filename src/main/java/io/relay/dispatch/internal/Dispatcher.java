@@ -30,7 +30,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 /**
  * Runs deliveries on this instance. Three kinds of threads:
  * <ul>
- * <li>the <em>claimer</em> takes due deliveries from the database (as many as there are free workers), woken at
+ * <li>the <em>claimer</em> takes due deliveries from the database (up to twice as many as there are workers at a
+ * time, as far as free slots allow: four per worker), woken at
  * once when this instance stores new events and otherwise every {@code poll-interval};</li>
  * <li><em>workers</em> (virtual threads, at most {@code workers} at a time) run the handlers;</li>
  * <li>the <em>completer</em> writes finished attempts in batches (one commit for many deliveries), then wakes the
@@ -243,6 +244,11 @@ class Dispatcher implements SmartLifecycle {
 			catch (RuntimeException ex) {
 				logger.warn("Could not claim deliveries (will try again): {}", ex.toString());
 			}
+			catch (Error ex) {
+				// An OutOfMemoryError under a burst, say: this thread must not end on it while the instance goes on,
+				// claiming nothing more (on H2, no other instance would).
+				logger.error("Could not claim deliveries (will try again)", ex);
+			}
 		}
 	}
 
@@ -278,7 +284,7 @@ class Dispatcher implements SmartLifecycle {
 				this.transactions.executeWithoutResult((status) -> claimed
 					.addAll(this.repository.claim(this.instance, scope, now, leaseUntil, limit)));
 			}
-			catch (RuntimeException ex) {
+			catch (RuntimeException | Error ex) {
 				release(reserved);
 				if (!claimed.isEmpty()) {
 					// The claim's statements went through and its commit failed. The answer may have been lost after
@@ -374,8 +380,10 @@ class Dispatcher implements SmartLifecycle {
 				batch.add(first);
 				this.completions.drainTo(batch, COMPLETION_BATCH - 1);
 				writeCompletions(batch);
-				if (this.backlog || batch.stream().anyMatch(DeliveryRepository.Completion::ordered)
-						|| scheduledEarlierRetry(batch)) {
+				// The retries are noted first, whatever wakes the claimer: woken now for an ordered completion, it
+				// finds the retry not yet due and must then wait for it, not for the poll.
+				boolean earlierRetry = scheduledEarlierRetry(batch);
+				if (this.backlog || batch.stream().anyMatch(DeliveryRepository.Completion::ordered) || earlierRetry) {
 					this.wakeups.release();
 				}
 			}
@@ -410,7 +418,9 @@ class Dispatcher implements SmartLifecycle {
 				this.transactions.executeWithoutResult((status) -> this.repository.complete(batch, this.instance));
 				return;
 			}
-			catch (RuntimeException ex) {
+			catch (RuntimeException | Error ex) {
+				// An Error too: had this thread ended on it, every delivery would stay RUNNING, run again after its
+				// lease, and end DEAD.
 				Duration wait = pause;
 				Long deadline = this.completionsDeadline;
 				if (deadline != null) {

@@ -1,0 +1,91 @@
+package io.relay.dispatch.internal;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import javax.sql.DataSource;
+
+import io.relay.support.Fixtures;
+import io.relay.support.MigratedDatabase;
+import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The claimer and the completer outlive an {@link Error} (an {@link OutOfMemoryError} under a burst, a
+ * {@link LinkageError}): a thread that ended on one would leave the instance up, healthy by every check, while it
+ * claimed nothing more, or ran every delivery again after its lease until it was DEAD.
+ */
+class DispatcherErrorTests {
+
+	private final AtomicBoolean failClaim = new AtomicBoolean();
+
+	private final AtomicBoolean failCompletion = new AtomicBoolean();
+
+	@Test
+	void theClaimerGoesOnAfterAnErrorInAClaim() {
+		this.failClaim.set(true);
+		assertThat(runOneDelivery("claimer_error")).isEqualTo("SUCCEEDED 1");
+		assertThat(this.failClaim).as("the claim failed once").isFalse();
+	}
+
+	@Test
+	void theCompleterGoesOnAfterAnErrorRecordingCompletions() {
+		this.failCompletion.set(true);
+		assertThat(runOneDelivery("completer_error")).isEqualTo("SUCCEEDED 1");
+		assertThat(this.failCompletion).as("recording the completion failed once").isFalse();
+	}
+
+	private String runOneDelivery(String database) {
+		DataSource dataSource = MigratedDatabase.h2(database);
+		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+		DeliveryRepository repository = new DeliveryRepository(jdbc) {
+
+			@Override
+			List<Claimed> claim(String instance, ClaimScope scope, Instant now, Instant leaseUntil, int limit) {
+				if (DispatcherErrorTests.this.failClaim.compareAndSet(true, false)) {
+					throw new OutOfMemoryError("Java heap space (thrown by the test)");
+				}
+				return super.claim(instance, scope, now, leaseUntil, limit);
+			}
+
+			@Override
+			void complete(List<Completion> completions, String instance) {
+				if (DispatcherErrorTests.this.failCompletion.compareAndSet(true, false)) {
+					throw new NoClassDefFoundError("thrown by the test");
+				}
+				super.complete(completions, instance);
+			}
+
+		};
+		DispatchWiring wiring = DispatchWiring.of(dataSource, repository, Clock.systemUTC());
+		Fixtures.Event event = Fixtures.withFreshId("user.created.json");
+		Instant now = Instant.now();
+		jdbc.update("insert into inbox_event (event_id, event_type, content_type, payload, received_at) values "
+				+ "(?, 'user.created', 'application/json', ?, ?)", event.eventId(),
+				event.body().getBytes(StandardCharsets.UTF_8), Timestamp.from(now));
+		repository.insert(List.of(new DeliveryRepository.NewDelivery(event.eventId(), "ordered", null, 10)), now);
+
+		Dispatcher dispatcher = wiring.dispatcher(wiring.runner());
+		dispatcher.start();
+		try {
+			// Within seconds: not after the lease (5 minutes), nor never.
+			await().atMost(Duration.ofSeconds(30))
+				.until(() -> jdbc.queryForObject("select status from dispatch_delivery where event_id = ?",
+						String.class, event.eventId()), "SUCCEEDED"::equals);
+			return jdbc.queryForObject("select status || ' ' || attempts from dispatch_delivery where event_id = ?",
+					String.class, event.eventId());
+		}
+		finally {
+			dispatcher.stop();
+		}
+	}
+
+}
