@@ -7,13 +7,25 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
+import jakarta.servlet.ServletRequest;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import org.jspecify.annotations.Nullable;
 import org.springframework.core.DefaultParameterNameDiscoverer;
 import org.springframework.core.MethodParameter;
 import org.springframework.core.ParameterNameDiscoverer;
+import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.InvalidMediaTypeException;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
 import org.springframework.util.StringUtils;
+import org.springframework.web.ErrorResponseException;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RequestPart;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.servlet.HandlerInterceptor;
 
@@ -22,7 +34,9 @@ import org.springframework.web.servlet.HandlerInterceptor;
  * MVC ignores one, so a misspelt filter ({@code POST /admin/api/deliveries/replay?handlr=lead}) would widen the
  * request instead of failing: every dead delivery of every handler replayed, or every event listed as if none
  * matched the filter. The parameters are the query's and a form body's ({@code curl -d handlr=lead} binds as well);
- * a multipart upload is parsed before this runs, so reading its fields costs nothing more.
+ * a multipart upload is parsed before this runs, so reading its fields costs nothing more. For the same reason, a
+ * body that an endpoint would not read (JSON, say) is refused with a {@code 415}, and so are a parameter given twice
+ * or empty, and a NUL character in any.
  */
 class KnownParameters implements HandlerInterceptor {
 
@@ -37,27 +51,82 @@ class KnownParameters implements HandlerInterceptor {
 			return true;
 		}
 		Taken taken = this.taken.computeIfAbsent(method.getMethod(), (key) -> Taken.of(method));
-		if (taken.any()) {
-			return true;
+		if (!taken.readsBody() && hasBody(request) && !isForm(request)) {
+			// Spring MVC would not read it: '-d {"handler":"lead"}' with a JSON type would replay every handler's.
+			throw new ErrorResponseException(HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+					ProblemDetail.forStatusAndDetail(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "This endpoint reads no "
+							+ request.getContentType() + " body: give its parameters in the query string"
+							+ (taken.names().isEmpty() ? "" : " (" + String.join(", ", taken.names()) + ")")
+							+ " or as a form (application/x-www-form-urlencoded)"),
+					null);
 		}
 		for (String name : Collections.list(request.getParameterNames())) {
-			if (!taken.names().contains(name)) {
+			if (!taken.any() && !taken.names().contains(name)) {
 				throw AdminController.badRequest("Unknown parameter '" + name + "': " + (taken.names().isEmpty()
 						? "this endpoint takes none" : "this endpoint takes " + String.join(", ", taken.names())));
 			}
+			checkValues(name, request.getParameterValues(name), taken.any());
 		}
 		return true;
 	}
 
 	/**
-	 * The names of an endpoint's {@code @RequestParam}s, in their order; {@code any} when one is an unnamed
-	 * {@code @RequestParam Map}, which takes every parameter there is.
+	 * A parameter given twice, or empty, is refused rather than read as Spring MVC would (the first value of an
+	 * enum or a number, the values of a text joined with commas, an empty text as a filter matching nothing): each
+	 * would answer another question than the one asked. A NUL character, which PostgreSQL refuses in text, is
+	 * refused here with a 400 rather than by the database with a 500.
 	 */
-	private record Taken(boolean any, Set<String> names) {
+	private static void checkValues(String name, String @Nullable [] values, boolean anyName) {
+		if (values == null) {
+			return;
+		}
+		for (String value : values) {
+			if (value.indexOf('\0') >= 0) {
+				throw AdminController.badRequest("Parameter '" + name + "' contains a NUL character (%00)");
+			}
+		}
+		if (anyName) {
+			return;
+		}
+		if (values.length > 1) {
+			throw AdminController.badRequest("Parameter '" + name + "' is given " + values.length + " times: give it "
+					+ "once");
+		}
+		if (values.length == 1 && values[0].isEmpty()) {
+			throw AdminController.badRequest("Parameter '" + name + "' is empty: leave it out for its default");
+		}
+	}
+
+	private static boolean hasBody(HttpServletRequest request) {
+		return request.getContentLengthLong() > 0 || request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null;
+	}
+
+	private static boolean isForm(HttpServletRequest request) {
+		String type = request.getContentType();
+		try {
+			return type != null && MediaType.APPLICATION_FORM_URLENCODED.includes(MediaType.parseMediaType(type));
+		}
+		catch (InvalidMediaTypeException ex) {
+			return false;
+		}
+	}
+
+	/**
+	 * The names of an endpoint's {@code @RequestParam}s, in their order; {@code any} when one is an unnamed
+	 * {@code @RequestParam Map}, which takes every parameter there is; {@code readsBody} when it reads the request's
+	 * body itself (a {@code @RequestBody}, a {@code @RequestPart}, the request, or a mapping that says what it
+	 * consumes).
+	 */
+	private record Taken(boolean any, Set<String> names, boolean readsBody) {
 
 		static Taken of(HandlerMethod method) {
 			Set<String> names = new LinkedHashSet<>();
+			boolean any = false;
+			boolean readsBody = consumes(method);
 			for (MethodParameter parameter : method.getMethodParameters()) {
+				readsBody |= parameter.hasParameterAnnotation(RequestBody.class)
+						|| parameter.hasParameterAnnotation(RequestPart.class)
+						|| ServletRequest.class.isAssignableFrom(parameter.getParameterType());
 				RequestParam param = parameter.getParameterAnnotation(RequestParam.class);
 				if (param == null) {
 					continue;
@@ -67,14 +136,21 @@ class KnownParameters implements HandlerInterceptor {
 					continue;
 				}
 				if (Map.class.isAssignableFrom(parameter.getParameterType())) {
-					return new Taken(true, Set.of());
+					any = true;
+					continue;
 				}
 				parameter.initParameterNameDiscovery(NAMES);
 				if (parameter.getParameterName() != null) {
 					names.add(parameter.getParameterName());
 				}
 			}
-			return new Taken(false, names);
+			return new Taken(any, any ? Set.of() : names, readsBody);
+		}
+
+		private static boolean consumes(HandlerMethod method) {
+			RequestMapping mapping = AnnotatedElementUtils.findMergedAnnotation(method.getMethod(),
+					RequestMapping.class);
+			return mapping != null && mapping.consumes().length > 0;
 		}
 
 	}

@@ -1,15 +1,22 @@
 package io.relay.admin;
 
 import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
+
+import jakarta.servlet.http.HttpServletRequest;
 
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.springframework.mock.web.MockHttpServletRequest;
 import org.springframework.mock.web.MockHttpServletResponse;
 import org.springframework.web.ErrorResponseException;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RequestPart;
 import org.springframework.web.method.HandlerMethod;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -55,12 +62,70 @@ class KnownParametersTests {
 			.isTrue();
 	}
 
+	@Test
+	void aBodyTheEndpointDoesNotReadIsRefused() throws Exception {
+		MockHttpServletRequest json = request();
+		json.setContentType("application/json");
+		json.setContent("{\"handler\":\"lead\"}".getBytes(StandardCharsets.UTF_8));
+		assertThatExceptionOfType(ErrorResponseException.class).isThrownBy(() -> preHandle("replay", json))
+			.satisfies((ex) -> assertThat(ex.getStatusCode().value()).isEqualTo(415))
+			.satisfies((ex) -> assertThat(ex.getBody().getDetail()).isEqualTo("This endpoint reads no application/json "
+					+ "body: give its parameters in the query string (status, handler) or as a form "
+					+ "(application/x-www-form-urlencoded)"));
+		MockHttpServletRequest chunked = request();
+		chunked.setContentType("text/plain");
+		chunked.addHeader("Transfer-Encoding", "chunked");
+		assertThatExceptionOfType(ErrorResponseException.class).isThrownBy(() -> preHandle("none", chunked))
+			.withMessageContaining("reads no text/plain body: give its parameters in the query string or as a form");
+		MockHttpServletRequest form = request("handler");
+		form.setContentType("application/x-www-form-urlencoded; charset=UTF-8");
+		form.setContent("handler=x".getBytes(StandardCharsets.UTF_8));
+		assertThat(preHandle("replay", form)).as("a form's fields are its parameters").isTrue();
+		for (String reader : List.of("body", "part", "request", "consuming")) {
+			assertThat(preHandle(reader, json)).as(reader).isTrue();
+		}
+		MockHttpServletRequest empty = request();
+		empty.setContentType("application/json");
+		empty.setContent(new byte[0]);
+		assertThat(preHandle("replay", empty)).as("no body").isTrue();
+	}
+
+	@Test
+	void aParameterGivenTwiceOrEmptyIsRefused() {
+		MockHttpServletRequest twice = request();
+		twice.addParameter("status", "DEAD", "FAILED");
+		assertThatExceptionOfType(ErrorResponseException.class).isThrownBy(() -> preHandle("replay", twice))
+			.satisfies((ex) -> assertThat(ex.getBody().getDetail())
+				.isEqualTo("Parameter 'status' is given 2 times: give it once"));
+		MockHttpServletRequest empty = request();
+		empty.addParameter("handler", "");
+		assertThatExceptionOfType(ErrorResponseException.class).isThrownBy(() -> preHandle("replay", empty))
+			.satisfies((ex) -> assertThat(ex.getBody().getDetail())
+				.isEqualTo("Parameter 'handler' is empty: leave it out for its default"));
+	}
+
+	@Test
+	void aNulCharacterIsRefusedInAnyParameter() {
+		for (String endpoint : List.of("replay", "all")) {
+			MockHttpServletRequest nul = request();
+			nul.addParameter("handler", "le\0ad");
+			assertThatExceptionOfType(ErrorResponseException.class).isThrownBy(() -> preHandle(endpoint, nul))
+				.as(endpoint)
+				.satisfies((ex) -> assertThat(ex.getBody().getDetail())
+					.isEqualTo("Parameter 'handler' contains a NUL character (%00)"));
+		}
+	}
+
 	private boolean preHandle(String endpoint, String... parameters) throws Exception {
+		return preHandle(endpoint, request(parameters));
+	}
+
+	private boolean preHandle(String endpoint, MockHttpServletRequest request) throws Exception {
 		Method method = Arrays.stream(Endpoints.class.getDeclaredMethods())
 			.filter((candidate) -> candidate.getName().equals(endpoint))
 			.findFirst()
 			.orElseThrow();
-		return this.interceptor.preHandle(request(parameters), new MockHttpServletResponse(),
+		return this.interceptor.preHandle(request, new MockHttpServletResponse(),
 				new HandlerMethod(new Endpoints(), method));
 	}
 
@@ -85,6 +150,19 @@ class KnownParametersTests {
 		}
 
 		void named(@RequestParam("filters") Map<String, String> parameters) {
+		}
+
+		void body(@RequestBody String body) {
+		}
+
+		void part(@RequestPart("file") String file) {
+		}
+
+		void request(HttpServletRequest request) {
+		}
+
+		@PostMapping(consumes = "application/json")
+		void consuming() {
 		}
 
 	}

@@ -384,6 +384,30 @@ abstract class DispatchTests {
 				"/admin/api/events?from=2026-11-27T00:00:00Z&to=2026-11-26T00:00:00Z");
 		assertThat(swapped.statusCode()).isEqualTo(400);
 		assertThat(swapped.body()).contains("to (2026-11-26T00:00:00Z) must be after from (2026-11-27T00:00:00Z)");
+		// A body the endpoint does not read: '-d {"handler":"lead"}' would otherwise replay every handler's deliveries
+		HttpResponse<String> jsonBody = send(HttpRequest.newBuilder(uri("/admin/api/deliveries/replay"))
+			.header("Authorization", basic("admin", "admin-password"))
+			.header("Content-Type", "application/json")
+			.POST(HttpRequest.BodyPublishers.ofString("{\"handler\":\"tickte\"}"))
+			.build());
+		assertThat(jsonBody.statusCode()).isEqualTo(415);
+		assertThat(jsonBody.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+		assertThat(jsonBody.body()).contains("This endpoint reads no application/json body: give its parameters in "
+				+ "the query string (status, handler) or as a form");
+		// Given twice, or empty: another question than the one asked (the first status only; no event of type '')
+		HttpResponse<String> twice = admin("POST", "/admin/api/deliveries/replay?status=DEAD&status=FAILED");
+		assertThat(twice.statusCode()).isEqualTo(400);
+		assertThat(twice.body()).contains("Parameter 'status' is given 2 times: give it once");
+		assertThat(admin("GET", "/admin/api/events?type=").body())
+			.contains("Parameter 'type' is empty: leave it out for its default");
+		// PostgreSQL refuses a NUL in text: a 400 before the query, not a 500 from it
+		for (String path : List.of("/admin/api/events?conversationId=a%00b", "/admin/api/event?id=a%00b")) {
+			HttpResponse<String> nul = admin("GET", path);
+			assertThat(nul.statusCode()).as(path).isEqualTo(400);
+			assertThat(nul.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+			assertThat(nul.body()).contains("contains a NUL character");
+		}
+		assertThat(admin("POST", "/admin/api/deliveries/replay?handler=%00").statusCode()).isEqualTo(400);
 		// A time no database column can hold: a 400 that says so, not a 500 from the query
 		HttpResponse<String> farFuture = admin("GET", "/admin/api/events?from=%2B999999999-01-01T00:00:00Z");
 		assertThat(farFuture.statusCode()).isEqualTo(400);
