@@ -131,6 +131,9 @@ public final class EventParser {
 		}
 		Class<? extends IAdvizeEvent> type = TYPES.get(eventType);
 		try {
+			if (type == UserAvailabilityUpdated.class) {
+				return availability(node);
+			}
 			return (type != null) ? this.mapper.treeToValue(node, type) : unknown(node, eventType);
 		}
 		catch (JacksonException ex) {
@@ -234,6 +237,18 @@ public final class EventParser {
 		return new UnknownEvent(text(node, "eventId"), eventType, Platform.fromValue(text(node, "platform")),
 				lenient(node, "clientId", Long.class), lenient(node, "createdAt", java.time.OffsetDateTime.class),
 				lenient(node, "sentAt", java.time.OffsetDateTime.class), this.mapper.treeToValue(node, Map.class));
+	}
+
+	/**
+	 * iAdvize lists {@code user.availability.updated} without a payload: its fields are read as leniently as an
+	 * unknown event's, so that one shaped otherwise (a user id that is a UUID, a time without an offset) is stored
+	 * and dispatched with that field {@code null}, not refused.
+	 */
+	private UserAvailabilityUpdated availability(ObjectNode node) {
+		return new UserAvailabilityUpdated(text(node, "eventId"), Platform.fromValue(text(node, "platform")),
+				lenient(node, "clientId", Long.class), lenient(node, "userId", Long.class),
+				lenient(node, "createdAt", java.time.OffsetDateTime.class),
+				lenient(node, "sentAt", java.time.OffsetDateTime.class));
 	}
 
 	private <T> @Nullable T lenient(ObjectNode node, String field, Class<T> type) {

@@ -218,6 +218,25 @@ class EventParserTests {
 	}
 
 	@Test
+	void aUserAvailabilityUpdateWithFieldsOfOtherTypesIsAcceptedWithThoseFieldsLeftOut() throws Exception {
+		String availability = "{\"eventId\": \"a-2\", \"eventType\": \"user.availability.updated\", "
+				+ "\"platform\": \"ha\", \"clientId\": 1, \"userId\": \"7c9e6679-7425-40de-944b-e07fc1f90ae7\", "
+				+ "\"createdAt\": \"2026-11-25T10:00:00\", \"sentAt\": \"2026-11-25T10:00:01+01:00\"}";
+		assertThat(parse(availability)).isInstanceOfSatisfying(UserAvailabilityUpdated.class, (event) -> {
+			assertThat(event.eventId()).isEqualTo("a-2");
+			assertThat(event.platform()).isEqualTo(Platform.HA);
+			assertThat(event.clientId()).isEqualTo(1L);
+			assertThat(event.userId()).as("a UUID").isNull();
+			assertThat(event.createdAt()).as("no offset").isNull();
+			assertThat(event.sentAt()).isEqualTo(OffsetDateTime.parse("2026-11-25T10:00:01+01:00"));
+		});
+		assertThat(parse(availability.replace("\"7c9e6679-7425-40de-944b-e07fc1f90ae7\"", "{\"id\": 1}")))
+			.isInstanceOfSatisfying(UserAvailabilityUpdated.class, (event) -> assertThat(event.userId()).isNull());
+		assertThat(parse(availability.replace("\"7c9e6679-7425-40de-944b-e07fc1f90ae7\"", "\"42\"")))
+			.isInstanceOfSatisfying(UserAvailabilityUpdated.class, (event) -> assertThat(event.userId()).isEqualTo(42L));
+	}
+
+	@Test
 	void anEventIdWithAnUnpairedSurrogateIsMalformed() throws Exception {
 		// PostgreSQL's driver would store both as "?": one event, the second answered as a duplicate of the first.
 		for (String id : List.of("\\ud800", "a\\udbffb", "\\udc00")) {
