@@ -32,7 +32,9 @@ import org.springframework.web.client.ResourceAccessException;
 import org.springframework.web.client.RestClient;
 import org.springframework.web.client.RestClientException;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.json.JsonWriteFeature;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Sends a workflow's requests to its target: authenticated, signed (Standard Webhooks), with an
@@ -62,6 +64,8 @@ public final class OutboundClient {
 	private static final String IDEMPOTENCY_KEY = "Idempotency-Key";
 
 	/** A form body: {@code name=value&...}, without spaces, quotes or brackets (which markup or JSON would have). */
+	private static final JsonMapper ASCII_JSON = JsonMapper.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII).build();
+
 	private static final Pattern FORM = Pattern.compile("[^\\s<>{}\"]*=[^\\s<>{}\"]*");
 
 	private final String workflow;
@@ -246,7 +250,11 @@ public final class OutboundClient {
 			text = text.replace(secret, "<hidden>");
 		}
 		for (String value : sent) {
-			text = text.replace(value, "<hidden>");
+			// In any case: a target that repeats an address often lowers it (Ada@Example.com, answered as
+			// ada@example.com).
+			text = Pattern.compile(Pattern.quote(value), Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE)
+				.matcher(text)
+				.replaceAll("<hidden>");
 		}
 		text = text.strip().replaceAll("\\s+", " ");
 		if (text.isEmpty()) {
@@ -314,9 +322,12 @@ public final class OutboundClient {
 	private static void addStrings(JsonNode node, List<String> values) {
 		if (node.isString()) {
 			values.add(node.stringValue());
-			// Escaped, as an answer that quotes the request's JSON would write it.
-			String written = OutboundTemplate.json.writeValueAsString(node);
-			values.add(written.substring(1, written.length() - 1));
+			// Escaped, as an answer that quotes the request's JSON would write it: as Relay writes JSON, and with
+			// every non-ASCII character escaped (Zo\u00e9), as Python's json.dumps does by default.
+			for (JsonMapper writer : List.of(OutboundTemplate.json, ASCII_JSON)) {
+				String written = writer.writeValueAsString(node);
+				values.add(written.substring(1, written.length() - 1));
+			}
 		}
 		else if (node.isContainer()) {
 			node.values().forEach((child) -> addStrings(child, values));

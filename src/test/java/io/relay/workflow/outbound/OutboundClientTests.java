@@ -236,6 +236,22 @@ class OutboundClientTests {
 	}
 
 	@Test
+	void thePersonalDataIsHiddenWhateverTheCaseOrEscapingTheAnswerGivesIt() {
+		OutboundRequest json = new OutboundRequest(HttpMethod.POST, URI.create(target.baseUrl() + "/contacts"),
+				Map.of(), "{\"email\":\"Ada@Example.com\",\"name\":\"Zoé Lovelace\"}".getBytes(StandardCharsets.UTF_8));
+		// Lowered, as a CRM that normalises addresses repeats them; non-ASCII escaped, as Python's json.dumps writes.
+		target.stubFor(post(urlPathEqualTo("/contacts")).willReturn(aResponse().withStatus(400)
+			.withBody("{\"errors\":[\"email ada@example.com is invalid\",\"name Zo\\u00e9 Lovelace is taken\","
+					+ "\"EMAIL ADA@EXAMPLE.COM\"]}")));
+		OutboundException ex = org.assertj.core.api.Assertions.catchThrowableOfType(OutboundException.class,
+				() -> client(auth("none")).send(json, "k"));
+		assertThat(ex.getMessage()).contains("answered HTTP 400", "email <hidden> is invalid", "name <hidden> is taken",
+				"EMAIL <hidden>")
+			.doesNotContainIgnoringCase("example.com")
+			.doesNotContain("Lovelace");
+	}
+
+	@Test
 	void theTemplatesOwnWordsStayInAnEchoedAnswerWhileTheValuesItFilledInAreHidden() {
 		OutboundTemplate template = OutboundTemplate.compile(new RequestTemplate("POST",
 				target.baseUrl() + "/contacts", Map.of(), "{\"channel\":\"CHAT\",\"tag\":\"refund\","
