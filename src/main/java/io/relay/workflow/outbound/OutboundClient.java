@@ -205,6 +205,12 @@ public final class OutboundClient {
 		if (status == 408 || status == 409 || status == 425 || status >= 500) {
 			return throwing(OutboundException.retryable(message, retryAfter(answer.headers()), status, null));
 		}
+		if (status == 303) {
+			// See Other: the usual answer to a POST that was carried out, pointing at its result. Not followed, but
+			// not "nothing was done" either: a create must not be sent again under another key.
+			return throwing(OutboundException.permanentMaybeActedOn(message + " (redirects are not followed: "
+					+ "configure the final URL; the target may have acted on the request)", status));
+		}
 		if (status >= 300 && status < 400) {
 			return throwing(OutboundException.permanent(message + " (redirects are not followed: configure the final "
 					+ "URL)", status));

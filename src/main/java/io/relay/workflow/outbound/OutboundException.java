@@ -42,9 +42,17 @@ public final class OutboundException extends Exception {
 		return new OutboundException(message, true, retryAfter, status, true, cause);
 	}
 
-	/** A definite rejection (a 3xx, a 4xx that is not retried): the receiver did nothing. */
+	/** A definite rejection (a 3xx but 303, a 4xx that is not retried): the receiver did nothing. */
 	static OutboundException permanent(String message, @Nullable Integer status) {
 		return new OutboundException(message, false, null, status, true, null);
+	}
+
+	/**
+	 * A final answer after which the receiver may have acted on the request: a {@code 303 See Other}, which
+	 * answers a {@code POST} that was carried out.
+	 */
+	static OutboundException permanentMaybeActedOn(String message, @Nullable Integer status) {
+		return new OutboundException(message, false, null, status, false, null);
 	}
 
 	/** Whether the same request may succeed later. */
@@ -59,7 +67,8 @@ public final class OutboundException extends Exception {
 
 	/**
 	 * Whether this attempt certainly did nothing at the receiver: it was never sent (no free slot, no connection)
-	 * or was refused (a 3xx, a 429, a 4xx that is not retried). A timeout or a 5xx may follow an action.
+	 * or was refused (a 3xx but 303, a 429, a 4xx that is not retried). A timeout, a 5xx or a 303 may follow an
+	 * action.
 	 */
 	public boolean receiverDidNothing() {
 		return this.receiverDidNothing;

@@ -128,6 +128,14 @@ class OutboundClientTests {
 		assertThat(failure()).satisfies((redirect) -> {
 			assertThat(redirect.retryable()).isFalse();
 			assertThat(redirect.getMessage()).contains("HTTP 301", "redirects are not followed");
+			assertThat(redirect.receiverDidNothing()).isTrue();
+		});
+		// See Other answers a POST that was carried out: not retried, and not taken as "nothing was done" either
+		target.stubFor(post(urlPathEqualTo("/contacts")).willReturn(aResponse().withStatus(303).withHeader("Location", "/contacts/42")));
+		assertThat(failure()).satisfies((seeOther) -> {
+			assertThat(seeOther.retryable()).isFalse();
+			assertThat(seeOther.receiverDidNothing()).isFalse();
+			assertThat(seeOther.getMessage()).contains("HTTP 303", "the target may have acted on the request");
 		});
 		target.stubFor(post(urlPathEqualTo("/contacts")).willReturn(aResponse().withStatus(410)));
 		assertThat(failure().retryable()).isFalse();
