@@ -25,8 +25,8 @@ public interface IAdvizeEnrichment {
 	 * {@code GET /visitor?filters[unique_id]=...}.</li>
 	 * </ul>
 	 * When the preferred API has no credentials configured, the other one is used if the event allows it.
-	 * @throws IAdvizeApiException.Rejected when the event carries no usable visitor id, or no configured API can
-	 * look it up
+	 * @throws IAdvizeApiException.NotFound when iAdvize knows no such visitor, or the event names none
+	 * @throws IAdvizeApiException.Rejected when no configured API can look the visitor up
 	 */
 	Visitor visitor(IAdvizeEvent event);
 

@@ -104,8 +104,9 @@ final class DefaultEnrichment implements IAdvizeEnrichment {
 			return this.visitors.get(Api.REST, platform, "unique:" + visitorId,
 					() -> this.rest.visitorByUniqueId(platform, visitorId));
 		}
-		throw new IAdvizeApiException.Rejected(Api.REST, "visitor",
-				"A " + event.eventType() + " event carries no visitor id to look up (event " + event.eventId() + ")");
+		// Not Rejected (DEAD, and no replay could help): there is no visitor to find, as for one iAdvize does not know.
+		throw new IAdvizeApiException.NotFound(Api.REST, "visitor",
+				"the event names no visitor (no visitorId, no visitorExternalId)");
 	}
 
 	private Transcript findTranscript(IAdvizeEvent event) {

@@ -213,6 +213,18 @@ abstract class ConversationEmailTests {
 	}
 
 	@Test
+	void anEventThatNamesNoVisitorIsSkippedNotDead() {
+		Conversation conversation = conversation("ada");
+		Fixtures.Event event = IAdvizeStubs.closed(conversation.id(), conversation.visitorId(),
+				Map.of("visitorExternalId", "null", "visitorId", "null"));
+		assertThat(this.webhook.deliver(event.body()).statusCode()).isEqualTo(202);
+
+		JsonNode delivery = this.admin.awaitDelivery(event.eventId(), "conversation-email", "SKIPPED");
+		assertThat(delivery.get("lastError").asString()).isEqualTo("visitor not found");
+		assertThat(mailsTo(conversation)).isEmpty();
+	}
+
+	@Test
 	void aReplayOrAnotherCloseEventOfTheConversationSendsNothingNew() {
 		Conversation conversation = conversation("ada");
 		this.stubs.transcript(conversation.id(), oneExchange());

@@ -405,6 +405,20 @@ abstract class LeadWorkflowTests {
 		wireMock.verify(0, postRequestedFor(urlPathEqualTo("/crm/contacts")));
 	}
 
+	@Test
+	void anEventThatNamesNoVisitorIsSkippedNotDead() {
+		Fixtures.Event event = Fixtures.withFreshId("v2.conversation.closed.json");
+		Fixtures.Event nobody = new Fixtures.Event(event.eventId(), event.body()
+			.replace("\"visitorExternalId\": \"63429889\",", "")
+			.replace("\"visitorId\": \"b05f1b45-c891-4a9c-b47e-91ee6c8ffb44\",", ""));
+		assertThat(nobody.body()).doesNotContain("visitor");
+		deliver(nobody);
+		JsonNode skipped = this.admin.awaitDelivery(nobody.eventId(), "lead", "SKIPPED");
+		assertThat(skipped.get("lastError").asString()).isEqualTo("the visitor is not known to iAdvize: the event "
+				+ "names no visitor (no visitorId, no visitorExternalId)");
+		wireMock.verify(0, postRequestedFor(urlPathEqualTo("/crm/contacts")));
+	}
+
 	private JsonNode awaitFinished(String eventId) {
 		return await().atMost(Duration.ofSeconds(30)).until(() -> this.admin.delivery(eventId, "lead"),
 				(delivery) -> delivery != null
