@@ -21,10 +21,20 @@ class WebhookExceptionHandler {
 	/** iAdvize retries after 10 s and then 20 s whatever this says; it helps other senders and proxies. */
 	private static final String RETRY_AFTER_SECONDS = "10";
 
+	/**
+	 * The challenge of a 401, which RFC 9110 (11.6.1) requires: the credentials are the body's signature, in the
+	 * header it names.
+	 */
+	static final String SIGNATURE_CHALLENGE = "Signature realm=\"iAdvize webhook\", header=\"X-iAdvize-Signature\", "
+			+ "algorithm=\"hmac-sha256\"";
+
 	@ExceptionHandler
 	ResponseEntity<ProblemDetail> rejected(WebhookRejection rejection) {
-		return ResponseEntity.status(rejection.reason().status())
-			.contentType(MediaType.APPLICATION_PROBLEM_JSON)
+		ResponseEntity.BodyBuilder answer = ResponseEntity.status(rejection.reason().status());
+		if (rejection.reason() == WebhookRejection.Reason.SIGNATURE) {
+			answer.header(HttpHeaders.WWW_AUTHENTICATE, SIGNATURE_CHALLENGE);
+		}
+		return answer.contentType(MediaType.APPLICATION_PROBLEM_JSON)
 			.body(problem(rejection.reason(), rejection.getMessage()));
 	}
 

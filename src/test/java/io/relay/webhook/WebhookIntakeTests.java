@@ -213,6 +213,8 @@ abstract class WebhookIntakeTests {
 			assertThat(response.statusCode()).isEqualTo(401);
 			assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
 			assertThat(response.body()).contains("\"status\":401").contains("X-iAdvize-Signature");
+			assertThat(response.headers().firstValue("WWW-Authenticate")).as("RFC 9110 asks a 401 for its challenge")
+				.hasValue("Signature realm=\"iAdvize webhook\", header=\"X-iAdvize-Signature\", algorithm=\"hmac-sha256\"");
 		}
 		assertThat(rows(event.eventId())).isZero();
 		assertThat(this.jdbc.queryForObject("select count(*) from inbox_quarantine where payload = ?", Integer.class,
@@ -421,6 +423,12 @@ abstract class WebhookIntakeTests {
 		assertThat(response.statusCode()).isEqualTo(405);
 		assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
 		assertThat(this.client.get("/webhooks/iadvize").statusCode()).isEqualTo(405);
+		// OPTIONS is answered as HTTP has it: what the endpoint allows, and no body
+		HttpResponse<String> options = this.client.request("").method("OPTIONS").send();
+		assertThat(options.statusCode()).isEqualTo(200);
+		assertThat(options.headers().firstValue("Allow")).hasValueSatisfying(
+				(allow) -> assertThat(allow.split(",\\s*")).containsExactlyInAnyOrder("POST", "OPTIONS"));
+		assertThat(options.body()).isEmpty();
 	}
 
 	@Test
