@@ -107,8 +107,8 @@ public final class EventParser {
 			node.put("eventId", eventId);
 		}
 		else if (!eventIdNode.isValueNode() || eventIdNode.asString().isBlank()) {
-			// Present but not one id (blank, repeated, a list): the unsigned correlation header must not stand in for
-			// it, or a replay of these signed bytes with a new header would be a new event each time.
+			// Present but not one id (blank, a list; a form's repeated field): the unsigned correlation header must
+			// not stand in for it, or a replay of these signed bytes with a new header would be a new event each time.
 			throw new MalformedEventException("'eventId' must be one non-blank value");
 		}
 		else {

@@ -47,7 +47,7 @@ class EmailWorkflowStartupTests {
 	@Test
 	void wrongSettingsAreNamed() {
 		assertThat(failure(IADVIZE, SMTP, SURVEY, List.of("relay.workflows.survey.token-secret=short")))
-			.contains("relay.workflows.survey.token-secret must be at least 32 characters long");
+			.contains("relay.workflows.survey.token-secret must be at least 32 bytes long in UTF-8");
 		assertThat(failure(IADVIZE, SMTP, SURVEY,
 				List.of("relay.workflows.survey.url-template=https://survey.example.com/?c={conversation}&t={token}")))
 			.contains("relay.workflows.survey.url-template has an unknown placeholder {conversation}");

@@ -292,7 +292,7 @@ public final class VisitorMail {
 
 	private static String unconfirmed(SentMails.Row row, @Nullable String why) {
 		return "the email for this conversation may have been sent (" + why + "); it is not sent again: check the "
-				+ "SMTP server's log for Message-ID " + row.messageId() + " (see docs/workflows.md)";
+				+ "SMTP server's log for Message-ID " + row.messageId() + " (see docs/mail.md, 'Never twice')";
 	}
 
 	private HandlerResult send(SentMails.Row row, Letter letter, EmailSettings settings, String subject,

@@ -65,7 +65,7 @@ record SurveyProperties(boolean enabled, @Nullable String from, @Nullable String
 		}
 		if (tokenSecret.getBytes(StandardCharsets.UTF_8).length < SHORTEST_SECRET) {
 			throw new IllegalArgumentException("relay.workflows.survey.token-secret must be at least " + SHORTEST_SECRET
-					+ " characters long (e.g. the output of 'openssl rand -base64 32')");
+					+ " bytes long in UTF-8 (e.g. the output of 'openssl rand -base64 32')");
 		}
 	}
 
