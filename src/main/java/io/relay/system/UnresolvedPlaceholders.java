@@ -1,5 +1,6 @@
 package io.relay.system;
 
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -66,12 +67,19 @@ class UnresolvedPlaceholders implements BeanFactoryPostProcessor, EnvironmentAwa
 		// Through Boot's view of the sources: environment variables by the property they set (RELAY_WEBHOOK_SECRETS
 		// is relay.webhook.secrets), and each property only in the source that wins, as the binder reads it.
 		Set<ConfigurationPropertyName> seen = new HashSet<>();
+		// A list is bound from the first source that sets it, whole: a file's secrets[0] is not used when an
+		// environment variable sets relay.webhook.secrets (maps, by contrast, are merged key by key).
+		Set<ConfigurationPropertyName> listsSetAbove = new HashSet<>();
 		for (ConfigurationPropertySource source : ConfigurationPropertySources.from(environment.getPropertySources())) {
 			if (!(source instanceof IterableConfigurationPropertySource iterable)) {
 				continue;
 			}
+			Set<ConfigurationPropertyName> listsSetHere = new HashSet<>();
 			for (ConfigurationPropertyName name : iterable) {
-				if (!seen.add(name) || CHECKED_PREFIXES.stream().noneMatch(name.toString()::startsWith)) {
+				List<ConfigurationPropertyName> lists = listsOf(name);
+				listsSetHere.addAll(lists);
+				if (!seen.add(name) || lists.stream().anyMatch(listsSetAbove::contains)
+						|| CHECKED_PREFIXES.stream().noneMatch(name.toString()::startsWith)) {
 					continue;
 				}
 				ConfigurationProperty property = source.getConfigurationProperty(name);
@@ -83,7 +91,23 @@ class UnresolvedPlaceholders implements BeanFactoryPostProcessor, EnvironmentAwa
 					}
 				}
 			}
+			listsSetAbove.addAll(listsSetHere);
 		}
+	}
+
+	/**
+	 * The lists a property may set: itself (a comma-separated value), and each list it is an element of
+	 * ({@code a.b} for {@code a.b[0].c}).
+	 */
+	private static List<ConfigurationPropertyName> listsOf(ConfigurationPropertyName name) {
+		List<ConfigurationPropertyName> lists = new ArrayList<>();
+		lists.add(name);
+		for (int element = 1; element < name.getNumberOfElements(); element++) {
+			if (name.isNumericIndex(element)) {
+				lists.add(name.chop(element));
+			}
+		}
+		return lists;
 	}
 
 	/**

@@ -97,6 +97,27 @@ class UnresolvedPlaceholdersTests {
 	}
 
 	@Test
+	void aListSetAboveIsTheListInEffectWholeSoTheElementsOfAListBelowAreNotChecked() {
+		// application.yml lists one secret from a variable; the operator sets the list through another variable.
+		StandardEnvironment environment = new StandardEnvironment();
+		environment.getPropertySources()
+			.addLast(new MapPropertySource("file", Map.of("relay.webhook.secrets[0]", "${RELAY_TEST_UNSET_SECRET}")));
+		environment.getPropertySources()
+			.addFirst(new SystemEnvironmentPropertySource("test-systemEnvironment",
+					Map.of("RELAY_WEBHOOK_SECRETS", "abc")));
+		assertThatNoException().isThrownBy(() -> UnresolvedPlaceholders.check(environment));
+
+		StandardEnvironment below = new StandardEnvironment();
+		below.getPropertySources()
+			.addLast(new MapPropertySource("file", Map.of("relay.webhook.secrets[1]", "${RELAY_TEST_UNSET_SECRET}")));
+		below.getPropertySources()
+			.addFirst(new MapPropertySource("command-line", Map.of("relay.inbox.batch-size", "64")));
+		assertThatExceptionOfType(UnresolvedPlaceholderException.class).as("no list set above: the file's is in effect")
+			.isThrownBy(() -> UnresolvedPlaceholders.check(below))
+			.withMessageStartingWith("relay.webhook.secrets[1]");
+	}
+
+	@Test
 	void theApplicationDoesNotStartAndTheFailureSaysWhatToDo() {
 		SpringApplicationBuilder application = new SpringApplicationBuilder(SystemConfiguration.class)
 			.web(WebApplicationType.NONE)
