@@ -68,9 +68,10 @@ class DeliveryRunner {
 
 	/**
 	 * Runs one claimed delivery.
-	 * @param stopping whether the dispatcher is stopping: an interrupt then comes from the graceful shutdown
+	 * @param interruptsSent whether the dispatcher's stop has interrupted the handlers still running: a retry they
+	 * return then is the interrupt's doing
 	 */
-	DeliveryRepository.Completion run(DeliveryRepository.Claimed claimed, BooleanSupplier stopping) {
+	DeliveryRepository.Completion run(DeliveryRepository.Claimed claimed, BooleanSupplier interruptsSent) {
 		Instant started = this.clock.instant();
 		long startNanos = System.nanoTime();
 		HandlerResult result;
@@ -95,9 +96,10 @@ class DeliveryRunner {
 				result = invoke(registered, claimed);
 			}
 		}
-		// Interrupted by a graceful stop (the handler's outcome says nothing about the delivery): never dead for it.
-		// Only then: a handler that throws InterruptedException of its own accord is a failure like any other.
-		boolean interrupted = stopping.getAsBoolean() && Thread.currentThread().isInterrupted();
+		// Interrupted by a graceful stop (the handler's outcome says nothing about the delivery): never dead for it,
+		// whether or not the handler kept the thread's interrupt flag. Only then: a handler that throws
+		// InterruptedException of its own accord is a failure like any other.
+		boolean interrupted = interruptsSent.getAsBoolean();
 		long nanos = System.nanoTime() - startNanos;
 		Instant finished = this.clock.instant();
 		DeliveryRepository.Completion completion = decide(claimed, result, registered, started, finished,

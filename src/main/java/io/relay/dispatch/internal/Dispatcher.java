@@ -100,6 +100,13 @@ class Dispatcher implements SmartLifecycle {
 	 */
 	private final AtomicLong nextRetryAt = new AtomicLong(Long.MAX_VALUE);
 
+	/**
+	 * Set by a stop just before it interrupts the handlers still running: what they return then is the interrupt's
+	 * doing, whether or not they kept the thread's interrupt flag (a handler or library that catches the
+	 * InterruptedException and returns a retry clears it).
+	 */
+	private volatile boolean interruptsSent;
+
 	private final LinkedBlockingQueue<DeliveryRepository.Completion> completions = new LinkedBlockingQueue<>();
 
 	/** Deliveries claimed by this instance that shutdown kept from starting (their claim is not an attempt). */
@@ -324,7 +331,7 @@ class Dispatcher implements SmartLifecycle {
 			else if (stillLeased(delivery, claimedAt)) {
 				this.inHandler.merge(delivery.id(), 1, Integer::sum);
 				try {
-					this.completions.add(this.runner.run(delivery, () -> !this.running));
+					this.completions.add(this.runner.run(delivery, () -> this.interruptsSent));
 				}
 				finally {
 					this.inHandler.computeIfPresent(delivery.id(), (id, runs) -> (runs == 1) ? null : runs - 1);
@@ -448,6 +455,7 @@ class Dispatcher implements SmartLifecycle {
 	@Override
 	public void start() {
 		this.completionsDeadline = null;
+		this.interruptsSent = false;
 		this.running = true;
 		this.workers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("delivery-", 0).factory());
 		// Daemons: a stop waits for them (with a timeout); one that outlives it must not keep the JVM alive.
@@ -466,6 +474,7 @@ class Dispatcher implements SmartLifecycle {
 			if (!this.workers.awaitTermination(this.properties.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
 				logger.warn("Deliveries still running after {}: interrupting them; they will run again",
 						this.properties.shutdownTimeout());
+				this.interruptsSent = true;
 				this.workers.shutdownNow();
 				this.workers.awaitTermination(5, TimeUnit.SECONDS);
 			}

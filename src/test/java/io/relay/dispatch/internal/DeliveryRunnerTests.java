@@ -71,6 +71,19 @@ class DeliveryRunnerTests {
 	}
 
 	@Test
+	void aHandlerThatSwallowedTheShutdownsInterruptIsNotDeadEither() {
+		// It caught the InterruptedException and returned a retry: the thread's interrupt flag is clear.
+		DeliveryRepository.Completion completion = run(() -> {
+			Thread.interrupted();
+			return HandlerResult.retry("interrupted while calling the CRM");
+		}, true);
+		assertThat(Thread.currentThread().isInterrupted()).isFalse();
+		assertThat(completion.status()).isEqualTo(DeliveryStatus.FAILED);
+		assertThat(completion.nextAttemptAt()).isEqualTo(NOW);
+		assertThat(completion.error()).isEqualTo("interrupted by a shutdown: interrupted while calling the CRM");
+	}
+
+	@Test
 	void anInterruptedExceptionWithoutAShutdownIsAFailureLikeAnyOther() {
 		// Else a handler that throws it of its own accord would run again at once, for ever.
 		DeliveryRepository.Completion completion = run(() -> {
