@@ -1,7 +1,10 @@
 package io.relay.dispatch.internal;
 
+import java.nio.charset.StandardCharsets;
+import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -12,6 +15,7 @@ import io.relay.dispatch.Delivery;
 import io.relay.dispatch.EventHandler;
 import io.relay.dispatch.HandlerResult;
 import io.relay.event.IAdvizeEvent;
+import io.relay.support.Fixtures;
 import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
@@ -51,6 +55,18 @@ record DispatchWiring(DeliveryRepository repository, TransactionTemplate transac
 		return new DispatchWiring(this.repository, this.transactions, new DispatchProperties(p.workers(),
 				p.pollInterval(), p.lease(), timeout, p.purgeInterval(), p.statsInterval(), p.unknownHandlerGrace(),
 				p.heartbeatInterval(), p.defaults(), p.handlers()), this.handlers, this.presence, this.clock);
+	}
+
+	/** Stores a {@code user.created} event with one {@code PENDING} delivery to 'ordered'; returns the event's id. */
+	String storeEventWithDelivery(JdbcTemplate jdbc) {
+		Fixtures.Event event = Fixtures.withFreshId("user.created.json");
+		Instant now = this.clock.instant();
+		jdbc.update("insert into inbox_event (event_id, event_type, content_type, payload, received_at) values "
+				+ "(?, 'user.created', 'application/json', ?, ?)", event.eventId(),
+				event.body().getBytes(StandardCharsets.UTF_8), Timestamp.from(now));
+		this.repository.insert(List.of(new DeliveryRepository.NewDelivery(event.eventId(), "ordered", null, 10)),
+				now);
+		return event.eventId();
 	}
 
 	DeliveryRunner runner() {

@@ -1,17 +1,12 @@
 package io.relay.dispatch.internal;
 
-import java.nio.charset.StandardCharsets;
-import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.sql.DataSource;
 
-import io.relay.support.Fixtures;
 import io.relay.support.MigratedDatabase;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -37,12 +32,7 @@ class DispatcherClaimTests {
 		DeliveryRepository repository = new DeliveryRepository(jdbc);
 		AnswerLost transactionManager = new AnswerLost(dataSource);
 		DispatchWiring wiring = DispatchWiring.of(dataSource, repository, Clock.systemUTC(), transactionManager);
-		Fixtures.Event event = Fixtures.withFreshId("user.created.json");
-		Instant now = Instant.now();
-		jdbc.update("insert into inbox_event (event_id, event_type, content_type, payload, received_at) values "
-				+ "(?, 'user.created', 'application/json', ?, ?)", event.eventId(),
-				event.body().getBytes(StandardCharsets.UTF_8), Timestamp.from(now));
-		repository.insert(List.of(new DeliveryRepository.NewDelivery(event.eventId(), "ordered", null, 10)), now);
+		String eventId = wiring.storeEventWithDelivery(jdbc);
 		// The dispatcher's first commit is its claim of that delivery.
 		transactionManager.loseTheNextAnswer();
 
@@ -52,11 +42,11 @@ class DispatcherClaimTests {
 			// Within seconds, not after the lease (5 minutes); the lost claim is not counted as an attempt.
 			await().atMost(Duration.ofSeconds(30))
 				.untilAsserted(() -> assertThat(jdbc.queryForObject("select status || ' ' || attempts from "
-						+ "dispatch_delivery where event_id = ?", String.class, event.eventId()))
+						+ "dispatch_delivery where event_id = ?", String.class, eventId))
 					.isEqualTo("SUCCEEDED 1"));
 			assertThat(transactionManager.answersLost).as("the claim's answer was lost").hasValue(1);
 			assertThat(jdbc.queryForObject("select count(*) from dispatch_attempt a join dispatch_delivery d on "
-					+ "d.id = a.delivery_id where d.event_id = ?", Integer.class, event.eventId())).isOne();
+					+ "d.id = a.delivery_id where d.event_id = ?", Integer.class, eventId)).isOne();
 		}
 		finally {
 			dispatcher.stop();

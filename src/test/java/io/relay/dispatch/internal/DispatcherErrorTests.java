@@ -1,7 +1,5 @@
 package io.relay.dispatch.internal;
 
-import java.nio.charset.StandardCharsets;
-import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -10,7 +8,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import javax.sql.DataSource;
 
-import io.relay.support.Fixtures;
 import io.relay.support.MigratedDatabase;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -66,12 +63,7 @@ class DispatcherErrorTests {
 
 		};
 		DispatchWiring wiring = DispatchWiring.of(dataSource, repository, Clock.systemUTC());
-		Fixtures.Event event = Fixtures.withFreshId("user.created.json");
-		Instant now = Instant.now();
-		jdbc.update("insert into inbox_event (event_id, event_type, content_type, payload, received_at) values "
-				+ "(?, 'user.created', 'application/json', ?, ?)", event.eventId(),
-				event.body().getBytes(StandardCharsets.UTF_8), Timestamp.from(now));
-		repository.insert(List.of(new DeliveryRepository.NewDelivery(event.eventId(), "ordered", null, 10)), now);
+		String eventId = wiring.storeEventWithDelivery(jdbc);
 
 		Dispatcher dispatcher = wiring.dispatcher(wiring.runner());
 		dispatcher.start();
@@ -79,9 +71,9 @@ class DispatcherErrorTests {
 			// Within seconds: not after the lease (5 minutes), nor never.
 			await().atMost(Duration.ofSeconds(30))
 				.until(() -> jdbc.queryForObject("select status from dispatch_delivery where event_id = ?",
-						String.class, event.eventId()), "SUCCEEDED"::equals);
+						String.class, eventId), "SUCCEEDED"::equals);
 			return jdbc.queryForObject("select status || ' ' || attempts from dispatch_delivery where event_id = ?",
-					String.class, event.eventId());
+					String.class, eventId);
 		}
 		finally {
 			dispatcher.stop();
