@@ -2,6 +2,7 @@ package io.relay.event;
 
 import java.math.BigDecimal;
 
+import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
@@ -20,7 +21,8 @@ import tools.jackson.databind.type.LogicalType;
  * {@code 4.6} would be counted as 4, while the same answer sent as the string {@code "4.6"} is refused. Here a number
  * with a fraction is refused as well, so the event is malformed like one with any other field of the wrong type
  * (quarantined with the field's name). A whole number spelled with a fraction or an exponent ({@code 4.0},
- * {@code 1e1}) is still read: refusing it would lose an event over its spelling.
+ * {@code 1e1}) is still read: refusing it would lose an event over its spelling. The same holds for a string (a
+ * form's fields are all text): {@code "4.0"} is 4, {@code "4.6"} is refused.
  */
 final class WholeNumbers {
 
@@ -55,7 +57,39 @@ final class WholeNumbers {
 					return (T) context.handleWeirdNumberValue(handledType(), value, "a whole number is expected");
 				}
 			}
+			if (parser.currentToken() == JsonToken.VALUE_STRING) {
+				String text = parser.getString().strip();
+				BigDecimal value = decimalSpelling(text);
+				if (value != null) {
+					BigDecimal whole = value.stripTrailingZeros();
+					// Checked before any conversion: "1e999999999" is short to write and huge to expand.
+					if (whole.scale() > 0 || whole.precision() - whole.scale() > 19) {
+						return (T) context.handleWeirdStringValue(handledType(), text, "a whole number is expected");
+					}
+					try {
+						return (T) ((handledType() == Integer.class) ? (Number) whole.intValueExact()
+								: (Number) whole.longValueExact());
+					}
+					catch (ArithmeticException ex) {
+						return (T) context.handleWeirdStringValue(handledType(), text, "out of range");
+					}
+				}
+			}
 			return this.standard.deserialize(parser, context);
+		}
+
+		/** A number written with a point or an exponent, else {@code null} (left to Jackson's own reading). */
+		private static @Nullable BigDecimal decimalSpelling(String text) {
+			if (text.isEmpty() || text.length() > 100 || (text.indexOf('.') < 0 && text.indexOf('e') < 0
+					&& text.indexOf('E') < 0)) {
+				return null;
+			}
+			try {
+				return new BigDecimal(text);
+			}
+			catch (NumberFormatException ex) {
+				return null;
+			}
 		}
 
 		@Override

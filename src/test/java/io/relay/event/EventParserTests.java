@@ -303,6 +303,30 @@ class EventParserTests {
 	}
 
 	@Test
+	void aWholeNumberSpelledWithAFractionIsReadFromAFormsTextAsFromJson() throws Exception {
+		String form = "eventId=s-3&eventType=satisfaction.answered&customerSatisfaction=4.0&netPromoterScore=1e1"
+				+ "&projectId=+3030.000+&clientId=7";
+		SatisfactionAnswered event = (SatisfactionAnswered) this.parser.parse(bytes(form), PayloadFormat.FORM, null,
+				null);
+		assertThat(event.customerSatisfaction()).isEqualTo(4);
+		assertThat(event.netPromoterScore()).isEqualTo(10);
+		assertThat(event.projectId()).isEqualTo(3030L);
+		assertThat(event.clientId()).isEqualTo(7L);
+		for (String refused : List.of("4.6", "1e10", "1e999999999", "9.3e18")) {
+			assertThatExceptionOfType(MalformedEventException.class).as(refused)
+				.isThrownBy(() -> this.parser.parse(bytes(form.replace("customerSatisfaction=4.0",
+						"customerSatisfaction=" + refused)), PayloadFormat.FORM, null, null))
+				.withMessageContaining("(at 'customerSatisfaction')");
+		}
+		assertThatExceptionOfType(MalformedEventException.class).as("too large for a Long")
+			.isThrownBy(() -> this.parser.parse(bytes(form.replace("projectId=+3030.000+", "projectId=9.3e18")),
+					PayloadFormat.FORM, null, null))
+			.withMessageContaining("(at 'projectId')");
+		assertThat(((SatisfactionAnswered) parse("{\"eventId\": \"s-4\", \"eventType\": \"satisfaction.answered\", "
+				+ "\"customerSatisfaction\": \"5.00\"}")).customerSatisfaction()).as("a JSON string too").isEqualTo(5);
+	}
+
+	@Test
 	void anUnknownEventWithAFractionalClientIdIsStillAcceptedWithoutIt() throws Exception {
 		UnknownEvent event = (UnknownEvent) parse(
 				"{\"eventId\": \"n-1\", \"eventType\": \"brand.new\", \"clientId\": 4.6, \"projectId\": 2}");
