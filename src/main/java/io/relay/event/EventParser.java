@@ -91,7 +91,10 @@ public final class EventParser {
 			@Nullable String fallbackEventId) throws MalformedEventException {
 		ObjectNode node = switch (format) {
 			case JSON -> readJsonObject(body, charset);
-			case FORM -> readForm(body, (charset != null) ? charset : StandardCharsets.UTF_8);
+			// A JSON document labelled as a form (senders do that): no form's first field name starts with '{', and
+			// read as a form it would be one field named after the whole document, refused and lost.
+			case FORM -> startsLikeAJsonObject(body) ? readJsonObject(body, charset)
+					: readForm(body, (charset != null) ? charset : StandardCharsets.UTF_8);
 		};
 		String eventType = text(node, "eventType");
 		if (eventType == null) {
@@ -229,6 +232,15 @@ public final class EventParser {
 			}
 		});
 		return node;
+	}
+
+	private static boolean startsLikeAJsonObject(byte[] body) {
+		for (byte b : body) {
+			if (b != ' ' && b != '\t' && b != '\r' && b != '\n') {
+				return b == '{';
+			}
+		}
+		return false;
 	}
 
 	@SuppressWarnings("unchecked")

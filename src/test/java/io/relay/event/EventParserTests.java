@@ -303,6 +303,16 @@ class EventParserTests {
 	}
 
 	@Test
+	void aJsonDocumentLabelledAsAFormIsReadAsJson() throws Exception {
+		String json = "\n " + Fixtures.read("v2.conversation.closed.json");
+		ConversationClosed event = (ConversationClosed) this.parser.parse(bytes(json), PayloadFormat.FORM, null, null);
+		assertThat(event.eventId()).isEqualTo("0f0bb3af-5035-4ba3-b3fb-ff4879a3a74d");
+		assertThat(event.operatorIds()).containsExactly(15253L, 15254L);
+		assertThatExceptionOfType(MalformedEventException.class).as("still JSON's rules: a broken one is malformed")
+			.isThrownBy(() -> this.parser.parse(bytes("{\"eventId\": \"x\", "), PayloadFormat.FORM, null, null));
+	}
+
+	@Test
 	void aWholeNumberSpelledWithAFractionIsReadFromAFormsTextAsFromJson() throws Exception {
 		String form = "eventId=s-3&eventType=satisfaction.answered&customerSatisfaction=4.0&netPromoterScore=1e1"
 				+ "&projectId=+3030.000+&clientId=7";
