@@ -54,6 +54,9 @@ class AdminController {
 			@RequestParam(required = false) @Nullable String visitorId,
 			@RequestParam(required = false) @Nullable Instant from, @RequestParam(required = false) @Nullable Instant to,
 			@RequestParam(defaultValue = "0") int page, @RequestParam(defaultValue = "20") int size) {
+		requireNotEmpty("type", type);
+		requireNotEmpty("conversationId", conversationId);
+		requireNotEmpty("visitorId", visitorId);
 		if (page < 0 || size < 1 || size > MAX_PAGE_SIZE) {
 			throw badRequest("page must be 0 or more and size between 1 and " + MAX_PAGE_SIZE);
 		}
@@ -140,6 +143,13 @@ class AdminController {
 		return new ErrorResponseException(HttpStatus.NOT_FOUND,
 				ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND, "No event with id '" + eventId + "' is stored"),
 				null);
+	}
+
+	/** An empty filter ({@code ?type=}, an unset shell variable) is a mistake, not a question whose answer is none. */
+	private static void requireNotEmpty(String name, @Nullable String value) {
+		if (value != null && value.isEmpty()) {
+			throw badRequest("Parameter '" + name + "' is empty: leave it out not to filter by it");
+		}
 	}
 
 	static ErrorResponseException badRequest(String detail) {

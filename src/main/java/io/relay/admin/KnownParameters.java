@@ -35,8 +35,8 @@ import org.springframework.web.servlet.HandlerInterceptor;
  * request instead of failing: every dead delivery of every handler replayed, or every event listed as if none
  * matched the filter. The parameters are the query's and a form body's ({@code curl -d handlr=lead} binds as well);
  * a multipart upload is parsed before this runs, so reading its fields costs nothing more. For the same reason, a
- * body that an endpoint would not read (JSON, say) is refused with a {@code 415}, and so are a parameter given twice
- * or empty, and a NUL character in any.
+ * body that an endpoint would not read (JSON, say) is refused with a {@code 415}, and a parameter given twice, or
+ * with a NUL character, with a {@code 400}.
  */
 class KnownParameters implements HandlerInterceptor {
 
@@ -71,10 +71,11 @@ class KnownParameters implements HandlerInterceptor {
 	}
 
 	/**
-	 * A parameter given twice, or empty, is refused rather than read as Spring MVC would (the first value of an
-	 * enum or a number, the values of a text joined with commas, an empty text as a filter matching nothing): each
-	 * would answer another question than the one asked. A NUL character, which PostgreSQL refuses in text, is
-	 * refused here with a 400 rather than by the database with a 500.
+	 * A parameter given twice is refused rather than read as Spring MVC would (the first value of an enum or a
+	 * number, the values of a text joined with commas): it would answer another question than the one asked. A NUL
+	 * character, which PostgreSQL refuses in text, is refused here with a 400 rather than by the database with a
+	 * 500. (An empty value means something to some endpoints, "every status" to the promo-code list: the endpoints
+	 * decide.)
 	 */
 	private static void checkValues(String name, String @Nullable [] values, boolean anyName) {
 		if (values == null) {
@@ -92,19 +93,19 @@ class KnownParameters implements HandlerInterceptor {
 			throw AdminController.badRequest("Parameter '" + name + "' is given " + values.length + " times: give it "
 					+ "once");
 		}
-		if (values.length == 1 && values[0].isEmpty()) {
-			throw AdminController.badRequest("Parameter '" + name + "' is empty: leave it out for its default");
-		}
 	}
 
 	private static boolean hasBody(HttpServletRequest request) {
 		return request.getContentLengthLong() > 0 || request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null;
 	}
 
+	/** A form, whose fields are the request's parameters: URL-encoded ({@code curl -d}) or multipart ({@code -F}). */
 	private static boolean isForm(HttpServletRequest request) {
 		String type = request.getContentType();
 		try {
-			return type != null && MediaType.APPLICATION_FORM_URLENCODED.includes(MediaType.parseMediaType(type));
+			MediaType parsed = (type != null) ? MediaType.parseMediaType(type) : null;
+			return parsed != null && (MediaType.APPLICATION_FORM_URLENCODED.includes(parsed)
+					|| MediaType.MULTIPART_FORM_DATA.includes(parsed));
 		}
 		catch (InvalidMediaTypeException ex) {
 			return false;

@@ -399,7 +399,7 @@ abstract class DispatchTests {
 		assertThat(twice.statusCode()).isEqualTo(400);
 		assertThat(twice.body()).contains("Parameter 'status' is given 2 times: give it once");
 		assertThat(admin("GET", "/admin/api/events?type=").body())
-			.contains("Parameter 'type' is empty: leave it out for its default");
+			.contains("Parameter 'type' is empty: leave it out not to filter by it");
 		// PostgreSQL refuses a NUL in text: a 400 before the query, not a 500 from it
 		for (String path : List.of("/admin/api/events?conversationId=a%00b", "/admin/api/event?id=a%00b")) {
 			HttpResponse<String> nul = admin("GET", path);

@@ -63,9 +63,10 @@ public final class OutboundClient {
 
 	private static final String IDEMPOTENCY_KEY = "Idempotency-Key";
 
-	/** A form body: {@code name=value&...}, without spaces, quotes or brackets (which markup or JSON would have). */
+	/** JSON as Python's json.dumps writes it by default: every non-ASCII character escaped. */
 	private static final JsonMapper ASCII_JSON = JsonMapper.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII).build();
 
+	/** A form body: {@code name=value&...}, without spaces, quotes or brackets (which markup or JSON would have). */
 	private static final Pattern FORM = Pattern.compile("[^\\s<>{}\"]*=[^\\s<>{}\"]*");
 
 	private final String workflow;
