@@ -163,10 +163,11 @@ class GroupCommitInboxTests {
 		DataSource dataSource = MigratedDatabase.postgres("group_commit_stalled");
 		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
 		SimpleMeterRegistry meters = new SimpleMeterRegistry();
-		// One writer; a batch waits at most 2 s (a quarter of the acknowledgement's 8 s) for a lock.
+		// One writer; a batch waits at most 5 s (a quarter of the acknowledgement's 20 s) for a lock, which leaves the
+		// test that long to queue up the next batch.
 		GroupCommitInbox inbox = new GroupCommitInbox(new InboxRepository(jdbc),
 				new TransactionTemplate(new DataSourceTransactionManager(dataSource)), (event) -> {
-				}, new InboxProperties(256, 1, 100, Duration.ofSeconds(8)), meters);
+				}, new InboxProperties(256, 1, 100, Duration.ofSeconds(20)), meters);
 		ExecutorService requests = Executors.newFixedThreadPool(6);
 		List<String> held = List.of("held-1", "held-2", "held-3", "held-4");
 		// Another instance inserted these events, then stalled (or died without its connection being closed) before
@@ -190,17 +191,18 @@ class GroupCommitInboxTests {
 				await().until(() -> jdbc.queryForObject(
 						"select count(*) from pg_locks where not granted and locktype = 'transactionid'", Integer.class) == 1);
 				// Meanwhile the other three, then another event, queue up and are written in one batch: the other
-				// event is redone on its own after the three held ones, and still answered within the 8 s.
+				// event is redone on its own after the three held ones, and still answered within the 20 s (about 11 s
+				// in: two batch waits and four single ones; with a batch's wait for each single one, 30 s).
 				for (String name : held.subList(1, held.size())) {
 					redelivered.add(requests.submit(() -> inbox.receive(event(name, "d-" + name))));
 				}
 				await().until(() -> meters.get("relay.inbox.queue").gauge().value() == 3);
 				Future<Receipt> other = requests.submit(() -> inbox.receive(event("other", "d-other")));
 
-				assertThat(other.get(20, TimeUnit.SECONDS).duplicate()).isFalse();
+				assertThat(other.get(40, TimeUnit.SECONDS).duplicate()).isFalse();
 				for (Future<Receipt> refused : redelivered) {
 					assertThatExceptionOfType(ExecutionException.class)
-						.isThrownBy(() -> refused.get(20, TimeUnit.SECONDS))
+						.isThrownBy(() -> refused.get(40, TimeUnit.SECONDS))
 						.withCauseInstanceOf(InboxUnavailableException.class);
 				}
 			}
