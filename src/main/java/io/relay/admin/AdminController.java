@@ -153,8 +153,11 @@ class AdminController {
 	}
 
 	static ErrorResponseException badRequest(String detail) {
-		return new ErrorResponseException(HttpStatus.BAD_REQUEST,
-				ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, detail), null);
+		return problem(HttpStatus.BAD_REQUEST, detail);
+	}
+
+	static ErrorResponseException problem(HttpStatus status, String detail) {
+		return new ErrorResponseException(status, ProblemDetail.forStatusAndDetail(status, detail), null);
 	}
 
 }

@@ -1,6 +1,7 @@
 package io.relay.admin;
 
 import java.lang.reflect.Method;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -10,7 +11,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import org.jspecify.annotations.Nullable;
 import org.springframework.core.DefaultParameterNameDiscoverer;
 import org.springframework.core.MethodParameter;
 import org.springframework.core.ParameterNameDiscoverer;
@@ -19,9 +19,7 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
 import org.springframework.util.StringUtils;
-import org.springframework.web.ErrorResponseException;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -53,46 +51,30 @@ class KnownParameters implements HandlerInterceptor {
 		Taken taken = this.taken.computeIfAbsent(method.getMethod(), (key) -> Taken.of(method));
 		if (!taken.readsBody() && hasBody(request) && !isForm(request)) {
 			// Spring MVC would not read it: '-d {"handler":"lead"}' with a JSON type would replay every handler's.
-			throw new ErrorResponseException(HttpStatus.UNSUPPORTED_MEDIA_TYPE,
-					ProblemDetail.forStatusAndDetail(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "This endpoint reads no "
-							+ request.getContentType() + " body: give its parameters in the query string"
-							+ (taken.names().isEmpty() ? "" : " (" + String.join(", ", taken.names()) + ")")
-							+ " or as a form (application/x-www-form-urlencoded)"),
-					null);
+			throw AdminController.problem(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "This endpoint reads no "
+					+ request.getContentType() + " body: give its parameters in the query string"
+					+ (taken.names().isEmpty() ? "" : " (" + String.join(", ", taken.names()) + ")")
+					+ " or as a form (application/x-www-form-urlencoded)");
 		}
 		for (String name : Collections.list(request.getParameterNames())) {
 			if (!taken.any() && !taken.names().contains(name)) {
 				throw AdminController.badRequest("Unknown parameter '" + name + "': " + (taken.names().isEmpty()
 						? "this endpoint takes none" : "this endpoint takes " + String.join(", ", taken.names())));
 			}
-			checkValues(name, request.getParameterValues(name), taken.any());
-		}
-		return true;
-	}
-
-	/**
-	 * A parameter given twice is refused rather than read as Spring MVC would (the first value of an enum or a
-	 * number, the values of a text joined with commas): it would answer another question than the one asked. A NUL
-	 * character, which PostgreSQL refuses in text, is refused here with a 400 rather than by the database with a
-	 * 500. (An empty value means something to some endpoints, "every status" to the promo-code list: the endpoints
-	 * decide.)
-	 */
-	private static void checkValues(String name, String @Nullable [] values, boolean anyName) {
-		if (values == null) {
-			return;
-		}
-		for (String value : values) {
-			if (value.indexOf('\0') >= 0) {
+			// A NUL, which PostgreSQL refuses in text: a 400 here rather than a 500 from the database.
+			String[] values = request.getParameterValues(name);
+			if (Arrays.stream(values).anyMatch((value) -> value.indexOf('\0') >= 0)) {
 				throw AdminController.badRequest("Parameter '" + name + "' contains a NUL character (%00)");
 			}
+			// Given twice, Spring MVC would read the first value of an enum or a number, the values of a text joined
+			// with commas: another question than the one asked. (An empty value means something to some endpoints,
+			// "every status" to the promo-code list: the endpoints decide.)
+			if (!taken.any() && values.length > 1) {
+				throw AdminController.badRequest("Parameter '" + name + "' is given " + values.length + " times: "
+						+ "give it once");
+			}
 		}
-		if (anyName) {
-			return;
-		}
-		if (values.length > 1) {
-			throw AdminController.badRequest("Parameter '" + name + "' is given " + values.length + " times: give it "
-					+ "once");
-		}
+		return true;
 	}
 
 	private static boolean hasBody(HttpServletRequest request) {
@@ -102,10 +84,12 @@ class KnownParameters implements HandlerInterceptor {
 	/** A form, whose fields are the request's parameters: URL-encoded ({@code curl -d}) or multipart ({@code -F}). */
 	private static boolean isForm(HttpServletRequest request) {
 		String type = request.getContentType();
+		if (type == null) {
+			return false;
+		}
 		try {
-			MediaType parsed = (type != null) ? MediaType.parseMediaType(type) : null;
-			return parsed != null && (MediaType.APPLICATION_FORM_URLENCODED.includes(parsed)
-					|| MediaType.MULTIPART_FORM_DATA.includes(parsed));
+			MediaType parsed = MediaType.parseMediaType(type);
+			return MediaType.APPLICATION_FORM_URLENCODED.includes(parsed) || MediaType.MULTIPART_FORM_DATA.includes(parsed);
 		}
 		catch (InvalidMediaTypeException ex) {
 			return false;

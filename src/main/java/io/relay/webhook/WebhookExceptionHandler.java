@@ -25,8 +25,8 @@ class WebhookExceptionHandler {
 	 * The challenge of a 401, which RFC 9110 (11.6.1) requires: the credentials are the body's signature, in the
 	 * header it names.
 	 */
-	static final String SIGNATURE_CHALLENGE = "Signature realm=\"iAdvize webhook\", header=\"X-iAdvize-Signature\", "
-			+ "algorithm=\"hmac-sha256\"";
+	private static final String SIGNATURE_CHALLENGE = "Signature realm=\"iAdvize webhook\", header=\""
+			+ WebhookController.SIGNATURE + "\", algorithm=\"hmac-sha256\"";
 
 	@ExceptionHandler
 	ResponseEntity<ProblemDetail> rejected(WebhookRejection rejection) {

@@ -70,6 +70,15 @@ class GroupCommitInbox implements Inbox, SmartLifecycle {
 
 	private final Timer commits;
 
+	/**
+	 * A quarter of the acknowledgement's time for a batch: far more than another live instance's commit of the same
+	 * id takes, and enough left for the redo one delivery at a time.
+	 */
+	private final Duration batchLockWait;
+
+	/** {@link #SINGLE_LOCK_WAIT}, or the batch's wait when that is shorter. */
+	private final Duration singleLockWait;
+
 	private volatile boolean running;
 
 	GroupCommitInbox(InboxRepository repository, TransactionTemplate transactions, ApplicationEventPublisher events,
@@ -79,6 +88,9 @@ class GroupCommitInbox implements Inbox, SmartLifecycle {
 		this.events = events;
 		this.properties = properties;
 		this.queue = new ArrayBlockingQueue<>(properties.queueCapacity());
+		this.batchLockWait = properties.ackTimeout().dividedBy(4);
+		this.singleLockWait = (SINGLE_LOCK_WAIT.compareTo(this.batchLockWait) < 0) ? SINGLE_LOCK_WAIT
+				: this.batchLockWait;
 		this.batchSizes = DistributionSummary.builder("relay.inbox.batch.size")
 			.description("Deliveries stored per inbox transaction")
 			.register(meters);
@@ -157,7 +169,7 @@ class GroupCommitInbox implements Inbox, SmartLifecycle {
 		this.batchSizes.record(batch.size());
 		long start = System.nanoTime();
 		try {
-			List<Receipt> receipts = this.transactions.execute((status) -> store(batch, batchLockWait()));
+			List<Receipt> receipts = this.transactions.execute((status) -> store(batch, this.batchLockWait));
 			complete(batch, receipts);
 		}
 		catch (RuntimeException ex) {
@@ -192,7 +204,6 @@ class GroupCommitInbox implements Inbox, SmartLifecycle {
 	}
 
 	private void redoOneAtATime(List<Pending> batch) {
-		Duration singleLockWait = (SINGLE_LOCK_WAIT.compareTo(batchLockWait()) < 0) ? SINGLE_LOCK_WAIT : batchLockWait();
 		RuntimeException down = null;
 		for (Pending pending : batch) {
 			if (down != null) {
@@ -201,7 +212,7 @@ class GroupCommitInbox implements Inbox, SmartLifecycle {
 			}
 			try {
 				complete(List.of(pending),
-						this.transactions.execute((status) -> store(List.of(pending), singleLockWait)));
+						this.transactions.execute((status) -> store(List.of(pending), this.singleLockWait)));
 			}
 			catch (RuntimeException single) {
 				pending.receipt().completeExceptionally(single);
@@ -212,14 +223,6 @@ class GroupCommitInbox implements Inbox, SmartLifecycle {
 				}
 			}
 		}
-	}
-
-	/**
-	 * A quarter of the acknowledgement's time for a batch: far more than another live instance's commit of the same
-	 * id takes, and enough left for the redo one delivery at a time.
-	 */
-	private Duration batchLockWait() {
-		return this.properties.ackTimeout().dividedBy(4);
 	}
 
 	private List<Receipt> store(List<Pending> batch, Duration lockWait) {

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 import javax.net.ssl.SSLHandshakeException;
 
@@ -256,10 +257,12 @@ public final class OutboundClient {
 		for (String secret : this.secrets) {
 			text = text.replace(secret, "<hidden>");
 		}
-		for (String value : sent) {
-			// In any case: a target that repeats an address often lowers it (Ada@Example.com, answered as
-			// ada@example.com).
-			text = Pattern.compile(Pattern.quote(value), Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE)
+		if (!sent.isEmpty()) {
+			// One pass, in any case (a target that repeats an address often lowers it: Ada@Example.com answered as
+			// ada@example.com); the values are longest first, which the alternation tries in that order.
+			text = Pattern
+				.compile(sent.stream().map(Pattern::quote).collect(Collectors.joining("|")),
+						Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE)
 				.matcher(text)
 				.replaceAll("<hidden>");
 		}

@@ -165,7 +165,9 @@ class PromoCodePool {
 							"select pg_try_advisory_xact_lock(?, hashtext(?))", Boolean.class, ADVISORY_LOCK_SPACE,
 							conversationLockKey(campaign, conversationId)))) {
 						// Not waited for, under the campaign's lock: the other run may take long (or hang).
-						throw new ConversationBusy();
+						throw new IllegalStateException("another run of conversation " + conversationId + " (in "
+								+ "another instance) is taking it a code of campaign '" + campaign + "' right now; "
+								+ "the delivery tries again later");
 					}
 					// Again under the lock: another run of this conversation may have taken one since the look above
 					// (for another address: the next round answers for it).
@@ -195,26 +197,12 @@ class PromoCodePool {
 			catch (DuplicateKeyException ex) {
 				// Another delivery gave this visitor a code of this campaign meanwhile: the next round reads it.
 			}
-			catch (ConversationBusy ex) {
-				throw new IllegalStateException("another run of conversation " + conversationId + " (in another "
-						+ "instance) is taking it a code of campaign '" + campaign + "' right now; the delivery tries "
-						+ "again later");
-			}
 			finally {
 				campaignLock.unlock();
 			}
 		}
 		throw new IllegalStateException("could not assign a promo code of campaign '" + campaign + "' after "
 				+ MAX_TRIES + " tries (contention)");
-	}
-
-	/** Another run of the conversation holds its advisory lock. */
-	private static final class ConversationBusy extends RuntimeException {
-
-		ConversationBusy() {
-			super(null, null, false, false);
-		}
-
 	}
 
 	/** The code an attempt at a conversation took, and the visitor it took it for. */
