@@ -27,6 +27,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.security.core.userdetails.UserDetailsService;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.ApplicationEventPublisher;
@@ -61,6 +62,9 @@ abstract class DispatchTests {
 
 	@Autowired
 	JdbcTemplate jdbc;
+
+	@Autowired
+	UserDetailsService users;
 
 	@Autowired
 	TransactionTemplate transactions;
@@ -296,6 +300,15 @@ abstract class DispatchTests {
 			.GET()
 			.build());
 		assertThat(wrong.statusCode()).isEqualTo(401);
+		HttpResponse<String> prefix = send(HttpRequest.newBuilder(uri("/admin/api/events"))
+			.header("Authorization", basic("admin", "admin-passwor"))
+			.GET()
+			.build());
+		assertThat(prefix.statusCode()).isEqualTo(401);
+		assertThat(admin("GET", "/admin/api/events").statusCode()).isEqualTo(200);
+		// Compared by Relay's constant-time check, and kept as configured after a login: not re-encoded with
+		// bcrypt, which every later request would pay for.
+		assertThat(this.users.loadUserByUsername("admin").getPassword()).isEqualTo("admin-password");
 		assertThat(send(HttpRequest.newBuilder(uri("/admin/api/deliveries/replay"))
 			.POST(HttpRequest.BodyPublishers.noBody())
 			.build()).statusCode()).isEqualTo(401);
