@@ -8,6 +8,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
@@ -58,6 +59,9 @@ class DashboardUpdates implements SmartLifecycle {
 
 	private final Set<Page> pages = ConcurrentHashMap.newKeySet();
 
+	/** One per page that may open; a page gives its own back once, whichever way it goes away. */
+	private final Semaphore slots = new Semaphore(MAX_SUBSCRIBERS);
+
 	private final AtomicBoolean pending = new AtomicBoolean();
 
 	private final Answers answers;
@@ -105,19 +109,21 @@ class DashboardUpdates implements SmartLifecycle {
 
 	/** This stream for one page (tests give their own, to see what is written to it). */
 	SseEmitter subscribe(SseEmitter emitter) {
-		if (!this.accepting || this.pages.size() >= MAX_SUBSCRIBERS) {
-			ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
-					this.accepting ? "Too many live dashboards are open on this instance (at most " + MAX_SUBSCRIBERS
-							+ ")" : "Relay is shutting down");
-			throw new ErrorResponseException(HttpStatus.SERVICE_UNAVAILABLE, problem, null);
+		if (!this.accepting) {
+			throw unavailable("Relay is shutting down");
+		}
+		// A slot is taken before anything else: pages that open at the same moment cannot all pass a count of the
+		// open ones and go past the limit together.
+		if (!this.slots.tryAcquire()) {
+			throw unavailable("Too many live dashboards are open on this instance (at most " + MAX_SUBSCRIBERS + ")");
 		}
 		Page page = new Page(emitter);
-		emitter.onCompletion(() -> this.pages.remove(page));
+		emitter.onCompletion(page::drop);
 		emitter.onTimeout(() -> {
-			this.pages.remove(page);
+			page.drop();
 			emitter.complete();
 		});
-		emitter.onError((ex) -> this.pages.remove(page));
+		emitter.onError((ex) -> page.drop());
 		if (this.pages.isEmpty()) {
 			// The poll's starting point: what this page loads after 'ready' includes everything up to now.
 			this.lastChange = lastChange();
@@ -126,11 +132,22 @@ class DashboardUpdates implements SmartLifecycle {
 			// Sent before the handler returns: Spring MVC writes it as soon as the stream opens.
 			emitter.send(SseEmitter.event().name("ready").data("ready").reconnectTime(RECONNECT_MILLIS));
 		}
-		catch (IOException ex) {
-			throw new IllegalStateException(ex);
+		catch (IOException | RuntimeException ex) {
+			page.drop();
+			throw (ex instanceof RuntimeException runtime) ? runtime : new IllegalStateException(ex);
 		}
 		this.pages.add(page);
+		if (!this.accepting) {
+			// The stop came while this page opened, and ended the streams it saw: this one too.
+			page.drop();
+			emitter.complete();
+		}
 		return emitter;
+	}
+
+	private static ErrorResponseException unavailable(String detail) {
+		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE, detail);
+		return new ErrorResponseException(HttpStatus.SERVICE_UNAVAILABLE, problem, null);
 	}
 
 	/** Figures may have changed (this instance recorded something): tell every open page, soon, without blocking. */
@@ -220,8 +237,18 @@ class DashboardUpdates implements SmartLifecycle {
 
 		private final AtomicBoolean writing = new AtomicBoolean();
 
+		private final AtomicBoolean dropped = new AtomicBoolean();
+
 		Page(SseEmitter emitter) {
 			this.emitter = emitter;
+		}
+
+		/** No longer told anything; its slot is free again (once, however many ways say it went away). */
+		void drop() {
+			DashboardUpdates.this.pages.remove(this);
+			if (this.dropped.compareAndSet(false, true)) {
+				DashboardUpdates.this.slots.release();
+			}
 		}
 
 		void tell(Supplier<SseEmitter.SseEventBuilder> changed) {
@@ -251,7 +278,7 @@ class DashboardUpdates implements SmartLifecycle {
 				// The page went away (the container completes the emitter), or its stream broke otherwise: drop it,
 				// still "writing", so that nothing starts another write to it.
 				logger.debug("Dropped a dashboard stream", ex);
-				DashboardUpdates.this.pages.remove(this);
+				drop();
 				return;
 			}
 			this.writing.set(false);
@@ -322,8 +349,8 @@ class DashboardUpdates implements SmartLifecycle {
 		cancel(this.poll);
 		for (Page page : this.pages) {
 			page.end();
+			page.drop();
 		}
-		this.pages.clear();
 		this.announcer.shutdownNow();
 		this.writers.shutdownNow();
 	}

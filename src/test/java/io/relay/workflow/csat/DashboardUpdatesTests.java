@@ -3,10 +3,14 @@ package io.relay.workflow.csat;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
@@ -19,6 +23,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.scheduling.concurrent.SimpleAsyncTaskScheduler;
+import org.springframework.web.ErrorResponseException;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -112,6 +117,67 @@ class DashboardUpdatesTests {
 		this.updates.changed();
 		await().until(() -> reading.changes().size() == 2);
 		assertThat(broken.changes()).isEmpty();
+	}
+
+	@Test
+	void pagesOpeningAtTheSameMomentDoNotGoPastTheLimit() throws Exception {
+		int tries = DashboardUpdates.MAX_SUBSCRIBERS + 44;
+		CountDownLatch start = new CountDownLatch(1);
+		List<Future<Boolean>> opened = new ArrayList<>();
+		try (ExecutorService browsers = Executors.newVirtualThreadPerTaskExecutor()) {
+			for (int i = 0; i < tries; i++) {
+				opened.add(browsers.submit(() -> {
+					start.await();
+					return opens(new Recording());
+				}));
+			}
+			start.countDown();
+		}
+		long open = 0;
+		for (Future<Boolean> page : opened) {
+			open += page.get() ? 1 : 0;
+		}
+		assertThat(open).isEqualTo(DashboardUpdates.MAX_SUBSCRIBERS);
+		assertThat(this.updates.openPages()).isEqualTo(DashboardUpdates.MAX_SUBSCRIBERS);
+	}
+
+	@Test
+	void aPageThatWentAwayFreesItsPlace() {
+		Recording broken = new Recording();
+		assertThat(opens(broken)).isTrue();
+		for (int i = 1; i < DashboardUpdates.MAX_SUBSCRIBERS; i++) {
+			assertThat(opens(new Recording())).isTrue();
+		}
+		assertThat(opens(new Recording())).as("one past the limit").isFalse();
+
+		broken.breakStream();
+		this.updates.changed();
+		await().until(() -> this.updates.openPages() == DashboardUpdates.MAX_SUBSCRIBERS - 1);
+		// Its place, and one only.
+		assertThat(opens(new Recording())).isTrue();
+		assertThat(opens(new Recording())).isFalse();
+
+		// A stop ends them all, and a start takes as many again.
+		this.updates.stop();
+		assertThat(this.updates.openPages()).isZero();
+		this.updates.start();
+		for (int i = 0; i < DashboardUpdates.MAX_SUBSCRIBERS; i++) {
+			assertThat(opens(new Recording())).isTrue();
+		}
+		assertThat(opens(new Recording())).isFalse();
+	}
+
+	/** Whether the page's stream opened; a 503 problem when it did not. */
+	private boolean opens(Recording page) {
+		try {
+			this.updates.subscribe(page);
+			return true;
+		}
+		catch (ErrorResponseException ex) {
+			assertThat(ex.getStatusCode().value()).isEqualTo(503);
+			assertThat(ex.getBody().getDetail()).contains("at most " + DashboardUpdates.MAX_SUBSCRIBERS);
+			return false;
+		}
 	}
 
 	/** A page's stream: what was sent to it after {@code ready}, and a page that can stop reading or go away. */
