@@ -1,12 +1,12 @@
 package io.relay.workflow.survey;
 
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 
 import io.relay.workflow.mail.ClosedConversation;
 import io.relay.workflow.mail.Stop;
 import org.jspecify.annotations.Nullable;
+import org.springframework.web.util.UriUtils;
 
 /**
  * Builds the survey link of a conversation from {@code relay.workflows.survey.url-template}, with its token.
@@ -54,8 +54,12 @@ final class SurveyLinks {
 			.replace("{token}", encode(token));
 	}
 
+	/**
+	 * Every character but the unreserved ones percent-encoded (a space as {@code %20}, not a form's {@code +}): the
+	 * template may put an id in the path, where a {@code +} would stay a plus.
+	 */
 	private static String encode(@Nullable String value) {
-		return (value != null) ? URLEncoder.encode(value, StandardCharsets.UTF_8) : "";
+		return (value != null) ? UriUtils.encode(value, StandardCharsets.UTF_8) : "";
 	}
 
 	@Override

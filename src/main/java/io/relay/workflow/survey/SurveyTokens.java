@@ -67,7 +67,7 @@ public final class SurveyTokens {
 		}
 		// In the future (checked first: a time past Instant's range would not convert), or too old.
 		if (seconds > now.plus(CLOCK_SKEW).getEpochSecond()
-				|| (maxAge != null && Instant.ofEpochSecond(seconds).plus(maxAge).isBefore(now))) {
+				|| (maxAge != null && Duration.between(Instant.ofEpochSecond(seconds), now).compareTo(maxAge) > 0)) {
 			return false;
 		}
 		if (hasLineFeed(conversationId) || hasLineFeed(visitorId) || hasLineFeed(projectId)) {

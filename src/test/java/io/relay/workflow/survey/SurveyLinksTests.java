@@ -34,7 +34,18 @@ class SurveyLinksTests {
 	void theLinkCarriesTheEncodedIdsAndATokenForThem() {
 		URI link = URI.create(this.links.linkFor(closed("conversation 1", "visitor-1")));
 		assertThat(link.getPath()).isEqualTo("/s/1549");
-		assertThat(link.getRawQuery()).startsWith("c=conversation+1&t=" + NOW.getEpochSecond() + ".");
+		assertThat(link.getRawQuery()).startsWith("c=conversation%201&t=" + NOW.getEpochSecond() + ".");
+		assertThat(link.getQuery()).startsWith("c=conversation 1&t=");
+	}
+
+	@Test
+	void anIdInThePathReadsBackAsItWas() {
+		SurveyLinks inPath = new SurveyLinks("https://survey.example.com/c/{conversationId}/{visitorId}?t={token}",
+				SECRET, Clock.fixed(NOW, ZoneOffset.UTC));
+		URI link = URI.create(inPath.linkFor(closed("conversation 1+2", "visitor/é?&#")));
+		assertThat(link.getRawPath()).isEqualTo("/c/conversation%201%2B2/visitor%2F%C3%A9%3F%26%23");
+		assertThat(link.getPath()).isEqualTo("/c/conversation 1+2/visitor/é?&#");
+		assertThat(link.getRawQuery()).startsWith("t=" + NOW.getEpochSecond() + ".");
 	}
 
 	@Test

@@ -32,6 +32,17 @@ class SurveyTokensTests {
 		assertThat(verify("another secret, also long enough!", "1549", this.token, now, null)).isFalse();
 		assertThat(verify(SECRET, "1549", this.token, ISSUED.plus(Duration.ofDays(31)), Duration.ofDays(30))).isFalse();
 		assertThat(verify(SECRET, "1549", this.token, ISSUED.minus(Duration.ofHours(1)), null)).isFalse();
+		// Exactly its age is still in time; a second more is not.
+		assertThat(verify(SECRET, "1549", this.token, ISSUED.plus(Duration.ofDays(30)), Duration.ofDays(30))).isTrue();
+		assertThat(verify(SECRET, "1549", this.token, ISSUED.plus(Duration.ofDays(30)).plusSeconds(1),
+				Duration.ofDays(30))).isFalse();
+	}
+
+	@Test
+	void anAgeLongerThanTimeItselfMeansNoLimitRatherThanAnError() {
+		Instant now = ISSUED.plus(Duration.ofDays(1));
+		assertThat(verify(SECRET, "1549", this.token, now, Duration.ofSeconds(Long.MAX_VALUE))).isTrue();
+		assertThat(verify(SECRET, "1550", this.token, now, Duration.ofSeconds(Long.MAX_VALUE))).isFalse();
 	}
 
 	@Test
