@@ -132,7 +132,8 @@ class CsatDashboardBrowserTests {
 		browser.executeScript("window.sameDocument = true");
 
 		String conversation = UUID.randomUUID().toString();
-		String comment = "Answered while the page was open: <b>thanks</b> & goodbye";
+		String comment = "Answered while the page was open: <b>thanks</b> & goodbye "
+				+ "<img src=x onerror='window.pwned=1'><script>window.pwned=2</script>";
 		OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
 		Instant posted = Instant.now();
 		assertThat(webhook.deliver(satisfaction(conversation, "\"customerSatisfaction\": 5", now)).statusCode())
@@ -147,8 +148,11 @@ class CsatDashboardBrowserTests {
 		logger.info("The answer was on the page {} ms after it was posted",
 				Duration.between(posted, Instant.now()).toMillis());
 		assertThat(browser.executeScript("return window.sameDocument === true")).as("no reload").isEqualTo(true);
-		// A visitor's text stays text.
-		assertThat(browser.findElements(By.cssSelector("#comments b"))).isEmpty();
+		// A visitor's text stays text: no element made of it, nothing of it run.
+		assertThat(browser.findElements(By.cssSelector("#comments b, #comments img, #comments script"))).isEmpty();
+		assertThat(browser.executeScript("return typeof window.pwned")).isEqualTo("undefined");
+		assertThat(browser.executeScript("return window.cspViolations")).asInstanceOf(InstanceOfAssertFactories.LIST)
+			.isEmpty();
 
 		screenshot(browser, "csat-dashboard.png");
 	}

@@ -411,8 +411,17 @@ abstract class CsatDashboardTests {
 	void thePageAndItsApiNeedTheAdminLogin() {
 		for (String path : List.of("/dashboard", "/dashboard/api/summary", "/dashboard/api/updates",
 				"/dashboard/dashboard.js")) {
-			assertThat(this.http.anonymous(path).statusCode()).as(path).isEqualTo(401);
+			HttpResponse<String> anonymous = this.http.anonymous(path);
+			assertThat(anonymous.statusCode()).as(path).isEqualTo(401);
+			assertThat(anonymous.headers().firstValue("Content-Type")).as(path).hasValue("application/problem+json");
 		}
+		// What visitors wrote is never kept by a cache, nor read as anything but JSON, nor framed.
+		HttpResponse<String> summary = this.http.get("/dashboard/api/summary");
+		assertThat(summary.statusCode()).isEqualTo(200);
+		assertThat(summary.headers().firstValue("Cache-Control")).hasValueSatisfying(
+				(cache) -> assertThat(cache).contains("no-store"));
+		assertThat(summary.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
+		assertThat(summary.headers().firstValue("X-Frame-Options")).hasValue("DENY");
 		HttpResponse<String> page = this.http.get("/dashboard");
 		assertThat(page.statusCode()).isEqualTo(200);
 		assertThat(page.headers().firstValue("Content-Type")).hasValueSatisfying(
