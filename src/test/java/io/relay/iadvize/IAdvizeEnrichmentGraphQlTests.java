@@ -311,14 +311,20 @@ class IAdvizeEnrichmentGraphQlTests {
 	}
 
 	@Test
-	void aTokenRefusedTwiceIsAnAuthenticationFailure() {
+	void aTokenRefusedTwiceIsTriedAgainAMinuteLaterNotGivenUp() {
+		// As while iAdvize cannot check its tokens: every fresh token refused. Given up at once, every delivery
+		// that needs GraphQL would go DEAD; retried at once, each try would cost a login.
 		givenTwoLogins();
 		iadvize.stubFor(post(urlPathEqualTo("/graphql")).willReturn(aResponse().withStatus(401)
 			.withHeader("Content-Type", "application/json")
 			.withBody("{\"error\":\"invalid_token\",\"error_description\":\"access token not valid\"}")));
-		this.runner.run((context) -> assertThatExceptionOfType(IAdvizeApiException.AuthenticationFailed.class)
+		this.runner.run((context) -> assertThatExceptionOfType(IAdvizeApiException.Unavailable.class)
 			.isThrownBy(() -> context.getBean(IAdvizeEnrichment.class).visitor(visitorUpdated(Platform.SD, VISITOR_ID)))
-			.satisfies((ex) -> assertThat(ex.retryable()).isFalse()));
+			.withMessageContaining("refused a second access token in a row")
+			.satisfies((ex) -> {
+				assertThat(ex.retryable()).isTrue();
+				assertThat(ex.retryAfter()).contains(Duration.ofMinutes(1));
+			}));
 		iadvize.verify(2, postRequestedFor(urlPathEqualTo("/oauth2/token")));
 		iadvize.verify(2, postRequestedFor(urlPathEqualTo("/graphql")));
 	}
@@ -460,9 +466,16 @@ class IAdvizeEnrichmentGraphQlTests {
 			.run((context) -> {
 				IAdvizeEnrichment enrichment = context.getBean(IAdvizeEnrichment.class);
 				assertThat(enrichment.visitor(visitorUpdated(Platform.SD, VISITOR_ID)).firstName()).isEqualTo("Ada");
-				// Refused with the first token, and with the one a new login gave: for good.
-				assertThatExceptionOfType(IAdvizeApiException.AuthenticationFailed.class)
-					.isThrownBy(() -> enrichment.visitor(visitorUpdated(Platform.SD, refusing)));
+				// Refused with the first token, and with the one a new login gave: retried later (a minute at
+				// least), as in an outage of iAdvize's token checks; not given up at once.
+				assertThatExceptionOfType(IAdvizeApiException.Unavailable.class)
+					.isThrownBy(() -> enrichment.visitor(visitorUpdated(Platform.SD, refusing)))
+					.withMessageContaining("refused a second access token in a row")
+					.withMessageContaining("relay.iadvize.graphql.username")
+					.satisfies((ex) -> {
+						assertThat(ex.retryable()).isTrue();
+						assertThat(ex.retryAfter()).contains(Duration.ofMinutes(1));
+					});
 				// Refused again: the budget has no login left, and this call is not given the refused token back.
 				assertThatExceptionOfType(IAdvizeApiException.Unavailable.class)
 					.isThrownBy(() -> enrichment.visitor(visitorUpdated(Platform.SD, refusing)))

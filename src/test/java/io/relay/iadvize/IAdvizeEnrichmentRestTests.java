@@ -239,6 +239,31 @@ class IAdvizeEnrichmentRestTests {
 	}
 
 	@Test
+	void aBare403IsAFirewallInBetweenAndIsRetried() {
+		// A WAF's or a CDN's block page: not iAdvize's answer to a bad key, and it may lift.
+		iadvize.stubFor(get(urlPathEqualTo("/sd/api/2/operator/1")).willReturn(aResponse().withStatus(403)
+			.withHeader("Content-Type", "text/html")
+			.withBody("<html><body>Request blocked</body></html>")));
+		this.runner.run((context) -> assertThatExceptionOfType(IAdvizeApiException.Unavailable.class)
+			.isThrownBy(() -> context.getBean(IAdvizeEnrichment.class).operator(Platform.SD, 1))
+			.withMessageContaining("HTTP 403")
+			.withMessageContaining("not an answer of iAdvize's API")
+			.withMessageNotContaining(API_KEY)
+			.satisfies((ex) -> assertThat(ex.retryable()).isTrue()));
+		iadvize.verify(3, getRequestedFor(urlPathEqualTo("/sd/api/2/operator/1")));
+	}
+
+	@Test
+	void aRequestTimeoutIsRetried() {
+		iadvize.stubFor(get(urlPathEqualTo("/sd/api/2/operator/1")).willReturn(aResponse().withStatus(408)));
+		this.runner.run((context) -> assertThatExceptionOfType(IAdvizeApiException.Unavailable.class)
+			.isThrownBy(() -> context.getBean(IAdvizeEnrichment.class).operator(Platform.SD, 1))
+			.withMessage("iAdvize REST operator answered HTTP 408")
+			.satisfies((ex) -> assertThat(ex.retryable()).isTrue()));
+		iadvize.verify(3, getRequestedFor(urlPathEqualTo("/sd/api/2/operator/1")));
+	}
+
+	@Test
 	void aForbiddenEnvelopeWithStatus200IsABadKeyToo() {
 		iadvize.stubFor(get(urlPathEqualTo("/sd/api/2/operator/1")).willReturn(okJson(failure("error", "Forbidden"))));
 		this.runner.run((context) -> assertThatExceptionOfType(IAdvizeApiException.AuthenticationFailed.class)

@@ -30,8 +30,8 @@ final class Failures {
 	}
 
 	/**
-	 * The failure an HTTP status stands for: 401/403 refused credentials, 404 not found, 429 rate limited, 5xx
-	 * unavailable, any other non-2xx rejected.
+	 * The failure an HTTP status stands for: 401/403 refused credentials (but a REST 403 without iAdvize's envelope,
+	 * unavailable), 404 not found, 408 and 5xx unavailable, 429 rate limited, any other non-2xx rejected.
 	 * @param fromIAdvize whether the answer is iAdvize's own (its REST envelope): only then does a 404 mean an
 	 * unknown visitor or conversation. A bare 404 comes from a wrong URL or a proxy, and taken as "not found" it
 	 * would quietly skip every delivery; it is rejected instead (dead, so that someone looks).
@@ -40,8 +40,18 @@ final class Failures {
 			@Nullable String detail, boolean fromIAdvize) {
 		String message = describe(api, resource) + " answered HTTP " + status.value() + detail(detail);
 		int code = status.value();
+		if (code == 403 && api == Api.REST && !fromIAdvize) {
+			// A bad key is answered in iAdvize's envelope ('Forbidden'). A bare 403 (an HTML page) is a firewall or
+			// a CDN in between, which blocks for a while: retried, rather than every delivery given up.
+			return new IAdvizeApiException.Unavailable(api, resource, message + ", not an answer of iAdvize's API "
+					+ "(a proxy or firewall in between?)" + credentialsHint(api), retryAfter(headers), null);
+		}
 		if (code == 401 || code == 403) {
 			return new IAdvizeApiException.AuthenticationFailed(api, resource, message + credentialsHint(api));
+		}
+		if (code == 408) {
+			// Request Timeout: the server (or a proxy) gave up waiting; the same request may go through next time.
+			return new IAdvizeApiException.Unavailable(api, resource, message, retryAfter(headers), null);
 		}
 		if (code == 404) {
 			return fromIAdvize ? new IAdvizeApiException.NotFound(api, resource, message)

@@ -1,6 +1,7 @@
 package io.relay.iadvize.internal;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -33,6 +34,9 @@ final class GraphQlTransport {
 
 	/** The request attribute that carries the token to {@link #bearerToken()}. */
 	private static final String TOKEN_ATTRIBUTE = GraphQlTransport.class.getName() + ".token";
+
+	/** How long a call whose fresh token was refused waits before it tries again (a login each time). */
+	static final Duration SECOND_REFUSAL_PAUSE = Duration.ofMinutes(1);
 
 	private final HttpSyncGraphQlClient standardPlatform;
 
@@ -112,11 +116,15 @@ final class GraphQlTransport {
 				return send(platform, resource, document, variables, fresh.value());
 			}
 			catch (TokenRejected again) {
-				// Two tokens refused in a row, the second not known to be refused: this resource refuses the user.
-				// The second is not marked refused, so that one resource cannot spend the login budget of all.
-				throw new IAdvizeApiException.AuthenticationFailed(Api.GRAPHQL, resource,
+				// Two tokens refused in a row, the second fresh: either this resource refuses the user, or iAdvize
+				// cannot check its tokens for a while (then every call ends here). Retried later, not given up: in
+				// an outage of iAdvize's token checks, a permanent failure would send every delivery that needs
+				// GraphQL DEAD, each to be replayed by hand. One that lasts ends DEAD after the delivery's attempts.
+				// The second token is not marked refused, so that one resource cannot spend the login budget of all.
+				throw new IAdvizeApiException.Unavailable(Api.GRAPHQL, resource,
 						Failures.describe(Api.GRAPHQL, resource) + " refused a second access token in a row "
-								+ "(invalid_token): check the rights of relay.iadvize.graphql.username");
+								+ "(invalid_token); if this lasts, check the rights of relay.iadvize.graphql.username",
+						SECOND_REFUSAL_PAUSE, null);
 			}
 		}
 	}
