@@ -2,7 +2,11 @@ package io.relay.iadvize;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import io.relay.event.Platform;
@@ -32,6 +36,7 @@ import static io.relay.iadvize.IAdvizeTestSupport.visitorUpdated;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The GraphQL API: its queries on both platforms, its {@code errors}, and the OAuth token's life: fetched once,
@@ -241,7 +246,8 @@ class IAdvizeEnrichmentGraphQlTests {
 		this.runner.withPropertyValues("relay.iadvize.cache.visitor-ttl=0s").run((context) -> {
 			IAdvizeEnrichment enrichment = context.getBean(IAdvizeEnrichment.class);
 			enrichment.visitor(visitorUpdated(Platform.SD, VISITOR_ID));
-			this.clock.advance(Duration.ofHours(23).plusMinutes(56)); // inside the 5-minute refresh margin
+			// Expired: every thread waits for the one login (inside the refresh margin they would not: below).
+			this.clock.advance(Duration.ofHours(24).plusMinutes(1));
 			concurrently(20, () -> enrichment.visitor(visitorUpdated(Platform.SD, VISITOR_ID)));
 		});
 		iadvize.verify(2, postRequestedFor(urlPathEqualTo("/oauth2/token")));
@@ -417,6 +423,43 @@ class IAdvizeEnrichmentGraphQlTests {
 				.isThrownBy(() -> enrichment.visitor(visitorUpdated(Platform.SD, VISITOR_ID)));
 		});
 		iadvize.verify(2, postRequestedFor(urlPathEqualTo("/oauth2/token")));
+	}
+
+	@Test
+	void whileOneThreadRenewsAStillValidTokenTheOthersGoOnWithIt() throws Exception {
+		iadvize.stubFor(post(urlPathEqualTo("/oauth2/token")).inScenario("slow renewal")
+			.willReturn(okJson(token(TOKEN)))
+			.willSetStateTo("slow"));
+		iadvize.stubFor(post(urlPathEqualTo("/oauth2/token")).inScenario("slow renewal")
+			.whenScenarioStateIs("slow")
+			.willReturn(okJson(token(SECOND_TOKEN)).withFixedDelay(3000)));
+		iadvize.stubFor(post(urlPathEqualTo("/graphql")).willReturn(okJson(VISITOR)));
+		this.runner.withPropertyValues("relay.iadvize.cache.visitor-ttl=0s", "relay.iadvize.read-timeout=10s")
+			.run((context) -> {
+				IAdvizeEnrichment enrichment = context.getBean(IAdvizeEnrichment.class);
+				assertThat(enrichment.visitor(visitorUpdated(Platform.SD, VISITOR_ID)).firstName()).isEqualTo("Ada");
+				this.clock.advance(Duration.ofHours(23).plusMinutes(56)); // inside the refresh margin, still valid
+				try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+					Future<?> renewing = threads.submit(() -> enrichment.visitor(visitorUpdated(Platform.SD, VISITOR_ID)));
+					await().until(() -> iadvize.findAll(postRequestedFor(urlPathEqualTo("/oauth2/token"))).size() == 2);
+					List<Future<String>> others = new ArrayList<>();
+					for (int i = 0; i < 9; i++) {
+						others.add(threads.submit(() -> enrichment.visitor(visitorUpdated(Platform.SD, VISITOR_ID))
+							.firstName()));
+					}
+					for (Future<String> other : others) {
+						assertThat(other.get()).isEqualTo("Ada");
+					}
+					renewing.get();
+				}
+			});
+		iadvize.verify(2, postRequestedFor(urlPathEqualTo("/oauth2/token")));
+		// The nine were answered with the token they had while the renewal was under way (3 s); waiting for it,
+		// they would have had the new one.
+		iadvize.verify(10, postRequestedFor(urlPathEqualTo("/graphql")).withHeader("Authorization",
+				equalTo("Bearer " + TOKEN)));
+		iadvize.verify(1, postRequestedFor(urlPathEqualTo("/graphql")).withHeader("Authorization",
+				equalTo("Bearer " + SECOND_TOKEN)));
 	}
 
 	@Test

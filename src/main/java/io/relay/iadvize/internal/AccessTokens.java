@@ -105,11 +105,21 @@ final class AccessTokens {
 	 */
 	Token current(boolean refusedToThisCall) {
 		Token current = this.token;
-		if (current != null && current.usableAt(this.clock.instant())) {
+		Instant now = this.clock.instant();
+		if (current != null && current.usableAt(now)) {
 			return current;
 		}
 		long loginsSeen = this.loginsEnded;
-		this.lock.lock();
+		if (current != null && !current.refused() && now.isBefore(current.expiresAt())) {
+			// Due for replacement but still valid: one thread logs in, the others go on with this token rather
+			// than wait (a slow token endpoint would otherwise hold every call for as long as the login takes).
+			if (!this.lock.tryLock()) {
+				return current;
+			}
+		}
+		else {
+			this.lock.lock();
+		}
 		try {
 			return renewed(refusedToThisCall, loginsSeen);
 		}
