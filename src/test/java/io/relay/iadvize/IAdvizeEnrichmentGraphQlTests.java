@@ -463,6 +463,52 @@ class IAdvizeEnrichmentGraphQlTests {
 	}
 
 	@Test
+	void aGraphQlTyped429KeepsItsStatusAndRetryAfter() {
+		// application/graphql-response+json: Spring GraphQL reads such a 4xx as a GraphQL answer, not as an error.
+		givenALogin();
+		iadvize.stubFor(post(urlPathEqualTo("/graphql")).willReturn(aResponse().withStatus(429)
+			.withHeader("Content-Type", "application/graphql-response+json")
+			.withHeader("Retry-After", "30")
+			.withBody("{\"errors\":[{\"message\":\"Too many requests\"}]}")));
+		this.runner.run((context) -> assertThatExceptionOfType(IAdvizeApiException.RateLimited.class)
+			.isThrownBy(() -> context.getBean(IAdvizeEnrichment.class).visitor(visitorUpdated(Platform.SD, VISITOR_ID)))
+			.withMessageContaining("HTTP 429")
+			.withMessageContaining("Too many requests")
+			.satisfies((ex) -> assertThat(ex.retryAfter()).contains(Duration.ofSeconds(30))));
+		// 30 s is over relay.iadvize.retry.max-delay: back to the dispatcher at once, not waited for here.
+		iadvize.verify(1, postRequestedFor(urlPathEqualTo("/graphql")));
+	}
+
+	@Test
+	void aGraphQlTyped401IsAStaleTokenWhateverItsErrorCode() {
+		givenTwoLogins();
+		iadvize.stubFor(post(urlPathEqualTo("/graphql")).withHeader("Authorization", equalTo("Bearer " + TOKEN))
+			.willReturn(aResponse().withStatus(401)
+				.withHeader("Content-Type", "application/graphql-response+json")
+				.withBody("{\"errors\":[{\"message\":\"Unauthorized\",\"extensions\":{\"code\":\"UNAUTHORIZED\"}}]}")));
+		iadvize.stubFor(post(urlPathEqualTo("/graphql")).withHeader("Authorization", equalTo("Bearer " + SECOND_TOKEN))
+			.willReturn(okJson(VISITOR)));
+		this.runner.run((context) -> assertThat(
+				context.getBean(IAdvizeEnrichment.class).visitor(visitorUpdated(Platform.SD, VISITOR_ID)).firstName())
+			.isEqualTo("Ada"));
+		iadvize.verify(2, postRequestedFor(urlPathEqualTo("/oauth2/token")));
+		iadvize.verify(2, postRequestedFor(urlPathEqualTo("/graphql")));
+	}
+
+	@Test
+	void aGraphQlTyped400IsRejected() {
+		givenALogin();
+		iadvize.stubFor(post(urlPathEqualTo("/graphql")).willReturn(aResponse().withStatus(400)
+			.withHeader("Content-Type", "application/graphql-response+json")
+			.withBody("{\"errors\":[{\"message\":\"Cannot query field 'x'\"}]}")));
+		this.runner.run((context) -> assertThatExceptionOfType(IAdvizeApiException.Rejected.class)
+			.isThrownBy(() -> context.getBean(IAdvizeEnrichment.class).visitor(visitorUpdated(Platform.SD, VISITOR_ID)))
+			.withMessageContaining("HTTP 400")
+			.withMessageContaining("Cannot query field"));
+		iadvize.verify(1, postRequestedFor(urlPathEqualTo("/graphql")));
+	}
+
+	@Test
 	void aFailedRenewalKeepsTheTokenThatIsStillValid() {
 		givenALoginThenTheTokenEndpointDown();
 		iadvize.stubFor(post(urlPathEqualTo("/graphql")).withHeader("Authorization", equalTo("Bearer " + TOKEN))

@@ -18,7 +18,9 @@ import org.springframework.graphql.ResponseError;
 import org.springframework.graphql.client.ClientGraphQlResponse;
 import org.springframework.graphql.client.HttpSyncGraphQlClient;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatusCode;
 import org.springframework.http.client.ClientHttpRequestInterceptor;
+import org.springframework.http.client.ClientHttpResponse;
 import org.springframework.web.client.RestClientResponseException;
 import org.springframework.web.util.UriComponentsBuilder;
 import tools.jackson.core.JacksonException;
@@ -74,6 +76,34 @@ final class GraphQlTransport {
 		this.retries = retries;
 		this.throttle = new SyncTaskExecutor();
 		this.throttle.setConcurrencyLimit(settings.maxConcurrentRequests());
+	}
+
+	/** The request attribute where {@link #answerStatus()} notes the answer's HTTP status. */
+	private static final String ANSWER_ATTRIBUTE = GraphQlTransport.class.getName() + ".answer";
+
+	/**
+	 * Notes each answer's status and headers in the {@link Answer} its request carries. Spring GraphQL reads a
+	 * 4xx typed {@code application/graphql-response+json} as a GraphQL answer (its {@code errors}), not as an
+	 * error, and the status (a 429's {@code Retry-After}, a 401's stale token) would be lost.
+	 */
+	static ClientHttpRequestInterceptor answerStatus() {
+		return (request, body, execution) -> {
+			ClientHttpResponse response = execution.execute(request, body);
+			if (request.getAttributes().get(ANSWER_ATTRIBUTE) instanceof Answer answer) {
+				answer.status = response.getStatusCode();
+				answer.headers = new HttpHeaders(response.getHeaders());
+			}
+			return response;
+		};
+	}
+
+	/** What {@link #answerStatus()} noted of one request's answer. */
+	private static final class Answer {
+
+		volatile @Nullable HttpStatusCode status;
+
+		volatile HttpHeaders headers = new HttpHeaders();
+
 	}
 
 	/** Sets {@code Authorization: Bearer} from the request attribute each query carries. */
@@ -133,21 +163,36 @@ final class GraphQlTransport {
 			String token) {
 		HttpSyncGraphQlClient client = (platform == Platform.SD) ? this.standardPlatform : this.otherPlatforms;
 		return this.throttle.execute(() -> this.metrics.record(Api.GRAPHQL, resource, () -> {
+			Answer answer = new Answer();
 			ClientGraphQlResponse response;
 			try {
 				response = client.document(document)
 					.variables(variables)
 					.attribute(TOKEN_ATTRIBUTE, token)
+					.attribute(ANSWER_ATTRIBUTE, answer)
 					.executeSync();
 			}
 			catch (RuntimeException ex) {
 				throw translate(resource, ex);
 			}
-			return read(resource, response);
+			return read(resource, response, answer);
 		}));
 	}
 
-	private JsonNode read(String resource, ClientGraphQlResponse response) {
+	private JsonNode read(String resource, ClientGraphQlResponse response, Answer answer) {
+		HttpStatusCode status = answer.status;
+		if (status != null && !status.is2xxSuccessful()) {
+			// A typed error answer: its status decides, as for any other error status; its errors are the detail.
+			if (status.value() == 401) {
+				throw new TokenRejected();
+			}
+			String messages = response.getErrors()
+				.stream()
+				.map((error) -> (error.getMessage() != null) ? error.getMessage() : "(no message)")
+				.collect(Collectors.joining("; "));
+			throw this.failures.fromStatus(Api.GRAPHQL, resource, status, answer.headers,
+					messages.isEmpty() ? null : messages, false);
+		}
 		List<ResponseError> errors = response.getErrors();
 		if (!errors.isEmpty()) {
 			throw fromErrors(resource, errors);

@@ -67,7 +67,10 @@ public class IAdvizeConfiguration {
 		AccessTokens tokens = new AccessTokens(properties.graphql(), builder.clone().build(), json, clock, failures,
 				metrics, secrets);
 		HttpSyncGraphQlClient graphQlClient = HttpSyncGraphQlClient
-			.builder(builder.clone().requestInterceptor(GraphQlTransport.bearerToken()).build())
+			.builder(builder.clone()
+				.requestInterceptor(GraphQlTransport.bearerToken())
+				.requestInterceptor(GraphQlTransport.answerStatus())
+				.build())
 			.url(properties.graphql().url())
 			.build();
 		GraphQlResources graphQl = new GraphQlResources(new GraphQlTransport(properties.graphql(), graphQlClient,
