@@ -1,5 +1,6 @@
 package io.relay.dispatch;
 
+import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -47,6 +48,44 @@ class TwoInstancesTests {
 			assertThat(jdbc.queryForObject("select count(distinct instance) from test_handler_run", Integer.class))
 				.as("both instances did some of the work")
 				.isEqualTo(2);
+		}
+	}
+
+	@Test
+	void aBacklogThatOnlyTheClaimsCanTakeIsRunOnceAcrossBothInstances() {
+		// The deliveries above are mostly run by the instance that stored them, without a claim. These are written
+		// straight into the database (as after a restart, or by a third instance): both instances' claimers compete
+		// for every one of them.
+		String url = TestPostgres.newDatabase("two_instances_backlog");
+		try (ConfigurableApplicationContext first = start(url); ConfigurableApplicationContext second = start(url)) {
+			JdbcTemplate jdbc = first.getBean(JdbcTemplate.class);
+			int events = 600;
+			List<Object[]> rows = new ArrayList<>();
+			for (int i = 0; i < events; i++) {
+				Fixtures.Event event = Fixtures.withFreshId("user.updated.json");
+				rows.add(new Object[] { event.eventId(), event.body().getBytes(StandardCharsets.UTF_8) });
+			}
+			jdbc.batchUpdate("insert into inbox_event (event_id, event_type, content_type, payload, received_at) "
+					+ "values (?, 'user.updated', 'application/json', ?, now())", rows);
+			jdbc.update("insert into dispatch_delivery (event_id, handler, status, attempts, max_attempts, "
+					+ "next_attempt_at, created_at, updated_at) select event_id, 'recording', 'PENDING', 0, 10, now(), "
+					+ "now(), now() from inbox_event");
+
+			await().untilAsserted(() -> assertThat(jdbc.queryForObject(
+					"select count(*) from dispatch_delivery where handler = 'recording' and status = 'SUCCEEDED'",
+					Integer.class))
+				.isEqualTo(events));
+			assertThat(jdbc.queryForObject("select count(*) from test_handler_run", Integer.class))
+				.as("runs: each delivery exactly once")
+				.isEqualTo(events);
+			assertThat(jdbc.queryForObject("select count(distinct delivery_id) from test_handler_run", Integer.class))
+				.isEqualTo(events);
+			assertThat(jdbc.queryForObject("select count(distinct instance) from test_handler_run", Integer.class))
+				.as("both instances claimed some")
+				.isEqualTo(2);
+			assertThat(jdbc.queryForObject("select count(*) from dispatch_delivery where claims <> 1", Integer.class))
+				.as("each claimed once")
+				.isZero();
 		}
 	}
 

@@ -7,9 +7,16 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import io.relay.dispatch.DeliveryStatus;
@@ -251,6 +258,46 @@ class DeliveryRepositoryTests {
 			claim.rollback();
 		}
 		assertThat(row(jdbc, leased)).isEqualTo("RUNNING 1 " + INSTANCE);
+	}
+
+	@Test
+	void claimsOnSeveralConnectionsAtOnceTakeEachDeliveryOnce() throws Exception {
+		// Several instances' claimers on one PostgreSQL, at the same moment, over one backlog.
+		JdbcTemplate jdbc = database("postgres");
+		DeliveryRepository repository = new DeliveryRepository(jdbc);
+		Set<Long> backlog = new HashSet<>();
+		for (int i = 0; i < 300; i++) {
+			backlog.add(delivery(jdbc, "PENDING", 0, NOW, null));
+		}
+		CountDownLatch start = new CountDownLatch(1);
+		List<Future<List<Long>>> claimers = new ArrayList<>();
+		try (ExecutorService threads = Executors.newFixedThreadPool(6)) {
+			for (int c = 0; c < 6; c++) {
+				claimers.add(threads.submit(() -> {
+					start.await();
+					List<Long> mine = new ArrayList<>();
+					List<DeliveryRepository.Claimed> claimed;
+					while (!(claimed = claimIn(jdbc, repository, new DeliveryRepository.ClaimScope(List.of("crm"),
+							NOW.minus(Duration.ofHours(1)), NOW.minus(Duration.ofHours(1))), 7)).isEmpty()) {
+						claimed.forEach((delivery) -> mine.add(delivery.id()));
+					}
+					return mine;
+				}));
+			}
+			start.countDown();
+		}
+		List<Long> all = new ArrayList<>();
+		int claimersThatGotSome = 0;
+		for (Future<List<Long>> claimer : claimers) {
+			List<Long> mine = claimer.get();
+			all.addAll(mine);
+			claimersThatGotSome += mine.isEmpty() ? 0 : 1;
+		}
+		assertThat(all).as("no delivery claimed twice").doesNotHaveDuplicates();
+		assertThat(new HashSet<>(all)).as("every delivery claimed").isEqualTo(backlog);
+		assertThat(claimersThatGotSome).as("the claimers ran at the same time").isGreaterThan(1);
+		assertThat(jdbc.queryForObject("select count(*) from dispatch_delivery where status = 'RUNNING' and "
+				+ "claims = 1", Integer.class)).isEqualTo(backlog.size());
 	}
 
 	@ParameterizedTest
