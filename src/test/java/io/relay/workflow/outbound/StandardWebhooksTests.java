@@ -1,12 +1,16 @@
 package io.relay.workflow.outbound;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 
+import com.standardwebhooks.Webhook;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatNoException;
 
 class StandardWebhooksTests {
 
@@ -21,9 +25,25 @@ class StandardWebhooksTests {
 
 	@Test
 	void signsWithEverySecretSoThatTheReceiverCanRotate() {
-		StandardWebhooks signer = StandardWebhooks.of(List.of("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-				"whsec_" + java.util.Base64.getEncoder().encodeToString(new byte[32])));
-		assertThat(signer.sign("msg_1", 1, new byte[0]).split(" ")).hasSize(2).allMatch((s) -> s.startsWith("v1,"));
+		String previous = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+		String next = "whsec_" + Base64.getEncoder().encodeToString("a new secret of thirty-two bytes".getBytes());
+		byte[] body = "{\"test\": 2432232314}".getBytes(StandardCharsets.UTF_8);
+		String both = StandardWebhooks.of(List.of(previous, next)).sign("msg_1", 1614265330, body);
+
+		// One signature per secret, each the one that secret alone gives: a receiver that holds either accepts.
+		assertThat(both.split(" ")).containsExactly(
+				StandardWebhooks.of(List.of(previous)).sign("msg_1", 1614265330, body),
+				StandardWebhooks.of(List.of(next)).sign("msg_1", 1614265330, body));
+		assertThat(both.split(" ")[0]).isNotEqualTo(both.split(" ")[1]);
+		// And the reference verifier, given only the new secret, accepts the pair (signed now: it checks the time against the system clock).
+		long now = System.currentTimeMillis() / 1000;
+		String signed = StandardWebhooks.of(List.of(previous, next)).sign("msg_1", now, body);
+		Map<String, List<String>> headers = Map.of("webhook-id", List.of("msg_1"), "webhook-timestamp",
+				List.of(Long.toString(now)), "webhook-signature", List.of(signed));
+		assertThatNoException().isThrownBy(() -> new Webhook(next).verify(new String(body, StandardCharsets.UTF_8),
+				headers));
+		assertThatNoException().isThrownBy(() -> new Webhook(previous).verify(new String(body, StandardCharsets.UTF_8),
+				headers));
 	}
 
 	@Test
