@@ -1,5 +1,4 @@
 package io.relay.dispatch;
-
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -9,8 +8,11 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -26,14 +28,17 @@ import io.relay.support.WebhookClient;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.security.core.userdetails.UserDetailsService;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.security.core.userdetails.UserDetailsService;
 import org.springframework.transaction.support.TransactionTemplate;
+import org.springframework.web.bind.annotation.RequestMethod;
+import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerMapping;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -65,6 +70,10 @@ abstract class DispatchTests {
 
 	@Autowired
 	UserDetailsService users;
+
+	@Autowired
+	@Qualifier("requestMappingHandlerMapping")
+	RequestMappingHandlerMapping mappings;
 
 	@Autowired
 	TransactionTemplate transactions;
@@ -312,6 +321,38 @@ abstract class DispatchTests {
 		assertThat(send(HttpRequest.newBuilder(uri("/admin/api/deliveries/replay"))
 			.POST(HttpRequest.BodyPublishers.noBody())
 			.build()).statusCode()).isEqualTo(401);
+	}
+
+	@Test
+	void everyRouteButTheWebhookNeedsTheCredentials() {
+		// Every route Spring MVC has (the admin API, the dashboard, the OpenAPI description...), as it is mapped
+		// now: a route added later is checked too.
+		Set<String> checked = new TreeSet<>();
+		this.mappings.getHandlerMethods().forEach((info, method) -> {
+			Set<RequestMethod> methods = info.getMethodsCondition().getMethods();
+			for (String pattern : info.getPatternValues()) {
+				if (pattern.startsWith("/webhooks/") || pattern.equals("/error")) {
+					continue;
+				}
+				String path = pattern.replaceAll("\\{[^}]+}", "x").replace("/**", "/x");
+				for (RequestMethod verb : methods.isEmpty() ? Set.of(RequestMethod.GET) : methods) {
+					for (String authorization : Arrays.asList(null, basic("admin", "guess"), basic("root",
+							"admin-password"))) {
+						HttpRequest.Builder request = HttpRequest.newBuilder(uri(path))
+							.method(verb.name(), HttpRequest.BodyPublishers.noBody());
+						if (authorization != null) {
+							request.header("Authorization", authorization);
+						}
+						HttpResponse<String> answer = send(request.build());
+						assertThat(answer.statusCode()).as("%s %s with %s", verb, path, authorization).isEqualTo(401);
+						assertThat(answer.body()).as("%s %s", verb, path).doesNotContain("\"content\"", "payload");
+					}
+					checked.add(verb + " " + path);
+				}
+			}
+		});
+		assertThat(checked).contains("GET /admin/api/events", "GET /admin/api/events/x",
+				"POST /admin/api/events/x/replay", "POST /admin/api/deliveries/replay", "GET /dashboard");
 	}
 
 	@Test
