@@ -17,6 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.relay.support.Fixtures;
 import io.relay.support.WebhookClient;
 import io.relay.support.WebhookSignatures;
@@ -559,6 +560,8 @@ abstract class WebhookIntakeTests {
 		double accepted = count("v2.conversation.pushed", "accepted", "none");
 		double duplicates = count("v2.conversation.pushed", "duplicate", "none");
 		double forged = count("none", "rejected", "signature");
+		Timer ack = this.meters.find("relay.webhook.ack").tag("outcome", "accepted").timer();
+		long acknowledged = (ack != null) ? ack.count() : 0;
 		Fixtures.Event event = Fixtures.withFreshId("v2.conversation.pushed.json");
 		this.client.deliver(event.body());
 		this.client.deliver(event.body());
@@ -566,7 +569,9 @@ abstract class WebhookIntakeTests {
 		assertThat(count("v2.conversation.pushed", "accepted", "none")).isEqualTo(accepted + 1);
 		assertThat(count("v2.conversation.pushed", "duplicate", "none")).isEqualTo(duplicates + 1);
 		assertThat(count("none", "rejected", "signature")).isEqualTo(forged + 1);
-		assertThat(this.meters.get("relay.webhook.ack").tag("outcome", "accepted").timer().count()).isPositive();
+		assertThat(this.meters.get("relay.webhook.ack").tag("outcome", "accepted").timer().count())
+			.as("the acknowledgement of the one accepted delivery timed")
+			.isEqualTo(acknowledged + 1);
 	}
 
 	private double count(String type, String outcome, String reason) {

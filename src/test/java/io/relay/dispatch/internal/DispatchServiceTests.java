@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 
 import javax.sql.DataSource;
@@ -85,9 +86,18 @@ class DispatchServiceTests {
 		CountDownLatch planned = new CountDownLatch(1);
 		CompletableFuture<Void> plannerTransaction = holding(dataSource, planner, "c-1", planned);
 
-		CompletableFuture<Integer> replay = CompletableFuture.supplyAsync(() -> service.replayEvent(eventId, null),
-				THREAD_PER_TASK);
-		await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> !replay.isDone());
+		AtomicReference<Thread> replaying = new AtomicReference<>();
+		CompletableFuture<Integer> replay = CompletableFuture.supplyAsync(() -> {
+			replaying.set(Thread.currentThread());
+			return service.replayEvent(eventId, null);
+		}, THREAD_PER_TASK);
+		// Waiting for the planner's lock (not merely not started yet): parked on H2's in-process lock, or waiting
+		// for the advisory lock on PostgreSQL.
+		await().atMost(Duration.ofSeconds(10)).until(() -> database.equals("h2")
+				? replaying.get() != null && replaying.get().getState() == Thread.State.WAITING
+				: jdbc.queryForObject("select count(*) from pg_locks where locktype = 'advisory' and not granted",
+						Integer.class) > 0);
+		assertThat(replay).isNotDone();
 		assertThat(status(jdbc, dead)).isEqualTo("DEAD");
 
 		planned.countDown();
