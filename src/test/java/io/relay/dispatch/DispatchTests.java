@@ -27,6 +27,8 @@ import io.relay.support.Fixtures;
 import io.relay.support.WebhookClient;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -287,9 +289,10 @@ abstract class DispatchTests {
 		assertThat(this.paused.runs).hasValue(0);
 	}
 
-	@Test
-	void theLogHandlerGetsEveryEvent() {
-		Fixtures.Event event = Fixtures.withFreshId("transaction.attributed.json");
+	@ParameterizedTest
+	@MethodSource("io.relay.support.Fixtures#names")
+	void theLogHandlerGetsEveryEvent(String fixture) {
+		Fixtures.Event event = Fixtures.withFreshId(fixture);
 		deliver(event);
 		awaitDelivery(event.eventId(), "log", "SUCCEEDED");
 	}
