@@ -161,11 +161,14 @@ class LeadHandler implements EventHandler<IAdvizeEvent> {
 				IdempotentRequests.LastCheck check = (send.action() == Action.CREATE)
 						? () -> this.visitors.creating(key, claimant, send.key()) ? null : CLAIM_LAPSED
 						: () -> null;
-				response = this.requests.send(this.crm, request, send.key(), delivery.event().eventId(), check);
+				response = send.pending()
+						? this.requests.resend(this.crm, request, send.key(), delivery.event().eventId(), check)
+						: this.requests.send(this.crm, request, send.key(), delivery.event().eventId(), check);
 			}
 			catch (OutboundException ex) {
 				if (send.action() == Action.CREATE && !this.requests.has(send.key())) {
-					// Refused at its first attempt: no contact was made, the next create may use its own key.
+					// Refused at its first attempt (no contact was made), or an earlier create's kept body purged
+					// before it could be sent again: the next create may use its own key.
 					this.visitors.refused(key, send.key());
 				}
 				throw ex;
@@ -199,19 +202,20 @@ class LeadHandler implements EventHandler<IAdvizeEvent> {
 		if (eventId.equals(row.lastEventId()) && row.lastAction() != null) {
 			// This very event was sent already (a replay): the same request again, under the same Idempotency-Key,
 			// so that the CRM can recognise it.
-			return new Send(Action.valueOf(row.lastAction()), (row.lastKey() != null) ? row.lastKey() : claimant);
+			return new Send(Action.valueOf(row.lastAction()), (row.lastKey() != null) ? row.lastKey() : claimant,
+					false);
 		}
 		if (row.firstSentAt() == null || row.lastSentAt() == null) {
 			// A create sent earlier whose outcome is unknown (a timeout, a 5xx, a crash) may have made the contact:
 			// this is that create, sent again under its key, never a second one under this delivery's.
 			// Without its kept body (never sent, or purged with its event after relay.retention) it is not pending.
 			boolean pending = row.pendingKey() != null && this.requests.has(row.pendingKey());
-			return new Send(Action.CREATE, pending ? row.pendingKey() : claimant);
+			return new Send(Action.CREATE, pending ? row.pendingKey() : claimant, pending);
 		}
 		// An update has a key of its own: this delivery's key may carry a create already (its own, or one it found
 		// pending), and one key goes with one body (IdempotentRequests): a PATCH would carry the create's body.
 		return now.isBefore(row.lastSentAt().plus(this.properties.window())) ? null
-				: new Send(Action.UPDATE, claimant + UPDATE_KEY_SUFFIX);
+				: new Send(Action.UPDATE, claimant + UPDATE_KEY_SUFFIX, false);
 	}
 
 	private OutboundRequest render(Action action, Delivery<IAdvizeEvent> delivery, Visitor visitor,
@@ -255,7 +259,12 @@ class LeadHandler implements EventHandler<IAdvizeEvent> {
 	}
 
 	/** A send to make: what, and under which {@code Idempotency-Key}. */
-	private record Send(Action action, String key) {
+	/**
+	 * What to send, and under which key.
+	 * @param pending whether the key is an earlier delivery's create, found with its kept body: sent only with that
+	 * body (should it be purged before it is sent, this delivery decides again rather than bind its own to the key)
+	 */
+	private record Send(Action action, String key, boolean pending) {
 	}
 
 }

@@ -58,7 +58,23 @@ public class IdempotentRequests {
 	 */
 	public OutboundResponse send(OutboundClient client, OutboundRequest request, String key, String eventId,
 			LastCheck check) throws OutboundException {
-		byte[] kept = keep(key, eventId, request.body());
+		return send(client, request, key, eventId, check, false);
+	}
+
+	/**
+	 * As {@link #send(OutboundClient, OutboundRequest, String, String, LastCheck)}, for a key the caller found bound
+	 * to a body ({@link #has}) and must send only with that body: should it have gone meanwhile (purged with its
+	 * event), nothing is sent and {@code request}'s own body is not bound to the key.
+	 * @throws OutboundException (retryable, nothing sent) when the body is gone
+	 */
+	public OutboundResponse resend(OutboundClient client, OutboundRequest request, String key, String eventId,
+			LastCheck check) throws OutboundException {
+		return send(client, request, key, eventId, check, true);
+	}
+
+	private OutboundResponse send(OutboundClient client, OutboundRequest request, String key, String eventId,
+			LastCheck check, boolean keptOnly) throws OutboundException {
+		byte[] kept = keep(key, eventId, request.body(), keptOnly);
 		String notToSend;
 		try {
 			notToSend = check.reasonNotToSend();
@@ -87,11 +103,12 @@ public class IdempotentRequests {
 	}
 
 	/**
-	 * The body kept for {@code key}, counting this attempt: the one already there, else {@code body}, kept now.
-	 * @throws OutboundException (retryable, nothing sent) when other attempts under the key kept and dropped their
+	 * The body kept for {@code key}, counting this attempt: the one already there, else {@code body}, kept now
+	 * (unless {@code keptOnly}).
+	 * @throws OutboundException (retryable, nothing sent) when {@code keptOnly} and no body is kept; or (retryable, nothing sent) when other attempts under the key kept and dropped their
 	 * row between this attempt's looks {@value #KEEP_TRIES} times in a row
 	 */
-	private byte[] keep(String key, String eventId, byte[] body) throws OutboundException {
+	private byte[] keep(String key, String eventId, byte[] body, boolean keptOnly) throws OutboundException {
 		for (int tries = 0; tries < KEEP_TRIES; tries++) {
 			if (this.jdbc.update("update outbound_request set attempts = attempts + 1 where idempotency_key = ?",
 					key) > 0) {
@@ -99,7 +116,13 @@ public class IdempotentRequests {
 				if (!kept.isEmpty()) {
 					return kept.getFirst();
 				}
-				// Gone again only if the event was purged meanwhile: the insert below says so.
+				// Gone again only if the event was purged meanwhile.
+			}
+			if (keptOnly) {
+				// The insert below would bind this attempt's own body to a key that went with another: the caller
+				// decides again, now that the key has no body.
+				throw OutboundException.retryableNotActedOn("the body kept for this Idempotency-Key is gone "
+						+ "(purged with its event): nothing was sent under it", null, null, null);
 			}
 			try {
 				this.jdbc.update("insert into outbound_request (idempotency_key, event_id, body, attempts, created_at) "

@@ -262,6 +262,38 @@ class IdempotentRequestsTests {
 	}
 
 	@Test
+	void aResendSendsOnlyTheKeptBodyAndNothingOnceItIsGone() throws Exception {
+		target.stubFor(post(urlPathEqualTo("/contacts")).willReturn(aResponse().withStatus(503)));
+		assertThatExceptionOfType(OutboundException.class)
+			.isThrownBy(() -> this.requests.send(this.client, request("Ada"), this.key, this.eventId));
+		// Another delivery finishing this create: the kept body, whatever it rendered.
+		assertThatExceptionOfType(OutboundException.class).isThrownBy(() -> this.requests.resend(this.client,
+				request("Augusta"), this.key, this.laterEvent(), () -> null));
+		assertThat(sentBodies()).containsExactly(body("Ada"), body("Ada"));
+
+		// The body went with its event (the purge) between the other delivery's look and its send: nothing is sent,
+		// and its own body is not bound to the key.
+		jdbc.update("delete from inbox_event where event_id = ?", this.eventId);
+		assertThatExceptionOfType(OutboundException.class)
+			.isThrownBy(() -> this.requests.resend(this.client, request("Augusta"), this.key, this.laterEvent(),
+					() -> null))
+			.withMessageContaining("purged")
+			.satisfies((ex) -> assertThat(ex.retryable()).isTrue())
+			.satisfies((ex) -> assertThat(ex.receiverDidNothing()).isTrue());
+		assertThat(sentBodies()).containsExactly(body("Ada"), body("Ada"));
+		assertThat(this.requests.has(this.key)).isFalse();
+	}
+
+	/** Another event (stored now), as a later delivery for the same visitor has. */
+	private String laterEvent() {
+		String later = UUID.randomUUID().toString();
+		jdbc.update("insert into inbox_event (event_id, event_type, content_type, payload, received_at) values "
+				+ "(?, 'v2.conversation.closed', 'application/json', ?, ?)", later, "{}".getBytes(),
+				Timestamp.from(Instant.now()));
+		return later;
+	}
+
+	@Test
 	void theKeptBodyGoesWithItsEvent() throws Exception {
 		target.stubFor(post(urlPathEqualTo("/contacts")).willReturn(aResponse().withStatus(201)));
 		this.requests.send(this.client, request("Ada"), this.key, this.eventId);
