@@ -45,8 +45,11 @@ final class AdminPasswords implements PasswordEncoder {
 				return this.encoded.matches(rawPassword, storedPassword);
 			}
 			catch (IllegalArgumentException ex) {
-				// No encoder has that id: a plain password that starts with braces.
-				return samePlain(rawPassword, storedPassword);
+				// No encoder has that id: a plain password that starts with braces. A known id with a malformed hash
+				// ({pbkdf2}abc) throws too, and must not become a password of its own.
+				String message = String.valueOf(ex.getMessage());
+				return message.startsWith("There is no password encoder mapped for the id")
+						&& samePlain(rawPassword, storedPassword);
 			}
 		}
 		return samePlain(rawPassword, storedPassword);

@@ -1,4 +1,5 @@
 package io.relay.dispatch;
+
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;

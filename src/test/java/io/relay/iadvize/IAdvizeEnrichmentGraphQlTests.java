@@ -432,7 +432,7 @@ class IAdvizeEnrichmentGraphQlTests {
 			.willSetStateTo("slow"));
 		iadvize.stubFor(post(urlPathEqualTo("/oauth2/token")).inScenario("slow renewal")
 			.whenScenarioStateIs("slow")
-			.willReturn(okJson(token(SECOND_TOKEN)).withFixedDelay(3000)));
+			.willReturn(okJson(token(SECOND_TOKEN)).withFixedDelay(5000)));
 		iadvize.stubFor(post(urlPathEqualTo("/graphql")).willReturn(okJson(VISITOR)));
 		this.runner.withPropertyValues("relay.iadvize.cache.visitor-ttl=0s", "relay.iadvize.read-timeout=10s")
 			.run((context) -> {
@@ -454,7 +454,7 @@ class IAdvizeEnrichmentGraphQlTests {
 				}
 			});
 		iadvize.verify(2, postRequestedFor(urlPathEqualTo("/oauth2/token")));
-		// The nine were answered with the token they had while the renewal was under way (3 s); waiting for it,
+		// The nine were answered with the token they had while the renewal was under way (5 s); waiting for it,
 		// they would have had the new one.
 		iadvize.verify(10, postRequestedFor(urlPathEqualTo("/graphql")).withHeader("Authorization",
 				equalTo("Bearer " + TOKEN)));
@@ -493,6 +493,21 @@ class IAdvizeEnrichmentGraphQlTests {
 			.isEqualTo("Ada"));
 		iadvize.verify(2, postRequestedFor(urlPathEqualTo("/oauth2/token")));
 		iadvize.verify(2, postRequestedFor(urlPathEqualTo("/graphql")));
+	}
+
+	@Test
+	void aGraphQlTypedErrorStatusWithAStaleTokenCodeRenewsTheToken() {
+		givenTwoLogins();
+		iadvize.stubFor(post(urlPathEqualTo("/graphql")).withHeader("Authorization", equalTo("Bearer " + TOKEN))
+			.willReturn(aResponse().withStatus(400)
+				.withHeader("Content-Type", "application/graphql-response+json")
+				.withBody("{\"errors\":[{\"message\":\"Token expired\",\"extensions\":{\"code\":\"UNAUTHENTICATED\"}}]}")));
+		iadvize.stubFor(post(urlPathEqualTo("/graphql")).withHeader("Authorization", equalTo("Bearer " + SECOND_TOKEN))
+			.willReturn(okJson(VISITOR)));
+		this.runner.run((context) -> assertThat(
+				context.getBean(IAdvizeEnrichment.class).visitor(visitorUpdated(Platform.SD, VISITOR_ID)).firstName())
+			.isEqualTo("Ada"));
+		iadvize.verify(2, postRequestedFor(urlPathEqualTo("/oauth2/token")));
 	}
 
 	@Test

@@ -42,6 +42,14 @@ class AdminPasswordsTests {
 	}
 
 	@Test
+	void aMalformedHashOfAKnownEncoderMatchesNothing() {
+		for (String malformed : new String[] { "{pbkdf2}abc", "{sha256}abc" }) {
+			assertThat(this.passwords.matches(malformed, malformed)).as(malformed).isFalse();
+			assertThat(this.passwords.matches("abc", malformed)).as(malformed).isFalse();
+		}
+	}
+
+	@Test
 	void nothingIsEverReEncoded() {
 		assertThat(this.passwords.upgradeEncoding("s3cret-admin")).isFalse();
 		assertThat(this.passwords.upgradeEncoding("{noop}s3cret-admin")).isFalse();

@@ -45,15 +45,6 @@ class RetentionRepository {
 	}
 
 	/**
-	 * Deletes up to {@code batch} events received before {@code cutoff} none of whose deliveries has work left, with
-	 * their attempts and deliveries (no foreign keys on the dispatch path, decision 0007; duplicates and workflow
-	 * references still go by cascade). Call inside a transaction.
-	 * On PostgreSQL one instance purges at a time (a transaction-level advisory lock): another instance's batch
-	 * ends this run.
-	 * @return how many candidates were looked at, and how many of them deleted (fewer when some became unfinished
-	 * or were deleted by another instance meanwhile)
-	 */
-	/**
 	 * The next batch of events to purge: received before the cutoff ({@code ?}), with no unfinished delivery, at
 	 * most {@code ?}. PostgreSQL walks the primary key and stops at the limit. H2 would read every event before the
 	 * cutoff through the time index, then sort them all by id, at every batch (a purge of N events cost N²/1000
@@ -65,6 +56,15 @@ class RetentionRepository {
 				+ ") order by " + (postgres ? "e.id" : "e.received_at") + " fetch first ? rows only";
 	}
 
+	/**
+	 * Deletes up to {@code batch} events received before {@code cutoff} none of whose deliveries has work left, with
+	 * their attempts and deliveries (no foreign keys on the dispatch path, decision 0007; duplicates and workflow
+	 * references still go by cascade). Call inside a transaction.
+	 * On PostgreSQL one instance purges at a time (a transaction-level advisory lock): another instance's batch
+	 * ends this run.
+	 * @return how many candidates were looked at, and how many of them deleted (fewer when some became unfinished
+	 * or were deleted by another instance meanwhile)
+	 */
 	PurgeBatch purge(Instant cutoff, int batch) {
 		if (this.postgres && !Boolean.TRUE.equals(this.jdbc.queryForObject("select pg_try_advisory_xact_lock(?, 1)",
 				Boolean.class, ADVISORY_LOCK_SPACE))) {

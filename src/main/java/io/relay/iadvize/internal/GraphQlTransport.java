@@ -183,7 +183,9 @@ final class GraphQlTransport {
 		HttpStatusCode status = answer.status;
 		if (status != null && !status.is2xxSuccessful()) {
 			// A typed error answer: its status decides, as for any other error status; its errors are the detail.
-			if (status.value() == 401) {
+			// A stale token whatever the status: a 401, or errors saying so (as in a 200 answer, below).
+			if (status.value() == 401 || (!response.getErrors().isEmpty()
+					&& fromErrors(resource, response.getErrors()) instanceof TokenRejected)) {
 				throw new TokenRejected();
 			}
 			String messages = response.getErrors()
