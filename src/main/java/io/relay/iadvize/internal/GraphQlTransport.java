@@ -184,14 +184,11 @@ final class GraphQlTransport {
 		if (status != null && !status.is2xxSuccessful()) {
 			// A typed error answer: its status decides, as for any other error status; its errors are the detail.
 			// A stale token whatever the status: a 401, or errors saying so (as in a 200 answer, below).
-			if (status.value() == 401 || (!response.getErrors().isEmpty()
-					&& fromErrors(resource, response.getErrors()) instanceof TokenRejected)) {
+			List<ResponseError> errors = response.getErrors();
+			if (status.value() == 401 || (!errors.isEmpty() && staleToken(errors.get(0)))) {
 				throw new TokenRejected();
 			}
-			String messages = response.getErrors()
-				.stream()
-				.map((error) -> (error.getMessage() != null) ? error.getMessage() : "(no message)")
-				.collect(Collectors.joining("; "));
+			String messages = messages(errors);
 			throw this.failures.fromStatus(Api.GRAPHQL, resource, status, answer.headers,
 					messages.isEmpty() ? null : messages, false);
 		}
@@ -214,14 +211,11 @@ final class GraphQlTransport {
 	 * does not document its codes: these are the common ones (Apollo, GraphQL Java, Spring GraphQL).
 	 */
 	private RuntimeException fromErrors(String resource, List<ResponseError> errors) {
-		String messages = errors.stream()
-			.map((error) -> (error.getMessage() != null) ? error.getMessage() : "(no message)")
-			.collect(Collectors.joining("; "));
-		String message = Failures.describe(Api.GRAPHQL, resource) + " answered errors" + this.failures.detail(messages);
+		String message = Failures.describe(Api.GRAPHQL, resource) + " answered errors"
+				+ this.failures.detail(messages(errors));
 		ResponseError first = errors.get(0);
 		String code = code(first);
-		if (code.equals("UNAUTHENTICATED") || code.equals("INVALID_TOKEN")
-				|| String.valueOf(first.getMessage()).contains("invalid_token")) {
+		if (staleToken(first)) {
 			return new TokenRejected();
 		}
 		return switch (code) {
@@ -233,6 +227,19 @@ final class GraphQlTransport {
 				new IAdvizeApiException.Rejected(Api.GRAPHQL, resource, message);
 			default -> new IAdvizeApiException.Unavailable(Api.GRAPHQL, resource, message, null, null);
 		};
+	}
+
+	/** Whether the error says the token is stale (then a new one is fetched and the query sent again). */
+	private static boolean staleToken(ResponseError error) {
+		String code = code(error);
+		return code.equals("UNAUTHENTICATED") || code.equals("INVALID_TOKEN")
+				|| String.valueOf(error.getMessage()).contains("invalid_token");
+	}
+
+	private static String messages(List<ResponseError> errors) {
+		return errors.stream()
+			.map((error) -> (error.getMessage() != null) ? error.getMessage() : "(no message)")
+			.collect(Collectors.joining("; "));
 	}
 
 	private static String code(ResponseError error) {
