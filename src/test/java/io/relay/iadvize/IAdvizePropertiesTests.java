@@ -55,6 +55,7 @@ class IAdvizePropertiesTests {
 		assertRefused("relay.iadvize.graphql.token-url=https://api.iadvize.com/{oauth}/token",
 				"relay.iadvize.graphql.token-url must be an http(s) URL");
 		assertRefused("relay.iadvize.read-timeout=0s", "relay.iadvize.read-timeout");
+		assertRefused("relay.iadvize.call-timeout=0s", "relay.iadvize.call-timeout must be positive");
 		assertRefused("relay.iadvize.retry.multiplier=0.5", "relay.iadvize.retry.multiplier");
 		assertRefused("relay.iadvize.cache.visitor-ttl=-1s", "relay.iadvize.cache.visitor-ttl");
 		assertRefused("relay.iadvize.max-answer-size=100B", "relay.iadvize.max-answer-size must be at least 1KB");

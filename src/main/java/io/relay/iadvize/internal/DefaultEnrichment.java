@@ -1,5 +1,7 @@
 package io.relay.iadvize.internal;
 
+import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Supplier;
@@ -34,10 +36,17 @@ final class DefaultEnrichment implements IAdvizeEnrichment {
 
 	private final VisitorCache visitors;
 
-	DefaultEnrichment(RestResources rest, GraphQlResources graphQl, VisitorCache visitors) {
+	private final Clock clock;
+
+	private final Duration callTimeout;
+
+	DefaultEnrichment(RestResources rest, GraphQlResources graphQl, VisitorCache visitors, Clock clock,
+			Duration callTimeout) {
 		this.rest = rest;
 		this.graphQl = graphQl;
 		this.visitors = visitors;
+		this.clock = clock;
+		this.callTimeout = callTimeout;
 	}
 
 	@Override
@@ -66,13 +75,14 @@ final class DefaultEnrichment implements IAdvizeEnrichment {
 	}
 
 	/**
-	 * Keeps the contract that every failure is an {@link IAdvizeApiException}: anything else (a bug, an interrupted
-	 * wait for a free slot) becomes a retryable {@link IAdvizeApiException.Unavailable}, so that the caller's bounded
-	 * retries apply rather than an unknown exception escaping.
+	 * Runs one call within {@code relay.iadvize.call-timeout} ({@link CallDeadline}), and keeps the contract that
+	 * every failure is an {@link IAdvizeApiException}: anything else (a bug, an interrupted wait for a free slot)
+	 * becomes a retryable {@link IAdvizeApiException.Unavailable}, so that the caller's bounded retries apply rather
+	 * than an unknown exception escaping.
 	 */
-	private static <T> T guarded(Api api, String resource, Supplier<T> call) {
+	private <T> T guarded(Api api, String resource, Supplier<T> call) {
 		try {
-			return call.get();
+			return CallDeadline.within(this.clock, this.callTimeout, call);
 		}
 		catch (IAdvizeApiException ex) {
 			throw ex;

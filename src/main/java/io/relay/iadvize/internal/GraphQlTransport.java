@@ -162,21 +162,29 @@ final class GraphQlTransport {
 	private JsonNode send(Platform platform, String resource, String document, Map<String, Object> variables,
 			String token) {
 		HttpSyncGraphQlClient client = (platform == Platform.SD) ? this.standardPlatform : this.otherPlatforms;
-		return this.throttle.execute(() -> this.metrics.record(Api.GRAPHQL, resource, () -> {
-			Answer answer = new Answer();
-			ClientGraphQlResponse response;
-			try {
-				response = client.document(document)
-					.variables(variables)
-					.attribute(TOKEN_ATTRIBUTE, token)
-					.attribute(ANSWER_ATTRIBUTE, answer)
-					.executeSync();
-			}
-			catch (RuntimeException ex) {
-				throw translate(resource, ex);
-			}
-			return read(resource, response, answer);
-		}));
+		return this.throttle.execute(() -> {
+			// The wait for a slot may have used up the call's time.
+			CallDeadline.check(Api.GRAPHQL, resource);
+			return this.metrics.record(Api.GRAPHQL, resource,
+					() -> exchange(client, resource, document, variables, token));
+		});
+	}
+
+	private JsonNode exchange(HttpSyncGraphQlClient client, String resource, String document,
+			Map<String, Object> variables, String token) {
+		Answer answer = new Answer();
+		ClientGraphQlResponse response;
+		try {
+			response = client.document(document)
+				.variables(variables)
+				.attribute(TOKEN_ATTRIBUTE, token)
+				.attribute(ANSWER_ATTRIBUTE, answer)
+				.executeSync();
+		}
+		catch (RuntimeException ex) {
+			throw translate(resource, ex);
+		}
+		return read(resource, response, answer);
 	}
 
 	private JsonNode read(String resource, ClientGraphQlResponse response, Answer answer) {

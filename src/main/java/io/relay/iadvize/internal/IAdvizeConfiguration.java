@@ -76,7 +76,8 @@ public class IAdvizeConfiguration {
 		GraphQlResources graphQl = new GraphQlResources(new GraphQlTransport(properties.graphql(), graphQlClient,
 				tokens, json, failures, secrets, metrics, retries));
 
-		return new DefaultEnrichment(rest, graphQl, new VisitorCache(properties.cache(), registry));
+		return new DefaultEnrichment(rest, graphQl, new VisitorCache(properties.cache(), registry), clock,
+				properties.callTimeout());
 	}
 
 }

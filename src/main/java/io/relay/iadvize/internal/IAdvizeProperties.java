@@ -21,6 +21,8 @@ import jakarta.validation.constraints.NotNull;
  * @param graphql the GraphQL API and its OAuth login
  * @param connectTimeout how long to wait for a connection to iAdvize
  * @param readTimeout how long to wait for iAdvize to answer once connected; a timeout is retried like a 503
+ * @param callTimeout the longest one enrichment call may take, every page, retry and wait for a free slot included;
+ * past it the call fails as retryable, so that a slow iAdvize cannot hold a delivery past its lease
  * @param retry how failed calls are retried before the error goes back to the caller
  * @param cache how long visitor lookups are remembered
  * @param maxAnswerSize the largest answer read from iAdvize (each is read whole into memory); a larger successful
@@ -30,12 +32,13 @@ import jakarta.validation.constraints.NotNull;
 @ConfigurationProperties("relay.iadvize")
 public record IAdvizeProperties(@DefaultValue @Valid @NotNull Rest rest, @DefaultValue @Valid @NotNull GraphQl graphql,
 		@DefaultValue("2s") Duration connectTimeout, @DefaultValue("10s") Duration readTimeout,
-		@DefaultValue @Valid @NotNull Retry retry, @DefaultValue @Valid @NotNull Cache cache,
+		@DefaultValue("2m") Duration callTimeout, @DefaultValue @Valid @NotNull Retry retry, @DefaultValue @Valid @NotNull Cache cache,
 		@DefaultValue("4MB") DataSize maxAnswerSize) {
 
 	public IAdvizeProperties {
 		requirePositive(connectTimeout, "relay.iadvize.connect-timeout");
 		requirePositive(readTimeout, "relay.iadvize.read-timeout");
+		requirePositive(callTimeout, "relay.iadvize.call-timeout");
 		if (maxAnswerSize == null || maxAnswerSize.toKilobytes() < 1) {
 			throw new IllegalArgumentException(
 					"relay.iadvize.max-answer-size must be at least 1KB, but was " + maxAnswerSize);

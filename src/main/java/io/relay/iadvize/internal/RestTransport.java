@@ -72,8 +72,11 @@ final class RestTransport {
 	/** One resource: the envelope's {@code data}. */
 	RestEnvelope.Page get(Platform platform, String resource, Function<UriBuilder, URI> uri) {
 		RestClient client = client(platform, resource);
-		return this.retries.call(Api.REST, resource, () -> this.throttle
-			.execute(() -> this.metrics.record(Api.REST, resource, () -> exchange(client, resource, uri))));
+		return this.retries.call(Api.REST, resource, () -> this.throttle.execute(() -> {
+			// The wait for a slot may have used up the call's time.
+			CallDeadline.check(Api.REST, resource);
+			return this.metrics.record(Api.REST, resource, () -> exchange(client, resource, uri));
+		}));
 	}
 
 	/**

@@ -20,8 +20,9 @@ import org.springframework.util.backoff.ExponentialBackOff;
  * Retries a call with Spring Framework's {@link RetryTemplate}: only {@link IAdvizeApiException#retryable()
  * retryable} failures, with exponential backoff, or a {@code Retry-After} when that asks for longer. A
  * {@code Retry-After} longer than {@code relay.iadvize.retry.max-delay} is not waited for here: the error goes
- * back to the caller at once, whose own scheduling can wait without holding a thread. When the attempts run out,
- * the last failure is thrown as it is, so the caller still learns whether to retry later.
+ * back to the caller at once, whose own scheduling can wait without holding a thread. No attempt starts, and no
+ * wait is begun, past the enrichment call's {@link CallDeadline}. When the attempts or the time run out, the last
+ * failure is thrown as it is, so the caller still learns whether to retry later.
  */
 final class Retries {
 
@@ -41,6 +42,7 @@ final class Retries {
 
 				@Override
 				public T execute() {
+					CallDeadline.check(api, resource);
 					return attempt.get();
 				}
 
@@ -105,6 +107,10 @@ final class Retries {
 					if (failure instanceof IAdvizeApiException api && api.retryAfter().isPresent()) {
 						// A minimum: a Retry-After of 0 must not make the retries immediate.
 						delay = Math.max(delay, api.retryAfter().get().toMillis());
+					}
+					if (!CallDeadline.leavesTimeAfter(Duration.ofMillis(delay))) {
+						// The retry would start past the call's deadline: the caller gets the last failure now.
+						return BackOffExecution.STOP;
 					}
 					if (logger.isDebugEnabled() && failure != null) {
 						logger.debug("Retrying in {} ms: {}", delay, failure.getMessage());

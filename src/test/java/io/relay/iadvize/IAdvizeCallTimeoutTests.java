@@ -1,0 +1,142 @@
+package io.relay.iadvize;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
+
+import com.github.tomakehurst.wiremock.extension.Parameters;
+import com.github.tomakehurst.wiremock.extension.ServeEventListener;
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
+import io.relay.event.Platform;
+import io.relay.support.MutableClock;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.serviceUnavailable;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static io.relay.iadvize.IAdvizeTestSupport.page;
+import static io.relay.iadvize.IAdvizeTestSupport.success;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * {@code relay.iadvize.call-timeout} bounds one enrichment call, every page and retry included, so that a slow
+ * iAdvize cannot hold a delivery past its lease. The test clock moves by {@link #perRequest} whenever WireMock
+ * answers, as if each request had taken that long.
+ */
+class IAdvizeCallTimeoutTests {
+
+	static final String OPERATOR = "/sd/api/2/operator/15253";
+
+	static final String TRANSACTIONS = "/sd/api/2/transaction";
+
+	static final MutableClock clock = new MutableClock(IAdvizeTestSupport.START);
+
+	static volatile Duration perRequest = Duration.ZERO;
+
+	@RegisterExtension
+	static WireMockExtension iadvize = WireMockExtension.newInstance()
+		.options(IAdvizeTestSupport.wireMock().extensions(new ServeEventListener() {
+
+			@Override
+			public void beforeResponseSent(ServeEvent serveEvent, Parameters parameters) {
+				clock.advance(perRequest);
+			}
+
+			@Override
+			public String getName() {
+				return "advance-the-test-clock";
+			}
+
+		}))
+		.build();
+
+	private final ApplicationContextRunner runner = IAdvizeTestSupport.runner(iadvize.getPort(), clock)
+		.withPropertyValues("relay.iadvize.call-timeout=2m");
+
+	@BeforeEach
+	void noTimeTakenUnlessATestSaysSo() {
+		perRequest = Duration.ZERO;
+	}
+
+	@Test
+	void aListWhosePagesOutlastTheCallTimeoutIsGivenUpAsRetryable() {
+		perRequest = Duration.ofSeconds(40);
+		iadvize.stubFor(get(urlPathEqualTo(TRANSACTIONS)).willReturn(okJson(page("""
+				[{"id": 1, "external_id": "order-1", "amount": 10, "conversation_id": 666}]""", 1, 10))));
+		this.runner.run((context) -> assertThatExceptionOfType(IAdvizeApiException.Unavailable.class)
+			.isThrownBy(() -> context.getBean(IAdvizeEnrichment.class).transactions(Platform.SD, 666))
+			.satisfies((ex) -> {
+				assertThat(ex.retryable()).isTrue();
+				assertThat(ex.getMessage()).isEqualTo("iAdvize REST transaction was given up: the call took longer "
+						+ "than relay.iadvize.call-timeout (PT2M)");
+			}));
+		// Pages asked at 0 s, 40 s and 80 s; at 120 s the call's time is up, and 7 pages are never asked.
+		iadvize.verify(3, getRequestedFor(urlPathEqualTo(TRANSACTIONS)));
+	}
+
+	@Test
+	void retriesStopWhenTheCallTimeoutIsUpAndTheLastFailureGoesBack() {
+		perRequest = Duration.ofSeconds(50);
+		iadvize.stubFor(get(urlPathEqualTo(OPERATOR)).willReturn(serviceUnavailable()));
+		this.runner.withPropertyValues("relay.iadvize.retry.max-attempts=10")
+			.run((context) -> assertThatExceptionOfType(IAdvizeApiException.Unavailable.class)
+				.isThrownBy(() -> context.getBean(IAdvizeEnrichment.class).operator(Platform.SD, 15253))
+				.satisfies((ex) -> {
+					assertThat(ex.retryable()).isTrue();
+					assertThat(ex.getMessage()).startsWith("iAdvize REST operator answered HTTP 503");
+				}));
+		// Attempts at 0 s, 50 s and 100 s; a fourth would start past 120 s. Not the 10 the retries allow.
+		iadvize.verify(3, getRequestedFor(urlPathEqualTo(OPERATOR)));
+	}
+
+	@Test
+	void eachCallHasItsOwnTime() {
+		perRequest = Duration.ofSeconds(90);
+		iadvize.stubFor(get(urlPathEqualTo(OPERATOR)).willReturn(okJson(success("{\"id\": 15253}"))));
+		this.runner.run((context) -> {
+			IAdvizeEnrichment enrichment = context.getBean(IAdvizeEnrichment.class);
+			// 270 s in all, each call 90 s of its own 2 minutes.
+			for (int call = 0; call < 3; call++) {
+				assertThat(enrichment.operator(Platform.SD, 15253).id()).isEqualTo(15253);
+			}
+		});
+		iadvize.verify(3, getRequestedFor(urlPathEqualTo(OPERATOR)));
+	}
+
+	@Test
+	void aRequestWhoseWaitForASlotUsedUpTheCallTimeoutIsNotSent() {
+		iadvize.stubFor(get(urlPathEqualTo(OPERATOR))
+			.willReturn(okJson(success("{\"id\": 15253}")).withFixedDelay(1000)));
+		this.runner.withPropertyValues("relay.iadvize.rest.max-concurrent-requests=1").run((context) -> {
+			IAdvizeEnrichment enrichment = context.getBean(IAdvizeEnrichment.class);
+			Thread holder = Thread.ofVirtual().start(() -> enrichment.operator(Platform.SD, 15253));
+			await().atMost(Duration.ofSeconds(5))
+				.until(() -> iadvize.findAll(getRequestedFor(urlPathEqualTo(OPERATOR))).size() == 1);
+			AtomicReference<Throwable> failure = new AtomicReference<>();
+			Thread waiter = Thread.ofVirtual().start(() -> {
+				try {
+					enrichment.operator(Platform.SD, 15253);
+				}
+				catch (Throwable ex) {
+					failure.set(ex);
+				}
+			});
+			// The waiter started its call (and its 2 minutes) and waits for the holder's slot.
+			await().atMost(Duration.ofSeconds(5)).until(() -> waiter.getState() == Thread.State.WAITING);
+			clock.advance(Duration.ofMinutes(3));
+			waiter.join();
+			holder.join();
+			assertThat(failure.get()).isInstanceOf(IAdvizeApiException.Unavailable.class)
+				.hasMessageContaining("relay.iadvize.call-timeout");
+		});
+		iadvize.verify(1, getRequestedFor(urlPathEqualTo(OPERATOR)));
+	}
+
+}
