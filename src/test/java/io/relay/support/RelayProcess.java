@@ -3,13 +3,15 @@ package io.relay.support;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.awaitility.Awaitility.await;
 
@@ -18,6 +20,9 @@ import static org.awaitility.Awaitility.await;
  * it again on the same database.
  */
 public final class RelayProcess implements AutoCloseable {
+
+	/** Tomcat's line (plain or structured logs alike), the main server's being the first. */
+	private static final Pattern STARTED = Pattern.compile("Tomcat started on port (\\d+)");
 
 	private final Process process;
 
@@ -37,7 +42,6 @@ public final class RelayProcess implements AutoCloseable {
 	 * @param arguments Spring Boot arguments such as {@code --spring.datasource.url=...}
 	 */
 	public static RelayProcess start(String name, String... arguments) {
-		int port = freePort();
 		Path log = Path.of("target", "relay-process", name + "-" + System.nanoTime() + ".log");
 		List<String> command = new ArrayList<>();
 		command.add(ProcessHandle.current().info().command().orElse("java"));
@@ -45,7 +49,9 @@ public final class RelayProcess implements AutoCloseable {
 		command.add("-cp");
 		command.add(System.getProperty("java.class.path"));
 		command.add("io.relay.RelayApplication");
-		command.add("--server.port=" + port);
+		// Port 0, read back from the log: a free port picked here could be taken before Relay binds it, and the
+		// readiness check could then be answered by whatever took it.
+		command.add("--server.port=0");
 		command.add("--relay.webhook.secrets=" + WebhookClient.SECRET);
 		command.addAll(List.of(arguments));
 		try {
@@ -54,7 +60,7 @@ public final class RelayProcess implements AutoCloseable {
 				.redirectOutput(log.toFile())
 				.directory(new File("."))
 				.start();
-			RelayProcess relay = new RelayProcess(process, port, log);
+			RelayProcess relay = new RelayProcess(process, awaitPort(process, log), log);
 			relay.awaitReady();
 			return relay;
 		}
@@ -119,13 +125,19 @@ public final class RelayProcess implements AutoCloseable {
 		}
 	}
 
-	private static int freePort() {
-		try (ServerSocket socket = new ServerSocket(0)) {
-			return socket.getLocalPort();
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
+	private static int awaitPort(Process process, Path log) {
+		AtomicInteger port = new AtomicInteger();
+		await("Relay's port in its log " + log).atMost(Duration.ofSeconds(90))
+			.pollInterval(Duration.ofMillis(100))
+			.failFast("Relay exited (log: " + log + ")", () -> !process.isAlive())
+			.until(() -> {
+				Matcher started = STARTED.matcher(Files.readString(log));
+				if (started.find()) {
+					port.set(Integer.parseInt(started.group(1)));
+				}
+				return port.get() > 0;
+			});
+		return port.get();
 	}
 
 }
