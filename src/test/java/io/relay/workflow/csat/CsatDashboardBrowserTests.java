@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -33,7 +34,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Primary;
 import tools.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -64,6 +68,13 @@ class CsatDashboardBrowserTests {
 	private static final Path CHROMEDRIVER = Path
 		.of(System.getenv().getOrDefault("RELAY_CHROMEDRIVER", "/usr/bin/chromedriver"));
 
+	/**
+	 * Relay's clock and the test's: the wall clock moved to noon (UTC) of today, so that no run crosses midnight
+	 * between seeding two weeks of answers and counting them on the page (the range's first day would drop out).
+	 */
+	static final Clock NOON = Clock.offset(Clock.systemUTC(),
+			Duration.between(Instant.now(), LocalDate.now(ZoneOffset.UTC).atTime(LocalTime.NOON).toInstant(ZoneOffset.UTC)));
+
 	private static @Nullable ChromeDriver browser;
 
 	@LocalServerPort
@@ -71,6 +82,17 @@ class CsatDashboardBrowserTests {
 
 	@Autowired
 	DashboardUpdates updates;
+
+	@TestConfiguration(proxyBeanMethods = false)
+	static class NoonClock {
+
+		@Bean
+		@Primary
+		Clock noonClock() {
+			return NOON;
+		}
+
+	}
 
 	@BeforeAll
 	static void startBrowser() {
@@ -134,7 +156,7 @@ class CsatDashboardBrowserTests {
 		String conversation = UUID.randomUUID().toString();
 		String comment = "Answered while the page was open: <b>thanks</b> & goodbye "
 				+ "<img src=x onerror='window.pwned=1'><script>window.pwned=2</script>";
-		OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+		OffsetDateTime now = OffsetDateTime.now(NOON);
 		Instant posted = Instant.now();
 		assertThat(webhook.deliver(satisfaction(conversation, "\"customerSatisfaction\": 5", now)).statusCode())
 			.isEqualTo(202);
@@ -182,7 +204,7 @@ class CsatDashboardBrowserTests {
 		await("the first figures").atMost(Duration.ofSeconds(10)).until(() -> !text(browser, "nps-count").isEmpty());
 		long before = Long.parseLong(text(browser, "nps-count"));
 		WebhookClient webhook = WebhookClient.onPort(this.port);
-		OffsetDateTime firstDay = OffsetDateTime.now(ZoneOffset.UTC).minusDays(13).withHour(0).withMinute(5);
+		OffsetDateTime firstDay = OffsetDateTime.now(NOON).minusDays(13).withHour(0).withMinute(5);
 		assertThat(webhook.deliver(satisfaction(UUID.randomUUID().toString(), "\"netPromoterScore\": 10", firstDay))
 			.statusCode()).isEqualTo(202);
 		await("the new answer on the page").atMost(Duration.ofSeconds(10))
@@ -224,7 +246,7 @@ class CsatDashboardBrowserTests {
 				"Had to repeat my order number three times.", "Very helpful advice on sizes.",
 				"The agent did not understand my question.", "Great service, as always.",
 				"Waited a bit long before someone answered.", "Clear answer about the return policy." };
-		LocalDate today = LocalDate.now(ZoneOffset.UTC);
+		LocalDate today = LocalDate.now(NOON);
 		List<String> bodies = new ArrayList<>();
 		int answers = 0;
 		for (int daysAgo = 13; daysAgo >= 0; daysAgo--) {
@@ -236,7 +258,7 @@ class CsatDashboardBrowserTests {
 					.atOffset(ZoneOffset.UTC);
 				// Answered 12 minutes after the start: every seeded answer must be in the past, or it sorts before
 				// the answer the test posts at "now" (the test failed when run within 12 minutes after a seeded start).
-				OffsetDateTime latestStart = OffsetDateTime.now(ZoneOffset.UTC).minusMinutes(15);
+				OffsetDateTime latestStart = OffsetDateTime.now(NOON).minusMinutes(15);
 				if (start.isAfter(latestStart)) {
 					start = latestStart.minusMinutes(15 + random.nextInt(60));
 				}
