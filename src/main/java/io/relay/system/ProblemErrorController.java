@@ -21,8 +21,16 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 class ProblemErrorController implements ErrorController {
 
-	@RequestMapping("${server.error.path:${error.path:/error}}")
+	@RequestMapping("${spring.web.error.path:${error.path:/error}}")
 	ResponseEntity<ProblemDetail> error(HttpServletRequest request) {
+		ProblemDetail problem = problem(request);
+		return ResponseEntity.status(problem.getStatus())
+			.contentType(MediaType.APPLICATION_PROBLEM_JSON)
+			.body(problem);
+	}
+
+	/** The problem for the error dispatch of {@code request}: its status, a fixed detail, the path as instance. */
+	static ProblemDetail problem(HttpServletRequest request) {
 		HttpStatus status = status(request);
 		ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail(status));
 		Object path = request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI);
@@ -34,7 +42,7 @@ class ProblemErrorController implements ErrorController {
 				// Not a URI reference as such: left out.
 			}
 		}
-		return ResponseEntity.status(status).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(problem);
+		return problem;
 	}
 
 	private static HttpStatus status(HttpServletRequest request) {

@@ -1,0 +1,63 @@
+package io.relay.system;
+
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+
+import io.relay.support.WebhookClient;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalManagementPort;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * With actuator on a port of its own ({@code management.server.port}), its refusals are problems like the main
+ * port's, not Spring Boot's error JSON.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+		properties = { "relay.webhook.secrets=" + WebhookClient.SECRET, "management.server.port=0",
+				"spring.security.user.name=admin", "spring.security.user.password=management-port-password",
+				"spring.datasource.url=jdbc:h2:mem:management-port;DB_CLOSE_DELAY=-1" })
+class ManagementPortProblemTests {
+
+	@LocalManagementPort
+	int managementPort;
+
+	private final JsonMapper json = new JsonMapper();
+
+	@Test
+	void anEndpointWithoutTheCredentialsIsA401Problem() {
+		HttpResponse<String> answer = WebhookClient.onPort(this.managementPort).get("/actuator/metrics");
+		assertThat(answer.statusCode()).isEqualTo(401);
+		assertThat(answer.headers().firstValue("Content-Type")).contains("application/problem+json");
+		JsonNode problem = this.json.readTree(answer.body());
+		assertThat(problem.get("status").asInt()).isEqualTo(401);
+		assertThat(problem.get("title").asString()).isEqualTo("Unauthorized");
+		assertThat(problem.get("detail").asString()).contains("admin credentials");
+		assertThat(problem.get("instance").asString()).isEqualTo("/actuator/metrics");
+		assertThat(problem.has("timestamp")).as("Boot's error JSON").isFalse();
+	}
+
+	@Test
+	void anUnknownPathIsA404Problem() {
+		HttpResponse<String> answer = WebhookClient.onPort(this.managementPort)
+			.get("/actuator/nothing-here", "Authorization", "Basic " + Base64.getEncoder()
+				.encodeToString("admin:management-port-password".getBytes(StandardCharsets.UTF_8)));
+		assertThat(answer.statusCode()).isEqualTo(404);
+		assertThat(answer.headers().firstValue("Content-Type")).contains("application/problem+json");
+		JsonNode problem = this.json.readTree(answer.body());
+		assertThat(problem.get("status").asInt()).isEqualTo(404);
+		assertThat(problem.get("title").asString()).isEqualTo("Not Found");
+	}
+
+	@Test
+	void healthStaysPublicOnTheManagementPort() {
+		HttpResponse<String> health = WebhookClient.onPort(this.managementPort).get("/actuator/health");
+		assertThat(health.statusCode()).isEqualTo(200);
+		assertThat(health.body()).isEqualTo("{\"status\":\"UP\"}");
+	}
+
+}
