@@ -1,7 +1,6 @@
 package io.relay.iadvize;
 
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicReference;
 
 import com.github.tomakehurst.wiremock.extension.Parameters;
 import com.github.tomakehurst.wiremock.extension.ServeEventListener;
@@ -23,7 +22,6 @@ import static io.relay.iadvize.IAdvizeTestSupport.page;
 import static io.relay.iadvize.IAdvizeTestSupport.success;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
-import static org.awaitility.Awaitility.await;
 
 /**
  * {@code relay.iadvize.call-timeout} bounds one enrichment call, every page and retry included, so that a slow
@@ -116,24 +114,12 @@ class IAdvizeCallTimeoutTests {
 			.willReturn(okJson(success("{\"id\": 15253}")).withFixedDelay(1000)));
 		this.runner.withPropertyValues("relay.iadvize.rest.max-concurrent-requests=1").run((context) -> {
 			IAdvizeEnrichment enrichment = context.getBean(IAdvizeEnrichment.class);
-			Thread holder = Thread.ofVirtual().start(() -> enrichment.operator(Platform.SD, 15253));
-			await().atMost(Duration.ofSeconds(5))
-				.until(() -> iadvize.findAll(getRequestedFor(urlPathEqualTo(OPERATOR))).size() == 1);
-			AtomicReference<Throwable> failure = new AtomicReference<>();
-			Thread waiter = Thread.ofVirtual().start(() -> {
-				try {
-					enrichment.operator(Platform.SD, 15253);
-				}
-				catch (Throwable ex) {
-					failure.set(ex);
-				}
-			});
 			// The waiter started its call (and its 2 minutes) and waits for the holder's slot.
-			await().atMost(Duration.ofSeconds(5)).until(() -> waiter.getState() == Thread.State.WAITING);
+			IAdvizeTestSupport.SlotQueue calls = IAdvizeTestSupport.oneHoldingTheSlotOneWaiting(
+					() -> enrichment.operator(Platform.SD, 15253),
+					() -> iadvize.findAll(getRequestedFor(urlPathEqualTo(OPERATOR))).size());
 			clock.advance(Duration.ofMinutes(3));
-			waiter.join();
-			holder.join();
-			assertThat(failure.get()).isInstanceOf(IAdvizeApiException.Unavailable.class)
+			assertThat(calls.join()).isInstanceOf(IAdvizeApiException.Unavailable.class)
 				.hasMessageContaining("relay.iadvize.call-timeout");
 		});
 		iadvize.verify(1, getRequestedFor(urlPathEqualTo(OPERATOR)));

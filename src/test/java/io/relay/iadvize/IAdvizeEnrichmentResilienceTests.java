@@ -2,7 +2,6 @@ package io.relay.iadvize;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -24,7 +23,6 @@ import static io.relay.iadvize.IAdvizeTestSupport.concurrently;
 import static io.relay.iadvize.IAdvizeTestSupport.success;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
-import static org.awaitility.Awaitility.await;
 
 /**
  * Hiccups become retries, and what cannot be retried here tells the caller whether to retry later: 429 with
@@ -179,23 +177,12 @@ class IAdvizeEnrichmentResilienceTests {
 		iadvize.stubFor(get(urlPathEqualTo(OPERATOR)).willReturn(okJson(success("{\"id\": 15253}")).withFixedDelay(1000)));
 		this.runner.withPropertyValues("relay.iadvize.rest.max-concurrent-requests=1").run((context) -> {
 			IAdvizeEnrichment enrichment = context.getBean(IAdvizeEnrichment.class);
-			Thread holder = Thread.ofVirtual().start(() -> enrichment.operator(Platform.SD, 15253));
-			await().atMost(Duration.ofSeconds(5))
-				.until(() -> iadvize.findAll(getRequestedFor(urlPathEqualTo(OPERATOR))).size() == 1);
-			AtomicReference<Throwable> failure = new AtomicReference<>();
-			Thread waiter = Thread.ofVirtual().start(() -> {
-				try {
-					enrichment.operator(Platform.SD, 15253);
-				}
-				catch (Throwable ex) {
-					failure.set(ex);
-				}
-			});
-			await().atMost(Duration.ofSeconds(5)).until(() -> waiter.getState() == Thread.State.WAITING);
-			waiter.interrupt();
-			waiter.join();
-			holder.join();
-			assertThat(failure.get()).isInstanceOf(IAdvizeApiException.Unavailable.class);
+			IAdvizeTestSupport.SlotQueue calls = IAdvizeTestSupport.oneHoldingTheSlotOneWaiting(
+					() -> enrichment.operator(Platform.SD, 15253),
+					() -> iadvize.findAll(getRequestedFor(urlPathEqualTo(OPERATOR))).size());
+			calls.waiter().interrupt();
+			Throwable failure = calls.join();
+			assertThat(failure).isInstanceOf(IAdvizeApiException.Unavailable.class);
 		});
 	}
 

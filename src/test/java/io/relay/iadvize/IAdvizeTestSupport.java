@@ -1,5 +1,6 @@
 package io.relay.iadvize;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.time.OffsetDateTime;
@@ -10,6 +11,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import java.util.stream.IntStream;
 
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
@@ -29,6 +32,8 @@ import org.springframework.boot.http.converter.autoconfigure.HttpMessageConverte
 import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
 import org.springframework.boot.restclient.autoconfigure.RestClientAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+import static org.awaitility.Awaitility.await;
 
 /**
  * What the iAdvize tests share: a small application context with the iAdvize clients pointed at a WireMock server,
@@ -115,6 +120,38 @@ final class IAdvizeTestSupport {
 	static String token(String value) {
 		return "{\"access_token\":\"" + value
 				+ "\",\"expires_in\":86400,\"token_type\":\"Bearer\",\"refresh_token\":\"none\"}";
+	}
+
+	/**
+	 * Two runs of {@code call} with one slot for requests ({@code max-concurrent-requests=1}): the first holds the
+	 * slot (its request has reached the server, as {@code requestsSeen} tells), the second waits for it.
+	 */
+	static SlotQueue oneHoldingTheSlotOneWaiting(Runnable call, Supplier<Integer> requestsSeen) {
+		Thread holder = Thread.ofVirtual().start(call);
+		await().atMost(Duration.ofSeconds(5)).until(() -> requestsSeen.get() == 1);
+		AtomicReference<@Nullable Throwable> failure = new AtomicReference<>();
+		Thread waiter = Thread.ofVirtual().start(() -> {
+			try {
+				call.run();
+			}
+			catch (Throwable ex) {
+				failure.set(ex);
+			}
+		});
+		await().atMost(Duration.ofSeconds(5)).until(() -> waiter.getState() == Thread.State.WAITING);
+		return new SlotQueue(holder, waiter, failure);
+	}
+
+	/** See {@link #oneHoldingTheSlotOneWaiting}. */
+	record SlotQueue(Thread holder, Thread waiter, AtomicReference<@Nullable Throwable> waiterFailure) {
+
+		/** Waits for both calls to end; the waiter's failure, if any. */
+		@Nullable Throwable join() throws InterruptedException {
+			this.waiter.join();
+			this.holder.join();
+			return this.waiterFailure.get();
+		}
+
 	}
 
 	/** Runs {@code count} calls at once, released together, and returns their answers. */
