@@ -1,6 +1,7 @@
 package io.relay.system;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.servlet.DispatcherType;
 import org.springframework.boot.security.autoconfigure.actuate.web.servlet.EndpointRequest;
 import org.springframework.boot.health.actuate.endpoint.HealthEndpoint;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -98,6 +99,9 @@ class SecurityConfiguration {
 	SecurityFilterChain defaultSecurity(HttpSecurity http) throws Exception {
 		return http
 			.authorizeHttpRequests((requests) -> requests.requestMatchers(EndpointRequest.to(HealthEndpoint.class))
+				.permitAll()
+				// The error page, wherever spring.web.error.path puts it: a refusal's problem needs no credentials.
+				.dispatcherTypeMatchers(DispatcherType.ERROR)
 				.permitAll()
 				.requestMatchers("/error")
 				.permitAll()

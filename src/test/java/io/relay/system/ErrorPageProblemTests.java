@@ -8,20 +8,25 @@ import io.relay.support.WebhookClient;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalManagementPort;
+import org.springframework.boot.test.web.server.LocalServerPort;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * With actuator on a port of its own ({@code management.server.port}), its refusals are problems like the main
- * port's, not Spring Boot's error JSON.
+ * Refusals that go through the servlet container's error page are problems on both ports: with actuator on a port
+ * of its own ({@code management.server.port}) too, not Spring Boot's error JSON, and with the error page moved
+ * ({@code spring.web.error.path}).
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "relay.webhook.secrets=" + WebhookClient.SECRET, "management.server.port=0",
 				"spring.security.user.name=admin", "spring.security.user.password=management-port-password",
-				"spring.datasource.url=jdbc:h2:mem:management-port;DB_CLOSE_DELAY=-1" })
-class ManagementPortProblemTests {
+				"spring.web.error.path=/oops", "spring.datasource.url=jdbc:h2:mem:error-page;DB_CLOSE_DELAY=-1" })
+class ErrorPageProblemTests {
+
+	@LocalServerPort
+	int port;
 
 	@LocalManagementPort
 	int managementPort;
@@ -39,6 +44,17 @@ class ManagementPortProblemTests {
 		assertThat(problem.get("detail").asString()).contains("admin credentials");
 		assertThat(problem.get("instance").asString()).isEqualTo("/actuator/metrics");
 		assertThat(problem.has("timestamp")).as("Boot's error JSON").isFalse();
+	}
+
+	@Test
+	void theAdminApiWithoutTheCredentialsIsA401ProblemWithTheErrorPageMoved() {
+		HttpResponse<String> answer = WebhookClient.onPort(this.port).get("/admin/api/events");
+		assertThat(answer.statusCode()).isEqualTo(401);
+		assertThat(answer.headers().firstValue("Content-Type")).contains("application/problem+json");
+		JsonNode problem = this.json.readTree(answer.body());
+		assertThat(problem.get("status").asInt()).isEqualTo(401);
+		assertThat(problem.get("detail").asString()).contains("admin credentials");
+		assertThat(problem.get("instance").asString()).isEqualTo("/admin/api/events");
 	}
 
 	@Test
