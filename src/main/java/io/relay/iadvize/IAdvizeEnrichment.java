@@ -53,4 +53,29 @@ public interface IAdvizeEnrichment {
 	 */
 	List<Satisfaction> satisfactions(Platform platform, long conversationId);
 
+	/**
+	 * Runs {@code calls} (several of the calls above, and whatever else a handler does between them) under one
+	 * {@code relay.iadvize.call-timeout}, as if they were one call: a handler that looks up a visitor, a transcript
+	 * and an operator then stays within that time in all, and so within its delivery's lease, rather than within
+	 * three times it. Calls made outside get a time of their own each.
+	 * @return what {@code calls} returns
+	 * @throws X what {@code calls} throws, as it is; an iAdvize call past the time throws a retryable
+	 * {@link IAdvizeApiException.Unavailable}
+	 */
+	default <T, X extends Exception> T together(Calls<T, X> calls) throws X {
+		return calls.run();
+	}
+
+	/**
+	 * Work that calls iAdvize, for {@link #together}.
+	 * @param <T> its result
+	 * @param <X> what it throws
+	 */
+	@FunctionalInterface
+	interface Calls<T, X extends Exception> {
+
+		T run() throws X;
+
+	}
+
 }

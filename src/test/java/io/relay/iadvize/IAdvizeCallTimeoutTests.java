@@ -1,6 +1,7 @@
 package io.relay.iadvize;
 
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
 
 import com.github.tomakehurst.wiremock.extension.Parameters;
 import com.github.tomakehurst.wiremock.extension.ServeEventListener;
@@ -13,15 +14,20 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.serviceUnavailable;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static io.relay.iadvize.IAdvizeTestSupport.page;
+import static io.relay.iadvize.IAdvizeTestSupport.TOKEN;
 import static io.relay.iadvize.IAdvizeTestSupport.success;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
 
 /**
  * {@code relay.iadvize.call-timeout} bounds one enrichment call, every page and retry included, so that a slow
@@ -38,13 +44,18 @@ class IAdvizeCallTimeoutTests {
 
 	static volatile Duration perRequest = Duration.ZERO;
 
+	/** Only requests whose URL starts so move the clock. */
+	static volatile String slowPath = "/";
+
 	@RegisterExtension
 	static WireMockExtension iadvize = WireMockExtension.newInstance()
 		.options(IAdvizeTestSupport.wireMock().extensions(new ServeEventListener() {
 
 			@Override
 			public void beforeResponseSent(ServeEvent serveEvent, Parameters parameters) {
-				clock.advance(perRequest);
+				if (serveEvent.getRequest().getUrl().startsWith(slowPath)) {
+					clock.advance(perRequest);
+				}
 			}
 
 			@Override
@@ -61,6 +72,7 @@ class IAdvizeCallTimeoutTests {
 	@BeforeEach
 	void noTimeTakenUnlessATestSaysSo() {
 		perRequest = Duration.ZERO;
+		slowPath = "/";
 	}
 
 	@Test
@@ -106,6 +118,71 @@ class IAdvizeCallTimeoutTests {
 			}
 		});
 		iadvize.verify(3, getRequestedFor(urlPathEqualTo(OPERATOR)));
+	}
+
+	@Test
+	void callsMadeTogetherShareOneCallTimeout() {
+		perRequest = Duration.ofSeconds(70);
+		iadvize.stubFor(get(urlPathEqualTo(OPERATOR)).willReturn(okJson(success("{\"id\": 15253}"))));
+		this.runner.run((context) -> {
+			IAdvizeEnrichment enrichment = context.getBean(IAdvizeEnrichment.class);
+			assertThatExceptionOfType(IAdvizeApiException.Unavailable.class).isThrownBy(() -> enrichment.together(() -> {
+				assertThat(enrichment.operator(Platform.SD, 15253).id()).isEqualTo(15253);
+				assertThat(enrichment.operator(Platform.SD, 15253).id()).isEqualTo(15253);
+				// 140 s into the 2 minutes the three calls share.
+				return enrichment.operator(Platform.SD, 15253);
+			})).withMessageContaining("relay.iadvize.call-timeout");
+		});
+		iadvize.verify(2, getRequestedFor(urlPathEqualTo(OPERATOR)));
+	}
+
+	@Test
+	void aWaitForASlotEndsWhenTheCallTimeoutDoes() throws Exception {
+		// The clock stands still here: the waiter has its whole 500 ms, of real time, to wait for the slot.
+		iadvize.stubFor(get(urlPathEqualTo(OPERATOR))
+			.willReturn(okJson(success("{\"id\": 15253}")).withFixedDelay(4000)));
+		this.runner
+			.withPropertyValues("relay.iadvize.rest.max-concurrent-requests=1", "relay.iadvize.call-timeout=500ms",
+					"relay.iadvize.read-timeout=10s")
+			.run((context) -> {
+				IAdvizeEnrichment enrichment = context.getBean(IAdvizeEnrichment.class);
+				Thread holder = Thread.ofVirtual().start(() -> enrichment.operator(Platform.SD, 15253));
+				await().atMost(Duration.ofSeconds(5))
+					.until(() -> iadvize.findAll(getRequestedFor(urlPathEqualTo(OPERATOR))).size() == 1);
+				AtomicReference<Throwable> failure = new AtomicReference<>();
+				Thread waiter = Thread.ofVirtual().start(() -> {
+					try {
+						enrichment.operator(Platform.SD, 15253);
+					}
+					catch (Throwable ex) {
+						failure.set(ex);
+					}
+				});
+				waiter.join();
+				assertThat(holder.isAlive()).as("the waiter gave up while the slot was still held").isTrue();
+				assertThat(failure.get()).isInstanceOf(IAdvizeApiException.Unavailable.class)
+					.hasMessage("iAdvize REST operator was given up: the call took longer than "
+							+ "relay.iadvize.call-timeout (PT0.5S)");
+				holder.join();
+			});
+		iadvize.verify(1, getRequestedFor(urlPathEqualTo(OPERATOR)));
+	}
+
+	@Test
+	void noLoginStartsOnceTheCallTimeoutIsUp() {
+		// The GraphQL request takes the call past its time, and answers that the token is stale.
+		perRequest = Duration.ofSeconds(130);
+		slowPath = "/graphql";
+		iadvize.stubFor(post(urlPathEqualTo("/oauth2/token")).willReturn(okJson(IAdvizeTestSupport.token(TOKEN))));
+		iadvize.stubFor(post(urlPathEqualTo("/graphql")).willReturn(aResponse().withStatus(401)
+			.withHeader("Content-Type", "application/json")
+			.withBody("{\"error\":\"invalid_token\",\"error_description\":\"access token not valid\"}")));
+		this.runner.run((context) -> assertThatExceptionOfType(IAdvizeApiException.Unavailable.class)
+			.isThrownBy(() -> context.getBean(IAdvizeEnrichment.class)
+				.visitor(IAdvizeTestSupport.visitorUpdated(Platform.SD, "b05f1b45-c891-4a9c-b47e-91ee6c8ffb44")))
+			.withMessageContaining("relay.iadvize.call-timeout"));
+		iadvize.verify(1, postRequestedFor(urlPathEqualTo("/oauth2/token")));
+		iadvize.verify(1, postRequestedFor(urlPathEqualTo("/graphql")));
 	}
 
 	@Test

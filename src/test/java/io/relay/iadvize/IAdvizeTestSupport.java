@@ -138,7 +138,9 @@ final class IAdvizeTestSupport {
 				failure.set(ex);
 			}
 		});
-		await().atMost(Duration.ofSeconds(5)).until(() -> waiter.getState() == Thread.State.WAITING);
+		// WAITING without a call timeout, TIMED_WAITING with one.
+		await().atMost(Duration.ofSeconds(5))
+			.until(() -> waiter.getState() == Thread.State.WAITING || waiter.getState() == Thread.State.TIMED_WAITING);
 		return new SlotQueue(holder, waiter, failure);
 	}
 

@@ -191,6 +191,8 @@ final class AccessTokens {
 							+ " logins in the last minute already (relay.iadvize.graphql.max-logins-per-minute)",
 					wait, null);
 		}
+		// No login once the call's time is up: it would run past it by the login's timeouts, and spend the budget.
+		CallDeadline.check(Api.GRAPHQL, RESOURCE);
 		this.logins.addLast(now);
 		this.lastFailure = null; // the outcome of this login, not of an earlier one, is what waiting threads share
 		try {

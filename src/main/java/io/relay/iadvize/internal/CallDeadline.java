@@ -7,14 +7,16 @@ import java.util.function.Supplier;
 
 import io.relay.iadvize.Api;
 import io.relay.iadvize.IAdvizeApiException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The time by which one enrichment call must be done ({@code relay.iadvize.call-timeout}), every page, retry and
  * wait for a free slot included. Without it, a long transcript on a slow iAdvize (100 pages, each retried with its
  * timeouts) could outlast the delivery's lease, and another instance would run the same delivery meanwhile.
  * <p>
- * Held in a {@link ScopedValue} for the call's thread, so that the transports and {@link Retries} read it without
- * each being handed it. Outside a call (no deadline bound) nothing is checked.
+ * Held in a {@link ScopedValue} for the call's thread, so that the transports, {@link RequestSlots},
+ * {@link AccessTokens} and {@link Retries} read it without each being handed it. Outside a call (no deadline bound)
+ * nothing is checked.
  *
  * @param at when the call's time is up
  * @param timeout the configured budget, for the message
@@ -25,14 +27,15 @@ record CallDeadline(Instant at, Duration timeout, Clock clock) {
 	private static final ScopedValue<CallDeadline> CURRENT = ScopedValue.newInstance();
 
 	/**
-	 * Runs {@code call} with a deadline {@code timeout} from now; a call made inside another keeps the outer one's.
+	 * Runs {@code call} with a deadline {@code timeout} from now; a call made inside another keeps the outer one's
+	 * (several calls of one delivery share one, {@link io.relay.iadvize.IAdvizeEnrichment#together}).
 	 */
-	static <T> T within(Clock clock, Duration timeout, Supplier<T> call) {
+	static <T, X extends Throwable> T within(Clock clock, Duration timeout, ScopedValue.CallableOp<T, X> call)
+			throws X {
 		if (CURRENT.isBound()) {
-			return call.get();
+			return call.call();
 		}
-		return ScopedValue.where(CURRENT, new CallDeadline(clock.instant().plus(timeout), timeout, clock))
-			.call(call::get);
+		return ScopedValue.where(CURRENT, new CallDeadline(clock.instant().plus(timeout), timeout, clock)).call(call);
 	}
 
 	/**
@@ -43,11 +46,30 @@ record CallDeadline(Instant at, Duration timeout, Clock clock) {
 		if (CURRENT.isBound()) {
 			CallDeadline deadline = CURRENT.get();
 			if (!deadline.clock.instant().isBefore(deadline.at)) {
-				throw new IAdvizeApiException.Unavailable(api, resource, Failures.describe(api, resource)
-						+ " was given up: the call took longer than relay.iadvize.call-timeout (" + deadline.timeout
-						+ ")", null, null);
+				throw deadline.givenUpAt(api, resource);
 			}
 		}
+	}
+
+	/** How long the current call has left (nothing once its time is up), or {@code null} outside a call. */
+	static @Nullable Duration timeLeft() {
+		if (!CURRENT.isBound()) {
+			return null;
+		}
+		CallDeadline deadline = CURRENT.get();
+		Duration left = Duration.between(deadline.clock.instant(), deadline.at);
+		return left.isNegative() ? Duration.ZERO : left;
+	}
+
+	/** The failure of the current call whose time ran out (see {@link #check}); only inside a call. */
+	static IAdvizeApiException.Unavailable givenUp(Api api, String resource) {
+		return CURRENT.get().givenUpAt(api, resource);
+	}
+
+	private IAdvizeApiException.Unavailable givenUpAt(Api api, String resource) {
+		return new IAdvizeApiException.Unavailable(api, resource, Failures.describe(api, resource)
+				+ " was given up: the call took longer than relay.iadvize.call-timeout (" + this.timeout + ")", null,
+				null);
 	}
 
 	/** Whether waiting {@code wait} from now still leaves the current call some time (always, outside a call). */

@@ -74,6 +74,11 @@ final class DefaultEnrichment implements IAdvizeEnrichment {
 		return guarded(Api.REST, "satisfaction", () -> this.rest.satisfactions(platform, conversationId));
 	}
 
+	@Override
+	public <T, X extends Exception> T together(Calls<T, X> calls) throws X {
+		return CallDeadline.within(this.clock, this.callTimeout, calls::run);
+	}
+
 	/**
 	 * Runs one call within {@code relay.iadvize.call-timeout} ({@link CallDeadline}), and keeps the contract that
 	 * every failure is an {@link IAdvizeApiException}: anything else (a bug, an interrupted wait for a free slot)
@@ -82,7 +87,7 @@ final class DefaultEnrichment implements IAdvizeEnrichment {
 	 */
 	private <T> T guarded(Api api, String resource, Supplier<T> call) {
 		try {
-			return CallDeadline.within(this.clock, this.callTimeout, call);
+			return CallDeadline.within(this.clock, this.callTimeout, call::get);
 		}
 		catch (IAdvizeApiException ex) {
 			throw ex;

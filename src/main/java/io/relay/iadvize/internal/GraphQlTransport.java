@@ -13,7 +13,6 @@ import io.relay.event.Platform;
 import io.relay.iadvize.Api;
 import io.relay.iadvize.IAdvizeApiException;
 import org.jspecify.annotations.Nullable;
-import org.springframework.core.task.SyncTaskExecutor;
 import org.springframework.graphql.ResponseError;
 import org.springframework.graphql.client.ClientGraphQlResponse;
 import org.springframework.graphql.client.HttpSyncGraphQlClient;
@@ -58,7 +57,7 @@ final class GraphQlTransport {
 
 	private final Retries retries;
 
-	private final SyncTaskExecutor throttle;
+	private final RequestSlots slots;
 
 	GraphQlTransport(IAdvizeProperties.GraphQl settings, HttpSyncGraphQlClient client, AccessTokens tokens,
 			JsonMapper json, Failures failures, Secrets secrets, ApiMetrics metrics, Retries retries) {
@@ -74,8 +73,7 @@ final class GraphQlTransport {
 		this.secrets = secrets;
 		this.metrics = metrics;
 		this.retries = retries;
-		this.throttle = new SyncTaskExecutor();
-		this.throttle.setConcurrencyLimit(settings.maxConcurrentRequests());
+		this.slots = new RequestSlots(settings.maxConcurrentRequests());
 	}
 
 	/** The request attribute where {@link #answerStatus()} notes the answer's HTTP status. */
@@ -162,12 +160,8 @@ final class GraphQlTransport {
 	private JsonNode send(Platform platform, String resource, String document, Map<String, Object> variables,
 			String token) {
 		HttpSyncGraphQlClient client = (platform == Platform.SD) ? this.standardPlatform : this.otherPlatforms;
-		return this.throttle.execute(() -> {
-			// The wait for a slot may have used up the call's time.
-			CallDeadline.check(Api.GRAPHQL, resource);
-			return this.metrics.record(Api.GRAPHQL, resource,
-					() -> exchange(client, resource, document, variables, token));
-		});
+		return this.slots.run(Api.GRAPHQL, resource, () -> this.metrics.record(Api.GRAPHQL, resource,
+				() -> exchange(client, resource, document, variables, token)));
 	}
 
 	private JsonNode exchange(HttpSyncGraphQlClient client, String resource, String document,

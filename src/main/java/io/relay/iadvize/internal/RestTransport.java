@@ -11,7 +11,6 @@ import java.util.function.Function;
 import io.relay.event.Platform;
 import io.relay.iadvize.Api;
 import io.relay.iadvize.IAdvizeApiException;
-import org.springframework.core.task.SyncTaskExecutor;
 import org.springframework.http.MediaType;
 import org.springframework.util.StreamUtils;
 import org.springframework.web.client.ResourceAccessException;
@@ -43,7 +42,7 @@ final class RestTransport {
 
 	private final Retries retries;
 
-	private final SyncTaskExecutor throttle;
+	private final RequestSlots slots;
 
 	RestTransport(IAdvizeProperties.Rest settings, RestClient.Builder builder, RestEnvelope envelope, Failures failures,
 			ApiMetrics metrics, Retries retries) {
@@ -61,8 +60,7 @@ final class RestTransport {
 		this.failures = failures;
 		this.metrics = metrics;
 		this.retries = retries;
-		this.throttle = new SyncTaskExecutor();
-		this.throttle.setConcurrencyLimit(settings.maxConcurrentRequests());
+		this.slots = new RequestSlots(settings.maxConcurrentRequests());
 	}
 
 	boolean configured() {
@@ -72,11 +70,8 @@ final class RestTransport {
 	/** One resource: the envelope's {@code data}. */
 	RestEnvelope.Page get(Platform platform, String resource, Function<UriBuilder, URI> uri) {
 		RestClient client = client(platform, resource);
-		return this.retries.call(Api.REST, resource, () -> this.throttle.execute(() -> {
-			// The wait for a slot may have used up the call's time.
-			CallDeadline.check(Api.REST, resource);
-			return this.metrics.record(Api.REST, resource, () -> exchange(client, resource, uri));
-		}));
+		return this.retries.call(Api.REST, resource, () -> this.slots.run(Api.REST, resource,
+				() -> this.metrics.record(Api.REST, resource, () -> exchange(client, resource, uri))));
 	}
 
 	/**

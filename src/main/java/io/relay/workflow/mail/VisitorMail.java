@@ -139,7 +139,8 @@ public final class VisitorMail {
 					return earlier;
 				}
 			}
-			Letter letter = composer.compose(conversation);
+			// The visitor, the transcript, the operator...: one relay.iadvize.call-timeout for all, within the lease.
+			Letter letter = this.iadvize.together(() -> composer.compose(conversation));
 			String language = settings.languageFor(conversation.projectId());
 			Map<String, Object> model = new LinkedHashMap<>();
 			model.put("firstName", blankToNull(letter.to().visitor().firstName()));

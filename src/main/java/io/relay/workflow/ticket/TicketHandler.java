@@ -107,6 +107,11 @@ class TicketHandler implements EventHandler<ConversationClosed> {
 
 	@Override
 	public HandlerResult handle(Delivery<ConversationClosed> delivery) {
+		// The transcript, the visitor and the operator: one relay.iadvize.call-timeout for all, within the lease.
+		return this.iadvize.together(() -> ticket(delivery));
+	}
+
+	private HandlerResult ticket(Delivery<ConversationClosed> delivery) {
 		ConversationClosed event = delivery.event();
 		// Per conversation, not per event: a conversation closed again after a reopening sends a second close event.
 		String existing = this.references.findForConversation(event.conversationId(), NAME, REFERENCE_KIND)

@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -160,6 +161,20 @@ class VisitorMailTests {
 	}
 
 	@Test
+	void theLetterIsComposedUnderOneCallTimeoutForAllItsLookups() throws Exception {
+		NoEnrichment iadvize = new NoEnrichment(ADDRESS, null);
+		AtomicBoolean composedTogether = new AtomicBoolean();
+		HandlerResult result = mail(iadvize).sendOnce(delivery(), this.settings, (conversation) -> {
+			composedTogether.set(iadvize.together);
+			throw new IAdvizeApiException.Unavailable(Api.REST, "operator", "iAdvize REST operator answered HTTP 503",
+					null, null);
+		});
+		assertThat(composedTogether).as("composed inside IAdvizeEnrichment.together").isTrue();
+		assertThat(iadvize.together).isFalse();
+		assertThat(result).isInstanceOf(HandlerResult.Retry.class);
+	}
+
+	@Test
 	void aSenderNameOutsideAsciiIsEncodedInTheHeader() throws Exception {
 		EmailSettings french = new EmailSettings("survey", "Société Générale <shop@example.fr>",
 				"Service Clientèle <help@example.fr>", null, "en", Map.of(), EmailSettings.filter(null, null), 0,
@@ -300,6 +315,9 @@ class VisitorMailTests {
 
 		private final @Nullable IAdvizeApiException transcriptFailure;
 
+		/** Whether {@link #together} is running. */
+		volatile boolean together;
+
 		NoEnrichment(@Nullable String visitorEmail, @Nullable IAdvizeApiException transcriptFailure) {
 			this.visitorEmail = visitorEmail;
 			this.transcriptFailure = transcriptFailure;
@@ -334,6 +352,17 @@ class VisitorMailTests {
 		@Override
 		public List<Satisfaction> satisfactions(Platform platform, long conversationId) {
 			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public <T, X extends Exception> T together(Calls<T, X> calls) throws X {
+			this.together = true;
+			try {
+				return calls.run();
+			}
+			finally {
+				this.together = false;
+			}
 		}
 
 	}

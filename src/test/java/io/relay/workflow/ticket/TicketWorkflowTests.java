@@ -4,12 +4,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
+import java.util.Queue;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import io.relay.iadvize.IAdvizeEnrichment;
 import io.relay.support.AdminApi;
 import io.relay.support.Fixtures;
 import io.relay.support.SignedRequests;
@@ -17,6 +20,7 @@ import io.relay.support.WebhookClient;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.mockito.stubbing.Answer;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
@@ -24,6 +28,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.ActiveProfiles;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.bean.override.mockito.MockitoSpyBean;
 import tools.jackson.databind.JsonNode;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
@@ -39,6 +44,9 @@ import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.anyLong;
+import static org.mockito.Mockito.doAnswer;
 
 /**
  * The ticket workflow end to end, configured as {@code docs/workflows.md} shows it
@@ -64,6 +72,9 @@ abstract class TicketWorkflowTests {
 	WebhookClient client;
 
 	AdminApi admin;
+
+	@MockitoSpyBean
+	IAdvizeEnrichment iadvize;
 
 	@DynamicPropertySource
 	static void wireMock(DynamicPropertyRegistry registry) {
@@ -127,6 +138,46 @@ abstract class TicketWorkflowTests {
 		JsonNode replayed = this.admin.awaitDelivery(event.eventId(), "ticket", "SKIPPED");
 		assertThat(replayed.get("lastError").asString()).isEqualTo("ticket 35436 was already created for this conversation");
 		wireMock.verify(1, postRequestedFor(urlPathEqualTo("/helpdesk/tickets")));
+	}
+
+	@Test
+	void theTranscriptVisitorAndOperatorLookupsShareOneCallTimeout() throws Exception {
+		// Which lookups ran inside IAdvizeEnrichment.together (one relay.iadvize.call-timeout for all three, within
+		// the delivery's lease), and which outside it (a call-timeout each).
+		ThreadLocal<Boolean> together = ThreadLocal.withInitial(() -> false);
+		Queue<String> inside = new ConcurrentLinkedQueue<>();
+		Queue<String> outside = new ConcurrentLinkedQueue<>();
+		doAnswer((invocation) -> {
+			together.set(true);
+			try {
+				return invocation.callRealMethod();
+			}
+			finally {
+				together.set(false);
+			}
+		}).when(this.iadvize).together(any());
+		for (String lookup : List.of("transcript", "visitor", "operator")) {
+			Answer<?> recorded = (invocation) -> {
+				(together.get() ? inside : outside).add(lookup);
+				return invocation.callRealMethod();
+			};
+			switch (lookup) {
+				case "transcript" -> doAnswer(recorded).when(this.iadvize).transcript(any());
+				case "visitor" -> doAnswer(recorded).when(this.iadvize).visitor(any());
+				default -> doAnswer(recorded).when(this.iadvize).operator(any(), anyLong());
+			}
+		}
+		String conversation = UUID.randomUUID().toString();
+		givenTranscript(conversation, "My parcel arrived broken, I want a REFUND.");
+		wireMock.stubFor(post(urlPathEqualTo("/helpdesk/tickets"))
+			.willReturn(aResponse().withStatus(201).withBody("{\"ticket\": {\"id\": 35440}}")));
+
+		Fixtures.Event event = closed(conversation, null);
+		deliver(event);
+		this.admin.awaitDelivery(event.eventId(), "ticket", "SUCCEEDED");
+
+		assertThat(inside).containsExactlyInAnyOrder("transcript", "visitor", "operator");
+		assertThat(outside).isEmpty();
 	}
 
 	@Test
