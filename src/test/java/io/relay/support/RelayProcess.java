@@ -3,6 +3,7 @@ package io.relay.support;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -131,7 +132,8 @@ public final class RelayProcess implements AutoCloseable {
 			.pollInterval(Duration.ofMillis(100))
 			.failFast("Relay exited (log: " + log + ")", () -> !process.isAlive())
 			.until(() -> {
-				Matcher started = STARTED.matcher(Files.readString(log));
+				// Decoded leniently: the log may end in the middle of a character being written.
+				Matcher started = STARTED.matcher(new String(Files.readAllBytes(log), StandardCharsets.UTF_8));
 				if (started.find()) {
 					port.set(Integer.parseInt(started.group(1)));
 				}
