@@ -5,7 +5,10 @@ import java.time.Duration;
 import io.relay.iadvize.internal.IAdvizeConfiguration;
 import io.relay.iadvize.internal.IAdvizeProperties;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.util.unit.DataSize;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -13,6 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * {@code relay.iadvize.*}: the documented defaults, refused values, and no secret in {@code toString()}.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class IAdvizePropertiesTests {
 
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
@@ -32,6 +36,7 @@ class IAdvizePropertiesTests {
 			assertThat(properties.graphql().maxLoginsPerMinute()).isEqualTo(5);
 			assertThat(properties.connectTimeout()).isEqualTo(Duration.ofSeconds(2));
 			assertThat(properties.readTimeout()).isEqualTo(Duration.ofSeconds(10));
+			assertThat(properties.callTimeout()).isEqualTo(Duration.ofMinutes(2));
 			assertThat(properties.retry().maxAttempts()).isEqualTo(3);
 			assertThat(properties.retry().initialDelay()).isEqualTo(Duration.ofMillis(200));
 			assertThat(properties.retry().multiplier()).isEqualTo(2.0);
@@ -59,6 +64,21 @@ class IAdvizePropertiesTests {
 		assertRefused("relay.iadvize.retry.multiplier=0.5", "relay.iadvize.retry.multiplier");
 		assertRefused("relay.iadvize.cache.visitor-ttl=-1s", "relay.iadvize.cache.visitor-ttl");
 		assertRefused("relay.iadvize.max-answer-size=100B", "relay.iadvize.max-answer-size must be at least 1KB");
+	}
+
+	@Test
+	void aCallTimeoutThatIsNotUnderTheLeaseIsWarnedAbout(CapturedOutput output) {
+		String warning = "relay.iadvize.call-timeout (PT5M) is not under relay.dispatch.lease (PT5M)";
+		// The lease's default, 5 minutes, when it is not set.
+		this.runner.withPropertyValues("relay.iadvize.call-timeout=299s")
+			.run((context) -> assertThat(context).hasNotFailed());
+		assertThat(output).doesNotContain("is not under relay.dispatch.lease");
+		this.runner.withPropertyValues("relay.iadvize.call-timeout=5m")
+			.run((context) -> assertThat(context).hasNotFailed());
+		assertThat(output).contains(warning);
+		this.runner.withPropertyValues("relay.dispatch.lease=90s")
+			.run((context) -> assertThat(context).hasNotFailed());
+		assertThat(output).contains("relay.iadvize.call-timeout (PT2M) is not under relay.dispatch.lease (PT1M30S)");
 	}
 
 	@Test

@@ -1,18 +1,23 @@
 package io.relay.iadvize.internal;
 
 import java.time.Clock;
+import java.time.Duration;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.relay.iadvize.IAdvizeCredentials;
 import io.relay.iadvize.IAdvizeEnrichment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.http.client.ClientHttpRequestFactoryBuilder;
 import org.springframework.boot.http.client.HttpClientSettings;
 import org.springframework.boot.http.client.HttpRedirects;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 import org.springframework.graphql.client.HttpSyncGraphQlClient;
 import org.springframework.http.client.ClientHttpRequestFactory;
 import org.springframework.web.client.RestClient;
@@ -30,6 +35,13 @@ import tools.jackson.databind.json.JsonMapper;
 @EnableConfigurationProperties(IAdvizeProperties.class)
 public class IAdvizeConfiguration {
 
+	private static final Logger logger = LoggerFactory.getLogger(IAdvizeConfiguration.class);
+
+	private static final String LEASE = "relay.dispatch.lease";
+
+	/** The dispatcher's default ({@code DispatchProperties}). */
+	private static final Duration DEFAULT_LEASE = Duration.ofMinutes(5);
+
 	@Bean
 	IAdvizeCredentials iadvizeCredentials(IAdvizeProperties properties) {
 		return new PropertiesCredentials(properties);
@@ -39,7 +51,8 @@ public class IAdvizeConfiguration {
 	IAdvizeEnrichment iadvizeEnrichment(IAdvizeProperties properties, ObjectProvider<RestClient.Builder> builders,
 			ObjectProvider<ClientHttpRequestFactoryBuilder<?>> requestFactories,
 			ObjectProvider<HttpClientSettings> httpSettings, ObjectProvider<JsonMapper> jsonMappers,
-			ObjectProvider<Clock> clocks, ObjectProvider<MeterRegistry> registries) {
+			ObjectProvider<Clock> clocks, ObjectProvider<MeterRegistry> registries, Environment environment) {
+		warnUnlessWithinTheLease(properties.callTimeout(), environment);
 		// Amounts stay exact: 300.20 is read as 300.20, never through a double.
 		JsonMapper json = jsonMappers.getIfAvailable(JsonMapper::new)
 			.rebuild()
@@ -78,6 +91,20 @@ public class IAdvizeConfiguration {
 
 		return new DefaultEnrichment(rest, graphQl, new VisitorCache(properties.cache(), registry), clock,
 				properties.callTimeout());
+	}
+
+	/**
+	 * A call-timeout that is not under the dispatcher's lease lets a delivery's lookups outlast it, and another
+	 * instance run the same delivery meanwhile. Read by name: this module does not see the dispatcher's settings. A
+	 * warning, not a refusal: a short lease may suit handlers that never call iAdvize.
+	 */
+	private static void warnUnlessWithinTheLease(Duration callTimeout, Environment environment) {
+		Duration lease = Binder.get(environment).bind(LEASE, Duration.class).orElse(DEFAULT_LEASE);
+		if (callTimeout.compareTo(lease) >= 0) {
+			logger.warn("relay.iadvize.call-timeout ({}) is not under {} ({}): a delivery's iAdvize lookups may then "
+					+ "outlast its lease, and another instance run the same delivery meanwhile. Set it well under "
+					+ "the lease.", callTimeout, LEASE, lease);
+		}
 	}
 
 }
