@@ -54,13 +54,13 @@ public interface IAdvizeEnrichment {
 	List<Satisfaction> satisfactions(Platform platform, long conversationId);
 
 	/**
-	 * Runs {@code calls} (several of the calls above, and whatever else a handler does between them) under one
-	 * {@code relay.iadvize.call-timeout}, as if they were one call: a handler that looks up a visitor, a transcript
-	 * and an operator then stays within that time in all, and so within its delivery's lease, rather than within
-	 * three times it. Calls made outside get a time of their own each.
+	 * Runs {@code calls} (several of the calls above, and whatever else a handler does between them) within
+	 * {@code relay.iadvize.delivery-timeout} in all, each call still within its own {@code relay.iadvize.call-timeout}:
+	 * a handler that looks up a transcript, a visitor and an operator then stays within its delivery's lease, where
+	 * three calls of a call-timeout each could outlast it.
 	 * @return what {@code calls} returns
-	 * @throws X what {@code calls} throws, as it is; an iAdvize call past the time throws a retryable
-	 * {@link IAdvizeApiException.Unavailable}
+	 * @throws X what {@code calls} throws, as it is; an iAdvize call past either time throws a retryable
+	 * {@link IAdvizeApiException.Unavailable} naming the property
 	 */
 	default <T, X extends Exception> T together(Calls<T, X> calls) throws X {
 		return calls.run();

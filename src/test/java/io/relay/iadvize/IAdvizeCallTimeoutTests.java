@@ -24,6 +24,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.serviceUnavailable
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static io.relay.iadvize.IAdvizeTestSupport.page;
 import static io.relay.iadvize.IAdvizeTestSupport.TOKEN;
+import static io.relay.iadvize.IAdvizeTestSupport.closed;
 import static io.relay.iadvize.IAdvizeTestSupport.success;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -39,6 +40,10 @@ class IAdvizeCallTimeoutTests {
 	static final String OPERATOR = "/sd/api/2/operator/15253";
 
 	static final String TRANSACTIONS = "/sd/api/2/transaction";
+
+	static final String VISITOR = "/sd/api/2/visitor/42";
+
+	static final String VISITOR_JSON = "{\"id\": 42, \"firstname\": \"Ada\", \"email\": \"ada@example.com\"}";
 
 	static final MutableClock clock = new MutableClock(IAdvizeTestSupport.START);
 
@@ -121,19 +126,43 @@ class IAdvizeCallTimeoutTests {
 	}
 
 	@Test
-	void callsMadeTogetherShareOneCallTimeout() {
+	void callsMadeTogetherShareTheDeliveryTimeout() {
 		perRequest = Duration.ofSeconds(70);
 		iadvize.stubFor(get(urlPathEqualTo(OPERATOR)).willReturn(okJson(success("{\"id\": 15253}"))));
-		this.runner.run((context) -> {
+		this.runner.withPropertyValues("relay.iadvize.delivery-timeout=3m").run((context) -> {
 			IAdvizeEnrichment enrichment = context.getBean(IAdvizeEnrichment.class);
 			assertThatExceptionOfType(IAdvizeApiException.Unavailable.class).isThrownBy(() -> enrichment.together(() -> {
 				assertThat(enrichment.operator(Platform.SD, 15253).id()).isEqualTo(15253);
 				assertThat(enrichment.operator(Platform.SD, 15253).id()).isEqualTo(15253);
-				// 140 s into the 2 minutes the three calls share.
+				// 140 s: within its own 2 minutes, but the 3 minutes of the delivery end at 180 s.
+				assertThat(enrichment.operator(Platform.SD, 15253).id()).isEqualTo(15253);
+				// 210 s.
 				return enrichment.operator(Platform.SD, 15253);
-			})).withMessageContaining("relay.iadvize.call-timeout");
+			})).withMessage("iAdvize REST operator was given up: the call took longer than "
+					+ "relay.iadvize.delivery-timeout (PT3M)");
 		});
-		iadvize.verify(2, getRequestedFor(urlPathEqualTo(OPERATOR)));
+		iadvize.verify(3, getRequestedFor(urlPathEqualTo(OPERATOR)));
+	}
+
+	@Test
+	void aCallMadeTogetherKeepsItsOwnCallTimeout() {
+		perRequest = Duration.ofSeconds(50);
+		iadvize.stubFor(get(urlPathEqualTo(TRANSACTIONS)).willReturn(okJson(page("""
+				[{"id": 1, "external_id": "order-1", "amount": 10, "conversation_id": 666}]""", 1, 10))));
+		iadvize.stubFor(get(urlPathEqualTo(OPERATOR)).willReturn(okJson(success("{\"id\": 15253}"))));
+		this.runner.run((context) -> {
+			IAdvizeEnrichment enrichment = context.getBean(IAdvizeEnrichment.class);
+			enrichment.together(() -> {
+				// Pages at 0 s, 50 s and 100 s: the 2 minutes of this one call end at 120 s, within the delivery's 4.
+				assertThatExceptionOfType(IAdvizeApiException.Unavailable.class)
+					.isThrownBy(() -> enrichment.transactions(Platform.SD, 666))
+					.withMessageContaining("relay.iadvize.call-timeout (PT2M)");
+				// 150 s: the next call has time left, of the delivery's.
+				return enrichment.operator(Platform.SD, 15253);
+			});
+		});
+		iadvize.verify(3, getRequestedFor(urlPathEqualTo(TRANSACTIONS)));
+		iadvize.verify(1, getRequestedFor(urlPathEqualTo(OPERATOR)));
 	}
 
 	@Test
@@ -163,9 +192,68 @@ class IAdvizeCallTimeoutTests {
 				assertThat(failure.get()).isInstanceOf(IAdvizeApiException.Unavailable.class)
 					.hasMessage("iAdvize REST operator was given up: the call took longer than "
 							+ "relay.iadvize.call-timeout (PT0.5S)");
+				// The wait that gave up took no slot, and gave none back: a third call waits and gives up too.
+				assertThatExceptionOfType(IAdvizeApiException.Unavailable.class)
+					.isThrownBy(() -> enrichment.operator(Platform.SD, 15253))
+					.withMessageContaining("relay.iadvize.call-timeout");
+				assertThat(holder.isAlive()).isTrue();
 				holder.join();
 			});
 		iadvize.verify(1, getRequestedFor(urlPathEqualTo(OPERATOR)));
+	}
+
+	@Test
+	void aLookupWaitingForAnotherOfTheSameVisitorWaitsNoLongerThanItsOwnTime() throws Exception {
+		// The clock stands still: each call has its 500 ms of real time.
+		iadvize.stubFor(get(urlPathEqualTo(VISITOR)).willReturn(okJson(success(VISITOR_JSON)).withFixedDelay(4000)));
+		this.runner.withPropertyValues("relay.iadvize.call-timeout=500ms", "relay.iadvize.read-timeout=10s")
+			.run((context) -> {
+				IAdvizeEnrichment enrichment = context.getBean(IAdvizeEnrichment.class);
+				Thread first = Thread.ofVirtual().start(() -> enrichment.visitor(closed(Platform.SD, "42", null)));
+				await().atMost(Duration.ofSeconds(5))
+					.until(() -> iadvize.findAll(getRequestedFor(urlPathEqualTo(VISITOR))).size() == 1);
+				assertThatExceptionOfType(IAdvizeApiException.Unavailable.class)
+					.isThrownBy(() -> enrichment.visitor(closed(Platform.SD, "42", null)))
+					.withMessage("iAdvize REST visitor was given up: the call took longer than "
+							+ "relay.iadvize.call-timeout (PT0.5S)");
+				assertThat(first.isAlive()).as("gave up while the first lookup still ran").isTrue();
+				first.join();
+			});
+		iadvize.verify(1, getRequestedFor(urlPathEqualTo(VISITOR)));
+	}
+
+	@Test
+	void aLookupWhoseTimeRanOutIsNotTheFailureOfTheLookupsThatWaitedForIt() throws Exception {
+		// One slot, held 3 s by an operator call. The first lookup of the visitor runs inside a delivery with 1 s
+		// left and gives up waiting for the slot; the second, waiting for the first's answer, has 10 s of its own.
+		iadvize.stubFor(get(urlPathEqualTo(OPERATOR)).willReturn(okJson(success("{\"id\": 15253}")).withFixedDelay(3000)));
+		iadvize.stubFor(get(urlPathEqualTo(VISITOR)).willReturn(okJson(success(VISITOR_JSON))));
+		this.runner
+			.withPropertyValues("relay.iadvize.rest.max-concurrent-requests=1", "relay.iadvize.call-timeout=10s",
+					"relay.iadvize.delivery-timeout=1s", "relay.iadvize.read-timeout=10s")
+			.run((context) -> {
+				IAdvizeEnrichment enrichment = context.getBean(IAdvizeEnrichment.class);
+				Thread holder = Thread.ofVirtual().start(() -> enrichment.operator(Platform.SD, 15253));
+				await().atMost(Duration.ofSeconds(5))
+					.until(() -> iadvize.findAll(getRequestedFor(urlPathEqualTo(OPERATOR))).size() == 1);
+				AtomicReference<Throwable> firstFailure = new AtomicReference<>();
+				Thread first = Thread.ofVirtual().start(() -> {
+					try {
+						enrichment.together(() -> enrichment.visitor(closed(Platform.SD, "42", null)));
+					}
+					catch (Throwable ex) {
+						firstFailure.set(ex);
+					}
+				});
+				await().atMost(Duration.ofSeconds(5)).until(() -> first.getState() == Thread.State.TIMED_WAITING);
+				Visitor visitor = enrichment.visitor(closed(Platform.SD, "42", null));
+				assertThat(visitor.email()).isEqualTo("ada@example.com");
+				first.join();
+				assertThat(firstFailure.get()).isInstanceOf(IAdvizeApiException.Unavailable.class)
+					.hasMessageContaining("relay.iadvize.delivery-timeout");
+				holder.join();
+			});
+		iadvize.verify(1, getRequestedFor(urlPathEqualTo(VISITOR)));
 	}
 
 	@Test

@@ -182,7 +182,8 @@ class IAdvizeEnrichmentResilienceTests {
 					() -> iadvize.findAll(getRequestedFor(urlPathEqualTo(OPERATOR))).size());
 			calls.waiter().interrupt();
 			Throwable failure = calls.join();
-			assertThat(failure).isInstanceOf(IAdvizeApiException.Unavailable.class);
+			assertThat(failure).isInstanceOf(IAdvizeApiException.Unavailable.class)
+				.hasMessage("iAdvize REST operator was interrupted while waiting for a free slot");
 		});
 	}
 

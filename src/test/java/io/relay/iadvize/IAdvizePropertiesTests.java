@@ -37,6 +37,7 @@ class IAdvizePropertiesTests {
 			assertThat(properties.connectTimeout()).isEqualTo(Duration.ofSeconds(2));
 			assertThat(properties.readTimeout()).isEqualTo(Duration.ofSeconds(10));
 			assertThat(properties.callTimeout()).isEqualTo(Duration.ofMinutes(2));
+			assertThat(properties.deliveryTimeout()).isEqualTo(Duration.ofMinutes(4));
 			assertThat(properties.retry().maxAttempts()).isEqualTo(3);
 			assertThat(properties.retry().initialDelay()).isEqualTo(Duration.ofMillis(200));
 			assertThat(properties.retry().multiplier()).isEqualTo(2.0);
@@ -61,24 +62,32 @@ class IAdvizePropertiesTests {
 				"relay.iadvize.graphql.token-url must be an http(s) URL");
 		assertRefused("relay.iadvize.read-timeout=0s", "relay.iadvize.read-timeout");
 		assertRefused("relay.iadvize.call-timeout=0s", "relay.iadvize.call-timeout must be positive");
+		assertRefused("relay.iadvize.delivery-timeout=0s", "relay.iadvize.delivery-timeout must be positive");
 		assertRefused("relay.iadvize.retry.multiplier=0.5", "relay.iadvize.retry.multiplier");
 		assertRefused("relay.iadvize.cache.visitor-ttl=-1s", "relay.iadvize.cache.visitor-ttl");
 		assertRefused("relay.iadvize.max-answer-size=100B", "relay.iadvize.max-answer-size must be at least 1KB");
 	}
 
 	@Test
-	void aCallTimeoutThatIsNotUnderTheLeaseIsWarnedAbout(CapturedOutput output) {
-		String warning = "relay.iadvize.call-timeout (PT5M) is not under relay.dispatch.lease (PT5M)";
-		// The lease's default, 5 minutes, when it is not set.
-		this.runner.withPropertyValues("relay.iadvize.call-timeout=299s")
+	void lookupsThatCouldOutlastTheLeaseAreWarnedAbout(CapturedOutput output) {
+		String warning = "not under relay.dispatch.lease";
+		// The defaults: 4 minutes, plus 12 s of request timeouts, within the lease's default 5 minutes.
+		this.runner.run((context) -> assertThat(context).hasNotFailed());
+		// 287 s + 12 s: 299 s.
+		this.runner.withPropertyValues("relay.iadvize.delivery-timeout=287s")
 			.run((context) -> assertThat(context).hasNotFailed());
-		assertThat(output).doesNotContain("is not under relay.dispatch.lease");
-		this.runner.withPropertyValues("relay.iadvize.call-timeout=5m")
+		assertThat(output).doesNotContain(warning);
+		this.runner.withPropertyValues("relay.iadvize.delivery-timeout=288s")
 			.run((context) -> assertThat(context).hasNotFailed());
-		assertThat(output).contains(warning);
-		this.runner.withPropertyValues("relay.dispatch.lease=90s")
+		assertThat(output).contains("may take PT5M (relay.iadvize.delivery-timeout or call-timeout, plus "
+				+ "connect-timeout and read-timeout for a request under way), not under relay.dispatch.lease (PT5M)");
+		// A call-timeout longer than the delivery's counts; so does a lease set shorter.
+		this.runner.withPropertyValues("relay.iadvize.call-timeout=6m")
 			.run((context) -> assertThat(context).hasNotFailed());
-		assertThat(output).contains("relay.iadvize.call-timeout (PT2M) is not under relay.dispatch.lease (PT1M30S)");
+		assertThat(output).contains("may take PT6M12S");
+		this.runner.withPropertyValues("relay.dispatch.lease=4m")
+			.run((context) -> assertThat(context).hasNotFailed());
+		assertThat(output).contains("may take PT4M12S", "not under relay.dispatch.lease (PT4M)");
 	}
 
 	@Test

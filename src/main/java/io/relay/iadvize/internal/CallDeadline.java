@@ -19,23 +19,29 @@ import org.jspecify.annotations.Nullable;
  * nothing is checked.
  *
  * @param at when the call's time is up
- * @param timeout the configured budget, for the message
+ * @param property the setting that gave it, for the message
+ * @param timeout that setting's value, for the message
  * @param clock the clock the deadline was taken from
  */
-record CallDeadline(Instant at, Duration timeout, Clock clock) {
+record CallDeadline(Instant at, String property, Duration timeout, Clock clock) {
+
+	static final String CALL = "relay.iadvize.call-timeout";
+
+	static final String DELIVERY = "relay.iadvize.delivery-timeout";
 
 	private static final ScopedValue<CallDeadline> CURRENT = ScopedValue.newInstance();
 
 	/**
-	 * Runs {@code call} with a deadline {@code timeout} from now; a call made inside another keeps the outer one's
-	 * (several calls of one delivery share one, {@link io.relay.iadvize.IAdvizeEnrichment#together}).
+	 * Runs {@code call} with a deadline {@code timeout} from now, or the current one when that comes sooner: a call
+	 * inside {@link io.relay.iadvize.IAdvizeEnrichment#together} has its own call-timeout within the delivery's.
 	 */
-	static <T, X extends Throwable> T within(Clock clock, Duration timeout, ScopedValue.CallableOp<T, X> call)
-			throws X {
-		if (CURRENT.isBound()) {
+	static <T, X extends Throwable> T within(Clock clock, String property, Duration timeout,
+			ScopedValue.CallableOp<T, X> call) throws X {
+		Instant at = clock.instant().plus(timeout);
+		if (CURRENT.isBound() && !at.isBefore(CURRENT.get().at)) {
 			return call.call();
 		}
-		return ScopedValue.where(CURRENT, new CallDeadline(clock.instant().plus(timeout), timeout, clock)).call(call);
+		return ScopedValue.where(CURRENT, new CallDeadline(at, property, timeout, clock)).call(call);
 	}
 
 	/**
@@ -66,10 +72,15 @@ record CallDeadline(Instant at, Duration timeout, Clock clock) {
 		return CURRENT.get().givenUpAt(api, resource);
 	}
 
+	/** Whether {@code failure} is a call's running out of its own time (not iAdvize's answer). */
+	static boolean ranOut(Throwable failure) {
+		return failure instanceof IAdvizeApiException.Unavailable && failure.getCause() instanceof TimeUp;
+	}
+
 	private IAdvizeApiException.Unavailable givenUpAt(Api api, String resource) {
 		return new IAdvizeApiException.Unavailable(api, resource, Failures.describe(api, resource)
-				+ " was given up: the call took longer than relay.iadvize.call-timeout (" + this.timeout + ")", null,
-				null);
+				+ " was given up: the call took longer than " + this.property + " (" + this.timeout + ")", null,
+				new TimeUp());
 	}
 
 	/** Whether waiting {@code wait} from now still leaves the current call some time (always, outside a call). */
@@ -79,6 +90,15 @@ record CallDeadline(Instant at, Duration timeout, Clock clock) {
 		}
 		CallDeadline deadline = CURRENT.get();
 		return deadline.clock.instant().plus(wait).isBefore(deadline.at);
+	}
+
+	/** Marks a {@link #givenUpAt given-up} failure. */
+	private static final class TimeUp extends RuntimeException {
+
+		TimeUp() {
+			super("the call's time was up", null, false, false);
+		}
+
 	}
 
 }

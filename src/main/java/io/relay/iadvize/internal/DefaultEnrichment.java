@@ -40,13 +40,16 @@ final class DefaultEnrichment implements IAdvizeEnrichment {
 
 	private final Duration callTimeout;
 
+	private final Duration deliveryTimeout;
+
 	DefaultEnrichment(RestResources rest, GraphQlResources graphQl, VisitorCache visitors, Clock clock,
-			Duration callTimeout) {
+			Duration callTimeout, Duration deliveryTimeout) {
 		this.rest = rest;
 		this.graphQl = graphQl;
 		this.visitors = visitors;
 		this.clock = clock;
 		this.callTimeout = callTimeout;
+		this.deliveryTimeout = deliveryTimeout;
 	}
 
 	@Override
@@ -76,7 +79,7 @@ final class DefaultEnrichment implements IAdvizeEnrichment {
 
 	@Override
 	public <T, X extends Exception> T together(Calls<T, X> calls) throws X {
-		return CallDeadline.within(this.clock, this.callTimeout, calls::run);
+		return CallDeadline.within(this.clock, CallDeadline.DELIVERY, this.deliveryTimeout, calls::run);
 	}
 
 	/**
@@ -87,7 +90,7 @@ final class DefaultEnrichment implements IAdvizeEnrichment {
 	 */
 	private <T> T guarded(Api api, String resource, Supplier<T> call) {
 		try {
-			return CallDeadline.within(this.clock, this.callTimeout, call::get);
+			return CallDeadline.within(this.clock, CallDeadline.CALL, this.callTimeout, call::get);
 		}
 		catch (IAdvizeApiException ex) {
 			throw ex;

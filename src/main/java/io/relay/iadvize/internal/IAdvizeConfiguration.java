@@ -52,7 +52,7 @@ public class IAdvizeConfiguration {
 			ObjectProvider<ClientHttpRequestFactoryBuilder<?>> requestFactories,
 			ObjectProvider<HttpClientSettings> httpSettings, ObjectProvider<JsonMapper> jsonMappers,
 			ObjectProvider<Clock> clocks, ObjectProvider<MeterRegistry> registries, Environment environment) {
-		warnUnlessWithinTheLease(properties.callTimeout(), environment);
+		warnUnlessWithinTheLease(properties, environment);
 		// Amounts stay exact: 300.20 is read as 300.20, never through a double.
 		JsonMapper json = jsonMappers.getIfAvailable(JsonMapper::new)
 			.rebuild()
@@ -90,20 +90,25 @@ public class IAdvizeConfiguration {
 				tokens, json, failures, secrets, metrics, retries));
 
 		return new DefaultEnrichment(rest, graphQl, new VisitorCache(properties.cache(), registry), clock,
-				properties.callTimeout());
+				properties.callTimeout(), properties.deliveryTimeout());
 	}
 
 	/**
-	 * A call-timeout that is not under the dispatcher's lease lets a delivery's lookups outlast it, and another
-	 * instance run the same delivery meanwhile. Read by name: this module does not see the dispatcher's settings. A
+	 * A delivery's lookups that can outlast its lease let another instance run the same delivery meanwhile: their
+	 * time ({@code delivery-timeout}, or {@code call-timeout} when longer), plus a request already sent when it ran
+	 * out, must end before the lease does. Read by name: this module does not see the dispatcher's settings. A
 	 * warning, not a refusal: a short lease may suit handlers that never call iAdvize.
 	 */
-	private static void warnUnlessWithinTheLease(Duration callTimeout, Environment environment) {
+	private static void warnUnlessWithinTheLease(IAdvizeProperties properties, Environment environment) {
 		Duration lease = Binder.get(environment).bind(LEASE, Duration.class).orElse(DEFAULT_LEASE);
-		if (callTimeout.compareTo(lease) >= 0) {
-			logger.warn("relay.iadvize.call-timeout ({}) is not under {} ({}): a delivery's iAdvize lookups may then "
-					+ "outlast its lease, and another instance run the same delivery meanwhile. Set it well under "
-					+ "the lease.", callTimeout, LEASE, lease);
+		Duration lookups = (properties.deliveryTimeout().compareTo(properties.callTimeout()) >= 0)
+				? properties.deliveryTimeout() : properties.callTimeout();
+		Duration worst = lookups.plus(properties.connectTimeout()).plus(properties.readTimeout());
+		if (worst.compareTo(lease) >= 0) {
+			logger.warn("A delivery's iAdvize lookups may take {} (relay.iadvize.delivery-timeout or call-timeout, "
+					+ "plus connect-timeout and read-timeout for a request under way), not under {} ({}): they may "
+					+ "outlast the delivery's lease, and another instance run the same delivery meanwhile. Lower "
+					+ "them, or raise the lease.", worst, LEASE, lease);
 		}
 	}
 

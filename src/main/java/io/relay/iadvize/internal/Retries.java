@@ -87,7 +87,7 @@ final class Retries {
 		@Override
 		public boolean shouldRetry(Throwable failure) {
 			this.last = failure;
-			if (!(failure instanceof IAdvizeApiException api) || !api.retryable()) {
+			if (!(failure instanceof IAdvizeApiException api) || !api.retryable() || CallDeadline.ranOut(failure)) {
 				return false;
 			}
 			Duration asked = api.retryAfter().orElse(null);

@@ -3,6 +3,8 @@ package io.relay.iadvize.internal;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 import com.github.benmanes.caffeine.cache.AsyncCache;
@@ -11,14 +13,16 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import io.relay.event.Platform;
 import io.relay.iadvize.Api;
+import io.relay.iadvize.IAdvizeApiException;
 import io.relay.iadvize.Visitor;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Short-lived memory of visitor lookups, private to this module (no application-wide {@code CacheManager} or
  * {@code @EnableCaching} is involved, so other modules' caching is untouched). Concurrent lookups of one visitor wait
- * for the first one's answer: a burst of events for one visitor asks iAdvize once, and shares its failure. Failures
- * are not remembered. Metrics: {@code cache.*} tagged {@code cache=iadvize.visitors}.
+ * for the first one's answer (no longer than their own call's time): a burst of events for one visitor asks iAdvize
+ * once, and shares its failure, but for a first lookup whose own time ran out: then a lookup with time left asks
+ * itself. Failures are not remembered. Metrics: {@code cache.*} tagged {@code cache=iadvize.visitors}.
  * <p>
  * The cache holds a future per visitor, and the thread that put it there asks iAdvize outside the cache's map. A
  * lookup run inside the map (a synchronous cache's {@code get(key, loader)}) holds a lock that the map shares
@@ -50,9 +54,16 @@ final class VisitorCache {
 			return answered(loader.get());
 		}
 		CompletableFuture<Visitor> mine = new CompletableFuture<>();
-		CompletableFuture<Visitor> answer = this.cache.get(new Key(api, platform, id), (key, executor) -> mine);
+		Key key = new Key(api, platform, id);
+		CompletableFuture<Visitor> answer = this.cache.get(key, (ignored, executor) -> mine);
 		if (answer != mine) {
-			return await(answer);
+			Visitor shared = await(api, answer);
+			if (shared != null) {
+				return shared;
+			}
+			// The lookup waited for gave up because its own call's time was up, not this one's: this one asks.
+			this.cache.asMap().remove(key, answer);
+			return get(api, platform, id, loader);
 		}
 		try {
 			Visitor visitor = answered(loader.get());
@@ -73,15 +84,27 @@ final class VisitorCache {
 		return visitor;
 	}
 
-	private static Visitor await(CompletableFuture<Visitor> answer) {
+	/**
+	 * Another lookup's answer, waited for no longer than this call's time allows.
+	 * @return {@code null} when that lookup ran out of its own call's time, and this call has time left to ask
+	 */
+	private static @Nullable Visitor await(Api api, CompletableFuture<Visitor> answer) {
 		try {
-			return answer.get();
+			Duration left = CallDeadline.timeLeft();
+			return (left != null) ? answer.get(TimeUnit.NANOSECONDS.convert(left), TimeUnit.NANOSECONDS)
+					: answer.get();
+		}
+		catch (TimeoutException ex) {
+			throw CallDeadline.givenUp(api, "visitor");
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 			throw new IllegalStateException("Interrupted while waiting for another lookup of this visitor", ex);
 		}
 		catch (ExecutionException ex) {
+			if (CallDeadline.ranOut(ex.getCause()) && CallDeadline.leavesTimeAfter(Duration.ZERO)) {
+				return null;
+			}
 			if (ex.getCause() instanceof RuntimeException failure) {
 				throw failure;
 			}

@@ -139,7 +139,7 @@ public final class VisitorMail {
 					return earlier;
 				}
 			}
-			// The visitor, the transcript, the operator...: one relay.iadvize.call-timeout for all, within the lease.
+			// The visitor, the transcript, the operator...: one relay.iadvize.delivery-timeout for all, within the lease.
 			Letter letter = this.iadvize.together(() -> composer.compose(conversation));
 			String language = settings.languageFor(conversation.projectId());
 			Map<String, Object> model = new LinkedHashMap<>();

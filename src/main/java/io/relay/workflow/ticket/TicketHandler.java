@@ -107,7 +107,7 @@ class TicketHandler implements EventHandler<ConversationClosed> {
 
 	@Override
 	public HandlerResult handle(Delivery<ConversationClosed> delivery) {
-		// The transcript, the visitor and the operator: one relay.iadvize.call-timeout for all, within the lease.
+		// The transcript, the visitor and the operator: one relay.iadvize.delivery-timeout for all, within the lease.
 		return this.iadvize.together(() -> ticket(delivery));
 	}
 

@@ -161,7 +161,7 @@ class VisitorMailTests {
 	}
 
 	@Test
-	void theLetterIsComposedUnderOneCallTimeoutForAllItsLookups() throws Exception {
+	void theLetterIsComposedWithinOneDeliveryTimeoutForAllItsLookups() throws Exception {
 		NoEnrichment iadvize = new NoEnrichment(ADDRESS, null);
 		AtomicBoolean composedTogether = new AtomicBoolean();
 		HandlerResult result = mail(iadvize).sendOnce(delivery(), this.settings, (conversation) -> {

@@ -141,9 +141,9 @@ abstract class TicketWorkflowTests {
 	}
 
 	@Test
-	void theTranscriptVisitorAndOperatorLookupsShareOneCallTimeout() throws Exception {
-		// Which lookups ran inside IAdvizeEnrichment.together (one relay.iadvize.call-timeout for all three, within
-		// the delivery's lease), and which outside it (a call-timeout each).
+	void theTranscriptVisitorAndOperatorLookupsShareOneDeliveryTimeout() throws Exception {
+		// Which lookups ran inside IAdvizeEnrichment.together (one relay.iadvize.delivery-timeout for all three, within
+		// the delivery's lease), and which outside it (only a call-timeout each).
 		ThreadLocal<Boolean> together = ThreadLocal.withInitial(() -> false);
 		Queue<String> inside = new ConcurrentLinkedQueue<>();
 		Queue<String> outside = new ConcurrentLinkedQueue<>();
