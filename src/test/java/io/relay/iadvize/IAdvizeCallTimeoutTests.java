@@ -7,6 +7,7 @@ import com.github.tomakehurst.wiremock.extension.Parameters;
 import com.github.tomakehurst.wiremock.extension.ServeEventListener;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.relay.event.Platform;
 import io.relay.support.MutableClock;
 import org.junit.jupiter.api.BeforeEach;
@@ -224,13 +225,13 @@ class IAdvizeCallTimeoutTests {
 
 	@Test
 	void aLookupWhoseTimeRanOutIsNotTheFailureOfTheLookupsThatWaitedForIt() throws Exception {
-		// One slot, held 3 s by an operator call. The first lookup of the visitor runs inside a delivery with 1 s
+		// One slot, held 8 s by an operator call. The first lookup of the visitor runs inside a delivery with 3 s
 		// left and gives up waiting for the slot; the second, waiting for the first's answer, has 10 s of its own.
-		iadvize.stubFor(get(urlPathEqualTo(OPERATOR)).willReturn(okJson(success("{\"id\": 15253}")).withFixedDelay(3000)));
+		iadvize.stubFor(get(urlPathEqualTo(OPERATOR)).willReturn(okJson(success("{\"id\": 15253}")).withFixedDelay(8000)));
 		iadvize.stubFor(get(urlPathEqualTo(VISITOR)).willReturn(okJson(success(VISITOR_JSON))));
 		this.runner
 			.withPropertyValues("relay.iadvize.rest.max-concurrent-requests=1", "relay.iadvize.call-timeout=10s",
-					"relay.iadvize.delivery-timeout=1s", "relay.iadvize.read-timeout=10s")
+					"relay.iadvize.delivery-timeout=3s", "relay.iadvize.read-timeout=10s")
 			.run((context) -> {
 				IAdvizeEnrichment enrichment = context.getBean(IAdvizeEnrichment.class);
 				Thread holder = Thread.ofVirtual().start(() -> enrichment.operator(Platform.SD, 15253));
@@ -248,6 +249,13 @@ class IAdvizeCallTimeoutTests {
 				await().atMost(Duration.ofSeconds(5)).until(() -> first.getState() == Thread.State.TIMED_WAITING);
 				Visitor visitor = enrichment.visitor(closed(Platform.SD, "42", null));
 				assertThat(visitor.email()).isEqualTo("ada@example.com");
+				// It found the first lookup's answer pending in the cache, and waited for it, before asking itself.
+				assertThat(context.getBean(MeterRegistry.class)
+					.get("cache.gets")
+					.tag("cache", "iadvize.visitors")
+					.tag("result", "hit")
+					.functionCounter()
+					.count()).isGreaterThanOrEqualTo(1);
 				first.join();
 				assertThat(firstFailure.get()).isInstanceOf(IAdvizeApiException.Unavailable.class)
 					.hasMessageContaining("relay.iadvize.delivery-timeout");

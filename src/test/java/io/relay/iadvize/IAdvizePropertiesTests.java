@@ -37,7 +37,7 @@ class IAdvizePropertiesTests {
 			assertThat(properties.connectTimeout()).isEqualTo(Duration.ofSeconds(2));
 			assertThat(properties.readTimeout()).isEqualTo(Duration.ofSeconds(10));
 			assertThat(properties.callTimeout()).isEqualTo(Duration.ofMinutes(2));
-			assertThat(properties.deliveryTimeout()).isEqualTo(Duration.ofMinutes(4));
+			assertThat(properties.deliveryTimeout()).isEqualTo(Duration.ofMinutes(3));
 			assertThat(properties.retry().maxAttempts()).isEqualTo(3);
 			assertThat(properties.retry().initialDelay()).isEqualTo(Duration.ofMillis(200));
 			assertThat(properties.retry().multiplier()).isEqualTo(2.0);
@@ -71,23 +71,23 @@ class IAdvizePropertiesTests {
 	@Test
 	void lookupsThatCouldOutlastTheLeaseAreWarnedAbout(CapturedOutput output) {
 		String warning = "not under relay.dispatch.lease";
-		// The defaults: 4 minutes, plus 12 s of request timeouts, within the lease's default 5 minutes.
+		// The defaults: 3 minutes, plus twice 12 s of request timeouts, within the lease's default 5 minutes.
 		this.runner.run((context) -> assertThat(context).hasNotFailed());
-		// 287 s + 12 s: 299 s.
-		this.runner.withPropertyValues("relay.iadvize.delivery-timeout=287s")
+		// 275 s + 24 s: 299 s.
+		this.runner.withPropertyValues("relay.iadvize.delivery-timeout=275s")
 			.run((context) -> assertThat(context).hasNotFailed());
 		assertThat(output).doesNotContain(warning);
-		this.runner.withPropertyValues("relay.iadvize.delivery-timeout=288s")
+		this.runner.withPropertyValues("relay.iadvize.delivery-timeout=276s")
 			.run((context) -> assertThat(context).hasNotFailed());
-		assertThat(output).contains("may take PT5M (relay.iadvize.delivery-timeout or call-timeout, plus "
-				+ "connect-timeout and read-timeout for a request under way), not under relay.dispatch.lease (PT5M)");
+		assertThat(output).contains("may take PT5M (relay.iadvize.delivery-timeout or call-timeout, plus twice "
+				+ "connect-timeout and read-timeout), not under relay.dispatch.lease (PT5M)");
 		// A call-timeout longer than the delivery's counts; so does a lease set shorter.
 		this.runner.withPropertyValues("relay.iadvize.call-timeout=6m")
 			.run((context) -> assertThat(context).hasNotFailed());
-		assertThat(output).contains("may take PT6M12S");
-		this.runner.withPropertyValues("relay.dispatch.lease=4m")
+		assertThat(output).contains("may take PT6M24S");
+		this.runner.withPropertyValues("relay.dispatch.lease=200s")
 			.run((context) -> assertThat(context).hasNotFailed());
-		assertThat(output).contains("may take PT4M12S", "not under relay.dispatch.lease (PT4M)");
+		assertThat(output).contains("may take PT3M24S", "not under relay.dispatch.lease (PT3M20S)");
 	}
 
 	@Test

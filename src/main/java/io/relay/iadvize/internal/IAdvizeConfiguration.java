@@ -96,17 +96,19 @@ public class IAdvizeConfiguration {
 	/**
 	 * A delivery's lookups that can outlast its lease let another instance run the same delivery meanwhile: their
 	 * time ({@code delivery-timeout}, or {@code call-timeout} when longer), plus a request already sent when it ran
-	 * out, must end before the lease does. Read by name: this module does not see the dispatcher's settings. A
+	 * out and a token renewal that request may wait for, must end before the lease does. Read by name: this module does not see the dispatcher's settings. A
 	 * warning, not a refusal: a short lease may suit handlers that never call iAdvize.
 	 */
 	private static void warnUnlessWithinTheLease(IAdvizeProperties properties, Environment environment) {
 		Duration lease = Binder.get(environment).bind(LEASE, Duration.class).orElse(DEFAULT_LEASE);
 		Duration lookups = (properties.deliveryTimeout().compareTo(properties.callTimeout()) >= 0)
 				? properties.deliveryTimeout() : properties.callTimeout();
-		Duration worst = lookups.plus(properties.connectTimeout()).plus(properties.readTimeout());
+		// A request under way when the time runs out, and a token renewal it may then wait for, are not cut short.
+		Duration request = properties.connectTimeout().plus(properties.readTimeout());
+		Duration worst = lookups.plus(request.multipliedBy(2));
 		if (worst.compareTo(lease) >= 0) {
 			logger.warn("A delivery's iAdvize lookups may take {} (relay.iadvize.delivery-timeout or call-timeout, "
-					+ "plus connect-timeout and read-timeout for a request under way), not under {} ({}): they may "
+					+ "plus twice connect-timeout and read-timeout), not under {} ({}): they may "
 					+ "outlast the delivery's lease, and another instance run the same delivery meanwhile. Lower "
 					+ "them, or raise the lease.", worst, LEASE, lease);
 		}

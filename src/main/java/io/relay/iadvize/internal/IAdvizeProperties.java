@@ -24,7 +24,7 @@ import jakarta.validation.constraints.NotNull;
  * @param callTimeout the longest one enrichment call may take, every page, retry and wait for a free slot included;
  * past it the call fails as retryable, so that a slow iAdvize cannot hold a delivery past its lease
  * @param deliveryTimeout the longest the calls of one delivery ({@code IAdvizeEnrichment.together}) may take in all,
- * each still within its call timeout; keep it, plus the two request timeouts, under {@code relay.dispatch.lease}
+ * each still within its call timeout; keep it, plus twice the two request timeouts, under {@code relay.dispatch.lease}
  * @param retry how failed calls are retried before the error goes back to the caller
  * @param cache how long visitor lookups are remembered
  * @param maxAnswerSize the largest answer read from iAdvize (each is read whole into memory); a larger successful
@@ -34,7 +34,7 @@ import jakarta.validation.constraints.NotNull;
 @ConfigurationProperties("relay.iadvize")
 public record IAdvizeProperties(@DefaultValue @Valid @NotNull Rest rest, @DefaultValue @Valid @NotNull GraphQl graphql,
 		@DefaultValue("2s") Duration connectTimeout, @DefaultValue("10s") Duration readTimeout,
-		@DefaultValue("2m") Duration callTimeout, @DefaultValue("4m") Duration deliveryTimeout, @DefaultValue @Valid @NotNull Retry retry, @DefaultValue @Valid @NotNull Cache cache,
+		@DefaultValue("2m") Duration callTimeout, @DefaultValue("3m") Duration deliveryTimeout, @DefaultValue @Valid @NotNull Retry retry, @DefaultValue @Valid @NotNull Cache cache,
 		@DefaultValue("4MB") DataSize maxAnswerSize) {
 
 	public IAdvizeProperties {
