@@ -10,6 +10,7 @@ import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.relay.event.Platform;
 import io.relay.support.MutableClock;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -176,19 +177,10 @@ class IAdvizeCallTimeoutTests {
 					"relay.iadvize.read-timeout=10s")
 			.run((context) -> {
 				IAdvizeEnrichment enrichment = context.getBean(IAdvizeEnrichment.class);
-				Thread holder = Thread.ofVirtual().start(() -> enrichment.operator(Platform.SD, 15253));
-				await().atMost(Duration.ofSeconds(5))
-					.until(() -> iadvize.findAll(getRequestedFor(urlPathEqualTo(OPERATOR))).size() == 1);
-				AtomicReference<Throwable> failure = new AtomicReference<>();
-				Thread waiter = Thread.ofVirtual().start(() -> {
-					try {
-						enrichment.operator(Platform.SD, 15253);
-					}
-					catch (Throwable ex) {
-						failure.set(ex);
-					}
-				});
-				waiter.join();
+				Thread holder = IAdvizeTestSupport.startedUntilItsRequest(() -> enrichment.operator(Platform.SD, 15253),
+						() -> requests(OPERATOR));
+				AtomicReference<@Nullable Throwable> failure = new AtomicReference<>();
+				IAdvizeTestSupport.startedCapturing(() -> enrichment.operator(Platform.SD, 15253), failure).join();
 				assertThat(holder.isAlive()).as("the waiter gave up while the slot was still held").isTrue();
 				assertThat(failure.get()).isInstanceOf(IAdvizeApiException.Unavailable.class)
 					.hasMessage("iAdvize REST operator was given up: the call took longer than "
@@ -210,9 +202,8 @@ class IAdvizeCallTimeoutTests {
 		this.runner.withPropertyValues("relay.iadvize.call-timeout=500ms", "relay.iadvize.read-timeout=10s")
 			.run((context) -> {
 				IAdvizeEnrichment enrichment = context.getBean(IAdvizeEnrichment.class);
-				Thread first = Thread.ofVirtual().start(() -> enrichment.visitor(closed(Platform.SD, "42", null)));
-				await().atMost(Duration.ofSeconds(5))
-					.until(() -> iadvize.findAll(getRequestedFor(urlPathEqualTo(VISITOR))).size() == 1);
+				Thread first = IAdvizeTestSupport
+					.startedUntilItsRequest(() -> enrichment.visitor(closed(Platform.SD, "42", null)), () -> requests(VISITOR));
 				assertThatExceptionOfType(IAdvizeApiException.Unavailable.class)
 					.isThrownBy(() -> enrichment.visitor(closed(Platform.SD, "42", null)))
 					.withMessage("iAdvize REST visitor was given up: the call took longer than "
@@ -234,18 +225,11 @@ class IAdvizeCallTimeoutTests {
 					"relay.iadvize.delivery-timeout=3s", "relay.iadvize.read-timeout=10s")
 			.run((context) -> {
 				IAdvizeEnrichment enrichment = context.getBean(IAdvizeEnrichment.class);
-				Thread holder = Thread.ofVirtual().start(() -> enrichment.operator(Platform.SD, 15253));
-				await().atMost(Duration.ofSeconds(5))
-					.until(() -> iadvize.findAll(getRequestedFor(urlPathEqualTo(OPERATOR))).size() == 1);
-				AtomicReference<Throwable> firstFailure = new AtomicReference<>();
-				Thread first = Thread.ofVirtual().start(() -> {
-					try {
-						enrichment.together(() -> enrichment.visitor(closed(Platform.SD, "42", null)));
-					}
-					catch (Throwable ex) {
-						firstFailure.set(ex);
-					}
-				});
+				Thread holder = IAdvizeTestSupport.startedUntilItsRequest(() -> enrichment.operator(Platform.SD, 15253),
+						() -> requests(OPERATOR));
+				AtomicReference<@Nullable Throwable> firstFailure = new AtomicReference<>();
+				Thread first = IAdvizeTestSupport.startedCapturing(
+						() -> enrichment.together(() -> enrichment.visitor(closed(Platform.SD, "42", null))), firstFailure);
 				await().atMost(Duration.ofSeconds(5)).until(() -> first.getState() == Thread.State.TIMED_WAITING);
 				Visitor visitor = enrichment.visitor(closed(Platform.SD, "42", null));
 				assertThat(visitor.email()).isEqualTo("ada@example.com");
@@ -289,13 +273,16 @@ class IAdvizeCallTimeoutTests {
 			IAdvizeEnrichment enrichment = context.getBean(IAdvizeEnrichment.class);
 			// The waiter started its call (and its 2 minutes) and waits for the holder's slot.
 			IAdvizeTestSupport.SlotQueue calls = IAdvizeTestSupport.oneHoldingTheSlotOneWaiting(
-					() -> enrichment.operator(Platform.SD, 15253),
-					() -> iadvize.findAll(getRequestedFor(urlPathEqualTo(OPERATOR))).size());
+					() -> enrichment.operator(Platform.SD, 15253), () -> requests(OPERATOR));
 			clock.advance(Duration.ofMinutes(3));
 			assertThat(calls.join()).isInstanceOf(IAdvizeApiException.Unavailable.class)
 				.hasMessageContaining("relay.iadvize.call-timeout");
 		});
 		iadvize.verify(1, getRequestedFor(urlPathEqualTo(OPERATOR)));
+	}
+
+	private static int requests(String path) {
+		return iadvize.findAll(getRequestedFor(urlPathEqualTo(path))).size();
 	}
 
 }

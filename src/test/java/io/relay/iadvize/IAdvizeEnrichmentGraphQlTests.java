@@ -481,33 +481,15 @@ class IAdvizeEnrichmentGraphQlTests {
 
 	@Test
 	void aGraphQlTyped401IsAStaleTokenWhateverItsErrorCode() {
-		givenTwoLogins();
-		iadvize.stubFor(post(urlPathEqualTo("/graphql")).withHeader("Authorization", equalTo("Bearer " + TOKEN))
-			.willReturn(aResponse().withStatus(401)
-				.withHeader("Content-Type", "application/graphql-response+json")
-				.withBody("{\"errors\":[{\"message\":\"Unauthorized\",\"extensions\":{\"code\":\"UNAUTHORIZED\"}}]}")));
-		iadvize.stubFor(post(urlPathEqualTo("/graphql")).withHeader("Authorization", equalTo("Bearer " + SECOND_TOKEN))
-			.willReturn(okJson(VISITOR)));
-		this.runner.run((context) -> assertThat(
-				context.getBean(IAdvizeEnrichment.class).visitor(visitorUpdated(Platform.SD, VISITOR_ID)).firstName())
-			.isEqualTo("Ada"));
-		iadvize.verify(2, postRequestedFor(urlPathEqualTo("/oauth2/token")));
+		readsTheVisitorWithASecondTokenAfterATypedAnswer(401,
+				"{\"errors\":[{\"message\":\"Unauthorized\",\"extensions\":{\"code\":\"UNAUTHORIZED\"}}]}");
 		iadvize.verify(2, postRequestedFor(urlPathEqualTo("/graphql")));
 	}
 
 	@Test
 	void aGraphQlTypedErrorStatusWithAStaleTokenCodeRenewsTheToken() {
-		givenTwoLogins();
-		iadvize.stubFor(post(urlPathEqualTo("/graphql")).withHeader("Authorization", equalTo("Bearer " + TOKEN))
-			.willReturn(aResponse().withStatus(400)
-				.withHeader("Content-Type", "application/graphql-response+json")
-				.withBody("{\"errors\":[{\"message\":\"Token expired\",\"extensions\":{\"code\":\"UNAUTHENTICATED\"}}]}")));
-		iadvize.stubFor(post(urlPathEqualTo("/graphql")).withHeader("Authorization", equalTo("Bearer " + SECOND_TOKEN))
-			.willReturn(okJson(VISITOR)));
-		this.runner.run((context) -> assertThat(
-				context.getBean(IAdvizeEnrichment.class).visitor(visitorUpdated(Platform.SD, VISITOR_ID)).firstName())
-			.isEqualTo("Ada"));
-		iadvize.verify(2, postRequestedFor(urlPathEqualTo("/oauth2/token")));
+		readsTheVisitorWithASecondTokenAfterATypedAnswer(400,
+				"{\"errors\":[{\"message\":\"Token expired\",\"extensions\":{\"code\":\"UNAUTHENTICATED\"}}]}");
 	}
 
 	@Test
@@ -618,6 +600,24 @@ class IAdvizeEnrichmentGraphQlTests {
 						() -> context.getBean(IAdvizeEnrichment.class).transcript(closed(Platform.SD, CONVERSATION_ID)))
 				.withMessageContaining("relay.iadvize.graphql.password"));
 		iadvize.verify(0, postRequestedFor(urlPathEqualTo("/oauth2/token")));
+	}
+
+	/**
+	 * The first token is answered {@code status} with the GraphQL-typed {@code errors}: the visitor is read with a
+	 * second token, after a second login.
+	 */
+	private void readsTheVisitorWithASecondTokenAfterATypedAnswer(int status, String errors) {
+		givenTwoLogins();
+		iadvize.stubFor(post(urlPathEqualTo("/graphql")).withHeader("Authorization", equalTo("Bearer " + TOKEN))
+			.willReturn(aResponse().withStatus(status)
+				.withHeader("Content-Type", "application/graphql-response+json")
+				.withBody(errors)));
+		iadvize.stubFor(post(urlPathEqualTo("/graphql")).withHeader("Authorization", equalTo("Bearer " + SECOND_TOKEN))
+			.willReturn(okJson(VISITOR)));
+		this.runner.run((context) -> assertThat(
+				context.getBean(IAdvizeEnrichment.class).visitor(visitorUpdated(Platform.SD, VISITOR_ID)).firstName())
+			.isEqualTo("Ada"));
+		iadvize.verify(2, postRequestedFor(urlPathEqualTo("/oauth2/token")));
 	}
 
 	private static void givenALogin() {

@@ -127,10 +127,25 @@ final class IAdvizeTestSupport {
 	 * slot (its request has reached the server, as {@code requestsSeen} tells), the second waits for it.
 	 */
 	static SlotQueue oneHoldingTheSlotOneWaiting(Runnable call, Supplier<Integer> requestsSeen) {
-		Thread holder = Thread.ofVirtual().start(call);
-		await().atMost(Duration.ofSeconds(5)).until(() -> requestsSeen.get() == 1);
+		Thread holder = startedUntilItsRequest(call, requestsSeen);
 		AtomicReference<@Nullable Throwable> failure = new AtomicReference<>();
-		Thread waiter = Thread.ofVirtual().start(() -> {
+		Thread waiter = startedCapturing(call, failure);
+		// WAITING without a call timeout, TIMED_WAITING with one.
+		await().atMost(Duration.ofSeconds(5))
+			.until(() -> waiter.getState() == Thread.State.WAITING || waiter.getState() == Thread.State.TIMED_WAITING);
+		return new SlotQueue(holder, waiter, failure);
+	}
+
+	/** Starts {@code call} on a virtual thread and waits until its request reached the server, the first one there. */
+	static Thread startedUntilItsRequest(Runnable call, Supplier<Integer> requestsSeen) {
+		Thread thread = Thread.ofVirtual().start(call);
+		await().atMost(Duration.ofSeconds(5)).until(() -> requestsSeen.get() == 1);
+		return thread;
+	}
+
+	/** Starts {@code call} on a virtual thread; what it throws ends up in {@code failure}. */
+	static Thread startedCapturing(Runnable call, AtomicReference<@Nullable Throwable> failure) {
+		return Thread.ofVirtual().start(() -> {
 			try {
 				call.run();
 			}
@@ -138,10 +153,6 @@ final class IAdvizeTestSupport {
 				failure.set(ex);
 			}
 		});
-		// WAITING without a call timeout, TIMED_WAITING with one.
-		await().atMost(Duration.ofSeconds(5))
-			.until(() -> waiter.getState() == Thread.State.WAITING || waiter.getState() == Thread.State.TIMED_WAITING);
-		return new SlotQueue(holder, waiter, failure);
 	}
 
 	/** See {@link #oneHoldingTheSlotOneWaiting}. */

@@ -36,10 +36,7 @@ class ErrorPageProblemTests {
 	@Test
 	void anEndpointWithoutTheCredentialsIsA401Problem() {
 		HttpResponse<String> answer = WebhookClient.onPort(this.managementPort).get("/actuator/metrics");
-		assertThat(answer.statusCode()).isEqualTo(401);
-		assertThat(answer.headers().firstValue("Content-Type")).contains("application/problem+json");
-		JsonNode problem = this.json.readTree(answer.body());
-		assertThat(problem.get("status").asInt()).isEqualTo(401);
+		JsonNode problem = problem(answer, 401);
 		assertThat(problem.get("title").asString()).isEqualTo("Unauthorized");
 		assertThat(problem.get("detail").asString()).contains("admin credentials");
 		assertThat(problem.get("instance").asString()).isEqualTo("/actuator/metrics");
@@ -49,10 +46,7 @@ class ErrorPageProblemTests {
 	@Test
 	void theAdminApiWithoutTheCredentialsIsA401ProblemWithTheErrorPageMoved() {
 		HttpResponse<String> answer = WebhookClient.onPort(this.port).get("/admin/api/events");
-		assertThat(answer.statusCode()).isEqualTo(401);
-		assertThat(answer.headers().firstValue("Content-Type")).contains("application/problem+json");
-		JsonNode problem = this.json.readTree(answer.body());
-		assertThat(problem.get("status").asInt()).isEqualTo(401);
+		JsonNode problem = problem(answer, 401);
 		assertThat(problem.get("detail").asString()).contains("admin credentials");
 		assertThat(problem.get("instance").asString()).isEqualTo("/admin/api/events");
 	}
@@ -62,10 +56,7 @@ class ErrorPageProblemTests {
 		HttpResponse<String> answer = WebhookClient.onPort(this.managementPort)
 			.get("/actuator/nothing-here", "Authorization", "Basic " + Base64.getEncoder()
 				.encodeToString("admin:management-port-password".getBytes(StandardCharsets.UTF_8)));
-		assertThat(answer.statusCode()).isEqualTo(404);
-		assertThat(answer.headers().firstValue("Content-Type")).contains("application/problem+json");
-		JsonNode problem = this.json.readTree(answer.body());
-		assertThat(problem.get("status").asInt()).isEqualTo(404);
+		JsonNode problem = problem(answer, 404);
 		assertThat(problem.get("title").asString()).isEqualTo("Not Found");
 	}
 
@@ -74,6 +65,15 @@ class ErrorPageProblemTests {
 		HttpResponse<String> health = WebhookClient.onPort(this.managementPort).get("/actuator/health");
 		assertThat(health.statusCode()).isEqualTo(200);
 		assertThat(health.body()).isEqualTo("{\"status\":\"UP\"}");
+	}
+
+	/** The answer's problem, checked to be one, of {@code status}. */
+	private JsonNode problem(HttpResponse<String> answer, int status) {
+		assertThat(answer.statusCode()).isEqualTo(status);
+		assertThat(answer.headers().firstValue("Content-Type")).contains("application/problem+json");
+		JsonNode problem = this.json.readTree(answer.body());
+		assertThat(problem.get("status").asInt()).isEqualTo(status);
+		return problem;
 	}
 
 }

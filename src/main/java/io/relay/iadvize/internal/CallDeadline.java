@@ -3,7 +3,6 @@ package io.relay.iadvize.internal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.function.Supplier;
 
 import io.relay.iadvize.Api;
 import io.relay.iadvize.IAdvizeApiException;
@@ -49,11 +48,8 @@ record CallDeadline(Instant at, String property, Duration timeout, Clock clock) 
 	 * delivery is tried again later, as for an iAdvize that does not answer.
 	 */
 	static void check(Api api, String resource) {
-		if (CURRENT.isBound()) {
-			CallDeadline deadline = CURRENT.get();
-			if (!deadline.clock.instant().isBefore(deadline.at)) {
-				throw deadline.givenUpAt(api, resource);
-			}
+		if (!leavesTimeAfter(Duration.ZERO)) {
+			throw givenUp(api, resource);
 		}
 	}
 
@@ -65,6 +61,12 @@ record CallDeadline(Instant at, String property, Duration timeout, Clock clock) 
 		CallDeadline deadline = CURRENT.get();
 		Duration left = Duration.between(deadline.clock.instant(), deadline.at);
 		return left.isNegative() ? Duration.ZERO : left;
+	}
+
+	/** Whether waiting {@code wait} from now still leaves the current call some time (always, outside a call). */
+	static boolean leavesTimeAfter(Duration wait) {
+		Duration left = timeLeft();
+		return left == null || left.compareTo(wait) > 0;
 	}
 
 	/** The failure of the current call whose time ran out (see {@link #check}); only inside a call. */
@@ -81,15 +83,6 @@ record CallDeadline(Instant at, String property, Duration timeout, Clock clock) 
 		return new IAdvizeApiException.Unavailable(api, resource, Failures.describe(api, resource)
 				+ " was given up: the call took longer than " + this.property + " (" + this.timeout + ")", null,
 				new TimeUp());
-	}
-
-	/** Whether waiting {@code wait} from now still leaves the current call some time (always, outside a call). */
-	static boolean leavesTimeAfter(Duration wait) {
-		if (!CURRENT.isBound()) {
-			return true;
-		}
-		CallDeadline deadline = CURRENT.get();
-		return deadline.clock.instant().plus(wait).isBefore(deadline.at);
 	}
 
 	/** Marks a {@link #givenUpAt given-up} failure. */

@@ -2,6 +2,8 @@ package io.relay.iadvize.internal;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.List;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -96,13 +98,13 @@ public class IAdvizeConfiguration {
 	/**
 	 * A delivery's lookups that can outlast its lease let another instance run the same delivery meanwhile: their
 	 * time ({@code delivery-timeout}, or {@code call-timeout} when longer), plus a request already sent when it ran
-	 * out and a token renewal that request may wait for, must end before the lease does. Read by name: this module does not see the dispatcher's settings. A
-	 * warning, not a refusal: a short lease may suit handlers that never call iAdvize.
+	 * out and a token renewal that request may wait for, must end before the lease does. Read by name: this module
+	 * does not see the dispatcher's settings. A warning, not a refusal: a short lease may suit handlers that never
+	 * call iAdvize.
 	 */
 	private static void warnUnlessWithinTheLease(IAdvizeProperties properties, Environment environment) {
 		Duration lease = Binder.get(environment).bind(LEASE, Duration.class).orElse(DEFAULT_LEASE);
-		Duration lookups = (properties.deliveryTimeout().compareTo(properties.callTimeout()) >= 0)
-				? properties.deliveryTimeout() : properties.callTimeout();
+		Duration lookups = Collections.max(List.of(properties.deliveryTimeout(), properties.callTimeout()));
 		// A request under way when the time runs out, and a token renewal it may then wait for, are not cut short.
 		Duration request = properties.connectTimeout().plus(properties.readTimeout());
 		Duration worst = lookups.plus(request.multipliedBy(2));

@@ -34,7 +34,8 @@ import jakarta.validation.constraints.NotNull;
 @ConfigurationProperties("relay.iadvize")
 public record IAdvizeProperties(@DefaultValue @Valid @NotNull Rest rest, @DefaultValue @Valid @NotNull GraphQl graphql,
 		@DefaultValue("2s") Duration connectTimeout, @DefaultValue("10s") Duration readTimeout,
-		@DefaultValue("2m") Duration callTimeout, @DefaultValue("3m") Duration deliveryTimeout, @DefaultValue @Valid @NotNull Retry retry, @DefaultValue @Valid @NotNull Cache cache,
+		@DefaultValue("2m") Duration callTimeout, @DefaultValue("3m") Duration deliveryTimeout,
+		@DefaultValue @Valid @NotNull Retry retry, @DefaultValue @Valid @NotNull Cache cache,
 		@DefaultValue("4MB") DataSize maxAnswerSize) {
 
 	public IAdvizeProperties {

@@ -43,11 +43,11 @@ final class RequestSlots {
 
 	private void acquire(Api api, String resource) {
 		try {
-			// convert, not toNanos(): a call-timeout of centuries saturates rather than overflows.
 			Duration left = CallDeadline.timeLeft();
 			if (left == null) {
 				this.slots.acquire();
 			}
+			// convert, not toNanos(): a call-timeout of centuries saturates rather than overflows.
 			else if (!this.slots.tryAcquire(TimeUnit.NANOSECONDS.convert(left), TimeUnit.NANOSECONDS)) {
 				throw CallDeadline.givenUp(api, resource);
 			}

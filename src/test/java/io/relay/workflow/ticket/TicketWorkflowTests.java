@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Queue;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Function;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
@@ -156,17 +157,13 @@ abstract class TicketWorkflowTests {
 				together.set(false);
 			}
 		}).when(this.iadvize).together(any());
-		for (String lookup : List.of("transcript", "visitor", "operator")) {
-			Answer<?> recorded = (invocation) -> {
-				(together.get() ? inside : outside).add(lookup);
-				return invocation.callRealMethod();
-			};
-			switch (lookup) {
-				case "transcript" -> doAnswer(recorded).when(this.iadvize).transcript(any());
-				case "visitor" -> doAnswer(recorded).when(this.iadvize).visitor(any());
-				default -> doAnswer(recorded).when(this.iadvize).operator(any(), anyLong());
-			}
-		}
+		Function<String, Answer<?>> recorded = (lookup) -> (invocation) -> {
+			(together.get() ? inside : outside).add(lookup);
+			return invocation.callRealMethod();
+		};
+		doAnswer(recorded.apply("transcript")).when(this.iadvize).transcript(any());
+		doAnswer(recorded.apply("visitor")).when(this.iadvize).visitor(any());
+		doAnswer(recorded.apply("operator")).when(this.iadvize).operator(any(), anyLong());
 		String conversation = UUID.randomUUID().toString();
 		givenTranscript(conversation, "My parcel arrived broken, I want a REFUND.");
 		wireMock.stubFor(post(urlPathEqualTo("/helpdesk/tickets"))
