@@ -73,8 +73,9 @@ class SmtpFailureTests {
 		sender.setHost("127.0.0.1");
 		sender.setPort(port);
 		Properties properties = new Properties();
-		properties.setProperty("mail.smtp.connectiontimeout", "2000");
-		properties.setProperty("mail.smtp.timeout", "2000");
+		// Long: the scripted server's answers are what is tested, not how soon they come on a busy machine.
+		properties.setProperty("mail.smtp.connectiontimeout", "10000");
+		properties.setProperty("mail.smtp.timeout", "10000");
 		sender.setJavaMailProperties(properties);
 		MimeMessage message = sender.createMimeMessage();
 		try {

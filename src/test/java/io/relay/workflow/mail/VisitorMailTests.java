@@ -57,6 +57,12 @@ class VisitorMailTests {
 	private final EmailSettings settings = new EmailSettings("survey", "shop@example.com", null, null, "en", Map.of(),
 			EmailSettings.filter(null, null), 0, List.of());
 
+	/**
+	 * JavaMail's read timeout: long, since the scripted server's answers are what is tested, not how soon they come
+	 * on a busy machine; short where a test waits for it.
+	 */
+	private Duration smtpReadTimeout = Duration.ofSeconds(10);
+
 	@Test
 	void anAddressTheServerRefusesForGoodIsAPermanentFailureThatNamesNoAddress() throws Exception {
 		// Quoted with its domain in capitals, as some servers write it.
@@ -195,6 +201,7 @@ class VisitorMailTests {
 	void aSlowSmtpServerHoldsAtMostMaxConcurrentSendsWorkers() throws Exception {
 		try (ScriptedSmtpServer stuck = new ScriptedSmtpServer(Map.of("greeting", ScriptedSmtpServer.HOLD));
 				ExecutorService worker = Executors.newSingleThreadExecutor()) {
+			this.smtpReadTimeout = Duration.ofSeconds(2); // the first send ends at it
 			VisitorMail mail = mail(stuck.port(), null, List.of(), 1, Duration.ofMillis(200));
 			Future<HandlerResult> first = worker.submit(() -> mail.sendOnce(delivery(), this.settings, this::letter));
 			await().until(() -> this.jdbc.queryForObject("select count(*) from workflow_mail where status = 'SENDING'",
@@ -286,8 +293,8 @@ class VisitorMailTests {
 		sender.setHost("127.0.0.1");
 		sender.setPort(port);
 		Properties properties = new Properties();
-		properties.setProperty("mail.smtp.connectiontimeout", "2000");
-		properties.setProperty("mail.smtp.timeout", "2000");
+		properties.setProperty("mail.smtp.connectiontimeout", "10000");
+		properties.setProperty("mail.smtp.timeout", String.valueOf(this.smtpReadTimeout.toMillis()));
 		sender.setJavaMailProperties(properties);
 		StaticListableBeanFactory beans = new StaticListableBeanFactory(Map.of("sender", sender));
 		return new VisitorMail(iadvize, beans.getBeanProvider(JavaMailSender.class),

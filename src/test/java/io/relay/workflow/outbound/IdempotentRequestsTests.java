@@ -137,7 +137,7 @@ class IdempotentRequestsTests {
 	void aRejectedFirstAttemptKeepsTheBodyWhileALaterAttemptUnderTheKeyIsInFlight() throws Exception {
 		// The first attempt is refused while a second one (a lease that expired, say) is still being answered: the
 		// second may act under the key, so its body stays bound to it.
-		target.stubFor(post(urlPathEqualTo("/first")).willReturn(aResponse().withStatus(422).withFixedDelay(1000)));
+		target.stubFor(post(urlPathEqualTo("/first")).willReturn(aResponse().withStatus(422).withFixedDelay(3000)));
 		target.stubFor(post(urlPathEqualTo("/second")).willReturn(aResponse().withStatus(201).withFixedDelay(4000)));
 		CompletableFuture<Throwable> first = CompletableFuture.supplyAsync(() -> attempt("/first"));
 		await().atMost(Duration.ofSeconds(30))
@@ -145,6 +145,7 @@ class IdempotentRequestsTests {
 		CompletableFuture<Throwable> second = CompletableFuture.supplyAsync(() -> attempt("/second"));
 		await().atMost(Duration.ofSeconds(30))
 			.until(() -> !target.findAll(postRequestedFor(urlPathEqualTo("/second"))).isEmpty());
+		assertThat(first).as("the first attempt is still being answered when the second is sent").isNotDone();
 
 		assertThat(first.get(30, TimeUnit.SECONDS)).isInstanceOf(OutboundException.class);
 		assertThat(second).isNotDone();

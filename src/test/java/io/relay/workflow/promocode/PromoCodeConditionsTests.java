@@ -32,7 +32,9 @@ import static org.awaitility.Awaitility.await;
 				"relay.workflows.log.enabled=false", "relay.workflows.promo-code.enabled=true",
 				"relay.workflows.promo-code.from=offers@example.com", "relay.workflows.promo-code.campaign=conditions",
 				"relay.workflows.promo-code.require-transaction=true",
-				"relay.workflows.promo-code.transaction-wait=3s",
+				// Real time: the first test's transaction must come within it (on a slow machine too), the second
+				// waits it out.
+				"relay.workflows.promo-code.transaction-wait=8s",
 				"relay.workflows.promo-code.transaction-check-interval=100ms",
 				"relay.workflows.promo-code.empty-pool-retry-interval=100ms",
 				"relay.workflows.promo-code.low-threshold=2", "relay.workflows.promo-code.stats-interval=100ms",
@@ -103,7 +105,7 @@ class PromoCodeConditionsTests {
 		assertThat(this.webhook.deliver(close.body()).statusCode()).isEqualTo(202);
 		JsonNode delivery = this.admin.awaitDelivery(close.eventId(), "promo-code", "SKIPPED");
 		assertThat(delivery.get("lastError").asString()).isEqualTo("no transaction was attributed to the conversation "
-				+ "within relay.workflows.promo-code.transaction-wait (PT3S)");
+				+ "within relay.workflows.promo-code.transaction-wait (PT8S)");
 	}
 
 	private JsonNode health() {
