@@ -155,16 +155,23 @@ abstract class DispatchTests {
 
 		// A checked exception thrown sneakily (Kotlin, Lombok's @SneakyThrows), and an Error of no known kind.
 		Fixtures.Event sneaky = Fixtures.withFreshId("user.updated.json");
-		this.handler.filter(sneaky.eventId(), () -> DispatchTests.<RuntimeException>sneakyThrow(
-				new java.io.IOException("the filter read a file")));
+		AtomicInteger sneakyThrown = new AtomicInteger();
+		this.handler.filter(sneaky.eventId(), () -> {
+			sneakyThrown.incrementAndGet();
+			DispatchTests.<RuntimeException>sneakyThrow(new java.io.IOException("the filter read a file"));
+		});
 		deliver(sneaky);
 		awaitDelivery(sneaky.eventId(), "scripted", "SUCCEEDED");
+		assertThat(sneakyThrown).as("the filter ran, and threw").hasPositiveValue();
 		Fixtures.Event todo = Fixtures.withFreshId("user.updated.json");
+		AtomicInteger todoThrown = new AtomicInteger();
 		this.handler.filter(todo.eventId(), () -> {
+			todoThrown.incrementAndGet();
 			throw new Error("kotlin.NotImplementedError");
 		});
 		deliver(todo);
 		awaitDelivery(todo.eventId(), "scripted", "SUCCEEDED");
+		assertThat(todoThrown).as("the filter ran, and threw").hasPositiveValue();
 
 		Fixtures.Event next = Fixtures.withFreshId("user.updated.json");
 		deliver(next);

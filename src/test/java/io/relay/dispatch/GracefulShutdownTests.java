@@ -31,20 +31,20 @@ class GracefulShutdownTests {
 	void runningDeliveriesFinishAndTheRestStayPending() throws SQLException {
 		String url = "jdbc:h2:file:" + Path.of("target", "h2", "shutdown-" + System.nanoTime()).toAbsolutePath()
 				+ ";WRITE_DELAY=0";
-		ConfigurableApplicationContext relay = new SpringApplicationBuilder(RelayApplication.class).run(
+		try (ConfigurableApplicationContext relay = new SpringApplicationBuilder(RelayApplication.class).run(
 				"--server.port=0", "--relay.webhook.secrets=" + WebhookClient.SECRET, "--spring.datasource.url=" + url,
 				"--relay.test.recording-handler=true", "--relay.test.recording-handler-millis=1500",
-				"--relay.dispatch.workers=2", "--relay.workflows.log.enabled=false");
-		WebhookClient client = WebhookClient.onPort(((WebServerApplicationContext) relay).getWebServer().getPort());
-		for (int i = 0; i < 6; i++) {
-			assertThat(client.deliver(Fixtures.withFreshId("user.created.json").body()).statusCode()).isEqualTo(202);
-		}
-		JdbcTemplate jdbc = relay.getBean(JdbcTemplate.class);
-		// Claimed by this instance: 2 running on the 2 workers, the others waiting for a worker.
-		await().until(() -> jdbc.queryForObject("select count(*) from dispatch_delivery where status = 'RUNNING'",
-				Integer.class) >= 3);
-
-		relay.close();
+				"--relay.dispatch.workers=2", "--relay.workflows.log.enabled=false")) {
+			WebhookClient client = WebhookClient.onPort(((WebServerApplicationContext) relay).getWebServer().getPort());
+			for (int i = 0; i < 6; i++) {
+				assertThat(client.deliver(Fixtures.withFreshId("user.created.json").body()).statusCode())
+					.isEqualTo(202);
+			}
+			JdbcTemplate jdbc = relay.getBean(JdbcTemplate.class);
+			// Claimed by this instance: 2 running on the 2 workers, the others waiting for a worker.
+			await().until(() -> jdbc.queryForObject("select count(*) from dispatch_delivery where status = 'RUNNING'",
+					Integer.class) >= 3);
+		} // the graceful shutdown
 
 		try (Connection connection = DriverManager.getConnection(url, "sa", "")) {
 			Map<String, Integer> statuses = new HashMap<>();
@@ -85,21 +85,20 @@ class GracefulShutdownTests {
 		// The handler ignores the interrupt and runs on after the shutdown timeout and the grace that follows it.
 		CountDownLatch stuck = RecordingHandler.hold();
 		try {
-			ConfigurableApplicationContext relay = new SpringApplicationBuilder(RelayApplication.class).run(
+			try (ConfigurableApplicationContext relay = new SpringApplicationBuilder(RelayApplication.class).run(
 					"--server.port=0", "--relay.webhook.secrets=" + WebhookClient.SECRET,
 					"--spring.datasource.url=" + url, "--relay.test.recording-handler=true",
 					"--relay.dispatch.shutdown-timeout=200ms", "--relay.dispatch.workers=1",
-					"--relay.workflows.log.enabled=false");
-			WebhookClient client = WebhookClient
-				.onPort(((WebServerApplicationContext) relay).getWebServer().getPort());
-			for (int i = 0; i < 2; i++) {
-				assertThat(client.deliver(Fixtures.withFreshId("user.created.json").body()).statusCode())
-					.isEqualTo(202);
-			}
-			// One in the handler (the one worker), the other claimed and waiting for it.
-			await().until(RecordingHandler::held, (held) -> held == 1);
-
-			relay.close();
+					"--relay.workflows.log.enabled=false")) {
+				WebhookClient client = WebhookClient
+					.onPort(((WebServerApplicationContext) relay).getWebServer().getPort());
+				for (int i = 0; i < 2; i++) {
+					assertThat(client.deliver(Fixtures.withFreshId("user.created.json").body()).statusCode())
+						.isEqualTo(202);
+				}
+				// One in the handler (the one worker), the other claimed and waiting for it.
+				await().until(RecordingHandler::held, (held) -> held == 1);
+			} // the graceful shutdown
 
 			try (Connection connection = DriverManager.getConnection(url, "sa", "")) {
 				Map<String, Integer> rows = new HashMap<>();

@@ -66,10 +66,12 @@ class SourceAllowListFilterTests {
 	@Test
 	void aRefusedSourceIsLoggedAtWarnOnceThenOnlyCounted(CapturedOutput output) {
 		// Each test class gets its own context, and this address is refused by no other test.
+		double before = refusedCount();
 		assertThat(deliverFrom("192.0.2.77").statusCode()).isEqualTo(403);
 		assertThat(deliverFrom("192.0.2.77").statusCode()).isEqualTo(403);
 		assertThat(output.getOut().lines().filter((line) -> line.contains("WARN")
 				&& line.contains("Refused a webhook delivery from 192.0.2.77 (TCP peer 127.0.0.1)"))).hasSize(1);
+		assertThat(refusedCount()).isEqualTo(before + 2);
 	}
 
 	@Test

@@ -24,8 +24,9 @@ class StoreUnavailableTests {
 
 	@Test
 	void deliveriesAreAnswered503WhileTheDatabaseIsDown() throws IOException {
-		EmbeddedPostgres postgres = TestPostgres.startDedicated();
-		try (ConfigurableApplicationContext relay = new SpringApplicationBuilder(RelayApplication.class).run(
+		// Closed twice when the test passes (the second close does nothing): stopped in any case.
+		try (EmbeddedPostgres postgres = TestPostgres.startDedicated();
+				ConfigurableApplicationContext relay = new SpringApplicationBuilder(RelayApplication.class).run(
 				"--server.port=0", "--relay.webhook.secrets=" + WebhookClient.SECRET,
 				"--spring.datasource.url=" + postgres.getJdbcUrl("postgres", "postgres"),
 				"--spring.datasource.username=postgres", "--spring.datasource.password=postgres",

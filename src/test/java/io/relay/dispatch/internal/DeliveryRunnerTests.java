@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.random.RandomGenerator;
 
@@ -74,8 +75,14 @@ class DeliveryRunnerTests {
 	void aHandlerThatSwallowedTheShutdownsInterruptIsNotDeadEither() {
 		// It caught the InterruptedException and returned a retry: the thread's interrupt flag is clear.
 		DeliveryRepository.Completion completion = run(() -> {
-			Thread.interrupted();
-			return HandlerResult.retry("interrupted while calling the CRM");
+			Thread.currentThread().interrupt(); // the shutdown's, while the handler waits for its CRM
+			try {
+				new CountDownLatch(1).await();
+				throw new AssertionError("the wait was not interrupted");
+			}
+			catch (InterruptedException ex) {
+				return HandlerResult.retry("interrupted while calling the CRM");
+			}
 		}, true);
 		assertThat(Thread.currentThread().isInterrupted()).isFalse();
 		assertThat(completion.status()).isEqualTo(DeliveryStatus.FAILED);

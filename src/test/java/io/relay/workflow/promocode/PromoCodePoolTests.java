@@ -55,6 +55,7 @@ class PromoCodePoolTests {
 		});
 		held.await();
 		try {
+			long start = System.nanoTime();
 			CompletableFuture<PromoCodePool.Assignment> assignment = CompletableFuture
 				.supplyAsync(() -> this.pool.assign("spring", "visitor-key", "1", "conversation-1", "e:promo-code"));
 			assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> assignment.get(20, TimeUnit.SECONDS))
@@ -62,6 +63,8 @@ class PromoCodePoolTests {
 				.isInstanceOf(IllegalStateException.class)
 				.withMessage("another assignment in campaign 'spring' held this instance's lock for over 200 ms; the "
 						+ "delivery tries again later");
+			assertThat(Duration.ofNanos(System.nanoTime() - start)).as("waited for the lock before giving up")
+				.isGreaterThanOrEqualTo(Duration.ofMillis(200));
 		}
 		finally {
 			release.countDown();
