@@ -12,7 +12,9 @@ import org.springframework.data.web.PagedModel;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.ErrorResponseException;
 import org.springframework.http.ProblemDetail;
+import org.springframework.web.bind.WebDataBinder;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.InitBinder;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
@@ -47,6 +49,17 @@ class AdminController {
 	 * @param from received at or after (ISO-8601 instant)
 	 * @param to received before (ISO-8601 instant)
 	 */
+	/**
+	 * The event list's filters as written, no more: Spring's conversions read an empty value as no filter (an unset
+	 * shell variable would list every event) and a number as milliseconds since 1970 ({@code date +%s} gives
+	 * seconds).
+	 */
+	@InitBinder
+	void strictFilters(WebDataBinder binder) {
+		binder.registerCustomEditor(Instant.class, new StrictEditor(Instant::parse));
+		binder.registerCustomEditor(DeliveryStatus.class, new StrictEditor((text) -> DeliveryStatus.valueOf(text.strip())));
+	}
+
 	@GetMapping("/events")
 	PagedModel<AdminViews.EventSummary> events(@RequestParam(required = false) @Nullable String type,
 			@RequestParam(required = false) @Nullable DeliveryStatus status,
@@ -125,10 +138,18 @@ class AdminController {
 		return this.queries.instances();
 	}
 
-	/** A typo in {@code handler} would answer "0 replayed" as if there were nothing to do. */
+	/**
+	 * A typo in {@code handler} would answer "0 replayed" as if there were nothing to do; a disabled handler's
+	 * deliveries would end {@code SKIPPED} without running (a dead one then no longer counted dead).
+	 */
 	private void requireKnownHandler(@Nullable String handler) {
 		if (handler != null && !this.replays.knowsHandler(handler)) {
 			throw badRequest("no handler is named '" + handler + "' (neither running here nor with deliveries)");
+		}
+		if (handler != null && this.replays.isDisabled(handler)) {
+			throw problem(HttpStatus.CONFLICT, "handler '" + handler + "' is disabled on this instance (relay.dispatch"
+					+ ".handlers." + handler + ".enabled): its replayed deliveries would end SKIPPED without running. "
+					+ "Enable it, then replay");
 		}
 	}
 

@@ -10,13 +10,15 @@ public interface Replays {
 
 	/**
 	 * Replays the deliveries of one event.
-	 * @param handler only this handler's delivery, or all of them when {@code null}
+	 * @param handler only this handler's delivery, or all of them when {@code null} but those of the handlers
+	 * {@link #isDisabled disabled} here
 	 * @return how many deliveries were replayed (0 when the event is unknown)
 	 */
 	int replayEvent(String eventId, @Nullable String handler);
 
 	/**
-	 * Replays every delivery in {@code status} (by default {@link DeliveryStatus#DEAD}), optionally of one handler.
+	 * Replays every delivery in {@code status} (by default {@link DeliveryStatus#DEAD}) there is when it starts,
+	 * of one handler, or of every handler but those {@link #isDisabled disabled} here.
 	 * @return how many deliveries were replayed
 	 */
 	int replayAll(DeliveryStatus status, @Nullable String handler);
@@ -26,5 +28,11 @@ public interface Replays {
 	 * switched off). A name that is neither is a typo, which would replay nothing.
 	 */
 	boolean knowsHandler(String handler);
+
+	/**
+	 * Whether {@code handler} is disabled on this instance ({@code relay.dispatch.handlers.<name>.enabled=false}):
+	 * its deliveries, replayed, would end {@code SKIPPED} without running.
+	 */
+	boolean isDisabled(String handler);
 
 }

@@ -295,6 +295,27 @@ abstract class DispatchTests {
 		assertThat(delivery.get("lastError").asString())
 			.isEqualTo("the handler is disabled (relay.dispatch.handlers.paused.enabled)");
 		assertThat(this.paused.runs).hasValue(0);
+
+		// Replayed while still disabled, it would end SKIPPED again without running (a dead one no longer dead).
+		for (String path : List.of("/admin/api/events/" + event.eventId() + "/replay?handler=paused",
+				"/admin/api/deliveries/replay?status=SKIPPED&handler=paused")) {
+			HttpResponse<String> refused = admin("POST", path);
+			assertThat(refused.statusCode()).as(path).isEqualTo(409);
+			assertThat(refused.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+			assertThat(refused.body()).contains("handler 'paused' is disabled on this instance (relay.dispatch."
+					+ "handlers.paused.enabled): its replayed deliveries would end SKIPPED without running");
+		}
+		// Every handler's: the others run again, the disabled one's keeps its outcome.
+		await().until(() -> this.jdbc.queryForObject("select count(*) from dispatch_delivery where event_id = ? and "
+				+ "status in ('PENDING', 'RUNNING', 'FAILED')", Integer.class, event.eventId()) == 0);
+		int others = this.jdbc.queryForObject("select count(*) from dispatch_delivery where event_id = ? and "
+				+ "handler <> 'paused'", Integer.class, event.eventId());
+		assertThat(others).isPositive();
+		assertThat(json.readTree(admin("POST", "/admin/api/events/" + event.eventId() + "/replay").body())
+			.get("replayed")
+			.asInt()).isEqualTo(others);
+		assertThat(this.jdbc.queryForObject("select status from dispatch_delivery where event_id = ? and handler = "
+				+ "'paused'", String.class, event.eventId())).isEqualTo("SKIPPED");
 	}
 
 	@ParameterizedTest
@@ -465,6 +486,17 @@ abstract class DispatchTests {
 		assertThat(twice.body()).contains("Parameter 'status' is given 2 times: give it once");
 		assertThat(admin("GET", "/admin/api/events?type=").body())
 			.contains("Parameter 'type' is empty: leave it out not to filter by it");
+		for (String empty : List.of("status", "from", "to")) {
+			HttpResponse<String> unset = admin("GET", "/admin/api/events?" + empty + "=");
+			assertThat(unset.statusCode()).as(empty).isEqualTo(400);
+			assertThat(unset.body()).contains("Parameter '" + empty + "' is empty: leave it out not to filter by it");
+		}
+		// Seconds since 1970 (date +%s), which Spring would read as milliseconds: a day of 1970, and every event
+		assertThat(admin("GET", "/admin/api/events?from=1732528800").body())
+			.contains("from must be an ISO-8601 instant such as 2026-11-25T10:00:00Z (was '1732528800')");
+		assertThat(admin("GET", "/admin/api/events?status=%20dead%20").body())
+			.contains("status must be one of PENDING");
+		assertThat(admin("GET", "/admin/api/events?status=%20DEAD%20").statusCode()).isEqualTo(200);
 		// PostgreSQL refuses a NUL in text: a 400 before the query, not a 500 from it
 		for (String path : List.of("/admin/api/events?conversationId=a%00b", "/admin/api/event?id=a%00b")) {
 			HttpResponse<String> nul = admin("GET", path);

@@ -475,26 +475,43 @@ class DeliveryRepository {
 		return orderingLocksWhere(OF_EVENT, eventParameters(eventId, handler));
 	}
 
-	int replayEvent(String eventId, @Nullable String handler, Instant now) {
-		return this.named.update(REPLAY + "where " + OF_EVENT + " and status <> 'RUNNING' and " + EVENT_EXISTS,
-				eventParameters(eventId, handler).addValue("now", Timestamp.from(now)));
+	/**
+	 * Replays the deliveries of event {@code eventId} ({@link #OF_EVENT}) but those that are running, and those of
+	 * the handlers {@code leftAlone}.
+	 */
+	int replayEvent(String eventId, @Nullable String handler, Set<String> leftAlone, Instant now) {
+		MapSqlParameterSource parameters = eventParameters(eventId, handler).addValue("now", Timestamp.from(now));
+		String others = "";
+		if (!leftAlone.isEmpty()) {
+			others = " and handler not in (:leftAlone)";
+			parameters.addValue("leftAlone", leftAlone);
+		}
+		return this.named.update(REPLAY + "where " + OF_EVENT + others + " and status <> 'RUNNING' and "
+				+ EVENT_EXISTS, parameters);
 	}
 
 	private static MapSqlParameterSource eventParameters(String eventId, @Nullable String handler) {
 		return new MapSqlParameterSource("event", eventId).addValue("handler", handler, Types.VARCHAR);
 	}
 
+	/** The highest delivery id so far (0 when there is none): ids are given in increasing order. */
+	long lastDeliveryId() {
+		Long last = this.jdbc.queryForObject("select max(id) from dispatch_delivery", Long.class);
+		return (last != null) ? last : 0;
+	}
+
 	/**
 	 * The next {@link #REPLAY_BATCH} deliveries in {@code status} (of {@code handler}, or of every handler) after the
-	 * id {@code after}, in order of id, with their ordering locks (a delivery's key never changes).
+	 * id {@code after} and up to {@code upTo}, in order of id, with their ordering locks (a delivery's key never
+	 * changes).
 	 */
-	List<Replayable> replayable(DeliveryStatus status, @Nullable String handler, long after) {
+	List<Replayable> replayable(DeliveryStatus status, @Nullable String handler, long after, long upTo) {
 		return this.jdbc.query("select id, handler, ordering_key from dispatch_delivery where status = ? and "
-				+ "(cast(? as varchar(100)) is null or handler = ?) and id > ? and " + EVENT_EXISTS
+				+ "(cast(? as varchar(100)) is null or handler = ?) and id > ? and id <= ? and " + EVENT_EXISTS
 				+ " order by id fetch first " + REPLAY_BATCH + " rows only",
-				(rs, row) -> new Replayable(rs.getLong(1),
+				(rs, row) -> new Replayable(rs.getLong(1), rs.getString(2),
 						(rs.getString(3) != null) ? orderingLock(rs.getString(2), rs.getString(3)) : null),
-				status.name(), handler, handler, after);
+				status.name(), handler, handler, after, upTo);
 	}
 
 	/** Replays these deliveries, those still in {@code status}. */
@@ -586,7 +603,7 @@ class DeliveryRepository {
 	 * A delivery a bulk replay may set back.
 	 * @param orderingLock its {@link #orderingLock}, {@code null} when it is not ordered
 	 */
-	record Replayable(long id, @Nullable String orderingLock) {
+	record Replayable(long id, String handler, @Nullable String orderingLock) {
 	}
 
 	record Stats(long backlog, double oldestPendingAgeSeconds, long dead) {

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
@@ -51,8 +52,9 @@ class DispatchService implements Replays {
 
 	@Override
 	public int replayEvent(String eventId, @Nullable String handler) {
+		Set<String> leftAlone = leftAlone(handler);
 		int replayed = underOrderingLocks(() -> this.repository.replayableOrderingLocks(eventId, handler),
-				() -> this.repository.replayEvent(eventId, handler, this.clock.instant()));
+				() -> this.repository.replayEvent(eventId, handler, leftAlone, this.clock.instant()));
 		logger.info("Replaying {} deliveries of event {}{}", replayed, eventId,
 				(handler != null) ? " to '" + handler + "'" : "");
 		this.dispatcher.wake();
@@ -64,20 +66,27 @@ class DispatchService implements Replays {
 		if (status == DeliveryStatus.RUNNING) {
 			throw new IllegalArgumentException("running deliveries cannot be replayed");
 		}
+		Set<String> leftAlone = leftAlone(handler);
 		int replayed = 0;
 		long after = 0;
+		// Those there are now: deliveries made during a long replay, and finished in this status before the walk
+		// reaches them, were not asked for (a CRM would get a lead again).
+		long upTo = this.repository.lastDeliveryId();
 		List<DeliveryRepository.Replayable> read;
 		// A batch at a time, in order of id: one statement over a month of succeeded deliveries would hold millions
 		// of row locks in one transaction (the claim and the completions would wait behind it). Walking the ids
 		// forward, a delivery replayed by one batch, run and finished again before the next batch, is not replayed
 		// twice.
 		do {
-			read = this.repository.replayable(status, handler, after);
+			read = this.repository.replayable(status, handler, after, upTo);
+			List<DeliveryRepository.Replayable> replayable = read.stream()
+				.filter((delivery) -> !leftAlone.contains(delivery.handler()))
+				.toList();
 			// Each transaction locks the conversations of a few deliveries only: a thousand would take nearly every
 			// stripe of OrderingLocks, and hold up every inbox transaction that plans an ordered delivery meanwhile.
-			for (int from = 0; from < read.size(); from += LOCKED_REPLAY_BATCH) {
-				List<DeliveryRepository.Replayable> batch = read.subList(from,
-						Math.min(read.size(), from + LOCKED_REPLAY_BATCH));
+			for (int from = 0; from < replayable.size(); from += LOCKED_REPLAY_BATCH) {
+				List<DeliveryRepository.Replayable> batch = replayable.subList(from,
+						Math.min(replayable.size(), from + LOCKED_REPLAY_BATCH));
 				replayed += underOrderingLocks(
 						() -> batch.stream()
 							.map(DeliveryRepository.Replayable::orderingLock)
@@ -114,6 +123,20 @@ class DispatchService implements Replays {
 		finally {
 			OrderingLocks.unlock(held);
 		}
+	}
+
+	/**
+	 * The handlers whose deliveries a replay of every handler leaves alone: those disabled here, which would end
+	 * {@code SKIPPED} (their outcome so far lost) rather than run. A replay that names one is refused before.
+	 */
+	private Set<String> leftAlone(@Nullable String handler) {
+		return (handler != null) ? Set.of() : this.handlers.disabled();
+	}
+
+	@Override
+	public boolean isDisabled(String handler) {
+		HandlerRegistry.Registered registered = this.handlers.get(handler);
+		return registered != null && !registered.settings().enabled();
 	}
 
 	@Override

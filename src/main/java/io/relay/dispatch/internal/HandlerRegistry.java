@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -83,6 +84,14 @@ class HandlerRegistry {
 	/** The names of every handler of this instance, disabled ones included. */
 	Set<String> names() {
 		return Collections.unmodifiableSet(this.handlers.keySet());
+	}
+
+	/** The names of this instance's disabled handlers: their deliveries end {@code SKIPPED} here if they run. */
+	Set<String> disabled() {
+		return this.handlers.entrySet().stream()
+			.filter((entry) -> !entry.getValue().settings().enabled())
+			.map(Map.Entry::getKey)
+			.collect(Collectors.toUnmodifiableSet());
 	}
 
 	@Nullable Registered get(String name) {

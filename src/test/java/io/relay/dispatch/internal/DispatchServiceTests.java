@@ -13,9 +13,11 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 import javax.sql.DataSource;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.relay.dispatch.DeliveryStatus;
 import io.relay.support.MigratedDatabase;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -86,17 +88,7 @@ class DispatchServiceTests {
 		CountDownLatch planned = new CountDownLatch(1);
 		CompletableFuture<Void> plannerTransaction = holding(dataSource, planner, "c-1", planned);
 
-		AtomicReference<Thread> replaying = new AtomicReference<>();
-		CompletableFuture<Integer> replay = CompletableFuture.supplyAsync(() -> {
-			replaying.set(Thread.currentThread());
-			return service.replayEvent(eventId, null);
-		}, THREAD_PER_TASK);
-		// Waiting for the planner's lock (not merely not started yet): parked on H2's in-process lock, or waiting
-		// for the advisory lock on PostgreSQL.
-		await().atMost(Duration.ofSeconds(10)).until(() -> database.equals("h2")
-				? replaying.get() != null && replaying.get().getState() == Thread.State.WAITING
-				: jdbc.queryForObject("select count(*) from pg_locks where locktype = 'advisory' and not granted",
-						Integer.class) > 0);
+		CompletableFuture<Integer> replay = waitingForALock(database, jdbc, () -> service.replayEvent(eventId, null));
 		assertThat(replay).isNotDone();
 		assertThat(status(jdbc, dead)).isEqualTo("DEAD");
 
@@ -138,6 +130,75 @@ class DispatchServiceTests {
 		assertThat(pending(jdbc)).isEqualTo(conversations);
 	}
 
+	/** On H2 the same locks as this instance's planner; on PostgreSQL another instance's, as above. */
+	@ParameterizedTest
+	@ValueSource(strings = { "h2", "postgres" })
+	void aBulkReplayReplaysTheDeliveriesThereWereWhenItStartedOnly(String database) throws Exception {
+		DataSource dataSource = MigratedDatabase.of(database, "replay_ceiling");
+		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+		insert(jdbc, "old", DeliveryRepository.REPLAY_BATCH, "SUCCEEDED", "crm");
+		OrderingLocks planner = new OrderingLocks(new DeliveryRepository(jdbc));
+		OrderingLocks replayer = database.equals("h2") ? planner : new OrderingLocks(new DeliveryRepository(jdbc));
+		DispatchService service = service(dataSource, replayer);
+		CountDownLatch planned = new CountDownLatch(1);
+		// The planner holds the first delivery's conversation: the replay's first batch waits for it.
+		CompletableFuture<Void> plannerTransaction = holding(dataSource, planner, "c-0", planned);
+		CompletableFuture<Integer> replay = waitingForALock(database, jdbc,
+				() -> service.replayAll(DeliveryStatus.SUCCEEDED, "crm"));
+
+		// Deliveries made, and finished, while the replay goes through the first thousand.
+		insert(jdbc, "new", 5, "SUCCEEDED", "crm");
+		planned.countDown();
+		plannerTransaction.get(10, TimeUnit.SECONDS);
+
+		assertThat(replay.get(20, TimeUnit.SECONDS)).isEqualTo(DeliveryRepository.REPLAY_BATCH);
+		assertThat(jdbc.queryForList("select distinct status from dispatch_delivery where event_id like 'new-%'",
+				String.class)).containsExactly("SUCCEEDED");
+		assertThat(pending(jdbc)).isEqualTo(DeliveryRepository.REPLAY_BATCH);
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "h2", "postgres" })
+	void aReplayOfEveryHandlerLeavesTheDeliveriesOfTheHandlersDisabledHereAlone(String database) {
+		DataSource dataSource = MigratedDatabase.of(database, "replay_disabled");
+		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+		insert(jdbc, "e", 3, "DEAD", "crm");
+		jdbc.update("insert into dispatch_delivery (event_id, handler, status, attempts, max_attempts, next_attempt_at, "
+				+ "created_at, updated_at) select event_id, 'paused', 'DEAD', 10, 10, next_attempt_at, created_at, "
+				+ "updated_at from dispatch_delivery where handler = 'crm'");
+		DispatchService service = service(dataSource, new OrderingLocks(new DeliveryRepository(jdbc)));
+		assertThat(service.isDisabled("paused")).isTrue();
+		assertThat(service.isDisabled("crm")).isFalse();
+		assertThat(service.isDisabled("nobody")).isFalse();
+
+		assertThat(service.replayEvent("e-0", null)).isOne();
+		assertThat(service.replayAll(DeliveryStatus.DEAD, null)).isEqualTo(2);
+		assertThat(jdbc.queryForList("select distinct status from dispatch_delivery where handler = 'paused'",
+				String.class)).containsExactly("DEAD");
+		assertThat(pending(jdbc)).isEqualTo(3);
+		// Named, it is what was asked for (the admin API refuses it first).
+		assertThat(service.replayAll(DeliveryStatus.DEAD, "paused")).isEqualTo(3);
+	}
+
+	/**
+	 * {@code count} events {@code <prefix>-<i>}, each with a delivery to {@code handler} in {@code status}, in
+	 * conversation {@code c-<i>}.
+	 */
+	private static void insert(JdbcTemplate jdbc, String prefix, int count, String status, String handler) {
+		List<Object[]> events = new ArrayList<>();
+		List<Object[]> deliveries = new ArrayList<>();
+		for (int i = 0; i < count; i++) {
+			String eventId = prefix + "-" + i;
+			events.add(new Object[] { eventId, "{}".getBytes(), Timestamp.from(NOW) });
+			deliveries.add(new Object[] { eventId, handler, status, "c-" + i, Timestamp.from(NOW),
+					Timestamp.from(NOW), Timestamp.from(NOW) });
+		}
+		jdbc.batchUpdate("insert into inbox_event (event_id, event_type, content_type, payload, received_at) values "
+				+ "(?, 'user.created', 'application/json', ?, ?)", events);
+		jdbc.batchUpdate("insert into dispatch_delivery (event_id, handler, status, ordering_key, attempts, max_attempts, "
+				+ "next_attempt_at, created_at, updated_at) values (?, ?, ?, ?, 10, 10, ?, ?, ?)", deliveries);
+	}
+
 	/**
 	 * A planner's transaction that holds the lock of one conversation (of handler {@code crm}) until {@code planned}
 	 * counts down; returned once the lock is held.
@@ -162,6 +223,24 @@ class DispatchServiceTests {
 		return transaction;
 	}
 
+	/**
+	 * Starts {@code replay}, and returns once it waits for an ordering lock (not merely has not started yet): parked
+	 * on H2's in-process lock, or waiting for the advisory lock on PostgreSQL.
+	 */
+	private static CompletableFuture<Integer> waitingForALock(String database, JdbcTemplate jdbc,
+			Supplier<Integer> replay) {
+		AtomicReference<Thread> replaying = new AtomicReference<>();
+		CompletableFuture<Integer> replayed = CompletableFuture.supplyAsync(() -> {
+			replaying.set(Thread.currentThread());
+			return replay.get();
+		}, THREAD_PER_TASK);
+		await().atMost(Duration.ofSeconds(10)).until(() -> database.equals("h2")
+				? replaying.get() != null && replaying.get().getState() == Thread.State.WAITING
+				: jdbc.queryForObject("select count(*) from pg_locks where locktype = 'advisory' and not granted",
+						Integer.class) > 0);
+		return replayed;
+	}
+
 	private static long pending(JdbcTemplate jdbc) {
 		return jdbc.queryForObject("select count(*) from dispatch_delivery where status = 'PENDING'", Long.class);
 	}
@@ -172,13 +251,17 @@ class DispatchServiceTests {
 		TransactionTemplate transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
 		DispatchProperties properties = new DispatchProperties(16, Duration.ofMillis(500), Duration.ofMinutes(5),
 				Duration.ofSeconds(20), Duration.ofHours(1), Duration.ofSeconds(5), Duration.ofHours(1),
-				Duration.ofSeconds(10), new DispatchProperties.HandlerSettings(null, null, null, null, null), Map.of());
+				Duration.ofSeconds(10), new DispatchProperties.HandlerSettings(null, null, null, null, null),
+				Map.of("paused", new DispatchProperties.HandlerSettings(false, null, null, null, null)));
 		Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+		HandlerRegistry handlers = new HandlerRegistry(
+				List.of(new DispatchWiring.Succeeding("crm"), new DispatchWiring.Succeeding("paused")), properties,
+				new SimpleMeterRegistry(), clock);
 		InstancePresence presence = new InstancePresence(jdbc, transactions, "relay-1", List.of("crm"), properties,
 				clock);
 		// Never started: a replay only wakes it.
 		Dispatcher dispatcher = new Dispatcher(repository, transactions, null, presence, properties, clock);
-		return new DispatchService(repository, dispatcher, clock, transactions, null, locks);
+		return new DispatchService(repository, dispatcher, clock, transactions, handlers, locks);
 	}
 
 	private static String status(JdbcTemplate jdbc, long id) {

@@ -41,7 +41,7 @@ record DispatchWiring(DeliveryRepository repository, TransactionTemplate transac
 				Duration.ofSeconds(20), Duration.ofHours(1), Duration.ofSeconds(5), Duration.ofHours(1),
 				Duration.ofSeconds(10), new DispatchProperties.HandlerSettings(null, null, null, null, null),
 				Map.of());
-		HandlerRegistry handlers = new HandlerRegistry(List.of(new Ordered()), properties,
+		HandlerRegistry handlers = new HandlerRegistry(List.of(new Succeeding("ordered")), properties,
 				new SimpleMeterRegistry(), clock);
 		InstancePresence presence = new InstancePresence(new JdbcTemplate(dataSource),
 				new TransactionTemplate(new DataSourceTransactionManager(dataSource)), "relay-1",
@@ -84,13 +84,8 @@ record DispatchWiring(DeliveryRepository repository, TransactionTemplate transac
 				this.clock, locks);
 	}
 
-	/** A handler of every event, ordered per conversation (the default). */
-	private static final class Ordered implements EventHandler<IAdvizeEvent> {
-
-		@Override
-		public String name() {
-			return "ordered";
-		}
+	/** A handler of every event that succeeds (ordered per conversation, the default). */
+	record Succeeding(String name) implements EventHandler<IAdvizeEvent> {
 
 		@Override
 		public Class<IAdvizeEvent> eventType() {
