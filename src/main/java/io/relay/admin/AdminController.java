@@ -44,12 +44,6 @@ class AdminController {
 	}
 
 	/**
-	 * Stored events, newest first.
-	 * @param status only events with at least one delivery in this status
-	 * @param from received at or after (ISO-8601 instant)
-	 * @param to received before (ISO-8601 instant)
-	 */
-	/**
 	 * The event list's filters as written, no more: Spring's conversions read an empty value as no filter (an unset
 	 * shell variable would list every event) and a number as milliseconds since 1970 ({@code date +%s} gives
 	 * seconds).
@@ -57,9 +51,16 @@ class AdminController {
 	@InitBinder
 	void strictFilters(WebDataBinder binder) {
 		binder.registerCustomEditor(Instant.class, new StrictEditor(Instant::parse));
-		binder.registerCustomEditor(DeliveryStatus.class, new StrictEditor((text) -> DeliveryStatus.valueOf(text.strip())));
+		binder.registerCustomEditor(DeliveryStatus.class,
+				new StrictEditor((text) -> DeliveryStatus.valueOf(text.strip())));
 	}
 
+	/**
+	 * Stored events, newest first.
+	 * @param status only events with at least one delivery in this status
+	 * @param from received at or after (ISO-8601 instant)
+	 * @param to received before (ISO-8601 instant)
+	 */
 	@GetMapping("/events")
 	PagedModel<AdminViews.EventSummary> events(@RequestParam(required = false) @Nullable String type,
 			@RequestParam(required = false) @Nullable DeliveryStatus status,

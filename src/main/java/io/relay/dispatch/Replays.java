@@ -17,8 +17,8 @@ public interface Replays {
 	int replayEvent(String eventId, @Nullable String handler);
 
 	/**
-	 * Replays every delivery in {@code status} (by default {@link DeliveryStatus#DEAD}) there is when it starts,
-	 * of one handler, or of every handler but those {@link #isDisabled disabled} here.
+	 * Replays every delivery that is in {@code status} (by default {@link DeliveryStatus#DEAD}) when it starts, of
+	 * one handler, or of every handler but those {@link #isDisabled disabled} here.
 	 * @return how many deliveries were replayed
 	 */
 	int replayAll(DeliveryStatus status, @Nullable String handler);

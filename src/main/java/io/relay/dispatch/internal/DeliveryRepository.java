@@ -502,16 +502,17 @@ class DeliveryRepository {
 
 	/**
 	 * The next {@link #REPLAY_BATCH} deliveries in {@code status} (of {@code handler}, or of every handler) after the
-	 * id {@code after} and up to {@code upTo}, in order of id, with their ordering locks (a delivery's key never
-	 * changes).
+	 * id {@code after} and up to {@code upTo}, last changed at {@code asOf} or before, in order of id, with their
+	 * ordering locks (a delivery's key never changes).
 	 */
-	List<Replayable> replayable(DeliveryStatus status, @Nullable String handler, long after, long upTo) {
+	List<Replayable> replayable(DeliveryStatus status, @Nullable String handler, long after, long upTo,
+			Instant asOf) {
 		return this.jdbc.query("select id, handler, ordering_key from dispatch_delivery where status = ? and "
-				+ "(cast(? as varchar(100)) is null or handler = ?) and id > ? and id <= ? and " + EVENT_EXISTS
-				+ " order by id fetch first " + REPLAY_BATCH + " rows only",
+				+ "(cast(? as varchar(100)) is null or handler = ?) and id > ? and id <= ? and updated_at <= ? and "
+				+ EVENT_EXISTS + " order by id fetch first " + REPLAY_BATCH + " rows only",
 				(rs, row) -> new Replayable(rs.getLong(1), rs.getString(2),
 						(rs.getString(3) != null) ? orderingLock(rs.getString(2), rs.getString(3)) : null),
-				status.name(), handler, handler, after, upTo);
+				status.name(), handler, handler, after, upTo, Timestamp.from(asOf));
 	}
 
 	/** Replays these deliveries, those still in {@code status}. */

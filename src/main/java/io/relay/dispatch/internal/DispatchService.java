@@ -1,6 +1,7 @@
 package io.relay.dispatch.internal;
 
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -69,16 +70,18 @@ class DispatchService implements Replays {
 		Set<String> leftAlone = leftAlone(handler);
 		int replayed = 0;
 		long after = 0;
-		// Those there are now: deliveries made during a long replay, and finished in this status before the walk
-		// reaches them, were not asked for (a CRM would get a lead again).
+		// Those in this status now: a delivery made during a long replay, or one that was waiting or running, and
+		// reaches this status before the walk gets to it, was not asked for (a CRM would get a lead again). The
+		// last id bounds the walk; the time of the last change leaves out those that changed since.
 		long upTo = this.repository.lastDeliveryId();
+		Instant asOf = this.clock.instant();
 		List<DeliveryRepository.Replayable> read;
 		// A batch at a time, in order of id: one statement over a month of succeeded deliveries would hold millions
 		// of row locks in one transaction (the claim and the completions would wait behind it). Walking the ids
 		// forward, a delivery replayed by one batch, run and finished again before the next batch, is not replayed
 		// twice.
 		do {
-			read = this.repository.replayable(status, handler, after, upTo);
+			read = this.repository.replayable(status, handler, after, upTo, asOf);
 			List<DeliveryRepository.Replayable> replayable = read.stream()
 				.filter((delivery) -> !leftAlone.contains(delivery.handler()))
 				.toList();

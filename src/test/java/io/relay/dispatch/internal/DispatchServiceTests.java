@@ -133,10 +133,11 @@ class DispatchServiceTests {
 	/** On H2 the same locks as this instance's planner; on PostgreSQL another instance's, as above. */
 	@ParameterizedTest
 	@ValueSource(strings = { "h2", "postgres" })
-	void aBulkReplayReplaysTheDeliveriesThereWereWhenItStartedOnly(String database) throws Exception {
+	void aBulkReplayReplaysOnlyTheDeliveriesInItsStatusWhenItStarted(String database) throws Exception {
 		DataSource dataSource = MigratedDatabase.of(database, "replay_ceiling");
 		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
 		insert(jdbc, "old", DeliveryRepository.REPLAY_BATCH, "SUCCEEDED", "crm");
+		insert(jdbc, "waiting", 1, "PENDING", "crm");
 		OrderingLocks planner = new OrderingLocks(new DeliveryRepository(jdbc));
 		OrderingLocks replayer = database.equals("h2") ? planner : new OrderingLocks(new DeliveryRepository(jdbc));
 		DispatchService service = service(dataSource, replayer);
@@ -146,14 +147,17 @@ class DispatchServiceTests {
 		CompletableFuture<Integer> replay = waitingForALock(database, jdbc,
 				() -> service.replayAll(DeliveryStatus.SUCCEEDED, "crm"));
 
-		// Deliveries made, and finished, while the replay goes through the first thousand.
+		// Deliveries made, and finished, while the replay goes through the first thousand; and one that was waiting
+		// when it started, finished since.
 		insert(jdbc, "new", 5, "SUCCEEDED", "crm");
+		jdbc.update("update dispatch_delivery set status = 'SUCCEEDED', updated_at = ? where event_id = 'waiting-0'",
+				Timestamp.from(NOW.plusSeconds(1)));
 		planned.countDown();
 		plannerTransaction.get(10, TimeUnit.SECONDS);
 
 		assertThat(replay.get(20, TimeUnit.SECONDS)).isEqualTo(DeliveryRepository.REPLAY_BATCH);
-		assertThat(jdbc.queryForList("select distinct status from dispatch_delivery where event_id like 'new-%'",
-				String.class)).containsExactly("SUCCEEDED");
+		assertThat(jdbc.queryForList("select distinct status from dispatch_delivery where event_id like 'new-%' or "
+				+ "event_id = 'waiting-0'", String.class)).containsExactly("SUCCEEDED");
 		assertThat(pending(jdbc)).isEqualTo(DeliveryRepository.REPLAY_BATCH);
 	}
 
