@@ -201,7 +201,7 @@ class VisitorMailTests {
 	void aSlowSmtpServerHoldsAtMostMaxConcurrentSendsWorkers() throws Exception {
 		try (ScriptedSmtpServer stuck = new ScriptedSmtpServer(Map.of("greeting", ScriptedSmtpServer.HOLD));
 				ExecutorService worker = Executors.newSingleThreadExecutor()) {
-			this.smtpReadTimeout = Duration.ofSeconds(2); // the first send ends at it
+			this.smtpReadTimeout = Duration.ofSeconds(5); // the first send ends at it
 			VisitorMail mail = mail(stuck.port(), null, List.of(), 1, Duration.ofMillis(200));
 			Future<HandlerResult> first = worker.submit(() -> mail.sendOnce(delivery(), this.settings, this::letter));
 			await().until(() -> this.jdbc.queryForObject("select count(*) from workflow_mail where status = 'SENDING'",

@@ -137,8 +137,8 @@ class IdempotentRequestsTests {
 	void aRejectedFirstAttemptKeepsTheBodyWhileALaterAttemptUnderTheKeyIsInFlight() throws Exception {
 		// The first attempt is refused while a second one (a lease that expired, say) is still being answered: the
 		// second may act under the key, so its body stays bound to it.
-		target.stubFor(post(urlPathEqualTo("/first")).willReturn(aResponse().withStatus(422).withFixedDelay(3000)));
-		target.stubFor(post(urlPathEqualTo("/second")).willReturn(aResponse().withStatus(201).withFixedDelay(4000)));
+		target.stubFor(post(urlPathEqualTo("/first")).willReturn(aResponse().withStatus(422).withFixedDelay(4000)));
+		target.stubFor(post(urlPathEqualTo("/second")).willReturn(aResponse().withStatus(201).withFixedDelay(7000)));
 		CompletableFuture<Throwable> first = CompletableFuture.supplyAsync(() -> attempt("/first"));
 		await().atMost(Duration.ofSeconds(30))
 			.until(() -> !target.findAll(postRequestedFor(urlPathEqualTo("/first"))).isEmpty());
@@ -340,7 +340,8 @@ class IdempotentRequestsTests {
 		OutboundClients clients = new OutboundClients(none.getBeanProvider(RestClient.Builder.class),
 				none.getBeanProvider(ResolvableType.forClass(ClientHttpRequestFactoryBuilder.class)),
 				none.getBeanProvider(HttpClientSettings.class), none.getBeanProvider(Clock.class));
-		return clients.create("lead", new OutboundProperties(Duration.ofSeconds(2), Duration.ofSeconds(5), 4,
+		// A read timeout above the slowest answer stubbed here (7 s).
+		return clients.create("lead", new OutboundProperties(Duration.ofSeconds(2), Duration.ofSeconds(15), 4,
 				Duration.ofSeconds(1), new OutboundProperties.Auth(OutboundProperties.AuthType.NONE, null, null, null,
 						"X-API-Key", null),
 				List.of()));
