@@ -81,8 +81,8 @@ class AdminController {
 			throw badRequest("to (" + to + ") must be after from (" + from + ")");
 		}
 		AdminQueries.Filter filter = new AdminQueries.Filter(type, status, conversationId, visitorId, from, to);
-		return new PagedModel<>(new PageImpl<>(this.queries.page(filter, page, size), PageRequest.of(page, size),
-				this.queries.count(filter)));
+		AdminQueries.Listing listing = this.queries.list(filter, page, size);
+		return new PagedModel<>(new PageImpl<>(listing.content(), PageRequest.of(page, size), listing.total()));
 	}
 
 	@GetMapping("/events/{eventId}")

@@ -18,6 +18,7 @@ import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Repository;
 import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -38,6 +39,21 @@ class AdminQueries {
 		this.named = new NamedParameterJdbcTemplate(jdbc);
 		this.readOnly = new TransactionTemplate(transactions);
 		this.readOnly.setReadOnly(true);
+		// One snapshot for every query of a request: at read committed (both databases' default) each would see
+		// the events and deliveries stored since the one before.
+		this.readOnly.setIsolationLevel(TransactionDefinition.ISOLATION_REPEATABLE_READ);
+	}
+
+	/**
+	 * A page of events and the total that matches, from one snapshot: events stored between the two queries made
+	 * {@code totalElements} disagree with the content.
+	 */
+	Listing list(Filter filter, int page, int size) {
+		return Objects.requireNonNull(
+				this.readOnly.execute((status) -> new Listing(page(filter, page, size), count(filter))));
+	}
+
+	record Listing(List<AdminViews.EventSummary> content, long total) {
 	}
 
 	record Filter(@Nullable String type, @Nullable DeliveryStatus status, @Nullable String conversationId,

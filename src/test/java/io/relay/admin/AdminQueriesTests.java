@@ -5,12 +5,16 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.sql.DataSource;
 
 import io.relay.support.MigratedDatabase;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.datasource.DelegatingDataSource;
@@ -45,6 +49,37 @@ class AdminQueriesTests {
 		assertThat(detail.deliveries()).singleElement()
 			.satisfies((delivery) -> assertThat(delivery.history()).hasSize(1));
 		assertThat(dataSource.maxOpen).as("connections open at once").hasValue(1);
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "h2", "postgres" })
+	void aPageAndItsTotalComeFromOneSnapshot(String database) {
+		DataSource dataSource = MigratedDatabase.of(database, "admin_snapshot");
+		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+		store(jdbc, "before");
+		AdminQueries queries = new AdminQueries(jdbc, new DataSourceTransactionManager(dataSource)) {
+
+			@Override
+			List<AdminViews.EventSummary> page(Filter filter, int page, int size) {
+				List<AdminViews.EventSummary> content = super.page(filter, page, size);
+				// Stored by the intake, on another connection, between the page and its count.
+				CompletableFuture.runAsync(() -> store(new JdbcTemplate(dataSource), "between")).join();
+				return content;
+			}
+
+		};
+
+		AdminQueries.Listing listing = queries.list(new AdminQueries.Filter(null, null, null, null, null, null), 0, 20);
+
+		assertThat(listing.content()).extracting(AdminViews.EventSummary::eventId).containsExactly("before");
+		assertThat(listing.total()).isOne();
+		assertThat(jdbc.queryForObject("select count(*) from inbox_event", Long.class)).isEqualTo(2);
+	}
+
+	private static void store(JdbcTemplate jdbc, String eventId) {
+		jdbc.update("insert into inbox_event (event_id, event_type, content_type, payload, received_at) values "
+				+ "(?, 'user.created', 'application/json', ?, ?)", eventId, "{}".getBytes(),
+				Timestamp.from(Instant.parse("2026-11-27T01:00:00Z")));
 	}
 
 	/** Counts the connections open at the same time. */
