@@ -152,6 +152,11 @@ class AdminController {
 					+ ".handlers." + handler + ".enabled): its replayed deliveries would end SKIPPED without running. "
 					+ "Enable it, then replay");
 		}
+		if (handler != null && !this.replays.isRunning(handler)) {
+			throw problem(HttpStatus.CONFLICT, "no running instance has handler '" + handler + "' (a workflow "
+					+ "switched off, or not deployed yet): its replayed deliveries would end SKIPPED after "
+					+ "relay.dispatch.unknown-handler-grace without running. Replay once an instance that has it runs");
+		}
 	}
 
 	/** A database timestamp holds years 1 to 9999: further ones failed the query with a 500. */

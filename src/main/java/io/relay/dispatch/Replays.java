@@ -10,15 +10,15 @@ public interface Replays {
 
 	/**
 	 * Replays the deliveries of one event.
-	 * @param handler only this handler's delivery, or all of them when {@code null} but those of the handlers
-	 * {@link #isDisabled disabled} here
+	 * @param handler only this handler's delivery, or when {@code null} those of every handler that can run it:
+	 * enabled here, or had by another running instance (another's would end {@code SKIPPED} without running)
 	 * @return how many deliveries were replayed (0 when the event is unknown)
 	 */
 	int replayEvent(String eventId, @Nullable String handler);
 
 	/**
 	 * Replays every delivery that is in {@code status} (by default {@link DeliveryStatus#DEAD}) when it starts, of
-	 * one handler, or of every handler but those {@link #isDisabled disabled} here.
+	 * one handler, or of every handler that can run it (as {@link #replayEvent}).
 	 * @return how many deliveries were replayed
 	 */
 	int replayAll(DeliveryStatus status, @Nullable String handler);
@@ -34,5 +34,11 @@ public interface Replays {
 	 * its deliveries, replayed, would end {@code SKIPPED} without running.
 	 */
 	boolean isDisabled(String handler);
+
+	/**
+	 * Whether an instance running now has {@code handler}: this one, or another as its last heartbeat says. A
+	 * replayed delivery of a handler none has ends {@code SKIPPED} after {@code relay.dispatch.unknown-handler-grace}.
+	 */
+	boolean isRunning(String handler);
 
 }

@@ -305,17 +305,27 @@ abstract class DispatchTests {
 			assertThat(refused.body()).contains("handler 'paused' is disabled on this instance (relay.dispatch."
 					+ "handlers.paused.enabled): its replayed deliveries would end SKIPPED without running");
 		}
-		// Every handler's: the others run again, the disabled one's keeps its outcome.
+		// One of a workflow no instance has (switched off): it would end SKIPPED after the unknown handler's grace.
+		this.jdbc.update("insert into dispatch_delivery (event_id, handler, status, attempts, max_attempts, "
+				+ "next_attempt_at, created_at, updated_at) values (?, 'gone', 'DEAD', 3, 3, ?, ?, ?)",
+				event.eventId(), now, now, now);
+		HttpResponse<String> gone = admin("POST", "/admin/api/deliveries/replay?handler=gone");
+		assertThat(gone.statusCode()).isEqualTo(409);
+		assertThat(gone.body()).contains("no running instance has handler 'gone' (a workflow switched off, or not "
+				+ "deployed yet): its replayed deliveries would end SKIPPED after relay.dispatch.unknown-handler-grace");
+		// Every handler's: the others run again, the disabled one's and the absent one's keep their outcome.
 		await().until(() -> this.jdbc.queryForObject("select count(*) from dispatch_delivery where event_id = ? and "
 				+ "status in ('PENDING', 'RUNNING', 'FAILED')", Integer.class, event.eventId()) == 0);
 		int others = this.jdbc.queryForObject("select count(*) from dispatch_delivery where event_id = ? and "
-				+ "handler <> 'paused'", Integer.class, event.eventId());
+				+ "handler not in ('paused', 'gone')", Integer.class, event.eventId());
 		assertThat(others).isPositive();
 		assertThat(json.readTree(admin("POST", "/admin/api/events/" + event.eventId() + "/replay").body())
 			.get("replayed")
 			.asInt()).isEqualTo(others);
 		assertThat(this.jdbc.queryForObject("select status from dispatch_delivery where event_id = ? and handler = "
 				+ "'paused'", String.class, event.eventId())).isEqualTo("SKIPPED");
+		assertThat(this.jdbc.queryForObject("select status from dispatch_delivery where event_id = ? and handler = "
+				+ "'gone'", String.class, event.eventId())).isEqualTo("DEAD");
 	}
 
 	@ParameterizedTest

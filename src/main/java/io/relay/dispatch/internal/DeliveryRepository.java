@@ -476,17 +476,20 @@ class DeliveryRepository {
 	}
 
 	/**
-	 * Replays the deliveries of event {@code eventId} ({@link #OF_EVENT}) but those that are running, and those of
-	 * the handlers {@code leftAlone}.
+	 * Replays the deliveries of event {@code eventId} ({@link #OF_EVENT}) but those that are running, and, when
+	 * {@code only} is given, but those of other handlers.
 	 */
-	int replayEvent(String eventId, @Nullable String handler, Set<String> leftAlone, Instant now) {
-		MapSqlParameterSource parameters = eventParameters(eventId, handler).addValue("now", Timestamp.from(now));
-		String others = "";
-		if (!leftAlone.isEmpty()) {
-			others = " and handler not in (:leftAlone)";
-			parameters.addValue("leftAlone", leftAlone);
+	int replayEvent(String eventId, @Nullable String handler, @Nullable Set<String> only, Instant now) {
+		if (only != null && only.isEmpty()) {
+			return 0;
 		}
-		return this.named.update(REPLAY + "where " + OF_EVENT + others + " and status <> 'RUNNING' and "
+		MapSqlParameterSource parameters = eventParameters(eventId, handler).addValue("now", Timestamp.from(now));
+		String ofThose = "";
+		if (only != null) {
+			ofThose = " and handler in (:only)";
+			parameters.addValue("only", only);
+		}
+		return this.named.update(REPLAY + "where " + OF_EVENT + ofThose + " and status <> 'RUNNING' and "
 				+ EVENT_EXISTS, parameters);
 	}
 

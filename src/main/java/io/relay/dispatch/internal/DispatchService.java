@@ -3,6 +3,7 @@ package io.relay.dispatch.internal;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -41,10 +42,13 @@ class DispatchService implements Replays {
 
 	private final OrderingLocks locks;
 
+	private final InstancePresence presence;
+
 	DispatchService(DeliveryRepository repository, Dispatcher dispatcher, Clock clock, TransactionTemplate transactions,
-			HandlerRegistry handlers, OrderingLocks locks) {
+			HandlerRegistry handlers, OrderingLocks locks, InstancePresence presence) {
 		this.handlers = handlers;
 		this.locks = locks;
+		this.presence = presence;
 		this.repository = repository;
 		this.dispatcher = dispatcher;
 		this.clock = clock;
@@ -53,9 +57,9 @@ class DispatchService implements Replays {
 
 	@Override
 	public int replayEvent(String eventId, @Nullable String handler) {
-		Set<String> leftAlone = leftAlone(handler);
+		Set<String> only = (handler != null) ? null : runnable();
 		int replayed = underOrderingLocks(() -> this.repository.replayableOrderingLocks(eventId, handler),
-				() -> this.repository.replayEvent(eventId, handler, leftAlone, this.clock.instant()));
+				() -> this.repository.replayEvent(eventId, handler, only, this.clock.instant()));
 		logger.info("Replaying {} deliveries of event {}{}", replayed, eventId,
 				(handler != null) ? " to '" + handler + "'" : "");
 		this.dispatcher.wake();
@@ -67,7 +71,7 @@ class DispatchService implements Replays {
 		if (status == DeliveryStatus.RUNNING) {
 			throw new IllegalArgumentException("running deliveries cannot be replayed");
 		}
-		Set<String> leftAlone = leftAlone(handler);
+		Set<String> only = (handler != null) ? null : runnable();
 		int replayed = 0;
 		long after = 0;
 		// Those in this status now: a delivery made during a long replay, or one that was waiting or running, and
@@ -83,7 +87,7 @@ class DispatchService implements Replays {
 		do {
 			read = this.repository.replayable(status, handler, after, upTo, asOf);
 			List<DeliveryRepository.Replayable> replayable = read.stream()
-				.filter((delivery) -> !leftAlone.contains(delivery.handler()))
+				.filter((delivery) -> only == null || only.contains(delivery.handler()))
 				.toList();
 			// Each transaction locks the conversations of a few deliveries only: a thousand would take nearly every
 			// stripe of OrderingLocks, and hold up every inbox transaction that plans an ordered delivery meanwhile.
@@ -129,17 +133,26 @@ class DispatchService implements Replays {
 	}
 
 	/**
-	 * The handlers whose deliveries a replay of every handler leaves alone: those disabled here, which would end
-	 * {@code SKIPPED} (their outcome so far lost) rather than run. A replay that names one is refused before.
+	 * The handlers whose deliveries a replay of every handler sets back: those enabled here, and those other
+	 * running instances have. Another one's would end {@code SKIPPED} (their outcome so far lost) rather than run:
+	 * disabled here at once, one no running instance has after {@code relay.dispatch.unknown-handler-grace}. A
+	 * replay that names one is refused before ({@link #isDisabled}, {@link #isRunning}).
 	 */
-	private Set<String> leftAlone(@Nullable String handler) {
-		return (handler != null) ? Set.of() : this.handlers.disabled();
+	private Set<String> runnable() {
+		Set<String> runnable = new HashSet<>(this.handlers.enabled());
+		runnable.addAll(this.presence.othersHandlers());
+		return runnable;
 	}
 
 	@Override
 	public boolean isDisabled(String handler) {
 		HandlerRegistry.Registered registered = this.handlers.get(handler);
 		return registered != null && !registered.settings().enabled();
+	}
+
+	@Override
+	public boolean isRunning(String handler) {
+		return this.handlers.get(handler) != null || this.presence.othersHandlers().contains(handler);
 	}
 
 	@Override

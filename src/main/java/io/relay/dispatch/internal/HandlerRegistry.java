@@ -86,10 +86,10 @@ class HandlerRegistry {
 		return Collections.unmodifiableSet(this.handlers.keySet());
 	}
 
-	/** The names of this instance's disabled handlers: their deliveries end {@code SKIPPED} here if they run. */
-	Set<String> disabled() {
+	/** The names of this instance's enabled handlers (a disabled one's deliveries end {@code SKIPPED} here). */
+	Set<String> enabled() {
 		return this.handlers.entrySet().stream()
-			.filter((entry) -> !entry.getValue().settings().enabled())
+			.filter((entry) -> entry.getValue().settings().enabled())
 			.map(Map.Entry::getKey)
 			.collect(Collectors.toUnmodifiableSet());
 	}

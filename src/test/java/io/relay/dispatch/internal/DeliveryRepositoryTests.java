@@ -129,7 +129,7 @@ class DeliveryRepositoryTests {
 		DeliveryRepository.Claimed hung = buriedWhileItsRunHangs(jdbc, repository);
 		long id = hung.id();
 		Instant replayed = BURIED_AT.plusSeconds(60);
-		assertThat(repository.replayEvent(hung.eventId(), null, Set.of(), replayed)).isEqualTo(1);
+		assertThat(repository.replayEvent(hung.eventId(), null, null, replayed)).isEqualTo(1);
 		DeliveryRepository.Claimed again = claimAt(jdbc, repository, replayed).getFirst();
 		assertThat(again.attempt()).isEqualTo(hung.attempt());
 		assertThat(again.claim()).isEqualTo(hung.claim() + 1);

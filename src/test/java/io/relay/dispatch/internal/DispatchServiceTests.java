@@ -163,23 +163,35 @@ class DispatchServiceTests {
 
 	@ParameterizedTest
 	@ValueSource(strings = { "h2", "postgres" })
-	void aReplayOfEveryHandlerLeavesTheDeliveriesOfTheHandlersDisabledHereAlone(String database) {
-		DataSource dataSource = MigratedDatabase.of(database, "replay_disabled");
+	void aReplayOfEveryHandlerSetsBackOnlyTheDeliveriesOfHandlersThatCanRunThem(String database) {
+		DataSource dataSource = MigratedDatabase.of(database, "replay_runnable");
 		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+		// Three events, each with a dead delivery to: crm (here), paused (disabled here), elsewhere (another
+		// instance's), gone (no instance's: a workflow switched off).
 		insert(jdbc, "e", 3, "DEAD", "crm");
-		jdbc.update("insert into dispatch_delivery (event_id, handler, status, attempts, max_attempts, next_attempt_at, "
-				+ "created_at, updated_at) select event_id, 'paused', 'DEAD', 10, 10, next_attempt_at, created_at, "
-				+ "updated_at from dispatch_delivery where handler = 'crm'");
+		for (String handler : List.of("paused", "elsewhere", "gone")) {
+			jdbc.update("insert into dispatch_delivery (event_id, handler, status, attempts, max_attempts, "
+					+ "next_attempt_at, created_at, updated_at) select event_id, ?, 'DEAD', 10, 10, next_attempt_at, "
+					+ "created_at, updated_at from dispatch_delivery where handler = 'crm'", handler);
+		}
+		jdbc.update("insert into dispatch_instance_handler (instance, handler, seen_at, applies_filter_at_run) values "
+				+ "('relay-2', 'elsewhere', ?, true)", Timestamp.from(NOW));
 		DispatchService service = service(dataSource, new OrderingLocks(new DeliveryRepository(jdbc)));
+		// Another instance's handlers count on PostgreSQL only: on H2 (one process) there is none.
+		List<String> runnable = database.equals("postgres") ? List.of("crm", "elsewhere") : List.of("crm");
 		assertThat(service.isDisabled("paused")).isTrue();
 		assertThat(service.isDisabled("crm")).isFalse();
-		assertThat(service.isDisabled("nobody")).isFalse();
+		assertThat(service.isDisabled("gone")).isFalse();
+		assertThat(service.isRunning("crm")).isTrue();
+		assertThat(service.isRunning("paused")).isTrue();
+		assertThat(service.isRunning("elsewhere")).isEqualTo(database.equals("postgres"));
+		assertThat(service.isRunning("gone")).isFalse();
 
-		assertThat(service.replayEvent("e-0", null)).isOne();
-		assertThat(service.replayAll(DeliveryStatus.DEAD, null)).isEqualTo(2);
-		assertThat(jdbc.queryForList("select distinct status from dispatch_delivery where handler = 'paused'",
-				String.class)).containsExactly("DEAD");
-		assertThat(pending(jdbc)).isEqualTo(3);
+		assertThat(service.replayEvent("e-0", null)).isEqualTo(runnable.size());
+		assertThat(service.replayAll(DeliveryStatus.DEAD, null)).isEqualTo(2 * runnable.size());
+		assertThat(jdbc.queryForList("select distinct handler from dispatch_delivery where status = 'PENDING'",
+				String.class)).containsExactlyInAnyOrderElementsOf(runnable);
+		assertThat(pending(jdbc)).isEqualTo(3 * runnable.size());
 		// Named, it is what was asked for (the admin API refuses it first).
 		assertThat(service.replayAll(DeliveryStatus.DEAD, "paused")).isEqualTo(3);
 	}
@@ -261,11 +273,12 @@ class DispatchServiceTests {
 		HandlerRegistry handlers = new HandlerRegistry(
 				List.of(new DispatchWiring.Succeeding("crm"), new DispatchWiring.Succeeding("paused")), properties,
 				new SimpleMeterRegistry(), clock);
-		InstancePresence presence = new InstancePresence(jdbc, transactions, "relay-1", List.of("crm"), properties,
-				clock);
+		InstancePresence presence = new InstancePresence(jdbc, transactions, "relay-1", List.of("crm", "paused"),
+				properties, clock);
+		presence.beat(); // reads the other instances' handlers
 		// Never started: a replay only wakes it.
 		Dispatcher dispatcher = new Dispatcher(repository, transactions, null, presence, properties, clock);
-		return new DispatchService(repository, dispatcher, clock, transactions, handlers, locks);
+		return new DispatchService(repository, dispatcher, clock, transactions, handlers, locks, presence);
 	}
 
 	private static String status(JdbcTemplate jdbc, long id) {
