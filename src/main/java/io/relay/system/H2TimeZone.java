@@ -22,7 +22,12 @@ class H2TimeZone implements BeanPostProcessor {
 
 	@Override
 	public Object postProcessAfterInitialization(Object bean, String beanName) {
-		if (bean instanceof HikariDataSource pool && pool.getJdbcUrl() != null) {
+		// A zone given as a driver property (spring.datasource.hikari.data-source-properties) is the operator's too:
+		// in both places, H2 refuses to connect.
+		if (bean instanceof HikariDataSource pool && pool.getJdbcUrl() != null && pool.getDataSourceProperties()
+			.stringPropertyNames()
+			.stream()
+			.noneMatch(SETTING::equalsIgnoreCase)) {
 			pool.setJdbcUrl(inUtc(pool.getJdbcUrl()));
 		}
 		return bean;

@@ -35,6 +35,16 @@ class H2TimeZoneTests {
 	}
 
 	@Test
+	void aZoneGivenAsADriverPropertyIsLeftAlone() {
+		try (HikariDataSource pool = new HikariDataSource()) {
+			pool.setJdbcUrl("jdbc:h2:mem:x");
+			pool.addDataSourceProperty("time zone", "Europe/Paris");
+			new H2TimeZone().postProcessAfterInitialization(pool, "dataSource");
+			assertThat(pool.getJdbcUrl()).isEqualTo("jdbc:h2:mem:x");
+		}
+	}
+
+	@Test
 	void anInstantOfTheRepeatedHourIsStoredAsItIsInAJvmWithSummerTime() {
 		TimeZone jvm = TimeZone.getDefault();
 		TimeZone.setDefault(TimeZone.getTimeZone("Europe/Paris"));

@@ -140,7 +140,7 @@ class DispatchService implements Replays {
 	 */
 	private Set<String> runnable() {
 		Set<String> runnable = new HashSet<>(this.handlers.enabled());
-		runnable.addAll(this.presence.othersHandlers());
+		runnable.addAll(this.presence.othersHandlersNow());
 		return runnable;
 	}
 
@@ -152,7 +152,7 @@ class DispatchService implements Replays {
 
 	@Override
 	public boolean isRunning(String handler) {
-		return this.handlers.get(handler) != null || this.presence.othersHandlers().contains(handler);
+		return this.handlers.get(handler) != null || this.presence.othersHandlersNow().contains(handler);
 	}
 
 	@Override

@@ -59,6 +59,9 @@ class InstancePresence implements SmartLifecycle {
 
 	private final Clock clock;
 
+	/** Those of {@link #handlers} that are enabled. */
+	private final Set<String> enabled;
+
 	/** Whether other instances can share the database: PostgreSQL (H2's file belongs to one process). */
 	private final boolean shared;
 
@@ -79,15 +82,22 @@ class InstancePresence implements SmartLifecycle {
 	@Autowired
 	InstancePresence(JdbcTemplate jdbc, TransactionTemplate transactions, HandlerRegistry handlers,
 			DispatchProperties properties, Clock clock) {
-		this(jdbc, transactions, newName(), handlers.names(), properties, clock);
+		this(jdbc, transactions, newName(), handlers.names(), handlers.enabled(), properties, clock);
+	}
+
+	/** With every handler enabled. */
+	InstancePresence(JdbcTemplate jdbc, TransactionTemplate transactions, String name, Collection<String> handlers,
+			DispatchProperties properties, Clock clock) {
+		this(jdbc, transactions, name, handlers, handlers, properties, clock);
 	}
 
 	InstancePresence(JdbcTemplate jdbc, TransactionTemplate transactions, String name, Collection<String> handlers,
-			DispatchProperties properties, Clock clock) {
+			Collection<String> enabled, DispatchProperties properties, Clock clock) {
 		this.jdbc = jdbc;
 		this.transactions = transactions;
 		this.name = name;
 		this.handlers = List.copyOf(handlers);
+		this.enabled = Set.copyOf(enabled);
 		this.properties = properties;
 		this.clock = clock;
 		this.shared = Databases.isPostgres(jdbc);
@@ -99,13 +109,21 @@ class InstancePresence implements SmartLifecycle {
 	}
 
 	/**
-	 * The handlers that other running instances have and this one does not, as of the last heartbeat (empty on H2,
-	 * which one instance uses): this instance plans deliveries for them too, for those instances to run (after
-	 * their filter: see {@link DeliveryRepository.NewDelivery#filterAtRun()}), so that an event this instance
-	 * stores during a rolling upgrade that adds a workflow is not lost to it.
+	 * The handlers that other running instances have, enabled, and this one does not, as of the last heartbeat
+	 * (empty on H2, which one instance uses): this instance plans deliveries for them too, for those instances to
+	 * run (after their filter: see {@link DeliveryRepository.NewDelivery#filterAtRun()}), so that an event this
+	 * instance stores during a rolling upgrade that adds a workflow is not lost to it.
 	 */
 	Set<String> othersHandlers() {
 		return this.othersHandlers;
+	}
+
+	/**
+	 * {@link #othersHandlers()} read now rather than at the last heartbeat (a replay is rare, and one right after an
+	 * instance started, or while heartbeats fail, would otherwise miss its handlers).
+	 */
+	Set<String> othersHandlersNow() {
+		return this.shared ? readOthersHandlers(this.clock.instant()) : Set.of();
 	}
 
 	/**
@@ -168,7 +186,8 @@ class InstancePresence implements SmartLifecycle {
 
 	private Set<String> readOthersHandlers(Instant now) {
 		Set<String> others = new HashSet<>(this.jdbc.queryForList("select distinct handler from "
-				+ "dispatch_instance_handler where seen_at >= ? and instance <> ? and applies_filter_at_run = true",
+				+ "dispatch_instance_handler where seen_at >= ? and instance <> ? and applies_filter_at_run = true "
+				+ "and (handler_enabled is null or handler_enabled = true)",
 				String.class,
 				Timestamp.from(now.minus(this.properties.presence())), this.name));
 		this.handlers.forEach(others::remove);
@@ -183,11 +202,12 @@ class InstancePresence implements SmartLifecycle {
 			// The first heartbeat (or rows deleted meanwhile by an instance that found them old): written whole.
 			this.jdbc.update("delete from dispatch_instance_handler where instance = ?", this.name);
 			this.jdbc.batchUpdate("insert into dispatch_instance_handler (instance, handler, seen_at, "
-					+ "applies_filter_at_run) values (?, ?, ?, true)",
+					+ "applies_filter_at_run, handler_enabled) values (?, ?, ?, true, ?)",
 					this.handlers, this.handlers.size(), (ps, handler) -> {
 						ps.setString(1, this.name);
 						ps.setString(2, handler);
 						ps.setTimestamp(3, seen);
+						ps.setBoolean(4, this.enabled.contains(handler));
 					});
 		}
 	}

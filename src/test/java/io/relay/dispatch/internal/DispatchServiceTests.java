@@ -174,9 +174,11 @@ class DispatchServiceTests {
 					+ "next_attempt_at, created_at, updated_at) select event_id, ?, 'DEAD', 10, 10, next_attempt_at, "
 					+ "created_at, updated_at from dispatch_delivery where handler = 'crm'", handler);
 		}
-		jdbc.update("insert into dispatch_instance_handler (instance, handler, seen_at, applies_filter_at_run) values "
-				+ "('relay-2', 'elsewhere', ?, true)", Timestamp.from(NOW));
 		DispatchService service = service(dataSource, new OrderingLocks(new DeliveryRepository(jdbc)));
+		// Another instance, started since this one's last heartbeat, has 'elsewhere', and 'gone' disabled.
+		jdbc.update("insert into dispatch_instance_handler (instance, handler, seen_at, applies_filter_at_run, "
+				+ "handler_enabled) values ('relay-2', 'elsewhere', ?, true, true), ('relay-2', 'gone', ?, true, false)",
+				Timestamp.from(NOW), Timestamp.from(NOW));
 		// Another instance's handlers count on PostgreSQL only: on H2 (one process) there is none.
 		List<String> runnable = database.equals("postgres") ? List.of("crm", "elsewhere") : List.of("crm");
 		assertThat(service.isDisabled("paused")).isTrue();
@@ -275,7 +277,6 @@ class DispatchServiceTests {
 				new SimpleMeterRegistry(), clock);
 		InstancePresence presence = new InstancePresence(jdbc, transactions, "relay-1", List.of("crm", "paused"),
 				properties, clock);
-		presence.beat(); // reads the other instances' handlers
 		// Never started: a replay only wakes it.
 		Dispatcher dispatcher = new Dispatcher(repository, transactions, null, presence, properties, clock);
 		return new DispatchService(repository, dispatcher, clock, transactions, handlers, locks, presence);

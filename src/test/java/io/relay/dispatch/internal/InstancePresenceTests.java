@@ -86,15 +86,34 @@ class InstancePresenceTests {
 		// A build from before V46 would run a delivery planned here without its filter.
 		jdbc.update("insert into dispatch_instance_handler (instance, handler, seen_at) values ('older-build', 'lead', "
 				+ "?)", Timestamp.from(NOW.minusSeconds(10)));
-		InstancePresence presence = heartbeat(jdbc, "relay-1", List.of("log"), Duration.ofMinutes(5));
+		jdbc.update("update dispatch_instance_handler set handler_enabled = true where instance = 'upgraded'");
+		// Disabled there: its deliveries would end SKIPPED.
+		jdbc.update("update dispatch_instance_handler set handler_enabled = false where handler = 'crm'");
+		row(jdbc, "also-upgraded", "ticket", NOW.minusSeconds(10));
+		// From before V49: says nothing of it.
+		row(jdbc, "older-v48", "survey", NOW.minusSeconds(10));
+		InstancePresence presence = new InstancePresence(jdbc, transactions(jdbc), "relay-1", List.of("log", "paused"),
+				List.of("log"), properties(Duration.ofMinutes(5), Duration.ofSeconds(10)), this.clock);
 		assertThat(presence.othersHandlers()).isEmpty();
 
 		presence.beat();
 
-		// 'log' is its own; the instance with 'ticket' was last seen before the grace; 'lead' only an older build has.
-		assertThat(presence.othersHandlers()).containsExactly("crm");
-		assertThat(jdbc.queryForList("select applies_filter_at_run from dispatch_instance_handler where instance = "
-				+ "'relay-1'", Boolean.class)).containsExactly(true);
+		// 'log' is its own; 'crm' is disabled where it is; 'ticket' is only on an instance seen within the grace
+		// (the other one was last seen before it); 'survey' is on a build from before V49 (enabled, as it says
+		// nothing); 'lead' only an older build than V46 has.
+		assertThat(presence.othersHandlers()).containsExactlyInAnyOrder("survey", "ticket");
+		Map<String, Boolean> written = new java.util.HashMap<>();
+		jdbc.query("select handler, applies_filter_at_run, handler_enabled from dispatch_instance_handler where "
+				+ "instance = 'relay-1'", (rs) -> {
+					assertThat(rs.getBoolean(2)).isTrue();
+					written.put(rs.getString(1), rs.getBoolean(3));
+				});
+		assertThat(written).containsExactlyInAnyOrderEntriesOf(Map.of("log", true, "paused", false));
+
+		// Read now rather than at the last heartbeat: an instance started since.
+		row(jdbc, "started-since", "lead", NOW);
+		assertThat(presence.othersHandlers()).doesNotContain("lead");
+		assertThat(presence.othersHandlersNow()).containsExactlyInAnyOrder("survey", "ticket", "lead");
 	}
 
 	@Test
