@@ -148,9 +148,9 @@ class AdminController {
 			throw badRequest("no handler is named '" + handler + "' (neither running here nor with deliveries)");
 		}
 		if (handler != null && this.replays.isDisabled(handler)) {
-			throw problem(HttpStatus.CONFLICT, "handler '" + handler + "' is disabled on this instance (relay.dispatch"
-					+ ".handlers." + handler + ".enabled): its replayed deliveries would end SKIPPED without running. "
-					+ "Enable it, then replay");
+			throw problem(HttpStatus.CONFLICT, "handler '" + handler + "' is disabled on this instance or another "
+					+ "running one (relay.dispatch.handlers." + handler + ".enabled): its replayed deliveries would end "
+					+ "SKIPPED without running there. Enable it on every instance, then replay");
 		}
 		if (handler != null && !this.replays.isRunning(handler)) {
 			throw problem(HttpStatus.CONFLICT, "no running instance has handler '" + handler + "' (a workflow "

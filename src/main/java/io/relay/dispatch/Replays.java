@@ -30,8 +30,9 @@ public interface Replays {
 	boolean knowsHandler(String handler);
 
 	/**
-	 * Whether {@code handler} is disabled on this instance ({@code relay.dispatch.handlers.<name>.enabled=false}):
-	 * its deliveries, replayed, would end {@code SKIPPED} without running.
+	 * Whether {@code handler} is disabled ({@code relay.dispatch.handlers.<name>.enabled=false}) on this instance or
+	 * another running one (as its heartbeat says): its deliveries, replayed, could end {@code SKIPPED} without
+	 * running.
 	 */
 	boolean isDisabled(String handler);
 

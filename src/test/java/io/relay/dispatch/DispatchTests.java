@@ -302,8 +302,9 @@ abstract class DispatchTests {
 			HttpResponse<String> refused = admin("POST", path);
 			assertThat(refused.statusCode()).as(path).isEqualTo(409);
 			assertThat(refused.headers().firstValue("Content-Type")).hasValue("application/problem+json");
-			assertThat(refused.body()).contains("handler 'paused' is disabled on this instance (relay.dispatch."
-					+ "handlers.paused.enabled): its replayed deliveries would end SKIPPED without running");
+			assertThat(refused.body()).contains("handler 'paused' is disabled on this instance or another running one "
+					+ "(relay.dispatch.handlers.paused.enabled): its replayed deliveries would end SKIPPED without "
+					+ "running there");
 		}
 		// One of a workflow no instance has (switched off): it would end SKIPPED after the unknown handler's grace.
 		this.jdbc.update("insert into dispatch_delivery (event_id, handler, status, attempts, max_attempts, "

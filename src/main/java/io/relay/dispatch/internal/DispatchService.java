@@ -134,20 +134,23 @@ class DispatchService implements Replays {
 
 	/**
 	 * The handlers whose deliveries a replay of every handler sets back: those enabled here, and those other
-	 * running instances have. Another one's would end {@code SKIPPED} (their outcome so far lost) rather than run:
-	 * disabled here at once, one no running instance has after {@code relay.dispatch.unknown-handler-grace}. A
-	 * replay that names one is refused before ({@link #isDisabled}, {@link #isRunning}).
+	 * running instances have, but those any running instance has disabled. Another one's would end {@code SKIPPED}
+	 * (their outcome so far lost) rather than run: on an instance that has it disabled at once, one no running
+	 * instance has after {@code relay.dispatch.unknown-handler-grace}. A replay that names one is refused before
+	 * ({@link #isDisabled}, {@link #isRunning}).
 	 */
 	private Set<String> runnable() {
 		Set<String> runnable = new HashSet<>(this.handlers.enabled());
 		runnable.addAll(this.presence.othersHandlersNow());
+		runnable.removeAll(this.presence.disabledByOthersNow());
 		return runnable;
 	}
 
 	@Override
 	public boolean isDisabled(String handler) {
 		HandlerRegistry.Registered registered = this.handlers.get(handler);
-		return registered != null && !registered.settings().enabled();
+		return (registered != null && !registered.settings().enabled())
+				|| this.presence.disabledByOthersNow().contains(handler);
 	}
 
 	@Override

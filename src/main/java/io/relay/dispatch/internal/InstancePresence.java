@@ -184,6 +184,19 @@ class InstancePresence implements SmartLifecycle {
 		}
 	}
 
+	/**
+	 * The handlers that another running instance has disabled, read now (empty on H2): that instance claims their
+	 * deliveries as its own, and ends them {@code SKIPPED}.
+	 */
+	Set<String> disabledByOthersNow() {
+		if (!this.shared) {
+			return Set.of();
+		}
+		return Set.copyOf(this.jdbc.queryForList("select distinct handler from dispatch_instance_handler where "
+				+ "seen_at >= ? and instance <> ? and handler_enabled = false", String.class,
+				Timestamp.from(this.clock.instant().minus(this.properties.presence())), this.name));
+	}
+
 	private Set<String> readOthersHandlers(Instant now) {
 		Set<String> others = new HashSet<>(this.jdbc.queryForList("select distinct handler from "
 				+ "dispatch_instance_handler where seen_at >= ? and instance <> ? and applies_filter_at_run = true "
