@@ -2,6 +2,7 @@ package io.relay.workflow.csat;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -62,7 +63,8 @@ class DashboardUpdates implements SmartLifecycle {
 	/** One per page that may open; a page gives its own back once, whichever way it goes away. */
 	private final Semaphore slots = new Semaphore(MAX_SUBSCRIBERS);
 
-	private final AtomicBoolean pending = new AtomicBoolean();
+	/** The reason of the announcement waiting to be sent, if one is. */
+	private final AtomicReference<@Nullable Reason> pending = new AtomicReference<>();
 
 	private final Answers answers;
 
@@ -156,20 +158,28 @@ class DashboardUpdates implements SmartLifecycle {
 	}
 
 	private void changed(Reason reason) {
-		if (anyOpen() && this.pending.compareAndSet(false, true)) {
-			boolean sent = run(this.announcer, () -> {
-				this.pending.set(false);
-				// Read before telling: what the pages load next includes everything up to this point, so the poll
-				// need not announce it again, and misses nothing that comes after.
-				String change = lastChange();
-				this.pages.forEach((page) -> page.tell(reason::event));
-				if (change != null) {
-					this.lastChange = change;
-				}
-			});
-			if (!sent) {
-				this.pending.set(false);
+		if (!anyOpen()) {
+			return;
+		}
+		// Joins an announcement waiting to be sent; one of this instance's recordings says so even when it joins
+		// one the poll made (which may have found the same answer, between its commit and this call).
+		Reason waiting = this.pending.getAndAccumulate(reason,
+				(before, next) -> (before == Reason.RECORDED) ? before : next);
+		if (waiting != null) {
+			return;
+		}
+		boolean sent = run(this.announcer, () -> {
+			Reason announced = Objects.requireNonNull(this.pending.getAndSet(null));
+			// Read before telling: what the pages load next includes everything up to this point, so the poll
+			// need not announce it again, and misses nothing that comes after.
+			String change = lastChange();
+			this.pages.forEach((page) -> page.tell(announced::event));
+			if (change != null) {
+				this.lastChange = change;
 			}
+		});
+		if (!sent) {
+			this.pending.set(null);
 		}
 	}
 
@@ -198,7 +208,7 @@ class DashboardUpdates implements SmartLifecycle {
 		this.pages.forEach(Page::keepAlive);
 	}
 
-	private void pollOtherInstances() {
+	void pollOtherInstances() {
 		if (this.pages.isEmpty()) {
 			return;
 		}

@@ -180,6 +180,65 @@ class DashboardUpdatesTests {
 		}
 	}
 
+	@Test
+	void aRecordingThatJoinsAnAnnouncementOfThePollIsAnnouncedAsRecorded() throws Exception {
+		HeldAnswers answers = new HeldAnswers();
+		DashboardUpdates updates = new DashboardUpdates(answers, new SimpleAsyncTaskScheduler(),
+				new CsatDashboardProperties(true, 5, 20, 30, ZoneOffset.UTC, Duration.ofSeconds(5)), this.registry);
+		try {
+			Recording page = new Recording();
+			updates.subscribe(page);
+			// The announcer is busy with a first announcement...
+			updates.changed();
+			assertThat(answers.entered.await(10, TimeUnit.SECONDS)).isTrue();
+			// ...when the poll finds an answer (this instance's, between its commit and its announcement), and then
+			// this instance announces it: it joins the poll's, waiting.
+			answers.change.incrementAndGet();
+			updates.pollOtherInstances();
+			updates.changed();
+			answers.release.countDown();
+
+			// Both announcements go out (the page may get them as one: the later replaces one not sent yet), and
+			// what it gets last is the recording's, not the poll's.
+			await().during(Duration.ofMillis(500))
+				.atMost(Duration.ofSeconds(10))
+				.until(() -> !page.changes().isEmpty() && page.changes().stream().allMatch(CHANGED::equals));
+		}
+		finally {
+			answers.release.countDown();
+			updates.stop();
+		}
+	}
+
+	/** Answers whose first look for a change on the announcer's thread waits for {@link #release}. */
+	private static final class HeldAnswers extends Answers {
+
+		final CountDownLatch entered = new CountDownLatch(1);
+
+		final CountDownLatch release = new CountDownLatch(1);
+
+		final AtomicInteger change = new AtomicInteger();
+
+		HeldAnswers() {
+			super(new JdbcTemplate(MigratedDatabase.h2("dashboard-updates-held")));
+		}
+
+		@Override
+		String lastChange() {
+			if (Thread.currentThread().getName().equals("csat-dashboard-updates") && this.entered.getCount() > 0) {
+				this.entered.countDown();
+				try {
+					this.release.await(10, TimeUnit.SECONDS);
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+				}
+			}
+			return String.valueOf(this.change.get());
+		}
+
+	}
+
 	/** A page's stream: what was sent to it after {@code ready}, and a page that can stop reading or go away. */
 	private static final class Recording extends SseEmitter {
 
