@@ -144,15 +144,18 @@ class AdminController {
 	 * deliveries would end {@code SKIPPED} without running (a dead one then no longer counted dead).
 	 */
 	private void requireKnownHandler(@Nullable String handler) {
-		if (handler != null && !this.replays.knowsHandler(handler)) {
+		if (handler == null) {
+			return;
+		}
+		if (!this.replays.knowsHandler(handler)) {
 			throw badRequest("no handler is named '" + handler + "' (neither running here nor with deliveries)");
 		}
-		if (handler != null && this.replays.isDisabled(handler)) {
+		if (this.replays.isDisabled(handler)) {
 			throw problem(HttpStatus.CONFLICT, "handler '" + handler + "' is disabled on this instance or another "
 					+ "running one (relay.dispatch.handlers." + handler + ".enabled): its replayed deliveries would end "
 					+ "SKIPPED without running there. Enable it on every instance, then replay");
 		}
-		if (handler != null && !this.replays.isRunning(handler)) {
+		if (!this.replays.isRunning(handler)) {
 			throw problem(HttpStatus.CONFLICT, "no running instance has handler '" + handler + "' (a workflow "
 					+ "switched off, or not deployed yet): its replayed deliveries would end SKIPPED after "
 					+ "relay.dispatch.unknown-handler-grace without running. Replay once an instance that has it runs");
@@ -175,8 +178,13 @@ class AdminController {
 	/** An empty filter ({@code ?type=}, an unset shell variable) is a mistake, not a question whose answer is none. */
 	private static void requireNotEmpty(String name, @Nullable String value) {
 		if (value != null && value.isEmpty()) {
-			throw badRequest("Parameter '" + name + "' is empty: leave it out not to filter by it");
+			throw badRequest(emptyFilter(name));
 		}
+	}
+
+	/** What an empty filter is told, whatever its type ({@link AdminExceptionHandler} for those Spring converts). */
+	static String emptyFilter(String name) {
+		return "Parameter '" + name + "' is empty: leave it out not to filter by it";
 	}
 
 	static ErrorResponseException badRequest(String detail) {

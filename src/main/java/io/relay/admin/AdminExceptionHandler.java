@@ -25,9 +25,8 @@ class AdminExceptionHandler {
 	@ExceptionHandler
 	ProblemDetail typeMismatch(MethodArgumentTypeMismatchException ex) {
 		if ("".equals(ex.getValue())) {
-			// An unset shell variable: as the other filters of the event list (AdminController.requireNotEmpty).
-			return ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST,
-					"Parameter '" + ex.getName() + "' is empty: leave it out not to filter by it");
+			// An unset shell variable: as the other filters of the event list.
+			return ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, AdminController.emptyFilter(ex.getName()));
 		}
 		Class<?> type = ex.getParameter().getParameterType();
 		String expected;

@@ -140,9 +140,10 @@ class DispatchService implements Replays {
 	 * ({@link #isDisabled}, {@link #isRunning}).
 	 */
 	private Set<String> runnable() {
+		InstancePresence.Others others = this.presence.othersNow();
 		Set<String> runnable = new HashSet<>(this.handlers.enabled());
-		runnable.addAll(this.presence.othersHandlersNow());
-		runnable.removeAll(this.presence.disabledByOthersNow());
+		runnable.addAll(others.running());
+		runnable.removeAll(others.disabled());
 		return runnable;
 	}
 
@@ -150,7 +151,7 @@ class DispatchService implements Replays {
 	public boolean isDisabled(String handler) {
 		HandlerRegistry.Registered registered = this.handlers.get(handler);
 		return (registered != null && !registered.settings().enabled())
-				|| this.presence.disabledByOthersNow().contains(handler);
+				|| this.presence.othersNow().disabled().contains(handler);
 	}
 
 	@Override

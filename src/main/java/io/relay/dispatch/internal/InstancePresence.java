@@ -123,7 +123,25 @@ class InstancePresence implements SmartLifecycle {
 	 * instance started, or while heartbeats fail, would otherwise miss its handlers).
 	 */
 	Set<String> othersHandlersNow() {
-		return this.shared ? readOthersHandlers(this.clock.instant()) : Set.of();
+		return othersNow().running();
+	}
+
+	/** The other running instances' handlers, read now (none on H2). */
+	Others othersNow() {
+		return this.shared ? readOthers(this.clock.instant()) : Others.NONE;
+	}
+
+	/**
+	 * What the other running instances have.
+	 * @param running the handlers they run (enabled, and on a build that applies a delivery's filter when it runs)
+	 * and this instance does not have
+	 * @param disabled the handlers one of them has disabled: it claims their deliveries as its own, and ends them
+	 * {@code SKIPPED}
+	 */
+	record Others(Set<String> running, Set<String> disabled) {
+
+		static final Others NONE = new Others(Set.of(), Set.of());
+
 	}
 
 	/**
@@ -165,7 +183,7 @@ class InstancePresence implements SmartLifecycle {
 		}
 		if (this.shared) {
 			try {
-				this.othersHandlers = readOthersHandlers(now);
+				this.othersHandlers = readOthers(now).running();
 			}
 			catch (RuntimeException ex) {
 				logger.warn("Could not read the other instances' handlers (keeping the last known: {}): {}",
@@ -184,27 +202,22 @@ class InstancePresence implements SmartLifecycle {
 		}
 	}
 
-	/**
-	 * The handlers that another running instance has disabled, read now (empty on H2): that instance claims their
-	 * deliveries as its own, and ends them {@code SKIPPED}.
-	 */
-	Set<String> disabledByOthersNow() {
-		if (!this.shared) {
-			return Set.of();
-		}
-		return Set.copyOf(this.jdbc.queryForList("select distinct handler from dispatch_instance_handler where "
-				+ "seen_at >= ? and instance <> ? and handler_enabled = false", String.class,
-				Timestamp.from(this.clock.instant().minus(this.properties.presence())), this.name));
-	}
-
-	private Set<String> readOthersHandlers(Instant now) {
-		Set<String> others = new HashSet<>(this.jdbc.queryForList("select distinct handler from "
-				+ "dispatch_instance_handler where seen_at >= ? and instance <> ? and applies_filter_at_run = true "
-				+ "and (handler_enabled is null or handler_enabled = true)",
-				String.class,
-				Timestamp.from(now.minus(this.properties.presence())), this.name));
-		this.handlers.forEach(others::remove);
-		return Set.copyOf(others);
+	private Others readOthers(Instant now) {
+		Set<String> running = new HashSet<>();
+		Set<String> disabled = new HashSet<>();
+		this.jdbc.query("select handler, applies_filter_at_run, handler_enabled from dispatch_instance_handler where "
+				+ "seen_at >= ? and instance <> ?", (rs) -> {
+					// No handler_enabled: a build from before V49, which runs every handler it lists.
+					boolean enabled = rs.getBoolean(3) || rs.wasNull();
+					if (!enabled) {
+						disabled.add(rs.getString(1));
+					}
+					else if (rs.getBoolean(2)) {
+						running.add(rs.getString(1));
+					}
+				}, Timestamp.from(now.minus(this.properties.presence())), this.name);
+		this.handlers.forEach(running::remove);
+		return new Others(Set.copyOf(running), Set.copyOf(disabled));
 	}
 
 	private void write(Instant now) {
