@@ -64,17 +64,24 @@ class AdminQueries {
 	List<AdminViews.InstanceView> instances() {
 		Map<String, Instant> seen = new LinkedHashMap<>();
 		Map<String, List<String>> handlers = new LinkedHashMap<>();
-		this.jdbc.query("select instance, handler, seen_at from dispatch_instance_handler order by seen_at desc, "
-				+ "instance, handler", (rs) -> {
+		Map<String, List<String>> disabled = new LinkedHashMap<>();
+		this.jdbc.query("select instance, handler, seen_at, handler_enabled from dispatch_instance_handler "
+				+ "order by seen_at desc, instance, handler", (rs) -> {
 					String instance = rs.getString(1);
-					handlers.computeIfAbsent(instance, (name) -> new ArrayList<>()).add(rs.getString(2));
+					String handler = rs.getString(2);
+					handlers.computeIfAbsent(instance, (name) -> new ArrayList<>()).add(handler);
+					// Null from a build before V49, which runs every handler it lists.
+					if (Boolean.FALSE.equals(rs.getObject(4, Boolean.class))) {
+						disabled.computeIfAbsent(instance, (name) -> new ArrayList<>()).add(handler);
+					}
 					// Last seen first: an instance's first row is its latest.
 					seen.putIfAbsent(instance, rs.getTimestamp(3).toInstant());
 				});
 		return seen.entrySet()
 			.stream()
 			.map((instance) -> new AdminViews.InstanceView(instance.getKey(), instance.getValue(),
-					List.copyOf(handlers.get(instance.getKey()))))
+					List.copyOf(handlers.get(instance.getKey())),
+					List.copyOf(disabled.getOrDefault(instance.getKey(), List.of()))))
 			.toList();
 	}
 

@@ -61,9 +61,12 @@ final class AdminViews {
 	 * @param instance its name, as in the attempts' {@code instance}
 	 * @param seenAt its last heartbeat: it counts as running for {@code relay.dispatch.unknown-handler-grace} after
 	 * it (three heartbeats at least), stopped or not
-	 * @param handlers the handlers it has
+	 * @param handlers the handlers it has, enabled or not
+	 * @param disabled those of its handlers it has disabled ({@code relay.dispatch.handlers.<name>.enabled=false}):
+	 * it ends their deliveries {@code SKIPPED}, and a replay naming one is refused; empty for an instance of a
+	 * Relay from before migration V49, which does not record it
 	 */
-	record InstanceView(String instance, Instant seenAt, List<String> handlers) {
+	record InstanceView(String instance, Instant seenAt, List<String> handlers, List<String> disabled) {
 	}
 
 }

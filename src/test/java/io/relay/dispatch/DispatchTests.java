@@ -559,6 +559,8 @@ abstract class DispatchTests {
 		assertThat(instances).hasSize(1);
 		JsonNode self = instances.get(0);
 		assertThat(self.get("handlers")).extracting(JsonNode::asString).contains("log", "paused");
+		// Disabled by the test's relay.dispatch.handlers.paused.enabled=false, and only that one.
+		assertThat(self.get("disabled")).extracting(JsonNode::asString).containsExactly("paused");
 		assertThat(Instant.parse(self.get("seenAt").asString())).isBefore(Instant.now().plusSeconds(1))
 			.isAfter(Instant.now().minusSeconds(60));
 		// The name the attempts are recorded under.
