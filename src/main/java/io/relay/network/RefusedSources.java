@@ -27,14 +27,4 @@ final class RefusedSources {
 		return this.warnings.allow(source);
 	}
 
-	/** A source as it may be logged: it can come from a header, so at most 64 printable ASCII characters. */
-	static String printable(String source) {
-		StringBuilder text = new StringBuilder();
-		for (int i = 0; i < source.length() && text.length() < 64; i++) {
-			char c = source.charAt(i);
-			text.append((c >= 0x20 && c < 0x7f) ? c : '?');
-		}
-		return text.toString();
-	}
-
 }

@@ -7,6 +7,7 @@ import java.util.Map;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.relay.system.LogText;
 import io.relay.system.WebhookDeliveries;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -58,7 +59,7 @@ class SourceAllowListFilter extends OncePerRequestFilter {
 			return;
 		}
 		this.refused.increment();
-		String printable = RefusedSources.printable(source);
+		String printable = LogText.printable(source);
 		if (this.refusedSources.warnFor(printable)) {
 			logger.warn("Refused a webhook delivery from {} (TCP peer {}): not in relay.network.allowed-sources. If "
 					+ "iAdvize delivers from a new address, add it (iAdvize retries a refused delivery only twice). "

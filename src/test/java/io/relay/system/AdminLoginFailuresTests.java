@@ -1,0 +1,78 @@
+package io.relay.system;
+
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.relay.support.WebhookClient;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Password guessing on the admin side shows in a counter (an alert reads it) and in the log, without the guesses.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+		properties = { "relay.webhook.secrets=" + WebhookClient.SECRET,
+				"spring.datasource.url=jdbc:h2:mem:admin-login-failures;DB_CLOSE_DELAY=-1",
+				"spring.security.user.name=operator", "spring.security.user.password=the-right-password" })
+@ExtendWith(OutputCaptureExtension.class)
+class AdminLoginFailuresTests {
+
+	@LocalServerPort
+	int port;
+
+	@Autowired
+	MeterRegistry meters;
+
+	@Test
+	void refusedLoginsAreCountedAndLoggedOncePerSourceWithoutTheCredentials(CapturedOutput output) {
+		double before = failures();
+		HttpResponse<String> wrongPassword = get("operator", "guess-one-secret");
+		assertThat(wrongPassword.statusCode()).isEqualTo(401);
+		assertThat(get("guessed-user-name", "guess-two-secret").statusCode()).isEqualTo(401);
+		assertThat(failures()).isEqualTo(before + 2);
+
+		String log = output.getAll();
+		assertThat(log).containsOnlyOnce("Refused an admin login from 127.0.0.1 (BadCredentialsException)");
+		assertThat(log).doesNotContain("guess-one-secret", "guess-two-secret", "guessed-user-name");
+		assertThat(wrongPassword.body()).doesNotContain("guess-one-secret");
+	}
+
+	@Test
+	void noCredentialsAndTheRightOnesAreNotFailedLogins() {
+		double before = failures();
+		assertThat(WebhookClient.onPort(this.port).get("/admin/api/instances").statusCode()).isEqualTo(401);
+		assertThat(get("operator", "the-right-password").statusCode()).isEqualTo(200);
+		assertThat(failures()).isEqualTo(before);
+	}
+
+	@Test
+	void theCounterIsScrapedBeforeAnyFailure() {
+		HttpResponse<String> scrape = get("/actuator/prometheus", "operator", "the-right-password");
+		assertThat(scrape.statusCode()).isEqualTo(200);
+		assertThat(scrape.body()).containsPattern("(?m)^relay_admin_login_failures_total\\{[^}]*\\} ");
+	}
+
+	private double failures() {
+		return this.meters.get("relay.admin.login.failures").counter().count();
+	}
+
+	private HttpResponse<String> get(String user, String password) {
+		return get("/admin/api/instances", user, password);
+	}
+
+	private HttpResponse<String> get(String path, String user, String password) {
+		String credentials = Base64.getEncoder()
+			.encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+		return WebhookClient.onPort(this.port).get(path, "Authorization", "Basic " + credentials);
+	}
+
+}
