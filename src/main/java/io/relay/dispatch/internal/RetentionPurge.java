@@ -6,12 +6,11 @@ import java.util.concurrent.locks.ReentrantLock;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * The retention: deletes what is older than {@code relay.retention}, on a schedule.
+ * The retention: deletes what is older than {@code relay.retention}, on a schedule ({@link RetentionPurgeSchedule}).
  */
 @Component
 class RetentionPurge {
@@ -42,10 +41,8 @@ class RetentionPurge {
 	 * Deletes events older than {@code relay.retention}, a batch at a time, keeping any with unfinished deliveries.
 	 * @return how many events were deleted
 	 */
-	@Scheduled(fixedRateString = "${relay.dispatch.purge-interval:1h}",
-			initialDelayString = "${relay.dispatch.purge-interval:1h}")
 	int run() {
-		// At a fixed rate, each run gets a thread of its own: fixed-delay tasks share the scheduler's one thread (on
+		// At a fixed rate (RetentionPurgeSchedule), each run gets a thread of its own: fixed-delay tasks share the scheduler's one thread (on
 		// virtual threads, SimpleAsyncTaskScheduler), and a purge of a large backlog would hold up the delivery
 		// statistics, the H2 compaction and the dashboard's timers. A run still going when the next is due is left
 		// to finish.

@@ -5,6 +5,7 @@ import java.time.Duration;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.relay.iadvize.IAdvizeCredentials;
+import io.relay.system.PurgeSchedule;
 import io.relay.workflow.mail.EmailSettings;
 import io.relay.workflow.mail.VisitorMail;
 import org.slf4j.Logger;
@@ -15,6 +16,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.scheduling.annotation.SchedulingConfigurer;
 
 /**
  * Sets the workflow up when {@code relay.workflows.promo-code.enabled=true}; refuses to start without what it needs.
@@ -32,6 +34,14 @@ class PromoCodeConfiguration {
 		// The dispatcher owns relay.retention (validated there); read here as it resolves it.
 		return new PromoCodeTransactions(jdbc, clock,
 				environment.getProperty("relay.retention", Duration.class, PromoCodeTransactions.AT_LEAST));
+	}
+
+	/** Deletes old recorded transactions with the retention purge's rhythm (relay.dispatch.purge-interval). */
+	@Bean
+	SchedulingConfigurer promoCodeTransactionsPurge(PromoCodeTransactions transactions, Environment environment) {
+		Duration interval = environment.getProperty("relay.dispatch.purge-interval", Duration.class,
+				Duration.ofHours(1));
+		return (tasks) -> tasks.addFixedRateTask(PurgeSchedule.everyInterval(transactions::purgeOld, interval));
 	}
 
 	@Bean("promoCodes")

@@ -10,7 +10,6 @@ import org.slf4j.LoggerFactory;
 import org.springframework.dao.DataAccessException;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.scheduling.annotation.Scheduled;
 
 /**
  * The {@code transaction.attributed} events this workflow has seen, by conversation ({@code promo_code_transaction}).
@@ -61,9 +60,10 @@ final class PromoCodeTransactions {
 		return count != null && count > 0;
 	}
 
-	/** With the retention purge's rhythm; every instance may run it (deleting the same rows twice is harmless). */
-	@Scheduled(fixedRateString = "${relay.dispatch.purge-interval:1h}",
-			initialDelayString = "${relay.dispatch.purge-interval:1h}")
+	/**
+	 * Run with the retention purge's rhythm ({@link PromoCodeConfiguration}); every instance may run it (deleting the
+	 * same rows twice is harmless).
+	 */
 	void purgeOld() {
 		try {
 			int deleted = purge(this.clock.instant().minus(this.kept));

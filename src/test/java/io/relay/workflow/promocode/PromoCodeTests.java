@@ -22,6 +22,7 @@ import io.relay.support.IAdvizeStubs;
 import io.relay.support.MailContent;
 import io.relay.support.TestSmtp;
 import io.relay.support.WebhookClient;
+import io.relay.system.PurgeSchedule;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -29,6 +30,9 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.scheduling.config.FixedRateTask;
+import org.springframework.scheduling.config.ScheduledTask;
+import org.springframework.scheduling.config.ScheduledTaskHolder;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
@@ -73,6 +77,9 @@ abstract class PromoCodeTests {
 	@Autowired
 	PromoCodeStats stats;
 
+	@Autowired
+	ScheduledTaskHolder scheduledTasks;
+
 	WebhookClient webhook;
 
 	AdminClient admin;
@@ -89,6 +96,20 @@ abstract class PromoCodeTests {
 		this.webhook = WebhookClient.onPort(this.port);
 		this.admin = AdminClient.onPort(this.port);
 		importCsv(CAMPAIGN, "code\n" + String.join("\n", freshCodes(5)));
+	}
+
+	@Test
+	void oldRecordedTransactionsArePurgedWithTheRetentionPurgesRhythm() {
+		// Every relay.dispatch.purge-interval (1 h), the first a minute after start: the retention purge and this one.
+		assertThat(this.scheduledTasks.getScheduledTasks()).map(ScheduledTask::getTask)
+			.filteredOn(FixedRateTask.class::isInstance)
+			.map(FixedRateTask.class::cast)
+			.filteredOn((task) -> task.getIntervalDuration().equals(Duration.ofHours(1))
+					&& task.getInitialDelayDuration().equals(PurgeSchedule.FIRST_RUN))
+			.map(Object::toString)
+			.hasSize(2)
+			.anyMatch((task) -> task.contains(PromoCodeConfiguration.class.getName()))
+			.anyMatch((task) -> task.contains("RetentionPurgeSchedule"));
 	}
 
 	@Test
