@@ -25,6 +25,8 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.scheduling.annotation.SchedulingConfigurer;
+import org.springframework.test.context.bean.override.convention.TestBean;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -33,6 +35,10 @@ import static org.awaitility.Awaitility.await;
 		properties = { "relay.webhook.secrets=" + WebhookClient.SECRET,
 				"spring.datasource.url=jdbc:h2:file:./target/h2/retention-${random.uuid};WRITE_DELAY=0", "relay.retention=30d" })
 class RetentionPurgeTests {
+
+	/** The tests run the purge themselves: a scheduled run at the same time would make theirs skip. */
+	@TestBean(name = "retentionPurgeSchedule", methodName = "noScheduledPurge")
+	SchedulingConfigurer retentionPurgeSchedule;
 
 	@LocalServerPort
 	int port;
@@ -48,6 +54,11 @@ class RetentionPurgeTests {
 
 	@Autowired
 	DataSource dataSource;
+
+	static SchedulingConfigurer noScheduledPurge() {
+		return (tasks) -> {
+		};
+	}
 
 	@Test
 	void oldFinishedEventsArePurgedAndUnfinishedOnesKept() {
