@@ -51,6 +51,30 @@ class AdminQueriesTests {
 		assertThat(dataSource.maxOpen).as("connections open at once").hasValue(1);
 	}
 
+	@Test
+	void anInstanceListsTheHandlersItHasDisabledAndAnOlderBuildNone() {
+		DataSource dataSource = MigratedDatabase.h2("admin_instances");
+		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+		Timestamp newer = Timestamp.from(Instant.parse("2026-11-28T10:00:05Z"));
+		Timestamp older = Timestamp.from(Instant.parse("2026-11-28T10:00:00Z"));
+		String insert = "insert into dispatch_instance_handler (instance, handler, seen_at, applies_filter_at_run, "
+				+ "handler_enabled) values (?, ?, ?, true, ?)";
+		jdbc.update(insert, "current", "lead", newer, false);
+		jdbc.update(insert, "current", "log", newer, true);
+		// A build from before V49 writes no handler_enabled: it runs every handler it lists.
+		jdbc.update(insert, "before-v49", "lead", older, null);
+
+		List<AdminViews.InstanceView> instances = new AdminQueries(jdbc,
+				new DataSourceTransactionManager(dataSource))
+			.instances();
+
+		assertThat(instances).extracting(AdminViews.InstanceView::instance).containsExactly("current", "before-v49");
+		assertThat(instances.get(0).handlers()).containsExactly("lead", "log");
+		assertThat(instances.get(0).disabled()).containsExactly("lead");
+		assertThat(instances.get(1).handlers()).containsExactly("lead");
+		assertThat(instances.get(1).disabled()).isEmpty();
+	}
+
 	@ParameterizedTest
 	@ValueSource(strings = { "h2", "postgres" })
 	void aPageAndItsTotalComeFromOneSnapshot(String database) {

@@ -2,9 +2,11 @@ package io.relay.system;
 
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.Base64;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.relay.support.WebhookClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -55,7 +57,15 @@ class AdminLoginFailuresTests {
 	}
 
 	@Test
-	void theCounterIsScrapedBeforeAnyFailure() {
+	void theCounterExistsBeforeAnyFailure() {
+		// An alert on increase() needs the series before the first failure.
+		SimpleMeterRegistry registry = new SimpleMeterRegistry();
+		new AdminLoginFailures(registry, Clock.systemUTC());
+		assertThat(registry.get("relay.admin.login.failures").counter().count()).isZero();
+	}
+
+	@Test
+	void theCounterIsScrapedUnderTheNameTheAlertReads() {
 		HttpResponse<String> scrape = get("/actuator/prometheus", "operator", "the-right-password");
 		assertThat(scrape.statusCode()).isEqualTo(200);
 		assertThat(scrape.body()).containsPattern("(?m)^relay_admin_login_failures_total\\{[^}]*\\} ");

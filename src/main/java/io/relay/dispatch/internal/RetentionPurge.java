@@ -42,10 +42,10 @@ class RetentionPurge {
 	 * @return how many events were deleted
 	 */
 	int run() {
-		// At a fixed rate (RetentionPurgeSchedule), each run gets a thread of its own: fixed-delay tasks share the scheduler's one thread (on
-		// virtual threads, SimpleAsyncTaskScheduler), and a purge of a large backlog would hold up the delivery
-		// statistics, the H2 compaction and the dashboard's timers. A run still going when the next is due is left
-		// to finish.
+		// At a fixed rate (RetentionPurgeSchedule), each run gets a thread of its own: fixed-delay tasks share the
+		// scheduler's one thread (on virtual threads, SimpleAsyncTaskScheduler), and a purge of a large backlog would
+		// hold up the delivery statistics, the H2 compaction and the dashboard's timers. A run still going when the
+		// next is due is left to finish.
 		if (!this.purging.tryLock()) {
 			logger.debug("The previous purge is still running: skipped");
 			return 0;

@@ -39,6 +39,7 @@ class PromoCodeConfiguration {
 	/** Deletes old recorded transactions with the retention purge's rhythm (relay.dispatch.purge-interval). */
 	@Bean
 	SchedulingConfigurer promoCodeTransactionsPurge(PromoCodeTransactions transactions, Environment environment) {
+		// The dispatcher owns relay.dispatch.purge-interval (validated there); the fallback is its default.
 		Duration interval = environment.getProperty("relay.dispatch.purge-interval", Duration.class,
 				Duration.ofHours(1));
 		return (tasks) -> tasks.addFixedRateTask(PurgeSchedule.everyInterval(transactions::purgeOld, interval));

@@ -2,7 +2,9 @@ package io.relay.workflow.promocode;
 
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.sql.Timestamp;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -80,6 +82,9 @@ abstract class PromoCodeTests {
 	@Autowired
 	ScheduledTaskHolder scheduledTasks;
 
+	@Autowired
+	PromoCodeTransactions transactions;
+
 	WebhookClient webhook;
 
 	AdminClient admin;
@@ -100,16 +105,25 @@ abstract class PromoCodeTests {
 
 	@Test
 	void oldRecordedTransactionsArePurgedWithTheRetentionPurgesRhythm() {
+		String gone = UUID.randomUUID().toString();
+		// Recorded 40 days ago, and its conversation has no event stored any more.
+		this.jdbc.update("insert into promo_code_transaction (event_id, conversation_id, received_at) values (?, ?, ?)",
+				UUID.randomUUID().toString(), gone, Timestamp.from(Instant.now().minus(Duration.ofDays(40))));
 		// Every relay.dispatch.purge-interval (1 h), the first a minute after start: the retention purge and this one.
-		assertThat(this.scheduledTasks.getScheduledTasks()).map(ScheduledTask::getTask)
-			.filteredOn(FixedRateTask.class::isInstance)
+		List<FixedRateTask> purges = this.scheduledTasks.getScheduledTasks()
+			.stream()
+			.map(ScheduledTask::getTask)
+			.filter(FixedRateTask.class::isInstance)
 			.map(FixedRateTask.class::cast)
-			.filteredOn((task) -> task.getIntervalDuration().equals(Duration.ofHours(1))
+			.filter((task) -> task.getIntervalDuration().equals(Duration.ofHours(1))
 					&& task.getInitialDelayDuration().equals(PurgeSchedule.FIRST_RUN))
-			.map(Object::toString)
-			.hasSize(2)
-			.anyMatch((task) -> task.contains(PromoCodeConfiguration.class.getName()))
-			.anyMatch((task) -> task.contains("RetentionPurgeSchedule"));
+			.toList();
+		assertThat(purges).hasSize(2);
+		assertThat(this.transactions.any(gone)).isTrue();
+
+		purges.forEach((task) -> task.getRunnable().run());
+
+		assertThat(this.transactions.any(gone)).isFalse();
 	}
 
 	@Test
