@@ -5,6 +5,8 @@ import java.util.List;
 
 import io.relay.dispatch.DeliveryStatus;
 import io.relay.dispatch.Replays;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Schema;
 import org.jspecify.annotations.Nullable;
 import org.springframework.data.domain.PageImpl;
 import org.springframework.data.domain.PageRequest;
@@ -120,13 +122,18 @@ class AdminController {
 
 	/** Replays every dead delivery (or every delivery in {@code status}), optionally of one handler. */
 	@PostMapping("/deliveries/replay")
-	AdminViews.ReplayResult replayDeliveries(@RequestParam(defaultValue = "DEAD") DeliveryStatus status,
+	AdminViews.ReplayResult replayDeliveries(
+			@Parameter(schema = @Schema(defaultValue = "DEAD")) @RequestParam(
+					required = false) @Nullable DeliveryStatus status,
 			@RequestParam(required = false) @Nullable String handler) {
-		if (status == DeliveryStatus.RUNNING) {
+		// Not @RequestParam's defaultValue: Spring uses it for an empty value too, and ?status= (an unset shell
+		// variable) would quietly replay the dead deliveries instead of being refused like any empty filter.
+		DeliveryStatus replayed = (status != null) ? status : DeliveryStatus.DEAD;
+		if (replayed == DeliveryStatus.RUNNING) {
 			throw badRequest("running deliveries cannot be replayed");
 		}
 		requireKnownHandler(handler);
-		return new AdminViews.ReplayResult(this.replays.replayAll(status, handler));
+		return new AdminViews.ReplayResult(this.replays.replayAll(replayed, handler));
 	}
 
 	/**
@@ -147,6 +154,7 @@ class AdminController {
 		if (handler == null) {
 			return;
 		}
+		requireNotEmpty("handler", handler);
 		if (!this.replays.knowsHandler(handler)) {
 			throw badRequest("no handler is named '" + handler + "' (neither running here nor with deliveries)");
 		}

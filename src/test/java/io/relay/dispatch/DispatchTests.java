@@ -502,6 +502,12 @@ abstract class DispatchTests {
 			assertThat(unset.statusCode()).as(empty).isEqualTo(400);
 			assertThat(unset.body()).contains("Parameter '" + empty + "' is empty: leave it out not to filter by it");
 		}
+		// Replays too: an empty status was read as the default, DEAD (Spring's defaultValue covers empty values)
+		for (String empty : List.of("status", "handler")) {
+			HttpResponse<String> unset = admin("POST", "/admin/api/deliveries/replay?" + empty + "=");
+			assertThat(unset.statusCode()).as(empty).isEqualTo(400);
+			assertThat(unset.body()).contains("Parameter '" + empty + "' is empty: leave it out not to filter by it");
+		}
 		// Seconds since 1970 (date +%s), which Spring would read as milliseconds: a day of 1970, and every event
 		assertThat(admin("GET", "/admin/api/events?from=1732528800").body())
 			.contains("from must be an ISO-8601 instant such as 2026-11-25T10:00:00Z (was '1732528800')");
@@ -574,6 +580,14 @@ abstract class DispatchTests {
 		assertThat(docs.statusCode()).isEqualTo(200);
 		assertThat(docs.body()).contains("/admin/api/events/{eventId}/replay", "/admin/api/deliveries/replay",
 				"\"/admin/api/event\"", "/admin/api/event/replay", "/admin/api/instances");
+		JsonNode replayParameters = json.readTree(docs.body())
+			.path("paths")
+			.path("/admin/api/deliveries/replay")
+			.path("post")
+			.path("parameters");
+		assertThat(replayParameters).filteredOn((parameter) -> parameter.path("name").asString().equals("status"))
+			.singleElement()
+			.satisfies((status) -> assertThat(status.path("schema").path("default").asString()).isEqualTo("DEAD"));
 	}
 
 	@Test
