@@ -41,6 +41,11 @@ import tools.jackson.databind.type.LogicalType;
  */
 public final class EventParser {
 
+	/** A location inside a parser message, with the words that introduce it: {@code (start marker at [Source: ...])}. */
+	private static final Pattern PARSER_LOCATION = Pattern
+		.compile("\\s*(?:\\(start marker at \\[Source: [^\\]]*\\]\\)|\\[Source: [^\\]]*\\])");
+
+
 	/** The longest event id stored; iAdvize's are UUIDs (36 characters). */
 	public static final int MAX_ID_LENGTH = 255;
 
@@ -287,7 +292,9 @@ public final class EventParser {
 
 	private static String describe(JacksonException ex) {
 		// The original message without Jackson's location suffix, and a JSON-style path without Java class names.
-		String message = ex.getOriginalMessage();
+		// Some messages carry a location of their own ("start marker at [Source: REDACTED ...; byte offset: ...]"),
+		// which tells the sender nothing but how Relay's parser is set up.
+		String message = PARSER_LOCATION.matcher(ex.getOriginalMessage()).replaceAll("");
 		StringBuilder path = new StringBuilder();
 		for (JacksonException.Reference reference : ex.getPath()) {
 			if (reference.getPropertyName() != null) {

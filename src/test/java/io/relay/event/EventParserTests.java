@@ -9,6 +9,7 @@ import java.util.Map;
 
 import io.relay.support.Fixtures;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -261,6 +262,16 @@ class EventParserTests {
 			.withMessageStartingWith("the body is not valid JSON");
 		assertThatExceptionOfType(MalformedEventException.class).isThrownBy(() -> parse("[1, 2]"))
 			.withMessage("the body must be a JSON object, not an array");
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "{\"eventId\": \"q\", \"eventType\": \"user.created\"", "{\"eventId\": \"unterminated",
+			"{\"eventId\": ", "{\"eventId\": \"q\",, }", "{\"eventId\": tru}" })
+	void invalidJsonIsToldWithoutTheParsersInternals(String body) {
+		assertThatExceptionOfType(MalformedEventException.class).isThrownBy(() -> parse(body))
+			.withMessageStartingWith("the body is not valid JSON: ")
+			.satisfies((ex) -> assertThat(ex.getMessage()).doesNotContain("Source", "REDACTED", "#UNKNOWN",
+					"StreamReadFeature", "byte offset"));
 	}
 
 	@Test

@@ -42,6 +42,9 @@ class StoreUnavailableTests {
 			assertThat(response.headers().firstValue("Retry-After")).hasValue("10");
 			assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
 			assertThat(response.body()).contains("could not be stored durably").contains("\"reason\":\"unavailable\"");
+			// Why, without saying it twice ("could not be stored durably (the event could not be stored)")
+			assertThat(response.body()).containsAnyOf("(the database write failed: see the log)",
+					"(the event was not stored within 3s)");
 			assertThat(client.get("/actuator/health/readiness").statusCode()).isEqualTo(503);
 
 			// A signed but malformed delivery cannot be quarantined either: 503 too, counted as unavailable.

@@ -119,7 +119,7 @@ class GroupCommitInbox implements Inbox, SmartLifecycle {
 			throw new InboxUnavailableException("the event was not stored within " + this.properties.ackTimeout());
 		}
 		catch (ExecutionException ex) {
-			throw new InboxUnavailableException("the event could not be stored", ex.getCause());
+			throw new InboxUnavailableException("the database write failed: see the log", ex.getCause());
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
