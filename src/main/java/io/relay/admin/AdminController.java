@@ -30,7 +30,7 @@ import org.springframework.web.bind.annotation.RestController;
 @RequestMapping("/admin/api")
 class AdminController {
 
-	private static final int MAX_PAGE_SIZE = 200;
+	static final int MAX_PAGE_SIZE = 200;
 
 	private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
 

@@ -18,7 +18,7 @@ import org.springframework.web.method.annotation.MethodArgumentTypeMismatchExcep
  * 'status' with value: 'dead'") names neither the values nor the format. Before Boot's problem-details handler, which
  * would answer first.
  */
-@RestControllerAdvice(assignableTypes = AdminController.class)
+@RestControllerAdvice(assignableTypes = { AdminController.class, QuarantineController.class })
 @Order(Ordered.HIGHEST_PRECEDENCE)
 class AdminExceptionHandler {
 
@@ -37,7 +37,7 @@ class AdminExceptionHandler {
 		else if (type == Instant.class) {
 			expected = "an ISO-8601 instant such as 2026-11-25T10:00:00Z";
 		}
-		else if (type == int.class || type == Integer.class) {
+		else if (type == int.class || type == Integer.class || type == long.class || type == Long.class) {
 			expected = "a whole number";
 		}
 		else {

@@ -60,6 +60,45 @@ class AdminQueries {
 			@Nullable String visitorId, @Nullable Instant from, @Nullable Instant to) {
 	}
 
+	/** A page of the quarantine, newest first, and how many it holds, from one snapshot. */
+	QuarantineListing quarantine(int page, int size) {
+		return Objects.requireNonNull(this.readOnly.execute((status) -> {
+			List<AdminViews.QuarantinedSummary> content = this.jdbc.query("select id, received_at, reason, "
+					+ "content_type, delivery_id, correlation_id, octet_length(payload) from inbox_quarantine "
+					+ "order by id desc offset ? rows fetch next ? rows only",
+					(rs, n) -> new AdminViews.QuarantinedSummary(rs.getLong(1), rs.getTimestamp(2).toInstant(),
+							rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6), rs.getInt(7)),
+					(long) page * size, size);
+			Long total = this.jdbc.queryForObject("select count(*) from inbox_quarantine", Long.class);
+			return new QuarantineListing(content, (total != null) ? total : 0);
+		}));
+	}
+
+	record QuarantineListing(List<AdminViews.QuarantinedSummary> content, long total) {
+	}
+
+	/** One quarantined delivery, with its body. */
+	Optional<Quarantined> quarantined(long id) {
+		return this.jdbc
+			.query("select id, received_at, reason, content_type, delivery_id, correlation_id, payload from "
+					+ "inbox_quarantine where id = ?",
+					(rs, n) -> new Quarantined(rs.getLong(1), rs.getTimestamp(2).toInstant(), rs.getString(3),
+							rs.getString(4), rs.getString(5), rs.getString(6), rs.getBytes(7)),
+					id)
+			.stream()
+			.findFirst();
+	}
+
+	record Quarantined(long id, Instant receivedAt, String reason, @Nullable String contentType,
+			@Nullable String deliveryId, @Nullable String correlationId, byte[] payload) {
+
+		AdminViews.QuarantinedDetail detail() {
+			return new AdminViews.QuarantinedDetail(this.id, this.receivedAt, this.reason, this.contentType,
+					this.deliveryId, this.correlationId, text(this.payload, this.contentType));
+		}
+
+	}
+
 	/** The instances with a heartbeat on record, last seen first. */
 	List<AdminViews.InstanceView> instances() {
 		Map<String, Instant> seen = new LinkedHashMap<>();
@@ -208,7 +247,11 @@ class AdminQueries {
 		return conditions.isEmpty() ? "" : " where " + String.join(" and ", conditions);
 	}
 
-	private static String text(byte[] payload, String contentType) {
+	/** A body as text, in the charset its content type names, else UTF-8; bytes that are not text are replaced. */
+	static String text(byte[] payload, @Nullable String contentType) {
+		if (contentType == null) {
+			return new String(payload, StandardCharsets.UTF_8);
+		}
 		try {
 			MediaType type = MediaType.parseMediaType(contentType);
 			return new String(payload, (type.getCharset() != null) ? type.getCharset() : StandardCharsets.UTF_8);

@@ -56,6 +56,31 @@ final class AdminViews {
 	}
 
 	/**
+	 * A correctly signed delivery that Relay could not read as an event, kept in quarantine.
+	 *
+	 * @param id its id in the quarantine
+	 * @param reason why it was not read, as its sender was told
+	 * @param size the body's length in bytes
+	 */
+	record QuarantinedSummary(long id, Instant receivedAt, String reason, @Nullable String contentType,
+			@Nullable String deliveryId, @Nullable String correlationId, int size) {
+	}
+
+	/**
+	 * A quarantined delivery with its body.
+	 *
+	 * @param payload the body as text, in the charset of its content type (UTF-8 when it names none); bytes that are
+	 * not text in it are replaced
+	 */
+	record QuarantinedDetail(long id, Instant receivedAt, String reason, @Nullable String contentType,
+			@Nullable String deliveryId, @Nullable String correlationId, String payload) {
+	}
+
+	/** What storing a quarantined delivery as an event did: as the webhook would have answered. */
+	record Acceptance(String eventId, String status) {
+	}
+
+	/**
 	 * A Relay instance as its heartbeats recorded it.
 	 *
 	 * @param instance its name, as in the attempts' {@code instance}

@@ -20,4 +20,11 @@ public interface Inbox {
 	 */
 	void quarantine(QuarantinedDelivery delivery) throws InboxUnavailableException;
 
+	/**
+	 * Deletes a quarantined delivery, once an operator has had it stored as an event ({@link #receive}).
+	 * @param id its id in the quarantine
+	 * @return whether it was there
+	 */
+	boolean release(long id);
+
 }

@@ -137,6 +137,11 @@ class GroupCommitInbox implements Inbox, SmartLifecycle {
 		}
 	}
 
+	@Override
+	public boolean release(long id) {
+		return this.repository.deleteQuarantine(id);
+	}
+
 	private void writeLoop() {
 		List<Pending> batch = new ArrayList<>(this.properties.batchSize());
 		while (this.running || !this.queue.isEmpty()) {

@@ -144,6 +144,10 @@ class InboxRepository {
 				Timestamp.from(delivery.receivedAt()));
 	}
 
+	boolean deleteQuarantine(long id) {
+		return this.jdbc.update("delete from inbox_quarantine where id = ?", id) > 0;
+	}
+
 	private static void setEventRow(PreparedStatement ps, IncomingEvent event, int offset) throws SQLException {
 		ps.setString(offset + 1, event.eventId());
 		ps.setString(offset + 2, Databases.text(event.event().eventType(), 255));

@@ -1,0 +1,123 @@
+package io.relay.admin;
+
+import io.relay.event.EventParser;
+import io.relay.event.IAdvizeEvent;
+import io.relay.event.MalformedEventException;
+import io.relay.event.PayloadFormat;
+import io.relay.inbox.Inbox;
+import io.relay.inbox.InboxUnavailableException;
+import io.relay.inbox.IncomingEvent;
+import io.relay.inbox.Receipt;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.data.domain.PageImpl;
+import org.springframework.data.domain.PageRequest;
+import org.springframework.data.web.PagedModel;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.InvalidMediaTypeException;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.ErrorResponseException;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * The quarantine: correctly signed deliveries that Relay could not read as an event. iAdvize does not send them
+ * again (it was told 400), so they are kept for an operator, who can look at them and, once a Relay that reads them
+ * runs (an upgrade that fixed the parsing, say), have them stored as events: deduplicated and dispatched as if the
+ * webhook had accepted them, with their original receive time.
+ */
+@RestController
+@RequestMapping("/admin/api/quarantine")
+class QuarantineController {
+
+	private static final Logger logger = LoggerFactory.getLogger(QuarantineController.class);
+
+	private final AdminQueries queries;
+
+	private final Inbox inbox;
+
+	private final EventParser parser = new EventParser();
+
+	QuarantineController(AdminQueries queries, Inbox inbox) {
+		this.queries = queries;
+		this.inbox = inbox;
+	}
+
+	/** The quarantined deliveries, newest first, without their bodies. */
+	@GetMapping
+	PagedModel<AdminViews.QuarantinedSummary> list(@RequestParam(defaultValue = "0") int page,
+			@RequestParam(defaultValue = "20") int size) {
+		if (page < 0 || size < 1 || size > AdminController.MAX_PAGE_SIZE) {
+			throw AdminController.badRequest("page must be 0 or more and size between 1 and "
+					+ AdminController.MAX_PAGE_SIZE);
+		}
+		AdminQueries.QuarantineListing listing = this.queries.quarantine(page, size);
+		return new PagedModel<>(new PageImpl<>(listing.content(), PageRequest.of(page, size), listing.total()));
+	}
+
+	@GetMapping("/{id}")
+	AdminViews.QuarantinedDetail quarantined(@PathVariable long id) {
+		return this.queries.quarantined(id).orElseThrow(() -> notFound(id)).detail();
+	}
+
+	/**
+	 * Reads the delivery again, as the webhook would now, and stores it as an event: {@code 202} accepted, or
+	 * {@code 200} when that event is already stored (iAdvize sent it again, fixed). Either way it leaves the
+	 * quarantine. Still unreadable: {@code 422}, and it stays.
+	 */
+	@PostMapping("/{id}/accept")
+	ResponseEntity<AdminViews.Acceptance> accept(@PathVariable long id) {
+		AdminQueries.Quarantined delivery = this.queries.quarantined(id).orElseThrow(() -> notFound(id));
+		MediaType contentType = contentType(delivery.contentType());
+		IAdvizeEvent event;
+		try {
+			PayloadFormat format = MediaType.APPLICATION_FORM_URLENCODED.includes(contentType) ? PayloadFormat.FORM
+					: PayloadFormat.JSON;
+			event = this.parser.parse(delivery.payload(), format, contentType.getCharset(), delivery.correlationId());
+		}
+		catch (MalformedEventException ex) {
+			throw AdminController.problem(HttpStatus.UNPROCESSABLE_CONTENT,
+					"Delivery " + id + " is still not a readable event (" + ex.getMessage() + "): it stays in the "
+							+ "quarantine");
+		}
+		Receipt receipt;
+		try {
+			receipt = this.inbox.receive(new IncomingEvent(event, contentType.toString(), delivery.payload(),
+					delivery.deliveryId(), delivery.correlationId(), delivery.receivedAt()));
+		}
+		catch (InboxUnavailableException ex) {
+			logger.warn("Could not store quarantined delivery {} as an event: {}", id, ex.getMessage(), ex.getCause());
+			throw AdminController.problem(HttpStatus.SERVICE_UNAVAILABLE,
+					"The event could not be stored (" + ex.getMessage() + "): it stays in the quarantine, try again");
+		}
+		this.inbox.release(id);
+		logger.info("Quarantined delivery {} stored as {} event {} ({})", id, event.eventType(), receipt.eventId(),
+				receipt.duplicate() ? "already stored" : "new");
+		return ResponseEntity.status(receipt.duplicate() ? HttpStatus.OK : HttpStatus.ACCEPTED)
+			.body(new AdminViews.Acceptance(receipt.eventId(), receipt.duplicate() ? "duplicate" : "accepted"));
+	}
+
+	/** As the webhook read it: JSON unless it says otherwise (a delivery without a type was refused 415 there). */
+	private static MediaType contentType(@Nullable String stored) {
+		if (stored == null) {
+			return MediaType.APPLICATION_JSON;
+		}
+		try {
+			return MediaType.parseMediaType(stored);
+		}
+		catch (InvalidMediaTypeException ex) {
+			return MediaType.APPLICATION_JSON;
+		}
+	}
+
+	private static ErrorResponseException notFound(long id) {
+		return AdminController.problem(HttpStatus.NOT_FOUND, "No quarantined delivery with id " + id);
+	}
+
+}

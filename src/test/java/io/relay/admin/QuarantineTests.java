@@ -1,0 +1,159 @@
+package io.relay.admin;
+
+import java.net.URLEncoder;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.UUID;
+
+import io.relay.support.AdminClient;
+import io.relay.support.Fixtures;
+import io.relay.support.WebhookClient;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.JdbcTemplate;
+import tools.jackson.databind.JsonNode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The quarantine through the admin API: what the webhook could not read is listed with its reason and body, and
+ * once readable it is stored as an event and dispatched. Run on H2 and PostgreSQL by the subclasses.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+		properties = { "relay.webhook.secrets=" + WebhookClient.SECRET, "spring.security.user.name=" + AdminClient.USER,
+				"spring.security.user.password=" + AdminClient.PASSWORD, "relay.dispatch.poll-interval=50ms" })
+abstract class QuarantineTests {
+
+	@LocalServerPort
+	int port;
+
+	@Autowired
+	JdbcTemplate jdbc;
+
+	WebhookClient webhook;
+
+	AdminClient admin;
+
+	@BeforeEach
+	void clients() {
+		this.webhook = WebhookClient.onPort(this.port);
+		this.admin = AdminClient.onPort(this.port);
+	}
+
+	@Test
+	void aSignedDeliveryThatIsNotAnEventIsListedWithItsReasonAndBody() {
+		String delivery = UUID.randomUUID().toString();
+		String body = "{\"eventId\": \"q-" + delivery + "\", \"eventType\": \"user.created\"";
+		HttpResponse<String> refused = this.webhook.request(body).deliveryId(delivery).send();
+		assertThat(refused.statusCode()).isEqualTo(400);
+
+		JsonNode listed = quarantined(delivery);
+		assertThat(listed.get("reason").asString()).startsWith("the body is not valid JSON: Unexpected end-of-input");
+		assertThat(listed.get("size").asInt()).isEqualTo(body.length());
+		assertThat(listed.has("payload")).as("the list leaves the bodies out").isFalse();
+		JsonNode detail = json(this.admin.send("GET", "/admin/api/quarantine/" + listed.get("id").asLong(), null,
+				null));
+		assertThat(detail.get("payload").asString()).isEqualTo(body);
+		assertThat(detail.get("deliveryId").asString()).isEqualTo(delivery);
+		assertThat(detail.get("contentType").asString()).startsWith("application/json");
+
+		HttpResponse<String> still = accept(listed.get("id").asLong());
+		assertThat(still.statusCode()).isEqualTo(422);
+		assertThat(still.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+		assertThat(still.body()).contains("is still not a readable event (the body is not valid JSON")
+			.contains("it stays in the quarantine");
+		assertThat(this.admin.send("GET", "/admin/api/quarantine/" + listed.get("id").asLong(), null, null)
+			.statusCode()).isEqualTo(200);
+	}
+
+	@Test
+	void aDeliveryReadableNowIsStoredAsAnEventDispatchedAndLeavesTheQuarantine() {
+		// As an older Relay would have left it: an event its parser refused, which this one reads.
+		Fixtures.Event event = Fixtures.withFreshId("user.created.json");
+		Instant receivedAt = Instant.parse("2026-11-20T09:30:00Z");
+		long id = quarantine("application/json", event.body().getBytes(StandardCharsets.UTF_8), receivedAt);
+
+		HttpResponse<String> accepted = accept(id);
+
+		assertThat(accepted.statusCode()).isEqualTo(202);
+		assertThat(json(accepted).get("eventId").asString()).isEqualTo(event.eventId());
+		assertThat(json(accepted).get("status").asString()).isEqualTo("accepted");
+		this.admin.awaitDelivery(event.eventId(), "log", "SUCCEEDED");
+		JsonNode stored = json(this.admin.send("GET", "/admin/api/events/" + event.eventId(), null, null));
+		assertThat(stored.get("eventType").asString()).isEqualTo("user.created");
+		assertThat(Instant.parse(stored.get("receivedAt").asString())).as("its own receive time").isEqualTo(receivedAt);
+		assertThat(stored.get("deliveryIds")).extracting(JsonNode::asString).containsExactly("quarantined-delivery");
+		assertThat(this.admin.send("GET", "/admin/api/quarantine/" + id, null, null).statusCode()).isEqualTo(404);
+		assertThat(accept(id).statusCode()).as("accepted once").isEqualTo(404);
+	}
+
+	@Test
+	void aFormDeliveryIsReadAsAFormAndOneAlreadyStoredIsADuplicate() {
+		Fixtures.Event event = Fixtures.withFreshId("user.created.json");
+		assertThat(this.webhook.deliver(event.body()).statusCode()).isEqualTo(202);
+		byte[] form = ("eventId=" + URLEncoder.encode(event.eventId(), StandardCharsets.UTF_8)
+				+ "&eventType=user.created&platform=sd&userId=1&createdAt=2026-11-20T09%3A30%3A00Z")
+			.getBytes(StandardCharsets.UTF_8);
+		long id = quarantine("application/x-www-form-urlencoded", form, Instant.now());
+
+		HttpResponse<String> duplicate = accept(id);
+
+		assertThat(duplicate.statusCode()).isEqualTo(200);
+		assertThat(json(duplicate).get("status").asString()).isEqualTo("duplicate");
+		assertThat(this.admin.send("GET", "/admin/api/quarantine/" + id, null, null).statusCode()).isEqualTo(404);
+	}
+
+	@Test
+	void theListPagesNewestFirstAndBadRequestsAreProblems() {
+		long older = quarantine("application/json", "[1]".getBytes(StandardCharsets.UTF_8), Instant.now());
+		long newer = quarantine("application/json", "[2]".getBytes(StandardCharsets.UTF_8), Instant.now());
+		JsonNode page = json(this.admin.send("GET", "/admin/api/quarantine?size=1", null, null));
+		assertThat(page.get("content")).singleElement()
+			.satisfies((first) -> assertThat(first.get("id").asLong()).isEqualTo(newer));
+		assertThat(page.get("page").get("totalElements").asLong()).isGreaterThanOrEqualTo(2);
+		assertThat(older).isLessThan(newer);
+
+		HttpResponse<String> notANumber = this.admin.send("GET", "/admin/api/quarantine/abc", null, null);
+		assertThat(notANumber.statusCode()).isEqualTo(400);
+		assertThat(notANumber.body()).contains("id must be a whole number (was 'abc')");
+		assertThat(this.admin.send("GET", "/admin/api/quarantine?size=0", null, null).statusCode()).isEqualTo(400);
+		assertThat(this.admin.send("GET", "/admin/api/quarantine?sze=5", null, null).body())
+			.contains("Unknown parameter 'sze'");
+		assertThat(this.admin.send("POST", "/admin/api/quarantine/" + Long.MAX_VALUE + "/accept", null, null).body())
+			.contains("No quarantined delivery with id " + Long.MAX_VALUE);
+		assertThat(WebhookClient.onPort(this.port).get("/admin/api/quarantine").statusCode()).isEqualTo(401);
+	}
+
+	private long quarantine(String contentType, byte[] body, Instant receivedAt) {
+		this.jdbc.update("insert into inbox_quarantine (reason, content_type, delivery_id, correlation_id, payload, "
+				+ "received_at) values ('refused by an older Relay', ?, 'quarantined-delivery', null, ?, ?)",
+				contentType, body, Timestamp.from(receivedAt));
+		Long id = this.jdbc.queryForObject("select max(id) from inbox_quarantine", Long.class);
+		assertThat(id).isNotNull();
+		return id;
+	}
+
+	private JsonNode quarantined(String deliveryId) {
+		for (JsonNode entry : json(this.admin.send("GET", "/admin/api/quarantine?size=200", null, null))
+			.get("content")) {
+			if (deliveryId.equals(entry.get("deliveryId").asString())) {
+				return entry;
+			}
+		}
+		throw new AssertionError("delivery " + deliveryId + " is not in the quarantine");
+	}
+
+	private HttpResponse<String> accept(long id) {
+		return this.admin.send("POST", "/admin/api/quarantine/" + id + "/accept", null, null);
+	}
+
+	private static JsonNode json(HttpResponse<String> response) {
+		return AdminClient.read(response.body());
+	}
+
+}
