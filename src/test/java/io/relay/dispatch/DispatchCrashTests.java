@@ -64,9 +64,14 @@ abstract class DispatchCrashTests {
 				assertThat(count(relay, "PENDING") + count(relay, "RUNNING") + count(relay, "FAILED")).isZero();
 				assertThat(count(relay, "SUCCEEDED")).isEqualTo(acknowledged.size());
 			});
-			// Deliveries the killed instance had claimed ran again once its lease expired: a second attempt. (At
-			// least one: a run may have ended between the listing and the kill.)
-			assertThat(running).anySatisfy((eventId) -> assertThat(attempts(relay, eventId)).isGreaterThanOrEqualTo(2));
+			// Deliveries the killed instance had claimed ran again once its lease expired: a second attempt, and the
+			// lost run in the history. (At least one: a run may have ended between the listing and the kill.)
+			assertThat(running).anySatisfy((eventId) -> {
+				JsonNode delivery = delivery(relay, eventId);
+				assertThat(delivery.get("attempts").asInt()).isGreaterThanOrEqualTo(2);
+				assertThat(delivery.get("history")).anySatisfy((attempt) -> assertThat(attempt.get("error").asString())
+					.startsWith("the lease expired: the handler did not return in time"));
+			});
 			relay.stop();
 			// A SIGTERM is a graceful shutdown: the store must still be open while the inbox and dispatcher stop.
 			assertThat(relay.log()).doesNotContain("Database is already closed");
@@ -85,11 +90,11 @@ abstract class DispatchCrashTests {
 		return ids;
 	}
 
-	/** The attempts of the event's one delivery (the recording handler's). */
-	private static int attempts(RelayProcess relay, String eventId) {
+	/** The event's one delivery (the recording handler's). */
+	private static JsonNode delivery(RelayProcess relay, String eventId) {
 		JsonNode deliveries = admin(relay, "/admin/api/events/" + eventId).get("deliveries");
 		assertThat(deliveries).hasSize(1);
-		return deliveries.get(0).get("attempts").asInt();
+		return deliveries.get(0);
 	}
 
 	private static JsonNode admin(RelayProcess relay, String path) {

@@ -266,7 +266,10 @@ class DeliveryRepository {
 		// `limit` rows: an OR across statuses, or an ORDER BY id, makes both databases walk every delivery ever
 		// made (the finished ones included) on every claim.
 		List<Long> ids = new ArrayList<>(limit);
-		for (String condition : CLAIM_RANGES) {
+		// The first range is the expired leases: runs whose instance stopped (or hung) are taken over.
+		takeFrom(CLAIM_RANGES.get(0), range, ids, limit);
+		List<Long> expired = List.copyOf(ids);
+		for (String condition : CLAIM_RANGES.subList(1, CLAIM_RANGES.size())) {
 			takeFrom(condition, range, ids, limit);
 		}
 		if (scope.takesOthers()) {
@@ -277,6 +280,8 @@ class DeliveryRepository {
 		if (ids.isEmpty()) {
 			return List.of();
 		}
+		// Read before the claim replaces them; a query more only when the claim takes over a lease, which is rare.
+		List<Abandoned> takenOver = expired.isEmpty() ? List.of() : runsOf(expired);
 		MapSqlParameterSource params = new MapSqlParameterSource("ids", ids).addValue("instance", instance)
 			// Millisecond precision, so that the select below finds the value both databases stored.
 			.addValue("until", Timestamp.from(leaseUntil.truncatedTo(ChronoUnit.MILLIS)))
@@ -293,7 +298,47 @@ class DeliveryRepository {
 		if (claimed.size() < taken) {
 			dropOrphans(params);
 		}
+		if (!takenOver.isEmpty()) {
+			recordTakenOver(takenOver, claimed, instance, nowTs);
+		}
 		return claimed;
+	}
+
+	/** The runs that held these deliveries: attempt, instance and claim time. */
+	private List<Abandoned> runsOf(List<Long> ids) {
+		return this.named.query("select id, attempts, locked_by, updated_at from dispatch_delivery where id in (:ids) "
+				+ "and status = 'RUNNING'", new MapSqlParameterSource("ids", ids),
+				(rs, row) -> new Abandoned(rs.getLong(1), rs.getInt(2), rs.getString(3), rs.getTimestamp(4)));
+	}
+
+	/**
+	 * Records in the history the run whose delivery this claim took over when its lease expired: without it, the
+	 * attempt it counted shows nowhere (its instance died and wrote nothing), and a crash cannot be traced. Should
+	 * the run return after all (it hung), it records itself too, its outcome not applied.
+	 */
+	private void recordTakenOver(List<Abandoned> runs, List<Claimed> claimed, String instance, Timestamp now) {
+		Map<Long, Integer> attempts = new HashMap<>();
+		claimed.forEach((delivery) -> attempts.put(delivery.id(), delivery.attempt()));
+		// Only those this claim did take, as the attempt after theirs (a guard against a change in between).
+		List<Abandoned> taken = runs.stream()
+			.filter((run) -> Integer.valueOf(run.attempt() + 1).equals(attempts.get(run.id())))
+			.toList();
+		if (taken.isEmpty()) {
+			return;
+		}
+		String error = "the lease expired: the handler did not return in time (it hung, or its instance stopped or "
+				+ "ran out of memory while it ran); taken over by " + instance;
+		this.jdbc.batchUpdate("insert into dispatch_attempt (delivery_id, attempt, instance, started_at, finished_at, "
+				+ "outcome, error) values (?, ?, ?, ?, ?, 'FAILED', ?)", taken, taken.size(), (ps, run) -> {
+					ps.setLong(1, run.id());
+					ps.setInt(2, run.attempt());
+					ps.setString(3, run.lockedBy());
+					ps.setTimestamp(4, run.claimedAt());
+					ps.setTimestamp(5, now);
+					ps.setString(6, Databases.text(error, 4000));
+				});
+		logger.warn("Took over {} deliveries whose lease expired (their instance stopped, or their handler hung): "
+				+ "ids {}", taken.size(), taken.stream().map(Abandoned::id).toList());
 	}
 
 	private void takeFrom(String range, MapSqlParameterSource parameters, List<Long> ids, int limit) {

@@ -159,6 +159,29 @@ class DeliveryRepositoryTests {
 
 	@ParameterizedTest
 	@ValueSource(strings = { "h2", "postgres" })
+	void aRunTakenOverWhenItsLeaseExpiredIsInTheHistory(String database) {
+		JdbcTemplate jdbc = database(database);
+		DeliveryRepository repository = new DeliveryRepository(jdbc);
+		// Claimed at NOW by an instance that died while it ran (attempt 2), and another that is still running.
+		long lost = delivery(jdbc, "RUNNING", 2, NOW, NOW.plus(LEASE));
+		long alive = delivery(jdbc, "RUNNING", 1, NOW, NOW.plus(LEASE.multipliedBy(3)));
+		long pending = delivery(jdbc, "PENDING", 0, NOW, null);
+		Instant after = NOW.plus(LEASE).plusSeconds(1);
+
+		List<DeliveryRepository.Claimed> claimed = claimAt(jdbc, repository, after);
+
+		assertThat(claimed).extracting(DeliveryRepository.Claimed::id).containsExactlyInAnyOrder(lost, pending);
+		assertThat(jdbc.queryForList("select delivery_id || ':' || attempt || ' ' || instance || ' ' || outcome || ' ' "
+				+ "|| error from dispatch_attempt", String.class))
+			.containsExactly(lost + ":2 " + INSTANCE + " FAILED the lease expired: the handler did not return in "
+					+ "time (it hung, or its instance stopped or ran out of memory while it ran); taken over by claimer");
+		assertThat(jdbc.queryForObject("select started_at from dispatch_attempt where delivery_id = ?",
+				Timestamp.class, lost).toInstant()).as("its claim").isEqualTo(NOW);
+		assertThat(row(jdbc, alive)).isEqualTo("RUNNING 1 " + INSTANCE);
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "h2", "postgres" })
 	void aBatchWrittenAgainAfterItsCommitWentThroughAddsNothingToTheHistory(String database) {
 		JdbcTemplate jdbc = database(database);
 		DeliveryRepository repository = new DeliveryRepository(jdbc);
