@@ -123,7 +123,7 @@ class AdminController {
 	/** Replays every dead delivery (or every delivery in {@code status}), optionally of one handler. */
 	@PostMapping("/deliveries/replay")
 	AdminViews.ReplayResult replayDeliveries(
-			@Parameter(schema = @Schema(defaultValue = "DEAD")) @RequestParam(
+			@Parameter(schema = @Schema(implementation = DeliveryStatus.class, defaultValue = "DEAD")) @RequestParam(
 					required = false) @Nullable DeliveryStatus status,
 			@RequestParam(required = false) @Nullable String handler) {
 		// Not @RequestParam's defaultValue: Spring uses it for an empty value too, and ?status= (an unset shell

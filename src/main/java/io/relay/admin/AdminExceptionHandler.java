@@ -14,9 +14,9 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 
 /**
- * Says what a query parameter accepts when its value does not convert: Spring's own answer ("Failed to convert
- * 'status' with value: 'dead'") names neither the values nor the format. Before Boot's problem-details handler, which
- * would answer first.
+ * Says what a query parameter or path variable accepts when its value does not convert: Spring's own answer
+ * ("Failed to convert 'status' with value: 'dead'") names neither the values nor the format. Before Boot's
+ * problem-details handler, which would answer first.
  */
 @RestControllerAdvice(assignableTypes = { AdminController.class, QuarantineController.class })
 @Order(Ordered.HIGHEST_PRECEDENCE)

@@ -79,9 +79,18 @@ class AdminQueries {
 
 	/** One quarantined delivery, with its body. */
 	Optional<Quarantined> quarantined(long id) {
+		return quarantined(id, "");
+	}
+
+	/** One quarantined delivery, its row locked until the caller's transaction ends. */
+	Optional<Quarantined> quarantinedForUpdate(long id) {
+		return quarantined(id, " for update");
+	}
+
+	private Optional<Quarantined> quarantined(long id, String lock) {
 		return this.jdbc
 			.query("select id, received_at, reason, content_type, delivery_id, correlation_id, payload from "
-					+ "inbox_quarantine where id = ?",
+					+ "inbox_quarantine where id = ?" + lock,
 					(rs, n) -> new Quarantined(rs.getLong(1), rs.getTimestamp(2).toInstant(), rs.getString(3),
 							rs.getString(4), rs.getString(5), rs.getString(6), rs.getBytes(7)),
 					id)

@@ -1,5 +1,7 @@
 package io.relay.admin;
 
+import java.util.Objects;
+
 import io.relay.event.EventParser;
 import io.relay.event.IAdvizeEvent;
 import io.relay.event.MalformedEventException;
@@ -18,6 +20,8 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.web.ErrorResponseException;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -44,9 +48,12 @@ class QuarantineController {
 
 	private final EventParser parser = new EventParser();
 
-	QuarantineController(AdminQueries queries, Inbox inbox) {
+	private final TransactionTemplate transactions;
+
+	QuarantineController(AdminQueries queries, Inbox inbox, PlatformTransactionManager transactions) {
 		this.queries = queries;
 		this.inbox = inbox;
+		this.transactions = new TransactionTemplate(transactions);
 	}
 
 	/** The quarantined deliveries, newest first, without their bodies. */
@@ -73,7 +80,14 @@ class QuarantineController {
 	 */
 	@PostMapping("/{id}/accept")
 	ResponseEntity<AdminViews.Acceptance> accept(@PathVariable long id) {
-		AdminQueries.Quarantined delivery = this.queries.quarantined(id).orElseThrow(() -> notFound(id));
+		// One accept of a delivery at a time: its row stays locked until it is released in the same transaction, so
+		// a second accept waits, then finds it gone (404) rather than storing the event again as a duplicate. The
+		// event itself is stored by the inbox's writer, on its own connection.
+		return Objects.requireNonNull(this.transactions.execute((status) -> acceptLocked(id)));
+	}
+
+	private ResponseEntity<AdminViews.Acceptance> acceptLocked(long id) {
+		AdminQueries.Quarantined delivery = this.queries.quarantinedForUpdate(id).orElseThrow(() -> notFound(id));
 		MediaType contentType = contentType(delivery.contentType());
 		IAdvizeEvent event;
 		try {
@@ -82,14 +96,20 @@ class QuarantineController {
 			event = this.parser.parse(delivery.payload(), format, contentType.getCharset(), delivery.correlationId());
 		}
 		catch (MalformedEventException ex) {
-			throw AdminController.problem(HttpStatus.UNPROCESSABLE_CONTENT,
-					"Delivery " + id + " is still not a readable event (" + ex.getMessage() + "): it stays in the "
-							+ "quarantine");
+			throw stillUnreadable(id, ex.getMessage());
+		}
+		String correlationId = delivery.correlationId();
+		if (correlationId != null && correlationId.length() >= EventParser.MAX_ID_LENGTH
+				&& event.eventId().equals(correlationId)) {
+			// The webhook keeps at most that much of a header; a longer correlation id (refused as an id) was cut.
+			throw stillUnreadable(id, "its body has no eventId, and its X-iAdvize-CorrelationId, which would be the "
+					+ "event's id, was kept cut to " + EventParser.MAX_ID_LENGTH + " characters");
 		}
 		Receipt receipt;
 		try {
-			receipt = this.inbox.receive(new IncomingEvent(event, contentType.toString(), delivery.payload(),
-					delivery.deliveryId(), delivery.correlationId(), delivery.receivedAt()));
+			receipt = this.inbox.receive(new IncomingEvent(event,
+					(delivery.contentType() != null) ? delivery.contentType() : contentType.toString(),
+					delivery.payload(), delivery.deliveryId(), delivery.correlationId(), delivery.receivedAt()));
 		}
 		catch (InboxUnavailableException ex) {
 			logger.warn("Could not store quarantined delivery {} as an event: {}", id, ex.getMessage(), ex.getCause());
@@ -114,6 +134,11 @@ class QuarantineController {
 		catch (InvalidMediaTypeException ex) {
 			return MediaType.APPLICATION_JSON;
 		}
+	}
+
+	private static ErrorResponseException stillUnreadable(long id, String reason) {
+		return AdminController.problem(HttpStatus.UNPROCESSABLE_CONTENT,
+				"Delivery " + id + " is still not a readable event (" + reason + "): it stays in the quarantine");
 	}
 
 	private static ErrorResponseException notFound(long id) {

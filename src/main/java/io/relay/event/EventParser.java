@@ -41,10 +41,12 @@ import tools.jackson.databind.type.LogicalType;
  */
 public final class EventParser {
 
-	/** A location inside a parser message, with the words that introduce it: {@code (start marker at [Source: ...])}. */
-	private static final Pattern PARSER_LOCATION = Pattern
-		.compile("\\s*(?:\\(start marker at \\[Source: [^\\]]*\\]\\)|\\[Source: [^\\]]*\\])");
-
+	/**
+	 * A location inside a parser message, with the words that introduce it: {@code (start marker at [Source: ...])},
+	 * {@code (for Array starting at [Source: ...])}.
+	 */
+	private static final Pattern PARSER_LOCATION = Pattern.compile(
+			"\\s*(?:\\((?:start marker at|for \\w+ starting at) \\[Source: [^\\]]*\\]\\)|\\[Source: [^\\]]*\\])");
 
 	/** The longest event id stored; iAdvize's are UUIDs (36 characters). */
 	public static final int MAX_ID_LENGTH = 255;

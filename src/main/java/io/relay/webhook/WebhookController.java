@@ -143,8 +143,10 @@ class WebhookController {
 		catch (MalformedEventException ex) {
 			// Signed, so it really came from iAdvize: keep it for an operator, since iAdvize will not fix it.
 			try {
-				this.inbox.quarantine(new QuarantinedDelivery(ex.getMessage(), contentType.toString(), body,
+				// The content type as an event keeps it (type and charset): read again as the webhook reads it.
+				this.inbox.quarantine(new QuarantinedDelivery(ex.getMessage(), storedContentType(contentType), body,
 						truncate(deliveryId), truncate(correlationId), this.clock.instant()));
+				this.metrics.quarantined();
 			}
 			catch (InboxUnavailableException unavailable) {
 				this.metrics.rejected(WebhookRejection.Reason.UNAVAILABLE);

@@ -30,6 +30,8 @@ class WebhookMetrics {
 
 	private final Timer duplicateAck;
 
+	private final Counter quarantined;
+
 	WebhookMetrics(MeterRegistry registry) {
 		this.registry = registry;
 		for (WebhookRejection.Reason reason : WebhookRejection.Reason.values()) {
@@ -37,6 +39,15 @@ class WebhookMetrics {
 		}
 		this.acceptedAck = ackTimer("accepted");
 		this.duplicateAck = ackTimer("duplicate");
+		// Not reason="malformed" alone: a body cut short before its Content-Length is malformed too, unsigned (it
+		// is refused before its signature can be checked), and anyone can send one.
+		this.quarantined = Counter.builder("relay.webhook.quarantined")
+			.description("Signed deliveries that were not readable events, kept in the quarantine")
+			.register(registry);
+	}
+
+	void quarantined() {
+		this.quarantined.increment();
 	}
 
 	void acknowledged(String eventType, boolean duplicate, long nanos) {

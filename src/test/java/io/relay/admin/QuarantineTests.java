@@ -5,8 +5,14 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.relay.support.AdminClient;
 import io.relay.support.Fixtures;
 import io.relay.support.WebhookClient;
@@ -35,6 +41,9 @@ abstract class QuarantineTests {
 	@Autowired
 	JdbcTemplate jdbc;
 
+	@Autowired
+	MeterRegistry meters;
+
 	WebhookClient webhook;
 
 	AdminClient admin;
@@ -49,8 +58,13 @@ abstract class QuarantineTests {
 	void aSignedDeliveryThatIsNotAnEventIsListedWithItsReasonAndBody() {
 		String delivery = UUID.randomUUID().toString();
 		String body = "{\"eventId\": \"q-" + delivery + "\", \"eventType\": \"user.created\"";
+		double quarantinedBefore = quarantinedCount();
 		HttpResponse<String> refused = this.webhook.request(body).deliveryId(delivery).send();
 		assertThat(refused.statusCode()).isEqualTo(400);
+		assertThat(quarantinedCount()).isEqualTo(quarantinedBefore + 1);
+		// Unsigned: refused and counted as such, not quarantined (the alert on the counter means a signed one).
+		assertThat(this.webhook.request(body).unsigned().send().statusCode()).isEqualTo(401);
+		assertThat(quarantinedCount()).isEqualTo(quarantinedBefore + 1);
 
 		JsonNode listed = quarantined(delivery);
 		assertThat(listed.get("reason").asString()).startsWith("the body is not valid JSON: Unexpected end-of-input");
@@ -109,6 +123,46 @@ abstract class QuarantineTests {
 	}
 
 	@Test
+	void concurrentAcceptsOfOneDeliveryStoreItOnce() throws Exception {
+		Fixtures.Event event = Fixtures.withFreshId("user.created.json");
+		long id = quarantine("application/json", event.body().getBytes(StandardCharsets.UTF_8), Instant.now());
+
+		List<Future<HttpResponse<String>>> answers = new ArrayList<>();
+		try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+			for (int i = 0; i < 4; i++) {
+				answers.add(threads.submit(() -> accept(id)));
+			}
+		}
+
+		List<Integer> statuses = new ArrayList<>();
+		for (Future<HttpResponse<String>> answer : answers) {
+			statuses.add(answer.get().statusCode());
+		}
+		// One stores it; the others wait for its row, then find it gone.
+		assertThat(statuses).containsExactlyInAnyOrder(202, 404, 404, 404);
+		assertThat(this.jdbc.queryForObject("select count(*) from inbox_duplicate where event_id = ?", Integer.class,
+				event.eventId())).isZero();
+		this.admin.awaitDelivery(event.eventId(), "log", "SUCCEEDED");
+	}
+
+	@Test
+	void withoutAnEventIdTheCorrelationIdIsTheIdUnlessItWasCut() {
+		String correlationId = "correlation-" + UUID.randomUUID();
+		byte[] body = "{\"eventType\": \"user.created\", \"platform\": \"sd\", \"userId\": 1}"
+			.getBytes(StandardCharsets.UTF_8);
+		long id = quarantine("application/json;charset=UTF-8", body, Instant.now(), correlationId);
+		HttpResponse<String> accepted = accept(id);
+		assertThat(accepted.statusCode()).isEqualTo(202);
+		assertThat(json(accepted).get("eventId").asString()).isEqualTo(correlationId);
+
+		// The webhook refuses a longer one as an id, and keeps 255 characters of it in the quarantine.
+		long cut = quarantine("application/json", body, Instant.now(), "c".repeat(255));
+		HttpResponse<String> refused = accept(cut);
+		assertThat(refused.statusCode()).isEqualTo(422);
+		assertThat(refused.body()).contains("was kept cut to 255 characters");
+	}
+
+	@Test
 	void theListPagesNewestFirstAndBadRequestsAreProblems() {
 		long older = quarantine("application/json", "[1]".getBytes(StandardCharsets.UTF_8), Instant.now());
 		long newer = quarantine("application/json", "[2]".getBytes(StandardCharsets.UTF_8), Instant.now());
@@ -116,7 +170,9 @@ abstract class QuarantineTests {
 		assertThat(page.get("content")).singleElement()
 			.satisfies((first) -> assertThat(first.get("id").asLong()).isEqualTo(newer));
 		assertThat(page.get("page").get("totalElements").asLong()).isGreaterThanOrEqualTo(2);
-		assertThat(older).isLessThan(newer);
+		JsonNode second = json(this.admin.send("GET", "/admin/api/quarantine?size=1&page=1", null, null));
+		assertThat(second.get("content")).singleElement()
+			.satisfies((next) -> assertThat(next.get("id").asLong()).isEqualTo(older));
 
 		HttpResponse<String> notANumber = this.admin.send("GET", "/admin/api/quarantine/abc", null, null);
 		assertThat(notANumber.statusCode()).isEqualTo(400);
@@ -129,10 +185,18 @@ abstract class QuarantineTests {
 		assertThat(WebhookClient.onPort(this.port).get("/admin/api/quarantine").statusCode()).isEqualTo(401);
 	}
 
+	private double quarantinedCount() {
+		return this.meters.get("relay.webhook.quarantined").counter().count();
+	}
+
 	private long quarantine(String contentType, byte[] body, Instant receivedAt) {
+		return quarantine(contentType, body, receivedAt, null);
+	}
+
+	private long quarantine(String contentType, byte[] body, Instant receivedAt, String correlationId) {
 		this.jdbc.update("insert into inbox_quarantine (reason, content_type, delivery_id, correlation_id, payload, "
-				+ "received_at) values ('refused by an older Relay', ?, 'quarantined-delivery', null, ?, ?)",
-				contentType, body, Timestamp.from(receivedAt));
+				+ "received_at) values ('refused by an older Relay', ?, 'quarantined-delivery', ?, ?, ?)",
+				contentType, correlationId, body, Timestamp.from(receivedAt));
 		Long id = this.jdbc.queryForObject("select max(id) from inbox_quarantine", Long.class);
 		assertThat(id).isNotNull();
 		return id;

@@ -587,7 +587,11 @@ abstract class DispatchTests {
 			.path("parameters");
 		assertThat(replayParameters).filteredOn((parameter) -> parameter.path("name").asString().equals("status"))
 			.singleElement()
-			.satisfies((status) -> assertThat(status.path("schema").path("default").asString()).isEqualTo("DEAD"));
+			.satisfies((status) -> {
+				assertThat(status.path("schema").path("default").asString()).isEqualTo("DEAD");
+				assertThat(status.path("schema").path("enum")).extracting(JsonNode::asString)
+					.containsExactly("PENDING", "RUNNING", "SUCCEEDED", "SKIPPED", "FAILED", "DEAD");
+			});
 	}
 
 	@Test

@@ -9,9 +9,9 @@ import java.util.Map;
 
 import io.relay.support.Fixtures;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -266,7 +266,7 @@ class EventParserTests {
 
 	@ParameterizedTest
 	@ValueSource(strings = { "{\"eventId\": \"q\", \"eventType\": \"user.created\"", "{\"eventId\": \"unterminated",
-			"{\"eventId\": ", "{\"eventId\": \"q\",, }", "{\"eventId\": tru}" })
+			"{\"eventId\": ", "{\"eventId\": \"q\",, }", "{\"eventId\": tru}", "{\"a\": [1, 2}" })
 	void invalidJsonIsToldWithoutTheParsersInternals(String body) {
 		assertThatExceptionOfType(MalformedEventException.class).isThrownBy(() -> parse(body))
 			.withMessageStartingWith("the body is not valid JSON: ")

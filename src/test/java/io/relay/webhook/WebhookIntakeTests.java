@@ -460,7 +460,7 @@ abstract class WebhookIntakeTests {
 	}
 
 	@Test
-	void aLongContentTypeOfAMalformedBodyIsQuarantinedCut() {
+	void aLongContentTypeOfAMalformedBodyIsQuarantinedAsItsTypeAndCharset() {
 		String marker = UUID.randomUUID().toString();
 		HttpResponse<String> response = this.client.request("{\"eventId\": \"" + marker + "\"")
 			.contentType("application/json; padding=" + "x".repeat(300))
@@ -469,8 +469,8 @@ abstract class WebhookIntakeTests {
 		assertThat(response.statusCode()).isEqualTo(400);
 		assertThat(this.jdbc.queryForObject("select content_type from inbox_quarantine where delivery_id = ?",
 				String.class, marker))
-			.startsWith("application/json;padding=xxx")
-			.hasSize(255);
+			// As an event keeps it: what reading the body again needs (a cut one would no longer parse).
+			.isEqualTo("application/json");
 	}
 
 	@Test
