@@ -10,6 +10,8 @@ import io.relay.inbox.Inbox;
 import io.relay.inbox.InboxUnavailableException;
 import io.relay.inbox.IncomingEvent;
 import io.relay.inbox.Receipt;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -79,6 +81,12 @@ class QuarantineController {
 	 * quarantine. Still unreadable: {@code 422}, and it stays.
 	 */
 	@PostMapping("/{id}/accept")
+	@ApiResponse(responseCode = "202", description = "Stored as a new event, and out of the quarantine")
+	@ApiResponse(responseCode = "200", description = "The event was already stored: out of the quarantine")
+	@ApiResponse(responseCode = "404", description = "No such quarantined delivery (or accepted meanwhile)",
+			content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
+	@ApiResponse(responseCode = "422", description = "Still not a readable event: it stays",
+			content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
 	ResponseEntity<AdminViews.Acceptance> accept(@PathVariable long id) {
 		// One accept of a delivery at a time: its row stays locked until it is released in the same transaction, so
 		// a second accept waits, then finds it gone (404) rather than storing the event again as a duplicate. The

@@ -185,6 +185,15 @@ abstract class QuarantineTests {
 		assertThat(WebhookClient.onPort(this.port).get("/admin/api/quarantine").statusCode()).isEqualTo(401);
 	}
 
+	@Test
+	void theOpenApiDescriptionSaysWhatAnAcceptAnswers() {
+		JsonNode docs = json(this.admin.send("GET", "/v3/api-docs", null, null));
+		JsonNode accept = docs.path("paths").path("/admin/api/quarantine/{id}/accept").path("post");
+		assertThat(accept.path("responses").propertyNames()).contains("200", "202", "404", "422");
+		assertThat(docs.path("paths").has("/admin/api/quarantine")).isTrue();
+		assertThat(docs.path("paths").has("/admin/api/quarantine/{id}")).isTrue();
+	}
+
 	private double quarantinedCount() {
 		return this.meters.get("relay.webhook.quarantined").counter().count();
 	}
