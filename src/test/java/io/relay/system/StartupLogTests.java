@@ -12,8 +12,8 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A configured Relay starts without warnings or errors, so that a WARN at start means something to the on-call engineer.
- * Its own context (the capture starts before it), on the embedded H2 default.
+ * A configured Relay starts without warnings or errors, so that a WARN at start means something to the on-call
+ * engineer. Its own context (the capture starts before it), on the embedded H2 default.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "relay.webhook.secrets=" + WebhookClient.SECRET,

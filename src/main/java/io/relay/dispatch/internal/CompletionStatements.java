@@ -66,8 +66,8 @@ final class CompletionStatements {
 	 * its answer was lost: its updates then match nothing, and its attempts are in the history already (not runs
 	 * whose outcome was not applied; an applied one was never written before). The history has no claim count: a
 	 * run is found there by its attempt number, start and end, so that the row {@link DeliveryRepository#buryAbandoned}
-	 * wrote for a run (started at its claim, which can be the run's own start to the millisecond) is not taken for
-	 * the run's own when it returns.
+	 * or a claim that took the delivery over wrote for a run (started at its claim, which can be the run's own start
+	 * to the millisecond) is not taken for the run's own when it returns.
 	 */
 	private List<Completion> withoutRecorded(List<Completion> chunk, String instance, Set<Run> applied) {
 		List<Long> unapplied = chunk.stream()

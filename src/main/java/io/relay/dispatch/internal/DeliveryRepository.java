@@ -114,8 +114,8 @@ class DeliveryRepository {
 	/** Takes the claimed ids ({@code :ids}) if they are still due: see {@link #claimableQuery}. */
 	static final String CLAIM_UPDATE = "update dispatch_delivery set status = 'RUNNING', locked_by = :instance, "
 			+ "locked_until = :until, attempts = attempts + 1, claims = claims + 1, updated_at = :now where id in "
-			+ "(:ids) and (status in ('PENDING', 'FAILED') or (status = 'RUNNING' and locked_until < :now and "
-			+ "attempts < max_attempts))";
+			+ "(:ids) and ((status in ('PENDING', 'FAILED') and next_attempt_at <= :now) or (status = 'RUNNING' and "
+			+ "locked_until < :now and attempts < max_attempts))";
 
 	/** The deliveries {@link #CLAIM_UPDATE} took ({@code :ids} leased to {@code :instance} until {@code :until}). */
 	private static final String CLAIMED = "d.id in (:ids) and d.status = 'RUNNING' and d.locked_by = :instance and "
@@ -266,16 +266,12 @@ class DeliveryRepository {
 		// `limit` rows: an OR across statuses, or an ORDER BY id, makes both databases walk every delivery ever
 		// made (the finished ones included) on every claim.
 		List<Long> ids = new ArrayList<>(limit);
-		// The first range is the expired leases: runs whose instance stopped (or hung) are taken over.
-		takeFrom(CLAIM_RANGES.get(0), range, ids, limit);
-		List<Long> expired = List.copyOf(ids);
-		for (String condition : CLAIM_RANGES.subList(1, CLAIM_RANGES.size())) {
-			takeFrom(condition, range, ids, limit);
-		}
+		// The first range of each list is the expired leases: runs whose instance stopped (or that hung, or ran
+		// longer than their lease) are taken over, and recorded (recordTakenOver).
+		List<Long> expired = new ArrayList<>();
+		takeFrom(CLAIM_RANGES, range, ids, limit, expired);
 		if (scope.takesOthers()) {
-			for (String condition : OTHERS_RANGES) {
-				takeFrom(condition, range, ids, limit);
-			}
+			takeFrom(OTHERS_RANGES, range, ids, limit, expired);
 		}
 		if (ids.isEmpty()) {
 			return List.of();
@@ -304,10 +300,14 @@ class DeliveryRepository {
 		return claimed;
 	}
 
-	/** The runs that held these deliveries: attempt, instance and claim time. */
+	/**
+	 * The runs that held these deliveries: attempt, instance and claim time. Locked, also on H2 (whose claim select
+	 * locks nothing): a run of this instance that returns meanwhile waits for the claim, then finds its delivery
+	 * taken (not applied), rather than its outcome landing between this read and the claim's update.
+	 */
 	private List<Abandoned> runsOf(List<Long> ids) {
 		return this.named.query("select id, attempts, locked_by, updated_at from dispatch_delivery where id in (:ids) "
-				+ "and status = 'RUNNING'", new MapSqlParameterSource("ids", ids),
+				+ "and status = 'RUNNING' for update", new MapSqlParameterSource("ids", ids),
 				(rs, row) -> new Abandoned(rs.getLong(1), rs.getInt(2), rs.getString(3), rs.getTimestamp(4)));
 	}
 
@@ -339,6 +339,17 @@ class DeliveryRepository {
 				});
 		logger.warn("Took over {} deliveries whose lease expired (their instance stopped, or their handler hung): "
 				+ "ids {}", taken.size(), taken.stream().map(Abandoned::id).toList());
+	}
+
+	/** Takes from each range in turn; the ids taken from the first, the expired leases, go to {@code expired} too. */
+	private void takeFrom(List<String> ranges, MapSqlParameterSource parameters, List<Long> ids, int limit,
+			List<Long> expired) {
+		int before = ids.size();
+		takeFrom(ranges.get(0), parameters, ids, limit);
+		expired.addAll(ids.subList(before, ids.size()));
+		for (String range : ranges.subList(1, ranges.size())) {
+			takeFrom(range, parameters, ids, limit);
+		}
 	}
 
 	private void takeFrom(String range, MapSqlParameterSource parameters, List<Long> ids, int limit) {
@@ -448,7 +459,7 @@ class DeliveryRepository {
 		return buried.size();
 	}
 
-	/** A delivery whose lease expired on its last attempt, claimed by {@code lockedBy} at {@code claimedAt}. */
+	/** A run whose lease expired (on its last attempt, for a burial), claimed by {@code lockedBy} at {@code claimedAt}. */
 	private record Abandoned(long id, int attempt, String lockedBy, Timestamp claimedAt) {
 	}
 

@@ -162,21 +162,36 @@ class DeliveryRepositoryTests {
 	void aRunTakenOverWhenItsLeaseExpiredIsInTheHistory(String database) {
 		JdbcTemplate jdbc = database(database);
 		DeliveryRepository repository = new DeliveryRepository(jdbc);
-		// Claimed at NOW by an instance that died while it ran (attempt 2), and another that is still running.
-		long lost = delivery(jdbc, "RUNNING", 2, NOW, NOW.plus(LEASE));
+		// Claimed a minute after NOW by an instance that died while it ran (attempt 2), another still running, and
+		// one of a handler no running instance has, whose instance died too.
+		Instant claimedAt = NOW.plusSeconds(60);
+		long lost = delivery(jdbc, "RUNNING", 2, NOW, claimedAt.plus(LEASE));
 		long alive = delivery(jdbc, "RUNNING", 1, NOW, NOW.plus(LEASE.multipliedBy(3)));
 		long pending = delivery(jdbc, "PENDING", 0, NOW, null);
-		Instant after = NOW.plus(LEASE).plusSeconds(1);
+		long gone = delivery(jdbc, "RUNNING", 1, NOW, claimedAt.plus(LEASE));
+		jdbc.update("update dispatch_delivery set handler = 'gone' where id = ?", gone);
+		jdbc.update("update dispatch_delivery set updated_at = ? where id in (?, ?)", Timestamp.from(claimedAt), lost,
+				gone);
+		Instant after = claimedAt.plus(LEASE).plusSeconds(1);
 
-		List<DeliveryRepository.Claimed> claimed = claimAt(jdbc, repository, after);
+		List<DeliveryRepository.Claimed> claimed = claimIn(jdbc, repository,
+				new DeliveryRepository.ClaimScope(List.of("crm"), after, after), 10, after);
 
-		assertThat(claimed).extracting(DeliveryRepository.Claimed::id).containsExactlyInAnyOrder(lost, pending);
+		assertThat(claimed).extracting(DeliveryRepository.Claimed::id)
+			.containsExactlyInAnyOrder(lost, pending, gone);
+		String error = " FAILED the lease expired: the handler did not return in time (it hung, or its instance "
+				+ "stopped or ran out of memory while it ran); taken over by claimer";
 		assertThat(jdbc.queryForList("select delivery_id || ':' || attempt || ' ' || instance || ' ' || outcome || ' ' "
-				+ "|| error from dispatch_attempt", String.class))
-			.containsExactly(lost + ":2 " + INSTANCE + " FAILED the lease expired: the handler did not return in "
-					+ "time (it hung, or its instance stopped or ran out of memory while it ran); taken over by claimer");
-		assertThat(jdbc.queryForObject("select started_at from dispatch_attempt where delivery_id = ?",
-				Timestamp.class, lost).toInstant()).as("its claim").isEqualTo(NOW);
+				+ "|| error from dispatch_attempt order by delivery_id", String.class))
+			.containsExactly(lost + ":2 " + INSTANCE + error, gone + ":1 " + INSTANCE + error);
+		assertThat(jdbc.queryForList("select started_at from dispatch_attempt", Timestamp.class))
+			.extracting(Timestamp::toInstant)
+			.as("their claims")
+			.containsOnly(claimedAt);
+		assertThat(jdbc.queryForList("select finished_at from dispatch_attempt", Timestamp.class))
+			.extracting(Timestamp::toInstant)
+			.as("the takeover")
+			.containsOnly(after);
 		assertThat(row(jdbc, alive)).isEqualTo("RUNNING 1 " + INSTANCE);
 	}
 
