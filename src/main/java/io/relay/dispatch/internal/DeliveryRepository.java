@@ -326,17 +326,8 @@ class DeliveryRepository {
 		if (taken.isEmpty()) {
 			return;
 		}
-		String error = "the lease expired: the handler did not return in time (it hung, or its instance stopped or "
-				+ "ran out of memory while it ran); taken over by " + instance;
-		this.jdbc.batchUpdate("insert into dispatch_attempt (delivery_id, attempt, instance, started_at, finished_at, "
-				+ "outcome, error) values (?, ?, ?, ?, ?, 'FAILED', ?)", taken, taken.size(), (ps, run) -> {
-					ps.setLong(1, run.id());
-					ps.setInt(2, run.attempt());
-					ps.setString(3, run.lockedBy());
-					ps.setTimestamp(4, run.claimedAt());
-					ps.setTimestamp(5, now);
-					ps.setString(6, Databases.text(error, 4000));
-				});
+		recordLost(taken, DeliveryStatus.FAILED, "the lease expired: the handler did not return in time (it hung, or "
+				+ "its instance stopped or ran out of memory while it ran); taken over by " + instance, now);
 		logger.warn("Took over {} deliveries whose lease expired (their instance stopped, or their handler hung): "
 				+ "ids {}", taken.size(), taken.stream().map(Abandoned::id).toList());
 	}
@@ -446,17 +437,26 @@ class DeliveryRepository {
 		if (buried.isEmpty()) {
 			return 0;
 		}
-		this.jdbc.batchUpdate("insert into dispatch_attempt (delivery_id, attempt, instance, started_at, finished_at, "
-				+ "outcome, error) values (?, ?, ?, ?, ?, 'DEAD', ?)", buried, buried.size(), (ps, delivery) -> {
-					ps.setLong(1, delivery.id());
-					ps.setInt(2, delivery.attempt());
-					ps.setString(3, delivery.lockedBy());
-					ps.setTimestamp(4, delivery.claimedAt());
-					ps.setTimestamp(5, nowTs);
-					ps.setString(6, error);
-				});
+		recordLost(buried, DeliveryStatus.DEAD, error, nowTs);
 		logger.warn("{} deliveries ended DEAD: {}", buried.size(), error);
 		return buried.size();
+	}
+
+	/**
+	 * Records runs that wrote nothing themselves (their lease expired), each under the instance that held it, from
+	 * its claim to {@code now}.
+	 */
+	private void recordLost(List<Abandoned> runs, DeliveryStatus outcome, String error, Timestamp now) {
+		this.jdbc.batchUpdate("insert into dispatch_attempt (delivery_id, attempt, instance, started_at, finished_at, "
+				+ "outcome, error) values (?, ?, ?, ?, ?, ?, ?)", runs, runs.size(), (ps, run) -> {
+					ps.setLong(1, run.id());
+					ps.setInt(2, run.attempt());
+					ps.setString(3, run.lockedBy());
+					ps.setTimestamp(4, run.claimedAt());
+					ps.setTimestamp(5, now);
+					ps.setString(6, outcome.name());
+					ps.setString(7, Databases.text(error, 4000));
+				});
 	}
 
 	/** A run whose lease expired (on its last attempt, for a burial), claimed by {@code lockedBy} at {@code claimedAt}. */
