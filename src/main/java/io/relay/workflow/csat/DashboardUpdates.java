@@ -173,7 +173,7 @@ class DashboardUpdates implements SmartLifecycle {
 			// Read before telling: what the pages load next includes everything up to this point, so the poll
 			// need not announce it again, and misses nothing that comes after.
 			String change = lastChange();
-			this.pages.forEach((page) -> page.tell(announced::event));
+			this.pages.forEach((page) -> page.tell(announced));
 			if (change != null) {
 				this.lastChange = change;
 			}
@@ -261,8 +261,11 @@ class DashboardUpdates implements SmartLifecycle {
 			}
 		}
 
-		void tell(Supplier<SseEmitter.SseEventBuilder> changed) {
-			this.waiting.set(changed);
+		void tell(Reason reason) {
+			// Replaces what waits to be written (the page reloads once for both), but a poll's announcement does not
+			// replace one of this instance's recordings: it found the same change, before the recording was told.
+			this.waiting.accumulateAndGet(reason.announcement,
+					(before, next) -> (before == Reason.RECORDED.announcement) ? before : next);
 			write();
 		}
 
@@ -320,6 +323,9 @@ class DashboardUpdates implements SmartLifecycle {
 		DATABASE("{\"reason\":\"database\"}");
 
 		private final String data;
+
+		/** The event to write, one instance per reason, so that a page can tell which one is waiting. */
+		private final Supplier<SseEmitter.SseEventBuilder> announcement = this::event;
 
 		Reason(String data) {
 			this.data = data;

@@ -210,6 +210,49 @@ class DashboardUpdatesTests {
 		}
 	}
 
+	@Test
+	void aPollsAnnouncementDoesNotReplaceARecordingWaitingForAPage() {
+		CountingAnswers answers = new CountingAnswers();
+		DashboardUpdates updates = new DashboardUpdates(answers, new SimpleAsyncTaskScheduler(),
+				new CsatDashboardProperties(true, 5, 20, 30, ZoneOffset.UTC, Duration.ofSeconds(5)), this.registry);
+		try {
+			Recording page = new Recording();
+			updates.subscribe(page);
+			page.stopReading();
+			// A first announcement, whose write waits for the page; then this instance's recording, waiting behind it.
+			updates.changed();
+			await().until(page::writeWaiting);
+			updates.changed();
+			// The poll finds that same recording (the announcer had not yet noted it) and announces it too.
+			answers.change.incrementAndGet();
+			updates.pollOtherInstances();
+			await().during(Duration.ofMillis(200)).until(() -> true);
+
+			page.readAgain();
+			await().atMost(Duration.ofSeconds(10)).until(() -> page.changes().size() == 2);
+			assertThat(page.changes()).containsOnly(CHANGED);
+		}
+		finally {
+			updates.stop();
+		}
+	}
+
+	/** Answers whose last change is {@link #change}. */
+	private static final class CountingAnswers extends Answers {
+
+		final AtomicInteger change = new AtomicInteger();
+
+		CountingAnswers() {
+			super(new JdbcTemplate(MigratedDatabase.h2("dashboard-updates-counting")));
+		}
+
+		@Override
+		String lastChange() {
+			return String.valueOf(this.change.get());
+		}
+
+	}
+
 	/** Answers whose first look for a change on the announcer's thread waits for {@link #release}. */
 	private static final class HeldAnswers extends Answers {
 
