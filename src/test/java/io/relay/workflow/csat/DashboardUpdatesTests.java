@@ -38,9 +38,8 @@ class DashboardUpdatesTests {
 
 	private final MeterRegistry registry = new SimpleMeterRegistry();
 
-	private final DashboardUpdates updates = new DashboardUpdates(
-			new Answers(new JdbcTemplate(MigratedDatabase.h2("dashboard-updates"))), new SimpleAsyncTaskScheduler(),
-			new CsatDashboardProperties(true, 5, 20, 30, ZoneOffset.UTC, Duration.ofSeconds(5)), this.registry);
+	private final DashboardUpdates updates = updatesOver(
+			new Answers(new JdbcTemplate(MigratedDatabase.h2("dashboard-updates"))));
 
 	@AfterEach
 	void stop() {
@@ -183,8 +182,7 @@ class DashboardUpdatesTests {
 	@Test
 	void aRecordingThatJoinsAnAnnouncementOfThePollIsAnnouncedAsRecorded() throws Exception {
 		HeldAnswers answers = new HeldAnswers();
-		DashboardUpdates updates = new DashboardUpdates(answers, new SimpleAsyncTaskScheduler(),
-				new CsatDashboardProperties(true, 5, 20, 30, ZoneOffset.UTC, Duration.ofSeconds(5)), this.registry);
+		DashboardUpdates updates = updatesOver(answers);
 		try {
 			Recording page = new Recording();
 			updates.subscribe(page);
@@ -213,8 +211,7 @@ class DashboardUpdatesTests {
 	@Test
 	void aPollsAnnouncementDoesNotReplaceARecordingWaitingForAPage() {
 		CountingAnswers answers = new CountingAnswers();
-		DashboardUpdates updates = new DashboardUpdates(answers, new SimpleAsyncTaskScheduler(),
-				new CsatDashboardProperties(true, 5, 20, 30, ZoneOffset.UTC, Duration.ofSeconds(5)), this.registry);
+		DashboardUpdates updates = updatesOver(answers);
 		try {
 			Recording page = new Recording();
 			updates.subscribe(page);
@@ -237,13 +234,22 @@ class DashboardUpdatesTests {
 		}
 	}
 
+	private DashboardUpdates updatesOver(Answers answers) {
+		return new DashboardUpdates(answers, new SimpleAsyncTaskScheduler(),
+				new CsatDashboardProperties(true, 5, 20, 30, ZoneOffset.UTC, Duration.ofSeconds(5)), this.registry);
+	}
+
 	/** Answers whose last change is {@link #change}. */
-	private static final class CountingAnswers extends Answers {
+	private static class CountingAnswers extends Answers {
 
 		final AtomicInteger change = new AtomicInteger();
 
+		CountingAnswers(String database) {
+			super(new JdbcTemplate(MigratedDatabase.h2(database)));
+		}
+
 		CountingAnswers() {
-			super(new JdbcTemplate(MigratedDatabase.h2("dashboard-updates-counting")));
+			this("dashboard-updates-counting");
 		}
 
 		@Override
@@ -254,16 +260,14 @@ class DashboardUpdatesTests {
 	}
 
 	/** Answers whose first look for a change on the announcer's thread waits for {@link #release}. */
-	private static final class HeldAnswers extends Answers {
+	private static final class HeldAnswers extends CountingAnswers {
 
 		final CountDownLatch entered = new CountDownLatch(1);
 
 		final CountDownLatch release = new CountDownLatch(1);
 
-		final AtomicInteger change = new AtomicInteger();
-
 		HeldAnswers() {
-			super(new JdbcTemplate(MigratedDatabase.h2("dashboard-updates-held")));
+			super("dashboard-updates-held");
 		}
 
 		@Override
@@ -277,7 +281,7 @@ class DashboardUpdatesTests {
 					Thread.currentThread().interrupt();
 				}
 			}
-			return String.valueOf(this.change.get());
+			return super.lastChange();
 		}
 
 	}
