@@ -8,6 +8,7 @@ import java.util.Map;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.relay.system.LogText;
+import io.relay.system.LogThrottle;
 import io.relay.system.WebhookDeliveries;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -60,11 +61,18 @@ class SourceAllowListFilter extends OncePerRequestFilter {
 		}
 		this.refused.increment();
 		String printable = LogText.printable(source);
-		if (this.refusedSources.warnFor(printable)) {
+		LogThrottle.Decision decision = this.refusedSources.warnFor(printable);
+		if (decision == LogThrottle.Decision.LOG) {
 			logger.warn("Refused a webhook delivery from {} (TCP peer {}): not in relay.network.allowed-sources. If "
 					+ "iAdvize delivers from a new address, add it (iAdvize retries a refused delivery only twice). "
 					+ "Further refusals from {} are counted (relay_webhook_deliveries_total, reason=source) and "
 					+ "logged again after {}", printable, request.getRemoteAddr(), printable, RefusedSources.QUIET);
+		}
+		else if (decision == LogThrottle.Decision.BUDGET_SPENT) {
+			logger.warn("Refused webhook deliveries from more than {} sources not in relay.network.allowed-sources "
+					+ "within {}: refusals from further sources (now {}, TCP peer {}) are only counted "
+					+ "(relay_webhook_deliveries_total, reason=source) until {}", RefusedSources.SOURCES_PER_QUIET,
+					RefusedSources.QUIET, printable, request.getRemoteAddr(), this.refusedSources.quietUntil());
 		}
 		else {
 			logger.debug("Refused a request to {} from {} (TCP peer {}): not in relay.network.allowed-sources",

@@ -4,12 +4,13 @@ import java.time.Duration;
 import java.time.Instant;
 
 import io.relay.support.MutableClock;
+import io.relay.system.LogThrottle.Decision;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Which refusals reach the log at WARN: each source once per quiet period.
+ * Which refusals reach the log at WARN: each source once per quiet period, a bounded number of sources per period.
  */
 class RefusedSourcesTests {
 
@@ -19,24 +20,28 @@ class RefusedSourcesTests {
 
 	@Test
 	void eachSourceIsWarnedAboutOncePerQuietPeriod() {
-		assertThat(this.refused.warnFor("198.51.100.4")).isTrue();
-		assertThat(this.refused.warnFor("198.51.100.4")).isFalse();
-		assertThat(this.refused.warnFor("203.0.113.9")).as("another source").isTrue();
+		assertThat(this.refused.warnFor("198.51.100.4")).isEqualTo(Decision.LOG);
+		assertThat(this.refused.warnFor("198.51.100.4")).isEqualTo(Decision.QUIET);
+		assertThat(this.refused.warnFor("203.0.113.9")).as("another source").isEqualTo(Decision.LOG);
 
 		this.clock.advance(RefusedSources.QUIET.minus(Duration.ofSeconds(1)));
-		assertThat(this.refused.warnFor("198.51.100.4")).isFalse();
+		assertThat(this.refused.warnFor("198.51.100.4")).isEqualTo(Decision.QUIET);
 		this.clock.advance(Duration.ofSeconds(1));
-		assertThat(this.refused.warnFor("198.51.100.4")).isTrue();
+		assertThat(this.refused.warnFor("198.51.100.4")).isEqualTo(Decision.LOG);
 	}
 
 	@Test
-	void aScanFromManyAddressesDoesNotGrowTheMemoryWithoutBound() {
-		for (int i = 0; i < RefusedSources.MAX_REMEMBERED; i++) {
-			assertThat(this.refused.warnFor("10.0." + (i / 256) + "." + (i % 256))).isTrue();
+	void aScanFromManyAddressesIsLoggedForTheFirstSourcesThenSummedUpOnce() {
+		for (int i = 0; i < RefusedSources.SOURCES_PER_QUIET; i++) {
+			assertThat(this.refused.warnFor("10.0.0." + i)).isEqualTo(Decision.LOG);
 		}
-		// Full: it starts again, so an address already warned about may be warned about again, early.
-		assertThat(this.refused.warnFor("10.0.0.0")).isTrue();
-		assertThat(this.refused.warnFor("10.0.0.0")).isFalse();
+		assertThat(this.refused.warnFor("10.0.1.0")).isEqualTo(Decision.BUDGET_SPENT);
+		for (int i = 1; i < 256; i++) {
+			assertThat(this.refused.warnFor("10.0.1." + i)).isEqualTo(Decision.QUIET);
+		}
+		assertThat(this.refused.quietUntil()).isEqualTo(this.clock.instant().plus(RefusedSources.QUIET));
+		this.clock.advance(RefusedSources.QUIET);
+		assertThat(this.refused.warnFor("10.0.1.1")).as("the next period").isEqualTo(Decision.LOG);
 	}
 
 }

@@ -15,6 +15,10 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.security.authentication.BadCredentialsException;
+import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
+import org.springframework.security.authentication.event.AuthenticationFailureBadCredentialsEvent;
+import org.springframework.security.web.authentication.WebAuthenticationDetails;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -65,6 +69,26 @@ class AdminLoginFailuresTests {
 	}
 
 	@Test
+	void guessesFromEverChangingAddressesAreAllCountedButLoggedForTheFirstAddressesOnly(CapturedOutput output) {
+		// Behind a proxy with server.forward-headers-strategy=framework the address is the client's X-Forwarded-For,
+		// so one guesser can give every request another one.
+		SimpleMeterRegistry registry = new SimpleMeterRegistry();
+		AdminLoginFailures listener = new AdminLoginFailures(registry, Clock.systemUTC());
+		int guesses = AdminLoginFailures.SOURCES_PER_QUIET + 30;
+		for (int i = 0; i < guesses; i++) {
+			listener.loginFailed(failedLoginFrom("192.0.2." + i));
+		}
+		assertThat(registry.get("relay.admin.login.failures").counter().count()).isEqualTo(guesses);
+		String log = output.getAll();
+		assertThat(log.split("Refused an admin login from 192\\.0\\.2\\.", -1))
+			.hasSize(AdminLoginFailures.SOURCES_PER_QUIET + 1);
+		assertThat(log).containsOnlyOnce("Refused admin logins from more than " + AdminLoginFailures.SOURCES_PER_QUIET
+				+ " addresses within 10 min: refusals from further addresses (now 192.0.2."
+				+ AdminLoginFailures.SOURCES_PER_QUIET + ") are only counted");
+		assertThat(log).doesNotContain("192.0.2." + (guesses - 1) + " ");
+	}
+
+	@Test
 	void theCounterIsScrapedUnderTheNameTheAlertReads() {
 		HttpResponse<String> scrape = get("/actuator/prometheus", "operator", "the-right-password");
 		assertThat(scrape.statusCode()).isEqualTo(200);
@@ -77,6 +101,13 @@ class AdminLoginFailuresTests {
 
 	private HttpResponse<String> get(String user, String password) {
 		return get("/admin/api/instances", user, password);
+	}
+
+	private static AuthenticationFailureBadCredentialsEvent failedLoginFrom(String address) {
+		UsernamePasswordAuthenticationToken attempt = UsernamePasswordAuthenticationToken.unauthenticated("user",
+				"guess");
+		attempt.setDetails(new WebAuthenticationDetails(address, null));
+		return new AuthenticationFailureBadCredentialsEvent(attempt, new BadCredentialsException("Bad credentials"));
 	}
 
 	private HttpResponse<String> get(String path, String user, String password) {
