@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.List;
 
 import io.relay.dispatch.DeliveryStatus;
+import io.relay.dispatch.Replayed;
 import io.relay.dispatch.Replays;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -100,7 +101,7 @@ class AdminController {
 			throw notFound(eventId);
 		}
 		requireKnownHandler(handler);
-		return new AdminViews.ReplayResult(this.replays.replayEvent(eventId, handler));
+		return AdminViews.ReplayResult.of(this.replays.replayEvent(eventId, handler));
 	}
 
 	/**
@@ -133,7 +134,7 @@ class AdminController {
 			throw badRequest("running deliveries cannot be replayed");
 		}
 		requireKnownHandler(handler);
-		return new AdminViews.ReplayResult(this.replays.replayAll(replayed, handler));
+		return AdminViews.ReplayResult.of(this.replays.replayAll(replayed, handler));
 	}
 
 	/**
@@ -159,14 +160,10 @@ class AdminController {
 			throw badRequest("no handler is named '" + handler + "' (neither running here nor with deliveries)");
 		}
 		if (this.replays.isDisabled(handler)) {
-			throw problem(HttpStatus.CONFLICT, "handler '" + handler + "' is disabled on this instance or another "
-					+ "running one (relay.dispatch.handlers." + handler + ".enabled): its replayed deliveries would end "
-					+ "SKIPPED without running there. Enable it on every instance, then replay");
+			throw problem(HttpStatus.CONFLICT, AdminViews.notRunnable(handler, Replayed.Reason.DISABLED));
 		}
 		if (!this.replays.isRunning(handler)) {
-			throw problem(HttpStatus.CONFLICT, "no running instance has handler '" + handler + "' (a workflow "
-					+ "switched off, or not deployed yet): its replayed deliveries would end SKIPPED after "
-					+ "relay.dispatch.unknown-handler-grace without running. Replay once an instance that has it runs");
+			throw problem(HttpStatus.CONFLICT, AdminViews.notRunnable(handler, Replayed.Reason.NOT_RUNNING));
 		}
 	}
 

@@ -3,6 +3,7 @@ package io.relay.admin;
 import java.time.Instant;
 import java.util.List;
 
+import io.relay.dispatch.Replayed;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -52,7 +53,39 @@ final class AdminViews {
 			@Nullable String error) {
 	}
 
-	record ReplayResult(int replayed) {
+	/**
+	 * What a replay did.
+	 *
+	 * @param replayed the deliveries set back to {@code PENDING}
+	 * @param notReplayed for a replay of every handler, the deliveries it left alone because their handler cannot
+	 * run now, each with why (empty otherwise): without them, {@code "replayed": 0} would not say why
+	 */
+	record ReplayResult(int replayed, List<NotReplayed> notReplayed) {
+
+		static ReplayResult of(Replayed result) {
+			return new ReplayResult(result.count(),
+					result.leftAlone()
+						.stream()
+						.map((left) -> new NotReplayed(left.handler(), left.deliveries(),
+								notRunnable(left.handler(), left.reason())))
+						.toList());
+		}
+
+	}
+
+	record NotReplayed(String handler, int deliveries, String reason) {
+	}
+
+	/** Why {@code handler}'s deliveries are not replayed: the same words for a refused replay and a left-out one. */
+	static String notRunnable(String handler, Replayed.Reason reason) {
+		return switch (reason) {
+			case DISABLED -> "handler '" + handler + "' is disabled on this instance or another running one "
+					+ "(relay.dispatch.handlers." + handler + ".enabled): its replayed deliveries would end SKIPPED "
+					+ "without running there. Enable it on every instance, then replay";
+			case NOT_RUNNING -> "no running instance has handler '" + handler + "' (a workflow switched off, or not "
+					+ "deployed yet): its replayed deliveries would end SKIPPED after "
+					+ "relay.dispatch.unknown-handler-grace without running. Replay once an instance that has it runs";
+		};
 	}
 
 	/**

@@ -12,16 +12,16 @@ public interface Replays {
 	 * Replays the deliveries of one event.
 	 * @param handler only this handler's delivery, or when {@code null} those of every handler that can run it:
 	 * enabled here, or had by another running instance (another's would end {@code SKIPPED} without running)
-	 * @return how many deliveries were replayed (0 when the event is unknown)
+	 * @return how many deliveries were replayed (0 when the event is unknown), and those of handlers left alone
 	 */
-	int replayEvent(String eventId, @Nullable String handler);
+	Replayed replayEvent(String eventId, @Nullable String handler);
 
 	/**
 	 * Replays every delivery that is in {@code status} (by default {@link DeliveryStatus#DEAD}) when it starts, of
 	 * one handler, or of every handler that can run it (as {@link #replayEvent}).
-	 * @return how many deliveries were replayed
+	 * @return how many deliveries were replayed, and those of handlers left alone
 	 */
-	int replayAll(DeliveryStatus status, @Nullable String handler);
+	Replayed replayAll(DeliveryStatus status, @Nullable String handler);
 
 	/**
 	 * Whether {@code handler} names a handler: one running here, or one that has deliveries (a workflow since

@@ -320,9 +320,17 @@ abstract class DispatchTests {
 		int others = this.jdbc.queryForObject("select count(*) from dispatch_delivery where event_id = ? and "
 				+ "handler not in ('paused', 'gone')", Integer.class, event.eventId());
 		assertThat(others).isPositive();
-		assertThat(json.readTree(admin("POST", "/admin/api/events/" + event.eventId() + "/replay").body())
-			.get("replayed")
-			.asInt()).isEqualTo(others);
+		JsonNode replayed = json.readTree(admin("POST", "/admin/api/events/" + event.eventId() + "/replay").body());
+		assertThat(replayed.get("replayed").asInt()).isEqualTo(others);
+		// And it says which it left alone, and why.
+		JsonNode notReplayed = replayed.get("notReplayed");
+		assertThat(notReplayed).hasSize(2);
+		assertThat(notReplayed.get(0).get("handler").asString()).isEqualTo("gone");
+		assertThat(notReplayed.get(0).get("deliveries").asInt()).isEqualTo(1);
+		assertThat(notReplayed.get(0).get("reason").asString()).startsWith("no running instance has handler 'gone'");
+		assertThat(notReplayed.get(1).get("handler").asString()).isEqualTo("paused");
+		assertThat(notReplayed.get(1).get("reason").asString())
+			.startsWith("handler 'paused' is disabled on this instance or another running one");
 		assertThat(this.jdbc.queryForObject("select status from dispatch_delivery where event_id = ? and handler = "
 				+ "'paused'", String.class, event.eventId())).isEqualTo("SKIPPED");
 		assertThat(this.jdbc.queryForObject("select status from dispatch_delivery where event_id = ? and handler = "

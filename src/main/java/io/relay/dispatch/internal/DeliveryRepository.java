@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 import io.relay.system.Databases;
@@ -547,6 +548,21 @@ class DeliveryRepository {
 		}
 		return this.named.update(REPLAY + "where " + OF_EVENT + ofThose + " and status <> 'RUNNING' and "
 				+ EVENT_EXISTS, parameters);
+	}
+
+	/**
+	 * How many of event {@code eventId}'s deliveries {@link #replayEvent} could replay, per handler: all but the
+	 * running ones.
+	 */
+	Map<String, Integer> replayableByHandler(String eventId) {
+		Map<String, Integer> counts = new TreeMap<>();
+		this.named.query("select handler, count(*) as deliveries from dispatch_delivery where "
+				+ OF_EVENT + " and status <> 'RUNNING' and " + EVENT_EXISTS + " group by handler",
+				eventParameters(eventId, null),
+				(row) -> {
+					counts.put(row.getString("handler"), row.getInt("deliveries"));
+				});
+		return counts;
 	}
 
 	private static MapSqlParameterSource eventParameters(String eventId, @Nullable String handler) {

@@ -5,13 +5,16 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
 import io.relay.dispatch.DeliveryStatus;
+import io.relay.dispatch.Replayed;
 import io.relay.dispatch.Replays;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -56,23 +59,32 @@ class DispatchService implements Replays {
 	}
 
 	@Override
-	public int replayEvent(String eventId, @Nullable String handler) {
+	public Replayed replayEvent(String eventId, @Nullable String handler) {
 		Set<String> only = (handler != null) ? null : runnable();
 		int replayed = underOrderingLocks(() -> this.repository.replayableOrderingLocks(eventId, handler),
 				() -> this.repository.replayEvent(eventId, handler, only, this.clock.instant()));
+		Map<String, Integer> leftAlone = new TreeMap<>();
+		if (only != null) {
+			this.repository.replayableByHandler(eventId).forEach((name, deliveries) -> {
+				if (!only.contains(name)) {
+					leftAlone.put(name, deliveries);
+				}
+			});
+		}
 		logger.info("Replaying {} deliveries of event {}{}", replayed, eventId,
 				(handler != null) ? " to '" + handler + "'" : "");
 		this.dispatcher.wake();
-		return replayed;
+		return replayed(replayed, leftAlone);
 	}
 
 	@Override
-	public int replayAll(DeliveryStatus status, @Nullable String handler) {
+	public Replayed replayAll(DeliveryStatus status, @Nullable String handler) {
 		if (status == DeliveryStatus.RUNNING) {
 			throw new IllegalArgumentException("running deliveries cannot be replayed");
 		}
 		Set<String> only = (handler != null) ? null : runnable();
 		int replayed = 0;
+		Map<String, Integer> leftAlone = new TreeMap<>();
 		long after = 0;
 		// Those in this status now: a delivery made during a long replay, or one that was waiting or running, and
 		// reaches this status before the walk gets to it, was not asked for (a CRM would get a lead again). The
@@ -86,9 +98,15 @@ class DispatchService implements Replays {
 		// twice.
 		do {
 			read = this.repository.replayable(status, handler, after, upTo, asOf);
-			List<DeliveryRepository.Replayable> replayable = read.stream()
-				.filter((delivery) -> only == null || only.contains(delivery.handler()))
-				.toList();
+			List<DeliveryRepository.Replayable> replayable = new ArrayList<>();
+			for (DeliveryRepository.Replayable delivery : read) {
+				if (only == null || only.contains(delivery.handler())) {
+					replayable.add(delivery);
+				}
+				else {
+					leftAlone.merge(delivery.handler(), 1, Integer::sum);
+				}
+			}
 			// Each transaction locks the conversations of a few deliveries only: a thousand would take nearly every
 			// stripe of OrderingLocks, and hold up every inbox transaction that plans an ordered delivery meanwhile.
 			for (int from = 0; from < replayable.size(); from += LOCKED_REPLAY_BATCH) {
@@ -110,7 +128,18 @@ class DispatchService implements Replays {
 		while (read.size() == DeliveryRepository.REPLAY_BATCH);
 		logger.info("Replaying {} {} deliveries{}", replayed, status, (handler != null) ? " to '" + handler + "'" : "");
 		this.dispatcher.wake();
-		return replayed;
+		return replayed(replayed, leftAlone);
+	}
+
+	/** The result, with why each handler's deliveries were left alone (read again: a replay is rare). */
+	private Replayed replayed(int count, Map<String, Integer> leftAlone) {
+		List<Replayed.LeftAlone> left = new ArrayList<>();
+		leftAlone.forEach((handler, deliveries) -> left.add(new Replayed.LeftAlone(handler, deliveries,
+				isDisabled(handler) ? Replayed.Reason.DISABLED : Replayed.Reason.NOT_RUNNING)));
+		if (!left.isEmpty()) {
+			logger.info("Left alone by the replay, their handlers not runnable now: {}", left);
+		}
+		return new Replayed(count, left);
 	}
 
 	/**

@@ -19,6 +19,7 @@ import javax.sql.DataSource;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.relay.dispatch.DeliveryStatus;
+import io.relay.dispatch.Replayed;
 import io.relay.support.MigratedDatabase;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -60,14 +61,14 @@ class DispatchServiceTests {
 				+ "next_attempt_at, created_at, updated_at) values (?, 'crm', ?, ?, 10, 10, ?, ?, ?)", deliveries);
 		long deadRows = jdbc.queryForObject("select count(*) from dispatch_delivery where status = 'DEAD'", Long.class);
 
-		assertThat(service.replayAll(DeliveryStatus.DEAD, null)).isEqualTo((int) deadRows);
+		assertThat(service.replayAll(DeliveryStatus.DEAD, null).count()).isEqualTo((int) deadRows);
 		assertThat(jdbc.queryForObject("select count(*) from dispatch_delivery where status = 'DEAD'", Long.class))
 			.isZero();
 		assertThat(jdbc.queryForObject("select count(*) from dispatch_delivery where status = 'PENDING' and "
 				+ "attempts = 0 and next_attempt_at = ?", Long.class, Timestamp.from(NOW))).isEqualTo(deadRows);
 		assertThat(jdbc.queryForObject("select count(*) from dispatch_delivery where status = 'SUCCEEDED'",
 				Long.class)).isEqualTo(dead - deadRows);
-		assertThat(service.replayAll(DeliveryStatus.DEAD, "crm")).isZero();
+		assertThat(service.replayAll(DeliveryStatus.DEAD, "crm").count()).isZero();
 	}
 
 	/**
@@ -88,7 +89,7 @@ class DispatchServiceTests {
 		CountDownLatch planned = new CountDownLatch(1);
 		CompletableFuture<Void> plannerTransaction = holding(dataSource, planner, "c-1", planned);
 
-		CompletableFuture<Integer> replay = waitingForALock(database, jdbc, () -> service.replayEvent(eventId, null));
+		CompletableFuture<Integer> replay = waitingForALock(database, jdbc, () -> service.replayEvent(eventId, null).count());
 		assertThat(replay).isNotDone();
 		assertThat(status(jdbc, dead)).isEqualTo("DEAD");
 
@@ -118,7 +119,7 @@ class DispatchServiceTests {
 		CompletableFuture<Void> plannerTransaction = holding(dataSource, planner, "c-" + (conversations - 1), planned);
 
 		CompletableFuture<Integer> replay = CompletableFuture.supplyAsync(() -> service.replayAll(DeliveryStatus.DEAD,
-				null), THREAD_PER_TASK);
+				null).count(), THREAD_PER_TASK);
 		// Every batch before the last one's is replayed meanwhile; one transaction for them all would wait whole.
 		await().atMost(Duration.ofSeconds(20)).until(() -> pending(jdbc) == conversations
 				- DispatchService.LOCKED_REPLAY_BATCH);
@@ -145,7 +146,7 @@ class DispatchServiceTests {
 		// The planner holds the first delivery's conversation: the replay's first batch waits for it.
 		CompletableFuture<Void> plannerTransaction = holding(dataSource, planner, "c-0", planned);
 		CompletableFuture<Integer> replay = waitingForALock(database, jdbc,
-				() -> service.replayAll(DeliveryStatus.SUCCEEDED, "crm"));
+				() -> service.replayAll(DeliveryStatus.SUCCEEDED, "crm").count());
 
 		// Deliveries made, and finished, while the replay goes through the first thousand; and one that was waiting
 		// when it started, finished since.
@@ -193,13 +194,27 @@ class DispatchServiceTests {
 		assertThat(service.isRunning("elsewhere")).isEqualTo(database.equals("postgres"));
 		assertThat(service.isRunning("gone")).isFalse();
 
-		assertThat(service.replayEvent("e-0", null)).isEqualTo(runnable.size());
-		assertThat(service.replayAll(DeliveryStatus.DEAD, null)).isEqualTo(2 * runnable.size());
+		Replayed oneEvent = service.replayEvent("e-0", null);
+		assertThat(oneEvent.count()).isEqualTo(runnable.size());
+		// The others' deliveries are left alone, and the result says why.
+		List<Replayed.LeftAlone> leftAlone = shared
+				? List.of(new Replayed.LeftAlone("crm", 1, Replayed.Reason.DISABLED),
+						new Replayed.LeftAlone("gone", 1, Replayed.Reason.DISABLED),
+						new Replayed.LeftAlone("paused", 1, Replayed.Reason.DISABLED))
+				: List.of(new Replayed.LeftAlone("elsewhere", 1, Replayed.Reason.NOT_RUNNING),
+						new Replayed.LeftAlone("gone", 1, Replayed.Reason.NOT_RUNNING),
+						new Replayed.LeftAlone("paused", 1, Replayed.Reason.DISABLED));
+		assertThat(oneEvent.leftAlone()).containsExactlyElementsOf(leftAlone);
+		Replayed all = service.replayAll(DeliveryStatus.DEAD, null);
+		assertThat(all.count()).isEqualTo(2 * runnable.size());
+		assertThat(all.leftAlone()).containsExactlyElementsOf(leftAlone.stream()
+			.map((left) -> new Replayed.LeftAlone(left.handler(), 3, left.reason()))
+			.toList());
 		assertThat(jdbc.queryForList("select distinct handler from dispatch_delivery where status = 'PENDING'",
 				String.class)).containsExactlyInAnyOrderElementsOf(runnable);
 		assertThat(pending(jdbc)).isEqualTo(3 * runnable.size());
 		// Named, it is what was asked for (the admin API refuses it first).
-		assertThat(service.replayAll(DeliveryStatus.DEAD, "paused")).isEqualTo(3);
+		assertThat(service.replayAll(DeliveryStatus.DEAD, "paused").count()).isEqualTo(3);
 	}
 
 	/**

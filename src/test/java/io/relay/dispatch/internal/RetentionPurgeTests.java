@@ -134,7 +134,7 @@ class RetentionPurgeTests {
 		String eventId = this.jdbc.queryForObject("select event_id from dispatch_delivery where id = ?", String.class,
 				orphan);
 
-		assertThat(this.service.replayEvent(eventId, null)).isZero();
+		assertThat(this.service.replayEvent(eventId, null).count()).isZero();
 		this.service.replayAll(DeliveryStatus.DEAD, null);
 
 		assertThat(this.jdbc.queryForObject("select status from dispatch_delivery where id = ?", String.class, orphan))
