@@ -165,7 +165,7 @@ for metric in relay_webhook_deliveries_total relay_webhook_ack_seconds_bucket re
     relay_inbox_queue http_server_requests_seconds_count jvm_memory_used_bytes hikaricp_connections_active \
     disk_free_bytes relay_h2_file_size_bytes relay_h2_file_live relay_h2_file_force_seconds_max \
     jvm_gc_live_data_size_bytes jvm_gc_max_data_size_bytes relay_admin_login_failures_total \
-    relay_webhook_quarantined_total; do
+    relay_webhook_quarantined_total relay_retention_purge_seconds_count; do
   grep -q "^$metric{" "$WORK/metrics.txt" || fail "/actuator/prometheus has no $metric (the dashboard or an alert queries it)"
 done
 RSS_KB="$(awk '/^VmRSS/ {print $2}' "/proc/$APP_PID/status" 2>/dev/null || echo '?')"

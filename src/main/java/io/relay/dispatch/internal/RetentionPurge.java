@@ -2,8 +2,12 @@ package io.relay.dispatch.internal;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -11,6 +15,9 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * The retention: deletes what is older than {@code relay.retention}, on a schedule ({@link RetentionPurgeSchedule}).
+ * Each run is timed in {@code relay.retention.purge} by outcome ({@code completed}, {@code failed}), and what it
+ * deleted counted in {@code relay.retention.purged} by {@code kind}: a purge that keeps failing lets the database
+ * grow without bound, and only the log (the scheduler's ERROR) would tell.
  */
 @Component
 class RetentionPurge {
@@ -29,12 +36,39 @@ class RetentionPurge {
 
 	private final ReentrantLock purging = new ReentrantLock();
 
+	private final Timer completed;
+
+	private final Timer failed;
+
+	private final Counter purgedEvents;
+
+	private final Counter purgedQuarantine;
+
 	RetentionPurge(RetentionRepository repository, RetentionProperties retention, Clock clock,
-			TransactionTemplate transactions) {
+			TransactionTemplate transactions, MeterRegistry meters) {
 		this.repository = repository;
 		this.retention = retention;
 		this.clock = clock;
 		this.transactions = transactions;
+		// Registered at start: an alert on failed runs with no completed one needs both series before either.
+		this.completed = runs(meters, "completed");
+		this.failed = runs(meters, "failed");
+		this.purgedEvents = purged(meters, "events");
+		this.purgedQuarantine = purged(meters, "quarantined");
+	}
+
+	private static Timer runs(MeterRegistry meters, String outcome) {
+		return Timer.builder("relay.retention.purge")
+			.description("Runs of the retention purge (relay.retention), by outcome")
+			.tag("outcome", outcome)
+			.register(meters);
+	}
+
+	private static Counter purged(MeterRegistry meters, String kind) {
+		return Counter.builder("relay.retention.purged")
+			.description("Rows deleted by the retention purge: events (with their deliveries) or quarantined deliveries")
+			.tag("kind", kind)
+			.register(meters);
 	}
 
 	/**
@@ -50,8 +84,15 @@ class RetentionPurge {
 			logger.debug("The previous purge is still running: skipped");
 			return 0;
 		}
+		long start = System.nanoTime();
 		try {
-			return purgeBatches();
+			int purged = purgeBatches();
+			this.completed.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+			return purged;
+		}
+		catch (RuntimeException ex) {
+			this.failed.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+			throw ex;
 		}
 		finally {
 			this.purging.unlock();
@@ -65,13 +106,16 @@ class RetentionPurge {
 		// A full batch of candidates means there may be more, even when some of them were kept.
 		do {
 			batch = this.transactions.execute((status) -> this.repository.purge(cutoff, PURGE_BATCH));
-			total += (batch != null) ? batch.deleted() : 0;
+			int deleted = (batch != null) ? batch.deleted() : 0;
+			this.purgedEvents.increment(deleted);
+			total += deleted;
 		}
 		while (batch != null && batch.candidates() == PURGE_BATCH);
 		int quarantined = 0;
 		int deleted;
 		do {
 			deleted = this.repository.purgeQuarantine(cutoff, PURGE_BATCH);
+			this.purgedQuarantine.increment(deleted);
 			quarantined += deleted;
 		}
 		while (deleted == PURGE_BATCH);

@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.sql.DataSource;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.relay.support.MigratedDatabase;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -38,7 +39,8 @@ class RetentionPurgeScheduleTests {
 
 		};
 		RetentionPurge purge = new RetentionPurge(repository, new RetentionProperties(Duration.ofDays(30)),
-				Clock.systemUTC(), new TransactionTemplate(new DataSourceTransactionManager(dataSource)));
+				Clock.systemUTC(), new TransactionTemplate(new DataSourceTransactionManager(dataSource)),
+				new SimpleMeterRegistry());
 		ScheduledTaskRegistrar tasks = new ScheduledTaskRegistrar();
 
 		new RetentionPurgeSchedule(purge, properties(Duration.ofHours(2))).configureTasks(tasks);
