@@ -1,6 +1,8 @@
 package io.relay.iadvize;
 
+import java.io.InputStream;
 import java.time.Duration;
+import java.util.stream.StreamSupport;
 
 import io.relay.iadvize.internal.IAdvizeConfiguration;
 import io.relay.iadvize.internal.IAdvizeProperties;
@@ -10,6 +12,8 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.util.unit.DataSize;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -88,6 +92,21 @@ class IAdvizePropertiesTests {
 		this.runner.withPropertyValues("relay.dispatch.lease=200s")
 			.run((context) -> assertThat(context).hasNotFailed());
 		assertThat(output).contains("may take PT3M24S", "not under relay.dispatch.lease (PT3M20S)");
+	}
+
+	@Test
+	void theLeaseTakenWhenUnsetIsTheDispatchersDefault() throws Exception {
+		// IAdvizeConfiguration reads relay.dispatch.lease by name, with a copy of its default (this module does not
+		// see the dispatcher's settings): the warning above assumes 5 minutes, so the dispatcher's must be that too.
+		try (InputStream metadata = getClass().getResourceAsStream("/META-INF/spring-configuration-metadata.json")) {
+			assertThat(metadata).as("the configuration metadata").isNotNull();
+			JsonNode lease = StreamSupport.stream(JsonMapper.shared().readTree(metadata).get("properties").spliterator(),
+					false)
+				.filter((property) -> property.get("name").asString().equals("relay.dispatch.lease"))
+				.findFirst()
+				.orElseThrow();
+			assertThat(lease.get("defaultValue").asString()).isEqualTo("5m");
+		}
 	}
 
 	@Test

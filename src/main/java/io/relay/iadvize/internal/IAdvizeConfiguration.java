@@ -41,7 +41,7 @@ public class IAdvizeConfiguration {
 
 	private static final String LEASE = "relay.dispatch.lease";
 
-	/** The dispatcher's default ({@code DispatchProperties}). */
+	/** The dispatcher's default ({@code DispatchProperties}; IAdvizePropertiesTests checks that they agree). */
 	private static final Duration DEFAULT_LEASE = Duration.ofMinutes(5);
 
 	@Bean
