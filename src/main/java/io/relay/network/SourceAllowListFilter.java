@@ -72,7 +72,8 @@ class SourceAllowListFilter extends OncePerRequestFilter {
 			logger.warn("Refused webhook deliveries from more than {} sources not in relay.network.allowed-sources "
 					+ "within {}: refusals from further sources (now {}, TCP peer {}) are only counted "
 					+ "(relay_webhook_deliveries_total, reason=source) until {}", RefusedSources.SOURCES_PER_QUIET,
-					RefusedSources.QUIET, printable, request.getRemoteAddr(), this.refusedSources.quietUntil());
+					RefusedSources.QUIET, printable, LogText.printable(request.getRemoteAddr()),
+					this.refusedSources.quietUntil());
 		}
 		else {
 			logger.debug("Refused a request to {} from {} (TCP peer {}): not in relay.network.allowed-sources",

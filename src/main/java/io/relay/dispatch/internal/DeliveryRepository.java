@@ -559,9 +559,7 @@ class DeliveryRepository {
 		this.named.query("select handler, count(*) as deliveries from dispatch_delivery where "
 				+ OF_EVENT + " and status <> 'RUNNING' and " + EVENT_EXISTS + " group by handler",
 				eventParameters(eventId, null),
-				(row) -> {
-					counts.put(row.getString("handler"), row.getInt("deliveries"));
-				});
+				(RowCallbackHandler) (row) -> counts.put(row.getString("handler"), row.getInt("deliveries")));
 		return counts;
 	}
 

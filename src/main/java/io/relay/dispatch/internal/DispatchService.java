@@ -61,16 +61,18 @@ class DispatchService implements Replays {
 	@Override
 	public Replayed replayEvent(String eventId, @Nullable String handler) {
 		Set<String> only = (handler != null) ? null : runnable();
-		int replayed = underOrderingLocks(() -> this.repository.replayableOrderingLocks(eventId, handler),
-				() -> this.repository.replayEvent(eventId, handler, only, this.clock.instant()));
 		Map<String, Integer> leftAlone = new TreeMap<>();
-		if (only != null) {
-			this.repository.replayableByHandler(eventId).forEach((name, deliveries) -> {
-				if (!only.contains(name)) {
-					leftAlone.put(name, deliveries);
-				}
-			});
-		}
+		int replayed = underOrderingLocks(() -> this.repository.replayableOrderingLocks(eventId, handler), () -> {
+			// Read in the replay's transaction, before it: what it leaves alone is what it could have replayed.
+			if (only != null) {
+				this.repository.replayableByHandler(eventId).forEach((name, deliveries) -> {
+					if (!only.contains(name)) {
+						leftAlone.put(name, deliveries);
+					}
+				});
+			}
+			return this.repository.replayEvent(eventId, handler, only, this.clock.instant());
+		});
 		logger.info("Replaying {} deliveries of event {}{}", replayed, eventId,
 				(handler != null) ? " to '" + handler + "'" : "");
 		this.dispatcher.wake();

@@ -15,7 +15,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * The retention: deletes what is older than {@code relay.retention}, on a schedule ({@link RetentionPurgeSchedule}).
- * Each run is timed in {@code relay.retention.purge} by outcome ({@code completed}, {@code failed}), and what it
+ * Each run is timed in {@code relay.retention.purge} by outcome ({@code completed}, {@code failed}, {@code skipped}
+ * when another instance was purging), and what it
  * deleted counted in {@code relay.retention.purged} by {@code kind}: a purge that keeps failing lets the database
  * grow without bound, and only the log (the scheduler's ERROR) would tell.
  */
@@ -40,6 +41,8 @@ class RetentionPurge {
 
 	private final Timer failed;
 
+	private final Timer skipped;
+
 	private final Counter purgedEvents;
 
 	private final Counter purgedQuarantine;
@@ -53,6 +56,7 @@ class RetentionPurge {
 		// Registered at start: an alert on failed runs with no completed one needs both series before either.
 		this.completed = runs(meters, "completed");
 		this.failed = runs(meters, "failed");
+		this.skipped = runs(meters, "skipped");
 		this.purgedEvents = purged(meters, "events");
 		this.purgedQuarantine = purged(meters, "quarantined");
 	}
@@ -86,9 +90,12 @@ class RetentionPurge {
 		}
 		long start = System.nanoTime();
 		try {
-			int purged = purgeBatches();
-			this.completed.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-			return purged;
+			Purged purged = purgeBatches();
+			// A run that found another instance purging is neither: counted as completed, it would hide that
+			// instance's failures from the alert (which sums the job's instances).
+			(purged.leftToAnotherInstance() ? this.skipped : this.completed).record(System.nanoTime() - start,
+					TimeUnit.NANOSECONDS);
+			return purged.events();
 		}
 		catch (RuntimeException ex) {
 			this.failed.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
@@ -99,13 +106,19 @@ class RetentionPurge {
 		}
 	}
 
-	private int purgeBatches() {
+	private Purged purgeBatches() {
 		Instant cutoff = this.clock.instant().minus(this.retention.retention());
 		int total = 0;
+		boolean leftToAnotherInstance = false;
+		boolean first = true;
 		RetentionRepository.PurgeBatch batch;
 		// A full batch of candidates means there may be more, even when some of them were kept.
 		do {
 			batch = this.transactions.execute((status) -> this.repository.purge(cutoff, PURGE_BATCH));
+			if (first) {
+				leftToAnotherInstance = batch != null && batch.anotherInstancePurges();
+				first = false;
+			}
 			int deleted = (batch != null) ? batch.deleted() : 0;
 			this.purgedEvents.increment(deleted);
 			total += deleted;
@@ -123,7 +136,11 @@ class RetentionPurge {
 			logger.info("Purged {} events and {} quarantined deliveries received before {}", total, quarantined,
 					cutoff);
 		}
-		return total;
+		return new Purged(total, leftToAnotherInstance);
+	}
+
+	/** What a run did: the events it deleted, and whether it found another instance purging. */
+	private record Purged(int events, boolean leftToAnotherInstance) {
 	}
 
 }

@@ -69,7 +69,7 @@ class RetentionRepository {
 		if (this.postgres && !Boolean.TRUE.equals(this.jdbc.queryForObject("select pg_try_advisory_xact_lock(?, 1)",
 				Boolean.class, ADVISORY_LOCK_SPACE))) {
 			// Another instance is purging: every instance would take the same candidates and lock the same rows.
-			return new PurgeBatch(0, 0);
+			return PurgeBatch.ANOTHER_INSTANCE_PURGES;
 		}
 		List<String> ids = this.jdbc.queryForList(candidates(this.postgres), String.class, Timestamp.from(cutoff),
 				batch);
@@ -96,7 +96,18 @@ class RetentionRepository {
 		return new PurgeBatch(candidates, this.named.update("delete from inbox_event where event_id in (:ids)", events));
 	}
 
-	record PurgeBatch(int candidates, int deleted) {
+	/**
+	 * One batch of the purge.
+	 * @param anotherInstancePurges whether it was left to another instance, which holds the purge's lock
+	 */
+	record PurgeBatch(int candidates, int deleted, boolean anotherInstancePurges) {
+
+		static final PurgeBatch ANOTHER_INSTANCE_PURGES = new PurgeBatch(0, 0, true);
+
+		PurgeBatch(int candidates, int deleted) {
+			this(candidates, deleted, false);
+		}
+
 	}
 
 }

@@ -106,6 +106,26 @@ class RetentionPurgeRunsTests {
 		assertThat(purge.run()).as("the lock was given back").isEqualTo(5);
 	}
 
+	@Test
+	void aRunThatFindsAnotherInstancePurgingIsNotCountedAsCompleted() {
+		// The alert adds the job's instances up: another instance's skipped runs must not hide this one's failures.
+		DataSource dataSource = MigratedDatabase.h2("purge_elsewhere");
+		RetentionRepository repository = new RetentionRepository(new JdbcTemplate(dataSource)) {
+
+			@Override
+			PurgeBatch purge(Instant cutoff, int batch) {
+				return PurgeBatch.ANOTHER_INSTANCE_PURGES;
+			}
+
+		};
+		SimpleMeterRegistry meters = new SimpleMeterRegistry();
+		RetentionPurge purge = new RetentionPurge(repository, new RetentionProperties(Duration.ofDays(30)),
+				Clock.systemUTC(), new TransactionTemplate(new DataSourceTransactionManager(dataSource)), meters);
+		assertThat(purge.run()).isZero();
+		assertThat(runs(meters, "skipped")).isEqualTo(1);
+		assertThat(runs(meters, "completed")).isZero();
+	}
+
 	private static long runs(SimpleMeterRegistry meters, String outcome) {
 		return meters.get("relay.retention.purge").tag("outcome", outcome).timer().count();
 	}
