@@ -60,7 +60,8 @@ class DispatchService implements Replays {
 
 	@Override
 	public Replayed replayEvent(String eventId, @Nullable String handler) {
-		Set<String> only = (handler != null) ? null : runnable();
+		InstancePresence.Others others = this.presence.othersNow();
+		Set<String> only = (handler != null) ? null : runnable(others);
 		Map<String, Integer> leftAlone = new TreeMap<>();
 		int replayed = underOrderingLocks(() -> this.repository.replayableOrderingLocks(eventId, handler), () -> {
 			// Read in the replay's transaction, before it: what it leaves alone is what it could have replayed.
@@ -76,7 +77,7 @@ class DispatchService implements Replays {
 		logger.info("Replaying {} deliveries of event {}{}", replayed, eventId,
 				(handler != null) ? " to '" + handler + "'" : "");
 		this.dispatcher.wake();
-		return replayed(replayed, leftAlone);
+		return replayed(replayed, leftAlone, others);
 	}
 
 	@Override
@@ -84,7 +85,8 @@ class DispatchService implements Replays {
 		if (status == DeliveryStatus.RUNNING) {
 			throw new IllegalArgumentException("running deliveries cannot be replayed");
 		}
-		Set<String> only = (handler != null) ? null : runnable();
+		InstancePresence.Others others = this.presence.othersNow();
+		Set<String> only = (handler != null) ? null : runnable(others);
 		int replayed = 0;
 		Map<String, Integer> leftAlone = new TreeMap<>();
 		long after = 0;
@@ -130,14 +132,14 @@ class DispatchService implements Replays {
 		while (read.size() == DeliveryRepository.REPLAY_BATCH);
 		logger.info("Replaying {} {} deliveries{}", replayed, status, (handler != null) ? " to '" + handler + "'" : "");
 		this.dispatcher.wake();
-		return replayed(replayed, leftAlone);
+		return replayed(replayed, leftAlone, others);
 	}
 
-	/** The result, with why each handler's deliveries were left alone (read again: a replay is rare). */
-	private Replayed replayed(int count, Map<String, Integer> leftAlone) {
+	/** The result, with why each handler's deliveries were left alone, from the heartbeats the replay went by. */
+	private Replayed replayed(int count, Map<String, Integer> leftAlone, InstancePresence.Others others) {
 		List<Replayed.LeftAlone> left = new ArrayList<>();
 		leftAlone.forEach((handler, deliveries) -> left.add(new Replayed.LeftAlone(handler, deliveries,
-				isDisabled(handler) ? Replayed.Reason.DISABLED : Replayed.Reason.NOT_RUNNING)));
+				isDisabled(handler, others) ? Replayed.Reason.DISABLED : Replayed.Reason.NOT_RUNNING)));
 		if (!left.isEmpty()) {
 			logger.info("Left alone by the replay, their handlers not runnable now: {}", left);
 		}
@@ -170,8 +172,7 @@ class DispatchService implements Replays {
 	 * instance has after {@code relay.dispatch.unknown-handler-grace}. A replay that names one is refused before
 	 * ({@link #isDisabled}, {@link #isRunning}).
 	 */
-	private Set<String> runnable() {
-		InstancePresence.Others others = this.presence.othersNow();
+	private Set<String> runnable(InstancePresence.Others others) {
 		Set<String> runnable = new HashSet<>(this.handlers.enabled());
 		runnable.addAll(others.running());
 		runnable.removeAll(others.disabled());
@@ -180,9 +181,12 @@ class DispatchService implements Replays {
 
 	@Override
 	public boolean isDisabled(String handler) {
+		return isDisabled(handler, this.presence.othersNow());
+	}
+
+	private boolean isDisabled(String handler, InstancePresence.Others others) {
 		HandlerRegistry.Registered registered = this.handlers.get(handler);
-		return (registered != null && !registered.settings().enabled())
-				|| this.presence.othersNow().disabled().contains(handler);
+		return (registered != null && !registered.settings().enabled()) || others.disabled().contains(handler);
 	}
 
 	@Override
