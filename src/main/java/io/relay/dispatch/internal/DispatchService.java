@@ -60,8 +60,9 @@ class DispatchService implements Replays {
 
 	@Override
 	public Replayed replayEvent(String eventId, @Nullable String handler) {
-		InstancePresence.Others others = this.presence.othersNow();
-		Set<String> only = (handler != null) ? null : runnable(others);
+		// The heartbeats only for a replay of every handler: one naming a handler was checked before (isDisabled).
+		InstancePresence.@Nullable Others others = (handler != null) ? null : this.presence.othersNow();
+		Set<String> only = (others != null) ? runnable(others) : null;
 		Map<String, Integer> leftAlone = new TreeMap<>();
 		int replayed = underOrderingLocks(() -> this.repository.replayableOrderingLocks(eventId, handler), () -> {
 			// Read in the replay's transaction, before it: what it leaves alone is what it could have replayed.
@@ -85,8 +86,9 @@ class DispatchService implements Replays {
 		if (status == DeliveryStatus.RUNNING) {
 			throw new IllegalArgumentException("running deliveries cannot be replayed");
 		}
-		InstancePresence.Others others = this.presence.othersNow();
-		Set<String> only = (handler != null) ? null : runnable(others);
+		// The heartbeats only for a replay of every handler: one naming a handler was checked before (isDisabled).
+		InstancePresence.@Nullable Others others = (handler != null) ? null : this.presence.othersNow();
+		Set<String> only = (others != null) ? runnable(others) : null;
 		int replayed = 0;
 		Map<String, Integer> leftAlone = new TreeMap<>();
 		long after = 0;
@@ -136,7 +138,10 @@ class DispatchService implements Replays {
 	}
 
 	/** The result, with why each handler's deliveries were left alone, from the heartbeats the replay went by. */
-	private Replayed replayed(int count, Map<String, Integer> leftAlone, InstancePresence.Others others) {
+	private Replayed replayed(int count, Map<String, Integer> leftAlone, InstancePresence.@Nullable Others others) {
+		if (others == null) {
+			return new Replayed(count, List.of());
+		}
 		List<Replayed.LeftAlone> left = new ArrayList<>();
 		leftAlone.forEach((handler, deliveries) -> left.add(new Replayed.LeftAlone(handler, deliveries,
 				isDisabled(handler, others) ? Replayed.Reason.DISABLED : Replayed.Reason.NOT_RUNNING)));

@@ -16,9 +16,9 @@ import org.springframework.transaction.support.TransactionTemplate;
 /**
  * The retention: deletes what is older than {@code relay.retention}, on a schedule ({@link RetentionPurgeSchedule}).
  * Each run is timed in {@code relay.retention.purge} by outcome ({@code completed}, {@code failed}, {@code skipped}
- * when another instance was purging), and what it
- * deleted counted in {@code relay.retention.purged} by {@code kind}: a purge that keeps failing lets the database
- * grow without bound, and only the log (the scheduler's ERROR) would tell.
+ * when another instance was purging), and what it deleted counted in {@code relay.retention.purged} by
+ * {@code kind}: a purge that keeps failing lets the database grow without bound, and only the log (the scheduler's
+ * ERROR) would tell.
  */
 @Component
 class RetentionPurge {
