@@ -6,6 +6,8 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Whether to log a warning about something now: at most once per {@code interval} for each key, so that the
  * on-call engineer sees it without a repeated cause filling the log. Keys that come from outside (a source address,
@@ -44,6 +46,12 @@ public final class LogThrottle {
 
 	private int budgetUsed;
 
+	/** Whether this budget's {@link Decision#BUDGET_SPENT} was given (once per budget). */
+	private boolean budgetSpentTold;
+
+	/** The end of the budget last spent, as its {@link Decision#BUDGET_SPENT} was given. */
+	private @Nullable Instant spentUntil;
+
 	/** A throttle for keys Relay chooses (handler names): no budget across keys. */
 	public LogThrottle(Duration interval, Clock clock) {
 		this(interval, Integer.MAX_VALUE, clock);
@@ -78,6 +86,7 @@ public final class LogThrottle {
 			if (this.budgetStart == null || !now.isBefore(this.budgetStart.plus(this.interval))) {
 				this.budgetStart = now;
 				this.budgetUsed = 0;
+				this.budgetSpentTold = false;
 			}
 			if (this.budgetUsed < this.keysPerInterval) {
 				this.budgetUsed++;
@@ -87,17 +96,23 @@ public final class LogThrottle {
 				this.lastWarned.put(key, now);
 				return Decision.LOG;
 			}
-			if (this.budgetUsed == this.keysPerInterval) {
-				this.budgetUsed++;
+			if (!this.budgetSpentTold) {
+				// A flag, not one more count: with the unbounded budget a count would overflow and start again.
+				this.budgetSpentTold = true;
+				this.spentUntil = this.budgetStart.plus(this.interval);
 				return Decision.BUDGET_SPENT;
 			}
 			return Decision.QUIET;
 		}
 	}
 
-	/** When the current budget ends: keys not logged until then may be logged again. */
+	/**
+	 * When the budget last spent ends (keys not logged until then may be logged again): for the summary line of a
+	 * {@link Decision#BUDGET_SPENT}, even if a new budget has started since (another thread's key a moment later).
+	 * Before any budget was spent, now.
+	 */
 	public synchronized Instant quietUntil() {
-		return (this.budgetStart != null) ? this.budgetStart.plus(this.interval) : this.clock.instant();
+		return (this.spentUntil != null) ? this.spentUntil : this.clock.instant();
 	}
 
 	public Duration interval() {

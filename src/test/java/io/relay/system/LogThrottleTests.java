@@ -52,6 +52,21 @@ class LogThrottleTests {
 	}
 
 	@Test
+	void theSummaryNamesTheEndOfTheBudgetItWasGivenFor() {
+		LogThrottle throttle = new LogThrottle(INTERVAL, 1, this.clock);
+		assertThat(throttle.decide("10.0.0.1")).isEqualTo(Decision.LOG);
+		assertThat(throttle.decide("10.0.0.2")).isEqualTo(Decision.BUDGET_SPENT);
+		// Another key starts a new budget before the summary line reads its end.
+		this.clock.advance(INTERVAL);
+		assertThat(throttle.decide("10.0.0.3")).isEqualTo(Decision.LOG);
+		assertThat(throttle.quietUntil()).isEqualTo(Instant.parse("2026-11-28T10:10:00Z"));
+		// The new budget, spent, is told once and named.
+		assertThat(throttle.decide("10.0.0.4")).isEqualTo(Decision.BUDGET_SPENT);
+		assertThat(throttle.decide("10.0.0.5")).isEqualTo(Decision.QUIET);
+		assertThat(throttle.quietUntil()).isEqualTo(Instant.parse("2026-11-28T10:20:00Z"));
+	}
+
+	@Test
 	void withoutABudgetEveryNewKeyIsLogged() {
 		LogThrottle throttle = new LogThrottle(INTERVAL, this.clock);
 		for (int i = 0; i < 100; i++) {
