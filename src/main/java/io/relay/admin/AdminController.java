@@ -1,5 +1,9 @@
 package io.relay.admin;
 
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
 import java.time.Instant;
 import java.util.List;
 
@@ -7,12 +11,15 @@ import io.relay.dispatch.DeliveryStatus;
 import io.relay.dispatch.Replayed;
 import io.relay.dispatch.Replays;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import org.jspecify.annotations.Nullable;
 import org.springframework.data.domain.PageImpl;
 import org.springframework.data.domain.PageRequest;
 import org.springframework.data.web.PagedModel;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
 import org.springframework.web.ErrorResponseException;
 import org.springframework.http.ProblemDetail;
 import org.springframework.web.bind.WebDataBinder;
@@ -36,6 +43,9 @@ class AdminController {
 	private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
 
 	private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
+
+	private static final String CANNOT_RUN = "handler is disabled on an instance (code DISABLED) or no running "
+			+ "instance has it (code NOT_RUNNING): its replayed deliveries would end SKIPPED without running";
 
 	private final AdminQueries queries;
 
@@ -95,6 +105,7 @@ class AdminController {
 
 	/** Replays the event's deliveries (all handlers, or one), keeping their idempotency keys. */
 	@PostMapping("/events/{eventId}/replay")
+	@EventReplayResponses
 	AdminViews.ReplayResult replayEvent(@PathVariable String eventId,
 			@RequestParam(required = false) @Nullable String handler) {
 		if (!this.queries.exists(eventId)) {
@@ -116,6 +127,7 @@ class AdminController {
 
 	/** {@code POST /events/{eventId}/replay} for any id (see {@link #eventById}). */
 	@PostMapping("/event/replay")
+	@EventReplayResponses
 	AdminViews.ReplayResult replayEventById(@RequestParam String id,
 			@RequestParam(required = false) @Nullable String handler) {
 		return replayEvent(id, handler);
@@ -123,6 +135,12 @@ class AdminController {
 
 	/** Replays every dead delivery (or every delivery in {@code status}), optionally of one handler. */
 	@PostMapping("/deliveries/replay")
+	@ApiResponse(responseCode = "200", description = "The deliveries set back to PENDING (replayed), and those of "
+			+ "handlers that cannot run now, left alone (notReplayed, when handler is not given)")
+	@ApiResponse(responseCode = "400", description = "status RUNNING, or handler names no handler", content = @Content(
+			mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
+	@ApiResponse(responseCode = "409", description = CANNOT_RUN, content = @Content(
+			mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
 	AdminViews.ReplayResult replayDeliveries(
 			@Parameter(schema = @Schema(implementation = DeliveryStatus.class, defaultValue = "DEAD")) @RequestParam(
 					required = false) @Nullable DeliveryStatus status,
@@ -160,11 +178,18 @@ class AdminController {
 			throw badRequest("no handler is named '" + handler + "' (neither running here nor with deliveries)");
 		}
 		if (this.replays.isDisabled(handler)) {
-			throw problem(HttpStatus.CONFLICT, AdminViews.notRunnable(handler, Replayed.Reason.DISABLED));
+			throw notRunnable(handler, Replayed.Reason.DISABLED);
 		}
 		if (!this.replays.isRunning(handler)) {
-			throw problem(HttpStatus.CONFLICT, AdminViews.notRunnable(handler, Replayed.Reason.NOT_RUNNING));
+			throw notRunnable(handler, Replayed.Reason.NOT_RUNNING);
 		}
+	}
+
+	/** A {@code 409} with the same {@code code} and words as a replay of every handler's {@code notReplayed}. */
+	private static ErrorResponseException notRunnable(String handler, Replayed.Reason reason) {
+		ErrorResponseException conflict = problem(HttpStatus.CONFLICT, AdminViews.notRunnable(handler, reason));
+		conflict.getBody().setProperty("code", reason.name());
+		return conflict;
 	}
 
 	/** A database timestamp holds years 1 to 9999: further ones failed the query with a 500. */
@@ -198,6 +223,21 @@ class AdminController {
 
 	static ErrorResponseException problem(HttpStatus status, String detail) {
 		return new ErrorResponseException(status, ProblemDetail.forStatusAndDetail(status, detail), null);
+	}
+
+	/** What an event's replay answers, under either of its paths. */
+	@Target(ElementType.METHOD)
+	@Retention(RetentionPolicy.RUNTIME)
+	@ApiResponse(responseCode = "200", description = "The deliveries set back to PENDING (replayed), and those of "
+			+ "handlers that cannot run now, left alone (notReplayed, for a replay of every handler)")
+	@ApiResponse(responseCode = "400", description = "handler names no handler", content = @Content(
+			mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
+	@ApiResponse(responseCode = "404", description = "No such event", content = @Content(
+			mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
+	@ApiResponse(responseCode = "409", description = CANNOT_RUN, content = @Content(
+			mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
+	@interface EventReplayResponses {
+
 	}
 
 }

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.List;
 
 import io.relay.dispatch.Replayed;
+import io.swagger.v3.oas.annotations.media.Schema;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -66,14 +67,23 @@ final class AdminViews {
 			return new ReplayResult(result.count(),
 					result.leftAlone()
 						.stream()
-						.map((left) -> new NotReplayed(left.handler(), left.deliveries(),
+						.map((left) -> new NotReplayed(left.handler(), left.deliveries(), left.reason(),
 								notRunnable(left.handler(), left.reason())))
 						.toList());
 		}
 
 	}
 
-	record NotReplayed(String handler, int deliveries, String reason) {
+	/**
+	 * One handler's deliveries that a replay of every handler left as they were.
+	 *
+	 * @param code why, for scripts (the same as a refused replay's {@code code})
+	 * @param reason why, for people, with what to do
+	 */
+	record NotReplayed(String handler, int deliveries,
+			@Schema(description = "DISABLED: disabled on this instance or another running one; NOT_RUNNING: no "
+					+ "running instance has the handler") Replayed.Reason code,
+			String reason) {
 	}
 
 	/** Why {@code handler}'s deliveries are not replayed: the same words for a refused replay and a left-out one. */

@@ -305,6 +305,7 @@ abstract class DispatchTests {
 			assertThat(refused.body()).contains("handler 'paused' is disabled on this instance or another running one "
 					+ "(relay.dispatch.handlers.paused.enabled): its replayed deliveries would end SKIPPED without "
 					+ "running there");
+			assertThat(json.readTree(refused.body()).get("code").asString()).as(path).isEqualTo("DISABLED");
 		}
 		// One of a workflow no instance has (switched off): it would end SKIPPED after the unknown handler's grace.
 		this.jdbc.update("insert into dispatch_delivery (event_id, handler, status, attempts, max_attempts, "
@@ -314,6 +315,7 @@ abstract class DispatchTests {
 		assertThat(gone.statusCode()).isEqualTo(409);
 		assertThat(gone.body()).contains("no running instance has handler 'gone' (a workflow switched off, or not "
 				+ "deployed yet): its replayed deliveries would end SKIPPED after relay.dispatch.unknown-handler-grace");
+		assertThat(json.readTree(gone.body()).get("code").asString()).isEqualTo("NOT_RUNNING");
 		// Every handler's: the others run again, the disabled one's and the absent one's keep their outcome.
 		await().until(() -> this.jdbc.queryForObject("select count(*) from dispatch_delivery where event_id = ? and "
 				+ "status in ('PENDING', 'RUNNING', 'FAILED')", Integer.class, event.eventId()) == 0);
@@ -327,8 +329,10 @@ abstract class DispatchTests {
 		assertThat(notReplayed).hasSize(2);
 		assertThat(notReplayed.get(0).get("handler").asString()).isEqualTo("gone");
 		assertThat(notReplayed.get(0).get("deliveries").asInt()).isEqualTo(1);
+		assertThat(notReplayed.get(0).get("code").asString()).isEqualTo("NOT_RUNNING");
 		assertThat(notReplayed.get(0).get("reason").asString()).startsWith("no running instance has handler 'gone'");
 		assertThat(notReplayed.get(1).get("handler").asString()).isEqualTo("paused");
+		assertThat(notReplayed.get(1).get("code").asString()).isEqualTo("DISABLED");
 		assertThat(notReplayed.get(1).get("reason").asString())
 			.startsWith("handler 'paused' is disabled on this instance or another running one");
 		assertThat(this.jdbc.queryForObject("select status from dispatch_delivery where event_id = ? and handler = "
@@ -600,6 +604,20 @@ abstract class DispatchTests {
 				assertThat(status.path("schema").path("enum")).extracting(JsonNode::asString)
 					.containsExactly("PENDING", "RUNNING", "SUCCEEDED", "SKIPPED", "FAILED", "DEAD");
 			});
+		// What a replay answers, and why it can be refused, for scripts as well as people.
+		JsonNode api = json.readTree(docs.body());
+		for (String path : List.of("/admin/api/deliveries/replay", "/admin/api/events/{eventId}/replay",
+				"/admin/api/event/replay")) {
+			JsonNode responses = api.path("paths").path(path).path("post").path("responses");
+			assertThat(responses.propertyNames()).as(path).contains("200", "400", "409");
+			assertThat(responses.path("409").path("description").asString()).as(path)
+				.contains("code DISABLED", "code NOT_RUNNING");
+			assertThat(responses.path("409").path("content").propertyNames()).as(path)
+				.containsExactly("application/problem+json");
+		}
+		JsonNode code = api.at("/components/schemas/NotReplayed/properties/code");
+		assertThat(code.path("enum")).extracting(JsonNode::asString).containsExactly("DISABLED", "NOT_RUNNING");
+		assertThat(code.path("description").asString()).contains("NOT_RUNNING: no running instance has the handler");
 	}
 
 	@Test
