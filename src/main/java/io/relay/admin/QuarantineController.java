@@ -99,9 +99,8 @@ class QuarantineController {
 		MediaType contentType = contentType(delivery.contentType());
 		IAdvizeEvent event;
 		try {
-			PayloadFormat format = MediaType.APPLICATION_FORM_URLENCODED.includes(contentType) ? PayloadFormat.FORM
-					: PayloadFormat.JSON;
-			event = this.parser.parse(delivery.payload(), format, contentType.getCharset(), delivery.correlationId());
+			event = this.parser.parse(delivery.payload(), PayloadFormat.of(contentType), contentType.getCharset(),
+					delivery.correlationId());
 		}
 		catch (MalformedEventException ex) {
 			throw stillUnreadable(id, ex.getMessage());

@@ -1,5 +1,7 @@
 package io.relay.event;
 
+import org.springframework.http.MediaType;
+
 /**
  * How a webhook body is encoded. iAdvize sends JSON; its webhook form also offers form encoding.
  */
@@ -9,6 +11,14 @@ public enum PayloadFormat {
 	JSON,
 
 	/** {@code application/x-www-form-urlencoded}; see {@link EventParser} for how fields map onto an event. */
-	FORM
+	FORM;
+
+	/**
+	 * How a body of {@code contentType} is read: form-encoded if it says so, JSON otherwise (the webhook refuses
+	 * other types before reading, and a delivery kept without a type was read as JSON).
+	 */
+	public static PayloadFormat of(MediaType contentType) {
+		return MediaType.APPLICATION_FORM_URLENCODED.includes(contentType) ? FORM : JSON;
+	}
 
 }

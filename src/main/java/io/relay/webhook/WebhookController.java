@@ -136,9 +136,7 @@ class WebhookController {
 	private IAdvizeEvent parse(byte[] body, MediaType contentType, @Nullable String deliveryId,
 			@Nullable String correlationId) throws InboxUnavailableException {
 		try {
-			PayloadFormat format = MediaType.APPLICATION_FORM_URLENCODED.includes(contentType) ? PayloadFormat.FORM
-					: PayloadFormat.JSON;
-			return this.parser.parse(body, format, contentType.getCharset(), correlationId);
+			return this.parser.parse(body, PayloadFormat.of(contentType), contentType.getCharset(), correlationId);
 		}
 		catch (MalformedEventException ex) {
 			// Signed, so it really came from iAdvize: keep it for an operator, since iAdvize will not fix it.
