@@ -1,6 +1,9 @@
 package io.relay.iadvize;
 
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 import com.github.tomakehurst.wiremock.extension.Parameters;
@@ -11,6 +14,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.relay.event.Platform;
 import io.relay.support.MutableClock;
 import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -54,14 +58,27 @@ class IAdvizeCallTimeoutTests {
 	/** Only requests whose URL starts so move the clock. */
 	static volatile String slowPath = "/";
 
+	/**
+	 * Requests whose URL starts so are answered only once {@link #released} (none when {@code null}): a slow
+	 * iAdvize that holds a slot exactly as long as a test needs, instead of a fixed delay that must outlast it.
+	 */
+	static volatile @Nullable String heldPath;
+
+	static volatile CountDownLatch released = new CountDownLatch(0);
+
 	@RegisterExtension
 	static WireMockExtension iadvize = WireMockExtension.newInstance()
 		.options(IAdvizeTestSupport.wireMock().extensions(new ServeEventListener() {
 
 			@Override
 			public void beforeResponseSent(ServeEvent serveEvent, Parameters parameters) {
-				if (serveEvent.getRequest().getUrl().startsWith(slowPath)) {
+				String url = serveEvent.getRequest().getUrl();
+				if (url.startsWith(slowPath)) {
 					clock.advance(perRequest);
+				}
+				String held = heldPath;
+				if (held != null && url.startsWith(held)) {
+					awaitRelease();
 				}
 			}
 
@@ -80,6 +97,32 @@ class IAdvizeCallTimeoutTests {
 	void noTimeTakenUnlessATestSaysSo() {
 		perRequest = Duration.ZERO;
 		slowPath = "/";
+		heldPath = null;
+	}
+
+	@AfterEach
+	void nothingHeldAfterATest() {
+		released.countDown();
+	}
+
+	/** From now on, requests to {@code path} are answered once {@link #release()} is called. */
+	static void hold(String path) {
+		released = new CountDownLatch(1);
+		heldPath = path;
+	}
+
+	static void release() {
+		released.countDown();
+	}
+
+	private static void awaitRelease() {
+		try {
+			// Bounded, so that a test failing before its release does not hang the server's thread for good.
+			released.await(30, TimeUnit.SECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
 	}
 
 	@Test
@@ -170,8 +213,8 @@ class IAdvizeCallTimeoutTests {
 	@Test
 	void aWaitForASlotEndsWhenTheCallTimeoutDoes() throws Exception {
 		// The clock stands still here: the waiter has its whole 500 ms, of real time, to wait for the slot.
-		iadvize.stubFor(get(urlPathEqualTo(OPERATOR))
-			.willReturn(okJson(success("{\"id\": 15253}")).withFixedDelay(4000)));
+		iadvize.stubFor(get(urlPathEqualTo(OPERATOR)).willReturn(okJson(success("{\"id\": 15253}"))));
+		hold(OPERATOR);
 		this.runner
 			.withPropertyValues("relay.iadvize.rest.max-concurrent-requests=1", "relay.iadvize.call-timeout=500ms",
 					"relay.iadvize.read-timeout=10s")
@@ -190,6 +233,7 @@ class IAdvizeCallTimeoutTests {
 					.isThrownBy(() -> enrichment.operator(Platform.SD, 15253))
 					.withMessageContaining("relay.iadvize.call-timeout");
 				assertThat(holder.isAlive()).isTrue();
+				release();
 				holder.join();
 			});
 		iadvize.verify(1, getRequestedFor(urlPathEqualTo(OPERATOR)));
@@ -198,7 +242,8 @@ class IAdvizeCallTimeoutTests {
 	@Test
 	void aLookupWaitingForAnotherOfTheSameVisitorWaitsNoLongerThanItsOwnTime() throws Exception {
 		// The clock stands still: each call has its 500 ms of real time.
-		iadvize.stubFor(get(urlPathEqualTo(VISITOR)).willReturn(okJson(success(VISITOR_JSON)).withFixedDelay(4000)));
+		iadvize.stubFor(get(urlPathEqualTo(VISITOR)).willReturn(okJson(success(VISITOR_JSON))));
+		hold(VISITOR);
 		this.runner.withPropertyValues("relay.iadvize.call-timeout=500ms", "relay.iadvize.read-timeout=10s")
 			.run((context) -> {
 				IAdvizeEnrichment enrichment = context.getBean(IAdvizeEnrichment.class);
@@ -209,6 +254,7 @@ class IAdvizeCallTimeoutTests {
 					.withMessage("iAdvize REST visitor was given up: the call took longer than "
 							+ "relay.iadvize.call-timeout (PT0.5S)");
 				assertThat(first.isAlive()).as("gave up while the first lookup still ran").isTrue();
+				release();
 				first.join();
 			});
 		iadvize.verify(1, getRequestedFor(urlPathEqualTo(VISITOR)));
@@ -216,13 +262,15 @@ class IAdvizeCallTimeoutTests {
 
 	@Test
 	void aLookupWhoseTimeRanOutIsNotTheFailureOfTheLookupsThatWaitedForIt() throws Exception {
-		// One slot, held 8 s by an operator call. The first lookup of the visitor runs inside a delivery with 3 s
-		// left and gives up waiting for the slot; the second, waiting for the first's answer, has 10 s of its own.
-		iadvize.stubFor(get(urlPathEqualTo(OPERATOR)).willReturn(okJson(success("{\"id\": 15253}")).withFixedDelay(8000)));
+		// One slot, held by an operator call until the first lookup has given up. The first lookup of the visitor
+		// runs inside a delivery with 2 s left and gives up waiting for the slot; the second, waiting for the first's
+		// answer, has 10 s of its own, and asks itself once the slot is free.
+		iadvize.stubFor(get(urlPathEqualTo(OPERATOR)).willReturn(okJson(success("{\"id\": 15253}"))));
 		iadvize.stubFor(get(urlPathEqualTo(VISITOR)).willReturn(okJson(success(VISITOR_JSON))));
+		hold(OPERATOR);
 		this.runner
 			.withPropertyValues("relay.iadvize.rest.max-concurrent-requests=1", "relay.iadvize.call-timeout=10s",
-					"relay.iadvize.delivery-timeout=3s", "relay.iadvize.read-timeout=10s")
+					"relay.iadvize.delivery-timeout=2s", "relay.iadvize.read-timeout=10s")
 			.run((context) -> {
 				IAdvizeEnrichment enrichment = context.getBean(IAdvizeEnrichment.class);
 				Thread holder = IAdvizeTestSupport.startedUntilItsRequest(() -> enrichment.operator(Platform.SD, 15253),
@@ -231,8 +279,12 @@ class IAdvizeCallTimeoutTests {
 				Thread first = IAdvizeTestSupport.startedCapturing(
 						() -> enrichment.together(() -> enrichment.visitor(closed(Platform.SD, "42", null))), firstFailure);
 				await().atMost(Duration.ofSeconds(5)).until(() -> first.getState() == Thread.State.TIMED_WAITING);
-				Visitor visitor = enrichment.visitor(closed(Platform.SD, "42", null));
-				assertThat(visitor.email()).isEqualTo("ada@example.com");
+				FutureTask<Visitor> second = new FutureTask<>(() -> enrichment.visitor(closed(Platform.SD, "42", null)));
+				Thread.ofVirtual().start(second);
+				first.join();
+				assertThat(second).as("still waiting for the slot").isNotDone();
+				release();
+				assertThat(second.get(10, TimeUnit.SECONDS).email()).isEqualTo("ada@example.com");
 				// It found the first lookup's answer pending in the cache, and waited for it, before asking itself.
 				assertThat(context.getBean(MeterRegistry.class)
 					.get("cache.gets")
