@@ -112,11 +112,29 @@ class DeliveryRepository {
 	static final String LOCK_ORDERING_KEYS = "select pg_advisory_xact_lock(l.h) from (select distinct hashtext(k) as h "
 			+ "from unnest(?) as k order by h) as l";
 
-	/** Takes the claimed ids ({@code :ids}) if they are still due: see {@link #claimableQuery}. */
-	static final String CLAIM_UPDATE = "update dispatch_delivery set status = 'RUNNING', locked_by = :instance, "
-			+ "locked_until = :until, attempts = attempts + 1, claims = claims + 1, updated_at = :now where id in "
-			+ "(:ids) and ((status in ('PENDING', 'FAILED') and next_attempt_at <= :now) or (status = 'RUNNING' and "
-			+ "locked_until < :now and attempts < max_attempts))";
+	/** See {@link #lockUnfinished}: in order of id. */
+	static final String LOCK_UNFINISHED = "select d.id from dispatch_delivery d join unnest(?, ?) as k(handler, "
+			+ "ordering_key) on d.handler = k.handler and d.ordering_key = k.ordering_key where d.status in "
+			+ UNFINISHED + " order by d.id for update of d";
+
+	/**
+	 * Delivery {@code d} is not held up by its conversation: no earlier delivery of the same handler and ordering
+	 * key is unfinished, and no later one runs (under a live lease).
+	 */
+	private static final String NOT_HELD_UP = "(d.ordering_key is null or not exists (select 1 from dispatch_delivery "
+			+ "p where p.handler = d.handler and p.ordering_key = d.ordering_key and p.id <> d.id and ((p.id < d.id "
+			+ "and p.status in " + UNFINISHED + ") or (p.status = 'RUNNING' and p.locked_until >= :now))))";
+
+	/**
+	 * Takes the claimed ids ({@code :ids}) if they are still due and still not held up by their conversation: see
+	 * {@link #claimableQuery}. Checked again because the claim reads its ranges one statement after another: an
+	 * earlier delivery replayed between two of them would otherwise be taken with a later one taken before it, and
+	 * both would run at once.
+	 */
+	static final String CLAIM_UPDATE = "update dispatch_delivery d set status = 'RUNNING', locked_by = :instance, "
+			+ "locked_until = :until, attempts = attempts + 1, claims = claims + 1, updated_at = :now where d.id in "
+			+ "(:ids) and ((d.status in ('PENDING', 'FAILED') and d.next_attempt_at <= :now) or (d.status = "
+			+ "'RUNNING' and d.locked_until < :now and d.attempts < d.max_attempts)) and " + NOT_HELD_UP;
 
 	/** The deliveries {@link #CLAIM_UPDATE} took ({@code :ids} leased to {@code :instance} until {@code :until}). */
 	private static final String CLAIMED = "d.id in (:ids) and d.status = 'RUNNING' and d.locked_by = :instance and "
@@ -216,6 +234,33 @@ class DeliveryRepository {
 			}, (ResultSet rs) -> {
 			});
 		}
+	}
+
+	/**
+	 * Locks, until this transaction ends, the unfinished deliveries of these {@link #orderingLock}s (PostgreSQL; H2
+	 * serves one instance, whose claim checks again in its update). A replay takes them before it sets a delivery
+	 * back: a claim that has just taken a later delivery of the conversation (locked, not yet committed as
+	 * {@code RUNNING}) is waited for, so that the replayed one is then seen held up by it; a claim that comes after
+	 * skips them until the replay is committed, then sees the replayed one unfinished before them.
+	 */
+	void lockUnfinished(Collection<String> orderingLocks) {
+		if (!this.postgres || orderingLocks.isEmpty()) {
+			return;
+		}
+		List<String> handlers = new ArrayList<>();
+		List<String> keys = new ArrayList<>();
+		for (String lock : orderingLocks) {
+			int separator = lock.indexOf('\n');
+			handlers.add(lock.substring(0, separator));
+			keys.add(lock.substring(separator + 1));
+		}
+		this.jdbc.query((connection) -> {
+			PreparedStatement statement = connection.prepareStatement(LOCK_UNFINISHED);
+			statement.setArray(1, connection.createArrayOf("text", handlers.toArray()));
+			statement.setArray(2, connection.createArrayOf("text", keys.toArray()));
+			return statement;
+		}, (ResultSet rs) -> {
+		});
 	}
 
 	/** Which of these (handler, ordering key) pairs still have a delivery with work left. */
@@ -385,10 +430,8 @@ class DeliveryRepository {
 	 * stopping at the limit, so H2 relies on the guarded update in {@link #claim}.
 	 */
 	static String claimableQuery(String range, String lock) {
-		return "select d.id from dispatch_delivery d where " + range + " and (d.ordering_key is null or not exists "
-				+ "(select 1 from dispatch_delivery p where p.handler = d.handler and p.ordering_key = d.ordering_key "
-				+ "and p.id <> d.id and ((p.id < d.id and p.status in " + UNFINISHED + ") or (p.status = 'RUNNING' and "
-				+ "p.locked_until >= :now)))) order by d.status, d.next_attempt_at fetch first :limit rows only" + lock;
+		return "select d.id from dispatch_delivery d where " + range + " and " + NOT_HELD_UP
+				+ " order by d.status, d.next_attempt_at fetch first :limit rows only" + lock;
 	}
 
 	/**

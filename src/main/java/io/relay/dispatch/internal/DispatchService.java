@@ -154,13 +154,17 @@ class DispatchService implements Replays {
 	/**
 	 * Replays under the ordering locks of the deliveries replayed, as the planner plans under them: otherwise a
 	 * delivery replayed while a later one of its conversation is being planned (which, not seeing it unfinished
-	 * yet, starts at once) would run beside that later one.
+	 * yet, starts at once) would run beside that later one. And with their conversations' unfinished deliveries
+	 * locked, so that one being claimed at that moment is seen running (see
+	 * {@link DeliveryRepository#lockUnfinished}).
 	 */
 	private int underOrderingLocks(Supplier<List<String>> keys, IntSupplier replay) {
 		List<ReentrantLock> held = new ArrayList<>();
 		try {
 			Integer replayed = this.transactions.execute((status) -> {
-				this.locks.lock(keys.get(), held);
+				List<String> locked = keys.get();
+				this.locks.lock(locked, held);
+				this.repository.lockUnfinished(locked);
 				return replay.getAsInt();
 			});
 			return (replayed != null) ? replayed : 0;

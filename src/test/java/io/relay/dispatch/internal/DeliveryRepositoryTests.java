@@ -25,6 +25,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -379,6 +381,27 @@ class DeliveryRepositoryTests {
 		assertThat(claimed).extracting(DeliveryRepository.Claimed::id).containsExactly(replayed);
 		repository.complete(List.of(completionOf(claimed.getFirst(), DeliveryStatus.SUCCEEDED, NOW)), "claimer");
 		assertThat(claimIn(jdbc, repository)).extracting(DeliveryRepository.Claimed::id).containsExactly(waiting);
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "h2", "postgres" })
+	void theClaimsUpdateTakesNoDeliveryThatAnEarlierOneOfItsConversationHoldsUp(String database) {
+		JdbcTemplate jdbc = database(database);
+		// The claim read the later delivery from its range of due retries; then the earlier one, replayed meanwhile,
+		// from its range of new deliveries: the two ids reach the update together.
+		long replayed = replayed(jdbc);
+		long retry = delivery(jdbc, "FAILED", 3, NOW, null);
+		jdbc.update("update dispatch_delivery set ordering_key = 'c-1' where id in (?, ?)", replayed, retry);
+		MapSqlParameterSource params = new MapSqlParameterSource("ids", List.of(replayed, retry))
+			.addValue("instance", INSTANCE)
+			.addValue("until", Timestamp.from(NOW.plus(LEASE)))
+			.addValue("now", Timestamp.from(NOW));
+
+		int taken = new NamedParameterJdbcTemplate(jdbc).update(DeliveryRepository.CLAIM_UPDATE, params);
+
+		assertThat(taken).as("one delivery of a conversation runs at a time").isOne();
+		assertThat(status(jdbc, replayed)).isEqualTo("RUNNING");
+		assertThat(status(jdbc, retry)).isEqualTo("FAILED");
 	}
 
 	@ParameterizedTest

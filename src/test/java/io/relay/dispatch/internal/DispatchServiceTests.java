@@ -99,6 +99,55 @@ class DispatchServiceTests {
 		assertThat(status(jdbc, dead)).isEqualTo("PENDING");
 	}
 
+	/**
+	 * Another instance's claim has just taken a later delivery of the conversation (locked, not committed yet): the
+	 * replay waits for it, so that the replayed delivery is then seen held up by the running one, rather than
+	 * claimed beside it by a third instance that still reads the later one as a retry.
+	 */
+	@ParameterizedTest
+	@ValueSource(strings = { "dead", "all-dead" })
+	void aReplayOnPostgresWaitsForAClaimOfALaterDeliveryOfItsConversation(String replay) throws Exception {
+		DataSource dataSource = MigratedDatabase.of("postgres", "replay_claim_" + replay.replace('-', '_'));
+		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+		long dead = DeliveryRepositoryTests.delivery(jdbc, "DEAD", 10, NOW, null);
+		long retry = DeliveryRepositoryTests.delivery(jdbc, "FAILED", 3, NOW, null);
+		jdbc.update("update dispatch_delivery set ordering_key = 'c-1' where id in (?, ?)", dead, retry);
+		String eventId = jdbc.queryForObject("select event_id from dispatch_delivery where id = ?", String.class, dead);
+		DispatchService service = service(dataSource, new OrderingLocks(new DeliveryRepository(jdbc)));
+		DeliveryRepository.ClaimScope scope = new DeliveryRepository.ClaimScope(List.of("crm"), Instant.EPOCH,
+				Instant.EPOCH);
+		TransactionTemplate transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+		CountDownLatch claimed = new CountDownLatch(1);
+		CountDownLatch commit = new CountDownLatch(1);
+		CompletableFuture<List<DeliveryRepository.Claimed>> claim = CompletableFuture.supplyAsync(
+				() -> transactions.execute((status) -> {
+					List<DeliveryRepository.Claimed> taken = new DeliveryRepository(jdbc).claim("other", scope, NOW,
+							NOW.plus(Duration.ofMinutes(5)), 10);
+					claimed.countDown();
+					awaitQuietly(commit);
+					return taken;
+				}), THREAD_PER_TASK);
+		assertThat(claimed.await(10, TimeUnit.SECONDS)).isTrue();
+
+		CompletableFuture<Integer> replayed = CompletableFuture.supplyAsync(
+				() -> replay.equals("dead") ? service.replayEvent(eventId, null).count()
+						: service.replayAll(DeliveryStatus.DEAD, null).count(), THREAD_PER_TASK);
+		await().atMost(Duration.ofSeconds(10))
+			.until(() -> jdbc.queryForObject("select count(*) from pg_locks where not granted", Integer.class) > 0);
+		assertThat(replayed).isNotDone();
+		assertThat(status(jdbc, dead)).isEqualTo("DEAD");
+
+		commit.countDown();
+		assertThat(claim.get(10, TimeUnit.SECONDS)).extracting(DeliveryRepository.Claimed::id).containsExactly(retry);
+		assertThat(replayed.get(10, TimeUnit.SECONDS)).isOne();
+		assertThat(status(jdbc, dead)).isEqualTo("PENDING");
+		// A third instance's claim now sees the later delivery running: the replayed one waits for it.
+		List<DeliveryRepository.Claimed> third = transactions.execute((status) -> new DeliveryRepository(jdbc)
+			.claim("third", scope, NOW, NOW.plus(Duration.ofMinutes(5)), 10));
+		assertThat(third).isEmpty();
+		assertThat(status(jdbc, dead)).isEqualTo("PENDING");
+	}
+
 	/** On H2 the same locks as this instance's planner; on PostgreSQL another instance's, as above. */
 	@ParameterizedTest
 	@ValueSource(strings = { "h2", "postgres" })
