@@ -46,10 +46,7 @@ public final class LogThrottle {
 
 	private int budgetUsed;
 
-	/** Whether this budget's {@link Decision#BUDGET_SPENT} was given (once per budget). */
-	private boolean budgetSpentTold;
-
-	/** The end of the budget last spent, as its {@link Decision#BUDGET_SPENT} was given. */
+	/** The end of the budget last spent, recorded as its {@link Decision#BUDGET_SPENT} is given. */
 	private @Nullable Instant spentUntil;
 
 	/** A throttle for keys Relay chooses (handler names): no budget across keys. */
@@ -86,7 +83,6 @@ public final class LogThrottle {
 			if (this.budgetStart == null || !now.isBefore(this.budgetStart.plus(this.interval))) {
 				this.budgetStart = now;
 				this.budgetUsed = 0;
-				this.budgetSpentTold = false;
 			}
 			if (this.budgetUsed < this.keysPerInterval) {
 				this.budgetUsed++;
@@ -96,10 +92,11 @@ public final class LogThrottle {
 				this.lastWarned.put(key, now);
 				return Decision.LOG;
 			}
-			if (!this.budgetSpentTold) {
-				// A flag, not one more count: with the unbounded budget a count would overflow and start again.
-				this.budgetSpentTold = true;
-				this.spentUntil = this.budgetStart.plus(this.interval);
+			// Told once per budget: this budget's end is recorded when it is (not one count more, which would
+			// overflow with the unbounded budget).
+			Instant budgetEnd = this.budgetStart.plus(this.interval);
+			if (!budgetEnd.equals(this.spentUntil)) {
+				this.spentUntil = budgetEnd;
 				return Decision.BUDGET_SPENT;
 			}
 			return Decision.QUIET;

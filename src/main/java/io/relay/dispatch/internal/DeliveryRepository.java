@@ -250,9 +250,8 @@ class DeliveryRepository {
 		List<String> handlers = new ArrayList<>();
 		List<String> keys = new ArrayList<>();
 		for (String lock : orderingLocks) {
-			int separator = lock.indexOf('\n');
-			handlers.add(lock.substring(0, separator));
-			keys.add(lock.substring(separator + 1));
+			handlers.add(handlerOf(lock));
+			keys.add(orderingKeyOf(lock));
 		}
 		this.jdbc.query((connection) -> {
 			PreparedStatement statement = connection.prepareStatement(LOCK_UNFINISHED);
@@ -278,6 +277,15 @@ class DeliveryRepository {
 
 	static String orderingLock(String handler, String orderingKey) {
 		return handler + "\n" + orderingKey;
+	}
+
+	/** The handler of an {@link #orderingLock} (a handler's name has no line break; an ordering key may). */
+	private static String handlerOf(String orderingLock) {
+		return orderingLock.substring(0, orderingLock.indexOf('\n'));
+	}
+
+	private static String orderingKeyOf(String orderingLock) {
+		return orderingLock.substring(orderingLock.indexOf('\n') + 1);
 	}
 
 	void insert(List<NewDelivery> deliveries, Instant now) {
