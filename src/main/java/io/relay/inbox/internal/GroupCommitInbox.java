@@ -10,6 +10,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -104,27 +105,51 @@ class GroupCommitInbox implements Inbox, SmartLifecycle {
 
 	@Override
 	public Receipt receive(IncomingEvent event) throws InboxUnavailableException {
-		if (!this.running) {
-			throw new InboxUnavailableException("Relay is not running (starting or shutting down)");
-		}
 		Pending pending = new Pending(event, new CompletableFuture<>());
 		if (!this.queue.offer(pending)) {
 			throw new InboxUnavailableException(
 					"the inbox is overloaded: " + this.properties.queueCapacity() + " deliveries already waiting");
 		}
+		// Checked after queueing, not before: a check before could pass just as stop() ends, and the writers, gone
+		// by the time the delivery is queued, would leave it waiting the whole ack-timeout. Now either a writer
+		// still takes it (it drains the queue after stop), or this sees the stop and takes it back first.
+		if (!this.running && this.queue.remove(pending)) {
+			throw new InboxUnavailableException("Relay is not running (starting or shutting down)");
+		}
 		try {
 			return pending.receipt().get(this.properties.ackTimeout().toMillis(), TimeUnit.MILLISECONDS);
 		}
 		catch (TimeoutException ex) {
-			throw new InboxUnavailableException("the event was not stored within " + this.properties.ackTimeout());
+			return abandon(pending);
 		}
 		catch (ExecutionException ex) {
-			throw new InboxUnavailableException("the database write failed: see the log", ex.getCause());
+			throw unavailable(ex.getCause());
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
+			pending.receipt().cancel(false);
 			throw new InboxUnavailableException("interrupted while storing the event", ex);
 		}
+	}
+
+	/**
+	 * Gives up on a delivery not stored within the ack-timeout. It is cancelled, so that a writer that has not taken
+	 * it yet leaves it out: under overload, writing deliveries already answered 503 would only make the queue longer
+	 * for the ones still waiting (iAdvize redelivers it anyway). A writer may be storing it already: then it is
+	 * stored, and the redelivery is answered as a duplicate. If its commit won the race, its answer is the true one.
+	 */
+	private Receipt abandon(Pending pending) throws InboxUnavailableException {
+		if (pending.receipt().cancel(false)) {
+			throw new InboxUnavailableException("the event was not stored within " + this.properties.ackTimeout());
+		}
+		if (pending.receipt().state() == Future.State.FAILED) {
+			throw unavailable(pending.receipt().exceptionNow());
+		}
+		return pending.receipt().resultNow();
+	}
+
+	private static InboxUnavailableException unavailable(Throwable cause) {
+		return new InboxUnavailableException("the database write failed: see the log", cause);
 	}
 
 	@Override
@@ -152,7 +177,10 @@ class GroupCommitInbox implements Inbox, SmartLifecycle {
 				}
 				batch.add(first);
 				this.queue.drainTo(batch, this.properties.batchSize() - 1);
-				write(batch);
+				batch.removeIf(Pending::abandoned);
+				if (!batch.isEmpty()) {
+					write(batch);
+				}
 			}
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
@@ -211,6 +239,9 @@ class GroupCommitInbox implements Inbox, SmartLifecycle {
 	private void redoOneAtATime(List<Pending> batch) {
 		RuntimeException down = null;
 		for (Pending pending : batch) {
+			if (pending.abandoned()) {
+				continue;
+			}
 			if (down != null) {
 				pending.receipt().completeExceptionally(down);
 				continue;
@@ -309,6 +340,12 @@ class GroupCommitInbox implements Inbox, SmartLifecycle {
 	}
 
 	private record Pending(IncomingEvent event, CompletableFuture<Receipt> receipt) {
+
+		/** Whether its request stopped waiting (see abandon): nobody would be told that it was stored. */
+		boolean abandoned() {
+			return this.receipt.isCancelled();
+		}
+
 	}
 
 }

@@ -4,8 +4,12 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.IntStream;
 
 import io.relay.system.Databases;
@@ -28,7 +32,12 @@ class InboxRepository {
 	// outside its PostgreSQL mode; its MERGE, batched, gives the same "insert if absent".
 	private static final String POSTGRES_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
+	// PostgreSQL takes at most 65,535 parameters in one statement (nine per row).
 	private static final int MAX_ROWS_PER_STATEMENT = 1000;
+
+	// And at most 1 GB in one message: a batch of large bodies (up to relay.webhook.max-body-size each, 16 MB at
+	// most) is split well below that, which also bounds the driver's buffer for one statement.
+	private static final long MAX_PAYLOAD_BYTES_PER_STATEMENT = 64L * 1024 * 1024;
 
 	private static final String MERGE_INSERT = "merge into inbox_event t using (values (?, ?, ?, ?, ?, ?, ?, "
 			+ "cast(? as varbinary), cast(? as timestamp with time zone))) s(" + COLUMNS + ") "
@@ -86,19 +95,44 @@ class InboxRepository {
 	}
 
 	private boolean[] insertIfAbsentReturning(List<IncomingEvent> events) {
-		if (events.size() > MAX_ROWS_PER_STATEMENT) {
-			// PostgreSQL takes at most 65,535 parameters in one statement.
-			boolean[] result = new boolean[events.size()];
-			for (int from = 0; from < events.size(); from += MAX_ROWS_PER_STATEMENT) {
-				List<IncomingEvent> chunk = events.subList(from, Math.min(events.size(), from + MAX_ROWS_PER_STATEMENT));
-				System.arraycopy(insertIfAbsentReturning(chunk), 0, result, from, chunk.size());
-			}
-			return result;
+		boolean[] result = new boolean[events.size()];
+		int from = 0;
+		for (List<IncomingEvent> statement : statements(events, MAX_ROWS_PER_STATEMENT,
+				MAX_PAYLOAD_BYTES_PER_STATEMENT)) {
+			System.arraycopy(insertIfAbsentReturningAtOnce(statement), 0, result, from, statement.size());
+			from += statement.size();
 		}
+		return result;
+	}
+
+	/**
+	 * Splits events, in order, into runs of at most {@code maxRows} whose payloads add up to at most
+	 * {@code maxBytes}; an event larger than that on its own has a run to itself.
+	 */
+	static List<List<IncomingEvent>> statements(List<IncomingEvent> events, int maxRows, long maxBytes) {
+		List<List<IncomingEvent>> statements = new ArrayList<>();
+		int from = 0;
+		long bytes = 0;
+		for (int i = 0; i < events.size(); i++) {
+			long size = events.get(i).payload().length;
+			if (i > from && (i - from == maxRows || bytes + size > maxBytes)) {
+				statements.add(events.subList(from, i));
+				from = i;
+				bytes = 0;
+			}
+			bytes += size;
+		}
+		if (from < events.size()) {
+			statements.add(events.subList(from, events.size()));
+		}
+		return statements;
+	}
+
+	private boolean[] insertIfAbsentReturningAtOnce(List<IncomingEvent> events) {
 		String sql = "insert into inbox_event (" + COLUMNS + ") values "
-				+ String.join(", ", java.util.Collections.nCopies(events.size(), POSTGRES_ROW))
+				+ String.join(", ", Collections.nCopies(events.size(), POSTGRES_ROW))
 				+ " on conflict (event_id) do nothing returning event_id";
-		java.util.Set<String> inserted = new java.util.HashSet<>(this.jdbc.query((connection) -> {
+		Set<String> inserted = new HashSet<>(this.jdbc.query((connection) -> {
 			PreparedStatement ps = connection.prepareStatement(sql);
 			for (int i = 0; i < events.size(); i++) {
 				setEventRow(ps, events.get(i), i * 9);

@@ -217,6 +217,85 @@ class GroupCommitInboxTests {
 		}
 	}
 
+	@Test
+	void aDeliveryWhoseRequestGaveUpWaitingIsNotWrittenAfterwards() throws Exception {
+		DataSource dataSource = MigratedDatabase.h2("group_commit_gave_up");
+		CountDownLatch writing = new CountDownLatch(1);
+		CountDownLatch release = new CountDownLatch(1);
+		List<List<String>> batches = new CopyOnWriteArrayList<>();
+		InboxRepository repository = new InboxRepository(new JdbcTemplate(dataSource)) {
+
+			@Override
+			boolean[] insertIfAbsent(List<IncomingEvent> events) {
+				batches.add(events.stream().map(IncomingEvent::eventId).toList());
+				// Holds the first batch (a slow database), so that the next delivery waits in the queue.
+				writing.countDown();
+				awaitQuietly(release);
+				return super.insertIfAbsent(events);
+			}
+
+		};
+		SimpleMeterRegistry meters = new SimpleMeterRegistry();
+		GroupCommitInbox inbox = new GroupCommitInbox(repository,
+				new TransactionTemplate(new DataSourceTransactionManager(dataSource)), (event) -> {
+				}, new InboxProperties(256, 1, 100, Duration.ofMillis(500)), meters);
+		inbox.start();
+		try {
+			Future<Receipt> taken = this.requests.submit(() -> inbox.receive(event("taken", "d-1")));
+			assertThat(writing.await(10, TimeUnit.SECONDS)).isTrue();
+			Future<Receipt> queued = this.requests.submit(() -> inbox.receive(event("queued", "d-2")));
+			await().until(() -> meters.get("relay.inbox.queue").gauge().value() == 1);
+
+			// Both requests are answered 503 after the ack-timeout, while the first batch is still held.
+			for (Future<Receipt> request : List.of(taken, queued)) {
+				assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> request.get(10, TimeUnit.SECONDS))
+					.withCauseInstanceOf(InboxUnavailableException.class);
+			}
+			release.countDown();
+
+			// The one a writer had taken already is stored (iAdvize's redelivery is then a duplicate); the one still
+			// queued is left out: under overload it would only lengthen the queue for requests still waiting.
+			// One writer: once a later delivery is answered, everything queued before it has been written or left out.
+			Future<Receipt> next = this.requests.submit(() -> inbox.receive(event("next", "d-3")));
+			assertThat(next.get(10, TimeUnit.SECONDS).duplicate()).isFalse();
+			assertThat(batches).containsExactly(List.of(id("taken")), List.of(id("next")));
+			assertThat(meters.get("relay.inbox.queue").gauge().value()).isZero();
+			assertThat(new JdbcTemplate(dataSource).queryForList("select event_id from inbox_event order by event_id", String.class))
+				.containsExactly(id("next"), id("taken"));
+		}
+		finally {
+			release.countDown();
+			inbox.stop();
+			this.requests.shutdownNow();
+		}
+	}
+
+	@Test
+	void aDeliveryAfterTheInboxStoppedIsRefusedAtOnce() throws Exception {
+		DataSource dataSource = MigratedDatabase.h2("group_commit_stopped");
+		SimpleMeterRegistry meters = new SimpleMeterRegistry();
+		GroupCommitInbox inbox = new GroupCommitInbox(new InboxRepository(new JdbcTemplate(dataSource)),
+				new TransactionTemplate(new DataSourceTransactionManager(dataSource)), (event) -> {
+				}, new InboxProperties(256, 1, 100, Duration.ofSeconds(20)), meters);
+		inbox.start();
+		assertThat(inbox.receive(event("before", "d-1")).duplicate()).isFalse();
+		inbox.stop();
+		try {
+			// Not after the 20 s ack-timeout: no writer is left to take it.
+			Future<Receipt> after = this.requests.submit(() -> inbox.receive(event("after", "d-2")));
+			assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> after.get(5, TimeUnit.SECONDS))
+				.havingCause()
+				.isInstanceOf(InboxUnavailableException.class)
+				.withMessageContaining("not running");
+			assertThat(meters.get("relay.inbox.queue").gauge().value()).isZero();
+			assertThat(new JdbcTemplate(dataSource).queryForList("select event_id from inbox_event", String.class))
+				.containsExactly(id("before"));
+		}
+		finally {
+			this.requests.shutdownNow();
+		}
+	}
+
 	private String id(String name) {
 		return name + "-" + this.run;
 	}
