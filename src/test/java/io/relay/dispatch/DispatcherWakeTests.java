@@ -116,6 +116,22 @@ class DispatcherWakeTests {
 		assertThat(this.handler.runsOf(event.eventId())).hasSize(3);
 	}
 
+	@Test
+	void retriesOfSeveralDeliveriesEachRunWhenDueNotOnlyTheEarliest() {
+		Fixtures.Event sooner = Fixtures.withFreshId("visitor.updated.json");
+		Fixtures.Event later = Fixtures.withFreshId("visitor.updated.json");
+		this.handler.script(sooner.eventId(), () -> HandlerResult.retryAfter("busy", Duration.ofMillis(500)));
+		this.handler.script(later.eventId(), () -> HandlerResult.retryAfter("busy", Duration.ofMillis(1500)));
+		deliver(sooner);
+		deliver(later);
+		// The later retry is scheduled while the sooner one waits: once that one is claimed, the later one must
+		// still wake the claimer when it is due (it was forgotten, and waited for the poll).
+		awaitSucceeded(List.of(sooner.eventId(), later.eventId()));
+		List<ScriptedHandler.Run> runs = this.handler.runsOf(later.eventId());
+		assertThat(runs).hasSize(2);
+		assertThat(runs.get(1).started()).isAfterOrEqualTo(runs.get(0).finished().plusMillis(1500));
+	}
+
 	private HandlerResult waitForGate() {
 		try {
 			return this.gate.await(30, TimeUnit.SECONDS) ? HandlerResult.success() : HandlerResult.retry("gate shut");

@@ -531,7 +531,12 @@ class DeliveryRepository {
 	 * {@code stillRunning} are in a handler that did not stop: they keep their lease.
 	 */
 	int release(String instance, Instant now, Collection<Long> notStarted, Collection<Long> stillRunning) {
-		int notCounted = notStarted.isEmpty() ? 0 : handBack(instance, now, notStarted);
+		int notCounted = 0;
+		if (!notStarted.isEmpty()) {
+			notCounted = this.named.update(HAND_BACK + "where id in (:ids) and attempts > 0 and status = 'RUNNING' and "
+					+ "locked_by = :instance", new MapSqlParameterSource("ids", notStarted).addValue("instance", instance)
+						.addValue("now", Timestamp.from(now)));
+		}
 		MapSqlParameterSource parameters = new MapSqlParameterSource("now", Timestamp.from(now))
 			.addValue("instance", instance)
 			.addValue("running", stillRunning);
@@ -541,21 +546,23 @@ class DeliveryRepository {
 	}
 
 	/**
-	 * Hands back deliveries this instance claimed but never started ({@code ids}): {@code PENDING} for any instance,
-	 * their claim not counted as an attempt. Also when a graceful stop has handed them back already, as deliveries
-	 * it did not know had not started: still {@code PENDING} (nobody claimed them since), their attempt is given back.
+	 * Hands back deliveries this instance inserted claimed ({@code ids}, see {@link #insertClaimed}) and never started:
+	 * {@code PENDING} for any instance, their claim not counted as an attempt. Also when a graceful stop has handed
+	 * them back already, as deliveries it did not know had not started: still {@code PENDING}, their attempt is given
+	 * back. Only while that insert is their one claim: once claimed again (by any instance, this one too), the
+	 * attempt was another run's, and that run's to count.
 	 */
-	int handBack(String instance, Instant now, Collection<Long> ids) {
+	int handBackInserted(String instance, Instant now, Collection<Long> ids) {
 		MapSqlParameterSource parameters = new MapSqlParameterSource("ids", ids).addValue("instance", instance)
 			.addValue("now", Timestamp.from(now));
-		return this.named.update(HAND_BACK + "where id in (:ids) and attempts > 0 and ((status = 'RUNNING' and "
-				+ "locked_by = :instance) or (status = 'PENDING' and locked_by is null))", parameters);
+		return this.named.update(HAND_BACK + "where id in (:ids) and claims = 1 and attempts > 0 and ((status = "
+				+ "'RUNNING' and locked_by = :instance) or (status = 'PENDING' and locked_by is null))", parameters);
 	}
 
 	/**
 	 * Hands back the deliveries of a claim whose commit failed ({@code ids}, leased to {@code instance} until
 	 * {@code leaseUntil}): {@code PENDING}, the claim not counted as an attempt, if the commit went through after
-	 * all. If it rolled back, none is leased so and none changes (not even one {@link #handBack} would take).
+	 * all. If it rolled back, none is leased so and none changes (not even one {@link #handBackInserted} would take).
 	 * <p>
 	 * Rows locked by another transaction are left to their lease (SKIP LOCKED on PostgreSQL): the claim's own
 	 * transaction may still be open on the server, its COMMIT never received, until the server notices the dead

@@ -16,7 +16,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 import org.jspecify.annotations.Nullable;
@@ -49,6 +48,9 @@ class Dispatcher implements SmartLifecycle {
 	private static final Logger logger = LoggerFactory.getLogger(Dispatcher.class);
 
 	private static final int COMPLETION_BATCH = 500;
+
+	/** The most retry times kept for a wake-up (about 40 bytes each); see {@link RetryTimes}. */
+	private static final int KNOWN_RETRIES = 10_000;
 
 	private final DeliveryRepository repository;
 
@@ -94,11 +96,8 @@ class Dispatcher implements SmartLifecycle {
 	 */
 	private volatile boolean backlog = true;
 
-	/**
-	 * The earliest retry this instance scheduled and has not claimed yet (epoch millis): the claimer wakes for it
-	 * instead of waiting for the next poll (later ones are found by that claim or by the poll).
-	 */
-	private final AtomicLong nextRetryAt = new AtomicLong(Long.MAX_VALUE);
+	/** The retries this instance scheduled and has not claimed yet: the claimer wakes for each when it is due. */
+	private final RetryTimes retries = new RetryTimes(KNOWN_RETRIES);
 
 	/**
 	 * Set by a stop just before it interrupts the handlers still running: what they return then is the interrupt's
@@ -198,7 +197,7 @@ class Dispatcher implements SmartLifecycle {
 	 * expires)
 	 */
 	int handBack(Collection<Long> ids) {
-		return handBack(ids, (now) -> this.repository.handBack(this.instance, now, ids));
+		return handBack(ids, (now) -> this.repository.handBackInserted(this.instance, now, ids));
 	}
 
 	private void handBackClaim(List<DeliveryRepository.Claimed> claimed, Instant leaseUntil) {
@@ -237,11 +236,8 @@ class Dispatcher implements SmartLifecycle {
 			try {
 				this.wakeups.tryAcquire(untilNextClaim(), TimeUnit.MILLISECONDS);
 				this.wakeups.drainPermits();
-				long retryAt = this.nextRetryAt.get();
-				if (retryAt <= this.clock.millis()) {
-					// Claimed below; a retry scheduled meanwhile for a later time keeps its own wake-up.
-					this.nextRetryAt.compareAndSet(retryAt, Long.MAX_VALUE);
-				}
+				// Those due now are claimed below; any scheduled from here on is added (and wakes us if earlier).
+				this.retries.reached(this.clock.millis());
 				claimWhileThereIsWork();
 			}
 			catch (InterruptedException ex) {
@@ -262,7 +258,7 @@ class Dispatcher implements SmartLifecycle {
 	/** Until the next poll, or the next retry this instance scheduled if that comes first. */
 	private long untilNextClaim() {
 		long poll = this.properties.pollInterval().toMillis();
-		long retryAt = this.nextRetryAt.get();
+		long retryAt = this.retries.earliest();
 		return (retryAt == Long.MAX_VALUE) ? poll : Math.max(0, Math.min(poll, retryAt - this.clock.millis()));
 	}
 
@@ -406,14 +402,14 @@ class Dispatcher implements SmartLifecycle {
 
 	/** Whether the batch holds a retry due before any this instance knew of (the claimer then waits less). */
 	private boolean scheduledEarlierRetry(List<DeliveryRepository.Completion> batch) {
-		long before = this.nextRetryAt.get();
+		boolean earlier = false;
 		for (DeliveryRepository.Completion completion : batch) {
 			if (completion.nextAttemptAt() != null) {
-				// Rounded up: waking before the stored time would find nothing and forget the retry.
-				this.nextRetryAt.accumulateAndGet(completion.nextAttemptAt().toEpochMilli() + 1, Math::min);
+				// Rounded up: waking before the stored time would find nothing.
+				earlier |= this.retries.add(completion.nextAttemptAt().toEpochMilli() + 1);
 			}
 		}
-		return this.nextRetryAt.get() < before;
+		return earlier;
 	}
 
 	private void writeCompletions(List<DeliveryRepository.Completion> batch) throws InterruptedException {

@@ -276,6 +276,35 @@ class DeliveryRepositoryTests {
 		assertThat(row(jdbc, others)).isEqualTo("RUNNING 1 another-instance");
 	}
 
+	@ParameterizedTest
+	@ValueSource(strings = { "h2", "postgres" })
+	void deliveriesInsertedClaimedAreHandedBackWithTheirAttemptOnlyWhileThatInsertIsTheirOneClaim(String database) {
+		JdbcTemplate jdbc = database(database);
+		DeliveryRepository repository = new DeliveryRepository(jdbc);
+		Instant until = NOW.plus(LEASE);
+		// Inserted claimed by this instance, never started (its commit's answer was lost, or Relay was stopping).
+		long inserted = delivery(jdbc, "RUNNING", 1, NOW, until);
+		// The same, already handed back by a graceful stop that did not know it had not started.
+		long released = delivery(jdbc, "PENDING", 1, NOW, null);
+		// Handed back by the stop, replayed since: no attempt to give back.
+		long replayed = delivery(jdbc, "PENDING", 0, NOW, null);
+		jdbc.update("update dispatch_delivery set claims = 1 where id = ?", replayed);
+		// Handed back by the stop, then claimed by another instance, which stopped too: its attempt counts.
+		long claimedByAnother = delivery(jdbc, "PENDING", 2, NOW, null);
+		// Its lease expired, and this instance's own claimer took it over: it is running, its attempt counts.
+		long takenOver = delivery(jdbc, "RUNNING", 2, NOW, until);
+
+		assertThat(repository.handBackInserted(INSTANCE, NOW.plusSeconds(1),
+				List.of(inserted, released, replayed, claimedByAnother, takenOver)))
+			.isEqualTo(2);
+
+		assertThat(row(jdbc, inserted)).isEqualTo("PENDING 0 -");
+		assertThat(row(jdbc, released)).isEqualTo("PENDING 0 -");
+		assertThat(row(jdbc, replayed)).isEqualTo("PENDING 0 -");
+		assertThat(row(jdbc, claimedByAnother)).isEqualTo("PENDING 2 -");
+		assertThat(row(jdbc, takenOver)).isEqualTo("RUNNING 2 " + INSTANCE);
+	}
+
 	@Test
 	void aClaimHandedBackWhileItsTransactionStillHoldsTheRowsLeavesThemToTheirLease() throws Exception {
 		JdbcTemplate jdbc = database("postgres");
