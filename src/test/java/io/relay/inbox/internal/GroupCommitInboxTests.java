@@ -53,25 +53,13 @@ class GroupCommitInboxTests {
 	@ValueSource(strings = { "h2", "postgres" })
 	void aDeliveryThatAColumnRefusesFailsAloneNotItsBatchMates(String database) throws Exception {
 		DataSource dataSource = MigratedDatabase.of(database, "group_commit");
-		CountDownLatch writing = new CountDownLatch(1);
-		CountDownLatch release = new CountDownLatch(1);
-		List<List<String>> batches = new CopyOnWriteArrayList<>();
-		InboxRepository repository = new InboxRepository(new JdbcTemplate(dataSource)) {
-
-			@Override
-			boolean[] insertIfAbsent(List<IncomingEvent> events) {
-				batches.add(events.stream().map(IncomingEvent::eventId).toList());
-				// Holds the first batch, so that the next two deliveries queue up and are written together.
-				writing.countDown();
-				awaitQuietly(release);
-				return super.insertIfAbsent(events);
-			}
-
-		};
+		// Holds the first batch, so that the next two deliveries queue up and are written together.
+		HoldingRepository repository = new HoldingRepository(dataSource);
+		CountDownLatch writing = repository.writing;
+		CountDownLatch release = repository.release;
+		List<List<String>> batches = repository.batches;
 		SimpleMeterRegistry meters = new SimpleMeterRegistry();
-		GroupCommitInbox inbox = new GroupCommitInbox(repository,
-				new TransactionTemplate(new DataSourceTransactionManager(dataSource)), (event) -> {
-				}, new InboxProperties(256, 1, 100, Duration.ofSeconds(10)), meters);
+		GroupCommitInbox inbox = inbox(repository, dataSource, Duration.ofSeconds(10), meters);
 		inbox.start();
 		try {
 			Future<Receipt> first = this.requests.submit(() -> inbox.receive(event("first", "d-1")));
@@ -90,9 +78,7 @@ class GroupCommitInboxTests {
 				.withCauseInstanceOf(InboxUnavailableException.class);
 			assertThat(batches).as("the refused delivery and its mate were written in one batch first")
 				.anySatisfy((batch) -> assertThat(batch).containsExactlyInAnyOrder(id("mate"), id("refused")));
-			assertThat(new JdbcTemplate(dataSource).queryForList("select event_id from inbox_event order by event_id",
-					String.class))
-				.containsExactly(id("first"), id("mate"));
+			assertThat(storedIds(dataSource)).containsExactly(id("first"), id("mate"));
 		}
 		finally {
 			release.countDown();
@@ -128,9 +114,7 @@ class GroupCommitInboxTests {
 
 		};
 		SimpleMeterRegistry meters = new SimpleMeterRegistry();
-		GroupCommitInbox inbox = new GroupCommitInbox(repository,
-				new TransactionTemplate(new DataSourceTransactionManager(dataSource)), (event) -> {
-				}, new InboxProperties(256, 1, 100, Duration.ofSeconds(10)), meters);
+		GroupCommitInbox inbox = inbox(repository, dataSource, Duration.ofSeconds(10), meters);
 		inbox.start();
 		ExecutorService requests = Executors.newFixedThreadPool(4);
 		try {
@@ -165,9 +149,7 @@ class GroupCommitInboxTests {
 		SimpleMeterRegistry meters = new SimpleMeterRegistry();
 		// One writer; a batch waits at most 5 s (a quarter of the acknowledgement's 20 s) for a lock, which leaves the
 		// test that long to queue up the next batch.
-		GroupCommitInbox inbox = new GroupCommitInbox(new InboxRepository(jdbc),
-				new TransactionTemplate(new DataSourceTransactionManager(dataSource)), (event) -> {
-				}, new InboxProperties(256, 1, 100, Duration.ofSeconds(20)), meters);
+		GroupCommitInbox inbox = inbox(new InboxRepository(jdbc), dataSource, Duration.ofSeconds(20), meters);
 		ExecutorService requests = Executors.newFixedThreadPool(6);
 		List<String> held = List.of("held-1", "held-2", "held-3", "held-4");
 		// Another instance inserted these events, then stalled (or died without its connection being closed) before
@@ -220,25 +202,13 @@ class GroupCommitInboxTests {
 	@Test
 	void aDeliveryWhoseRequestGaveUpWaitingIsNotWrittenAfterwards() throws Exception {
 		DataSource dataSource = MigratedDatabase.h2("group_commit_gave_up");
-		CountDownLatch writing = new CountDownLatch(1);
-		CountDownLatch release = new CountDownLatch(1);
-		List<List<String>> batches = new CopyOnWriteArrayList<>();
-		InboxRepository repository = new InboxRepository(new JdbcTemplate(dataSource)) {
-
-			@Override
-			boolean[] insertIfAbsent(List<IncomingEvent> events) {
-				batches.add(events.stream().map(IncomingEvent::eventId).toList());
-				// Holds the first batch (a slow database), so that the next delivery waits in the queue.
-				writing.countDown();
-				awaitQuietly(release);
-				return super.insertIfAbsent(events);
-			}
-
-		};
+		// Holds the first batch (a slow database), so that the next delivery waits in the queue.
+		HoldingRepository repository = new HoldingRepository(dataSource);
+		CountDownLatch writing = repository.writing;
+		CountDownLatch release = repository.release;
+		List<List<String>> batches = repository.batches;
 		SimpleMeterRegistry meters = new SimpleMeterRegistry();
-		GroupCommitInbox inbox = new GroupCommitInbox(repository,
-				new TransactionTemplate(new DataSourceTransactionManager(dataSource)), (event) -> {
-				}, new InboxProperties(256, 1, 100, Duration.ofMillis(500)), meters);
+		GroupCommitInbox inbox = inbox(repository, dataSource, Duration.ofMillis(500), meters);
 		inbox.start();
 		try {
 			Future<Receipt> taken = this.requests.submit(() -> inbox.receive(event("taken", "d-1")));
@@ -260,8 +230,7 @@ class GroupCommitInboxTests {
 			assertThat(next.get(10, TimeUnit.SECONDS).duplicate()).isFalse();
 			assertThat(batches).containsExactly(List.of(id("taken")), List.of(id("next")));
 			assertThat(meters.get("relay.inbox.queue").gauge().value()).isZero();
-			assertThat(new JdbcTemplate(dataSource).queryForList("select event_id from inbox_event order by event_id", String.class))
-				.containsExactly(id("next"), id("taken"));
+			assertThat(storedIds(dataSource)).containsExactly(id("next"), id("taken"));
 		}
 		finally {
 			release.countDown();
@@ -274,9 +243,8 @@ class GroupCommitInboxTests {
 	void aDeliveryAfterTheInboxStoppedIsRefusedAtOnce() throws Exception {
 		DataSource dataSource = MigratedDatabase.h2("group_commit_stopped");
 		SimpleMeterRegistry meters = new SimpleMeterRegistry();
-		GroupCommitInbox inbox = new GroupCommitInbox(new InboxRepository(new JdbcTemplate(dataSource)),
-				new TransactionTemplate(new DataSourceTransactionManager(dataSource)), (event) -> {
-				}, new InboxProperties(256, 1, 100, Duration.ofSeconds(20)), meters);
+		GroupCommitInbox inbox = inbox(new InboxRepository(new JdbcTemplate(dataSource)), dataSource,
+				Duration.ofSeconds(20), meters);
 		inbox.start();
 		assertThat(inbox.receive(event("before", "d-1")).duplicate()).isFalse();
 		inbox.stop();
@@ -288,8 +256,7 @@ class GroupCommitInboxTests {
 				.isInstanceOf(InboxUnavailableException.class)
 				.withMessageContaining("not running");
 			assertThat(meters.get("relay.inbox.queue").gauge().value()).isZero();
-			assertThat(new JdbcTemplate(dataSource).queryForList("select event_id from inbox_event", String.class))
-				.containsExactly(id("before"));
+			assertThat(storedIds(dataSource)).containsExactly(id("before"));
 		}
 		finally {
 			this.requests.shutdownNow();
@@ -307,6 +274,42 @@ class GroupCommitInboxTests {
 				body, deliveryId, null, Instant.now());
 	}
 
+
+	private static List<String> storedIds(DataSource dataSource) {
+		return new JdbcTemplate(dataSource).queryForList("select event_id from inbox_event order by event_id",
+				String.class);
+	}
+
+	/** One writer, batches of up to 256, a queue of 100. */
+	private static GroupCommitInbox inbox(InboxRepository repository, DataSource dataSource, Duration ackTimeout,
+			SimpleMeterRegistry meters) {
+		return new GroupCommitInbox(repository, new TransactionTemplate(new DataSourceTransactionManager(dataSource)),
+				(event) -> {
+				}, new InboxProperties(256, 1, 100, ackTimeout), meters);
+	}
+
+	/** Records each batch's ids, and holds every batch until {@link #release} (a slow database). */
+	private static final class HoldingRepository extends InboxRepository {
+
+		final CountDownLatch writing = new CountDownLatch(1);
+
+		final CountDownLatch release = new CountDownLatch(1);
+
+		final List<List<String>> batches = new CopyOnWriteArrayList<>();
+
+		HoldingRepository(DataSource dataSource) {
+			super(new JdbcTemplate(dataSource));
+		}
+
+		@Override
+		boolean[] insertIfAbsent(List<IncomingEvent> events) {
+			this.batches.add(events.stream().map(IncomingEvent::eventId).toList());
+			this.writing.countDown();
+			awaitQuietly(this.release);
+			return super.insertIfAbsent(events);
+		}
+
+	}
 
 	private static void awaitQuietly(CountDownLatch latch) {
 		try {
