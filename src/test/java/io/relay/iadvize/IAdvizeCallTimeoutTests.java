@@ -1,7 +1,6 @@
 package io.relay.iadvize;
 
 import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -58,27 +57,18 @@ class IAdvizeCallTimeoutTests {
 	/** Only requests whose URL starts so move the clock. */
 	static volatile String slowPath = "/";
 
-	/**
-	 * Requests whose URL starts so are answered only once {@link #released} (none when {@code null}): a slow
-	 * iAdvize that holds a slot exactly as long as a test needs, instead of a fixed delay that must outlast it.
-	 */
-	static volatile @Nullable String heldPath;
-
-	static volatile CountDownLatch released = new CountDownLatch(0);
+	/** Answers held until the test releases them. */
+	static final HeldResponses held = new HeldResponses();
 
 	@RegisterExtension
 	static WireMockExtension iadvize = WireMockExtension.newInstance()
-		.options(IAdvizeTestSupport.wireMock().extensions(new ServeEventListener() {
+		.options(IAdvizeTestSupport.wireMock().extensions(held, new ServeEventListener() {
 
 			@Override
 			public void beforeResponseSent(ServeEvent serveEvent, Parameters parameters) {
 				String url = serveEvent.getRequest().getUrl();
 				if (url.startsWith(slowPath)) {
 					clock.advance(perRequest);
-				}
-				String held = heldPath;
-				if (held != null && url.startsWith(held)) {
-					awaitRelease();
 				}
 			}
 
@@ -97,32 +87,11 @@ class IAdvizeCallTimeoutTests {
 	void noTimeTakenUnlessATestSaysSo() {
 		perRequest = Duration.ZERO;
 		slowPath = "/";
-		heldPath = null;
 	}
 
 	@AfterEach
 	void nothingHeldAfterATest() {
-		released.countDown();
-	}
-
-	/** From now on, requests to {@code path} are answered once {@link #release()} is called. */
-	static void hold(String path) {
-		released = new CountDownLatch(1);
-		heldPath = path;
-	}
-
-	static void release() {
-		released.countDown();
-	}
-
-	private static void awaitRelease() {
-		try {
-			// Bounded, so that a test failing before its release does not hang the server's thread for good.
-			released.await(30, TimeUnit.SECONDS);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
+		held.release();
 	}
 
 	@Test
@@ -214,7 +183,7 @@ class IAdvizeCallTimeoutTests {
 	void aWaitForASlotEndsWhenTheCallTimeoutDoes() throws Exception {
 		// The clock stands still here: the waiter has its whole 500 ms, of real time, to wait for the slot.
 		iadvize.stubFor(get(urlPathEqualTo(OPERATOR)).willReturn(okJson(success("{\"id\": 15253}"))));
-		hold(OPERATOR);
+		held.hold(OPERATOR);
 		this.runner
 			.withPropertyValues("relay.iadvize.rest.max-concurrent-requests=1", "relay.iadvize.call-timeout=500ms",
 					"relay.iadvize.read-timeout=10s")
@@ -233,7 +202,7 @@ class IAdvizeCallTimeoutTests {
 					.isThrownBy(() -> enrichment.operator(Platform.SD, 15253))
 					.withMessageContaining("relay.iadvize.call-timeout");
 				assertThat(holder.isAlive()).isTrue();
-				release();
+				held.release();
 				holder.join();
 			});
 		iadvize.verify(1, getRequestedFor(urlPathEqualTo(OPERATOR)));
@@ -243,7 +212,7 @@ class IAdvizeCallTimeoutTests {
 	void aLookupWaitingForAnotherOfTheSameVisitorWaitsNoLongerThanItsOwnTime() throws Exception {
 		// The clock stands still: each call has its 500 ms of real time.
 		iadvize.stubFor(get(urlPathEqualTo(VISITOR)).willReturn(okJson(success(VISITOR_JSON))));
-		hold(VISITOR);
+		held.hold(VISITOR);
 		this.runner.withPropertyValues("relay.iadvize.call-timeout=500ms", "relay.iadvize.read-timeout=10s")
 			.run((context) -> {
 				IAdvizeEnrichment enrichment = context.getBean(IAdvizeEnrichment.class);
@@ -254,7 +223,7 @@ class IAdvizeCallTimeoutTests {
 					.withMessage("iAdvize REST visitor was given up: the call took longer than "
 							+ "relay.iadvize.call-timeout (PT0.5S)");
 				assertThat(first.isAlive()).as("gave up while the first lookup still ran").isTrue();
-				release();
+				held.release();
 				first.join();
 			});
 		iadvize.verify(1, getRequestedFor(urlPathEqualTo(VISITOR)));
@@ -267,7 +236,7 @@ class IAdvizeCallTimeoutTests {
 		// answer, has 10 s of its own, and asks itself once the slot is free.
 		iadvize.stubFor(get(urlPathEqualTo(OPERATOR)).willReturn(okJson(success("{\"id\": 15253}"))));
 		iadvize.stubFor(get(urlPathEqualTo(VISITOR)).willReturn(okJson(success(VISITOR_JSON))));
-		hold(OPERATOR);
+		held.hold(OPERATOR);
 		this.runner
 			.withPropertyValues("relay.iadvize.rest.max-concurrent-requests=1", "relay.iadvize.call-timeout=10s",
 					"relay.iadvize.delivery-timeout=2s", "relay.iadvize.read-timeout=10s")
@@ -283,7 +252,7 @@ class IAdvizeCallTimeoutTests {
 				Thread.ofVirtual().start(second);
 				first.join();
 				assertThat(second).as("still waiting for the slot").isNotDone();
-				release();
+				held.release();
 				assertThat(second.get(10, TimeUnit.SECONDS).email()).isEqualTo("ada@example.com");
 				// It found the first lookup's answer pending in the cache, and waited for it, before asking itself.
 				assertThat(context.getBean(MeterRegistry.class)

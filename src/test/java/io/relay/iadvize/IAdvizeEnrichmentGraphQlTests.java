@@ -7,11 +7,13 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import io.relay.event.Platform;
 import io.relay.iadvize.Transcript.Author;
 import io.relay.support.MutableClock;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -53,12 +55,22 @@ class IAdvizeEnrichmentGraphQlTests {
 			 "email": "ada@example.com", "phoneNumber": "+33600000000", "address": null, "city": "Nantes",
 			 "zipCode": "44000", "country": "France"}}}""";
 
+	/** Answers held until the test releases them. */
+	static final HeldResponses held = new HeldResponses();
+
 	@RegisterExtension
-	static WireMockExtension iadvize = WireMockExtension.newInstance().options(IAdvizeTestSupport.wireMock()).build();
+	static WireMockExtension iadvize = WireMockExtension.newInstance()
+		.options(IAdvizeTestSupport.wireMock().extensions(held))
+		.build();
 
 	private final MutableClock clock = new MutableClock(IAdvizeTestSupport.START);
 
 	private final ApplicationContextRunner runner = IAdvizeTestSupport.runner(iadvize.getPort(), this.clock);
+
+	@AfterEach
+	void nothingHeldAfterATest() {
+		held.release();
+	}
 
 	@Test
 	void readsTheVisitorByUuidOnTheStandardPlatformWithPlatformSd() {
@@ -432,13 +444,15 @@ class IAdvizeEnrichmentGraphQlTests {
 			.willSetStateTo("slow"));
 		iadvize.stubFor(post(urlPathEqualTo("/oauth2/token")).inScenario("slow renewal")
 			.whenScenarioStateIs("slow")
-			.willReturn(okJson(token(SECOND_TOKEN)).withFixedDelay(5000)));
+			.willReturn(okJson(token(SECOND_TOKEN))));
 		iadvize.stubFor(post(urlPathEqualTo("/graphql")).willReturn(okJson(VISITOR)));
-		this.runner.withPropertyValues("relay.iadvize.cache.visitor-ttl=0s", "relay.iadvize.read-timeout=10s")
+		this.runner.withPropertyValues("relay.iadvize.cache.visitor-ttl=0s", "relay.iadvize.read-timeout=30s")
 			.run((context) -> {
 				IAdvizeEnrichment enrichment = context.getBean(IAdvizeEnrichment.class);
 				assertThat(enrichment.visitor(visitorUpdated(Platform.SD, VISITOR_ID)).firstName()).isEqualTo("Ada");
 				this.clock.advance(Duration.ofHours(23).plusMinutes(56)); // inside the refresh margin, still valid
+				// The renewal is under way until the nine others have their answers.
+				held.hold("/oauth2/token");
 				try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
 					Future<?> renewing = threads.submit(() -> enrichment.visitor(visitorUpdated(Platform.SD, VISITOR_ID)));
 					await().until(() -> iadvize.findAll(postRequestedFor(urlPathEqualTo("/oauth2/token"))).size() == 2);
@@ -448,14 +462,16 @@ class IAdvizeEnrichmentGraphQlTests {
 							.firstName()));
 					}
 					for (Future<String> other : others) {
-						assertThat(other.get()).isEqualTo("Ada");
+						assertThat(other.get(20, TimeUnit.SECONDS)).isEqualTo("Ada");
 					}
-					renewing.get();
+					assertThat(renewing).isNotDone();
+					held.release();
+					renewing.get(20, TimeUnit.SECONDS);
 				}
 			});
 		iadvize.verify(2, postRequestedFor(urlPathEqualTo("/oauth2/token")));
-		// The nine were answered with the token they had while the renewal was under way (5 s); waiting for it,
-		// they would have had the new one.
+		// The nine were answered with the token they had while the renewal was under way; waiting for it, they
+		// would have had the new one (and not been answered before its release).
 		iadvize.verify(10, postRequestedFor(urlPathEqualTo("/graphql")).withHeader("Authorization",
 				equalTo("Bearer " + TOKEN)));
 		iadvize.verify(1, postRequestedFor(urlPathEqualTo("/graphql")).withHeader("Authorization",
