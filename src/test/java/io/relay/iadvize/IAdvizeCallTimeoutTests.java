@@ -288,14 +288,15 @@ class IAdvizeCallTimeoutTests {
 
 	@Test
 	void aRequestWhoseWaitForASlotUsedUpTheCallTimeoutIsNotSent() {
-		iadvize.stubFor(get(urlPathEqualTo(OPERATOR))
-			.willReturn(okJson(success("{\"id\": 15253}")).withFixedDelay(1000)));
+		iadvize.stubFor(get(urlPathEqualTo(OPERATOR)).willReturn(okJson(success("{\"id\": 15253}"))));
+		held.hold(OPERATOR);
 		this.runner.withPropertyValues("relay.iadvize.rest.max-concurrent-requests=1").run((context) -> {
 			IAdvizeEnrichment enrichment = context.getBean(IAdvizeEnrichment.class);
 			// The waiter started its call (and its 2 minutes) and waits for the holder's slot.
 			IAdvizeTestSupport.SlotQueue calls = IAdvizeTestSupport.oneHoldingTheSlotOneWaiting(
 					() -> enrichment.operator(Platform.SD, 15253), () -> requests(OPERATOR));
 			clock.advance(Duration.ofMinutes(3));
+			held.release();
 			assertThat(calls.join()).isInstanceOf(IAdvizeApiException.Unavailable.class)
 				.hasMessageContaining("relay.iadvize.call-timeout");
 		});

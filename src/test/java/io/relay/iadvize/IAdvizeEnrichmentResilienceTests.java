@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.relay.event.Platform;
 import io.relay.support.MutableClock;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -34,13 +35,23 @@ class IAdvizeEnrichmentResilienceTests {
 
 	static final String OPERATOR = "/sd/api/2/operator/15253";
 
+	/** Answers held until the test releases them. */
+	static final HeldResponses held = new HeldResponses();
+
 	@RegisterExtension
-	static WireMockExtension iadvize = WireMockExtension.newInstance().options(IAdvizeTestSupport.wireMock()).build();
+	static WireMockExtension iadvize = WireMockExtension.newInstance()
+		.options(IAdvizeTestSupport.wireMock().extensions(held))
+		.build();
 
 	/** Retry-After up to 2 s is waited for here; longer goes back to the caller. */
 	private final ApplicationContextRunner runner = IAdvizeTestSupport
 		.runner(iadvize.getPort(), new MutableClock(IAdvizeTestSupport.START))
 		.withPropertyValues("relay.iadvize.retry.max-delay=2s");
+
+	@AfterEach
+	void nothingHeldAfterATest() {
+		held.release();
+	}
 
 	@Test
 	void aLongRetryAfterGoesBackToTheCallerAtOnce() {
@@ -186,13 +197,16 @@ class IAdvizeEnrichmentResilienceTests {
 
 	@Test
 	void aCallerInterruptedWhileWaitingForASlotStillGetsAnIAdvizeApiException() throws Exception {
-		iadvize.stubFor(get(urlPathEqualTo(OPERATOR)).willReturn(okJson(success("{\"id\": 15253}")).withFixedDelay(1000)));
+		iadvize.stubFor(get(urlPathEqualTo(OPERATOR)).willReturn(okJson(success("{\"id\": 15253}"))));
+		held.hold(OPERATOR);
 		this.runner.withPropertyValues("relay.iadvize.rest.max-concurrent-requests=1").run((context) -> {
 			IAdvizeEnrichment enrichment = context.getBean(IAdvizeEnrichment.class);
 			IAdvizeTestSupport.SlotQueue calls = IAdvizeTestSupport.oneHoldingTheSlotOneWaiting(
 					() -> enrichment.operator(Platform.SD, 15253),
 					() -> iadvize.findAll(getRequestedFor(urlPathEqualTo(OPERATOR))).size());
 			calls.waiter().interrupt();
+			calls.waiter().join();
+			held.release();
 			Throwable failure = calls.join();
 			assertThat(failure).isInstanceOf(IAdvizeApiException.Unavailable.class)
 				.hasMessage("iAdvize REST operator was interrupted while waiting for a free slot");
