@@ -132,7 +132,7 @@ class DeliveryPlanner {
 		catch (RuntimeException | Error ex) {
 			// An Error too (out of memory while building a batch's statement): a stripe left locked would hold up
 			// every later inbox transaction and replay of its conversations, on this writer thread's lock, for good.
-			this.dispatcher.release(reserved);
+			this.dispatcher.giveBack(reserved);
 			OrderingLocks.unlock(held);
 			throw ex;
 		}
@@ -197,7 +197,7 @@ class DeliveryPlanner {
 			public void afterCompletion(int status) {
 				OrderingLocks.unlock(held);
 				if (status != STATUS_COMMITTED) {
-					DeliveryPlanner.this.dispatcher.release(claimed.size());
+					DeliveryPlanner.this.dispatcher.giveBack(claimed.size());
 				}
 				if (status == STATUS_UNKNOWN && !claimed.isEmpty()) {
 					// The commit's answer was lost: it may have gone through, leaving these deliveries RUNNING under

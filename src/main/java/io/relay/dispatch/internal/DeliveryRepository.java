@@ -531,10 +531,13 @@ class DeliveryRepository {
 	 * {@code stillRunning} are in a handler that did not stop: they keep their lease.
 	 */
 	int release(String instance, Instant now, Collection<Long> notStarted, Collection<Long> stillRunning) {
+		// A delivery can be in both: its claim not started (it waited past its lease), and this instance's later
+		// claim of it still in a handler that ignored the interrupt. It keeps that run's lease.
+		List<Long> handedBack = notStarted.stream().filter((id) -> !stillRunning.contains(id)).toList();
 		int notCounted = 0;
-		if (!notStarted.isEmpty()) {
+		if (!handedBack.isEmpty()) {
 			notCounted = this.named.update(HAND_BACK + "where id in (:ids) and attempts > 0 and status = 'RUNNING' and "
-					+ "locked_by = :instance", new MapSqlParameterSource("ids", notStarted).addValue("instance", instance)
+					+ "locked_by = :instance", new MapSqlParameterSource("ids", handedBack).addValue("instance", instance)
 						.addValue("now", Timestamp.from(now)));
 		}
 		MapSqlParameterSource parameters = new MapSqlParameterSource("now", Timestamp.from(now))
@@ -546,23 +549,24 @@ class DeliveryRepository {
 	}
 
 	/**
-	 * Hands back deliveries this instance inserted claimed ({@code ids}, see {@link #insertClaimed}) and never started:
-	 * {@code PENDING} for any instance, their claim not counted as an attempt. Also when a graceful stop has handed
-	 * them back already, as deliveries it did not know had not started: still {@code PENDING}, their attempt is given
-	 * back. Only while that insert is their one claim: once claimed again (by any instance, this one too), the
-	 * attempt was another run's, and that run's to count.
+	 * Hands back deliveries this instance claimed ({@code ids}, by its claim number {@code claim}: 1 for those
+	 * {@link #insertClaimed inserted claimed}) and never started: {@code PENDING} for any instance, their claim not
+	 * counted as an attempt. Also when a graceful stop has handed them back already, as deliveries it did not know had
+	 * not started: still {@code PENDING}, their attempt is given back. Only while that claim is their last: once
+	 * claimed again (by any instance, this one too), the attempt was another run's, and that run's to count.
 	 */
-	int handBackInserted(String instance, Instant now, Collection<Long> ids) {
+	int handBackUnstarted(String instance, Instant now, Collection<Long> ids, int claim) {
 		MapSqlParameterSource parameters = new MapSqlParameterSource("ids", ids).addValue("instance", instance)
-			.addValue("now", Timestamp.from(now));
-		return this.named.update(HAND_BACK + "where id in (:ids) and claims = 1 and attempts > 0 and ((status = "
+			.addValue("now", Timestamp.from(now))
+			.addValue("claim", claim);
+		return this.named.update(HAND_BACK + "where id in (:ids) and claims = :claim and attempts > 0 and ((status = "
 				+ "'RUNNING' and locked_by = :instance) or (status = 'PENDING' and locked_by is null))", parameters);
 	}
 
 	/**
 	 * Hands back the deliveries of a claim whose commit failed ({@code ids}, leased to {@code instance} until
 	 * {@code leaseUntil}): {@code PENDING}, the claim not counted as an attempt, if the commit went through after
-	 * all. If it rolled back, none is leased so and none changes (not even one {@link #handBackInserted} would take).
+	 * all. If it rolled back, none is leased so and none changes (not even one {@link #handBackUnstarted} would take).
 	 * <p>
 	 * Rows locked by another transaction are left to their lease (SKIP LOCKED on PostgreSQL): the claim's own
 	 * transaction may still be open on the server, its COMMIT never received, until the server notices the dead

@@ -126,6 +126,9 @@ class DispatchService implements Replays {
 							.toList(),
 						() -> this.repository.replay(batch.stream().map(DeliveryRepository.Replayable::id).toList(),
 								status, this.clock.instant()));
+				// After each batch, not only at the end: a claim during it skipped the due work of the conversations
+				// it held locked (SKIP LOCKED), and nothing else might wake the claimer before the poll.
+				this.dispatcher.wake();
 			}
 			if (!read.isEmpty()) {
 				after = read.getLast().id();
@@ -133,7 +136,6 @@ class DispatchService implements Replays {
 		}
 		while (read.size() == DeliveryRepository.REPLAY_BATCH);
 		logger.info("Replaying {} {} deliveries{}", replayed, status, (handler != null) ? " to '" + handler + "'" : "");
-		this.dispatcher.wake();
 		return replayed(replayed, leftAlone, others);
 	}
 

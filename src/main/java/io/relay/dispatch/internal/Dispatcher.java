@@ -52,6 +52,8 @@ class Dispatcher implements SmartLifecycle {
 	/** The most retry times kept for a wake-up (about 40 bytes each); see {@link RetryTimes}. */
 	private static final int KNOWN_RETRIES = 10_000;
 
+	private static final long FIRST_PAUSE_AFTER_FAILED_CLAIM = 100;
+
 	private final DeliveryRepository repository;
 
 	private final TransactionTemplate transactions;
@@ -98,6 +100,9 @@ class Dispatcher implements SmartLifecycle {
 
 	/** The retries this instance scheduled and has not claimed yet: the claimer wakes for each when it is due. */
 	private final RetryTimes retries = new RetryTimes(KNOWN_RETRIES);
+
+	/** How long the claimer waits before it tries again after claims that failed (0: the last one went through). */
+	private long pauseAfterFailedClaim;
 
 	/**
 	 * Set by a stop just before it interrupts the handlers still running: what they return then is the interrupt's
@@ -169,6 +174,19 @@ class Dispatcher implements SmartLifecycle {
 		}
 	}
 
+	/**
+	 * Gives back slots that no completion follows (an inbox transaction that rolled back, a delivery that did not
+	 * run). A claimer that found every slot taken waits for a completion to wake it; for these none comes, and it
+	 * would wait for the poll. Not on every delivery's end: the completions wake it a batch at a time, and a wake-up
+	 * per slot would make it claim one delivery at a time.
+	 */
+	void giveBack(int slots) {
+		release(slots);
+		if (slots > 0 && this.backlog) {
+			this.wakeups.release();
+		}
+	}
+
 	/** Runs a delivery claimed in a slot reserved with {@link #reserve}. */
 	void submit(DeliveryRepository.Claimed delivery) {
 		Instant claimedAt = this.clock.instant();
@@ -180,13 +198,11 @@ class Dispatcher implements SmartLifecycle {
 			// down (maybe after the stop handed this instance's deliveries back). Called after that commit, so a
 			// failure here would answer 503 for stored events; and left RUNNING, the delivery would wait for its lease.
 			this.freeSlots.release();
-			handBack(delivery.id());
-		}
-	}
-
-	private void handBack(long id) {
-		if (handBack(List.of(id)) > 0) {
-			logger.info("Delivery {} was stored while Relay stopped: handed back as PENDING", id);
+			// The planner's, or the claimer's when its claim outlasted the stop's wait for it: by its own claim.
+			List<Long> id = List.of(delivery.id());
+			if (handBack(id, (now) -> this.repository.handBackUnstarted(this.instance, now, id, delivery.claim())) > 0) {
+				logger.info("Delivery {} was claimed while Relay stopped: handed back as PENDING", delivery.id());
+			}
 		}
 	}
 
@@ -197,7 +213,8 @@ class Dispatcher implements SmartLifecycle {
 	 * expires)
 	 */
 	int handBack(Collection<Long> ids) {
-		return handBack(ids, (now) -> this.repository.handBackInserted(this.instance, now, ids));
+		// Inserted claimed: their first claim.
+		return handBack(ids, (now) -> this.repository.handBackUnstarted(this.instance, now, ids, 1));
 	}
 
 	private void handBackClaim(List<DeliveryRepository.Claimed> claimed, Instant leaseUntil) {
@@ -239,6 +256,7 @@ class Dispatcher implements SmartLifecycle {
 				// Those due now are claimed below; any scheduled from here on is added (and wakes us if earlier).
 				this.retries.reached(this.clock.millis());
 				claimWhileThereIsWork();
+				this.pauseAfterFailedClaim = 0;
 			}
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
@@ -246,18 +264,31 @@ class Dispatcher implements SmartLifecycle {
 			}
 			catch (RuntimeException ex) {
 				logger.warn("Could not claim deliveries (will try again): {}", ex.toString());
+				claimFailed();
 			}
 			catch (Error ex) {
 				// An OutOfMemoryError under a burst, say: this thread must not end on it while the instance goes on,
 				// claiming nothing more (on H2, no other instance would).
 				logger.error("Could not claim deliveries (will try again)", ex);
+				claimFailed();
 			}
 		}
 	}
 
+	/**
+	 * A failed claim took the wake-ups it was claiming for (permits, retry times): the next try comes soon, not at
+	 * the poll, and later, while claims keep failing (a database that is down), no more often than the poll.
+	 */
+	private void claimFailed() {
+		long poll = this.properties.pollInterval().toMillis();
+		this.pauseAfterFailedClaim = Math.min(poll, Math.max(FIRST_PAUSE_AFTER_FAILED_CLAIM,
+				this.pauseAfterFailedClaim * 2));
+	}
+
 	/** Until the next poll, or the next retry this instance scheduled if that comes first. */
 	private long untilNextClaim() {
-		long poll = this.properties.pollInterval().toMillis();
+		long poll = (this.pauseAfterFailedClaim > 0) ? this.pauseAfterFailedClaim
+				: this.properties.pollInterval().toMillis();
 		long retryAt = this.retries.earliest();
 		return (retryAt == Long.MAX_VALUE) ? poll : Math.max(0, Math.min(poll, retryAt - this.clock.millis()));
 	}
@@ -319,6 +350,7 @@ class Dispatcher implements SmartLifecycle {
 			release(1);
 			return;
 		}
+		boolean completed = false;
 		try {
 			if (!this.running) {
 				// Claimed but not started when shutdown began: stop() hands it back as PENDING.
@@ -328,6 +360,7 @@ class Dispatcher implements SmartLifecycle {
 				this.inHandler.merge(delivery.id(), 1, Integer::sum);
 				try {
 					this.completions.add(this.runner.run(delivery, () -> this.interruptsSent));
+					completed = true;
 				}
 				finally {
 					this.inHandler.computeIfPresent(delivery.id(), (id, runs) -> (runs == 1) ? null : runs - 1);
@@ -342,7 +375,12 @@ class Dispatcher implements SmartLifecycle {
 		}
 		finally {
 			this.freeWorkers.release();
-			release(1);
+			if (completed) {
+				release(1);
+			}
+			else {
+				giveBack(1);
+			}
 		}
 	}
 

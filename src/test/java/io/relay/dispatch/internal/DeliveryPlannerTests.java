@@ -7,10 +7,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Collectors;
 
 import javax.sql.DataSource;
 
@@ -116,6 +120,73 @@ class DeliveryPlannerTests {
 		finally {
 			dispatcher.stop();
 		}
+	}
+
+	@Test
+	void theSlotsOfAnInboxTransactionThatRolledBackWakeAClaimerWaitingForOne() throws Exception {
+		DataSource dataSource = MigratedDatabase.h2("planner-rolled-back");
+		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+		DeliveryRepository repository = new DeliveryRepository(jdbc);
+		// One worker, four slots; polling every hour, so that only a wake-up can start work within the test.
+		DispatchWiring wiring = DispatchWiring.of(dataSource, repository, Clock.systemUTC())
+			.with(1, Duration.ofHours(1));
+		Dispatcher dispatcher = wiring.dispatcher(wiring.runner());
+		DeliveryPlanner planner = wiring.planner(dispatcher, new OrderingLocks(repository));
+		List<IncomingEvent> batch = new ArrayList<>();
+		for (int i = 0; i < 4; i++) {
+			batch.add(event("user.created.json"));
+		}
+		Set<Thread> otherClaimers = claimers();
+		dispatcher.start();
+		try {
+			Thread claimer = await().until(() -> claimers().stream().filter((thread) -> !otherClaimers.contains(thread))
+				.findFirst()
+				.orElse(null), Objects::nonNull);
+			// An inbox transaction whose four deliveries take every slot (the fast path)...
+			List<TransactionSynchronization> synchronizations;
+			TransactionSynchronizationManager.initSynchronization();
+			try {
+				planner.plan(new EventsStored(batch));
+				synchronizations = TransactionSynchronizationManager.getSynchronizations();
+			}
+			finally {
+				TransactionSynchronizationManager.clearSynchronization();
+			}
+			// ...while another one stores work for the claimer, which finds no slot and waits for a completion.
+			String waiting = wiring.storeEventWithDelivery(jdbc);
+			dispatcher.wake();
+			await().until(() -> waitsForASlot(claimer));
+
+			// The first transaction rolls back (its rows, written here in auto-commit, go with it): no completion
+			// comes for its slots.
+			jdbc.update("delete from dispatch_delivery where status = 'RUNNING'");
+			synchronizations.forEach((synchronization) -> synchronization
+				.afterCompletion(TransactionSynchronization.STATUS_ROLLED_BACK));
+
+			await().atMost(Duration.ofSeconds(10))
+				.until(() -> jdbc.queryForObject("select status from dispatch_delivery where event_id = ?",
+						String.class, waiting), "SUCCEEDED"::equals);
+		}
+		finally {
+			dispatcher.stop();
+		}
+	}
+
+	private static Set<Thread> claimers() {
+		return Thread.getAllStackTraces()
+			.keySet()
+			.stream()
+			.filter((thread) -> thread.getName().equals("delivery-claimer"))
+			.collect(Collectors.toSet());
+	}
+
+	/** Whether the claimer waits in the claim for a slot to come free (not for work, in its loop). */
+	private static boolean waitsForASlot(Thread claimer) {
+		return claimer.getState() == Thread.State.TIMED_WAITING && Arrays.stream(claimer.getStackTrace())
+			.filter((frame) -> frame.getClassName().equals(Dispatcher.class.getName()))
+			.findFirst()
+			.filter((frame) -> frame.getMethodName().equals("claimWhileThereIsWork"))
+			.isPresent();
 	}
 
 	@Test

@@ -278,7 +278,7 @@ class DeliveryRepositoryTests {
 
 	@ParameterizedTest
 	@ValueSource(strings = { "h2", "postgres" })
-	void deliveriesInsertedClaimedAreHandedBackWithTheirAttemptOnlyWhileThatInsertIsTheirOneClaim(String database) {
+	void unstartedDeliveriesAreHandedBackWithTheirAttemptOnlyWhileThatClaimIsTheirLast(String database) {
 		JdbcTemplate jdbc = database(database);
 		DeliveryRepository repository = new DeliveryRepository(jdbc);
 		Instant until = NOW.plus(LEASE);
@@ -294,8 +294,8 @@ class DeliveryRepositoryTests {
 		// Its lease expired, and this instance's own claimer took it over: it is running, its attempt counts.
 		long takenOver = delivery(jdbc, "RUNNING", 2, NOW, until);
 
-		assertThat(repository.handBackInserted(INSTANCE, NOW.plusSeconds(1),
-				List.of(inserted, released, replayed, claimedByAnother, takenOver)))
+		assertThat(repository.handBackUnstarted(INSTANCE, NOW.plusSeconds(1),
+				List.of(inserted, released, replayed, claimedByAnother, takenOver), 1))
 			.isEqualTo(2);
 
 		assertThat(row(jdbc, inserted)).isEqualTo("PENDING 0 -");
@@ -303,6 +303,28 @@ class DeliveryRepositoryTests {
 		assertThat(row(jdbc, replayed)).isEqualTo("PENDING 0 -");
 		assertThat(row(jdbc, claimedByAnother)).isEqualTo("PENDING 2 -");
 		assertThat(row(jdbc, takenOver)).isEqualTo("RUNNING 2 " + INSTANCE);
+
+		// The claimer's second claim of a delivery, not started (the workers had shut down): handed back by it.
+		assertThat(repository.handBackUnstarted(INSTANCE, NOW.plusSeconds(2), List.of(takenOver), 2)).isOne();
+		assertThat(row(jdbc, takenOver)).isEqualTo("PENDING 1 -");
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "h2", "postgres" })
+	void aStopLeavesADeliveryStillInAHandlerToItsLeaseEvenIfAnEarlierClaimOfItNeverStarted(String database) {
+		JdbcTemplate jdbc = database(database);
+		DeliveryRepository repository = new DeliveryRepository(jdbc);
+		// Claimed, waited for a worker past its lease, claimed again by this instance: the second run ignored the
+		// stop's interrupt and is still in its handler; the first never started.
+		long stillRunning = delivery(jdbc, "RUNNING", 2, NOW, NOW.plus(LEASE));
+		long notStarted = delivery(jdbc, "RUNNING", 1, NOW, NOW.plus(LEASE));
+
+		assertThat(repository.release(INSTANCE, NOW.plusSeconds(1), List.of(stillRunning, notStarted),
+				List.of(stillRunning)))
+			.isOne();
+
+		assertThat(row(jdbc, stillRunning)).isEqualTo("RUNNING 2 " + INSTANCE);
+		assertThat(row(jdbc, notStarted)).isEqualTo("PENDING 0 -");
 	}
 
 	@Test

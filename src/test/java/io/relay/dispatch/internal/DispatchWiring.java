@@ -51,9 +51,21 @@ record DispatchWiring(DeliveryRepository repository, TransactionTemplate transac
 
 	/** The same, but a dispatcher's stop waits {@code timeout} for running handlers before it interrupts them. */
 	DispatchWiring withShutdownTimeout(Duration timeout) {
+		return with(this.properties.workers(), this.properties.pollInterval(), timeout);
+	}
+
+	/**
+	 * The same, but with {@code workers} (four slots each) and a poll every {@code pollInterval}: an hour, say, so
+	 * that only a wake-up can start work within a test.
+	 */
+	DispatchWiring with(int workers, Duration pollInterval) {
+		return with(workers, pollInterval, this.properties.shutdownTimeout());
+	}
+
+	private DispatchWiring with(int workers, Duration pollInterval, Duration shutdownTimeout) {
 		DispatchProperties p = this.properties;
-		return new DispatchWiring(this.repository, this.transactions, new DispatchProperties(p.workers(),
-				p.pollInterval(), p.lease(), timeout, p.purgeInterval(), p.statsInterval(), p.unknownHandlerGrace(),
+		return new DispatchWiring(this.repository, this.transactions, new DispatchProperties(workers, pollInterval,
+				p.lease(), shutdownTimeout, p.purgeInterval(), p.statsInterval(), p.unknownHandlerGrace(),
 				p.heartbeatInterval(), p.defaults(), p.handlers()), this.handlers, this.presence, this.clock);
 	}
 

@@ -99,6 +99,33 @@ class DispatcherStopTests {
 	}
 
 	@Test
+	void aRetryTheClaimerClaimedAsTheStopEndedIsHandedBackWithItsAttempt() {
+		try (ConfigurableApplicationContext relay = start()) {
+			Dispatcher dispatcher = relay.getBean(Dispatcher.class);
+			JdbcTemplate jdbc = relay.getBean(JdbcTemplate.class);
+			String eventId = event(jdbc);
+			Instant now = Instant.now();
+			dispatcher.stop();
+			// A claim that outlasted the stop's wait for the claimer commits after the stop: the delivery's second
+			// attempt, claimed by this instance (its second claim), and its workers gone.
+			jdbc.update("insert into dispatch_delivery (event_id, handler, status, attempts, claims, max_attempts, "
+					+ "next_attempt_at, locked_by, locked_until, created_at, updated_at) values (?, 'log', 'RUNNING', 2, "
+					+ "2, 10, ?, ?, ?, ?, ?)", eventId, Timestamp.from(now), dispatcher.instance(),
+					Timestamp.from(now.plus(Duration.ofMinutes(5))), Timestamp.from(now), Timestamp.from(now));
+			long id = jdbc.queryForObject("select id from dispatch_delivery where event_id = ?", Long.class, eventId);
+
+			dispatcher.submit(new DeliveryRepository.Claimed(id, eventId, "log", 2, 2, 10, "application/json",
+					"{}".getBytes(), now, false, null));
+
+			// Not left RUNNING until its lease expires (and then, on a last attempt, buried DEAD without a run).
+			assertThat(jdbc.queryForMap("select status, attempts, locked_by from dispatch_delivery where id = ?", id))
+				.containsEntry("STATUS", "PENDING")
+				.containsEntry("ATTEMPTS", 1)
+				.containsEntry("LOCKED_BY", null);
+		}
+	}
+
+	@Test
 	@ExtendWith(OutputCaptureExtension.class)
 	void finishedDeliveriesThatCannotBeRecordedAreGivenUpAShutdownTimeoutAfterTheStop(CapturedOutput output) {
 		try (ConfigurableApplicationContext relay = start("--relay.dispatch.shutdown-timeout=6s")) {
