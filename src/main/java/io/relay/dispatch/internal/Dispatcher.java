@@ -101,7 +101,10 @@ class Dispatcher implements SmartLifecycle {
 	/** The retries this instance scheduled and has not claimed yet: the claimer wakes for each when it is due. */
 	private final RetryTimes retries = new RetryTimes(KNOWN_RETRIES);
 
-	/** How long the claimer waits before it tries again after claims that failed (0: the last one went through). */
+	/**
+	 * How long the claimer waits before it tries again after claims that failed (0: the last one went through).
+	 * The claimer thread's own.
+	 */
 	private long pauseAfterFailedClaim;
 
 	/**
@@ -285,7 +288,10 @@ class Dispatcher implements SmartLifecycle {
 				this.pauseAfterFailedClaim * 2));
 	}
 
-	/** Until the next poll, or the next retry this instance scheduled if that comes first. */
+	/**
+	 * Until the next poll (sooner after a failed claim), or the next retry this instance scheduled if that comes
+	 * first.
+	 */
 	private long untilNextClaim() {
 		long poll = (this.pauseAfterFailedClaim > 0) ? this.pauseAfterFailedClaim
 				: this.properties.pollInterval().toMillis();
@@ -443,7 +449,7 @@ class Dispatcher implements SmartLifecycle {
 		boolean earlier = false;
 		for (DeliveryRepository.Completion completion : batch) {
 			if (completion.nextAttemptAt() != null) {
-				// Rounded up: waking before the stored time would find nothing.
+				// Rounded up: waking before the stored time would find nothing, and forget the retry.
 				earlier |= this.retries.add(completion.nextAttemptAt().toEpochMilli() + 1);
 			}
 		}
