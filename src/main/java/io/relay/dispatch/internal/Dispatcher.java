@@ -202,8 +202,8 @@ class Dispatcher implements SmartLifecycle {
 			// failure here would answer 503 for stored events; and left RUNNING, the delivery would wait for its lease.
 			this.freeSlots.release();
 			// The planner's, or the claimer's when its claim outlasted the stop's wait for it: by its own claim.
-			List<Long> id = List.of(delivery.id());
-			if (handBack(id, (now) -> this.repository.handBackUnstarted(this.instance, now, id, delivery.claim())) > 0) {
+			List<Long> ids = List.of(delivery.id());
+			if (handBack(ids, (now) -> this.repository.handBackUnstarted(this.instance, now, ids, delivery.claim())) > 0) {
 				logger.info("Delivery {} was claimed while Relay stopped: handed back as PENDING", delivery.id());
 			}
 		}

@@ -55,33 +55,30 @@ class GroupCommitInboxTests {
 		DataSource dataSource = MigratedDatabase.of(database, "group_commit");
 		// Holds the first batch, so that the next two deliveries queue up and are written together.
 		HoldingRepository repository = new HoldingRepository(dataSource);
-		CountDownLatch writing = repository.writing;
-		CountDownLatch release = repository.release;
-		List<List<String>> batches = repository.batches;
 		SimpleMeterRegistry meters = new SimpleMeterRegistry();
 		GroupCommitInbox inbox = inbox(repository, dataSource, Duration.ofSeconds(10), meters);
 		inbox.start();
 		try {
 			Future<Receipt> first = this.requests.submit(() -> inbox.receive(event("first", "d-1")));
-			assertThat(writing.await(10, TimeUnit.SECONDS)).isTrue();
+			assertThat(repository.writing.await(10, TimeUnit.SECONDS)).isTrue();
 			// The controller cuts these headers to 255 characters; a longer one here stands for any value a database
 			// refuses.
 			Future<Receipt> refused = this.requests.submit(() -> inbox.receive(event("refused", "d".repeat(300))));
 			Future<Receipt> mate = this.requests.submit(() -> inbox.receive(event("mate", "d-3")));
 			await().until(() -> meters.get("relay.inbox.queue").gauge().value() == 2);
-			release.countDown();
+			repository.release.countDown();
 
 			assertThat(first.get(10, TimeUnit.SECONDS).duplicate()).isFalse();
 			assertThat(mate.get(10, TimeUnit.SECONDS).duplicate()).isFalse();
 			assertThatExceptionOfType(ExecutionException.class)
 				.isThrownBy(() -> refused.get(10, TimeUnit.SECONDS))
 				.withCauseInstanceOf(InboxUnavailableException.class);
-			assertThat(batches).as("the refused delivery and its mate were written in one batch first")
+			assertThat(repository.batches).as("the refused delivery and its mate were written in one batch first")
 				.anySatisfy((batch) -> assertThat(batch).containsExactlyInAnyOrder(id("mate"), id("refused")));
 			assertThat(storedIds(dataSource)).containsExactly(id("first"), id("mate"));
 		}
 		finally {
-			release.countDown();
+			repository.release.countDown();
 			inbox.stop();
 			this.requests.shutdownNow();
 		}
@@ -204,15 +201,12 @@ class GroupCommitInboxTests {
 		DataSource dataSource = MigratedDatabase.h2("group_commit_gave_up");
 		// Holds the first batch (a slow database), so that the next delivery waits in the queue.
 		HoldingRepository repository = new HoldingRepository(dataSource);
-		CountDownLatch writing = repository.writing;
-		CountDownLatch release = repository.release;
-		List<List<String>> batches = repository.batches;
 		SimpleMeterRegistry meters = new SimpleMeterRegistry();
 		GroupCommitInbox inbox = inbox(repository, dataSource, Duration.ofMillis(500), meters);
 		inbox.start();
 		try {
 			Future<Receipt> taken = this.requests.submit(() -> inbox.receive(event("taken", "d-1")));
-			assertThat(writing.await(10, TimeUnit.SECONDS)).isTrue();
+			assertThat(repository.writing.await(10, TimeUnit.SECONDS)).isTrue();
 			Future<Receipt> queued = this.requests.submit(() -> inbox.receive(event("queued", "d-2")));
 			await().until(() -> meters.get("relay.inbox.queue").gauge().value() == 1);
 
@@ -221,19 +215,19 @@ class GroupCommitInboxTests {
 				assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> request.get(10, TimeUnit.SECONDS))
 					.withCauseInstanceOf(InboxUnavailableException.class);
 			}
-			release.countDown();
+			repository.release.countDown();
 
 			// The one a writer had taken already is stored (iAdvize's redelivery is then a duplicate); the one still
 			// queued is left out: under overload it would only lengthen the queue for requests still waiting.
 			// One writer: once a later delivery is answered, everything queued before it has been written or left out.
 			Future<Receipt> next = this.requests.submit(() -> inbox.receive(event("next", "d-3")));
 			assertThat(next.get(10, TimeUnit.SECONDS).duplicate()).isFalse();
-			assertThat(batches).containsExactly(List.of(id("taken")), List.of(id("next")));
+			assertThat(repository.batches).containsExactly(List.of(id("taken")), List.of(id("next")));
 			assertThat(meters.get("relay.inbox.queue").gauge().value()).isZero();
 			assertThat(storedIds(dataSource)).containsExactly(id("next"), id("taken"));
 		}
 		finally {
-			release.countDown();
+			repository.release.countDown();
 			inbox.stop();
 			this.requests.shutdownNow();
 		}

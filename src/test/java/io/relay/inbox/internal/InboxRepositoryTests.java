@@ -89,8 +89,7 @@ class InboxRepositoryTests {
 
 	private IncomingEvent event(int number) {
 		String id = "event-" + number + "-" + this.run;
-		return incoming(id, ("{\"eventId\": \"" + id + "\", \"eventType\": \"user.created\", \"userId\": 1}")
-			.getBytes(StandardCharsets.UTF_8));
+		return incoming(id, body(id));
 	}
 
 	/** An event whose stored payload has the given size (only its size counts here). */
@@ -99,15 +98,18 @@ class InboxRepositoryTests {
 	}
 
 	private static IncomingEvent incoming(String id, byte[] payload) {
-		byte[] body = ("{\"eventId\": \"" + id + "\", \"eventType\": \"user.created\", \"userId\": 1}")
-			.getBytes(StandardCharsets.UTF_8);
 		try {
-			return new IncomingEvent(new EventParser().parse(body, PayloadFormat.JSON, null, null), "application/json",
-					payload, null, null, Instant.now());
+			return new IncomingEvent(new EventParser().parse(body(id), PayloadFormat.JSON, null, null),
+					"application/json", payload, null, null, Instant.now());
 		}
 		catch (MalformedEventException ex) {
 			throw new IllegalStateException(ex);
 		}
+	}
+
+	private static byte[] body(String id) {
+		return ("{\"eventId\": \"" + id + "\", \"eventType\": \"user.created\", \"userId\": 1}")
+			.getBytes(StandardCharsets.UTF_8);
 	}
 
 	private static List<Integer> sizes(List<IncomingEvent> statement) {
