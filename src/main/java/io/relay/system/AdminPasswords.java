@@ -20,6 +20,13 @@ import org.springframework.security.crypto.password.PasswordEncoder;
  * With this bean Spring Boot no longer adds {@code {noop}} to a plain password, and it is never "upgraded": Spring
  * Security's default would re-encode it with bcrypt after the first login, and every request (the admin API keeps no
  * session) would then pay a bcrypt check.
+ * <p>
+ * {@link #encode} gives a password in the configured one's form. Spring Security calls it for one thing only: the
+ * password it checks a request against when the user name is unknown, so that such a request costs what a wrong
+ * password costs and the time does not tell whether a name exists. Its default, a bcrypt hash, made every request
+ * with a made-up user name cost about 100 ms of CPU against a plain password's microseconds, on paths anyone may
+ * reach (Basic credentials are read on the public health paths too): a few dozen such requests a second would take
+ * the cores that acknowledge webhooks.
  */
 final class AdminPasswords implements PasswordEncoder {
 
@@ -27,9 +34,21 @@ final class AdminPasswords implements PasswordEncoder {
 
 	private final PasswordEncoder encoded = PasswordEncoderFactories.createDelegatingPasswordEncoder();
 
+	/** Whether the configured password is compared as plain text (see {@link #matches}). */
+	private final boolean plain;
+
+	/**
+	 * @param configured the admin password as configured ({@code spring.security.user.password}, or the one Spring
+	 * Boot generated)
+	 */
+	AdminPasswords(String configured) {
+		this.plain = comparedAsPlain(configured);
+	}
+
 	@Override
 	public String encode(CharSequence rawPassword) {
-		return this.encoded.encode(rawPassword);
+		// A plain configured password is held as it is anyway: the same form costs the same check.
+		return this.plain ? NOOP + rawPassword : this.encoded.encode(rawPassword);
 	}
 
 	@Override
@@ -47,12 +66,29 @@ final class AdminPasswords implements PasswordEncoder {
 			catch (IllegalArgumentException ex) {
 				// No encoder has that id: a plain password that starts with braces. A known id with a malformed hash
 				// ({pbkdf2}abc) throws too, and must not become a password of its own.
-				String message = String.valueOf(ex.getMessage());
-				return message.startsWith("There is no password encoder mapped for the id")
-						&& samePlain(rawPassword, storedPassword);
+				return noEncoderFor(ex) && samePlain(rawPassword, storedPassword);
 			}
 		}
 		return samePlain(rawPassword, storedPassword);
+	}
+
+	/** Whether {@link #matches} compares this stored password as plain text, without an encoder. */
+	private boolean comparedAsPlain(String stored) {
+		if (stored.startsWith(NOOP) || !isEncoded(stored)) {
+			return true;
+		}
+		try {
+			this.encoded.matches("x", stored);
+			return false;
+		}
+		catch (IllegalArgumentException ex) {
+			// A malformed hash of a known encoder ({pbkdf2}abc) matches nothing: not plain, whatever it costs.
+			return noEncoderFor(ex);
+		}
+	}
+
+	private static boolean noEncoderFor(IllegalArgumentException ex) {
+		return String.valueOf(ex.getMessage()).startsWith("There is no password encoder mapped for the id");
 	}
 
 	@Override

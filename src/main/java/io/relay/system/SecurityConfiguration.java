@@ -2,6 +2,7 @@ package io.relay.system;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.DispatcherType;
+import org.springframework.boot.security.autoconfigure.SecurityProperties;
 import org.springframework.boot.security.autoconfigure.actuate.web.servlet.EndpointRequest;
 import org.springframework.boot.health.actuate.endpoint.HealthEndpoint;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -60,8 +61,8 @@ class SecurityConfiguration {
 
 	/** The admin password is compared in constant time (see {@link AdminPasswords}). */
 	@Bean
-	PasswordEncoder adminPasswords() {
-		return new AdminPasswords();
+	PasswordEncoder adminPasswords(SecurityProperties security) {
+		return new AdminPasswords(security.getUser().getPassword());
 	}
 
 	/**

@@ -18,6 +18,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.security.authentication.BadCredentialsException;
 import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
 import org.springframework.security.authentication.event.AuthenticationFailureBadCredentialsEvent;
+import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.security.web.authentication.WebAuthenticationDetails;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -37,6 +38,9 @@ class AdminLoginFailuresTests {
 
 	@Autowired
 	MeterRegistry meters;
+
+	@Autowired
+	PasswordEncoder passwords;
 
 	@Test
 	void refusedLoginsAreCountedAndLoggedOncePerSourceWithoutTheCredentials(CapturedOutput output) {
@@ -58,6 +62,13 @@ class AdminLoginFailuresTests {
 		assertThat(WebhookClient.onPort(this.port).get("/admin/api/instances").statusCode()).isEqualTo(401);
 		assertThat(get("operator", "the-right-password").statusCode()).isEqualTo(200);
 		assertThat(failures()).isEqualTo(before);
+	}
+
+	@Test
+	void anUnknownUserNameIsCheckedAsCheaplyAsTheConfiguredPlainPassword() {
+		// What Spring Security checks a request naming an unknown user against: not a bcrypt hash (see AdminPasswords).
+		assertThat(this.passwords.encode("userNotFoundPassword")).isEqualTo("{noop}userNotFoundPassword");
+		assertThat(get("guessed-user-name", "the-right-password").statusCode()).isEqualTo(401);
 	}
 
 	@Test
