@@ -2,6 +2,7 @@ package io.relay.system;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.core.MethodParameter;
+import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.converter.HttpMessageConverter;
@@ -35,6 +36,8 @@ class ManagementErrorProblems implements ResponseBodyAdvice<Object> {
 			return body;
 		}
 		ProblemDetail problem = ProblemErrorController.problem(servlet.getServletRequest());
+		// The same status on an error dispatch; asked for by its address, the endpoint would answer 200.
+		response.setStatusCode(HttpStatusCode.valueOf(problem.getStatus()));
 		response.getHeaders().setContentType(MediaType.APPLICATION_PROBLEM_JSON);
 		return problem;
 	}

@@ -2,6 +2,7 @@ package io.relay.system;
 
 import java.net.URI;
 
+import io.swagger.v3.oas.annotations.Hidden;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.boot.webmvc.error.ErrorController;
@@ -19,6 +20,7 @@ import org.springframework.web.bind.annotation.RestController;
  * value; the log has it.
  */
 @RestController
+@Hidden
 class ProblemErrorController implements ErrorController {
 
 	@RequestMapping("${spring.web.error.path:${error.path:/error}}")
@@ -47,6 +49,11 @@ class ProblemErrorController implements ErrorController {
 
 	private static HttpStatus status(HttpServletRequest request) {
 		Object code = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
+		if (code == null) {
+			// Not an error dispatch: the error page asked for by its address (a scanner, say). Nothing failed, and a
+			// 500 would show in the server-error rate and its alert.
+			return HttpStatus.NOT_FOUND;
+		}
 		HttpStatus status = (code instanceof Integer value) ? HttpStatus.resolve(value) : null;
 		return (status != null && status.isError()) ? status : HttpStatus.INTERNAL_SERVER_ERROR;
 	}

@@ -131,6 +131,12 @@ public final class WebhookClient {
 			return this;
 		}
 
+		/** Where to send it (the path and any query string): the webhook's path by default. */
+		public Request path(String path) {
+			this.path = path;
+			return this;
+		}
+
 		/** Sends the body without a Content-Length (chunked transfer encoding), as a streaming client would. */
 		public Request chunked() {
 			this.chunked = true;

@@ -31,6 +31,9 @@ class ErrorPageProblemTests {
 	@LocalManagementPort
 	int managementPort;
 
+	private static final String CREDENTIALS = "Basic "
+			+ Base64.getEncoder().encodeToString("admin:management-port-password".getBytes(StandardCharsets.UTF_8));
+
 	private final JsonMapper json = new JsonMapper();
 
 	@Test
@@ -61,10 +64,26 @@ class ErrorPageProblemTests {
 	}
 
 	@Test
+	void theErrorPageAskedForByItsAddressIsA404ProblemOnBothPorts() {
+		// Nothing failed (a scanner, say): a 500 would count in the server-error rate that an alert reads.
+		for (int port : new int[] { this.port, this.managementPort }) {
+			HttpResponse<String> answer = WebhookClient.onPort(port).get("/oops", "Authorization", CREDENTIALS);
+			assertThat(problem(answer, 404).get("detail").asString()).as("port " + port).isEqualTo("Nothing here.");
+		}
+	}
+
+	@Test
 	void healthStaysPublicOnTheManagementPort() {
 		HttpResponse<String> health = WebhookClient.onPort(this.managementPort).get("/actuator/health");
 		assertThat(health.statusCode()).isEqualTo(200);
 		assertThat(health.body()).isEqualTo("{\"status\":\"UP\"}");
+	}
+
+	@Test
+	void aQueryStringThatCannotBeDecodedIsA400ProblemOnTheManagementPort() {
+		// The management context's dispatcher finds InvalidParameters in its parent, the application's context.
+		HttpResponse<String> answer = WebhookClient.onPort(this.managementPort).get("/actuator/health?x=%FF");
+		assertThat(problem(answer, 400).get("detail").asString()).contains("query string could not be decoded");
 	}
 
 	/** The answer's problem, checked to be one, of {@code status}. */
