@@ -16,7 +16,6 @@ import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import org.jspecify.annotations.Nullable;
 import org.springframework.data.domain.PageImpl;
-import org.springframework.data.domain.PageRequest;
 import org.springframework.data.web.PagedModel;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -37,8 +36,6 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 @RequestMapping("/admin/api")
 class AdminController {
-
-	static final int MAX_PAGE_SIZE = 200;
 
 	private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
 
@@ -80,13 +77,14 @@ class AdminController {
 			@RequestParam(required = false) @Nullable String conversationId,
 			@RequestParam(required = false) @Nullable String visitorId,
 			@RequestParam(required = false) @Nullable Instant from, @RequestParam(required = false) @Nullable Instant to,
-			@RequestParam(defaultValue = "0") int page, @RequestParam(defaultValue = "20") int size) {
+			@Parameter(schema = @Schema(type = "integer", defaultValue = "0")) @RequestParam(
+					required = false) @Nullable String page,
+			@Parameter(schema = @Schema(type = "integer", defaultValue = Paging.DEFAULT_SIZE)) @RequestParam(
+					required = false) @Nullable String size) {
 		requireNotEmpty("type", type);
 		requireNotEmpty("conversationId", conversationId);
 		requireNotEmpty("visitorId", visitorId);
-		if (page < 0 || size < 1 || size > MAX_PAGE_SIZE) {
-			throw badRequest("page must be 0 or more and size between 1 and " + MAX_PAGE_SIZE);
-		}
+		Paging paging = Paging.of(page, size);
 		requireStorable("from", from);
 		requireStorable("to", to);
 		if (from != null && to != null && !to.isAfter(from)) {
@@ -94,8 +92,8 @@ class AdminController {
 			throw badRequest("to (" + to + ") must be after from (" + from + ")");
 		}
 		AdminQueries.Filter filter = new AdminQueries.Filter(type, status, conversationId, visitorId, from, to);
-		AdminQueries.Listing listing = this.queries.list(filter, page, size);
-		return new PagedModel<>(new PageImpl<>(listing.content(), PageRequest.of(page, size), listing.total()));
+		AdminQueries.Listing listing = this.queries.list(filter, paging.page(), paging.size());
+		return new PagedModel<>(new PageImpl<>(listing.content(), paging.request(), listing.total()));
 	}
 
 	@GetMapping("/events/{eventId}")

@@ -10,13 +10,14 @@ import io.relay.inbox.Inbox;
 import io.relay.inbox.InboxUnavailableException;
 import io.relay.inbox.IncomingEvent;
 import io.relay.inbox.Receipt;
+import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.data.domain.PageImpl;
-import org.springframework.data.domain.PageRequest;
 import org.springframework.data.web.PagedModel;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.InvalidMediaTypeException;
@@ -60,14 +61,14 @@ class QuarantineController {
 
 	/** The quarantined deliveries, newest first, without their bodies. */
 	@GetMapping
-	PagedModel<AdminViews.QuarantinedSummary> list(@RequestParam(defaultValue = "0") int page,
-			@RequestParam(defaultValue = "20") int size) {
-		if (page < 0 || size < 1 || size > AdminController.MAX_PAGE_SIZE) {
-			throw AdminController.badRequest("page must be 0 or more and size between 1 and "
-					+ AdminController.MAX_PAGE_SIZE);
-		}
-		AdminQueries.QuarantineListing listing = this.queries.quarantine(page, size);
-		return new PagedModel<>(new PageImpl<>(listing.content(), PageRequest.of(page, size), listing.total()));
+	PagedModel<AdminViews.QuarantinedSummary> list(
+			@Parameter(schema = @Schema(type = "integer", defaultValue = "0")) @RequestParam(
+					required = false) @Nullable String page,
+			@Parameter(schema = @Schema(type = "integer", defaultValue = Paging.DEFAULT_SIZE)) @RequestParam(
+					required = false) @Nullable String size) {
+		Paging paging = Paging.of(page, size);
+		AdminQueries.QuarantineListing listing = this.queries.quarantine(paging.page(), paging.size());
+		return new PagedModel<>(new PageImpl<>(listing.content(), paging.request(), listing.total()));
 	}
 
 	@GetMapping("/{id}")

@@ -178,6 +178,14 @@ abstract class QuarantineTests {
 		assertThat(notANumber.statusCode()).isEqualTo(400);
 		assertThat(notANumber.body()).contains("id must be a whole number (was 'abc')");
 		assertThat(this.admin.send("GET", "/admin/api/quarantine?size=0", null, null).statusCode()).isEqualTo(400);
+		// An unset shell variable: refused, not read as the default page or size.
+		for (String empty : new String[] { "page", "size" }) {
+			HttpResponse<String> unset = this.admin.send("GET", "/admin/api/quarantine?" + empty + "=", null, null);
+			assertThat(unset.statusCode()).as(empty).isEqualTo(400);
+			assertThat(unset.body()).contains("Parameter '" + empty + "' is empty");
+		}
+		assertThat(this.admin.send("GET", "/admin/api/quarantine?page=x", null, null).body())
+			.contains("page must be a whole number (was 'x')");
 		assertThat(this.admin.send("GET", "/admin/api/quarantine?sze=5", null, null).body())
 			.contains("Unknown parameter 'sze'");
 		assertThat(this.admin.send("POST", "/admin/api/quarantine/" + Long.MAX_VALUE + "/accept", null, null).body())

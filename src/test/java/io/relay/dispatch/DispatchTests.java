@@ -509,7 +509,7 @@ abstract class DispatchTests {
 		assertThat(twice.body()).contains("Parameter 'status' is given 2 times: give it once");
 		assertThat(admin("GET", "/admin/api/events?type=").body())
 			.contains("Parameter 'type' is empty: leave it out not to filter by it");
-		for (String empty : List.of("status", "from", "to")) {
+		for (String empty : List.of("status", "from", "to", "page", "size")) {
 			HttpResponse<String> unset = admin("GET", "/admin/api/events?" + empty + "=");
 			assertThat(unset.statusCode()).as(empty).isEqualTo(400);
 			assertThat(unset.body()).contains("Parameter '" + empty + "' is empty: leave it out not to filter by it");
@@ -614,6 +614,19 @@ abstract class DispatchTests {
 				.contains("code DISABLED", "code NOT_RUNNING");
 			assertThat(responses.path("409").path("content").propertyNames()).as(path)
 				.containsExactly("application/problem+json");
+		}
+		// Paging parameters are read as text (so that an empty one is refused) but described as the numbers they are.
+		for (String list : List.of("/admin/api/events", "/admin/api/quarantine")) {
+			JsonNode parameters = api.path("paths").path(list).path("get").path("parameters");
+			for (String name : List.of("page", "size")) {
+				assertThat(parameters).as(list + " " + name)
+					.filteredOn((parameter) -> parameter.path("name").asString().equals(name))
+					.singleElement()
+					.satisfies((parameter) -> {
+						assertThat(parameter.at("/schema/type").asString()).isEqualTo("integer");
+						assertThat(parameter.at("/schema/default").asString()).isEqualTo(name.equals("page") ? "0" : "20");
+					});
+			}
 		}
 		JsonNode code = api.at("/components/schemas/NotReplayed/properties/code");
 		assertThat(code.path("enum")).extracting(JsonNode::asString).containsExactly("DISABLED", "NOT_RUNNING");
