@@ -6,6 +6,9 @@ import java.util.UUID;
 
 import io.relay.support.InMemoryRelay;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -14,6 +17,7 @@ import static org.assertj.core.api.Assertions.fail;
 /**
  * An email workflow that is enabled but cannot work stops startup, with a message that names what to set.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class EmailWorkflowStartupTests {
 
 	private static final List<String> IADVIZE = List.of("relay.iadvize.rest.api-key=key-for-startup-tests",
@@ -72,6 +76,27 @@ class EmailWorkflowStartupTests {
 		assertThat(failure(SMTP, List.of("relay.iadvize.rest.api-key=key-for-startup-tests",
 				"relay.workflows.conversation-email.enabled=true", "relay.workflows.conversation-email.from=a@example.com")))
 			.contains("Workflow 'conversation-email' is enabled and needs the iAdvize GraphQL API");
+	}
+
+	@Test
+	void withoutTheRestKeyAWorkflowStartsAndWarnsThatTheDeprecatedCloseEventCannotBeServed(CapturedOutput output) {
+		// GraphQL serves v2.conversation.closed; the deprecated event's numeric ids are REST's only.
+		String warning = "Workflow 'survey': relay.iadvize.rest.api-key is not set, so deliveries of the deprecated "
+				+ "conversation.closed will end DEAD";
+		List<String> properties = new ArrayList<>(List.of("relay.iadvize.graphql.username=bot@example.com",
+				"relay.iadvize.graphql.password=password-for-tests"));
+		properties.addAll(SMTP);
+		properties.addAll(SURVEY);
+		try (ConfigurableApplicationContext context = start(properties)) {
+			assertThat(context.isRunning()).isTrue();
+			assertThat(output.getAll()).containsOnlyOnce(warning);
+		}
+		int before = output.getAll().length();
+		properties.addAll(IADVIZE);
+		try (ConfigurableApplicationContext context = start(properties)) {
+			assertThat(context.isRunning()).isTrue();
+			assertThat(output.getAll().substring(before)).doesNotContain("relay.iadvize.rest.api-key is not set");
+		}
 	}
 
 	@Test

@@ -23,7 +23,7 @@ class ConversationEmailConfiguration {
 			IAdvizeEnrichment iadvize, IAdvizeCredentials credentials) {
 		credentials.requireGraphQlApi(ConversationEmailProperties.NAME);
 		EmailSettings settings = properties.settings();
-		mail.requireReady(settings);
+		mail.requireReady(settings, credentials);
 		return new ConversationEmailHandler(settings, properties.timeZone(), mail, iadvize, credentials);
 	}
 

@@ -2,6 +2,8 @@ package io.relay.workflow.mail;
 
 import java.io.IOException;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import jakarta.mail.Address;
 import jakarta.mail.MessagingException;
@@ -25,7 +27,10 @@ record SmtpFailure(Kind kind, String description) {
 		/** Nothing went out; the same message may succeed later (server down, a 4xx or 5xx reply, login refused). */
 		NOT_SENT_RETRYABLE,
 
-		/** Nothing went out, and never will: the server refused the recipient's address for good (5xx to RCPT). */
+		/**
+		 * Nothing went out, and never will: the server refused the recipient's address for good (5xx to RCPT, but a
+		 * relay or login policy's).
+		 */
 		NOT_SENT_PERMANENT,
 
 		/** It may have gone out: the exchange broke off while the message was being handed over. */
@@ -64,6 +69,10 @@ record SmtpFailure(Kind kind, String description) {
 		if (failure instanceof SendFailedException refused) {
 			Address[] invalid = refused.getInvalidAddresses();
 			if (invalid != null && invalid.length > 0) {
+				if (refusesRelay(refused)) {
+					return new SmtpFailure(Kind.NOT_SENT_RETRYABLE, "the SMTP server refused to take the message from "
+							+ "Relay (a relay or login policy: check spring.mail.*): " + replies(refused));
+				}
 				return new SmtpFailure(Kind.NOT_SENT_PERMANENT,
 						"the SMTP server refused the recipient's address for good: " + replies(refused));
 			}
@@ -80,8 +89,35 @@ record SmtpFailure(Kind kind, String description) {
 				+ "sent: " + message(failure));
 	}
 
-	private static final java.util.regex.Pattern REPLY = java.util.regex.Pattern.compile("[2-5][0-9][0-9]\\b.*",
-			java.util.regex.Pattern.DOTALL);
+	private static final Pattern REPLY = Pattern.compile("[2-5][0-9][0-9]\\b.*", Pattern.DOTALL);
+
+	/** A reply's basic code and, when it has an enhanced status code (RFC 3463), that code's subject. */
+	private static final Pattern CODES = Pattern
+		.compile("([2-5][0-9]{2})(?:[ -][245]\\.([0-9]{1,3})\\.[0-9]{1,3})?\\b.*", Pattern.DOTALL);
+
+	/**
+	 * Whether a refusal at RCPT is the server's policy towards Relay rather than the address: JavaMail files every
+	 * 5xx reply to RCPT as an invalid address, and Postfix answers {@code 554 5.7.1 Relay access denied}, Exchange
+	 * {@code 550 5.7.54 Unable to relay}, when Relay's login is missing or its address not allowed. Those are
+	 * Relay's configuration to fix (every email would fail alike), so retried; a bad mailbox ({@code 5.1.x}) is
+	 * the address's. Security or policy ({@code x.7.x}) and "authentication required" ({@code 530}) count as
+	 * Relay's, and so does {@code 554} without an enhanced code (a bare "transaction failed").
+	 */
+	private static boolean refusesRelay(MessagingException ex) {
+		int depth = 0;
+		for (Exception next = ex; next != null && depth < 10; depth++) {
+			Matcher reply = (next.getMessage() != null) ? CODES.matcher(next.getMessage().strip()) : null;
+			if (reply != null && reply.matches()) {
+				String basic = reply.group(1);
+				String subject = reply.group(2);
+				if ("7".equals(subject) || "530".equals(basic) || ("554".equals(basic) && subject == null)) {
+					return true;
+				}
+			}
+			next = (next instanceof MessagingException messaging) ? messaging.getNextException() : null;
+		}
+		return false;
+	}
 
 	/** Whether the server answered with an SMTP reply ({@code 452 4.2.2 ...}) somewhere in the chain. */
 	private static boolean hasReplyCode(MessagingException ex) {

@@ -21,6 +21,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.relay.dispatch.Delivery;
 import io.relay.dispatch.HandlerResult;
 import io.relay.iadvize.IAdvizeApiException;
+import io.relay.iadvize.IAdvizeCredentials;
 import io.relay.iadvize.IAdvizeEnrichment;
 import io.relay.iadvize.Transcript;
 import io.relay.iadvize.Visitor;
@@ -109,9 +110,15 @@ public final class VisitorMail {
 
 	/**
 	 * Stops startup unless the workflow can send: an SMTP server configured ({@code spring.mail.host}), and every
-	 * template in every language it uses.
+	 * template in every language it uses. Warns when it could not serve the deprecated {@code conversation.closed}.
 	 */
-	public void requireReady(EmailSettings settings) {
+	public void requireReady(EmailSettings settings, IAdvizeCredentials credentials) {
+		if (!credentials.hasRestApi()) {
+			// Not a refusal: most accounts send v2.conversation.closed only, which GraphQL serves.
+			logger.warn("Workflow '{}': relay.iadvize.rest.api-key is not set, so deliveries of the deprecated "
+					+ "conversation.closed will end DEAD (its numeric visitor and conversation ids are known to the REST "
+					+ "API only); v2.conversation.closed works without it", settings.workflow());
+		}
 		if (this.senders.getIfAvailable() == null) {
 			throw new IllegalStateException("Workflow '" + settings.workflow() + "' is enabled and sends email, but "
 					+ "spring.mail.host is not set (environment: SPRING_MAIL_HOST). Set the SMTP server "

@@ -58,7 +58,7 @@ class PromoCodeConfiguration {
 		if (!credentials.hasRestApi() || settings.minVisitorMessages() > 0) {
 			credentials.requireGraphQlApi(PromoCodeProperties.NAME);
 		}
-		mail.requireReady(settings);
+		mail.requireReady(settings, credentials);
 		warnIfTooFewAttempts(properties, environment);
 		return new PromoCodeHandler(properties, mail, pool, transactions, stats, clock);
 	}

@@ -27,7 +27,7 @@ class SurveyConfiguration {
 		if (!credentials.hasRestApi() || settings.minVisitorMessages() > 0) {
 			credentials.requireGraphQlApi(SurveyProperties.NAME);
 		}
-		mail.requireReady(settings);
+		mail.requireReady(settings, credentials);
 		return new SurveyHandler(settings, new SurveyLinks(properties.urlTemplate(), properties.tokenSecret(), clock),
 				mail);
 	}

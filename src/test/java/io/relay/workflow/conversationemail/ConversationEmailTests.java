@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import io.relay.support.AdminClient;
@@ -26,6 +27,7 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.notFound;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
@@ -304,6 +306,35 @@ abstract class ConversationEmailTests {
 		assertThat(this.jdbc.queryForObject("select status from workflow_mail where conversation_id = ?", String.class,
 				conversation.id())).isEqualTo("UNCONFIRMED");
 		assertThat(mailsTo(conversation)).isEmpty();
+	}
+
+	@Test
+	void theDeprecatedCloseEventIsRecappedFromTheRestApi() {
+		// Its visitor (a unique id) and its conversation (a number) are known to the REST API only.
+		long conversationId = ThreadLocalRandom.current().nextLong(1_000_000L, 9_000_000_000L);
+		String uniqueId = UUID.randomUUID().toString().replace("-", "");
+		String email = "grace." + uniqueId + "@example.net";
+		iadvize.stubFor(get(urlPathEqualTo("/sd/api/2/visitor")).withQueryParam("filters[unique_id]", equalTo(uniqueId))
+			.willReturn(okJson("{\"meta\":{\"status\":\"success\"},\"data\":[{\"id\":560,\"unique_id\":\"" + uniqueId
+					+ "\",\"firstname\":\"Grace\",\"email\":\"" + email + "\"}],\"pagination\":{\"page\":1,\"pages\":1,"
+					+ "\"limit\":100,\"count\":1}}")));
+		iadvize.stubFor(get(urlPathEqualTo("/sd/api/2/conversation.json-unicode/" + conversationId)).willReturn(okJson(
+				"{\"meta\":{\"status\":\"success\"},\"data\":{\"id\":" + conversationId + ",\"channel\":\"chat\","
+						+ "\"history\":[[2,\"2017-04-22 10:58:00\",\"Has my parcel left?\",1492851480000],"
+						+ "[1,\"2017-04-22 10:59:00\",\"It left this morning.\",1492851540000]]}}")));
+		iadvize.stubFor(get(urlPathEqualTo("/sd/api/2/operator/1")).willReturn(okJson(
+				"{\"meta\":{\"status\":\"success\"},\"data\":{\"id\":1,\"pseudo\":\"Sam\"}}")));
+		Fixtures.Event documented = Fixtures.withFreshId("deprecated.conversation.closed.json");
+		String body = documented.body()
+			.replaceFirst("\"conversationId\": 1,", "\"conversationId\": " + conversationId + ",")
+			.replace("593de0891b628a50b09835dc6c0e92565329c74baa90e", uniqueId);
+		assertThat(body).contains(uniqueId, Long.toString(conversationId));
+		assertThat(this.webhook.deliver(body).statusCode()).isEqualTo(202);
+
+		this.admin.awaitDelivery(documented.eventId(), "conversation-email", "SUCCEEDED");
+		List<MailContent> mails = smtp.messagesTo(email).stream().map(MailContent::of).toList();
+		assertThat(mails).singleElement().satisfies((mail) -> assertThat(mail.text())
+			.contains("Hello Grace,", "You: Has my parcel left?", "Sam: It left this morning.", "and Sam."));
 	}
 
 	private static List<List<String>> oneExchange() {

@@ -27,6 +27,23 @@ class SmtpFailureTests {
 	}
 
 	@Test
+	void aRefusalAtTheRecipientThatIsTheServersPolicyTowardsRelayIsRetried() throws Exception {
+		// JavaMail files these under invalid addresses, but they are Relay's login or address, not the visitor's:
+		// every email would be dead on its first attempt, blaming the visitor's address.
+		for (String reply : new String[] { "554 5.7.1 <jane@example.com>: Relay access denied",
+				"550 5.7.54 SMTP; Unable to relay recipient in non-accepted domain", "530 5.7.0 Authentication required",
+				"554 Transaction failed" }) {
+			SmtpFailure failure = failure(Map.of("rcpt", reply));
+			assertThat(failure.kind()).as(reply).isEqualTo(SmtpFailure.Kind.NOT_SENT_RETRYABLE);
+			assertThat(failure.description()).as(reply).contains("relay or login policy", reply.substring(0, 3));
+		}
+		for (String reply : new String[] { "550 5.1.1 <jane@example.com>: Recipient address rejected",
+				"553 5.1.3 Bad recipient address syntax", "550 No such user here" }) {
+			assertThat(failure(Map.of("rcpt", reply)).kind()).as(reply).isEqualTo(SmtpFailure.Kind.NOT_SENT_PERMANENT);
+		}
+	}
+
+	@Test
 	void aRecipientRefusedForNowIsRetried() throws Exception {
 		assertThat(failure(Map.of("rcpt", "452 4.2.2 Mailbox full")).kind())
 			.isEqualTo(SmtpFailure.Kind.NOT_SENT_RETRYABLE);
