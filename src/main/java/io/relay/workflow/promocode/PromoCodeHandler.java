@@ -56,7 +56,9 @@ class PromoCodeHandler extends VisitorMailHandler {
 		String visitorKey = visitorKey(to.address());
 		PromoCodePool.Assignment assignment = this.pool.assign(campaign, visitorKey, to.visitor().id(),
 				conversation.conversationId(), delivery.idempotencyKey());
-		this.stats.refresh();
+		if (assignment instanceof PromoCodePool.Assignment.PoolEmpty) {
+			this.stats.foundEmpty();
+		}
 		return switch (assignment) {
 			// Once sent, the code is this address's, whichever address the attempt that took it had.
 			case PromoCodePool.Assignment.Assigned assigned -> new Letter(to,

@@ -352,7 +352,9 @@ class PromoCodePool {
 	 * only the free or only the assigned ones when {@code assigned} says so.
 	 */
 	List<CodeRow> codes(String campaign, long afterId, int limit, @Nullable Boolean assigned) {
-		String which = (assigned == null) ? "" : assigned ? " and assigned_at is not null" : " and assigned_at is null";
+		// Free: those an assignment could hand out, as counted in available (not the case twins V48 withheld).
+		String which = (assigned == null) ? ""
+				: assigned ? " and assigned_at is not null" : " and assigned_at is null and " + NOT_WITHHELD;
 		return this.jdbc.query("select id, code, origin, batch_id, created_at, assigned_at from promo_code where "
 				+ "campaign = ? and id > ?" + which + " order by id fetch first ? rows only", (rs, row) -> {
 					Timestamp assignedAt = rs.getTimestamp("assigned_at");

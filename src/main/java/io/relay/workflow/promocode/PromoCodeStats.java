@@ -12,8 +12,8 @@ import org.springframework.scheduling.annotation.Scheduled;
 
 /**
  * The configured campaign's free codes: the gauge {@code relay.promo.codes.available} (tag {@code campaign}) and
- * {@code promoCodes} in {@code /actuator/health}, read from the database every 30 seconds and after each assignment.
- * Always UP: a low pool is something to alert on, not a reason to take Relay out of a load balancer.
+ * {@code promoCodes} in {@code /actuator/health}, read from the database every {@code stats-interval} (30 seconds),
+ * and set to 0 at once when an assignment finds the pool empty. Always UP: a low pool is something to alert on, not a reason to take Relay out of a load balancer.
  */
 class PromoCodeStats implements HealthIndicator {
 
@@ -40,15 +40,26 @@ class PromoCodeStats implements HealthIndicator {
 	@Scheduled(fixedDelayString = "${relay.workflows.promo-code.stats-interval:30s}", initialDelay = 0)
 	void refresh() {
 		try {
-			long now = this.pool.available(this.campaign);
-			long before = this.available.getAndSet(now);
-			if (now <= this.lowThreshold && (before < 0 || before > this.lowThreshold)) {
-				logger.warn("The promo code pool of campaign '{}' is {}: {} free code(s), low-threshold {}",
-						this.campaign, (now == 0) ? "empty" : "running low", now, this.lowThreshold);
-			}
+			record(this.pool.available(this.campaign));
 		}
 		catch (RuntimeException ex) {
 			logger.debug("Could not count the free promo codes: {}", ex.toString());
+		}
+	}
+
+	/**
+	 * An assignment found the pool empty: said at once, without counting. Not counted after every assignment: a
+	 * count reads every free code, and a pool may hold a million.
+	 */
+	void foundEmpty() {
+		record(0);
+	}
+
+	private void record(long free) {
+		long before = this.available.getAndSet(free);
+		if (free <= this.lowThreshold && (before < 0 || before > this.lowThreshold)) {
+			logger.warn("The promo code pool of campaign '{}' is {}: {} free code(s), low-threshold {}", this.campaign,
+					(free == 0) ? "empty" : "running low", free, this.lowThreshold);
 		}
 	}
 

@@ -83,6 +83,10 @@ class PromoCodePoolTests {
 		this.jdbc.update("insert into promo_code (campaign, code, origin, batch_id, created_at) values ('spring', "
 				+ "'Rolled-2', 'IMPORTED', 'b', current_timestamp)");
 		assertThat(this.pool.stats("spring")).isEqualTo(new PromoCodePool.Stats("spring", 3, 2, 0));
+		// The free codes' export lists what can be handed out, as many as available counts.
+		assertThat(this.pool.codes("spring", 0, 10, false)).extracting(PromoCodePool.CodeRow::code)
+			.containsExactly("Older-1", "Rolled-2");
+		assertThat(this.pool.codes("spring", 0, 10, null)).hasSize(3);
 
 		assertThat(this.pool.assign("spring", "a", "1", "conversation-1", "k1"))
 			.isEqualTo(new PromoCodePool.Assignment.Assigned("Older-1"));

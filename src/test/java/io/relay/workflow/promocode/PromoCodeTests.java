@@ -467,7 +467,7 @@ abstract class PromoCodeTests {
 
 	@Test
 	void healthAndMetricsShowTheFreeCodes() {
-		// Read from the database every stats-interval and after each assignment: read now, after the import.
+		// Read from the database every stats-interval: read now, after the import.
 		this.stats.refresh();
 		long free = this.pool.stats(CAMPAIGN).available();
 		assertThat(free).isGreaterThanOrEqualTo(5);
