@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import io.relay.event.Platform;
 import io.relay.iadvize.Transcript.Author;
+import io.relay.support.HeldResponses;
 import io.relay.support.MutableClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

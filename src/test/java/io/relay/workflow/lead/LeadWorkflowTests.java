@@ -9,6 +9,7 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
@@ -16,6 +17,7 @@ import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.relay.dispatch.Delivery;
 import io.relay.support.AdminApi;
 import io.relay.support.Fixtures;
+import io.relay.support.HeldResponses;
 import io.relay.support.SignedRequests;
 import io.relay.support.WebhookClient;
 import io.relay.workflow.outbound.IdempotentRequests;
@@ -62,6 +64,8 @@ import static org.mockito.Mockito.doAnswer;
 abstract class LeadWorkflowTests {
 
 	static final String SIGNING_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+	static final HeldResponses held = new HeldResponses();
 
 	static final WireMockServer wireMock = start();
 
@@ -192,14 +196,24 @@ abstract class LeadWorkflowTests {
 		givenRestVisitor("ha", visitorId, email, null);
 		givenVisitorByUniqueId(uniqueId, """
 				{"id": 561, "email": "%s"}""".formatted(email));
-		// A slow CRM, so that both deliveries run while the first send is in flight
 		wireMock.stubFor(post(urlPathEqualTo("/crm/contacts"))
-			.willReturn(aResponse().withStatus(201).withBody("{\"id\": \"crm-9\"}").withFixedDelay(700)));
+			.willReturn(aResponse().withStatus(201).withBody("{\"id\": \"crm-9\"}")));
 
 		Fixtures.Event closed = closed(visitorId, "CHAT");
 		Fixtures.Event updated = visitorUpdated(uniqueId);
-		deliver(closed);
-		deliver(updated);
+		// The CRM holds the first create until the other delivery has found it in flight: they overlap for sure.
+		held.hold("/crm/contacts");
+		try {
+			deliver(closed);
+			deliver(updated);
+			await().atMost(Duration.ofSeconds(30)).until(() -> Stream.of(closed, updated)
+				.map((event) -> this.admin.delivery(event.eventId(), "lead"))
+				.anyMatch((delivery) -> delivery != null && delivery.get("history").toString()
+					.contains("another delivery is sending this visitor to the CRM")));
+		}
+		finally {
+			held.release();
+		}
 
 		List<JsonNode> outcomes = List.of(awaitFinished(closed.eventId()), awaitFinished(updated.eventId()));
 		assertThat(outcomes).extracting((delivery) -> delivery.get("status").asString())
@@ -475,7 +489,7 @@ abstract class LeadWorkflowTests {
 
 	private static WireMockServer start() {
 		WireMockServer server = new WireMockServer(
-				WireMockConfiguration.options().dynamicPort().http2PlainDisabled(true));
+				WireMockConfiguration.options().dynamicPort().http2PlainDisabled(true).extensions(held));
 		server.start();
 		Runtime.getRuntime().addShutdownHook(new Thread(server::stop));
 		return server;

@@ -1,4 +1,4 @@
-package io.relay.iadvize;
+package io.relay.support;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -10,23 +10,23 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A WireMock listener that holds the answers to requests whose URL starts with a given path until the test releases
- * them: a slow iAdvize that stays slow exactly as long as a test needs, instead of a fixed delay that must outlast
+ * them: a slow iAdvize or CRM that stays slow exactly as long as a test needs, instead of a fixed delay that must outlast
  * every assertion made meanwhile (and fails on a slow machine).
  */
-final class HeldResponses implements ServeEventListener {
+public final class HeldResponses implements ServeEventListener {
 
 	private volatile @Nullable String heldPath;
 
 	private volatile CountDownLatch released = new CountDownLatch(0);
 
 	/** From now on, requests to {@code path} are answered once {@link #release()} is called. */
-	void hold(String path) {
+	public void hold(String path) {
 		this.released = new CountDownLatch(1);
 		this.heldPath = path;
 	}
 
 	/** Answers the requests held so far, and holds none from now on. */
-	void release() {
+	public void release() {
 		this.heldPath = null;
 		this.released.countDown();
 	}
