@@ -21,7 +21,7 @@ import org.springframework.stereotype.Repository;
  * The latest answer to each question of each conversation ({@code csat_answer}).
  * <p>
  * Recording is idempotent and does not depend on the order of arrival: a row is only ever overwritten by an answer
- * that is later (by {@code answered_at}, ties broken by event id). It runs without a transaction, one atomic
+ * that is later (by {@code answered_at}, ties broken by when Relay received it, then by event id). It runs without a transaction, one atomic
  * statement at a time: a conditional update, else an insert, else (the row appeared meanwhile) the conditional
  * update again.
  */
@@ -38,12 +38,16 @@ class Answers {
 	/** The longest conversation id kept, as the inbox keeps it. */
 	static final int MAX_ID_LENGTH = 255;
 
+	/** When a stored answer was received: before V50, a row whose event was purged has none. */
+	private static final String RECEIVED = "coalesce(received_at, answered_at)";
+
 	private static final String REPLACE_OLDER = "update csat_answer set score = ?, comment = ?, answered_at = ?, "
-			+ "answered_on = ?, event_id = ?, project_id = ?, updated_at = ? where conversation_id = ? and question = ? "
-			+ "and (answered_at < ? or (answered_at = ? and event_id < ?))";
+			+ "answered_on = ?, event_id = ?, project_id = ?, received_at = ?, updated_at = ? where conversation_id = ? "
+			+ "and question = ? and (answered_at < ? or (answered_at = ? and (" + RECEIVED + " < ? or (" + RECEIVED
+			+ " = ? and event_id < ?))))";
 
 	private static final String INSERT = "insert into csat_answer (score, comment, answered_at, answered_on, event_id, "
-			+ "project_id, updated_at, conversation_id, question) values (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+			+ "project_id, received_at, updated_at, conversation_id, question) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 	private final JdbcTemplate jdbc;
 
@@ -72,9 +76,12 @@ class Answers {
 		return this.jdbc.update(REPLACE_OLDER, (ps) -> {
 			set(ps, answer, now);
 			OffsetDateTime at = utc(answer.answeredAt());
-			ps.setObject(10, at);
 			ps.setObject(11, at);
-			ps.setString(12, answer.eventId());
+			ps.setObject(12, at);
+			OffsetDateTime received = utc(answer.receivedAt());
+			ps.setObject(13, received);
+			ps.setObject(14, received);
+			ps.setString(15, answer.eventId());
 		}) == 1;
 	}
 
@@ -85,9 +92,10 @@ class Answers {
 		ps.setObject(4, answer.answeredOn());
 		ps.setString(5, answer.eventId());
 		ps.setObject(6, answer.projectId(), Types.BIGINT);
-		ps.setObject(7, utc(now));
-		ps.setString(8, answer.conversationId());
-		ps.setString(9, answer.question().name());
+		ps.setObject(7, utc(answer.receivedAt()));
+		ps.setObject(8, utc(now));
+		ps.setString(9, answer.conversationId());
+		ps.setString(10, answer.question().name());
 	}
 
 	/** Whether the conversation has any answer recorded. */
@@ -131,8 +139,13 @@ class Answers {
 	 * @param answeredOn the day of {@code answeredAt} in the dashboard's time zone
 	 * @param projectId the project the event names, if any
 	 */
+	/**
+	 * One answer to record.
+	 * @param receivedAt when Relay received the event: the later of two answers with the same {@code answeredAt}
+	 * (iAdvize gives it to the second), then the greater event id
+	 */
 	record Answer(String conversationId, Question question, @Nullable Integer score, @Nullable String comment,
-			Instant answeredAt, LocalDate answeredOn, String eventId, @Nullable Long projectId) {
+			Instant answeredAt, LocalDate answeredOn, String eventId, @Nullable Long projectId, Instant receivedAt) {
 
 		Answer {
 			// As the inbox stores the id (so that answers and conversations still meet), and a comment PostgreSQL

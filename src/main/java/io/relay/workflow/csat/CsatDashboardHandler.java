@@ -77,7 +77,7 @@ class CsatDashboardHandler implements EventHandler<IAdvizeEvent> {
 	public HandlerResult handle(Delivery<IAdvizeEvent> delivery) {
 		Instant at = timeOf(delivery.event().createdAt(), delivery.receivedAt());
 		return switch (delivery.event()) {
-			case SatisfactionAnswered answered -> answered(answered, at);
+			case SatisfactionAnswered answered -> answered(answered, at, delivery.receivedAt());
 			case ConversationPushed pushed -> conversation(new Conversations.Conversation(pushed.conversationId(),
 					pushed.channel(), pushed.operatorId(), pushed.projectId(), at, pushed.eventId()));
 			case ConversationClosed closed -> conversation(new Conversations.Conversation(closed.conversationId(),
@@ -87,7 +87,7 @@ class CsatDashboardHandler implements EventHandler<IAdvizeEvent> {
 		};
 	}
 
-	private HandlerResult answered(SatisfactionAnswered event, Instant at) {
+	private HandlerResult answered(SatisfactionAnswered event, Instant at, Instant receivedAt) {
 		String conversation = event.conversationId();
 		if (conversation == null || conversation.isBlank()) {
 			return HandlerResult.skipped("the answer names no conversation");
@@ -99,7 +99,7 @@ class CsatDashboardHandler implements EventHandler<IAdvizeEvent> {
 		if (csat != null) {
 			if (csat >= 1 && csat <= this.properties.scaleMax()) {
 				found.add(new Answers.Answer(conversation, Answers.Question.CSAT, csat, null, at, day, event.eventId(),
-						event.projectId()));
+						event.projectId(), receivedAt));
 			}
 			else {
 				refused.add("customerSatisfaction " + csat + " is outside 1.." + this.properties.scaleMax() + " ("
@@ -110,7 +110,7 @@ class CsatDashboardHandler implements EventHandler<IAdvizeEvent> {
 		if (nps != null) {
 			if (nps >= 0 && nps <= NPS_MAX) {
 				found.add(new Answers.Answer(conversation, Answers.Question.NPS, nps, null, at, day, event.eventId(),
-						event.projectId()));
+						event.projectId(), receivedAt));
 			}
 			else {
 				refused.add("netPromoterScore " + nps + " is outside 0..10");
@@ -119,7 +119,7 @@ class CsatDashboardHandler implements EventHandler<IAdvizeEvent> {
 		String comment = event.satisfactionComment();
 		if (comment != null) {
 			found.add(new Answers.Answer(conversation, Answers.Question.COMMENT, null, comment.strip(), at, day,
-					event.eventId(), event.projectId()));
+					event.eventId(), event.projectId(), receivedAt));
 		}
 		if (found.isEmpty()) {
 			return HandlerResult.skipped(refused.isEmpty() ? "the event carries no answer" : String.join("; ", refused));

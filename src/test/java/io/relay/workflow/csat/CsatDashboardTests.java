@@ -128,15 +128,40 @@ abstract class CsatDashboardTests {
 	}
 
 	@Test
-	void answersWithTheSameTimeAreDecidedByEventIdWhateverTheOrderOfArrival() {
+	void answersWithTheSameTimeAreDecidedByWhenRelayReceivedThemWhateverTheOrderTheyAreHandledIn() {
+		// iAdvize gives createdAt to the second: a visitor who clicks 2 then 5 within one second meant 5. (Before, the
+		// greater event id, a random UUID, decided.)
+		Instant first = Instant.parse(DAY + "T10:00:00.200Z");
+		Instant second = first.plusMillis(300);
+		String one = conversation();
+		handle(new SatisfactionAnswered("z-event", Platform.SD, 1L, 1L, one, 5, null, null, at(DAY, "10:00:00"), null),
+				second);
+		handle(new SatisfactionAnswered("a-event", Platform.SD, 1L, 1L, one, 2, null, null, at(DAY, "10:00:00"), null),
+				first);
+		String other = conversation();
+		handle(new SatisfactionAnswered("z-event-2", Platform.SD, 1L, 1L, other, 2, null, null, at(DAY, "10:00:00"),
+				null), first);
+		handle(new SatisfactionAnswered("a-event-2", Platform.SD, 1L, 1L, other, 5, null, null, at(DAY, "10:00:00"),
+				null), second);
+
+		JsonNode csat = this.http.json(ON_DAY).get("csat");
+		assertThat(csat.get("distribution").get("5").asLong()).isEqualTo(2);
+		assertThat(csat.get("count").asLong()).isEqualTo(2);
+	}
+
+	@Test
+	void answersWithTheSameTimeReceivedTogetherAreDecidedByEventIdWhateverTheOrderOfArrival() {
+		Instant received = Instant.parse(DAY + "T10:00:01Z");
 		String one = conversation();
 		String other = conversation();
-		handle(new SatisfactionAnswered("b-event", Platform.SD, 1L, 1L, one, 3, null, null, at(DAY, "10:00:00"), null));
-		handle(new SatisfactionAnswered("a-event", Platform.SD, 1L, 1L, one, 1, null, null, at(DAY, "10:00:00"), null));
+		handle(new SatisfactionAnswered("b-event", Platform.SD, 1L, 1L, one, 3, null, null, at(DAY, "10:00:00"), null),
+				received);
+		handle(new SatisfactionAnswered("a-event", Platform.SD, 1L, 1L, one, 1, null, null, at(DAY, "10:00:00"), null),
+				received);
 		handle(new SatisfactionAnswered("a-event-2", Platform.SD, 1L, 1L, other, 1, null, null, at(DAY, "10:00:00"),
-				null));
+				null), received);
 		handle(new SatisfactionAnswered("b-event-2", Platform.SD, 1L, 1L, other, 3, null, null, at(DAY, "10:00:00"),
-				null));
+				null), received);
 
 		JsonNode csat = this.http.json(ON_DAY).get("csat");
 		assertThat(csat.get("distribution").get("3").asLong()).isEqualTo(2);
@@ -569,9 +594,13 @@ abstract class CsatDashboardTests {
 	}
 
 	private HandlerResult handle(IAdvizeEvent event) {
+		return handle(event, Instant.now());
+	}
+
+	private HandlerResult handle(IAdvizeEvent event, Instant receivedAt) {
 		try {
 			return this.handler.handle(new Delivery<>(deliveries.incrementAndGet(),
-					Delivery.idempotencyKey(event.eventId(), this.handler.name()), event, 1, Instant.now()));
+					Delivery.idempotencyKey(event.eventId(), this.handler.name()), event, 1, receivedAt));
 		}
 		catch (Exception ex) {
 			throw new IllegalStateException(ex);
