@@ -83,7 +83,7 @@ class ErrorPageProblemTests {
 	void aQueryStringThatCannotBeDecodedIsA400ProblemOnTheManagementPort() {
 		// The management context's dispatcher finds InvalidParameters in its parent, the application's context.
 		HttpResponse<String> answer = WebhookClient.onPort(this.managementPort).get("/actuator/health?x=%FF");
-		assertThat(problem(answer, 400).get("detail").asString()).contains("query string could not be decoded");
+		assertThat(problem(answer, 400).get("detail").asString()).contains("could not be read");
 	}
 
 	/** The answer's problem, checked to be one, of {@code status}. */
