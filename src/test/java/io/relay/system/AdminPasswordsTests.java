@@ -1,9 +1,11 @@
 package io.relay.system;
 
 import org.junit.jupiter.api.Test;
+import org.springframework.security.crypto.bcrypt.BCryptPasswordEncoder;
 import org.springframework.security.crypto.factory.PasswordEncoderFactories;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 class AdminPasswordsTests {
 
@@ -82,6 +84,29 @@ class AdminPasswordsTests {
 		assertThat(encoded).startsWith("{bcrypt}").doesNotContain("other-password");
 		assertThat(passwords.matches("other-password", encoded)).isTrue();
 		assertThat(passwords.matches("s3cret-admin", encoded)).isFalse();
+	}
+
+	@Test
+	void withABcryptConfiguredPasswordTheUnknownUsersPasswordHasItsVersionAndCost() {
+		// The same cost as the configured hash's check: bcrypt's default (10) against a hash of cost 5 took 32 times
+		// as long, and told a made-up user name from the real one.
+		for (BCryptPasswordEncoder.BCryptVersion version : BCryptPasswordEncoder.BCryptVersion.values()) {
+			String configured = "{bcrypt}" + new BCryptPasswordEncoder(version, 5).encode("s3cret-admin");
+			String dummy = new AdminPasswords(configured).encode("userNotFoundPassword");
+			assertThat(dummy).as(configured).startsWith("{bcrypt}" + version.getVersion() + "$05$");
+			assertThat(new AdminPasswords(configured).matches("userNotFoundPassword", dummy)).isTrue();
+		}
+	}
+
+	@Test
+	void aConfiguredPasswordThatNamesAnEncoderButIsNoHashOfItStopsStartupWithoutShowingIt() {
+		for (String malformed : new String[] { "{pbkdf2}abcd", "{pbkdf2}abc" }) {
+			assertThatIllegalStateException().as(malformed).isThrownBy(() -> new AdminPasswords(malformed))
+				.withMessageStartingWith("spring.security.user.password starts with {pbkdf2} but is not a valid hash")
+				.withMessageNotContaining("abc");
+			// As a stored password (never, with the check above), it matches nothing rather than failing the login.
+			assertThat(this.passwords.matches("abcd", malformed)).as(malformed).isFalse();
+		}
 	}
 
 }
