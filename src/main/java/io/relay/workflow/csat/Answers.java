@@ -38,8 +38,13 @@ class Answers {
 	/** The longest conversation id kept, as the inbox keeps it. */
 	static final int MAX_ID_LENGTH = 255;
 
-	/** When a stored answer was received: before V50, a row whose event was purged has none. */
-	private static final String RECEIVED = "coalesce(received_at, answered_at)";
+	/**
+	 * When the stored answer was received: read from the inbox while its event is there, since an instance from before
+	 * V50 replaces an answer without its receipt time (and inserts one without it); else as recorded; else, for a row
+	 * from before V50 whose event was purged, its answer's time.
+	 */
+	private static final String RECEIVED = "coalesce((select e.received_at from inbox_event e where e.event_id = "
+			+ "csat_answer.event_id), csat_answer.received_at, csat_answer.answered_at)";
 
 	private static final String REPLACE_OLDER = "update csat_answer set score = ?, comment = ?, answered_at = ?, "
 			+ "answered_on = ?, event_id = ?, project_id = ?, received_at = ?, updated_at = ? where conversation_id = ? "
@@ -138,11 +143,8 @@ class Answers {
 	 * One answer of one conversation.
 	 * @param answeredOn the day of {@code answeredAt} in the dashboard's time zone
 	 * @param projectId the project the event names, if any
-	 */
-	/**
-	 * One answer to record.
-	 * @param receivedAt when Relay received the event: the later of two answers with the same {@code answeredAt}
-	 * (iAdvize gives it to the second), then the greater event id
+	 * @param receivedAt when Relay received the event: of two answers with the same {@code answeredAt} (iAdvize gives
+	 * it to the second), the one received later wins, then the greater event id
 	 */
 	record Answer(String conversationId, Question question, @Nullable Integer score, @Nullable String comment,
 			Instant answeredAt, LocalDate answeredOn, String eventId, @Nullable Long projectId, Instant receivedAt) {

@@ -150,6 +150,29 @@ abstract class CsatDashboardTests {
 	}
 
 	@Test
+	void aTieThatAnInstanceFromBeforeV50DecidedByEventIdIsSetRightByAReplay() {
+		// Two clicks within one second: a (earlier, the greater id) then b. A new instance records b; an older one,
+		// handling a redelivery of a, replaces it by its rule (the greater id) and leaves b's receipt time in the row.
+		Instant first = Instant.parse(DAY + "T10:00:00.200Z");
+		Instant second = first.plusMillis(300);
+		String conversation = conversation();
+		SatisfactionAnswered a = new SatisfactionAnswered("z-" + UUID.randomUUID(), Platform.SD, 1L, 1L, conversation, 2,
+				null, null, at(DAY, "10:00:00"), null);
+		SatisfactionAnswered b = new SatisfactionAnswered("a-" + UUID.randomUUID(), Platform.SD, 1L, 1L, conversation, 5,
+				null, null, at(DAY, "10:00:00"), null);
+		stored(a, first);
+		stored(b, second);
+		handle(b, second);
+		this.jdbc.update("update csat_answer set score = 2, event_id = ? where conversation_id = ? and question = 'CSAT'",
+				a.eventId(), conversation);
+		assertThat(this.http.json(ON_DAY).get("csat").get("average").asDouble()).isEqualTo(2.0);
+
+		handle(b, second);
+
+		assertThat(this.http.json(ON_DAY).get("csat").get("average").asDouble()).isEqualTo(5.0);
+	}
+
+	@Test
 	void answersWithTheSameTimeReceivedTogetherAreDecidedByEventIdWhateverTheOrderOfArrival() {
 		Instant received = Instant.parse(DAY + "T10:00:01Z");
 		String one = conversation();
@@ -595,6 +618,13 @@ abstract class CsatDashboardTests {
 
 	private HandlerResult handle(IAdvizeEvent event) {
 		return handle(event, Instant.now());
+	}
+
+	/** The event in the inbox, as received at {@code receivedAt} (its payload is not read here). */
+	private void stored(IAdvizeEvent event, Instant receivedAt) {
+		this.jdbc.update("insert into inbox_event (event_id, event_type, content_type, payload, received_at) values "
+				+ "(?, ?, 'application/json', ?, ?)", event.eventId(), event.eventType(),
+				"{}".getBytes(java.nio.charset.StandardCharsets.UTF_8), java.sql.Timestamp.from(receivedAt));
 	}
 
 	private HandlerResult handle(IAdvizeEvent event, Instant receivedAt) {
