@@ -71,7 +71,8 @@ record SmtpFailure(Kind kind, String description) {
 			if (invalid != null && invalid.length > 0) {
 				if (refusesRelay(refused)) {
 					return new SmtpFailure(Kind.NOT_SENT_RETRYABLE, "the SMTP server refused to take the message from "
-							+ "Relay (a relay or login policy: check spring.mail.*): " + replies(refused));
+							+ "Relay (a relay, login or sender policy: check spring.mail.* and the from address): "
+							+ replies(refused));
 				}
 				return new SmtpFailure(Kind.NOT_SENT_PERMANENT,
 						"the SMTP server refused the recipient's address for good: " + replies(refused));
@@ -91,9 +92,9 @@ record SmtpFailure(Kind kind, String description) {
 
 	private static final Pattern REPLY = Pattern.compile("[2-5][0-9][0-9]\\b.*", Pattern.DOTALL);
 
-	/** A reply's basic code and, when it has an enhanced status code (RFC 3463), that code's subject. */
+	/** A reply's basic code and, when it has an enhanced status code (RFC 3463), that code's subject and detail. */
 	private static final Pattern CODES = Pattern
-		.compile("([2-5][0-9]{2})(?:[ -][245]\\.([0-9]{1,3})\\.[0-9]{1,3})?\\b.*", Pattern.DOTALL);
+		.compile("([2-5][0-9]{2})(?:[ -][245]\\.([0-9]{1,3})\\.([0-9]{1,3}))?\\b.*", Pattern.DOTALL);
 
 	/**
 	 * Whether a refusal at RCPT is the server's policy towards Relay rather than the address: JavaMail files every
@@ -101,7 +102,10 @@ record SmtpFailure(Kind kind, String description) {
 	 * {@code 550 5.7.54 Unable to relay}, when Relay's login is missing or its address not allowed. Those are
 	 * Relay's configuration to fix (every email would fail alike), so retried; a bad mailbox ({@code 5.1.x}) is
 	 * the address's. Security or policy ({@code x.7.x}) and "authentication required" ({@code 530}) count as
-	 * Relay's, and so does {@code 554} without an enhanced code (a bare "transaction failed").
+	 * Relay's, and so does {@code 554} without an enhanced code (a bare "transaction failed"), and a refusal of
+	 * Relay's sender address that Postfix reports at RCPT ({@code 553 5.1.8 <from>: Sender address rejected}).
+	 * Some of these are the recipient's side's policy (a mailbox that takes mail from certain senders only): those
+	 * are retried too, and end {@code DEAD} after the handler's attempts.
 	 */
 	private static boolean refusesRelay(MessagingException ex) {
 		int depth = 0;
@@ -110,7 +114,10 @@ record SmtpFailure(Kind kind, String description) {
 			if (reply != null && reply.matches()) {
 				String basic = reply.group(1);
 				String subject = reply.group(2);
-				if ("7".equals(subject) || "530".equals(basic) || ("554".equals(basic) && subject == null)) {
+				String detail = reply.group(3);
+				boolean sender = ("1".equals(subject) && ("7".equals(detail) || "8".equals(detail)))
+						|| reply.group().toLowerCase(Locale.ROOT).contains("sender address rejected");
+				if ("7".equals(subject) || "530".equals(basic) || ("554".equals(basic) && subject == null) || sender) {
 					return true;
 				}
 			}

@@ -32,10 +32,11 @@ class SmtpFailureTests {
 		// every email would be dead on its first attempt, blaming the visitor's address.
 		for (String reply : new String[] { "554 5.7.1 <jane@example.com>: Relay access denied",
 				"550 5.7.54 SMTP; Unable to relay recipient in non-accepted domain", "530 5.7.0 Authentication required",
-				"554 Transaction failed" }) {
+				"554 Transaction failed", "553 5.1.8 <shop@example.com>: Sender address rejected: Domain not found",
+				"550-5.7.1 Relay access denied\r\n550 5.7.1 Ask your postmaster" }) {
 			SmtpFailure failure = failure(Map.of("rcpt", reply));
 			assertThat(failure.kind()).as(reply).isEqualTo(SmtpFailure.Kind.NOT_SENT_RETRYABLE);
-			assertThat(failure.description()).as(reply).contains("relay or login policy", reply.substring(0, 3));
+			assertThat(failure.description()).as(reply).contains("relay, login or sender policy", reply.substring(0, 3));
 		}
 		for (String reply : new String[] { "550 5.1.1 <jane@example.com>: Recipient address rejected",
 				"553 5.1.3 Bad recipient address syntax", "550 No such user here" }) {
