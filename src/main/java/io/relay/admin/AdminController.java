@@ -77,10 +77,10 @@ class AdminController {
 			@RequestParam(required = false) @Nullable String conversationId,
 			@RequestParam(required = false) @Nullable String visitorId,
 			@RequestParam(required = false) @Nullable Instant from, @RequestParam(required = false) @Nullable Instant to,
-			@Parameter(schema = @Schema(type = "integer", defaultValue = "0")) @RequestParam(
+			@Parameter(schema = @Schema(type = "integer", format = "int32", defaultValue = "0")) @RequestParam(
 					required = false) @Nullable String page,
-			@Parameter(schema = @Schema(type = "integer", defaultValue = Paging.DEFAULT_SIZE)) @RequestParam(
-					required = false) @Nullable String size) {
+			@Parameter(schema = @Schema(type = "integer", format = "int32",
+					defaultValue = Paging.DEFAULT_SIZE)) @RequestParam(required = false) @Nullable String size) {
 		requireNotEmpty("type", type);
 		requireNotEmpty("conversationId", conversationId);
 		requireNotEmpty("visitorId", visitorId);

@@ -30,7 +30,8 @@ record Paging(int page, int size) {
 			return Integer.parseInt(fallback);
 		}
 		if (value.isEmpty()) {
-			throw AdminController.badRequest(AdminController.emptyFilter(name));
+			throw AdminController.badRequest("Parameter '" + name + "' is empty: leave it out for the default ("
+					+ fallback + ")");
 		}
 		try {
 			return Integer.parseInt(value);

@@ -62,10 +62,10 @@ class QuarantineController {
 	/** The quarantined deliveries, newest first, without their bodies. */
 	@GetMapping
 	PagedModel<AdminViews.QuarantinedSummary> list(
-			@Parameter(schema = @Schema(type = "integer", defaultValue = "0")) @RequestParam(
+			@Parameter(schema = @Schema(type = "integer", format = "int32", defaultValue = "0")) @RequestParam(
 					required = false) @Nullable String page,
-			@Parameter(schema = @Schema(type = "integer", defaultValue = Paging.DEFAULT_SIZE)) @RequestParam(
-					required = false) @Nullable String size) {
+			@Parameter(schema = @Schema(type = "integer", format = "int32",
+					defaultValue = Paging.DEFAULT_SIZE)) @RequestParam(required = false) @Nullable String size) {
 		Paging paging = Paging.of(page, size);
 		AdminQueries.QuarantineListing listing = this.queries.quarantine(paging.page(), paging.size());
 		return new PagedModel<>(new PageImpl<>(listing.content(), paging.request(), listing.total()));

@@ -509,11 +509,17 @@ abstract class DispatchTests {
 		assertThat(twice.body()).contains("Parameter 'status' is given 2 times: give it once");
 		assertThat(admin("GET", "/admin/api/events?type=").body())
 			.contains("Parameter 'type' is empty: leave it out not to filter by it");
-		for (String empty : List.of("status", "from", "to", "page", "size")) {
+		for (String empty : List.of("status", "from", "to")) {
 			HttpResponse<String> unset = admin("GET", "/admin/api/events?" + empty + "=");
 			assertThat(unset.statusCode()).as(empty).isEqualTo(400);
 			assertThat(unset.body()).contains("Parameter '" + empty + "' is empty: leave it out not to filter by it");
 		}
+		// Not read as the default either (Spring's defaultValue covers empty values)
+		assertThat(admin("GET", "/admin/api/events?size=").body())
+			.contains("Parameter 'size' is empty: leave it out for the default (20)");
+		assertThat(admin("GET", "/admin/api/events?page=").body())
+			.contains("Parameter 'page' is empty: leave it out for the default (0)");
+		assertThat(admin("GET", "/admin/api/events?size=%205").body()).contains("size must be a whole number (was ' 5')");
 		// Replays too: an empty status was read as the default, DEAD (Spring's defaultValue covers empty values)
 		for (String empty : List.of("status", "handler")) {
 			HttpResponse<String> unset = admin("POST", "/admin/api/deliveries/replay?" + empty + "=");
@@ -624,7 +630,9 @@ abstract class DispatchTests {
 					.singleElement()
 					.satisfies((parameter) -> {
 						assertThat(parameter.at("/schema/type").asString()).isEqualTo("integer");
-						assertThat(parameter.at("/schema/default").asString()).isEqualTo(name.equals("page") ? "0" : "20");
+						assertThat(parameter.at("/schema/default").isIntegralNumber()).isTrue();
+						assertThat(parameter.at("/schema/default").asInt()).isEqualTo(name.equals("page") ? 0 : 20);
+						assertThat(parameter.at("/schema/format").asString()).isEqualTo("int32");
 					});
 			}
 		}

@@ -110,12 +110,13 @@ public final class VisitorMail {
 
 	/**
 	 * Stops startup unless the workflow can send: an SMTP server configured ({@code spring.mail.host}), and every
-	 * template in every language it uses. Warns when it could not serve the deprecated {@code conversation.closed}.
+	 * template in every language it uses. Says when it could not serve the deprecated {@code conversation.closed}.
 	 */
 	public void requireReady(EmailSettings settings, IAdvizeCredentials credentials) {
 		if (!credentials.hasRestApi()) {
-			// Not a refusal: most accounts send v2.conversation.closed only, which GraphQL serves.
-			logger.warn("Workflow '{}': relay.iadvize.rest.api-key is not set, so deliveries of the deprecated "
+			// Not a refusal, nor a warning at every start: most accounts send v2.conversation.closed only, which
+			// GraphQL serves.
+			logger.info("Workflow '{}': relay.iadvize.rest.api-key is not set, so deliveries of the deprecated "
 					+ "conversation.closed will end DEAD (its numeric visitor and conversation ids are known to the REST "
 					+ "API only); v2.conversation.closed works without it", settings.workflow());
 		}

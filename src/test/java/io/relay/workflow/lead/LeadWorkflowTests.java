@@ -59,7 +59,9 @@ import static org.mockito.Mockito.doAnswer;
 		properties = { "relay.webhook.secrets=" + WebhookClient.SECRET, "spring.security.user.name=" + AdminApi.USER,
 				"spring.security.user.password=" + AdminApi.PASSWORD, "relay.dispatch.poll-interval=50ms",
 				"relay.dispatch.handlers.lead.max-attempts=50", "relay.dispatch.handlers.lead.initial-backoff=10ms",
-				"relay.dispatch.handlers.lead.max-backoff=200ms", "relay.workflows.log.enabled=false" })
+				"relay.dispatch.handlers.lead.max-backoff=200ms", "relay.workflows.log.enabled=false",
+				// Longer than the example's 5 s: a CRM answer the overlap test holds must not time out on a slow machine.
+				"relay.workflows.lead.http.read-timeout=30s" })
 @ActiveProfiles("lead-example")
 abstract class LeadWorkflowTests {
 
