@@ -17,6 +17,7 @@ import jakarta.mail.Address;
 import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
 import jakarta.mail.internet.MimeMessage;
+import org.springframework.test.context.DynamicPropertyRegistry;
 
 /**
  * A real SMTP server (GreenMail) on a fixed loopback port, so that a test can stop it (the server is down: connections
@@ -38,6 +39,12 @@ public final class TestSmtp {
 		TestSmtp smtp = new TestSmtp(freePort());
 		smtp.restart();
 		return smtp;
+	}
+
+	/** Points Relay's mail sender at this server, for a test's {@code @DynamicPropertySource}. */
+	public void register(DynamicPropertyRegistry registry) {
+		registry.add("spring.mail.host", () -> "127.0.0.1");
+		registry.add("spring.mail.port", this::port);
 	}
 
 	public int port() {

@@ -57,8 +57,7 @@ class ErrorPageProblemTests {
 	@Test
 	void anUnknownPathIsA404Problem() {
 		HttpResponse<String> answer = WebhookClient.onPort(this.managementPort)
-			.get("/actuator/nothing-here", "Authorization", "Basic " + Base64.getEncoder()
-				.encodeToString("admin:management-port-password".getBytes(StandardCharsets.UTF_8)));
+			.get("/actuator/nothing-here", "Authorization", CREDENTIALS);
 		JsonNode problem = problem(answer, 404);
 		assertThat(problem.get("title").asString()).isEqualTo("Not Found");
 	}

@@ -21,9 +21,9 @@ import org.springframework.stereotype.Repository;
  * The latest answer to each question of each conversation ({@code csat_answer}).
  * <p>
  * Recording is idempotent and does not depend on the order of arrival: a row is only ever overwritten by an answer
- * that is later (by {@code answered_at}, ties broken by when Relay received it, then by event id). It runs without a transaction, one atomic
- * statement at a time: a conditional update, else an insert, else (the row appeared meanwhile) the conditional
- * update again.
+ * that is later (by {@code answered_at}, ties broken by when Relay received it, then by event id). It runs without a
+ * transaction, one atomic statement at a time: a conditional update, else an insert, else (the row appeared
+ * meanwhile) the conditional update again.
  */
 @Repository
 @ConditionalOnCsatDashboard
@@ -48,8 +48,7 @@ class Answers {
 
 	private static final String REPLACE_OLDER = "update csat_answer set score = ?, comment = ?, answered_at = ?, "
 			+ "answered_on = ?, event_id = ?, project_id = ?, received_at = ?, updated_at = ? where conversation_id = ? "
-			+ "and question = ? and (answered_at < ? or (answered_at = ? and (" + RECEIVED + " < ? or (" + RECEIVED
-			+ " = ? and event_id < ?))))";
+			+ "and question = ? and (answered_at, " + RECEIVED + ", event_id) < (?, ?, ?)";
 
 	private static final String INSERT = "insert into csat_answer (score, comment, answered_at, answered_on, event_id, "
 			+ "project_id, received_at, updated_at, conversation_id, question) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
@@ -80,13 +79,10 @@ class Answers {
 	private boolean replaceOlder(Answer answer, Instant now) {
 		return this.jdbc.update(REPLACE_OLDER, (ps) -> {
 			set(ps, answer, now);
-			OffsetDateTime at = utc(answer.answeredAt());
-			ps.setObject(11, at);
-			ps.setObject(12, at);
-			OffsetDateTime received = utc(answer.receivedAt());
-			ps.setObject(13, received);
-			ps.setObject(14, received);
-			ps.setString(15, answer.eventId());
+			// Compared in that order, as one row (the inbox read once).
+			ps.setObject(11, utc(answer.answeredAt()));
+			ps.setObject(12, utc(answer.receivedAt()));
+			ps.setString(13, answer.eventId());
 		}) == 1;
 	}
 

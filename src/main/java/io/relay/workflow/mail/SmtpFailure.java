@@ -1,6 +1,8 @@
 package io.relay.workflow.mail;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -29,7 +31,7 @@ record SmtpFailure(Kind kind, String description) {
 
 		/**
 		 * Nothing went out, and never will: the server refused the recipient's address for good (5xx to RCPT, but a
-		 * relay or login policy's).
+		 * policy's: see refusesRelay).
 		 */
 		NOT_SENT_PERMANENT,
 
@@ -90,10 +92,8 @@ record SmtpFailure(Kind kind, String description) {
 				+ "sent: " + message(failure));
 	}
 
-	private static final Pattern REPLY = Pattern.compile("[2-5][0-9][0-9]\\b.*", Pattern.DOTALL);
-
 	/** A reply's basic code and, when it has an enhanced status code (RFC 3463), that code's subject and detail. */
-	private static final Pattern CODES = Pattern
+	private static final Pattern REPLY = Pattern
 		.compile("([2-5][0-9]{2})(?:[ -][245]\\.([0-9]{1,3})\\.([0-9]{1,3}))?\\b.*", Pattern.DOTALL);
 
 	/**
@@ -108,34 +108,36 @@ record SmtpFailure(Kind kind, String description) {
 	 * are retried too, and end {@code DEAD} after the handler's attempts.
 	 */
 	private static boolean refusesRelay(MessagingException ex) {
-		int depth = 0;
-		for (Exception next = ex; next != null && depth < 10; depth++) {
-			Matcher reply = (next.getMessage() != null) ? CODES.matcher(next.getMessage().strip()) : null;
-			if (reply != null && reply.matches()) {
-				String basic = reply.group(1);
-				String subject = reply.group(2);
-				String detail = reply.group(3);
-				boolean sender = ("1".equals(subject) && ("7".equals(detail) || "8".equals(detail)))
-						|| reply.group().toLowerCase(Locale.ROOT).contains("sender address rejected");
-				if ("7".equals(subject) || "530".equals(basic) || ("554".equals(basic) && subject == null) || sender) {
-					return true;
-				}
+		for (Matcher reply : replyCodes(ex)) {
+			String basic = reply.group(1);
+			String subject = reply.group(2);
+			String detail = reply.group(3);
+			boolean sender = ("1".equals(subject) && ("7".equals(detail) || "8".equals(detail)))
+					|| reply.group().toLowerCase(Locale.ROOT).contains("sender address rejected");
+			if ("7".equals(subject) || "530".equals(basic) || ("554".equals(basic) && subject == null) || sender) {
+				return true;
 			}
-			next = (next instanceof MessagingException messaging) ? messaging.getNextException() : null;
 		}
 		return false;
 	}
 
 	/** Whether the server answered with an SMTP reply ({@code 452 4.2.2 ...}) somewhere in the chain. */
 	private static boolean hasReplyCode(MessagingException ex) {
+		return !replyCodes(ex).isEmpty();
+	}
+
+	/** The SMTP replies in the chain of {@code ex} and its next exceptions (ten at most), matched by {@link #REPLY}. */
+	private static List<Matcher> replyCodes(MessagingException ex) {
+		List<Matcher> replies = new ArrayList<>();
 		int depth = 0;
 		for (Exception next = ex; next != null && depth < 10; depth++) {
-			if (next.getMessage() != null && REPLY.matcher(next.getMessage().strip()).matches()) {
-				return true;
+			Matcher reply = (next.getMessage() != null) ? REPLY.matcher(next.getMessage().strip()) : null;
+			if (reply != null && reply.matches()) {
+				replies.add(reply);
 			}
 			next = (next instanceof MessagingException messaging) ? messaging.getNextException() : null;
 		}
-		return false;
+		return replies;
 	}
 
 	private static boolean hasIoCause(Throwable ex) {

@@ -56,9 +56,6 @@ class PromoCodeHandler extends VisitorMailHandler {
 		String visitorKey = visitorKey(to.address());
 		PromoCodePool.Assignment assignment = this.pool.assign(campaign, visitorKey, to.visitor().id(),
 				conversation.conversationId(), delivery.idempotencyKey());
-		if (assignment instanceof PromoCodePool.Assignment.PoolEmpty) {
-			this.stats.foundEmpty();
-		}
 		return switch (assignment) {
 			// Once sent, the code is this address's, whichever address the attempt that took it had.
 			case PromoCodePool.Assignment.Assigned assigned -> new Letter(to,
@@ -66,9 +63,11 @@ class PromoCodeHandler extends VisitorMailHandler {
 					() -> this.pool.keepFor(campaign, assigned.code(), visitorKey));
 			case PromoCodePool.Assignment.AlreadyAssigned already -> throw Stop.skip("the visitor already received a "
 					+ "code of campaign '" + campaign + "' (conversation " + already.conversationId() + ")");
-			case PromoCodePool.Assignment.PoolEmpty empty -> throw Stop.retryAfter("the promo code pool of campaign '"
-					+ campaign + "' is empty: import or generate codes (POST /admin/api/promo-codes/" + campaign + ")",
-					this.properties.emptyPoolRetryInterval());
+			case PromoCodePool.Assignment.PoolEmpty empty -> {
+				this.stats.foundEmpty();
+				throw Stop.retryAfter("the promo code pool of campaign '" + campaign + "' is empty: import or generate "
+						+ "codes (POST /admin/api/promo-codes/" + campaign + ")", this.properties.emptyPoolRetryInterval());
+			}
 		};
 	}
 

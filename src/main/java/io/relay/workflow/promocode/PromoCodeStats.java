@@ -13,7 +13,8 @@ import org.springframework.scheduling.annotation.Scheduled;
 /**
  * The configured campaign's free codes: the gauge {@code relay.promo.codes.available} (tag {@code campaign}) and
  * {@code promoCodes} in {@code /actuator/health}, read from the database every {@code stats-interval} (30 seconds),
- * and set to 0 at once when an assignment finds the pool empty. Always UP: a low pool is something to alert on, not a reason to take Relay out of a load balancer.
+ * and set to 0 at once when an assignment finds the pool empty. Always UP: a low pool is something to alert on, not
+ * a reason to take Relay out of a load balancer.
  */
 class PromoCodeStats implements HealthIndicator {
 

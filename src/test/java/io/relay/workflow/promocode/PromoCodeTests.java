@@ -92,8 +92,7 @@ abstract class PromoCodeTests {
 	@DynamicPropertySource
 	static void servers(DynamicPropertyRegistry registry) {
 		new IAdvizeStubs(iadvize).register(registry);
-		registry.add("spring.mail.host", () -> "127.0.0.1");
-		registry.add("spring.mail.port", smtp::port);
+		smtp.register(registry);
 	}
 
 	@BeforeEach
