@@ -317,6 +317,7 @@ public final class VisitorMail {
 		catch (MessagingException ex) {
 			String reason = "the message could not be built: " + scrub(ex.getMessage(), to);
 			this.ledger.failed(row, reason, this.clock.instant());
+			count(settings.workflow(), "invalid");
 			return HandlerResult.permanentFailure(reason);
 		}
 		catch (RuntimeException ex) {
@@ -445,7 +446,7 @@ public final class VisitorMail {
 
 	private void count(String workflow, String outcome) {
 		Counter.builder("relay.mail.emails")
-			.description("Emails to visitors by workflow and outcome (sent, retry, rejected, unconfirmed, postponed)")
+			.description("Emails to visitors by workflow and outcome (sent, retry, rejected, unconfirmed, postponed, invalid)")
 			.tag("workflow", workflow)
 			.tag("outcome", outcome)
 			.register(this.registry)

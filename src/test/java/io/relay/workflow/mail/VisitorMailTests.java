@@ -63,6 +63,8 @@ class VisitorMailTests {
 	 */
 	private Duration smtpReadTimeout = Duration.ofSeconds(10);
 
+	private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
 	@Test
 	void anAddressTheServerRefusesForGoodIsAPermanentFailureThatNamesNoAddress() throws Exception {
 		// Quoted with its domain in capitals, as some servers write it.
@@ -260,6 +262,21 @@ class VisitorMailTests {
 		}
 	}
 
+	@Test
+	void aMessageThatCannotBeBuiltIsAPermanentFailureCountedAsInvalid() throws Exception {
+		Delivery<IAdvizeEvent> delivery = delivery();
+		try (ScriptedSmtpServer server = new ScriptedSmtpServer(Map.of())) {
+			HandlerResult result = mail(server.port()).sendOnce(delivery, this.settings,
+					(conversation) -> new Letter(new Recipient("jane doe@", letter(conversation).to().visitor()),
+							letter(conversation).model()));
+			assertThat(result).isInstanceOfSatisfying(HandlerResult.PermanentFailure.class,
+					(failure) -> assertThat(failure.reason()).startsWith("the message could not be built"));
+		}
+		assertThat(status(delivery)).isEqualTo("FAILED");
+		assertThat(this.registry.get("relay.mail.emails").tags("workflow", "survey", "outcome", "invalid").counter()
+			.count()).isEqualTo(1);
+	}
+
 	private Letter letter(ClosedConversation conversation) {
 		return new Letter(new Recipient(ADDRESS, new Visitor(Api.REST, "42", null, "Jane", null, ADDRESS, null, null,
 				null, null, null)), Map.of("surveyUrl", "https://survey.example.com/"));
@@ -300,7 +317,7 @@ class VisitorMailTests {
 		return new VisitorMail(iadvize, beans.getBeanProvider(JavaMailSender.class),
 				new MailTemplates(null), new SentMails(this.jdbc),
 				new MailProperties(null, optOut, Duration.ofMinutes(10), maxConcurrentSends), Clock.systemUTC(),
-				new SimpleMeterRegistry(), slotWait);
+				this.registry, slotWait);
 	}
 
 	private static Delivery<IAdvizeEvent> delivery() {
