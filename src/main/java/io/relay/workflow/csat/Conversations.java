@@ -17,30 +17,38 @@ import org.springframework.stereotype.Repository;
 /**
  * What Relay has seen of each conversation ({@code csat_conversation}): its channel, operator and project, from
  * the latest {@code v2.conversation.pushed} or {@code v2.conversation.closed} (by the event's {@code createdAt}) that
- * names them (a close by a bot names no operator: the one it was pushed to stays).
- * Recorded like {@link Answers}: idempotent, in any order.
+ * names them (a close by a bot names no operator: the one it was pushed to stays). The operator is decided apart
+ * ({@code operator_seen_at}, {@code operator_event_id}): a transfer push arriving after a bot's close is newer than
+ * the operator the close kept, though older than the close. Recorded like {@link Answers}: idempotent, in any order.
  */
 @Repository
 @ConditionalOnCsatDashboard
 class Conversations {
 
 	/**
-	 * What a newer event does not say (no operator: a bot closed it; no project; a channel Relay does not know) keeps
-	 * what an older one said: a close without operators must not move the conversation's answers to "unknown".
+	 * What a newer event does not say (no project; a channel Relay does not know) keeps what an older one said: a
+	 * close without a channel must not move the conversation's answers to "unknown".
 	 */
 	private static final String REPLACE_OLDER = "update csat_conversation set channel = case when ? = 'UNKNOWN' then "
-			+ "channel else ? end, operator_id = coalesce(?, operator_id), project_id = coalesce(?, project_id), "
-			+ "seen_at = ?, event_id = ?, updated_at = ? where conversation_id = ? "
-			+ "and (seen_at < ? or (seen_at = ? and event_id < ?))";
+			+ "channel else ? end, project_id = coalesce(?, project_id), seen_at = ?, event_id = ?, updated_at = ? "
+			+ "where conversation_id = ? and (seen_at < ? or (seen_at = ? and event_id < ?))";
 
 	/** An older event fills in what the stored, newer one does not say (events of a conversation in any order). */
-	private static final String FILL_GAPS = "update csat_conversation set operator_id = coalesce(operator_id, ?), "
-			+ "project_id = coalesce(project_id, ?), channel = case when channel = 'UNKNOWN' then ? else channel end, "
-			+ "updated_at = ? where conversation_id = ? and ((operator_id is null and cast(? as bigint) is not null) or "
-			+ "(project_id is null and cast(? as bigint) is not null) or (channel = 'UNKNOWN' and ? <> 'UNKNOWN'))";
+	private static final String FILL_GAPS = "update csat_conversation set project_id = coalesce(project_id, ?), "
+			+ "channel = case when channel = 'UNKNOWN' then ? else channel end, updated_at = ? where conversation_id = ? "
+			+ "and ((project_id is null and cast(? as bigint) is not null) or (channel = 'UNKNOWN' and ? <> 'UNKNOWN'))";
 
-	private static final String INSERT = "insert into csat_conversation (channel, operator_id, project_id, seen_at, "
-			+ "event_id, updated_at, conversation_id) values (?, ?, ?, ?, ?, ?, ?)";
+	/**
+	 * The operator of the latest event that names one; a row without {@code operator_seen_at} (written by an instance
+	 * from before V51 during a roll) takes any.
+	 */
+	private static final String REPLACE_OPERATOR = "update csat_conversation set operator_id = ?, operator_seen_at = ?, "
+			+ "operator_event_id = ?, updated_at = ? where conversation_id = ? and (operator_seen_at is null or "
+			+ "operator_seen_at < ? or (operator_seen_at = ? and operator_event_id < ?))";
+
+	private static final String INSERT = "insert into csat_conversation (channel, operator_id, operator_seen_at, "
+			+ "operator_event_id, project_id, seen_at, event_id, updated_at, conversation_id) "
+			+ "values (?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 	private final JdbcTemplate jdbc;
 
@@ -50,29 +58,28 @@ class Conversations {
 
 	/** @return whether anything changed */
 	boolean record(Conversation conversation, Instant now) {
-		if (replaceOlder(conversation, now)) {
-			return true;
+		boolean changed = replaceOlder(conversation, now);
+		if (!changed) {
+			try {
+				return this.jdbc.update(INSERT, (ps) -> set(ps, conversation, now)) == 1;
+			}
+			catch (DuplicateKeyException ex) {
+				changed = replaceOlder(conversation, now) || fillGaps(conversation, now);
+			}
 		}
-		try {
-			return this.jdbc.update(INSERT, (ps) -> set(ps, conversation, now)) == 1;
-		}
-		catch (DuplicateKeyException ex) {
-			return replaceOlder(conversation, now) || fillGaps(conversation, now);
-		}
+		return replaceOperator(conversation, now) || changed;
 	}
 
 	// updated_at too: other instances learn of changes from it (Answers.lastChange).
 	private boolean fillGaps(Conversation conversation, Instant now) {
 		String channel = conversation.channel().name();
 		return this.jdbc.update(FILL_GAPS, (ps) -> {
-			ps.setObject(1, conversation.operatorId(), Types.BIGINT);
-			ps.setObject(2, conversation.projectId(), Types.BIGINT);
-			ps.setString(3, channel);
-			ps.setObject(4, Answers.utc(now));
-			ps.setString(5, conversation.conversationId());
-			ps.setObject(6, conversation.operatorId(), Types.BIGINT);
-			ps.setObject(7, conversation.projectId(), Types.BIGINT);
-			ps.setString(8, channel);
+			ps.setObject(1, conversation.projectId(), Types.BIGINT);
+			ps.setString(2, channel);
+			ps.setObject(3, Answers.utc(now));
+			ps.setString(4, conversation.conversationId());
+			ps.setObject(5, conversation.projectId(), Types.BIGINT);
+			ps.setString(6, channel);
 		}) == 1;
 	}
 
@@ -81,26 +88,46 @@ class Conversations {
 			OffsetDateTime at = Answers.utc(conversation.seenAt());
 			ps.setString(1, conversation.channel().name());
 			ps.setString(2, conversation.channel().name());
-			ps.setObject(3, conversation.operatorId(), Types.BIGINT);
-			ps.setObject(4, conversation.projectId(), Types.BIGINT);
-			ps.setObject(5, at);
-			ps.setString(6, conversation.eventId());
-			ps.setObject(7, Answers.utc(now));
-			ps.setString(8, conversation.conversationId());
+			ps.setObject(3, conversation.projectId(), Types.BIGINT);
+			ps.setObject(4, at);
+			ps.setString(5, conversation.eventId());
+			ps.setObject(6, Answers.utc(now));
+			ps.setString(7, conversation.conversationId());
+			ps.setObject(8, at);
 			ps.setObject(9, at);
-			ps.setObject(10, at);
-			ps.setString(11, conversation.eventId());
+			ps.setString(10, conversation.eventId());
+		}) == 1;
+	}
+
+	private boolean replaceOperator(Conversation conversation, Instant now) {
+		if (conversation.operatorId() == null) {
+			return false;
+		}
+		return this.jdbc.update(REPLACE_OPERATOR, (ps) -> {
+			OffsetDateTime at = Answers.utc(conversation.seenAt());
+			ps.setLong(1, conversation.operatorId());
+			ps.setObject(2, at);
+			ps.setString(3, conversation.eventId());
+			ps.setObject(4, Answers.utc(now));
+			ps.setString(5, conversation.conversationId());
+			ps.setObject(6, at);
+			ps.setObject(7, at);
+			ps.setString(8, conversation.eventId());
 		}) == 1;
 	}
 
 	private static void set(PreparedStatement ps, Conversation conversation, Instant now) throws SQLException {
+		boolean namesOperator = conversation.operatorId() != null;
+		OffsetDateTime at = Answers.utc(conversation.seenAt());
 		ps.setString(1, conversation.channel().name());
 		ps.setObject(2, conversation.operatorId(), Types.BIGINT);
-		ps.setObject(3, conversation.projectId(), Types.BIGINT);
-		ps.setObject(4, Answers.utc(conversation.seenAt()));
-		ps.setString(5, conversation.eventId());
-		ps.setObject(6, Answers.utc(now));
-		ps.setString(7, conversation.conversationId());
+		ps.setObject(3, namesOperator ? at : null, Types.TIMESTAMP_WITH_TIMEZONE);
+		ps.setString(4, namesOperator ? conversation.eventId() : null);
+		ps.setObject(5, conversation.projectId(), Types.BIGINT);
+		ps.setObject(6, at);
+		ps.setString(7, conversation.eventId());
+		ps.setObject(8, Answers.utc(now));
+		ps.setString(9, conversation.conversationId());
 	}
 
 	/**

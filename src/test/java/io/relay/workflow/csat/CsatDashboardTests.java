@@ -404,6 +404,19 @@ abstract class CsatDashboardTests {
 	}
 
 	@Test
+	void aTransferPushArrivingAfterABotsCloseStillSetsTheOperator() {
+		// Pushed to 41, transferred to 42 (that push retried by iAdvize, so late), closed by a bot: 42's answer.
+		String conversation = conversation();
+		handle(pushed(conversation, Channel.CHAT, 41L, 100L, "08:00:00"));
+		handle(closed(conversation, Channel.CHAT, List.of(), 100L, "08:30:00"));
+		handle(pushed(conversation, Channel.CHAT, 42L, 100L, "08:10:00"));
+		handle(csat(conversation, 2, "08:40:00", 100L));
+		// And the first push arriving last changes nothing.
+		handle(pushed(conversation, Channel.CHAT, 41L, 100L, "08:00:00"));
+		assertThat(groups(this.http.json(ON_DAY), "byOperator")).containsExactly("42:1:2.0");
+	}
+
+	@Test
 	void everyChangeMovesTheTokenOtherInstancesPollIncludingAChangeStampedBeforeTheNewest() {
 		String conversation = conversation();
 		handle(closed(conversation, Channel.UNKNOWN, List.of(), null, "09:30:00"));

@@ -1,0 +1,61 @@
+package io.relay.workflow.csat;
+
+import java.time.Instant;
+import java.util.UUID;
+
+import javax.sql.DataSource;
+
+import io.relay.event.Channel;
+import io.relay.support.TestPostgres;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * V51 on conversations stored before it: a stored operator counts as seen with its row's event, so an operator
+ * named by a newer event replaces it and one named by an older event does not; a row without one takes any.
+ */
+class CsatConversationMigrationTests {
+
+	private static final Instant CLOSED = Instant.parse("2026-11-20T08:30:00Z");
+
+	@ParameterizedTest
+	@ValueSource(strings = { "h2", "postgres" })
+	void anOperatorStoredBeforeTheMigrationCountsAsSeenWithItsRowsEvent(String database) {
+		DataSource dataSource = database.equals("h2")
+				? new DriverManagerDataSource("jdbc:h2:mem:csat-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", "sa", "")
+				: new DriverManagerDataSource(TestPostgres.newDatabase("csat_operator"), TestPostgres.username(),
+						TestPostgres.password());
+		Flyway.configure().dataSource(dataSource).target("50").load().migrate();
+		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+		for (String row : new String[] { "with-operator:41", "older-operator:41", "no-operator:null" }) {
+			String[] parts = row.split(":");
+			jdbc.update("insert into csat_conversation (conversation_id, channel, operator_id, seen_at, event_id, "
+					+ "updated_at) values (?, 'CHAT', ?, ?, 'stored', ?)", parts[0],
+					parts[1].equals("null") ? null : Long.valueOf(parts[1]), Answers.utc(CLOSED), Answers.utc(CLOSED));
+		}
+
+		Flyway.configure().dataSource(dataSource).load().migrate();
+
+		assertThat(jdbc.queryForObject("select count(*) from csat_conversation where operator_seen_at = seen_at and "
+				+ "operator_event_id = event_id", Integer.class)).isEqualTo(2);
+		Conversations conversations = new Conversations(jdbc);
+		Instant now = CLOSED.plusSeconds(3600);
+		assertThat(conversations.record(pushed("with-operator", 42L, CLOSED.plusSeconds(60)), now)).isTrue();
+		assertThat(conversations.record(pushed("older-operator", 42L, CLOSED.minusSeconds(60)), now)).isFalse();
+		assertThat(conversations.record(pushed("no-operator", 43L, CLOSED.minusSeconds(60)), now)).isTrue();
+		assertThat(jdbc.queryForList("select conversation_id || ':' || operator_id from csat_conversation "
+				+ "order by conversation_id", String.class))
+			.containsExactly("no-operator:43", "older-operator:41", "with-operator:42");
+	}
+
+	private static Conversations.Conversation pushed(String conversation, long operator, Instant at) {
+		return new Conversations.Conversation(conversation, Channel.CHAT, operator, null, at,
+				UUID.randomUUID().toString());
+	}
+
+}
