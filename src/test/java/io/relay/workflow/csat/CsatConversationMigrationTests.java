@@ -6,12 +6,10 @@ import java.util.UUID;
 import javax.sql.DataSource;
 
 import io.relay.event.Channel;
-import io.relay.support.TestPostgres;
-import org.flywaydb.core.Flyway;
+import io.relay.support.MigratedDatabase;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -26,11 +24,7 @@ class CsatConversationMigrationTests {
 	@ParameterizedTest
 	@ValueSource(strings = { "h2", "postgres" })
 	void anOperatorStoredBeforeTheMigrationCountsAsSeenWithItsRowsEvent(String database) {
-		DataSource dataSource = database.equals("h2")
-				? new DriverManagerDataSource("jdbc:h2:mem:csat-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", "sa", "")
-				: new DriverManagerDataSource(TestPostgres.newDatabase("csat_operator"), TestPostgres.username(),
-						TestPostgres.password());
-		Flyway.configure().dataSource(dataSource).target("50").load().migrate();
+		DataSource dataSource = MigratedDatabase.upTo("50", database, "csat_operator");
 		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
 		for (String row : new String[] { "with-operator:41", "older-operator:41", "no-operator:null" }) {
 			String[] parts = row.split(":");
@@ -39,7 +33,7 @@ class CsatConversationMigrationTests {
 					parts[1].equals("null") ? null : Long.valueOf(parts[1]), Answers.utc(CLOSED), Answers.utc(CLOSED));
 		}
 
-		Flyway.configure().dataSource(dataSource).load().migrate();
+		MigratedDatabase.migrated(dataSource);
 
 		assertThat(jdbc.queryForObject("select count(*) from csat_conversation where operator_seen_at = seen_at and "
 				+ "operator_event_id = event_id", Integer.class)).isEqualTo(2);

@@ -1,17 +1,14 @@
 package io.relay.workflow.promocode;
 
 import java.util.Locale;
-import java.util.UUID;
 
 import javax.sql.DataSource;
 
-import io.relay.support.TestPostgres;
-import org.flywaydb.core.Flyway;
+import io.relay.support.MigratedDatabase;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -25,11 +22,8 @@ class PromoCodeCaseMigrationTests {
 	@ParameterizedTest
 	@ValueSource(strings = { "h2", "h2 in a Turkish locale", "postgres" })
 	void codesStoredBeforeTheMigrationGetTheirKeyAndALaterCaseTwinIsWithheld(String database) {
-		DataSource dataSource = database.startsWith("h2")
-				? new DriverManagerDataSource("jdbc:h2:mem:case-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", "sa", "")
-				: new DriverManagerDataSource(TestPostgres.newDatabase("promo_case"), TestPostgres.username(),
-						TestPostgres.password());
-		Flyway.configure().dataSource(dataSource).target("47").load().migrate();
+		DataSource dataSource = MigratedDatabase.upTo("47", database.startsWith("h2") ? "h2" : "postgres",
+				"promo_case");
 		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
 		for (String code : new String[] { "Spring-1", "SPRING-2", "spring-1", "SPRING-1", "INFO-I", "Gift-9" }) {
 			jdbc.update("insert into promo_code (campaign, code, origin, batch_id, created_at) values ('old', ?, "
@@ -45,7 +39,7 @@ class PromoCodeCaseMigrationTests {
 				// H2's lower() follows the JVM's locale, where 'I' lowers to a dotless i.
 				Locale.setDefault(Locale.forLanguageTag("tr-TR"));
 			}
-			Flyway.configure().dataSource(dataSource).load().migrate();
+			MigratedDatabase.migrated(dataSource);
 		}
 		finally {
 			Locale.setDefault(locale);
