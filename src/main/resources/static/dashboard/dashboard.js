@@ -13,6 +13,9 @@
 
   const number = (value, digits) => (value === null || value === undefined) ? '–'
     : Number(value).toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  // A time in the zone the days are cut in, named: the browser's own zone may put an answer on another day than the
+  // one it counts on.
+  const inZone = (instant, timeZone) => new Date(instant).toLocaleString('en', { timeZone, timeZoneName: 'short' });
   const signed = (value) => (value === null || value === undefined) ? '–'
     : (value > 0 ? '+' : '') + number(value, Number.isInteger(value) ? 0 : 1);
 
@@ -27,22 +30,35 @@
     error.hidden = !message;
   }
 
+  const pause = (millis) => new Promise((resolve) => setTimeout(resolve, millis));
+
+  // One load at a time; changes told meanwhile make one more, after a pause as long as the load took (a second at
+  // least): on a busy account changes come faster than a month's figures are computed, and every open page loads.
   async function refresh() {
     if (state.loading) {
       state.again = true;
       return;
     }
     state.loading = true;
+    let retryAfter = 0;
     try {
-      do {
+      for (;;) {
         state.again = false;
+        const started = Date.now();
         render(await load());
-      } while (state.again);
-      showError('');
+        showError('');
+        if (!state.again) break;
+        await pause(Math.max(1000, Date.now() - started));
+      }
     } catch (error) {
       showError(error.message);
+      retryAfter = error.retryAfter || 0;
     } finally {
       state.loading = false;
+    }
+    if (retryAfter > 0) {
+      // Relay was computing other ranges' figures (503): try again when it says.
+      setTimeout(refresh, retryAfter * 1000);
     }
   }
 
@@ -60,7 +76,9 @@
       } catch (ignored) {
         // not a problem document
       }
-      throw new Error('Could not load the figures: ' + detail);
+      const error = new Error('Could not load the figures: ' + detail);
+      if (response.status === 503) error.retryAfter = Number(response.headers.get('Retry-After')) || 5;
+      throw error;
     }
     return response.json();
   }
@@ -84,11 +102,10 @@
     table($('by-channel'), 'Channel', summary.byChannel);
     table($('by-operator'), 'Operator', summary.byOperator);
     table($('by-project'), 'Project', summary.byProject);
-    comments(summary.comments);
+    comments(summary.comments, summary.timeZone);
     charts(summary);
-    const updated = new Date(summary.generatedAt);
     $('updated').dateTime = summary.generatedAt;
-    $('updated').textContent = updated.toLocaleString();
+    $('updated').textContent = inZone(summary.generatedAt, summary.timeZone);
     state.renders++;
     document.body.dataset.renders = String(state.renders);
   }
@@ -116,7 +133,7 @@
     element.replaceChildren(...rows);
   }
 
-  function comments(list) {
+  function comments(list, timeZone) {
     const items = list.map((comment) => {
       const item = document.createElement('li');
       const text = document.createElement('div');
@@ -124,7 +141,7 @@
       text.textContent = comment.comment;
       const meta = document.createElement('div');
       meta.className = 'meta';
-      const parts = [new Date(comment.answeredAt).toLocaleString()];
+      const parts = [inZone(comment.answeredAt, timeZone)];
       if (comment.csat !== null) parts.push('CSAT ' + comment.csat);
       if (comment.nps !== null) parts.push('NPS ' + comment.nps);
       if (comment.channel) parts.push(comment.channel);
@@ -220,6 +237,11 @@
     state.custom = true;
     refresh();
   });
+
+  // A quiet page still moves on to the new day's range (the default range ends today): load every five minutes.
+  setInterval(() => {
+    if (!state.custom) refresh();
+  }, 5 * 60 * 1000);
 
   refresh();
   listen();

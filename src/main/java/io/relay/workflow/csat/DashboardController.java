@@ -35,12 +35,16 @@ class DashboardController {
 
 	private final Summaries summaries;
 
+	private final SharedSummaries shared;
+
 	private final DashboardUpdates updates;
 
 	private final CsatDashboardProperties properties;
 
-	DashboardController(Summaries summaries, DashboardUpdates updates, CsatDashboardProperties properties) {
+	DashboardController(Summaries summaries, SharedSummaries shared, DashboardUpdates updates,
+			CsatDashboardProperties properties) {
 		this.summaries = summaries;
+		this.shared = shared;
 		this.updates = updates;
 		this.properties = properties;
 	}
@@ -52,7 +56,8 @@ class DashboardController {
 
 	/**
 	 * The figures of the answers given from {@code from} to {@code to} (ISO dates such as {@code 2026-11-25}, both
-	 * included, in the dashboard's time zone); by default the last {@code default-days} days up to today.
+	 * included, in the dashboard's time zone); by default the last {@code default-days} days up to today. Shared
+	 * with the other pages asking for the same range (see {@link SharedSummaries}).
 	 */
 	@GetMapping(path = "/api/summary", produces = MediaType.APPLICATION_JSON_VALUE)
 	@ResponseBody
@@ -69,7 +74,7 @@ class DashboardController {
 			throw badRequest("The range covers " + days + " days; at most " + CsatDashboardProperties.MAX_DAYS
 					+ " can be asked for at once", "from");
 		}
-		return this.summaries.summarize(first, last);
+		return this.shared.summarize(first, last);
 	}
 
 	/** Server-sent events: {@code ready} once connected, then {@code changed} whenever the figures may have. */

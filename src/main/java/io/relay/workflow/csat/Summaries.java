@@ -100,13 +100,16 @@ class Summaries {
 		if (this.properties.commentsShown() == 0) {
 			return List.of();
 		}
+		// The latest comments first, then what goes with them: joined before the limit, every comment of the range
+		// was looked up three times to keep twenty.
 		return this.jdbc.query("select a.conversation_id, a.comment, a.answered_at, c.channel, c.operator_id, "
-				+ "coalesce(a.project_id, c.project_id), s.score, n.score from csat_answer a "
+				+ "coalesce(a.project_id, c.project_id), s.score, n.score from (select conversation_id, comment, "
+				+ "answered_at, project_id from csat_answer where question = 'COMMENT' and answered_on between ? and ? "
+				+ "and comment <> '' order by answered_at desc, conversation_id limit ?) a "
 				+ "left join csat_conversation c on c.conversation_id = a.conversation_id "
 				+ "left join csat_answer s on s.conversation_id = a.conversation_id and s.question = 'CSAT' "
 				+ "left join csat_answer n on n.conversation_id = a.conversation_id and n.question = 'NPS' "
-				+ "where a.question = 'COMMENT' and a.answered_on between ? and ? and a.comment <> '' "
-				+ "order by a.answered_at desc, a.conversation_id limit ?",
+				+ "order by a.answered_at desc, a.conversation_id",
 				(rs, row) -> new Summary.Comment(rs.getString(1), rs.getString(2),
 						rs.getObject(3, OffsetDateTime.class).toInstant(), rs.getString(4), nullableLong(rs, 5),
 						nullableLong(rs, 6), nullableInt(rs, 7), nullableInt(rs, 8)),

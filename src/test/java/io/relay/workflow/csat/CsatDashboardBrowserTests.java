@@ -12,6 +12,7 @@ import java.time.LocalDate;
 import java.time.LocalTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -138,6 +139,8 @@ class CsatDashboardBrowserTests {
 				document.addEventListener('securitypolicyviolation',
 				    (violation) => window.cspViolations.push(violation.violatedDirective + ' ' + violation.blockedURI));
 				"""));
+		// A manager on the other side of the world: at noon UTC it is already tomorrow in Auckland.
+		browser.executeCdpCommand("Emulation.setTimezoneOverride", Map.of("timezoneId", "Pacific/Auckland"));
 		// The admin login in the URL: Chromium authenticates the page with it, then its same-origin requests.
 		browser.get("http://" + AdminHttp.USER + ":" + AdminHttp.PASSWORD + "@127.0.0.1:" + this.port + "/dashboard");
 		await("the page live with the figures").atMost(Duration.ofSeconds(20))
@@ -173,6 +176,12 @@ class CsatDashboardBrowserTests {
 		// A visitor's text stays text: no element made of it, nothing of it run.
 		assertThat(browser.findElements(By.cssSelector("#comments b, #comments img, #comments script"))).isEmpty();
 		assertThat(browser.executeScript("return typeof window.pwned")).isEqualTo("undefined");
+		// Its time in the dashboard's zone (UTC), named, on the day it counts on: not the browser's tomorrow.
+		String day = now.toLocalDate().format(DateTimeFormatter.ofPattern("M/d/yyyy"));
+		assertThat(String.valueOf(browser.executeScript("return document.querySelector('#comments li .meta').textContent")))
+			.startsWith(day + ", 12:")
+			.contains(" UTC");
+		assertThat(text(browser, "updated")).endsWith(" UTC");
 		assertThat(browser.executeScript("return window.cspViolations")).asInstanceOf(InstanceOfAssertFactories.LIST)
 			.isEmpty();
 
@@ -209,6 +218,37 @@ class CsatDashboardBrowserTests {
 			.statusCode()).isEqualTo(202);
 		await("the new answer on the page").atMost(Duration.ofSeconds(10))
 			.until(() -> Long.parseLong(text(browser, "nps-count")) == before + 1);
+	}
+
+	@Test
+	void aPageToldThatRelayIsBusyLoadsAgainWhenToldTo() {
+		ChromeDriver browser = browser();
+		// Relay answers the page's first two loads (its own and the stream's 'ready') with its 503 for too many
+		// summaries computed at once: only the page's own retry after Retry-After can bring the figures.
+		Object script = browser.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source", """
+				window.summariesRefused = 0;
+				const realFetch = window.fetch.bind(window);
+				window.fetch = (resource, options) => {
+				  if (String(resource).includes('/dashboard/api/summary') && window.summariesRefused < 2) {
+				    window.summariesRefused++;
+				    return Promise.resolve(new Response(JSON.stringify({ status: 503, detail: 'busy' }), { status: 503,
+				        headers: { 'Retry-After': '1', 'Content-Type': 'application/problem+json' } }));
+				  }
+				  return realFetch(resource, options);
+				};
+				"""));
+		try {
+			browser.get("http://" + AdminHttp.USER + ":" + AdminHttp.PASSWORD + "@127.0.0.1:" + this.port
+					+ "/dashboard");
+			await("the figures after the refusals").atMost(Duration.ofSeconds(15))
+				.until(() -> Long.valueOf(2).equals(browser.executeScript("return window.summariesRefused"))
+						&& !"0".equals(String.valueOf(browser.executeScript("return document.body.dataset.renders || '0'"))));
+			assertThat(browser.findElement(By.id("error")).isDisplayed()).isFalse();
+		}
+		finally {
+			browser.executeCdpCommand("Page.removeScriptToEvaluateOnNewDocument",
+					Map.of("identifier", ((Map<?, ?>) script).get("identifier")));
+		}
 	}
 
 	private static ChromeDriver browser() {
