@@ -16,7 +16,9 @@ public interface IAdvizeEnrichment {
 
 	/**
 	 * The visitor the event is about, with name, email and phone when iAdvize has them. Answers are cached for
-	 * {@code relay.iadvize.cache.visitor-ttl}, so a burst of events for one visitor asks iAdvize once.
+	 * {@code relay.iadvize.cache.visitor-ttl}, so a burst of events for one visitor asks iAdvize once, and an answer
+	 * may be that old. A {@code visitor.updated} event always gets the visitor from iAdvize, as updated, and that
+	 * answer replaces the cached one.
 	 * <ul>
 	 * <li>an integer {@code visitorExternalId} ({@code v2.conversation.*}, onsite only): REST
 	 * {@code GET /visitor/{id}};</li>

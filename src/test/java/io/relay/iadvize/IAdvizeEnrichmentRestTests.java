@@ -340,6 +340,31 @@ class IAdvizeEnrichmentRestTests {
 	}
 
 	@Test
+	void aVisitorUpdatedEventAsksIAdvizeAgainAndTheEventsAfterItSeeTheUpdate() {
+		// The visitor is looked up, then gives an email address: iAdvize sends visitor.updated. The visitor
+		// remembered from before the update has no email, and the lead workflow would skip it for good.
+		String uniqueId = "593de0891b628a50b09835dc6c0e92565329c74baa90e";
+		String path = "/sd/api/2/visitor";
+		iadvize.stubFor(get(urlPathEqualTo(path)).inScenario("update")
+			.willReturn(okJson(page("[{\"id\": 560, \"unique_id\": \"" + uniqueId + "\", \"firstname\": \"Grace\"}]", 1,
+					1)))
+			.willSetStateTo("updated"));
+		iadvize.stubFor(get(urlPathEqualTo(path)).inScenario("update")
+			.whenScenarioStateIs("updated")
+			.willReturn(okJson(page("[{\"id\": 560, \"unique_id\": \"" + uniqueId + "\", \"firstname\": \"Grace\", "
+					+ "\"email\": \"grace@example.com\"}]", 1, 1))));
+		this.runner.run((context) -> {
+			IAdvizeEnrichment enrichment = context.getBean(IAdvizeEnrichment.class);
+			assertThat(enrichment.visitor(visitorUpdated(Platform.SD, uniqueId)).hasEmail()).isFalse();
+			assertThat(enrichment.visitor(visitorUpdated(Platform.SD, uniqueId)).email())
+				.isEqualTo("grace@example.com");
+			// The other events take the updated visitor from the cache.
+			assertThat(enrichment.visitor(legacyClosed(Platform.SD, 1)).email()).isEqualTo("grace@example.com");
+		});
+		iadvize.verify(2, getRequestedFor(urlPathEqualTo(path)));
+	}
+
+	@Test
 	void aBare404IsAWrongBaseUrlNotAnUnknownVisitor() {
 		// A proxy's or a wrong path's 404, without iAdvize's envelope: taken as "unknown visitor", every delivery
 		// would be skipped quietly.

@@ -10,6 +10,7 @@ import io.relay.event.ConversationClosed;
 import io.relay.event.ConversationPushed;
 import io.relay.event.IAdvizeEvent;
 import io.relay.event.Platform;
+import io.relay.event.VisitorUpdated;
 import io.relay.iadvize.Api;
 import io.relay.iadvize.IAdvizeApiException;
 import io.relay.iadvize.IAdvizeEnrichment;
@@ -112,19 +113,29 @@ final class DefaultEnrichment implements IAdvizeEnrichment {
 					+ "relay.iadvize.rest.api-key or relay.iadvize.graphql.username and password, and none is set");
 		}
 		if (legacyId != null && (this.rest.configured() || uuid == null)) {
-			return this.visitors.get(Api.REST, platform, "id:" + legacyId, () -> this.rest.visitor(platform, legacyId));
+			return lookup(event, Api.REST, "id:" + legacyId, () -> this.rest.visitor(platform, legacyId));
 		}
 		if (uuid != null) {
-			return this.visitors.get(Api.GRAPHQL, platform, uuid.toString(),
-					() -> this.graphQl.visitor(platform, uuid));
+			return lookup(event, Api.GRAPHQL, uuid.toString(), () -> this.graphQl.visitor(platform, uuid));
 		}
 		if (visitorId != null) {
-			return this.visitors.get(Api.REST, platform, "unique:" + visitorId,
+			return lookup(event, Api.REST, "unique:" + visitorId,
 					() -> this.rest.visitorByUniqueId(platform, visitorId));
 		}
 		// Not Rejected (DEAD, and no replay could help): there is no visitor to find, as for one iAdvize does not know.
 		throw new IAdvizeApiException.NotFound(Api.REST, "visitor",
 				"the event names no visitor (no visitorId, no visitorExternalId)");
+	}
+
+	/**
+	 * The visitor through the cache. A {@code visitor.updated} event says the visitor just changed (gave an email
+	 * address, say): a remembered answer, up to {@code relay.iadvize.cache.visitor-ttl} old, or a lookup under way
+	 * may predate the change, and the lead workflow would skip the visitor for good. So that event asks iAdvize
+	 * itself, and its answer replaces the remembered one for the events after it.
+	 */
+	private Visitor lookup(IAdvizeEvent event, Api api, String id, Supplier<@Nullable Visitor> loader) {
+		return (event instanceof VisitorUpdated) ? this.visitors.refresh(api, event.platform(), id, loader)
+				: this.visitors.get(api, event.platform(), id, loader);
 	}
 
 	private Transcript findTranscript(IAdvizeEvent event) {

@@ -188,7 +188,8 @@ public record IAdvizeProperties(@DefaultValue @Valid @NotNull Rest rest, @Defaul
 	/**
 	 * The visitor cache.
 	 *
-	 * @param visitorTtl how long a visitor lookup is remembered; 0 disables the cache
+	 * @param visitorTtl how long a visitor lookup is remembered (a {@code visitor.updated} event's lookup always asks
+	 * iAdvize, and replaces what is remembered); 0 disables the cache
 	 * @param visitorMaxSize the most visitors remembered at once
 	 */
 	public record Cache(@DefaultValue("60s") Duration visitorTtl,

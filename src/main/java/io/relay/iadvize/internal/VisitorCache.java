@@ -24,6 +24,10 @@ import org.jspecify.annotations.Nullable;
  * once, and shares its failure, but for a first lookup whose own time ran out: then a lookup with time left asks
  * itself. Failures are not remembered. Metrics: {@code cache.*} tagged {@code cache=iadvize.visitors}.
  * <p>
+ * A remembered visitor may be up to the time to live old. Where that is known to be too old, a lookup
+ * {@link #refresh refreshes} the entry rather than {@link #get reading} it: it asks iAdvize, and its answer replaces
+ * the remembered one for the lookups after it.
+ * <p>
  * The cache holds a future per visitor, and the thread that put it there asks iAdvize outside the cache's map. A
  * lookup run inside the map (a synchronous cache's {@code get(key, loader)}) holds a lock that the map shares
  * between keys and that its growth waits for: one slow iAdvize answer held up lookups of other visitors.
@@ -65,6 +69,26 @@ final class VisitorCache {
 			this.cache.asMap().remove(key, answer);
 			return get(api, platform, id, loader);
 		}
+		return load(mine, loader);
+	}
+
+	/**
+	 * The loader's answer, never a remembered one nor that of a lookup already under way (which may have started
+	 * before the change this lookup is asked for), remembered in place of what was. The lookups that come while it
+	 * runs wait for it, as for any other: they get the visitor as it is now. Of two such lookups of one visitor, the
+	 * one that started last is remembered.
+	 */
+	Visitor refresh(Api api, Platform platform, String id, Supplier<@Nullable Visitor> loader) {
+		if (this.cache == null) {
+			return answered(loader.get());
+		}
+		CompletableFuture<Visitor> mine = new CompletableFuture<>();
+		this.cache.put(new Key(api, platform, id), mine);
+		return load(mine, loader);
+	}
+
+	/** Asks iAdvize, and completes {@code mine}, a future the cache holds, with the answer or the failure. */
+	private static Visitor load(CompletableFuture<Visitor> mine, Supplier<@Nullable Visitor> loader) {
 		try {
 			Visitor visitor = answered(loader.get());
 			mine.complete(visitor);

@@ -8,6 +8,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.stream.IntStream;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -15,6 +17,7 @@ import io.relay.event.Platform;
 import io.relay.iadvize.Api;
 import io.relay.iadvize.IAdvizeApiException;
 import io.relay.iadvize.Visitor;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -41,14 +44,8 @@ class VisitorCacheTests {
 		// A slow iAdvize answer for one visitor. The others are looked up meanwhile: none may wait for it (a lookup
 		// run inside the map's compute holds a lock that other keys share, and the map's growth waits for it too).
 		CountDownLatch release = new CountDownLatch(1);
-		CountDownLatch slowStarted = new CountDownLatch(1);
-		CompletableFuture<Visitor> slow = CompletableFuture.supplyAsync(() -> this.cache.get(Api.REST, Platform.SD,
-				"slow", () -> {
-					slowStarted.countDown();
-					awaitQuietly(release);
-					return visitor("slow");
-				}), this.threads);
-		assertThat(slowStarted.await(10, TimeUnit.SECONDS)).isTrue();
+		CompletableFuture<Visitor> slow = askingUntil(release, visitor("slow"),
+				(loader) -> this.cache.get(Api.REST, Platform.SD, "slow", loader));
 		List<CompletableFuture<Visitor>> others = IntStream.range(0, 500)
 			.mapToObj((i) -> CompletableFuture.supplyAsync(
 					() -> this.cache.get(Api.REST, Platform.SD, "v-" + i, () -> visitor("v-" + i)), this.threads))
@@ -128,6 +125,49 @@ class VisitorCacheTests {
 	}
 
 	@Test
+	void aRefreshAsksAgainAndTheLookupsAfterItGetItsAnswer() {
+		this.cache.get(Api.REST, Platform.SD, "r", () -> visitor("r", null));
+		Visitor refreshed = this.cache.refresh(Api.REST, Platform.SD, "r", () -> visitor("r", "ada@example.com"));
+		assertThat(refreshed.email()).isEqualTo("ada@example.com");
+		assertThat(this.cache.get(Api.REST, Platform.SD, "r", () -> visitor("r", "not-asked@example.com")).email())
+			.isEqualTo("ada@example.com");
+	}
+
+	@Test
+	void aRefreshDoesNotWaitForALookupUnderWayWhichMayHaveStartedBeforeTheChange() throws Exception {
+		CountDownLatch release = new CountDownLatch(1);
+		CompletableFuture<Visitor> earlier = askingUntil(release, visitor("u", null),
+				(loader) -> this.cache.get(Api.REST, Platform.SD, "u", loader));
+		try {
+			assertThat(this.cache.refresh(Api.REST, Platform.SD, "u", () -> visitor("u", "ada@example.com")).email())
+				.isEqualTo("ada@example.com");
+		}
+		finally {
+			release.countDown();
+		}
+		assertThat(earlier.get(10, TimeUnit.SECONDS).email()).isNull();
+		// The earlier answer, come last, does not take the place of the refreshed one.
+		assertThat(this.cache.get(Api.REST, Platform.SD, "u", () -> visitor("u", "not-asked@example.com")).email())
+			.isEqualTo("ada@example.com");
+	}
+
+	@Test
+	void lookupsThatComeWhileARefreshRunsWaitForItsAnswer() throws Exception {
+		this.cache.get(Api.REST, Platform.SD, "w", () -> visitor("w", null));
+		CountDownLatch release = new CountDownLatch(1);
+		CompletableFuture<Visitor> refresh = askingUntil(release, visitor("w", "ada@example.com"),
+				(loader) -> this.cache.refresh(Api.REST, Platform.SD, "w", loader));
+		CompletableFuture<Visitor> later = CompletableFuture.supplyAsync(
+				() -> this.cache.get(Api.REST, Platform.SD, "w", () -> visitor("w", "not-asked@example.com")),
+				this.threads);
+		// It found the refresh under way (a hit: the first lookup was the one miss), and waits for it.
+		await().atMost(Duration.ofSeconds(10)).until(() -> gets("hit") == 1);
+		release.countDown();
+		assertThat(later.get(10, TimeUnit.SECONDS).email()).isEqualTo("ada@example.com");
+		assertThat(refresh.get(10, TimeUnit.SECONDS).email()).isEqualTo("ada@example.com");
+	}
+
+	@Test
 	void keysDifferByApiAndPlatform() {
 		this.cache.get(Api.REST, Platform.SD, "k", () -> visitor("rest-sd"));
 		assertThat(this.cache.get(Api.REST, Platform.HA, "k", () -> visitor("rest-ha")).id()).isEqualTo("rest-ha");
@@ -141,10 +181,8 @@ class VisitorCacheTests {
 		this.cache.get(Api.REST, Platform.SD, "m", () -> visitor("m"));
 		this.cache.get(Api.REST, Platform.SD, "m", () -> visitor("m"));
 		this.cache.get(Api.REST, Platform.SD, "m", () -> visitor("m"));
-		assertThat(this.registry.get("cache.gets").tag("cache", VisitorCache.NAME).tag("result", "miss")
-			.functionCounter().count()).isEqualTo(1);
-		assertThat(this.registry.get("cache.gets").tag("cache", VisitorCache.NAME).tag("result", "hit")
-			.functionCounter().count()).isEqualTo(2);
+		assertThat(gets("miss")).isEqualTo(1);
+		assertThat(gets("hit")).isEqualTo(2);
 	}
 
 	@Test
@@ -156,8 +194,33 @@ class VisitorCacheTests {
 			.isEqualTo("z-2");
 	}
 
+	/**
+	 * Starts {@code lookup} on a thread of its own, with a loader that answers {@code answer} once {@code release}
+	 * opens, and returns once that loader runs: iAdvize is being asked, slowly.
+	 */
+	private CompletableFuture<Visitor> askingUntil(CountDownLatch release, Visitor answer,
+			Function<Supplier<@Nullable Visitor>, Visitor> lookup) throws InterruptedException {
+		CountDownLatch asking = new CountDownLatch(1);
+		CompletableFuture<Visitor> looked = CompletableFuture.supplyAsync(() -> lookup.apply(() -> {
+			asking.countDown();
+			awaitQuietly(release);
+			return answer;
+		}), this.threads);
+		assertThat(asking.await(10, TimeUnit.SECONDS)).isTrue();
+		return looked;
+	}
+
+	private double gets(String result) {
+		return this.registry.get("cache.gets").tag("cache", VisitorCache.NAME).tag("result", result)
+			.functionCounter().count();
+	}
+
 	private static Visitor visitor(String id) {
-		return new Visitor(Api.REST, id, null, null, null, null, null, null, null, null, null);
+		return visitor(id, null);
+	}
+
+	private static Visitor visitor(String id, @Nullable String email) {
+		return new Visitor(Api.REST, id, null, null, null, email, null, null, null, null, null);
 	}
 
 	private static void awaitQuietly(CountDownLatch latch) {
