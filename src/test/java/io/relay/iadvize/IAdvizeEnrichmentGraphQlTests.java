@@ -311,6 +311,26 @@ class IAdvizeEnrichmentGraphQlTests {
 	}
 
 	@Test
+	void aRefusedLoginIsOnlyTheFailureOfTheCallWhoseLoginGotItAmongLookupsOfOneVisitor() throws Exception {
+		// Three deliveries for one visitor: two wait for the first one's lookup (the visitor cache), whose login
+		// iAdvize refuses. They are to be retried after the pause, as calls for other visitors would be, not DEAD.
+		iadvize.stubFor(post(urlPathEqualTo("/oauth2/token")).willReturn(aResponse().withStatus(401)
+			.withHeader("Content-Type", "application/json")
+			.withBody("{\"error\":\"invalid_grant\"}")
+			.withFixedDelay(700)));
+		this.runner.withPropertyValues("relay.iadvize.retry.max-attempts=1").run((context) -> {
+			IAdvizeEnrichment enrichment = context.getBean(IAdvizeEnrichment.class);
+			List<Throwable> failures = concurrently(3,
+					() -> catchThrowable(() -> enrichment.visitor(closed(Platform.SD, null, VISITOR_ID))));
+			assertThat(failures).filteredOn(IAdvizeApiException.AuthenticationFailed.class::isInstance).hasSize(1);
+			assertThat(failures).filteredOn(IAdvizeApiException.Unavailable.class::isInstance)
+				.hasSize(2)
+				.allSatisfy((failure) -> assertThat(failure).hasMessageContaining("paused"));
+		});
+		iadvize.verify(1, postRequestedFor(urlPathEqualTo("/oauth2/token")));
+	}
+
+	@Test
 	void anInvalidTokenAnswerRefreshesTheTokenOnceAndSendsTheQueryAgain() throws Exception {
 		givenTwoLogins();
 		iadvize.stubFor(post(urlPathEqualTo("/graphql")).withHeader("Authorization", equalTo("Bearer " + TOKEN))

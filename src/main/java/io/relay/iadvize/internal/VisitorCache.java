@@ -21,8 +21,9 @@ import org.jspecify.annotations.Nullable;
  * Short-lived memory of visitor lookups, private to this module (no application-wide {@code CacheManager} or
  * {@code @EnableCaching} is involved, so other modules' caching is untouched). Concurrent lookups of one visitor wait
  * for the first one's answer (no longer than their own call's time): a burst of events for one visitor asks iAdvize
- * once, and shares its failure, but for a first lookup whose own time ran out: then a lookup with time left asks
- * itself. Failures are not remembered. Metrics: {@code cache.*} tagged {@code cache=iadvize.visitors}.
+ * once, and shares its transient failure or its "not found". A lookup waiting for a first one whose own time ran
+ * out (when it has time left), or that failed for good otherwise (a refused login...), asks itself. Failures are not
+ * remembered. Metrics: {@code cache.*} tagged {@code cache=iadvize.visitors}.
  * <p>
  * A remembered visitor may be up to the time to live old. Where that is known to be too old, a lookup
  * {@link #refresh refreshes} the entry rather than {@link #get reading} it: it asks iAdvize, and its answer replaces
@@ -65,7 +66,8 @@ final class VisitorCache {
 			if (shared != null) {
 				return shared;
 			}
-			// The lookup waited for gave up because its own call's time was up, not this one's: this one asks.
+			// The lookup waited for gave up because its own call's time was up, not this one's, or failed in a way
+			// that was its own: this one asks.
 			this.cache.asMap().remove(key, answer);
 			return get(api, platform, id, loader);
 		}
@@ -110,7 +112,9 @@ final class VisitorCache {
 
 	/**
 	 * Another lookup's answer, waited for no longer than this call's time allows.
-	 * @return {@code null} when that lookup ran out of its own call's time, and this call has time left to ask
+	 * @return {@code null} when this lookup is to ask itself: the other one ran out of its own call's time and this
+	 * call has time left, or it failed for good in a way that is not this lookup's failure
+	 * ({@link #sharedWithWaiters})
 	 */
 	private static @Nullable Visitor await(Api api, CompletableFuture<Visitor> answer) {
 		try {
@@ -129,6 +133,9 @@ final class VisitorCache {
 			if (CallDeadline.ranOut(ex.getCause()) && CallDeadline.leavesTimeAfter(Duration.ZERO)) {
 				return null;
 			}
+			if (ex.getCause() instanceof IAdvizeApiException failure && !sharedWithWaiters(failure)) {
+				return null;
+			}
 			if (ex.getCause() instanceof RuntimeException failure) {
 				throw failure;
 			}
@@ -137,6 +144,19 @@ final class VisitorCache {
 			}
 			throw new IllegalStateException("A visitor lookup failed", ex.getCause());
 		}
+	}
+
+	/**
+	 * Whether the lookups that waited for the one that failed so fail with it. A transient failure: yes, or each
+	 * would ask in turn while iAdvize is away, every one as slow as the first. A visitor iAdvize does not know: yes,
+	 * that is iAdvize's answer about the visitor, the same for whoever asks, and asking again would only cost
+	 * requests. Any other permanent failure: no, it is only the failure of the lookup that got it. It may be of that
+	 * call alone: a refused login fails for good only the call whose own login iAdvize refused, and the others get
+	 * a retryable failure while logins are paused ({@link AccessTokens}); shared, one refusal would send every
+	 * delivery for the visitor DEAD. Then each waiting lookup asks itself (the first of them for the others).
+	 */
+	private static boolean sharedWithWaiters(IAdvizeApiException failure) {
+		return failure.retryable() || failure instanceof IAdvizeApiException.NotFound;
 	}
 
 	private record Key(Api api, Platform platform, String id) {

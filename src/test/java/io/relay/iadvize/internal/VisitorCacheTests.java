@@ -1,6 +1,7 @@
 package io.relay.iadvize.internal;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -83,26 +84,61 @@ class VisitorCacheTests {
 	}
 
 	@Test
-	void lookupsWaitingForAFailedOneGetItsFailure() throws Exception {
+	void lookupsWaitingForOneThatFailsForNowGetItsFailure() throws Exception {
+		IAdvizeApiException failure = new IAdvizeApiException.Unavailable(Api.REST, "visitor", "answered HTTP 503",
+				null, null);
+		assertThat(lookupsWaitingForOneThatFails(failure, 10)).allSatisfy((outcome) -> assertThat(outcome)
+			.isSameAs(failure));
+	}
+
+	@Test
+	void lookupsWaitingForOneOfAVisitorIAdvizeDoesNotKnowGetThatAnswer() throws Exception {
+		// The same answer for everyone: asking again would only cost requests.
+		IAdvizeApiException unknown = new IAdvizeApiException.NotFound(Api.REST, "visitor", "Unknown 'visitor'");
+		assertThat(lookupsWaitingForOneThatFails(unknown, 10)).allSatisfy((outcome) -> assertThat(outcome)
+			.isSameAs(unknown));
+	}
+
+	@Test
+	void aPermanentFailureIsOnlyTheFailureOfTheLookupThatGotItAndTheOthersAsk() throws Exception {
+		// A refused login, say: the calls that did not log in themselves must not go DEAD with it.
+		IAdvizeApiException refused = new IAdvizeApiException.AuthenticationFailed(Api.GRAPHQL, "token",
+				"iAdvize refused the GraphQL login with HTTP 401");
+		List<Object> outcomes = lookupsWaitingForOneThatFails(refused, 10);
+		assertThat(outcomes).filteredOn(refused::equals).hasSize(1);
+		assertThat(outcomes).filteredOn(Visitor.class::isInstance)
+			.hasSize(9)
+			.allSatisfy((outcome) -> assertThat(((Visitor) outcome).id()).isEqualTo("asked-again"));
+	}
+
+	/**
+	 * {@code count} concurrent lookups of one visitor, the first of which fails with {@code failure} once all the
+	 * others wait for it; a lookup after it answers the visitor {@code asked-again}.
+	 * @return each lookup's visitor or failure
+	 */
+	private List<Object> lookupsWaitingForOneThatFails(IAdvizeApiException failure, int count) throws Exception {
 		AtomicInteger asked = new AtomicInteger();
 		CountDownLatch release = new CountDownLatch(1);
-		IAdvizeApiException failure = new IAdvizeApiException.Rejected(Api.REST, "visitor", "refused");
-		List<CompletableFuture<Visitor>> lookups = IntStream.range(0, 10)
+		List<CompletableFuture<Visitor>> lookups = IntStream.range(0, count)
 			.mapToObj((i) -> CompletableFuture.supplyAsync(() -> this.cache.get(Api.REST, Platform.SD, "failing", () -> {
-				asked.incrementAndGet();
+				if (asked.incrementAndGet() > 1) {
+					return visitor("asked-again");
+				}
 				awaitQuietly(release);
 				throw failure;
 			}), this.threads))
 			.toList();
-		await().atMost(Duration.ofSeconds(10)).until(() -> asked.get() == 1);
+		// All but the first found its lookup under way (a hit each), and wait for it.
+		await().atMost(Duration.ofSeconds(10)).until(() -> asked.get() == 1 && gets("hit") == count - 1);
 		release.countDown();
+		List<Object> outcomes = new ArrayList<>();
 		for (CompletableFuture<Visitor> lookup : lookups) {
-			assertThatExceptionOfType(java.util.concurrent.ExecutionException.class)
-				.isThrownBy(() -> lookup.get(10, TimeUnit.SECONDS))
-				.havingCause()
-				.isSameAs(failure);
+			outcomes.add(lookup.handle((visitor, thrown) -> (thrown != null) ? thrown.getCause() : visitor)
+				.get(10, TimeUnit.SECONDS));
 		}
-		assertThat(asked).hasValue(1);
+		// One more lookup at most: the first of those that then asked themselves, the others waiting for it.
+		assertThat(asked).hasValueLessThanOrEqualTo(2);
+		return outcomes;
 	}
 
 	@Test
