@@ -62,8 +62,10 @@ public abstract sealed class IAdvizeApiException extends RuntimeException {
 	}
 
 	/**
-	 * The credentials were refused (HTTP 401/403, {@code Forbidden}, a refused login). Permanent until someone
-	 * fixes the configuration.
+	 * The credentials were refused: HTTP 401; a 403 in iAdvize's words (REST's envelope, GraphQL {@code errors}, an
+	 * OAuth {@code error}; a 403 without them is a firewall's or a CDN's page, {@link Unavailable}); a REST
+	 * {@code Forbidden} answer; a refused login; a GraphQL {@code FORBIDDEN} error. Permanent until someone fixes the
+	 * configuration.
 	 */
 	public static final class AuthenticationFailed extends IAdvizeApiException {
 
@@ -94,7 +96,10 @@ public abstract sealed class IAdvizeApiException extends RuntimeException {
 
 	}
 
-	/** iAdvize could not answer now: a 5xx, a timeout, an I/O error, an unreadable answer. Retryable. */
+	/**
+	 * iAdvize could not answer now: a 5xx, a timeout, an I/O error, an unreadable answer, a 403 not in iAdvize's words
+	 * (a firewall in between). Retryable.
+	 */
 	public static final class Unavailable extends IAdvizeApiException {
 
 		public Unavailable(Api api, String resource, String message, @Nullable Duration retryAfter,

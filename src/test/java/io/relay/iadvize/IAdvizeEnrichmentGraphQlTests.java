@@ -215,6 +215,34 @@ class IAdvizeEnrichmentGraphQlTests {
 			.satisfies((ex) -> assertThat(ex.retryable()).isFalse()));
 	}
 
+	@Test
+	void a403WithGraphQlErrorsRefusesTheUser() {
+		givenALogin();
+		iadvize.stubFor(post(urlPathEqualTo("/graphql")).willReturn(aResponse().withStatus(403)
+			.withHeader("Content-Type", "application/json")
+			.withBody("{\"errors\": [{\"message\": \"Access denied to this project\"}]}")));
+		this.runner.run((context) -> assertThatExceptionOfType(IAdvizeApiException.AuthenticationFailed.class)
+			.isThrownBy(() -> context.getBean(IAdvizeEnrichment.class).visitor(visitorUpdated(Platform.SD, VISITOR_ID)))
+			.withMessageContaining("HTTP 403: Access denied to this project")
+			.satisfies((ex) -> assertThat(ex.retryable()).isFalse()));
+		iadvize.verify(1, postRequestedFor(urlPathEqualTo("/graphql")));
+	}
+
+	@Test
+	void aBare403IsAFirewallInBetweenAndIsRetried() {
+		// A WAF's or a CDN's block page: not iAdvize refusing the user, and it may lift (as on REST).
+		givenALogin();
+		iadvize.stubFor(post(urlPathEqualTo("/graphql")).willReturn(aResponse().withStatus(403)
+			.withHeader("Content-Type", "text/html")
+			.withBody("<html><body>Request blocked</body></html>")));
+		this.runner.run((context) -> assertThatExceptionOfType(IAdvizeApiException.Unavailable.class)
+			.isThrownBy(() -> context.getBean(IAdvizeEnrichment.class).visitor(visitorUpdated(Platform.SD, VISITOR_ID)))
+			.withMessageContaining("HTTP 403")
+			.withMessageContaining("not an answer of iAdvize's API")
+			.satisfies((ex) -> assertThat(ex.retryable()).isTrue()));
+		iadvize.verify(3, postRequestedFor(urlPathEqualTo("/graphql")));
+	}
+
 	/** An internal error, or one without a code (only validation errors are the query's fault, for good). */
 	@ParameterizedTest
 	@ValueSource(strings = { "{\"errors\": [{\"message\": \"boom\", \"extensions\": {\"code\": \"INTERNAL_SERVER_ERROR\"}}]}",
@@ -427,6 +455,49 @@ class IAdvizeEnrichmentGraphQlTests {
 			.satisfies((ex) -> assertThat(ex.retryable()).isFalse()));
 		iadvize.verify(1, postRequestedFor(urlPathEqualTo("/oauth2/token")));
 		iadvize.verify(0, postRequestedFor(urlPathEqualTo("/graphql")));
+	}
+
+	@Test
+	void a403WithAnOAuthErrorFromTheTokenEndpointIsARefusedLogin() {
+		iadvize.stubFor(post(urlPathEqualTo("/oauth2/token")).willReturn(aResponse().withStatus(403)
+			.withHeader("Content-Type", "application/json")
+			.withBody("{\"error\":\"unauthorized_client\"}")));
+		this.runner.withPropertyValues("relay.iadvize.cache.visitor-ttl=0s").run((context) -> {
+			IAdvizeEnrichment enrichment = context.getBean(IAdvizeEnrichment.class);
+			assertThatExceptionOfType(IAdvizeApiException.AuthenticationFailed.class)
+				.isThrownBy(() -> enrichment.visitor(visitorUpdated(Platform.SD, VISITOR_ID)))
+				.withMessageContaining("unauthorized_client");
+			assertThatExceptionOfType(IAdvizeApiException.Unavailable.class)
+				.isThrownBy(() -> enrichment.visitor(visitorUpdated(Platform.SD, VISITOR_ID)))
+				.withMessageContaining("paused");
+		});
+		iadvize.verify(1, postRequestedFor(urlPathEqualTo("/oauth2/token")));
+	}
+
+	@Test
+	void aBare403FromTheTokenEndpointIsAFirewallInBetweenNotARefusedLogin() {
+		// Taken as a refusal, it would fail the call for good and pause every login for ten minutes.
+		iadvize.stubFor(post(urlPathEqualTo("/oauth2/token")).inScenario("firewall")
+			.willReturn(aResponse().withStatus(403)
+				.withHeader("Content-Type", "text/html")
+				.withBody("<html><body>Request blocked</body></html>"))
+			.willSetStateTo("lifted"));
+		iadvize.stubFor(post(urlPathEqualTo("/oauth2/token")).inScenario("firewall")
+			.whenScenarioStateIs("lifted")
+			.willReturn(okJson(token(TOKEN))));
+		iadvize.stubFor(post(urlPathEqualTo("/graphql")).willReturn(okJson(VISITOR)));
+		this.runner.withPropertyValues("relay.iadvize.retry.max-attempts=1", "relay.iadvize.cache.visitor-ttl=0s")
+			.run((context) -> {
+				IAdvizeEnrichment enrichment = context.getBean(IAdvizeEnrichment.class);
+				assertThatExceptionOfType(IAdvizeApiException.Unavailable.class)
+					.isThrownBy(() -> enrichment.visitor(visitorUpdated(Platform.SD, VISITOR_ID)))
+					.withMessageContaining("HTTP 403")
+					.withMessageContaining("not an answer of iAdvize's API")
+					.satisfies((ex) -> assertThat(ex.retryable()).isTrue());
+				// No pause: the next call logs in.
+				assertThat(enrichment.visitor(visitorUpdated(Platform.SD, VISITOR_ID)).firstName()).isEqualTo("Ada");
+			});
+		iadvize.verify(2, postRequestedFor(urlPathEqualTo("/oauth2/token")));
 	}
 
 	@Test

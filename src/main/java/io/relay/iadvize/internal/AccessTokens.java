@@ -285,10 +285,13 @@ final class AccessTokens {
 		if (!status.is2xxSuccessful()) {
 			// Only the OAuth error code is repeated (invalid_grant...): the description could quote the request.
 			String error = (answer != null) ? Json.text(answer, "error") : null;
-			if (status.value() == 400 || status.value() == 401 || status.value() == 403) {
+			boolean fromIAdvize = Failures.isErrorAnswer(answer);
+			// A 403 is a refusal only in iAdvize's words: a firewall's or a CDN's page is retried (Unavailable), not
+			// counted as a refused login that fails the call for good and pauses the logins.
+			if (status.value() == 400 || status.value() == 401 || (status.value() == 403 && fromIAdvize)) {
 				throw refused(status, error);
 			}
-			throw this.failures.fromStatus(Api.GRAPHQL, RESOURCE, status, headers, error, false);
+			throw this.failures.fromStatus(Api.GRAPHQL, RESOURCE, status, headers, error, fromIAdvize);
 		}
 		String value = (answer != null) ? Json.text(answer, "access_token") : null;
 		if (value == null) {

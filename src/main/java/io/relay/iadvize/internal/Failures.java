@@ -11,6 +11,7 @@ import io.relay.system.RetryAfter;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatusCode;
+import tools.jackson.databind.JsonNode;
 
 /**
  * Turns what went wrong on the wire into the {@link IAdvizeApiException} kinds, the same way for both APIs. The
@@ -30,19 +31,21 @@ final class Failures {
 	}
 
 	/**
-	 * The failure an HTTP status stands for: 401/403 refused credentials (but a REST 403 without iAdvize's envelope,
-	 * unavailable), 404 not found, 408 and 5xx unavailable, 429 rate limited, any other non-2xx rejected.
-	 * @param fromIAdvize whether the answer is iAdvize's own (its REST envelope): only then does a 404 mean an
-	 * unknown visitor or conversation. A bare 404 comes from a wrong URL or a proxy, and taken as "not found" it
-	 * would quietly skip every delivery; it is rejected instead (dead, so that someone looks).
+	 * The failure an HTTP status stands for: 401 refused credentials, 403 too when the answer is iAdvize's (else
+	 * unavailable), 404 not found when it is iAdvize's REST envelope (else rejected), 408 and 5xx unavailable, 429
+	 * rate limited, any other non-2xx rejected.
+	 * @param fromIAdvize whether the answer is iAdvize's own: its REST envelope on REST; {@link #isErrorAnswer an
+	 * error answer} on the GraphQL and token endpoints. A 403 that is not (an HTML page) is a firewall or a CDN in
+	 * between, which blocks for a while: taken as refused credentials, every delivery would be given up (and a login
+	 * paused). A 404 means an unknown visitor or conversation only in REST's envelope (GraphQL says "not found" in its
+	 * answer, never with an HTTP 404); any other comes from a wrong URL or a proxy, and taken as "not found" it would
+	 * quietly skip every delivery: it is rejected instead (dead, so that someone looks).
 	 */
 	IAdvizeApiException fromStatus(Api api, String resource, HttpStatusCode status, HttpHeaders headers,
 			@Nullable String detail, boolean fromIAdvize) {
 		String message = describe(api, resource) + " answered HTTP " + status.value() + detail(detail);
 		int code = status.value();
-		if (code == 403 && api == Api.REST && !fromIAdvize) {
-			// A bad key is answered in iAdvize's envelope ('Forbidden'). A bare 403 (an HTML page) is a firewall or
-			// a CDN in between, which blocks for a while: retried, rather than every delivery given up.
+		if (code == 403 && !fromIAdvize) {
 			return new IAdvizeApiException.Unavailable(api, resource, message + ", not an answer of iAdvize's API "
 					+ "(a proxy or firewall in between?)" + credentialsHint(api), retryAfter(headers), null);
 		}
@@ -54,9 +57,11 @@ final class Failures {
 			return new IAdvizeApiException.Unavailable(api, resource, message, retryAfter(headers), null);
 		}
 		if (code == 404) {
-			return fromIAdvize ? new IAdvizeApiException.NotFound(api, resource, message)
-					: new IAdvizeApiException.Rejected(api, resource, message + ", not an answer of iAdvize's API"
-							+ urlHint(api, resource));
+			if (fromIAdvize && api == Api.REST) {
+				return new IAdvizeApiException.NotFound(api, resource, message);
+			}
+			return new IAdvizeApiException.Rejected(api, resource,
+					message + (fromIAdvize ? "" : ", not an answer of iAdvize's API") + urlHint(api, resource));
 		}
 		if (code == 429) {
 			return new IAdvizeApiException.RateLimited(api, resource, message, retryAfter(headers));
@@ -91,6 +96,20 @@ final class Failures {
 			what = "could not be reached (" + io.getClass().getSimpleName() + ")";
 		}
 		return new IAdvizeApiException.Unavailable(api, resource, describe(api, resource) + " " + what, null, io);
+	}
+
+	/**
+	 * Whether an error answer of the GraphQL or the token endpoint is iAdvize's own words: a JSON object with GraphQL
+	 * {@code errors}, or with an OAuth {@code error} code (RFC 6749's token errors; RFC 6750's, such as
+	 * {@code insufficient_scope} with a 403, from the API). A firewall's or a CDN's block page is HTML, or JSON of
+	 * another shape.
+	 */
+	static boolean isErrorAnswer(@Nullable JsonNode answer) {
+		if (answer == null || !answer.isObject()) {
+			return false;
+		}
+		JsonNode errors = answer.path("errors");
+		return (errors.isArray() && !errors.isEmpty()) || answer.path("error").isString();
 	}
 
 	/** An answer that could not be read: a proxy's error page, a truncated body. Retryable. */

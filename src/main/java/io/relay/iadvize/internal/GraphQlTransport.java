@@ -192,7 +192,7 @@ final class GraphQlTransport {
 			}
 			String messages = messages(errors);
 			throw this.failures.fromStatus(Api.GRAPHQL, resource, status, answer.headers,
-					messages.isEmpty() ? null : messages, false);
+					messages.isEmpty() ? null : messages, !errors.isEmpty());
 		}
 		List<ResponseError> errors = response.getErrors();
 		if (!errors.isEmpty()) {
@@ -255,7 +255,8 @@ final class GraphQlTransport {
 
 	/**
 	 * An HTTP status (Spring GraphQL throws for any status but 200 and GraphQL-typed 4xx) or an I/O failure. Of a
-	 * body, only an OAuth {@code error} code or a GraphQL {@code errors} message is kept, and scrubbed.
+	 * body, only an OAuth {@code error} code or a GraphQL {@code errors} message is kept, and scrubbed. A 403 is
+	 * refused credentials only with such a body ({@link Failures#isErrorAnswer}): a firewall's page is retried.
 	 */
 	private RuntimeException translate(String resource, RuntimeException failure) {
 		RestClientResponseException http = find(failure, RestClientResponseException.class);
@@ -267,32 +268,37 @@ final class GraphQlTransport {
 			return new TokenRejected();
 		}
 		HttpHeaders headers = (http.getResponseHeaders() != null) ? http.getResponseHeaders() : new HttpHeaders();
-		// GraphQL says "not found" in its answer, never with an HTTP 404.
-		return this.failures.fromStatus(Api.GRAPHQL, resource, http.getStatusCode(), headers, detail(body), false);
+		JsonNode answer = parse(body);
+		return this.failures.fromStatus(Api.GRAPHQL, resource, http.getStatusCode(), headers, detail(answer),
+				Failures.isErrorAnswer(answer));
 	}
 
-	private @Nullable String detail(String body) {
+	private @Nullable JsonNode parse(String body) {
 		try {
 			JsonNode answer = this.json.readTree(body);
-			if (answer == null || !answer.isObject()) {
-				return null;
-			}
-			String error = Json.text(answer, "error");
-			if (error != null) {
-				return error;
-			}
-			List<String> messages = new ArrayList<>();
-			answer.path("errors").forEach((item) -> {
-				String text = Json.text(item, "message");
-				if (text != null) {
-					messages.add(text);
-				}
-			});
-			return messages.isEmpty() ? null : this.secrets.redact(String.join("; ", messages));
+			return (answer != null && answer.isObject()) ? answer : null;
 		}
 		catch (JacksonException ex) {
 			return null;
 		}
+	}
+
+	private @Nullable String detail(@Nullable JsonNode answer) {
+		if (answer == null) {
+			return null;
+		}
+		String error = Json.text(answer, "error");
+		if (error != null) {
+			return error;
+		}
+		List<String> messages = new ArrayList<>();
+		answer.path("errors").forEach((item) -> {
+			String text = Json.text(item, "message");
+			if (text != null) {
+				messages.add(text);
+			}
+		});
+		return messages.isEmpty() ? null : this.secrets.redact(String.join("; ", messages));
 	}
 
 	private static <T extends Throwable> @Nullable T find(Throwable failure, Class<T> type) {
