@@ -156,17 +156,21 @@ class IAdvizeEnrichmentGraphQlTests {
 
 	@Test
 	void aCursorGivenTwiceStopsThePagingInsteadOfCollectingCopies() {
-		givenALogin();
-		iadvize.stubFor(post(urlPathEqualTo("/graphql")).willReturn(okJson("""
-				{"data": {"conversation": {"id": "%s", "messages": {
-				  "pageInfo": {"hasNextPage": true, "endCursor": "cursor-1"},
-				  "edges": [{"node": {"__typename": "VisitorMessage", "createdAt": "2026-11-25T10:00:00Z",
-				             "attachments": [{"__typename": "TextAttachment", "text": "Hello?"}]}}]}}}}"""
-			.formatted(CONVERSATION_ID))));
+		givenEveryPageSaysMoreFollow("\"cursor-1\"");
 		this.runner.run((context) -> assertThatExceptionOfType(IAdvizeApiException.Unavailable.class)
 			.isThrownBy(() -> context.getBean(IAdvizeEnrichment.class).transcript(closed(Platform.HA, CONVERSATION_ID)))
 			.withMessageContaining("cursor-1 twice"));
 		iadvize.verify(2, postRequestedFor(urlPathEqualTo("/graphql")));
+	}
+
+	@Test
+	void morePagesWithoutACursorToReadThemIsNotATranscript() {
+		givenEveryPageSaysMoreFollow("null");
+		this.runner.run((context) -> assertThatExceptionOfType(IAdvizeApiException.Unavailable.class)
+			.isThrownBy(() -> context.getBean(IAdvizeEnrichment.class).transcript(closed(Platform.HA, CONVERSATION_ID)))
+			.withMessageContaining("hasNextPage")
+			.withMessageContaining("no endCursor")
+			.satisfies((ex) -> assertThat(ex.retryable()).isTrue()));
 	}
 
 	@Test
@@ -726,6 +730,17 @@ class IAdvizeEnrichmentGraphQlTests {
 				context.getBean(IAdvizeEnrichment.class).visitor(visitorUpdated(Platform.SD, VISITOR_ID)).firstName())
 			.isEqualTo("Ada"));
 		iadvize.verify(2, postRequestedFor(urlPathEqualTo("/oauth2/token")));
+	}
+
+	/** A login, and a conversation whose every page holds a message and says more follow, after {@code endCursor}. */
+	private static void givenEveryPageSaysMoreFollow(String endCursor) {
+		givenALogin();
+		iadvize.stubFor(post(urlPathEqualTo("/graphql")).willReturn(okJson("""
+				{"data": {"conversation": {"id": "%s", "messages": {
+				  "pageInfo": {"hasNextPage": true, "endCursor": %s},
+				  "edges": [{"node": {"__typename": "VisitorMessage", "createdAt": "2026-11-25T10:00:00Z",
+				             "attachments": [{"__typename": "TextAttachment", "text": "Hello?"}]}}]}}}}"""
+			.formatted(CONVERSATION_ID, endCursor))));
 	}
 
 	private static void givenALogin() {

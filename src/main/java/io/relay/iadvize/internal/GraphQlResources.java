@@ -85,9 +85,16 @@ final class GraphQlResources {
 				}
 			}
 			JsonNode pageInfo = connection.path("pageInfo");
-			after = Json.text(pageInfo, "endCursor");
-			if (!pageInfo.path("hasNextPage").asBoolean(false) || after == null) {
+			if (!pageInfo.path("hasNextPage").asBoolean(false)) {
 				return new Transcript(Api.GRAPHQL, id.toString(), messages);
+			}
+			after = Json.text(pageInfo, "endCursor");
+			if (after == null) {
+				// More pages, but no cursor to ask for them: ending here would pass a part of the conversation off as
+				// all of it (ticket keywords, the visitor's message count, an email's recap). Retried, as below.
+				throw new IAdvizeApiException.Unavailable(Api.GRAPHQL, "conversation", Failures.describe(Api.GRAPHQL,
+						"conversation") + " has more messages (hasNextPage) but gave no endCursor to read them", null,
+						null);
 			}
 			if (!cursors.add(after)) {
 				// The same page again: following it would collect copies of its messages up to the page limit.
