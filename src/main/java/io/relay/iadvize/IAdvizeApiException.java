@@ -52,7 +52,11 @@ public abstract sealed class IAdvizeApiException extends RuntimeException {
 		return this.resource;
 	}
 
-	/** The resource does not exist (HTTP 404, an {@code Unknown ...} answer, an empty GraphQL result). Permanent. */
+	/**
+	 * The resource does not exist: a REST HTTP 404 in iAdvize's envelope, a REST answer
+	 * {@code Unknown '<resource>' with '<field>' ...} (no other message, whatever it says), a GraphQL
+	 * {@code NOT_FOUND} error or an empty result. Permanent.
+	 */
 	public static final class NotFound extends IAdvizeApiException {
 
 		public NotFound(Api api, String resource, String message) {
@@ -62,10 +66,10 @@ public abstract sealed class IAdvizeApiException extends RuntimeException {
 	}
 
 	/**
-	 * The credentials were refused: HTTP 401; a 403 in iAdvize's words (REST's envelope, GraphQL {@code errors}, an
-	 * OAuth {@code error}; a 403 without them is a firewall's or a CDN's page, {@link Unavailable}); a REST
-	 * {@code Forbidden} answer; a refused login; a GraphQL {@code FORBIDDEN} error. Permanent until someone fixes the
-	 * configuration.
+	 * The credentials were refused: a REST HTTP 401, a 403 in its envelope or a {@code Forbidden} answer; a refused
+	 * GraphQL login; a GraphQL 403 with {@code errors} (or an OAuth {@code error}), or a {@code FORBIDDEN} or
+	 * {@code UNAUTHORIZED} error. A 403 not in iAdvize's words is a firewall's or a CDN's page: {@link Unavailable}.
+	 * (A GraphQL 401 is a stale token, replaced.) Permanent until someone fixes the configuration.
 	 */
 	public static final class AuthenticationFailed extends IAdvizeApiException {
 
@@ -76,8 +80,10 @@ public abstract sealed class IAdvizeApiException extends RuntimeException {
 	}
 
 	/**
-	 * The request cannot succeed as it is: another 4xx, a {@code fail} answer, GraphQL {@code errors}, an event that
-	 * lacks the id the lookup needs, or credentials that are not configured. Permanent.
+	 * The request cannot succeed as it is: another 4xx, a 404 that is not iAdvize's REST answer (a wrong URL), a REST
+	 * {@code fail} answer, GraphQL validation errors (GraphQL errors without a known code are {@link Unavailable}), an
+	 * answer over {@code relay.iadvize.max-answer-size}, an event that lacks the id the lookup needs, or credentials
+	 * that are not configured. Permanent.
 	 */
 	public static final class Rejected extends IAdvizeApiException {
 
@@ -98,7 +104,7 @@ public abstract sealed class IAdvizeApiException extends RuntimeException {
 
 	/**
 	 * iAdvize could not answer now: a 5xx, a timeout, an I/O error, an unreadable answer, a 403 not in iAdvize's words
-	 * (a firewall in between). Retryable.
+	 * (a firewall in between), a REST {@code error} answer, GraphQL errors without a known code. Retryable.
 	 */
 	public static final class Unavailable extends IAdvizeApiException {
 

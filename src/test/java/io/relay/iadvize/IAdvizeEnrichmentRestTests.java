@@ -224,6 +224,34 @@ class IAdvizeEnrichmentRestTests {
 	}
 
 	@Test
+	void onlyIAdvizesAnswerToAnUnknownIdIsNotFoundNotAnyMessageThatSaysSo() {
+		// Taken as "not found", a server-side or configuration failure would skip every delivery without an alert.
+		iadvize.stubFor(get(urlPathEqualTo("/sd/api/2/visitor/457"))
+			.willReturn(okJson(failure("fail", "API key not found"))));
+		iadvize.stubFor(get(urlPathEqualTo("/sd/api/2/visitor/458"))
+			.willReturn(okJson(failure("error", "Website configuration not found"))));
+		iadvize.stubFor(get(urlPathEqualTo("/sd/api/2/visitor/459"))
+			.willReturn(okJson(failure("fail", "Unknown parameter 'full'"))));
+		iadvize.stubFor(get(urlPathEqualTo("/sd/api/2/visitor/460"))
+			.willReturn(okJson(failure("error", "unknown 'visitor' with 'id' 460."))));
+		this.runner.run((context) -> {
+			IAdvizeEnrichment enrichment = context.getBean(IAdvizeEnrichment.class);
+			assertThatExceptionOfType(IAdvizeApiException.Rejected.class)
+				.isThrownBy(() -> enrichment.visitor(closed(Platform.SD, "457", null)))
+				.withMessageContaining("'fail': API key not found");
+			assertThatExceptionOfType(IAdvizeApiException.Unavailable.class)
+				.isThrownBy(() -> enrichment.visitor(closed(Platform.SD, "458", null)))
+				.withMessageContaining("'error': Website configuration not found");
+			assertThatExceptionOfType(IAdvizeApiException.Rejected.class)
+				.isThrownBy(() -> enrichment.visitor(closed(Platform.SD, "459", null)))
+				.withMessageContaining("Unknown parameter 'full'");
+			assertThatExceptionOfType(IAdvizeApiException.NotFound.class)
+				.isThrownBy(() -> enrichment.visitor(closed(Platform.SD, "460", null)));
+		});
+		iadvize.verify(3, getRequestedFor(urlPathEqualTo("/sd/api/2/visitor/458")));
+	}
+
+	@Test
 	void aBadApiKeyIsAClearPermanentErrorAndIsNotRetried() {
 		iadvize.stubFor(get(urlPathEqualTo("/ha/api/2/operator/15253")).willReturn(aResponse().withStatus(403)
 			.withHeader("Content-Type", "application/json")

@@ -1,6 +1,7 @@
 package io.relay.iadvize.internal;
 
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 import io.relay.iadvize.Api;
 import io.relay.iadvize.IAdvizeApiException;
@@ -17,11 +18,20 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>
  * The HTTP status decides first (see {@link Failures#fromStatus}). A 2xx whose envelope is not {@code success} is
  * read from its message: {@code Forbidden} means refused credentials (the documented answer to a bad key),
- * {@code Unknown ...} means not found (the documented answer to an unknown id). Otherwise, following the JSend
- * convention the envelope resembles, {@code fail} is the request's fault (permanent) and {@code error} the
- * server's (retryable): an assumption, as iAdvize does not document which failures use which status.
+ * {@code Unknown '<resource>' with '<field>' ...} means not found (the documented answer to an unknown id, and only
+ * that wording: see {@link #UNKNOWN_ID}). Otherwise, following the JSend convention the envelope resembles,
+ * {@code fail} is the request's fault (permanent) and {@code error} the server's (retryable): an assumption, as
+ * iAdvize does not document which failures use which status.
  */
 final class RestEnvelope {
+
+	/**
+	 * iAdvize's answer to an id it does not know: {@code Unknown 'visitor' with 'id' 456.} Only this wording means
+	 * "not found", which workflows skip quietly. Any message that merely says so ("API key not found", "Unknown
+	 * parameter 'foo'") could be about the request or the server, and every delivery would be skipped without an
+	 * alert: it is read as any other {@code fail} or {@code error}.
+	 */
+	private static final Pattern UNKNOWN_ID = Pattern.compile("unknown '[^']+' with '[^']+'");
 
 	private final JsonMapper json;
 
@@ -69,7 +79,7 @@ final class RestEnvelope {
 			return new IAdvizeApiException.AuthenticationFailed(Api.REST, resource,
 					text + " (check relay.iadvize.rest.api-key)");
 		}
-		if (normalized.startsWith("unknown ") || normalized.contains("not found")) {
+		if (UNKNOWN_ID.matcher(normalized).lookingAt()) {
 			return new IAdvizeApiException.NotFound(Api.REST, resource, text);
 		}
 		if ("error".equalsIgnoreCase(outcome)) {
