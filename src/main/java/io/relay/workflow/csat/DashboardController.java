@@ -5,6 +5,7 @@ import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.http.HttpServletResponse;
 import org.jspecify.annotations.Nullable;
 import org.springframework.core.io.ClassPathResource;
@@ -41,10 +42,11 @@ class DashboardController {
 
 	private final CsatDashboardProperties properties;
 
-	DashboardController(Summaries summaries, SharedSummaries shared, DashboardUpdates updates,
-			CsatDashboardProperties properties) {
+	DashboardController(Summaries summaries, Answers answers, DashboardUpdates updates,
+			CsatDashboardProperties properties, MeterRegistry registry) {
 		this.summaries = summaries;
-		this.shared = shared;
+		this.shared = new SharedSummaries(answers::lastChange, summaries::summarize, registry,
+				SharedSummaries.TURN_WAIT);
 		this.updates = updates;
 		this.properties = properties;
 	}
