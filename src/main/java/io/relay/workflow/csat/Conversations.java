@@ -13,6 +13,9 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Repository;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * What Relay has seen of each conversation ({@code csat_conversation}): its channel, operator and project, from
@@ -39,12 +42,14 @@ class Conversations {
 			+ "and ((project_id is null and cast(? as bigint) is not null) or (channel = 'UNKNOWN' and ? <> 'UNKNOWN'))";
 
 	/**
-	 * The operator of the latest event that names one; a row without {@code operator_seen_at} (written by an instance
-	 * from before V51 during a roll) takes any.
+	 * The operator of the latest event that names one. A row from before V51 has no operator time: its operator came
+	 * with its own event, or from an older one filling a gap, and counts as seen with the row's event (a later event
+	 * naming an operator replaces it). A row without an operator takes any.
 	 */
 	private static final String REPLACE_OPERATOR = "update csat_conversation set operator_id = ?, operator_seen_at = ?, "
-			+ "operator_event_id = ?, updated_at = ? where conversation_id = ? and (operator_seen_at is null or "
-			+ "operator_seen_at < ? or (operator_seen_at = ? and operator_event_id < ?))";
+			+ "operator_event_id = ?, updated_at = ? where conversation_id = ? and (operator_id is null or "
+			+ "coalesce(operator_seen_at, seen_at) < ? or (coalesce(operator_seen_at, seen_at) = ? and "
+			+ "coalesce(operator_event_id, event_id) < ?))";
 
 	private static final String INSERT = "insert into csat_conversation (channel, operator_id, operator_seen_at, "
 			+ "operator_event_id, project_id, seen_at, event_id, updated_at, conversation_id) "
@@ -52,22 +57,41 @@ class Conversations {
 
 	private final JdbcTemplate jdbc;
 
-	Conversations(JdbcTemplate jdbc) {
+	private final TransactionTemplate transactions;
+
+	/** The insert, within {@link #transactions}: its duplicate key rolls back to a savepoint, not the whole. */
+	private final TransactionTemplate insert;
+
+	Conversations(JdbcTemplate jdbc, PlatformTransactionManager transactionManager) {
 		this.jdbc = jdbc;
+		this.transactions = new TransactionTemplate(transactionManager);
+		this.insert = new TransactionTemplate(transactionManager);
+		this.insert.setPropagationBehavior(TransactionDefinition.PROPAGATION_NESTED);
 	}
 
-	/** @return whether anything changed */
+	/**
+	 * Records what the event says, in one transaction: the row and its operator are two statements that stamp one
+	 * {@code updated_at}, and a summary read between two commits would be kept under the change token of the
+	 * second (see {@link SharedSummaries}), without the second's change.
+	 * @return whether anything changed
+	 */
 	boolean record(Conversation conversation, Instant now) {
-		boolean changed = replaceOlder(conversation, now);
-		if (!changed) {
+		return Boolean.TRUE.equals(this.transactions.execute((status) -> {
+			// The operator first: a row from before V51 compares with its own event, which the row's update moves.
+			boolean operator = replaceOperator(conversation, now);
+			if (replaceOlder(conversation, now)) {
+				return true;
+			}
 			try {
-				return this.jdbc.update(INSERT, (ps) -> set(ps, conversation, now)) == 1;
+				return this.insert.execute((savepoint) -> this.jdbc.update(INSERT,
+						(ps) -> set(ps, conversation, now))) == 1 || operator;
 			}
 			catch (DuplicateKeyException ex) {
-				changed = replaceOlder(conversation, now) || fillGaps(conversation, now);
+				// Inserted by another delivery meanwhile (or there all along, and this event older than its own).
+				operator |= replaceOperator(conversation, now);
+				return replaceOlder(conversation, now) || fillGaps(conversation, now) || operator;
 			}
-		}
-		return replaceOperator(conversation, now) || changed;
+		}));
 	}
 
 	// updated_at too: other instances learn of changes from it (Answers.lastChange).

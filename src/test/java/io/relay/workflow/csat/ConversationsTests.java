@@ -1,0 +1,74 @@
+package io.relay.workflow.csat;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+
+import javax.sql.DataSource;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.relay.event.Channel;
+import io.relay.support.MigratedDatabase;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.PreparedStatementSetter;
+import org.springframework.jdbc.support.JdbcTransactionManager;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@link Conversations} against the summaries the pages share: what one event changes is committed at once, so a
+ * page's summary read meanwhile cannot be kept under the change token of the new state.
+ */
+class ConversationsTests {
+
+	private static final Instant PUSHED = Instant.parse("2026-11-20T08:00:00Z");
+
+	private static final LocalDate DAY = LocalDate.parse("2026-11-20");
+
+	@ParameterizedTest
+	@ValueSource(strings = { "h2", "postgres" })
+	void aPageToldOfANewOperatorGetsItEvenWhenItAskedWhileTheEventWasBeingRecorded(String database) throws Exception {
+		DataSource dataSource = MigratedDatabase.of(database, "csat_conversations");
+		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+		JdbcTransactionManager transactions = new JdbcTransactionManager(dataSource);
+		Answers answers = new Answers(jdbc);
+		Summaries summaries = new Summaries(jdbc, transactions, new CsatDashboardProperties(true, 5, 20, 30,
+				ZoneOffset.UTC, Duration.ofSeconds(5)), Clock.fixed(PUSHED.plusSeconds(7200), ZoneOffset.UTC));
+		SharedSummaries shared = new SharedSummaries(answers::lastChange, summaries::summarize,
+				new SimpleMeterRegistry(), Duration.ofSeconds(20), Duration.ofSeconds(50));
+		AtomicReference<Summary> meanwhile = new AtomicReference<>();
+		// A page asks (on a thread and a connection of its own) right after the row's statement, before the operator's.
+		JdbcTemplate recording = new JdbcTemplate(dataSource) {
+
+			@Override
+			public int update(String sql, PreparedStatementSetter setter) {
+				int rows = super.update(sql, setter);
+				if (sql.startsWith("update csat_conversation set channel") && rows == 1 && meanwhile.get() == null) {
+					meanwhile.set(CompletableFuture.supplyAsync(() -> shared.summarize(DAY, DAY)).join());
+				}
+				return rows;
+			}
+
+		};
+		Conversations conversations = new Conversations(recording, transactions);
+		Instant now = PUSHED.plusSeconds(60);
+		conversations.record(new Conversations.Conversation("c1", Channel.CHAT, 41L, null, PUSHED, "e1"), now);
+		answers.record(new Answers.Answer("c1", Answers.Question.CSAT, 5, null, PUSHED.plusSeconds(1200), DAY, "a1",
+				null, PUSHED.plusSeconds(1200)), now);
+
+		// Closed by 41 then 42 (the last one listed counts).
+		assertThat(conversations.record(new Conversations.Conversation("c1", Channel.CHAT, 42L, null,
+				PUSHED.plusSeconds(1800), "e2"), PUSHED.plusSeconds(3600))).isTrue();
+
+		assertThat(meanwhile.get().byOperator()).extracting(Summary.Group::key).containsExactly("41");
+		// Told of the change, the page loads: the new operator, not what was kept meanwhile.
+		assertThat(shared.summarize(DAY, DAY).byOperator()).extracting(Summary.Group::key).containsExactly("42");
+	}
+
+}
