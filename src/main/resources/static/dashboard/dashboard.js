@@ -15,7 +15,19 @@
     : Number(value).toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
   // A time in the zone the days are cut in, named: the browser's own zone may put an answer on another day than the
   // one it counts on.
-  const inZone = (instant, timeZone) => new Date(instant).toLocaleString('en', { timeZone, timeZoneName: 'short' });
+  // Java's fixed offsets (Z, +01:00, GMT+01:00, UTC+02:00) are not all names Intl takes: those are shifted by hand.
+  const OFFSET = /^(?:Z|(?:UTC|GMT|UT)?([+-])(\d{1,2})(?::?(\d{2}))?(?::?\d{2})?)$/;
+  function inZone(instant, timeZone) {
+    try {
+      return new Date(instant).toLocaleString('en', { timeZone, timeZoneName: 'short' });
+    } catch (notAnIntlZone) {
+      const offset = OFFSET.exec(timeZone);
+      const minutes = (offset && offset[1]) ? (offset[1] === '-' ? -1 : 1) * (Number(offset[2]) * 60 + Number(offset[3] || 0)) : 0;
+      return new Date(Date.parse(instant) + minutes * 60000).toLocaleString('en', { timeZone: 'UTC' }) + ' '
+        + (offset ? (minutes === 0 ? 'UTC' : timeZone) : 'UTC (' + timeZone + ' unknown to this browser)');
+    }
+  }
+  state.inZone = inZone;
   const signed = (value) => (value === null || value === undefined) ? '–'
     : (value > 0 ? '+' : '') + number(value, Number.isInteger(value) ? 0 : 1);
 
@@ -34,31 +46,43 @@
 
   // One load at a time; changes told meanwhile make one more, after a pause as long as the load took (a second at
   // least): on a busy account changes come faster than a month's figures are computed, and every open page loads.
+  // A load that fails on the server's side or the network's (a 503 while Relay computes other ranges, a proxy's
+  // 502 or 504) is tried again on its own: when the 503 says, else after 5 s, doubling up to a minute. A refusal
+  // of the request itself (a bad range) is not.
+  let failures = 0;
+  let retry = null;
+
   async function refresh() {
     if (state.loading) {
       state.again = true;
       return;
     }
     state.loading = true;
-    let retryAfter = 0;
+    let wait = 0;
     try {
       for (;;) {
         state.again = false;
         const started = Date.now();
         render(await load());
         showError('');
+        failures = 0;
         if (!state.again) break;
         await pause(Math.max(1000, Date.now() - started));
       }
     } catch (error) {
       showError(error.message);
-      retryAfter = error.retryAfter || 0;
+      if (error.status === undefined || error.status >= 500) {
+        failures++;
+        wait = error.retryAfter ? error.retryAfter * 1000 : Math.min(5000 * 2 ** (failures - 1), 60000);
+      }
     } finally {
       state.loading = false;
     }
-    if (retryAfter > 0) {
-      // Relay was computing other ranges' figures (503): try again when it says.
-      setTimeout(refresh, retryAfter * 1000);
+    if (wait > 0 && retry === null) {
+      retry = setTimeout(() => {
+        retry = null;
+        refresh();
+      }, wait);
     }
   }
 
@@ -77,6 +101,7 @@
         // not a problem document
       }
       const error = new Error('Could not load the figures: ' + detail);
+      error.status = response.status;
       if (response.status === 503) error.retryAfter = Number(response.headers.get('Retry-After')) || 5;
       throw error;
     }
@@ -238,9 +263,10 @@
     refresh();
   });
 
-  // A quiet page still moves on to the new day's range (the default range ends today): load every five minutes.
+  // A quiet page still moves on to the new day (a range that ends today, the default one or one without 'to'):
+  // load every five minutes.
   setInterval(() => {
-    if (!state.custom) refresh();
+    if (!state.custom || !$('to').value) refresh();
   }, 5 * 60 * 1000);
 
   refresh();

@@ -46,7 +46,7 @@ class DashboardController {
 			CsatDashboardProperties properties, MeterRegistry registry) {
 		this.summaries = summaries;
 		this.shared = new SharedSummaries(answers::lastChange, summaries::summarize, registry,
-				SharedSummaries.TURN_WAIT);
+				SharedSummaries.TURN_WAIT, SharedSummaries.SHARE_WAIT);
 		this.updates = updates;
 		this.properties = properties;
 	}

@@ -6,13 +6,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
 
-import com.github.benmanes.caffeine.cache.AsyncCache;
+import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
@@ -25,15 +26,14 @@ import org.springframework.web.ErrorResponseException;
  * of thousands of rows for seconds, and each one computed holds a database connection that the webhook's intake
  * shares. Unbounded, a dozen pages took every connection, and the webhook answered 503 until they were done.
  * <p>
- * A summary is shared by the requests that come with the same {@link Answers#lastChange() change token} (read
- * before it is computed, so it counts at least everything the token stands for), whether it is being computed or
- * done; a change gives a new token, so a page told of a change never gets figures from before it. A summary is
- * kept one minute at the most: changes made straight in the database (a clean-up of old answers) need not move the
- * token. Failures are not kept. Metrics: {@code cache.*} tagged {@code cache=csat.summaries}.
+ * Each range keeps its latest summary, with the {@link Answers#lastChange() change token} read before it was
+ * computed (so it counts at least everything the token stands for): a request with the same token shares it, being
+ * computed or done; one with another token computes anew and replaces it. A page told of a change never gets
+ * figures from before it. A summary is kept one minute at the most (changes made straight in the database, such as a
+ * clean-up of old answers, need not move the token), for {@link #RANGES_KEPT} ranges at the most. Failures are not
+ * kept. Counted in {@code relay.dashboard.summaries} by outcome: {@code computed}, {@code shared}, {@code refused}.
  */
 final class SharedSummaries {
-
-	static final String NAME = "csat.summaries";
 
 	/** The most summaries computed at once on one instance: at most this many of the pool's connections. */
 	static final int MAX_COMPUTING = 2;
@@ -41,9 +41,21 @@ final class SharedSummaries {
 	/** How long a request waits for a turn to compute, before a 503 that tells the page to try again. */
 	static final Duration TURN_WAIT = Duration.ofSeconds(20);
 
+	/**
+	 * The longest a request waits for a summary another one computes (its turn and its computation), before a 503:
+	 * the 60 s nginx's example gives the dashboard's requests, less a margin.
+	 */
+	static final Duration SHARE_WAIT = Duration.ofSeconds(50);
+
+	/** Ranges kept: the default one and a few custom ones (a summary of a busy account can weigh megabytes). */
+	static final int RANGES_KEPT = 16;
+
 	private static final Duration KEPT = Duration.ofMinutes(1);
 
-	private final AsyncCache<Key, Summary> summaries;
+	private final Cache<Range, Computation> latest = Caffeine.newBuilder()
+		.expireAfterWrite(KEPT)
+		.maximumSize(RANGES_KEPT)
+		.build();
 
 	private final Semaphore turns = new Semaphore(MAX_COMPUTING, true);
 
@@ -53,34 +65,54 @@ final class SharedSummaries {
 
 	private final Duration turnWait;
 
+	private final Duration shareWait;
+
+	private final Counter computed;
+
+	private final Counter shared;
+
+	private final Counter refused;
+
 	SharedSummaries(Supplier<String> changeToken, BiFunction<LocalDate, LocalDate, Summary> computation,
-			MeterRegistry registry, Duration turnWait) {
+			MeterRegistry registry, Duration turnWait, Duration shareWait) {
 		this.changeToken = changeToken;
 		this.computation = computation;
 		this.turnWait = turnWait;
-		this.summaries = CaffeineCacheMetrics.monitor(registry,
-				Caffeine.newBuilder().expireAfterWrite(KEPT).maximumSize(64).recordStats().<Key, Summary>buildAsync(),
-				NAME);
+		this.shareWait = shareWait;
+		this.computed = counter(registry, "computed");
+		this.shared = counter(registry, "shared");
+		this.refused = counter(registry, "refused");
+	}
+
+	private static Counter counter(MeterRegistry registry, String outcome) {
+		return Counter.builder("relay.dashboard.summaries")
+			.description("Dashboard summaries asked for, by outcome (computed, shared with other pages, refused: 503)")
+			.tag("outcome", outcome)
+			.register(registry);
 	}
 
 	/** The figures from {@code from} to {@code to}: one being computed or kept at the tables' state, or new ones. */
 	Summary summarize(LocalDate from, LocalDate to) {
-		Key key = new Key(from, to, this.changeToken.get());
-		CompletableFuture<Summary> mine = new CompletableFuture<>();
-		// The future goes into the cache at once and is completed outside its map: a computation inside the map
-		// would hold a lock that other keys share.
-		CompletableFuture<Summary> shared = this.summaries.get(key, (ignored, executor) -> mine);
-		if (shared != mine) {
-			return join(shared);
+		Range range = new Range(from, to);
+		String token = this.changeToken.get();
+		Computation mine = new Computation(token);
+		// Only the holder is made inside the map; the computation runs outside it, which would hold a lock that other
+		// ranges share.
+		Computation current = this.latest.asMap()
+			.compute(range, (key, kept) -> (kept != null && kept.token.equals(token)) ? kept : mine);
+		if (current != mine) {
+			this.shared.increment();
+			return join(current.summary);
 		}
 		try {
 			Summary summary = compute(from, to);
-			mine.complete(summary);
+			mine.summary.complete(summary);
 			return summary;
 		}
 		catch (RuntimeException | Error ex) {
-			// The cache drops a future that fails; the requests waiting for it get this failure.
-			mine.completeExceptionally(ex);
+			// Not kept: the requests waiting for it get this failure, and the next one tries again.
+			this.latest.asMap().remove(range, mine);
+			mine.summary.completeExceptionally(ex);
 			throw ex;
 		}
 	}
@@ -95,10 +127,12 @@ final class SharedSummaries {
 			throw busy("Interrupted while waiting to compute the figures");
 		}
 		if (!turn) {
+			this.refused.increment();
 			throw busy("The figures of other ranges are being computed (at most " + MAX_COMPUTING + " at once, so "
 					+ "that the dashboard leaves the database to the webhook): try again in a few seconds");
 		}
 		try {
+			this.computed.increment();
 			return this.computation.apply(from, to);
 		}
 		finally {
@@ -106,9 +140,14 @@ final class SharedSummaries {
 		}
 	}
 
-	private static Summary join(CompletableFuture<Summary> shared) {
+	private Summary join(CompletableFuture<Summary> summary) {
 		try {
-			return shared.get();
+			return summary.get(this.shareWait.toNanos(), TimeUnit.NANOSECONDS);
+		}
+		catch (TimeoutException ex) {
+			this.refused.increment();
+			throw busy("The figures of this range are still being computed for another page: try again in a few "
+					+ "seconds");
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
@@ -132,7 +171,20 @@ final class SharedSummaries {
 		return busy;
 	}
 
-	private record Key(LocalDate from, LocalDate to, String changeToken) {
+	private record Range(LocalDate from, LocalDate to) {
+	}
+
+	/** A summary of one range at one state of the tables: being computed, or done. */
+	private static final class Computation {
+
+		final String token;
+
+		final CompletableFuture<Summary> summary = new CompletableFuture<>();
+
+		Computation(String token) {
+			this.token = token;
+		}
+
 	}
 
 }

@@ -222,25 +222,38 @@ class CsatDashboardBrowserTests {
 
 	@Test
 	void aPageToldThatRelayIsBusyLoadsAgainWhenToldTo() {
+		// Relay's 503 for too many summaries computed at once, with its Retry-After.
+		aPageWhoseFirstLoadsFailLoadsAgainOnItsOwn(503, "'Retry-After': '1', ");
+	}
+
+	@Test
+	void aPageWhoseLoadsAProxyRefusedLoadsAgainOnItsOwn() {
+		// A proxy's 502 during a rolling restart: no Retry-After, the page's own wait (5 s).
+		aPageWhoseFirstLoadsFailLoadsAgainOnItsOwn(502, "");
+	}
+
+	/**
+	 * The page's first two loads (its own and the stream's 'ready') are answered {@code status}: only the page's
+	 * own retry can bring the figures.
+	 */
+	private void aPageWhoseFirstLoadsFailLoadsAgainOnItsOwn(int status, String headers) {
 		ChromeDriver browser = browser();
-		// Relay answers the page's first two loads (its own and the stream's 'ready') with its 503 for too many
-		// summaries computed at once: only the page's own retry after Retry-After can bring the figures.
 		Object script = browser.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source", """
 				window.summariesRefused = 0;
 				const realFetch = window.fetch.bind(window);
 				window.fetch = (resource, options) => {
 				  if (String(resource).includes('/dashboard/api/summary') && window.summariesRefused < 2) {
 				    window.summariesRefused++;
-				    return Promise.resolve(new Response(JSON.stringify({ status: 503, detail: 'busy' }), { status: 503,
-				        headers: { 'Retry-After': '1', 'Content-Type': 'application/problem+json' } }));
+				    return Promise.resolve(new Response(JSON.stringify({ status: %d, detail: 'refused' }), { status: %d,
+				        headers: { %s'Content-Type': 'application/problem+json' } }));
 				  }
 				  return realFetch(resource, options);
 				};
-				"""));
+				""".formatted(status, status, headers)));
 		try {
 			browser.get("http://" + AdminHttp.USER + ":" + AdminHttp.PASSWORD + "@127.0.0.1:" + this.port
 					+ "/dashboard");
-			await("the figures after the refusals").atMost(Duration.ofSeconds(15))
+			await("the figures after the refusals").atMost(Duration.ofSeconds(20))
 				.until(() -> Long.valueOf(2).equals(browser.executeScript("return window.summariesRefused"))
 						&& !"0".equals(String.valueOf(browser.executeScript("return document.body.dataset.renders || '0'"))));
 			assertThat(browser.findElement(By.id("error")).isDisplayed()).isFalse();
@@ -249,6 +262,24 @@ class CsatDashboardBrowserTests {
 			browser.executeCdpCommand("Page.removeScriptToEvaluateOnNewDocument",
 					Map.of("identifier", ((Map<?, ?>) script).get("identifier")));
 		}
+	}
+
+	@Test
+	void timesAreShownInTheDashboardsZoneEvenOneIntlDoesNotName() {
+		ChromeDriver browser = browser();
+		browser.get("http://" + AdminHttp.USER + ":" + AdminHttp.PASSWORD + "@127.0.0.1:" + this.port + "/dashboard");
+		await("the page live").atMost(Duration.ofSeconds(20)).until(() -> "live".equals(state(browser)));
+		String noon = "2026-11-29T12:00:00Z";
+		// Java's names of fixed offsets, which relay.workflows.csat-dashboard.time-zone takes, and a region.
+		assertThat(inZone(browser, noon, "GMT+01:00")).startsWith("11/29/2026, 1:00:00 PM");
+		assertThat(inZone(browser, noon, "UTC-05:30")).startsWith("11/29/2026, 6:30:00 AM");
+		assertThat(inZone(browser, noon, "Z")).isEqualTo("11/29/2026, 12:00:00 PM UTC");
+		assertThat(inZone(browser, noon, "Europe/Paris")).isEqualTo("11/29/2026, 1:00:00 PM GMT+1");
+	}
+
+	private static String inZone(ChromeDriver browser, String instant, String zone) {
+		return String.valueOf(browser.executeScript("return window.relayDashboard.inZone(arguments[0], arguments[1])",
+				instant, zone));
 	}
 
 	private static ChromeDriver browser() {

@@ -44,7 +44,7 @@ class SharedSummariesTests {
 	private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
 	private final SharedSummaries summaries = new SharedSummaries(this.token::get, this::compute, this.registry,
-			Duration.ofSeconds(30));
+			Duration.ofSeconds(30), Duration.ofSeconds(30));
 
 	@AfterEach
 	void release() {
@@ -73,6 +73,8 @@ class SharedSummariesTests {
 		// And kept: a page opening now gets it too.
 		assertThat(this.summaries.summarize(DAY, DAY)).isSameAs(summary);
 		assertThat(this.computed).hasValue(1);
+		assertThat(count("computed")).isEqualTo(1);
+		assertThat(count("shared")).isEqualTo(6);
 	}
 
 	@Test
@@ -84,8 +86,8 @@ class SharedSummariesTests {
 		assertThat(after).isNotSameAs(before);
 		assertThat(otherRange.from()).isEqualTo(DAY.minusDays(6));
 		assertThat(this.computed).hasValue(3);
-		assertThat(this.registry.get("cache.gets").tag("cache", SharedSummaries.NAME).tag("result", "miss")
-			.functionCounter().count()).isEqualTo(3);
+		assertThat(count("computed")).isEqualTo(3);
+		assertThat(count("shared")).isZero();
 	}
 
 	@Test
@@ -109,8 +111,8 @@ class SharedSummariesTests {
 
 	@Test
 	void aRequestThatFindsNoTurnInTimeIsAskedToComeBackAndNothingIsKept() throws Exception {
-		SharedSummaries impatient = new SharedSummaries(this.token::get, this::compute, new SimpleMeterRegistry(),
-				Duration.ofMillis(50));
+		SharedSummaries impatient = new SharedSummaries(this.token::get, this::compute, this.registry,
+				Duration.ofMillis(50), Duration.ofMillis(50));
 		this.gate = new CountDownLatch(1);
 		ask(impatient, DAY.minusDays(1), DAY);
 		ask(impatient, DAY.minusDays(2), DAY);
@@ -122,8 +124,34 @@ class SharedSummariesTests {
 				assertThat(ex.getBody().getDetail()).contains("try again in a few seconds");
 				assertThat(ex.getHeaders().getFirst(HttpHeaders.RETRY_AFTER)).isEqualTo("5");
 			});
+		assertThat(count("refused")).isEqualTo(1);
 		this.gate.countDown();
 		assertThat(impatient.summarize(DAY, DAY).from()).isEqualTo(DAY);
+	}
+
+	@Test
+	void aRequestWaitingForAnotherPagesSummaryIsAskedToComeBackAfterAWhile() {
+		SharedSummaries impatient = new SharedSummaries(this.token::get, this::compute, this.registry,
+				Duration.ofSeconds(30), Duration.ofMillis(50));
+		this.gate = new CountDownLatch(1);
+		ask(impatient, DAY, DAY);
+		await().until(() -> this.computing.get() == 1);
+
+		assertThatExceptionOfType(ErrorResponseException.class).isThrownBy(() -> impatient.summarize(DAY, DAY))
+			.satisfies((ex) -> assertThat(ex.getBody().getDetail()).contains("still being computed for another page"));
+		assertThat(this.computed).hasValue(1);
+	}
+
+	@Test
+	void eachRangeKeepsOnlyItsLatestSummary() {
+		Summary first = this.summaries.summarize(DAY, DAY);
+		this.token.set("t2");
+		Summary second = this.summaries.summarize(DAY, DAY);
+		// A request that read the older token (just before the change) computes anew rather than take the newer one.
+		this.token.set("t1");
+		Summary again = this.summaries.summarize(DAY, DAY);
+		assertThat(again).isNotSameAs(first).isNotSameAs(second);
+		assertThat(this.computed).hasValue(3);
 	}
 
 	@Test
@@ -132,6 +160,10 @@ class SharedSummariesTests {
 		assertThatExceptionOfType(IllegalStateException.class).isThrownBy(() -> this.summaries.summarize(DAY, DAY));
 		assertThatExceptionOfType(IllegalStateException.class).isThrownBy(() -> this.summaries.summarize(DAY, DAY));
 		assertThat(this.computed).hasValue(2);
+	}
+
+	private double count(String outcome) {
+		return this.registry.get("relay.dashboard.summaries").tag("outcome", outcome).counter().count();
 	}
 
 	/** How many of the requests wait: for the gate, for a computation, or for a turn. */
