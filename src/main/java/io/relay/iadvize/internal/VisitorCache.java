@@ -21,8 +21,8 @@ import org.jspecify.annotations.Nullable;
  * Short-lived memory of visitor lookups, private to this module (no application-wide {@code CacheManager} or
  * {@code @EnableCaching} is involved, so other modules' caching is untouched). Concurrent lookups of one visitor wait
  * for the first one's answer (no longer than their own call's time): a burst of events for one visitor asks iAdvize
- * once, and shares its transient failure or its "not found". A lookup waiting for a first one whose own time ran
- * out (when it has time left), or that failed for good otherwise (a refused login...), asks itself. Failures are not
+ * once, and shares its failure, but for a refused login (see {@link #sharedWithWaiters}). A lookup waiting for a
+ * first one whose own time ran out (when it has time left), or whose login was refused, asks itself. Failures are not
  * remembered. Metrics: {@code cache.*} tagged {@code cache=iadvize.visitors}.
  * <p>
  * A remembered visitor may be up to the time to live old. Where that is known to be too old, a lookup
@@ -147,16 +147,17 @@ final class VisitorCache {
 	}
 
 	/**
-	 * Whether the lookups that waited for the one that failed so fail with it. A transient failure: yes, or each
-	 * would ask in turn while iAdvize is away, every one as slow as the first. A visitor iAdvize does not know: yes,
-	 * that is iAdvize's answer about the visitor, the same for whoever asks, and asking again would only cost
-	 * requests. Any other permanent failure: no, it is only the failure of the lookup that got it. It may be of that
-	 * call alone: a refused login fails for good only the call whose own login iAdvize refused, and the others get
-	 * a retryable failure while logins are paused ({@link AccessTokens}); shared, one refusal would send every
-	 * delivery for the visitor DEAD. Then each waiting lookup asks itself (the first of them for the others).
+	 * Whether the lookups that waited for the one that failed so fail with it: yes, but for a refused login. A
+	 * transient failure, a visitor iAdvize does not know, a refused key, a wrong URL, an answer over the size limit:
+	 * each would be the same for whoever asks, and asking again, one waiting lookup after another, would only cost
+	 * requests and the waiters' time (the last ones would run out of it and end otherwise than the first). A refused
+	 * login is the failure of the call whose own login iAdvize refused only: the others get a retryable failure while
+	 * logins are paused ({@link AccessTokens}), without a request; shared, one refusal would send every delivery for
+	 * the visitor DEAD. Then each waiting lookup asks itself (the first of them for the others).
 	 */
 	private static boolean sharedWithWaiters(IAdvizeApiException failure) {
-		return failure.retryable() || failure instanceof IAdvizeApiException.NotFound;
+		return !(failure instanceof IAdvizeApiException.AuthenticationFailed
+				&& AccessTokens.RESOURCE.equals(failure.resource()));
 	}
 
 	private record Key(Api api, Platform platform, String id) {

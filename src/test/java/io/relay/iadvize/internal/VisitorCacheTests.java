@@ -100,9 +100,22 @@ class VisitorCacheTests {
 	}
 
 	@Test
-	void aPermanentFailureIsOnlyTheFailureOfTheLookupThatGotItAndTheOthersAsk() throws Exception {
-		// A refused login, say: the calls that did not log in themselves must not go DEAD with it.
-		IAdvizeApiException refused = new IAdvizeApiException.AuthenticationFailed(Api.GRAPHQL, "token",
+	void lookupsWaitingForOneThatIAdvizeRefusedForGoodGetItsFailure() throws Exception {
+		// A wrong URL or a refused key: the same for every lookup, and each asking again in turn would only cost
+		// requests (and the waiters' time).
+		IAdvizeApiException wrongUrl = new IAdvizeApiException.Rejected(Api.REST, "visitor",
+				"iAdvize REST visitor answered HTTP 404, not an answer of iAdvize's API");
+		IAdvizeApiException badKey = new IAdvizeApiException.AuthenticationFailed(Api.REST, "visitor", "Forbidden");
+		assertThat(lookupsWaitingForOneThatFails(wrongUrl, 10)).allSatisfy((outcome) -> assertThat(outcome)
+			.isSameAs(wrongUrl));
+		assertThat(lookupsWaitingForOneThatFails(badKey, 10)).allSatisfy((outcome) -> assertThat(outcome)
+			.isSameAs(badKey));
+	}
+
+	@Test
+	void aRefusedLoginIsOnlyTheFailureOfTheLookupThatGotItAndTheOthersAsk() throws Exception {
+		// The calls that did not log in themselves must not go DEAD with it (AccessTokens pauses their logins).
+		IAdvizeApiException refused = new IAdvizeApiException.AuthenticationFailed(Api.GRAPHQL, AccessTokens.RESOURCE,
 				"iAdvize refused the GraphQL login with HTTP 401");
 		List<Object> outcomes = lookupsWaitingForOneThatFails(refused, 10);
 		assertThat(outcomes).filteredOn(refused::equals).hasSize(1);
@@ -119,6 +132,7 @@ class VisitorCacheTests {
 	private List<Object> lookupsWaitingForOneThatFails(IAdvizeApiException failure, int count) throws Exception {
 		AtomicInteger asked = new AtomicInteger();
 		CountDownLatch release = new CountDownLatch(1);
+		double hitsBefore = gets("hit");
 		List<CompletableFuture<Visitor>> lookups = IntStream.range(0, count)
 			.mapToObj((i) -> CompletableFuture.supplyAsync(() -> this.cache.get(Api.REST, Platform.SD, "failing", () -> {
 				if (asked.incrementAndGet() > 1) {
@@ -129,7 +143,7 @@ class VisitorCacheTests {
 			}), this.threads))
 			.toList();
 		// All but the first found its lookup under way (a hit each), and wait for it.
-		await().atMost(Duration.ofSeconds(10)).until(() -> asked.get() == 1 && gets("hit") == count - 1);
+		await().atMost(Duration.ofSeconds(10)).until(() -> asked.get() == 1 && gets("hit") - hitsBefore == count - 1);
 		release.countDown();
 		List<Object> outcomes = new ArrayList<>();
 		for (CompletableFuture<Visitor> lookup : lookups) {
