@@ -77,18 +77,16 @@ class Conversations {
 	 */
 	boolean record(Conversation conversation, Instant now) {
 		return Boolean.TRUE.equals(this.transactions.execute((status) -> {
-			// The operator first: a row from before V51 compares with its own event, which the row's update moves.
-			boolean operator = replaceOperator(conversation, now);
-			if (replaceOlder(conversation, now)) {
-				return true;
-			}
+			// The row first: an update that found none, then another delivery's insert committed, would leave the
+			// operator's statement behind (it ran while there was no row).
 			try {
 				return this.insert.execute((savepoint) -> this.jdbc.update(INSERT,
-						(ps) -> set(ps, conversation, now))) == 1 || operator;
+						(ps) -> set(ps, conversation, now))) == 1;
 			}
 			catch (DuplicateKeyException ex) {
-				// Inserted by another delivery meanwhile (or there all along, and this event older than its own).
-				operator |= replaceOperator(conversation, now);
+				// There (its insert committed, if it was another delivery's): the operator before the row's update, as
+				// a row from before V51 compares the operator with the row's own event, which that update moves.
+				boolean operator = replaceOperator(conversation, now);
 				return replaceOlder(conversation, now) || fillGaps(conversation, now) || operator;
 			}
 		}));

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 import javax.sql.DataSource;
@@ -69,6 +70,43 @@ class ConversationsTests {
 		assertThat(meanwhile.get().byOperator()).extracting(Summary.Group::key).containsExactly("41");
 		// Told of the change, the page loads: the new operator, not what was kept meanwhile.
 		assertThat(shared.summarize(DAY, DAY).byOperator()).extracting(Summary.Group::key).containsExactly("42");
+	}
+
+
+	@ParameterizedTest
+	@ValueSource(strings = { "h2", "postgres" })
+	void aPushRecordedWhileTheConversationsFirstEventCommitsKeepsItsNewerOperator(String database) {
+		DataSource dataSource = MigratedDatabase.of(database, "csat_operator_race");
+		JdbcTransactionManager transactions = new JdbcTransactionManager(dataSource);
+		Conversations other = new Conversations(new JdbcTemplate(dataSource), transactions);
+		AtomicBoolean firstPushRecorded = new AtomicBoolean();
+		Runnable firstPush = () -> {
+			if (firstPushRecorded.compareAndSet(false, true)) {
+				other.record(new Conversations.Conversation("c1", Channel.CHAT, 41L, null, PUSHED, "e1"),
+						PUSHED.plusSeconds(100));
+			}
+		};
+		// The first push (to 41) is recorded by another delivery, committed right after this one's first statement
+		// about the operator: when there was no row yet, that statement changed nothing.
+		JdbcTemplate recording = new JdbcTemplate(dataSource) {
+
+			@Override
+			public int update(String sql, PreparedStatementSetter setter) {
+				int rows = super.update(sql, setter);
+				if (sql.startsWith("update csat_conversation set operator_id")) {
+					CompletableFuture.runAsync(firstPush).join();
+				}
+				return rows;
+			}
+
+		};
+		// The transfer push to 42, ten seconds later.
+		assertThat(new Conversations(recording, transactions).record(new Conversations.Conversation("c1",
+				Channel.CHAT, 42L, null, PUSHED.plusSeconds(10), "e2"), PUSHED.plusSeconds(100))).isTrue();
+		firstPush.run();
+
+		assertThat(new JdbcTemplate(dataSource).queryForObject("select operator_id from csat_conversation where "
+				+ "conversation_id = 'c1'", Long.class)).isEqualTo(42L);
 	}
 
 }
