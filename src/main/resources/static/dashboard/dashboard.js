@@ -102,7 +102,9 @@
       }
       const error = new Error('Could not load the figures: ' + detail);
       error.status = response.status;
-      if (response.status === 503) error.retryAfter = Number(response.headers.get('Retry-After')) || 5;
+      // Relay's own 503 says when to come back; another one (a load balancer's while no instance is up) does not.
+      const retryAfter = Number(response.headers.get('Retry-After'));
+      if (response.status === 503 && retryAfter > 0) error.retryAfter = retryAfter;
       throw error;
     }
     return response.json();

@@ -1,6 +1,7 @@
 package io.relay.workflow.csat;
 
 import java.net.URI;
+import java.time.Clock;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
@@ -43,10 +44,10 @@ class DashboardController {
 	private final CsatDashboardProperties properties;
 
 	DashboardController(Summaries summaries, Answers answers, DashboardUpdates updates,
-			CsatDashboardProperties properties, MeterRegistry registry) {
+			CsatDashboardProperties properties, MeterRegistry registry, Clock clock) {
 		this.summaries = summaries;
 		this.shared = new SharedSummaries(answers::lastChange, summaries::summarize, registry,
-				SharedSummaries.TURN_WAIT, SharedSummaries.SHARE_WAIT);
+				SharedSummaries.TURN_WAIT, SharedSummaries.SHARE_WAIT, clock);
 		this.updates = updates;
 		this.properties = properties;
 	}

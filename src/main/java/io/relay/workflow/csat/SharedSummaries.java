@@ -1,6 +1,8 @@
 package io.relay.workflow.csat;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -52,6 +54,10 @@ final class SharedSummaries {
 
 	private static final Duration KEPT = Duration.ofMinutes(1);
 
+	/**
+	 * The latest computation of each range. Its own expiry is only a bound on memory: a {@code compute} that keeps
+	 * a holder counts as a write and would keep it alive as long as pages ask; the age is checked by the holder.
+	 */
 	private final Cache<Range, Computation> latest = Caffeine.newBuilder()
 		.expireAfterWrite(KEPT)
 		.maximumSize(RANGES_KEPT)
@@ -67,6 +73,8 @@ final class SharedSummaries {
 
 	private final Duration shareWait;
 
+	private final Clock clock;
+
 	private final Counter computed;
 
 	private final Counter shared;
@@ -74,8 +82,9 @@ final class SharedSummaries {
 	private final Counter refused;
 
 	SharedSummaries(Supplier<String> changeToken, BiFunction<LocalDate, LocalDate, Summary> computation,
-			MeterRegistry registry, Duration turnWait, Duration shareWait) {
+			MeterRegistry registry, Duration turnWait, Duration shareWait, Clock clock) {
 		this.changeToken = changeToken;
+		this.clock = clock;
 		this.computation = computation;
 		this.turnWait = turnWait;
 		this.shareWait = shareWait;
@@ -95,11 +104,13 @@ final class SharedSummaries {
 	Summary summarize(LocalDate from, LocalDate to) {
 		Range range = new Range(from, to);
 		String token = this.changeToken.get();
-		Computation mine = new Computation(token);
+		Instant now = this.clock.instant();
+		Computation mine = new Computation(token, now);
 		// Only the holder is made inside the map; the computation runs outside it, which would hold a lock that other
-		// ranges share.
+		// ranges share. A request whose token differs replaces the holder, even one that read its token before the
+		// holder's (tokens have no order): one computation more, never older figures for a newer token.
 		Computation current = this.latest.asMap()
-			.compute(range, (key, kept) -> (kept != null && kept.token.equals(token)) ? kept : mine);
+			.compute(range, (key, kept) -> (kept != null && kept.serves(token, now)) ? kept : mine);
 		if (current != mine) {
 			this.shared.increment();
 			return join(current.summary);
@@ -179,10 +190,18 @@ final class SharedSummaries {
 
 		final String token;
 
+		final Instant started;
+
 		final CompletableFuture<Summary> summary = new CompletableFuture<>();
 
-		Computation(String token) {
+		Computation(String token, Instant started) {
 			this.token = token;
+			this.started = started;
+		}
+
+		/** Whether a request with {@code token} at {@code now} gets this summary: the same token, less than KEPT old. */
+		boolean serves(String token, Instant now) {
+			return this.token.equals(token) && now.isBefore(this.started.plus(KEPT));
 		}
 
 	}

@@ -42,7 +42,7 @@ class ConversationsTests {
 		Summaries summaries = new Summaries(jdbc, transactions, new CsatDashboardProperties(true, 5, 20, 30,
 				ZoneOffset.UTC, Duration.ofSeconds(5)), Clock.fixed(PUSHED.plusSeconds(7200), ZoneOffset.UTC));
 		SharedSummaries shared = new SharedSummaries(answers::lastChange, summaries::summarize,
-				new SimpleMeterRegistry(), Duration.ofSeconds(20), Duration.ofSeconds(50));
+				new SimpleMeterRegistry(), Duration.ofSeconds(20), Duration.ofSeconds(50), Clock.systemUTC());
 		AtomicReference<Summary> meanwhile = new AtomicReference<>();
 		// A page asks (on a thread and a connection of its own) right after the row's statement, before the operator's.
 		JdbcTemplate recording = new JdbcTemplate(dataSource) {

@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.relay.support.MutableClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpHeaders;
@@ -43,8 +44,10 @@ class SharedSummariesTests {
 
 	private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
+	private final MutableClock clock = new MutableClock(Instant.parse("2026-11-20T12:00:00Z"));
+
 	private final SharedSummaries summaries = new SharedSummaries(this.token::get, this::compute, this.registry,
-			Duration.ofSeconds(30), Duration.ofSeconds(30));
+			Duration.ofSeconds(30), Duration.ofSeconds(30), this.clock);
 
 	@AfterEach
 	void release() {
@@ -112,7 +115,7 @@ class SharedSummariesTests {
 	@Test
 	void aRequestThatFindsNoTurnInTimeIsAskedToComeBackAndNothingIsKept() throws Exception {
 		SharedSummaries impatient = new SharedSummaries(this.token::get, this::compute, this.registry,
-				Duration.ofMillis(50), Duration.ofMillis(50));
+				Duration.ofMillis(50), Duration.ofMillis(50), this.clock);
 		this.gate = new CountDownLatch(1);
 		ask(impatient, DAY.minusDays(1), DAY);
 		ask(impatient, DAY.minusDays(2), DAY);
@@ -132,7 +135,7 @@ class SharedSummariesTests {
 	@Test
 	void aRequestWaitingForAnotherPagesSummaryIsAskedToComeBackAfterAWhile() {
 		SharedSummaries impatient = new SharedSummaries(this.token::get, this::compute, this.registry,
-				Duration.ofSeconds(30), Duration.ofMillis(50));
+				Duration.ofSeconds(30), Duration.ofMillis(50), this.clock);
 		this.gate = new CountDownLatch(1);
 		ask(impatient, DAY, DAY);
 		await().until(() -> this.computing.get() == 1);
@@ -140,6 +143,19 @@ class SharedSummariesTests {
 		assertThatExceptionOfType(ErrorResponseException.class).isThrownBy(() -> impatient.summarize(DAY, DAY))
 			.satisfies((ex) -> assertThat(ex.getBody().getDetail()).contains("still being computed for another page"));
 		assertThat(this.computed).hasValue(1);
+	}
+
+	@Test
+	void aSummaryIsKeptOneMinuteAtMostHoweverOftenPagesAskForIt() {
+		// Changes made straight in the database (a clean-up of old answers) need not move the change token.
+		Summary first = this.summaries.summarize(DAY, DAY);
+		for (int seconds = 0; seconds < 55; seconds += 5) {
+			this.clock.advance(Duration.ofSeconds(5));
+			assertThat(this.summaries.summarize(DAY, DAY)).isSameAs(first);
+		}
+		this.clock.advance(Duration.ofSeconds(5));
+		assertThat(this.summaries.summarize(DAY, DAY)).isNotSameAs(first);
+		assertThat(this.computed).hasValue(2);
 	}
 
 	@Test
