@@ -199,9 +199,12 @@ final class SharedSummaries {
 			this.started = started;
 		}
 
-		/** Whether a request with {@code token} at {@code now} gets this summary: the same token, less than KEPT old. */
+		/**
+		 * Whether a request with {@code token} at {@code now} gets this summary: the same token, and still being
+		 * computed (a copy started beside it would take a second turn for the same figures) or less than KEPT old.
+		 */
 		boolean serves(String token, Instant now) {
-			return this.token.equals(token) && now.isBefore(this.started.plus(KEPT));
+			return this.token.equals(token) && (!this.summary.isDone() || now.isBefore(this.started.plus(KEPT)));
 		}
 
 	}

@@ -159,6 +159,19 @@ class SharedSummariesTests {
 	}
 
 	@Test
+	void aSummaryStillBeingComputedAfterAMinuteIsStillShared() throws Exception {
+		this.gate = new CountDownLatch(1);
+		CompletableFuture<Summary> first = ask(DAY, DAY);
+		await().until(() -> this.computing.get() == 1);
+		this.clock.advance(Duration.ofSeconds(90));
+		CompletableFuture<Summary> second = ask(DAY, DAY);
+		await().until(() -> blocked() == 2);
+		this.gate.countDown();
+		assertThat(second.get(10, TimeUnit.SECONDS)).isSameAs(first.get(10, TimeUnit.SECONDS));
+		assertThat(this.computed).hasValue(1);
+	}
+
+	@Test
 	void eachRangeKeepsOnlyItsLatestSummary() {
 		Summary first = this.summaries.summarize(DAY, DAY);
 		this.token.set("t2");
