@@ -57,6 +57,13 @@ class Conversations {
 
 	private final JdbcTemplate jdbc;
 
+	/**
+	 * On PostgreSQL the insert of a conversation already there does nothing ({@code on conflict do nothing}) rather
+	 * than fail: most events are not a conversation's first, and each failed insert wrote an ERROR line to the
+	 * server's log. It still waits for another delivery's uncommitted insert, as a failing one does.
+	 */
+	private final String insertSql;
+
 	private final TransactionTemplate transactions;
 
 	/** The insert, within {@link #transactions}: its duplicate key rolls back to a savepoint, not the whole. */
@@ -64,6 +71,7 @@ class Conversations {
 
 	Conversations(JdbcTemplate jdbc, PlatformTransactionManager transactionManager) {
 		this.jdbc = jdbc;
+		this.insertSql = Databases.isPostgres(jdbc) ? INSERT + " on conflict (conversation_id) do nothing" : INSERT;
 		this.transactions = new TransactionTemplate(transactionManager);
 		this.insert = new TransactionTemplate(transactionManager);
 		this.insert.setPropagationBehavior(TransactionDefinition.PROPAGATION_NESTED);
@@ -80,15 +88,18 @@ class Conversations {
 			// The row first: an update that found none, then another delivery's insert committed, would leave the
 			// operator's statement behind (it ran while there was no row).
 			try {
-				return this.insert.execute((savepoint) -> this.jdbc.update(INSERT,
-						(ps) -> set(ps, conversation, now))) == 1;
+				if (this.insert.execute((savepoint) -> this.jdbc.update(this.insertSql,
+						(ps) -> set(ps, conversation, now))) == 1) {
+					return true;
+				}
 			}
 			catch (DuplicateKeyException ex) {
-				// There (its insert committed, if it was another delivery's): the operator before the row's update, as
-				// a row from before V51 compares the operator with the row's own event, which that update moves.
-				boolean operator = replaceOperator(conversation, now);
-				return replaceOlder(conversation, now) || fillGaps(conversation, now) || operator;
+				// Below, as for PostgreSQL's insert that did nothing.
 			}
+			// There (its insert committed, if it was another delivery's): the operator before the row's update, as a
+			// row from before V51 compares the operator with the row's own event, which that update moves.
+			boolean operator = replaceOperator(conversation, now);
+			return replaceOlder(conversation, now) || fillGaps(conversation, now) || operator;
 		}));
 	}
 

@@ -5,7 +5,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -14,8 +16,10 @@ import javax.sql.DataSource;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.relay.event.Channel;
 import io.relay.support.MigratedDatabase;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.PreparedStatementSetter;
 import org.springframework.jdbc.support.JdbcTransactionManager;
@@ -105,6 +109,35 @@ class ConversationsTests {
 				Channel.CHAT, 42L, null, PUSHED.plusSeconds(10), "e2"), PUSHED.plusSeconds(100))).isTrue();
 		firstPush.run();
 
+		assertThat(new JdbcTemplate(dataSource).queryForObject("select operator_id from csat_conversation where "
+				+ "conversation_id = 'c1'", Long.class)).isEqualTo(42L);
+	}
+
+	@Test
+	void onPostgreSqlALaterEventOfAConversationInsertsNothingRatherThanFail() {
+		// A failed insert writes an ERROR line to PostgreSQL's log, and most events are not a conversation's first.
+		DataSource dataSource = MigratedDatabase.of("postgres", "csat_insert");
+		List<String> failedStatements = new CopyOnWriteArrayList<>();
+		JdbcTemplate watched = new JdbcTemplate(dataSource) {
+
+			@Override
+			public int update(String sql, PreparedStatementSetter setter) {
+				try {
+					return super.update(sql, setter);
+				}
+				catch (DataAccessException ex) {
+					failedStatements.add(sql);
+					throw ex;
+				}
+			}
+
+		};
+		Conversations conversations = new Conversations(watched, new JdbcTransactionManager(dataSource));
+		conversations.record(new Conversations.Conversation("c1", Channel.CHAT, 41L, null, PUSHED, "e1"), PUSHED);
+		assertThat(conversations.record(new Conversations.Conversation("c1", Channel.CHAT, 42L, null,
+				PUSHED.plusSeconds(10), "e2"), PUSHED.plusSeconds(10))).isTrue();
+
+		assertThat(failedStatements).isEmpty();
 		assertThat(new JdbcTemplate(dataSource).queryForObject("select operator_id from csat_conversation where "
 				+ "conversation_id = 'c1'", Long.class)).isEqualTo(42L);
 	}
