@@ -66,15 +66,20 @@ class Conversations {
 
 	private final TransactionTemplate transactions;
 
-	/** The insert, within {@link #transactions}: its duplicate key rolls back to a savepoint, not the whole. */
+	/**
+	 * The insert, within {@link #transactions}: on H2 its duplicate key rolls back to a savepoint, not the whole; on
+	 * PostgreSQL it does not fail, and needs no savepoint (two statements more per event).
+	 */
 	private final TransactionTemplate insert;
 
 	Conversations(JdbcTemplate jdbc, PlatformTransactionManager transactionManager) {
 		this.jdbc = jdbc;
-		this.insertSql = Databases.isPostgres(jdbc) ? INSERT + " on conflict (conversation_id) do nothing" : INSERT;
+		boolean postgres = Databases.isPostgres(jdbc);
+		this.insertSql = postgres ? INSERT + " on conflict (conversation_id) do nothing" : INSERT;
 		this.transactions = new TransactionTemplate(transactionManager);
 		this.insert = new TransactionTemplate(transactionManager);
-		this.insert.setPropagationBehavior(TransactionDefinition.PROPAGATION_NESTED);
+		this.insert.setPropagationBehavior(
+				postgres ? TransactionDefinition.PROPAGATION_REQUIRED : TransactionDefinition.PROPAGATION_NESTED);
 	}
 
 	/**
