@@ -247,6 +247,22 @@ class IAdvizeEnrichmentGraphQlTests {
 		iadvize.verify(3, postRequestedFor(urlPathEqualTo("/graphql")));
 	}
 
+	@Test
+	void a403WithJsonButNoGraphQlErrorIsNotARefusalAndIsRetried() {
+		// JSON of another shape (a gateway's {"message": ...}, or an empty errors list) says nothing of the user:
+		// giving every delivery up on it would lose them all to a block that may lift.
+		givenALogin();
+		iadvize.stubFor(post(urlPathEqualTo("/graphql")).willReturn(aResponse().withStatus(403)
+			.withHeader("Content-Type", "application/json")
+			.withBody("{\"errors\": [], \"message\": \"Forbidden\"}")));
+		this.runner.run((context) -> assertThatExceptionOfType(IAdvizeApiException.Unavailable.class)
+			.isThrownBy(() -> context.getBean(IAdvizeEnrichment.class).visitor(visitorUpdated(Platform.SD, VISITOR_ID)))
+			.withMessageContaining("HTTP 403")
+			.withMessageContaining("not an answer of iAdvize's API")
+			.satisfies((ex) -> assertThat(ex.retryable()).isTrue()));
+		iadvize.verify(3, postRequestedFor(urlPathEqualTo("/graphql")));
+	}
+
 	/** An internal error, or one without a code (only validation errors are the query's fault, for good). */
 	@ParameterizedTest
 	@ValueSource(strings = { "{\"errors\": [{\"message\": \"boom\", \"extensions\": {\"code\": \"INTERNAL_SERVER_ERROR\"}}]}",

@@ -25,6 +25,7 @@ import org.springframework.jdbc.core.PreparedStatementSetter;
 import org.springframework.jdbc.support.JdbcTransactionManager;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * {@link Conversations} against the summaries the pages share: what one event changes is committed at once, so a
@@ -140,6 +141,56 @@ class ConversationsTests {
 		assertThat(failedStatements).isEmpty();
 		assertThat(new JdbcTemplate(dataSource).queryForObject("select operator_id from csat_conversation where "
 				+ "conversation_id = 'c1'", Long.class)).isEqualTo(42L);
+	}
+
+
+	@ParameterizedTest
+	@ValueSource(strings = { "h2", "postgres" })
+	void aConversationsFirstTwoEventsRecordedAtOnceKeepTheNewerOperatorWhicheverInsertsFirst(String database) {
+		DataSource dataSource = MigratedDatabase.of(database, "csat_insert_race");
+		JdbcTransactionManager transactions = new JdbcTransactionManager(dataSource);
+		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+		Conversations other = new Conversations(jdbc, transactions);
+		// c1: the first push (to 41) inserts, the transfer (to 42) waits on that uncommitted insert; c2 the reverse.
+		for (boolean olderFirst : new boolean[] { true, false }) {
+			String id = olderFirst ? "c1" : "c2";
+			Conversations.Conversation older = new Conversations.Conversation(id, Channel.CHAT, 41L, null, PUSHED, "e1");
+			Conversations.Conversation newer = new Conversations.Conversation(id, Channel.CHAT, 42L, null,
+					PUSHED.plusSeconds(10), "e2");
+			AtomicReference<CompletableFuture<Boolean>> second = new AtomicReference<>();
+			JdbcTemplate inserting = new JdbcTemplate(dataSource) {
+
+				@Override
+				public int update(String sql, PreparedStatementSetter setter) {
+					int rows = super.update(sql, setter);
+					if (sql.startsWith("insert into csat_conversation") && second.get() == null) {
+						// Before this insert commits: the other delivery runs until it waits on it.
+						second.set(CompletableFuture.supplyAsync(() -> other.record(olderFirst ? newer : older,
+								PUSHED.plusSeconds(100))));
+						await().atMost(Duration.ofSeconds(10)).until(() -> waitingOnTheInsert(jdbc, database));
+					}
+					return rows;
+				}
+
+			};
+			assertThat(new Conversations(inserting, transactions).record(olderFirst ? older : newer,
+					PUSHED.plusSeconds(100))).isTrue();
+			assertThat(second.get().join()).isEqualTo(olderFirst);
+
+			assertThat(jdbc.queryForObject("select operator_id || ' ' || event_id from csat_conversation where "
+					+ "conversation_id = ?", String.class, id)).isEqualTo("42 e2");
+		}
+	}
+
+	/** Another session in its insert of the conversation (H2 does not name what it waits for: no blocker id). */
+	private static boolean waitingOnTheInsert(JdbcTemplate jdbc, String database) {
+		String waiting = database.equals("h2")
+				? "select count(*) from information_schema.sessions where executing_statement like "
+						+ "'insert into csat_conversation%'"
+				: "select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = "
+						+ "'Lock' and query like 'insert into csat_conversation%'";
+		Integer count = jdbc.queryForObject(waiting, Integer.class);
+		return count != null && count > 0;
 	}
 
 }
