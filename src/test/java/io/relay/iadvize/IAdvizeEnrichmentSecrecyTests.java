@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -78,7 +79,8 @@ class IAdvizeEnrichmentSecrecyTests {
 		// REST: a refusal that quotes the key, a failing server, a success.
 		iadvize.stubFor(get(urlPathEqualTo("/sd/api/2/operator/1")).willReturn(aResponse().withStatus(403)
 			.withHeader("Content-Type", "application/json")
-			.withBody(failure("error", "Forbidden: unknown key " + API_KEY))));
+			.withBody(failure("error",
+					"Forbidden: unknown key " + API_KEY.substring(0, 10).toUpperCase(Locale.ROOT)))));
 		iadvize.stubFor(get(urlPathEqualTo("/sd/api/2/operator/2")).willReturn(serviceUnavailable()));
 		iadvize.stubFor(get(urlPathEqualTo("/sd/api/2/visitor/3"))
 			.willReturn(okJson(IAdvizeTestSupport.success("{\"id\": 3, \"email\": \"ada@example.com\"}"))));

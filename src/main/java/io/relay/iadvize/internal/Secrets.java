@@ -1,9 +1,10 @@
 package io.relay.iadvize.internal;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 
+import io.relay.system.SecretText;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -13,7 +14,7 @@ import org.jspecify.annotations.Nullable;
  */
 final class Secrets {
 
-	static final String HIDDEN = "<hidden>";
+	static final String HIDDEN = SecretText.HIDDEN;
 
 	/** Short values are not scrubbed: they would mangle ordinary words, and no real credential is that short. */
 	private static final int SHORTEST = 6;
@@ -23,34 +24,31 @@ final class Secrets {
 
 	private final List<String> fixed;
 
-	private final CopyOnWriteArrayList<String> tokens = new CopyOnWriteArrayList<>();
+	private final List<String> tokens = new ArrayList<>();
+
+	/** The fixed credentials and the kept tokens, in every form iAdvize might echo them (escaped, cut short...). */
+	private volatile SecretText hidden;
 
 	Secrets(@Nullable String... fixed) {
 		this.fixed = Arrays.stream(fixed).filter((value) -> value != null && value.length() >= SHORTEST)
 			.map(String::valueOf).toList();
+		this.hidden = SecretText.of(this.fixed, SHORTEST);
 	}
 
-	void addToken(String token) {
+	synchronized void addToken(String token) {
 		if (token.length() >= SHORTEST) {
 			this.tokens.add(token);
 			while (this.tokens.size() > TOKENS_KEPT) {
 				this.tokens.remove(0);
 			}
+			List<String> all = new ArrayList<>(this.fixed);
+			all.addAll(this.tokens);
+			this.hidden = SecretText.of(all, SHORTEST);
 		}
 	}
 
 	@Nullable String redact(@Nullable String text) {
-		if (text == null) {
-			return null;
-		}
-		String result = text;
-		for (String secret : this.fixed) {
-			result = result.replace(secret, HIDDEN);
-		}
-		for (String secret : this.tokens) {
-			result = result.replace(secret, HIDDEN);
-		}
-		return result;
+		return (text != null) ? this.hidden.hide(text) : null;
 	}
 
 }

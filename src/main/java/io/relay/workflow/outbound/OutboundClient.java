@@ -24,6 +24,7 @@ import java.util.stream.Collectors;
 import javax.net.ssl.SSLHandshakeException;
 
 import io.relay.system.RetryAfter;
+import io.relay.system.SecretText;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -84,7 +85,8 @@ public final class OutboundClient {
 
 	private final int maxConcurrentRequests;
 
-	private final List<String> secrets;
+	/** The credentials, hidden in any form a target echoes them (escaped, encoded, cut short). */
+	private final SecretText secrets;
 
 	private final Clock clock;
 
@@ -101,11 +103,7 @@ public final class OutboundClient {
 		if (this.auth.type() == OutboundProperties.AuthType.BASIC) {
 			secrets.add(basic(this.auth));
 		}
-		// Longest first, so that a secret is never left half-hidden by a shorter one it contains.
-		this.secrets = secrets.stream()
-			.filter((secret) -> secret.length() >= 4)
-			.sorted(Comparator.comparingInt(String::length).reversed())
-			.toList();
+		this.secrets = SecretText.of(secrets, 4);
 		this.clock = clock;
 	}
 
@@ -254,17 +252,16 @@ public final class OutboundClient {
 		}
 		List<String> sent = sentValues(request);
 		String text = new String(body, StandardCharsets.UTF_8);
-		for (String secret : this.secrets) {
-			text = text.replace(secret, "<hidden>");
-		}
+		text = this.secrets.hide(text);
 		if (!sent.isEmpty()) {
 			// One pass, in any case (a target that repeats an address often lowers it: Ada@Example.com answered as
-			// ada@example.com); the values are longest first, which the alternation tries in that order.
+			// ada@example.com); the values are longest first, which the alternation tries in that order. As written
+			// only, not in every form as the credentials: a body's values (a transcript) can number thousands.
 			text = Pattern
 				.compile(sent.stream().map(Pattern::quote).collect(Collectors.joining("|")),
 						Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE)
 				.matcher(text)
-				.replaceAll("<hidden>");
+				.replaceAll(SecretText.HIDDEN);
 		}
 		text = text.strip().replaceAll("\\s+", " ");
 		if (text.isEmpty()) {

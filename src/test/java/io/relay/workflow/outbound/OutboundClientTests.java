@@ -124,6 +124,14 @@ class OutboundClientTests {
 			.contains("<hidden>")
 			.hasSizeLessThan(700);
 
+		// Echoed JSON-escaped, percent-encoded, in another case or cut short: hidden as well.
+		for (String form : List.of(TOKEN.replace("-", "\\u002d"), TOKEN.replace("-", "%2D"), TOKEN.toUpperCase(),
+				TOKEN.substring(0, 12))) {
+			target.stubFor(post(urlPathEqualTo("/contacts")).willReturn(aResponse().withStatus(400)
+				.withBody("{\"error\":\"token " + form + " refused\"}")));
+			assertThat(failure().getMessage()).contains("token <hidden> refused").doesNotContain(form);
+		}
+
 		target.stubFor(post(urlPathEqualTo("/contacts")).willReturn(aResponse().withStatus(301).withHeader("Location", "/elsewhere")));
 		assertThat(failure()).satisfies((redirect) -> {
 			assertThat(redirect.retryable()).isFalse();
