@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -130,9 +131,13 @@ public final class EventParser {
 							+ "longer than " + MAX_ID_LENGTH + " characters"
 					: "'eventId' is longer than " + MAX_ID_LENGTH + " characters");
 		}
-		if (eventId.indexOf('\0') >= 0) {
-			// The deduplication key: PostgreSQL cannot store it, and changing it could merge two events.
-			throw new MalformedEventException("'eventId' contains a NUL character");
+		int control = eventId.codePoints().filter(EventParser::isControl).findFirst().orElse(-1);
+		if (control >= 0) {
+			// The deduplication key: PostgreSQL cannot store a NUL, and changing it could merge two events. Any other
+			// control character or line separator would break the log lines that name the event (iAdvize's ids are
+			// UUIDs): quarantined, as the rest of the malformed.
+			throw new MalformedEventException("'eventId' contains a " + ((control == 0) ? "NUL" : "control")
+					+ " character (U+" + String.format(Locale.ROOT, "%04X", control) + ")");
 		}
 		if (hasUnpairedSurrogate(eventId)) {
 			// An unpaired surrogate (a JSON escape such as \ud800): PostgreSQL's driver stores it as '?', so two such
@@ -149,6 +154,10 @@ public final class EventParser {
 		catch (JacksonException ex) {
 			throw new MalformedEventException("not a valid '" + eventType + "' event: " + describe(ex));
 		}
+	}
+
+	private static boolean isControl(int codePoint) {
+		return Character.getType(codePoint) == Character.CONTROL || codePoint == '\u2028' || codePoint == '\u2029';
 	}
 
 	private static boolean hasUnpairedSurrogate(String text) {

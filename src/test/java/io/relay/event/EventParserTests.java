@@ -10,6 +10,7 @@ import java.util.Map;
 import io.relay.support.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -181,6 +182,20 @@ class EventParserTests {
 		assertThatExceptionOfType(MalformedEventException.class)
 			.isThrownBy(() -> parse("{\"eventType\": \"user.created\", \"userId\": 4}"))
 			.withMessageContaining("'eventId' is missing");
+	}
+
+	@ParameterizedTest
+	@CsvSource({ "a\\nb, U+000A", "a\\rb, U+000D", "a\\tb, U+0009", "a\\u001b[31m, U+001B", "a\\u0085b, U+0085",
+			"a\\u2028b, U+2028" })
+	void anEventIdWithAControlCharacterOrALineSeparatorIsMalformed(String eventId, String named) {
+		// It names the event in log lines: a line break in it would forge one.
+		assertThatExceptionOfType(MalformedEventException.class)
+			.isThrownBy(() -> parse("{\"eventId\": \"" + eventId + "\", \"eventType\": \"user.created\", \"userId\": 4}"))
+			.withMessage("'eventId' contains a control character (" + named + ")");
+		assertThatExceptionOfType(MalformedEventException.class)
+			.isThrownBy(() -> this.parser.parse(bytes("{\"eventType\": \"user.created\", \"userId\": 4}"),
+					PayloadFormat.JSON, null, "correlation\u0001"))
+			.withMessage("'eventId' contains a control character (U+0001)");
 	}
 
 	@Test

@@ -4,6 +4,8 @@ import io.relay.dispatch.Delivery;
 import io.relay.dispatch.EventHandler;
 import io.relay.dispatch.HandlerResult;
 import io.relay.event.IAdvizeEvent;
+import io.relay.system.LogText;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -31,9 +33,15 @@ class LogHandler implements EventHandler<IAdvizeEvent> {
 	@Override
 	public HandlerResult handle(Delivery<IAdvizeEvent> delivery) {
 		IAdvizeEvent event = delivery.event();
-		logger.info("{} {} platform={} conversation={} visitor={} attempt={}", event.eventType(), event.eventId(),
-				event.platform(), event.conversationId(), event.visitorId(), delivery.attempt());
+		// The ids come from the payload as sent: a line break or a terminal escape in one must not forge a log line.
+		logger.info("{} {} platform={} conversation={} visitor={} attempt={}", printable(event.eventType()),
+				printable(event.eventId()), event.platform(), printable(event.conversationId()),
+				printable(event.visitorId()), delivery.attempt());
 		return HandlerResult.success();
+	}
+
+	private static @Nullable String printable(@Nullable String text) {
+		return (text != null) ? LogText.printable(text) : null;
 	}
 
 }
