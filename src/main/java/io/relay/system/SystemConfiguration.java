@@ -22,4 +22,10 @@ class SystemConfiguration {
 		return new UnresolvedPlaceholders();
 	}
 
+	/** The embedded H2 file's directory, for Relay's user only: see {@link EmbeddedH2Directory}. */
+	@Bean
+	static EmbeddedH2Directory embeddedH2Directory() {
+		return new EmbeddedH2Directory();
+	}
+
 }
