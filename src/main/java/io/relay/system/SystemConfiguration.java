@@ -22,6 +22,12 @@ class SystemConfiguration {
 		return new UnresolvedPlaceholders();
 	}
 
+	/** Migrations on PostgreSQL wait for a table's lock for a few seconds only: see {@link FlywayLockTimeout}. */
+	@Bean
+	FlywayLockTimeout flywayLockTimeout() {
+		return new FlywayLockTimeout();
+	}
+
 	/** The embedded H2 file's directory, for Relay's user only: see {@link EmbeddedH2Directory}. */
 	@Bean
 	static EmbeddedH2Directory embeddedH2Directory() {
