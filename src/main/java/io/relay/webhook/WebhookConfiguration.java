@@ -6,19 +6,36 @@ import java.util.List;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 
 @Configuration(proxyBeanMethods = false)
 class WebhookConfiguration {
 
 	private static final Logger logger = LoggerFactory.getLogger(WebhookConfiguration.class);
 
+	private static final ConfigurationPropertyName SECRETS = ConfigurationPropertyName.of("relay.webhook.secrets");
+
 	@Bean
-	SignatureVerifier signatureVerifier(WebhookProperties properties) {
+	SignatureVerifier signatureVerifier(WebhookProperties properties, Environment environment) {
 		if (!properties.secrets().isEmpty()) {
 			logger.info("Webhook signatures are checked against {} configured secret(s)", properties.secrets().size());
 			return new SignatureVerifier(properties.secrets());
+		}
+		if (isSet(environment)) {
+			// RELAY_WEBHOOK_SECRETS= from a secret store that answered nothing: a generated secret would refuse every
+			// genuine delivery, on an instance that answers ready.
+			throw new IllegalStateException("relay.webhook.secrets is set but empty (RELAY_WEBHOOK_SECRETS=?): set it "
+					+ "to the secret token of your iAdvize app, or leave it out altogether for a generated one");
+		}
+		if (!properties.generateSecret()) {
+			throw new IllegalStateException("relay.webhook.secrets is not set, and relay.webhook.generate-secret is "
+					+ "false (as in the postgres profile): set relay.webhook.secrets (or RELAY_WEBHOOK_SECRETS) to the "
+					+ "secret token of your iAdvize app");
 		}
 		// Like Spring Security's generated password: the app starts with nothing configured, and says how to fix it.
 		byte[] random = new byte[24];
@@ -29,6 +46,16 @@ class WebhookConfiguration {
 				+ "relay.webhook.secrets (or RELAY_WEBHOOK_SECRETS) to the secret token of your iAdvize app.%n",
 				generated));
 		return new SignatureVerifier(List.of(generated));
+	}
+
+	/** Whether any property source names the secrets, under any of their relaxed names, even with no value. */
+	private static boolean isSet(Environment environment) {
+		for (ConfigurationPropertySource source : ConfigurationPropertySources.get(environment)) {
+			if (source.getConfigurationProperty(SECRETS) != null) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 }
