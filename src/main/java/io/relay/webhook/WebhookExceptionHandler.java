@@ -1,6 +1,10 @@
 package io.relay.webhook;
 
+import java.time.Clock;
+import java.time.Duration;
+
 import io.relay.inbox.InboxUnavailableException;
+import io.relay.system.LogThrottle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpHeaders;
@@ -18,6 +22,9 @@ class WebhookExceptionHandler {
 
 	private static final Logger logger = LoggerFactory.getLogger(WebhookExceptionHandler.class);
 
+	/** While the database is down every delivery fails alike: one line per interval, and the stack trace at DEBUG. */
+	private static final Duration UNAVAILABLE_LOG_INTERVAL = Duration.ofSeconds(10);
+
 	/** iAdvize retries after 10 s and then 20 s whatever this says; it helps other senders and proxies. */
 	private static final String RETRY_AFTER_SECONDS = "10";
 
@@ -27,6 +34,12 @@ class WebhookExceptionHandler {
 	 */
 	private static final String SIGNATURE_CHALLENGE = "Signature realm=\"iAdvize webhook\", header=\""
 			+ WebhookController.SIGNATURE + "\", algorithm=\"hmac-sha256\"";
+
+	private final LogThrottle unavailableLog;
+
+	WebhookExceptionHandler(Clock clock) {
+		this.unavailableLog = new LogThrottle(UNAVAILABLE_LOG_INTERVAL, clock);
+	}
 
 	@ExceptionHandler
 	ResponseEntity<ProblemDetail> rejected(WebhookRejection rejection) {
@@ -40,7 +53,12 @@ class WebhookExceptionHandler {
 
 	@ExceptionHandler
 	ResponseEntity<ProblemDetail> unavailable(InboxUnavailableException ex) {
-		logger.warn("Delivery answered 503 so that iAdvize retries: {}", ex.getMessage(), ex.getCause());
+		if (this.unavailableLog.allow("unavailable")) {
+			logger.warn("Delivery answered 503 so that iAdvize retries: {} (cause: {}; further ones in the next {} s "
+					+ "are not logged, relay_webhook_deliveries_total{reason=\"unavailable\"} counts them all)",
+					ex.getMessage(), String.valueOf(ex.getCause()), UNAVAILABLE_LOG_INTERVAL.toSeconds());
+		}
+		logger.debug("Delivery answered 503", ex);
 		WebhookRejection.Reason reason = WebhookRejection.Reason.UNAVAILABLE;
 		return ResponseEntity.status(reason.status())
 			.header(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS)

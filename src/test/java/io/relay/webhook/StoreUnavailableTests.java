@@ -10,7 +10,10 @@ import io.relay.support.TestPostgres;
 import io.relay.support.WebhookClient;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -20,10 +23,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * A real PostgreSQL server that goes away under a running Relay: deliveries must be answered 503 (so that iAdvize
  * retries them), never acknowledged.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class StoreUnavailableTests {
 
 	@Test
-	void deliveriesAreAnswered503WhileTheDatabaseIsDown() throws IOException {
+	void deliveriesAreAnswered503WhileTheDatabaseIsDown(CapturedOutput output) throws IOException {
 		// Closed twice when the test passes (the second close does nothing): stopped in any case.
 		try (EmbeddedPostgres postgres = TestPostgres.startDedicated();
 				ConfigurableApplicationContext relay = new SpringApplicationBuilder(RelayApplication.class).run(
@@ -55,6 +59,15 @@ class StoreUnavailableTests {
 			assertThat(meters.get("relay.webhook.deliveries").tag("reason", "unavailable").counter().count())
 				.isEqualTo(unavailable + 1);
 			assertThat(meters.get("relay.webhook.deliveries").tag("reason", "malformed").counter().count()).isZero();
+
+			// Three refusals, and the health checks between them, in a few seconds: one line, no stack trace (during an
+			// outage every delivery fails alike, and thousands a second would flood the log).
+			assertThat(output.getOut().lines().filter((line) -> line.contains("answered 503 so that iAdvize retries")))
+				.singleElement()
+				.satisfies((line) -> assertThat(line).contains("further ones in the next 10 s are not logged"));
+			assertThat(output.getOut()).doesNotContain("DataSource health check failed");
+			assertThat(output.getOut().lines().filter((line) -> line.startsWith("\tat ")
+					&& line.contains("WebhookController"))).isEmpty();
 		}
 	}
 
