@@ -15,7 +15,8 @@
 #      Grafana dashboard needs from /actuator/prometheus, then stops the app with SIGTERM (graceful shutdown)
 #   6. validates docker/compose.yaml with dclint (installed from npm into ~/.cache/relay-tools), and checks the
 #      compose file, prometheus.yml and the Grafana dashboard against each other and against application-postgres.yml;
-#      promtool parses prometheus.yml, the alert rules and every query of the Grafana dashboard
+#      promtool parses prometheus.yml, the alert rules and every query of the Grafana dashboard, and runs the alerts'
+#      tests (docker/prometheus-alerts-tests.yml)
 #
 # Needs: JDK 25 (JAVA_HOME or /usr/lib/jvm/*25*), curl, openssl, python3, node, npm, and promtool (Debian/Ubuntu
 # package 'prometheus'). Prints timings.
@@ -196,6 +197,8 @@ sed -e "s#/etc/prometheus/alerts.yml#$ROOT/docker/prometheus-alerts.yml#" \
     -e "s#/run/secrets/operator_password#$WORK/promtool/operator_password#" docker/prometheus.yml >"$WORK/promtool/prometheus.yml"
 grep -q "$ROOT/docker/prometheus-alerts.yml" "$WORK/promtool/prometheus.yml" || fail "prometheus.yml does not load /etc/prometheus/alerts.yml"
 promtool check config "$WORK/promtool/prometheus.yml" >&2 || fail "promtool check config docker/prometheus.yml"
+# When the alerts fire and when they do not, on made-up series (promtool resolves rule_files from the test's folder).
+(cd docker && promtool test rules prometheus-alerts-tests.yml >&2) || fail "promtool test rules docker/prometheus-alerts-tests.yml"
 python3 - "$WORK/promtool/dashboard-rules.yml" <<'PY'
 import json, sys
 dashboard = json.load(open("docker/grafana/relay-dashboard.json"))
@@ -205,6 +208,6 @@ rules = [{"record": f"dashboard:panel_{p['id']}_{t['refId']}",
 json.dump({"groups": [{"name": "dashboard", "rules": rules}]}, open(sys.argv[1], "w"), indent=1)
 PY
 promtool check rules "$WORK/promtool/dashboard-rules.yml" >&2 || fail "a Grafana dashboard query does not parse"
-log "docker/compose.yaml, prometheus.yml, the alerts and the Grafana dashboard are valid and consistent"
+log "docker/compose.yaml, prometheus.yml, the alerts (and their tests) and the Grafana dashboard are valid and consistent"
 
 log "OK: extraction, AOT cache, entrypoint, readiness, signed delivery (202), metrics, graceful stop, compose"
