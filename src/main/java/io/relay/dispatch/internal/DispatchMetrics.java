@@ -1,6 +1,7 @@
 package io.relay.dispatch.internal;
 
 import java.time.Clock;
+import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -9,6 +10,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.relay.dispatch.DeliveryStatus;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.scheduling.annotation.Scheduled;
@@ -33,6 +35,9 @@ class DispatchMetrics {
 
 	private final AtomicReference<DeliveryRepository.Stats> stats = new AtomicReference<>(
 			DeliveryRepository.Stats.EMPTY);
+
+	/** When {@link #stats} were last read from the database; {@code null} before the first reading. */
+	private final AtomicReference<@Nullable Instant> measuredAt = new AtomicReference<>();
 
 	DispatchMetrics(MeterRegistry registry, DeliveryRepository repository, Clock clock) {
 		this.registry = registry;
@@ -69,10 +74,17 @@ class DispatchMetrics {
 		return this.stats.get();
 	}
 
+	/** When the {@link #current} figures were read from the database; {@code null} if they never were. */
+	@Nullable Instant measuredAt() {
+		return this.measuredAt.get();
+	}
+
 	@Scheduled(fixedDelayString = "${relay.dispatch.stats-interval:5s}", initialDelay = 0)
 	void refresh() {
 		try {
-			this.stats.set(this.repository.stats(this.clock.instant()));
+			Instant now = this.clock.instant();
+			this.stats.set(this.repository.stats(now));
+			this.measuredAt.set(now);
 		}
 		catch (RuntimeException ex) {
 			// The gauges and the health contributor keep their last values meanwhile: say so.
