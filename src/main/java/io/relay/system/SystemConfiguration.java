@@ -22,6 +22,12 @@ class SystemConfiguration {
 		return new UnresolvedPlaceholders();
 	}
 
+	/** Says which relay.* settings name no property (a misspelt key is otherwise ignored): see {@link UnknownSettings}. */
+	@Bean
+	static UnknownSettings unknownSettings() {
+		return new UnknownSettings();
+	}
+
 	/** Migrations on PostgreSQL wait for a table's lock for a few seconds only: see {@link FlywayLockTimeout}. */
 	@Bean
 	FlywayLockTimeout flywayLockTimeout() {

@@ -1,0 +1,166 @@
+package io.relay.system;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.boot.context.properties.source.ConfigurationProperty;
+import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
+import org.springframework.boot.context.properties.source.IterableConfigurationPropertySource;
+import org.springframework.boot.origin.Origin;
+import org.springframework.boot.origin.PropertySourceOrigin;
+import org.springframework.context.EnvironmentAware;
+import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.EnumerablePropertySource;
+import org.springframework.core.env.Environment;
+import org.springframework.core.env.PropertySource;
+import org.springframework.core.io.Resource;
+import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Warns at startup about every {@code relay.*} setting that names no property of Relay's ({@code relay.webhok.secrets},
+ * {@code RELAY_DISPATCH_WORKERZ}): Spring Boot ignores them without a word, so a misspelt key leaves the default in
+ * place (for the webhook's secrets, a generated one). Known properties are those of the configuration metadata in
+ * the jar; under a map or a list (handler names, header names, list elements) anything goes. An environment variable
+ * that a setting names as a placeholder ({@code RELAY_DB_URL} in the {@code postgres} profile) is not a setting of
+ * its own. A warning, not a failure: a variable of the same prefix set for something else must not stop Relay.
+ */
+class UnknownSettings implements BeanFactoryPostProcessor, EnvironmentAware {
+
+	private static final Logger logger = LoggerFactory.getLogger(UnknownSettings.class);
+
+	private static final String PREFIX = "relay.";
+
+	private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([^}:]+)");
+
+	private @Nullable ConfigurableEnvironment environment;
+
+	@Override
+	public void setEnvironment(Environment environment) {
+		this.environment = (environment instanceof ConfigurableEnvironment configurable) ? configurable : null;
+	}
+
+	@Override
+	public void postProcessBeanFactory(ConfigurableListableBeanFactory beanFactory) {
+		Map<ConfigurationPropertyName, Boolean> known = knownProperties();
+		if (this.environment != null && !known.isEmpty()) {
+			Map<String, String> unknown = find(this.environment, known);
+			if (!unknown.isEmpty()) {
+				logger.warn("Ignoring {} setting(s) that name no property of Relay's (misspelt? see "
+						+ "docs/configuration.md): {}", unknown.size(), describe(unknown));
+			}
+		}
+	}
+
+	/** The unknown {@code relay.*} settings, each with where it was set. */
+	static Map<String, String> find(ConfigurableEnvironment environment, Map<ConfigurationPropertyName, Boolean> known) {
+		Set<String> placeholders = placeholders(environment);
+		Map<String, String> unknown = new TreeMap<>();
+		for (ConfigurationPropertySource source : ConfigurationPropertySources.from(environment.getPropertySources())) {
+			if (!(source instanceof IterableConfigurationPropertySource iterable)) {
+				continue;
+			}
+			for (ConfigurationPropertyName name : iterable) {
+				if (!name.toString().startsWith(PREFIX) || isKnown(name, known)) {
+					continue;
+				}
+				ConfigurationProperty property = source.getConfigurationProperty(name);
+				Origin origin = (property != null) ? property.getOrigin() : null;
+				if (origin instanceof PropertySourceOrigin variable
+						&& placeholders.contains(variable.getPropertyName())) {
+					continue;
+				}
+				unknown.putIfAbsent(name.toString(), (origin != null) ? origin.toString() : "unknown origin");
+			}
+		}
+		return unknown;
+	}
+
+	/**
+	 * Whether {@code name} is a property, or lies under one that is a map or a collection.
+	 * @param known every property, with whether it is a map or a collection
+	 */
+	private static boolean isKnown(ConfigurationPropertyName name, Map<ConfigurationPropertyName, Boolean> known) {
+		if (known.containsKey(name)) {
+			return true;
+		}
+		for (ConfigurationPropertyName parent = name.getParent(); !parent.isEmpty(); parent = parent.getParent()) {
+			if (Boolean.TRUE.equals(known.get(parent))) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	/** The names used as placeholders in any setting's value: an environment variable read through one of them. */
+	private static Set<String> placeholders(ConfigurableEnvironment environment) {
+		Set<String> names = new HashSet<>();
+		for (PropertySource<?> source : environment.getPropertySources()) {
+			if (source instanceof EnumerablePropertySource<?> enumerable) {
+				for (String name : enumerable.getPropertyNames()) {
+					if (enumerable.getProperty(name) instanceof CharSequence value) {
+						Matcher placeholder = PLACEHOLDER.matcher(value);
+						while (placeholder.find()) {
+							names.add(placeholder.group(1).strip());
+						}
+					}
+				}
+			}
+		}
+		return names;
+	}
+
+	/** Relay's properties from the configuration metadata in the jar, each with whether it is a map or a collection. */
+	static Map<ConfigurationPropertyName, Boolean> knownProperties() {
+		Map<ConfigurationPropertyName, Boolean> known = new HashMap<>();
+		JsonMapper json = JsonMapper.builder().build();
+		try {
+			for (Resource resource : new PathMatchingResourcePatternResolver()
+				.getResources("classpath*:META-INF/spring-configuration-metadata.json")) {
+				try (InputStream in = resource.getInputStream()) {
+					for (JsonNode property : json.readTree(in).path("properties")) {
+						String name = property.path("name").asString("");
+						if (name.startsWith(PREFIX) && ConfigurationPropertyName.isValid(name)) {
+							String type = property.path("type").asString("");
+							known.merge(ConfigurationPropertyName.of(name), isContainer(type), Boolean::logicalOr);
+						}
+					}
+				}
+			}
+		}
+		catch (IOException | RuntimeException ex) {
+			logger.debug("Could not read the configuration metadata: unknown settings are not looked for", ex);
+			return Map.of();
+		}
+		return known;
+	}
+
+	private static boolean isContainer(String type) {
+		return type.startsWith("java.util.Map") || type.startsWith("java.util.List") || type.startsWith("java.util.Set")
+				|| type.startsWith("java.util.Collection") || type.endsWith("[]");
+	}
+
+	private static String describe(Map<String, String> unknown) {
+		List<String> lines = new ArrayList<>();
+		unknown.forEach((name, origin) -> lines.add(name + " (" + origin + ")"));
+		return String.join(", ", lines);
+	}
+
+}

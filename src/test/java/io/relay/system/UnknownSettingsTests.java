@@ -1,0 +1,54 @@
+package io.relay.system;
+
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.beans.factory.support.DefaultListableBeanFactory;
+import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.core.env.MapPropertySource;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A misspelt relay.* key is named at startup, where Spring Boot would ignore it without a word. */
+@ExtendWith(OutputCaptureExtension.class)
+class UnknownSettingsTests {
+
+	@Test
+	void knowsRelaysPropertiesAndWhichOnesAreMapsOrLists() {
+		Map<ConfigurationPropertyName, Boolean> known = UnknownSettings.knownProperties();
+		assertThat(known).containsEntry(ConfigurationPropertyName.of("relay.webhook.secrets"), true)
+			.containsEntry(ConfigurationPropertyName.of("relay.dispatch.handlers"), true)
+			.containsEntry(ConfigurationPropertyName.of("relay.webhook.max-body-size"), false)
+			.containsEntry(ConfigurationPropertyName.of("relay.workflows.log.enabled"), false);
+	}
+
+	@Test
+	void namesEveryUnknownSettingWithWhereItWasSetButNeverItsValue(CapturedOutput output) {
+		StandardEnvironment environment = new StandardEnvironment();
+		environment.getPropertySources().addFirst(new MapPropertySource("application.yml", Map.of(
+				"relay.webhook.max-body-size", "512KB", "relay.webhok.secrets", "typo-secret-value",
+				"relay.dispatch.handlers.survey.max-attempts", "3", "relay.dispatch.workerz", "4",
+				"relay.workflows.lead.create.headers.X-Api-Key", "key", "relay.webhook.secrets[1]", "b",
+				"spring.datasource.url", "${RELAY_DB_URL:jdbc:postgresql://localhost/relay}", "unrelated.key", "x")));
+		environment.getPropertySources().addFirst(new SystemEnvironmentPropertySource("systemEnvironment", Map.of(
+				"RELAY_WEBHOOK_SECRETS", "s", "RELAY_DB_URL", "jdbc:postgresql://db/relay", "RELAY_TLS_CERTIFICATE",
+				"file:/etc/cert.pem", "RELAY_DISPATCH_WORKERS", "8")));
+
+		assertThat(UnknownSettings.find(environment, UnknownSettings.knownProperties())).containsOnlyKeys(
+				"relay.webhok.secrets", "relay.dispatch.workerz", "relay.tls.certificate");
+
+		UnknownSettings settings = new UnknownSettings();
+		settings.setEnvironment(environment);
+		settings.postProcessBeanFactory(new DefaultListableBeanFactory());
+		assertThat(output.getOut()).contains("Ignoring 3 setting(s) that name no property of Relay's",
+				"relay.webhok.secrets (\"relay.webhok.secrets\" from property source \"application.yml\")",
+				"relay.tls.certificate (\"RELAY_TLS_CERTIFICATE\" from property source \"systemEnvironment\")")
+			.doesNotContain("typo-secret-value", "file:/etc/cert.pem");
+	}
+
+}
