@@ -131,7 +131,7 @@ public final class EventParser {
 							+ "longer than " + MAX_ID_LENGTH + " characters"
 					: "'eventId' is longer than " + MAX_ID_LENGTH + " characters");
 		}
-		int control = eventId.codePoints().filter(EventParser::isControl).findFirst().orElse(-1);
+		int control = firstControl(eventId);
 		if (control >= 0) {
 			// The deduplication key: PostgreSQL cannot store a NUL, and changing it could merge two events. Any other
 			// control character or line separator would break the log lines that name the event (iAdvize's ids are
@@ -156,8 +156,15 @@ public final class EventParser {
 		}
 	}
 
-	private static boolean isControl(int codePoint) {
-		return Character.getType(codePoint) == Character.CONTROL || codePoint == '\u2028' || codePoint == '\u2029';
+	/** The first control character or line separator in {@code text}, or -1 (a loop: once per event received). */
+	private static int firstControl(String text) {
+		for (int i = 0; i < text.length(); i++) {
+			char c = text.charAt(i);
+			if (Character.getType(c) == Character.CONTROL || c == '\u2028' || c == '\u2029') {
+				return c;
+			}
+		}
+		return -1;
 	}
 
 	private static boolean hasUnpairedSurrogate(String text) {
