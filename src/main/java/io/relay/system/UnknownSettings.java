@@ -29,6 +29,7 @@ import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.EnumerablePropertySource;
 import org.springframework.core.env.Environment;
 import org.springframework.core.env.PropertySource;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
 import org.springframework.core.io.Resource;
 import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
 import tools.jackson.databind.JsonNode;
@@ -40,13 +41,17 @@ import tools.jackson.databind.json.JsonMapper;
  * place (for the webhook's secrets, a generated one). Known properties are those of the configuration metadata in
  * the jar; under a map or a list (handler names, header names, list elements) anything goes. An environment variable
  * that a setting names as a placeholder ({@code RELAY_DB_URL} in the {@code postgres} profile) is not a setting of
- * its own. A warning, not a failure: a variable of the same prefix set for something else must not stop Relay.
+ * its own, and another one is named only when it is within two edits of a property (a variable of the prefix may be
+ * there for something else: a script's own). A warning, not a failure, for the same reason.
  */
 class UnknownSettings implements BeanFactoryPostProcessor, EnvironmentAware {
 
 	private static final Logger logger = LoggerFactory.getLogger(UnknownSettings.class);
 
 	private static final String PREFIX = "relay.";
+
+	/** How far a misspelt name may be from the property it meant. */
+	private static final int MAX_TYPOS = 2;
 
 	private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([^}:]+)");
 
@@ -77,6 +82,7 @@ class UnknownSettings implements BeanFactoryPostProcessor, EnvironmentAware {
 			if (!(source instanceof IterableConfigurationPropertySource iterable)) {
 				continue;
 			}
+			boolean variables = source.getUnderlyingSource() instanceof SystemEnvironmentPropertySource;
 			for (ConfigurationPropertyName name : iterable) {
 				if (!name.toString().startsWith(PREFIX) || isKnown(name, known)) {
 					continue;
@@ -87,7 +93,14 @@ class UnknownSettings implements BeanFactoryPostProcessor, EnvironmentAware {
 						&& placeholders.contains(variable.getPropertyName())) {
 					continue;
 				}
-				unknown.putIfAbsent(name.toString(), (origin != null) ? origin.toString() : "unknown origin");
+				String nearest = nearest(name.toString(), known.keySet());
+				// An environment variable of the prefix may be there for something else (RELAY_HOME, a script's
+				// own): named only when it looks like a misspelt property.
+				if (variables && nearest == null) {
+					continue;
+				}
+				unknown.putIfAbsent(name.toString(), ((origin != null) ? origin.toString() : "unknown origin")
+						+ ((nearest != null) ? "; did you mean " + nearest + "?" : ""));
 			}
 		}
 		return unknown;
@@ -107,6 +120,48 @@ class UnknownSettings implements BeanFactoryPostProcessor, EnvironmentAware {
 			}
 		}
 		return false;
+	}
+
+	/** The known property at most {@value #MAX_TYPOS} edits away from {@code name}, the closest; else {@code null}. */
+	static @Nullable String nearest(String name, Set<ConfigurationPropertyName> known) {
+		String nearest = null;
+		int best = MAX_TYPOS + 1;
+		for (ConfigurationPropertyName candidate : known) {
+			int distance = distance(name, candidate.toString(), best);
+			if (distance < best) {
+				best = distance;
+				nearest = candidate.toString();
+			}
+		}
+		return nearest;
+	}
+
+	/** Levenshtein's distance, or {@code limit} once it cannot be under it. */
+	private static int distance(String a, String b, int limit) {
+		if (Math.abs(a.length() - b.length()) >= limit) {
+			return limit;
+		}
+		int[] previous = new int[b.length() + 1];
+		int[] current = new int[b.length() + 1];
+		for (int j = 0; j <= b.length(); j++) {
+			previous[j] = j;
+		}
+		for (int i = 1; i <= a.length(); i++) {
+			current[0] = i;
+			int rowBest = current[0];
+			for (int j = 1; j <= b.length(); j++) {
+				int substitution = previous[j - 1] + ((a.charAt(i - 1) == b.charAt(j - 1)) ? 0 : 1);
+				current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+				rowBest = Math.min(rowBest, current[j]);
+			}
+			if (rowBest >= limit) {
+				return limit;
+			}
+			int[] swap = previous;
+			previous = current;
+			current = swap;
+		}
+		return Math.min(previous[b.length()], limit);
 	}
 
 	/** The names used as placeholders in any setting's value: an environment variable read through one of them. */

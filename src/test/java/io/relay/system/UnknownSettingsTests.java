@@ -37,18 +37,22 @@ class UnknownSettingsTests {
 				"spring.datasource.url", "${RELAY_DB_URL:jdbc:postgresql://localhost/relay}", "unrelated.key", "x")));
 		environment.getPropertySources().addFirst(new SystemEnvironmentPropertySource("systemEnvironment", Map.of(
 				"RELAY_WEBHOOK_SECRETS", "s", "RELAY_DB_URL", "jdbc:postgresql://db/relay", "RELAY_TLS_CERTIFICATE",
-				"file:/etc/cert.pem", "RELAY_DISPATCH_WORKERS", "8")));
+				"file:/etc/cert.pem", "RELAY_DISPATCH_WORKERS", "8", "RELAY_DISPATCH_LEASES", "5m",
+				"RELAY_CHROMIUM", "/usr/bin/chromium")));
 
+		// A variable is named only when it is close to a property: RELAY_CHROMIUM is some script's own.
 		assertThat(UnknownSettings.find(environment, UnknownSettings.knownProperties())).containsOnlyKeys(
-				"relay.webhok.secrets", "relay.dispatch.workerz", "relay.tls.certificate");
+				"relay.webhok.secrets", "relay.dispatch.workerz", "relay.dispatch.leases");
 
 		UnknownSettings settings = new UnknownSettings();
 		settings.setEnvironment(environment);
 		settings.postProcessBeanFactory(new DefaultListableBeanFactory());
 		assertThat(output.getOut()).contains("Ignoring 3 setting(s) that name no property of Relay's",
-				"relay.webhok.secrets (\"relay.webhok.secrets\" from property source \"application.yml\")",
-				"relay.tls.certificate (\"RELAY_TLS_CERTIFICATE\" from property source \"systemEnvironment\")")
-			.doesNotContain("typo-secret-value", "file:/etc/cert.pem");
+				"relay.webhok.secrets (\"relay.webhok.secrets\" from property source \"application.yml\"; did you mean "
+						+ "relay.webhook.secrets?)",
+				"relay.dispatch.leases (\"RELAY_DISPATCH_LEASES\" from property source \"systemEnvironment\"; did you "
+						+ "mean relay.dispatch.lease?)")
+			.doesNotContain("typo-secret-value", "5m)", "chromium");
 	}
 
 }
