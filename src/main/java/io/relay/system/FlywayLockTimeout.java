@@ -1,11 +1,21 @@
 package io.relay.system;
 
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Locale;
+
 import javax.sql.DataSource;
 
 import org.flywaydb.core.api.configuration.FluentConfiguration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.flyway.autoconfigure.FlywayConfigurationCustomizer;
-import org.springframework.dao.DataAccessException;
-import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DelegatingDataSource;
 
 /**
  * On PostgreSQL, Flyway's statements wait at most {@value #LOCK_TIMEOUT} for a table's lock. A migration that changes
@@ -13,30 +23,101 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * every open transaction on it (a backup's {@code pg_dump}, a long report), and every write queued after it waits
  * too: the instances still running answer webhooks 503 for as long as that transaction runs, and iAdvize retries for
  * 30 seconds only. With the timeout the migration fails instead, the startup stops with PostgreSQL's reason
- * ({@code canceling statement due to lock timeout}), and the next start tries again. {@code spring.flyway.init-sqls},
- * when set, is used instead.
+ * ({@code canceling statement due to lock timeout}), and the next start tries again.
+ * <p>
+ * Flyway borrows the application's pooled connections: the setting is made on each one it takes and undone
+ * ({@code reset lock_timeout}) before the connection goes back to the pool, where a five-second limit would fail the
+ * application's own lock waits. Not Flyway's {@code initSql}, which sets it for good. {@code spring.flyway.init-sqls},
+ * when set, is used instead. The database is told apart on the first connection, so that a database down at startup
+ * (Flyway's {@code connect-retries}) is not taken for another.
  */
 final class FlywayLockTimeout implements FlywayConfigurationCustomizer {
 
 	static final String LOCK_TIMEOUT = "5s";
 
-	static final String INIT_SQL = "set lock_timeout = '" + LOCK_TIMEOUT + "'";
+	private static final Logger logger = LoggerFactory.getLogger(FlywayLockTimeout.class);
 
 	@Override
 	public void customize(FluentConfiguration configuration) {
-		if (configuration.getInitSql() == null && isPostgres(configuration.getDataSource())) {
-			configuration.initSql(INIT_SQL);
+		if (configuration.getInitSql() == null && configuration.getDataSource() != null) {
+			configuration.dataSource(new LockTimeoutDataSource(configuration.getDataSource()));
 		}
 	}
 
-	private static boolean isPostgres(DataSource dataSource) {
-		try {
-			return Databases.isPostgres(new JdbcTemplate(dataSource));
+	/** Connections with the lock timeout while Flyway holds them, on PostgreSQL. */
+	static final class LockTimeoutDataSource extends DelegatingDataSource {
+
+		LockTimeoutDataSource(DataSource target) {
+			super(target);
 		}
-		catch (DataAccessException ex) {
-			// Flyway reports the database being out of reach itself, with its own message.
-			return false;
+
+		@Override
+		public Connection getConnection() throws SQLException {
+			return limited(super.getConnection());
 		}
+
+		@Override
+		public Connection getConnection(String username, String password) throws SQLException {
+			return limited(super.getConnection(username, password));
+		}
+
+		private static Connection limited(Connection connection) throws SQLException {
+			if (!connection.getMetaData().getDatabaseProductName().toLowerCase(Locale.ROOT).contains("postgres")) {
+				return connection;
+			}
+			try (Statement statement = connection.createStatement()) {
+				statement.execute("set lock_timeout = '" + LOCK_TIMEOUT + "'");
+			}
+			catch (SQLException ex) {
+				connection.close();
+				throw ex;
+			}
+			return (Connection) Proxy.newProxyInstance(FlywayLockTimeout.class.getClassLoader(),
+					new Class<?>[] { Connection.class }, new ResetOnClose(connection));
+		}
+
+	}
+
+	private record ResetOnClose(Connection connection) implements InvocationHandler {
+
+		@Override
+		public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+			if (method.getName().equals("close") && method.getParameterCount() == 0) {
+				reset();
+			}
+			try {
+				return method.invoke(this.connection, args);
+			}
+			catch (InvocationTargetException ex) {
+				throw ex.getTargetException();
+			}
+		}
+
+		private void reset() {
+			try {
+				if (this.connection.isClosed()) {
+					return;
+				}
+				if (!this.connection.getAutoCommit()) {
+					// A transaction Flyway left open (a failed migration's): the reset would fail in it.
+					this.connection.rollback();
+				}
+				try (Statement statement = this.connection.createStatement()) {
+					statement.execute("reset lock_timeout");
+				}
+			}
+			catch (SQLException ex) {
+				// Not back to the pool with Flyway's limit on it: the pool drops an aborted connection.
+				logger.debug("Could not reset lock_timeout on a connection Flyway used: dropping it", ex);
+				try {
+					this.connection.abort(Runnable::run);
+				}
+				catch (SQLException ignored) {
+					// Closed below anyway.
+				}
+			}
+		}
+
 	}
 
 }

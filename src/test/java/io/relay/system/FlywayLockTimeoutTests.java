@@ -2,15 +2,19 @@ package io.relay.system;
 
 import java.sql.Connection;
 import java.sql.Statement;
+import java.util.List;
 
 import javax.sql.DataSource;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import io.relay.support.MigratedDatabase;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 import org.flywaydb.core.api.configuration.FluentConfiguration;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -41,19 +45,36 @@ class FlywayLockTimeoutTests {
 	}
 
 	@Test
-	void onlyOnPostgreSqlAndOnlyWhenNoInitSqlIsConfigured() {
+	void theConnectionsFlywayBorrowedGoBackToThePoolWithoutTheLimit() throws Exception {
+		DataSource database = MigratedDatabase.upTo("44", "postgres", "flyway_lock_timeout_pool");
+		HikariConfig config = new HikariConfig();
+		config.setDataSource(database);
+		// Flyway holds two at once (one for its schema history table).
+		config.setMaximumPoolSize(2);
+		try (HikariDataSource pool = new HikariDataSource(config)) {
+			assertThat(flyway(pool).migrate().success).isTrue();
+			// The pool's connections, those Flyway used: the application's lock waits must not end at 5 s.
+			try (Connection first = pool.getConnection(); Connection second = pool.getConnection()) {
+				for (Connection connection : List.of(first, second)) {
+					assertThat(new JdbcTemplate(new SingleConnectionDataSource(connection, true))
+						.queryForObject("show lock_timeout", String.class)).isEqualTo("0");
+				}
+			}
+		}
+	}
+
+	@Test
+	void onH2AndWithAnInitSqlConfiguredNothingChanges() {
 		FluentConfiguration h2 = Flyway.configure().dataSource(MigratedDatabase.h2("flyway_lock_timeout"));
 		new FlywayLockTimeout().customize(h2);
-		assertThat(h2.getInitSql()).isNull();
+		// H2 has no such setting: connections pass through as they are.
+		assertThat(h2.load().migrate().success).isTrue();
 
 		DataSource postgres = MigratedDatabase.postgres("flyway_lock_timeout_set");
 		FluentConfiguration configured = Flyway.configure().dataSource(postgres).initSql("set lock_timeout = '30s'");
 		new FlywayLockTimeout().customize(configured);
+		assertThat(configured.getDataSource()).isSameAs(postgres);
 		assertThat(configured.getInitSql()).isEqualTo("set lock_timeout = '30s'");
-
-		FluentConfiguration unset = Flyway.configure().dataSource(postgres);
-		new FlywayLockTimeout().customize(unset);
-		assertThat(unset.getInitSql()).isEqualTo("set lock_timeout = '5s'");
 	}
 
 	private static Flyway flyway(DataSource dataSource) {
