@@ -63,6 +63,7 @@ class DeliveryRunner {
 		this.metrics = metrics;
 		this.clock = clock;
 		this.random = random;
+		metrics.countFromZero(handlers.names());
 		this.unknownHandlerWarnings = new LogThrottle(Duration.ofMinutes(1), clock);
 	}
 

@@ -2,6 +2,9 @@ package io.relay.dispatch.internal;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -26,6 +29,10 @@ import org.springframework.stereotype.Component;
 class DispatchMetrics {
 
 	private static final Logger logger = LoggerFactory.getLogger(DispatchMetrics.class);
+
+	/** The outcomes an attempt ends with. */
+	private static final List<DeliveryStatus> FINISHED = List.of(DeliveryStatus.SUCCEEDED, DeliveryStatus.SKIPPED,
+			DeliveryStatus.FAILED, DeliveryStatus.DEAD);
 
 	private final MeterRegistry registry;
 
@@ -55,19 +62,35 @@ class DispatchMetrics {
 			.register(registry);
 	}
 
+	/**
+	 * Counts every outcome of {@code handlers} from zero, before their first delivery: a counter that appears with
+	 * its first increment starts at 1, and Prometheus' {@code increase()} does not see that first one (the dead
+	 * deliveries alert missed the first dead delivery of each handler after every start).
+	 */
+	void countFromZero(Collection<String> handlers) {
+		for (String handler : handlers) {
+			for (DeliveryStatus outcome : FINISHED) {
+				deliveries(handler, outcome);
+			}
+		}
+	}
+
 	void finished(String handler, DeliveryStatus outcome, long nanos) {
-		Counter.builder("relay.dispatch.deliveries")
-			.description("Finished delivery attempts by handler and outcome")
-			.tag("handler", handler)
-			.tag("outcome", outcome.name().toLowerCase(java.util.Locale.ROOT))
-			.register(this.registry)
-			.increment();
+		deliveries(handler, outcome).increment();
 		Timer.builder("relay.dispatch.handler.duration")
 			.description("Time a handler took for one attempt")
 			.tag("handler", handler)
 			.publishPercentileHistogram()
 			.register(this.registry)
 			.record(nanos, TimeUnit.NANOSECONDS);
+	}
+
+	private Counter deliveries(String handler, DeliveryStatus outcome) {
+		return Counter.builder("relay.dispatch.deliveries")
+			.description("Finished delivery attempts by handler and outcome")
+			.tag("handler", handler)
+			.tag("outcome", outcome.name().toLowerCase(Locale.ROOT))
+			.register(this.registry);
 	}
 
 	DeliveryRepository.Stats current() {

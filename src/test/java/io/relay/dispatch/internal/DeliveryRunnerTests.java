@@ -10,6 +10,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.random.RandomGenerator;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.relay.dispatch.Delivery;
 import io.relay.dispatch.DeliveryStatus;
@@ -226,6 +227,19 @@ class DeliveryRunnerTests {
 	}
 
 	/** The handler {@code scripted}, which runs the script. */
+	@Test
+	void countsEveryOutcomeOfEachHandlerFromZeroBeforeItsFirstDelivery() {
+		// A counter that appears with its first increment starts at 1, which Prometheus' increase() does not see:
+		// the dead deliveries alert missed each handler's first dead delivery after a start.
+		SimpleMeterRegistry meters = new SimpleMeterRegistry();
+		runner(scripted(HandlerResult::success), Clock.fixed(NOW, ZoneOffset.UTC), RandomGenerator.getDefault(), meters);
+		for (String outcome : List.of("succeeded", "skipped", "failed", "dead")) {
+			assertThat(meters.get("relay.dispatch.deliveries").tag("handler", "scripted").tag("outcome", outcome)
+				.counter()
+				.count()).isZero();
+		}
+	}
+
 	private static EventHandler<IAdvizeEvent> scripted(Script script) {
 		return new EventHandler<>() {
 
@@ -257,11 +271,16 @@ class DeliveryRunnerTests {
 	}
 
 	private static DeliveryRunner runner(EventHandler<?> handler, Clock clock, RandomGenerator random) {
+		return runner(handler, clock, random, new SimpleMeterRegistry());
+	}
+
+	private static DeliveryRunner runner(EventHandler<?> handler, Clock clock, RandomGenerator random,
+			MeterRegistry meters) {
 		DispatchProperties properties = new DispatchProperties(16, Duration.ofMillis(500), Duration.ofMinutes(5),
 				Duration.ofSeconds(20), Duration.ofHours(1), Duration.ofSeconds(5), Duration.ofHours(1), Duration.ofSeconds(10),
 				new DispatchProperties.HandlerSettings(null, null, null, null, null), Map.of());
 		return new DeliveryRunner(new HandlerRegistry(List.of(handler), properties, new SimpleMeterRegistry(), clock),
-				new DispatchMetrics(new SimpleMeterRegistry(), repository, clock), clock, random);
+				new DispatchMetrics(meters, repository, clock), clock, random);
 	}
 
 	/** Delivery {@code id} of event {@code e-<id>} to {@code handler}, on its last attempt (1 of 1). */
