@@ -100,7 +100,7 @@ class QuarantineController {
 		MediaType contentType = contentType(delivery.contentType());
 		IAdvizeEvent event;
 		try {
-			event = this.parser.parse(delivery.payload(), PayloadFormat.of(contentType), contentType.getCharset(),
+			event = this.parser.parseIncoming(delivery.payload(), PayloadFormat.of(contentType), contentType.getCharset(),
 					delivery.correlationId());
 		}
 		catch (MalformedEventException ex) {

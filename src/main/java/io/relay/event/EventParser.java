@@ -97,6 +97,21 @@ public final class EventParser {
 	 */
 	public IAdvizeEvent parse(byte[] body, PayloadFormat format, @Nullable Charset charset,
 			@Nullable String fallbackEventId) throws MalformedEventException {
+		return parse(body, format, charset, fallbackEventId, false);
+	}
+
+	/**
+	 * {@link #parse} of a delivery being received, which also refuses an {@code eventId} with a control character
+	 * or a line separator (it would break the log lines that name the event). Not of an event stored before that
+	 * rule: it is read again as it was accepted.
+	 */
+	public IAdvizeEvent parseIncoming(byte[] body, PayloadFormat format, @Nullable Charset charset,
+			@Nullable String fallbackEventId) throws MalformedEventException {
+		return parse(body, format, charset, fallbackEventId, true);
+	}
+
+	private IAdvizeEvent parse(byte[] body, PayloadFormat format, @Nullable Charset charset,
+			@Nullable String fallbackEventId, boolean incoming) throws MalformedEventException {
 		ObjectNode node = switch (format) {
 			case JSON -> readJsonObject(body, charset);
 			// A JSON document labelled as a form (senders do that): no form's first field name starts with '{', and
@@ -131,13 +146,16 @@ public final class EventParser {
 							+ "longer than " + MAX_ID_LENGTH + " characters"
 					: "'eventId' is longer than " + MAX_ID_LENGTH + " characters");
 		}
-		int control = firstControl(eventId);
+		if (eventId.indexOf('\0') >= 0) {
+			// The deduplication key: PostgreSQL cannot store it, and changing it could merge two events.
+			throw new MalformedEventException("'eventId' contains a NUL character (U+0000)");
+		}
+		int control = incoming ? firstControl(eventId) : -1;
 		if (control >= 0) {
-			// The deduplication key: PostgreSQL cannot store a NUL, and changing it could merge two events. Any other
-			// control character or line separator would break the log lines that name the event (iAdvize's ids are
-			// UUIDs): quarantined, as the rest of the malformed.
-			throw new MalformedEventException("'eventId' contains a " + ((control == 0) ? "NUL" : "control")
-					+ " character (U+" + String.format(Locale.ROOT, "%04X", control) + ")");
+			// It would break the log lines that name the event (iAdvize's ids are UUIDs): quarantined, as the rest of
+			// the malformed.
+			throw new MalformedEventException("'eventId' contains a control character (U+"
+					+ String.format(Locale.ROOT, "%04X", control) + ")");
 		}
 		if (hasUnpairedSurrogate(eventId)) {
 			// An unpaired surrogate (a JSON escape such as \ud800): PostgreSQL's driver stores it as '?', so two such

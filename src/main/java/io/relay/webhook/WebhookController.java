@@ -136,7 +136,7 @@ class WebhookController {
 	private IAdvizeEvent parse(byte[] body, MediaType contentType, @Nullable String deliveryId,
 			@Nullable String correlationId) throws InboxUnavailableException {
 		try {
-			return this.parser.parse(body, PayloadFormat.of(contentType), contentType.getCharset(), correlationId);
+			return this.parser.parseIncoming(body, PayloadFormat.of(contentType), contentType.getCharset(), correlationId);
 		}
 		catch (MalformedEventException ex) {
 			// Signed, so it really came from iAdvize: keep it for an operator, since iAdvize will not fix it.

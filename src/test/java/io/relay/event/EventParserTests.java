@@ -187,15 +187,19 @@ class EventParserTests {
 	@ParameterizedTest
 	@CsvSource({ "a\\nb, U+000A", "a\\rb, U+000D", "a\\tb, U+0009", "a\\u001b[31m, U+001B", "a\\u0085b, U+0085",
 			"a\\u2028b, U+2028" })
-	void anEventIdWithAControlCharacterOrALineSeparatorIsMalformed(String eventId, String named) {
+	void anIncomingEventIdWithAControlCharacterOrALineSeparatorIsMalformed(String eventId, String named)
+			throws Exception {
 		// It names the event in log lines: a line break in it would forge one.
+		byte[] body = bytes("{\"eventId\": \"" + eventId + "\", \"eventType\": \"user.created\", \"userId\": 4}");
 		assertThatExceptionOfType(MalformedEventException.class)
-			.isThrownBy(() -> parse("{\"eventId\": \"" + eventId + "\", \"eventType\": \"user.created\", \"userId\": 4}"))
+			.isThrownBy(() -> this.parser.parseIncoming(body, PayloadFormat.JSON, null, null))
 			.withMessage("'eventId' contains a control character (" + named + ")");
 		assertThatExceptionOfType(MalformedEventException.class)
-			.isThrownBy(() -> this.parser.parse(bytes("{\"eventType\": \"user.created\", \"userId\": 4}"),
+			.isThrownBy(() -> this.parser.parseIncoming(bytes("{\"eventType\": \"user.created\", \"userId\": 4}"),
 					PayloadFormat.JSON, null, "correlation\u0001"))
 			.withMessage("'eventId' contains a control character (U+0001)");
+		// An event stored before the rule is read again as it was accepted, for its deliveries and replays.
+		assertThat(this.parser.parse(body, PayloadFormat.JSON, null, null)).isInstanceOf(UserCreated.class);
 	}
 
 	@Test
