@@ -13,8 +13,13 @@ public final class LogText {
 	 * could otherwise forge a log line or a terminal's colours.
 	 */
 	public static String printable(String text) {
+		return printable(text, MAX_LENGTH);
+	}
+
+	/** {@link #printable(String)}, at most {@code maxLength} characters (an id, whole: two may share a long start). */
+	public static String printable(String text, int maxLength) {
 		StringBuilder printable = new StringBuilder();
-		for (int i = 0; i < text.length() && printable.length() < MAX_LENGTH; i++) {
+		for (int i = 0; i < text.length() && printable.length() < maxLength; i++) {
 			char c = text.charAt(i);
 			printable.append((c >= 0x20 && c < 0x7f) ? c : '?');
 		}

@@ -20,6 +20,8 @@ class LogHandler implements EventHandler<IAdvizeEvent> {
 
 	private static final Logger logger = LoggerFactory.getLogger(LogHandler.class);
 
+	private static final int MAX_ID_LENGTH = 255;
+
 	@Override
 	public String name() {
 		return "log";
@@ -40,8 +42,9 @@ class LogHandler implements EventHandler<IAdvizeEvent> {
 		return HandlerResult.success();
 	}
 
+	/** The ids whole (up to the 255 characters Relay stores of one), as printable ASCII. */
 	private static @Nullable String printable(@Nullable String text) {
-		return (text != null) ? LogText.printable(text) : null;
+		return (text != null) ? LogText.printable(text, MAX_ID_LENGTH) : null;
 	}
 
 }

@@ -37,6 +37,13 @@ class LogHandlerTests {
 			.satisfies((line) -> assertThat(line).contains("conversation=c-1?2026-11-29", " visitor=v-1?2026-11-29")
 				.doesNotContain("\u001b"));
 		assertThat(output.getOut().lines().filter((line) -> line.startsWith("2026-11-29T03:00:00.000Z"))).isEmpty();
+
+		// Ids whole, not cut at some length: two that share a long start stay apart.
+		String longId = "e-" + "x".repeat(100) + "-end";
+		new LogHandler().handle(new Delivery<>(2L, longId + ":log", new EventParser().parse(("{\"eventId\": \""
+				+ longId + "\", \"eventType\": \"user.created\", \"platform\": \"sd\", \"userId\": 1}")
+			.getBytes(StandardCharsets.UTF_8), PayloadFormat.JSON, null, null), 1, Instant.now()));
+		assertThat(output.getOut()).contains("user.created " + longId + " platform=");
 	}
 
 }
