@@ -17,7 +17,7 @@ import org.jspecify.annotations.Nullable;
  * escapes it (PHP's {@code json_encode} writes {@code /} as {@code \/}; any character may come as {@code \u002b}),
  * a URL or a form percent-encodes it, HTML writes entities, a log lowers its case, a message cuts it short. Every one
  * of those forms is hidden, and so is a start of {@value #SHORTEST_START} characters or more (the start of a short
- * password is most of it). Secrets shorter than that are hidden only whole.
+ * password is most of it). Secrets shorter than that are hidden only whole, and only in their own case.
  */
 public final class SecretText {
 
@@ -69,6 +69,15 @@ public final class SecretText {
 				starts.isEmpty() ? null : compile(starts));
 	}
 
+	/**
+	 * A secret in any form; in any case only from {@value #SHORTEST_START} characters on: a short one in another
+	 * case is more often an ordinary word ({@code test}, {@code Test}) than an echo.
+	 */
+	private static String whole(String secret) {
+		String forms = secret.chars().mapToObj((c) -> anyForm((char) c)).collect(Collectors.joining());
+		return (secret.length() >= SHORTEST_START) ? anyCase(forms) : forms;
+	}
+
 	/** {@code text} with every form of every secret replaced by {@value #HIDDEN}. */
 	public String hide(String text) {
 		String result = text;
@@ -82,11 +91,11 @@ public final class SecretText {
 	}
 
 	private static Pattern compile(List<String> alternatives) {
-		return Pattern.compile(String.join("|", alternatives), Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
+		return Pattern.compile(String.join("|", alternatives));
 	}
 
-	private static String whole(String secret) {
-		return secret.chars().mapToObj((c) -> anyForm((char) c)).collect(Collectors.joining());
+	private static String anyCase(String regex) {
+		return "(?iu:" + regex + ")";
 	}
 
 	/**
@@ -103,14 +112,15 @@ public final class SecretText {
 			regex.append("(?:").append(anyForm(secret.charAt(i)));
 		}
 		regex.append(")?".repeat(end - SHORTEST_START));
-		return regex.toString();
+		return anyCase(regex.toString());
 	}
 
 	/** One character as written, JSON-escaped, percent-encoded or as an HTML entity. */
 	private static String anyForm(char c) {
 		List<String> forms = new ArrayList<>();
 		forms.add(Pattern.quote(String.valueOf(c)));
-		forms.add("\\\\u" + hex(c, 4));
+		// Hex digits in either case, whatever the secret's rule (\u002b and \u002B, %2f and %2F).
+		forms.add("(?i:\\\\u" + hex(c, 4) + ")");
 		if (c == '/' || c == '"' || c == '\\') {
 			forms.add(Pattern.quote("\\" + c));
 		}
@@ -119,13 +129,13 @@ public final class SecretText {
 			for (byte b : String.valueOf(c).getBytes(StandardCharsets.UTF_8)) {
 				percent.append('%').append(hex(b & 0xff, 2));
 			}
-			forms.add(percent.toString());
+			forms.add("(?i:" + percent + ")");
 		}
 		if (c == ' ') {
 			forms.add("\\+");
 		}
 		forms.add("&#0*" + (int) c + ";");
-		forms.add("&#x0*" + Integer.toHexString(c) + ";");
+		forms.add("(?i:&#x0*" + Integer.toHexString(c) + ";)");
 		String named = switch (c) {
 			case '&' -> "&amp;";
 			case '<' -> "&lt;";

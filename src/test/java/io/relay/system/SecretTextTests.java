@@ -42,6 +42,14 @@ class SecretTextTests {
 	}
 
 	@Test
+	void aSecretShorterThanEightCharactersIsHiddenInItsOwnCaseOnly() {
+		// Another case of a short one is more often an ordinary word than an echo.
+		SecretText shortKey = SecretText.of(List.of("test"), 4);
+		assertThat(shortKey.hide("key test refused (Test mode, TEST)")).isEqualTo("key <hidden> refused (Test mode, TEST)");
+		assertThat(shortKey.hide("key t\\u0065st")).isEqualTo("key <hidden>");
+	}
+
+	@Test
 	void aSecretShorterThanTheShortestIsNotLookedFor() {
 		assertThat(SecretText.of(List.of("abc", " ", ""), 4).hide("abc is fine")).isEqualTo("abc is fine");
 	}
