@@ -21,7 +21,8 @@ import org.springframework.core.env.Environment;
  * Creates the embedded H2 file's directory ({@code ./data} by default) readable by Relay's user only, before H2
  * creates it with the umask's permissions: {@code 0755} let every local user read every payload (visitors' names,
  * emails, chats) from an unencrypted file opened without a password. A directory that is already there is left as it
- * is, with a warning when other users may read it. A bean factory post-processor, so that it runs before the
+ * is, with a warning when other users may read it and it is the database's own (not {@code /tmp}, the home or the
+ * working directory). A bean factory post-processor, so that it runs before the
  * connection pool opens the file.
  */
 class EmbeddedH2Directory implements BeanFactoryPostProcessor, EnvironmentAware {
@@ -70,6 +71,21 @@ class EmbeddedH2Directory implements BeanFactoryPostProcessor, EnvironmentAware 
 		return Path.of(name).toAbsolutePath().normalize().getParent();
 	}
 
+	/**
+	 * Whether the directory looks like one for the database alone, whose mode Relay may advise: not one shared with
+	 * others ({@code /tmp}, anything others may write to), nor the home or working directory (a database named
+	 * {@code ~/relay} or {@code ./relay}), nor another user's.
+	 */
+	private static boolean isRelaysOwn(Path directory) throws IOException {
+		Path real = directory.toRealPath();
+		if (Files.getPosixFilePermissions(real).contains(PosixFilePermission.OTHERS_WRITE)
+				|| real.equals(Path.of(System.getProperty("user.home")).toRealPath())
+				|| real.equals(Path.of("").toRealPath())) {
+			return false;
+		}
+		return Files.getOwner(real).getName().equals(System.getProperty("user.name"));
+	}
+
 	static void prepare(Path directory) {
 		try {
 			if (Files.notExists(directory)) {
@@ -77,7 +93,7 @@ class EmbeddedH2Directory implements BeanFactoryPostProcessor, EnvironmentAware 
 				// The umask may have taken bits away, never added them; set them all the same.
 				Files.setPosixFilePermissions(directory, OWNER_ONLY);
 			}
-			else if (Files.isDirectory(directory)) {
+			else if (Files.isDirectory(directory) && isRelaysOwn(directory)) {
 				Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(directory);
 				if (permissions.contains(PosixFilePermission.OTHERS_READ)
 						|| permissions.contains(PosixFilePermission.OTHERS_EXECUTE)

@@ -60,4 +60,16 @@ class EmbeddedH2DirectoryTests {
 			.doesNotContain("directory " + closed);
 	}
 
+	@Test
+	void saysNothingOfADirectorySharedWithOthers(CapturedOutput output) throws Exception {
+		// A database named /tmp/relay: "chmod 700 /tmp" would break the machine.
+		Path shared = Files.createDirectory(this.temp.resolve("shared"));
+		Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwxrwx"));
+
+		EmbeddedH2Directory.prepare(shared);
+		EmbeddedH2Directory.prepare(Path.of("").toAbsolutePath());
+
+		assertThat(output.getOut()).doesNotContain("open to other users");
+	}
+
 }
