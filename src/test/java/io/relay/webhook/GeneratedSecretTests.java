@@ -44,6 +44,30 @@ class GeneratedSecretTests {
 		});
 	}
 
+	@Test
+	void aSecretSetButEmptyStopsStartupInsteadOfBeingGenerated(CapturedOutput output) {
+		// RELAY_WEBHOOK_SECRETS= from a secret store that answered nothing (an environment variable is read through
+		// the same relaxed name): a generated secret would refuse every genuine delivery on a ready instance.
+		this.contexts.withPropertyValues("relay.webhook.secrets=")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("relay.webhook.secrets is set but empty"));
+		assertThat(output).doesNotContain("Using generated webhook secret");
+	}
+
+	@Test
+	void withoutGeneratingNoSecretStopsStartupSayingWhatToSet() {
+		this.contexts.withPropertyValues("relay.webhook.generate-secret=false")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("relay.webhook.secrets is not set, and relay.webhook.generate-secret is false")
+				.hasMessageContaining("RELAY_WEBHOOK_SECRETS"));
+		this.contexts.withPropertyValues("relay.webhook.generate-secret=false", "relay.webhook.secrets=configured")
+			.run((context) -> assertThat(context).hasNotFailed().hasSingleBean(SignatureVerifier.class));
+	}
+
 	@Configuration(proxyBeanMethods = false)
 	@EnableConfigurationProperties(WebhookProperties.class)
 	@Import(WebhookConfiguration.class)
