@@ -114,6 +114,33 @@ class AdminController {
 	}
 
 	/**
+	 * Dismisses the event's dead deliveries (all handlers, or one): they end {@code SKIPPED}, no longer counted dead,
+	 * their last error kept after who dismissed them and when. For an outcome an operator accepts rather than
+	 * replays (an email that may have gone out, {@code UNCONFIRMED}).
+	 */
+	@PostMapping("/events/{eventId}/dismiss")
+	@ApiResponse(responseCode = "200", description = "How many dead deliveries were dismissed (0 when none was dead)")
+	@ApiResponse(responseCode = "400", description = "handler names no handler", content = @Content(
+			mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
+	@ApiResponse(responseCode = "404", description = "No such event", content = @Content(
+			mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
+	AdminViews.DismissResult dismissEvent(@PathVariable String eventId,
+			@RequestParam(required = false) @Nullable String handler) {
+		if (!this.queries.exists(eventId)) {
+			throw notFound(eventId);
+		}
+		requireNamedHandler(handler);
+		return new AdminViews.DismissResult(this.replays.dismissEvent(eventId, handler));
+	}
+
+	/** {@code POST /events/{eventId}/dismiss} for any id (see {@link #eventById}). */
+	@PostMapping("/event/dismiss")
+	AdminViews.DismissResult dismissEventById(@RequestParam String id,
+			@RequestParam(required = false) @Nullable String handler) {
+		return dismissEvent(id, handler);
+	}
+
+	/**
 	 * {@code GET /events/{eventId}} for any id: the web server and the firewall refuse a path with an encoded
 	 * {@code /}, {@code %}, {@code ;} or {@code \}, or a {@code .} or {@code ..} segment, and iAdvize's event ids
 	 * are its own to choose.
@@ -171,15 +198,23 @@ class AdminController {
 		if (handler == null) {
 			return;
 		}
-		requireNotEmpty("handler", handler);
-		if (!this.replays.knowsHandler(handler)) {
-			throw badRequest("no handler is named '" + handler + "' (neither running here nor with deliveries)");
-		}
+		requireNamedHandler(handler);
 		if (this.replays.isDisabled(handler)) {
 			throw notRunnable(handler, Replayed.Reason.DISABLED);
 		}
 		if (!this.replays.isRunning(handler)) {
 			throw notRunnable(handler, Replayed.Reason.NOT_RUNNING);
+		}
+	}
+
+	/** A typo in {@code handler} would answer "0" as if there were nothing to do. */
+	private void requireNamedHandler(@Nullable String handler) {
+		if (handler == null) {
+			return;
+		}
+		requireNotEmpty("handler", handler);
+		if (!this.replays.knowsHandler(handler)) {
+			throw badRequest("no handler is named '" + handler + "' (neither running here nor with deliveries)");
 		}
 	}
 

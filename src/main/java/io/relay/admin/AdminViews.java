@@ -61,6 +61,11 @@ final class AdminViews {
 	 * @param notReplayed for a replay of every handler, the deliveries it left alone because their handler cannot
 	 * run now, each with why (empty otherwise): without them, {@code "replayed": 0} would not say why
 	 */
+	/** @param dismissed the dead deliveries ended {@code SKIPPED} */
+	record DismissResult(int dismissed) {
+
+	}
+
 	record ReplayResult(int replayed, List<NotReplayed> notReplayed) {
 
 		static ReplayResult of(Replayed result) {

@@ -3,8 +3,8 @@ package io.relay.dispatch;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Runs deliveries again. A replayed delivery keeps its idempotency key, starts a fresh set of attempts and is
- * picked up at once.
+ * Runs deliveries again, or dismisses dead ones. A replayed delivery keeps its idempotency key, starts a fresh set of
+ * attempts and is picked up at once.
  */
 public interface Replays {
 
@@ -22,6 +22,14 @@ public interface Replays {
 	 * @return how many deliveries were replayed, and those of handlers left alone
 	 */
 	Replayed replayAll(DeliveryStatus status, @Nullable String handler);
+
+	/**
+	 * Ends the event's {@code DEAD} deliveries (of {@code handler}, or of every handler) as {@code SKIPPED}, their
+	 * last error kept after the reason: an operator accepts the outcome (an email that may have gone out, a ticket
+	 * made by hand) rather than run it again, and the delivery no longer counts as dead.
+	 * @return how many deliveries were dismissed (0 when the event is unknown or has none dead)
+	 */
+	int dismissEvent(String eventId, @Nullable String handler);
 
 	/**
 	 * Whether {@code handler} names a handler: one running here, or one that has deliveries (a workflow since

@@ -224,6 +224,33 @@ abstract class DispatchTests {
 	}
 
 	@Test
+	void aDeadDeliveryDismissedEndsSkippedWithItsErrorKeptAndNoLongerCountsAsDead() {
+		Fixtures.Event event = Fixtures.withFreshId("user.connected.json");
+		this.handler.script(event.eventId(), () -> HandlerResult.permanentFailure("sent, maybe"));
+		deliver(event);
+		awaitDelivery(event.eventId(), "scripted", "DEAD");
+		awaitDelivery(event.eventId(), "log", "SUCCEEDED");
+
+		assertThat(admin("POST", "/admin/api/events/" + event.eventId() + "/dismiss?handler=tickte").statusCode())
+			.isEqualTo(400);
+		assertThat(admin("POST", "/admin/api/events/no-such-event/dismiss").statusCode()).isEqualTo(404);
+		HttpResponse<String> dismissed = admin("POST", "/admin/api/events/" + event.eventId() + "/dismiss");
+		assertThat(dismissed.statusCode()).isEqualTo(200);
+		assertThat(json.readTree(dismissed.body()).get("dismissed").asInt()).isOne();
+
+		JsonNode skipped = awaitDelivery(event.eventId(), "scripted", "SKIPPED");
+		assertThat(skipped.get("lastError").asString()).startsWith("dismissed by an operator at ")
+			.endsWith("; it was dead: sent, maybe");
+		// The succeeded one is left as it was; nothing runs again, and a second dismissal finds nothing dead.
+		assertThat(awaitDelivery(event.eventId(), "log", "SUCCEEDED").path("lastError").isString()).isFalse();
+		assertThat(json.readTree(admin("POST", "/admin/api/event/dismiss?id=" + event.eventId()).body())
+			.get("dismissed").asInt()).isZero();
+		assertThat(this.handler.runsOf(event.eventId())).hasSize(1);
+		assertThat(json.readTree(admin("GET", "/admin/api/events?status=DEAD&size=100").body()).get("content"))
+			.noneMatch((summary) -> summary.get("eventId").asString().equals(event.eventId()));
+	}
+
+	@Test
 	void replayOfOneEventRunsItsDeliveryAgain() {
 		Fixtures.Event event = Fixtures.withFreshId("visitor.updated.json");
 		deliver(event);
@@ -407,7 +434,8 @@ abstract class DispatchTests {
 			}
 		});
 		assertThat(checked).contains("GET /admin/api/events", "GET /admin/api/events/x",
-				"POST /admin/api/events/x/replay", "POST /admin/api/deliveries/replay", "GET /dashboard");
+				"POST /admin/api/events/x/replay", "POST /admin/api/deliveries/replay", "POST /admin/api/events/x/dismiss",
+				"GET /dashboard");
 	}
 
 	@Test
@@ -597,7 +625,8 @@ abstract class DispatchTests {
 		HttpResponse<String> docs = admin("GET", "/v3/api-docs");
 		assertThat(docs.statusCode()).isEqualTo(200);
 		assertThat(docs.body()).contains("/admin/api/events/{eventId}/replay", "/admin/api/deliveries/replay",
-				"\"/admin/api/event\"", "/admin/api/event/replay", "/admin/api/instances");
+				"\"/admin/api/event\"", "/admin/api/event/replay", "/admin/api/instances",
+				"/admin/api/events/{eventId}/dismiss", "/admin/api/event/dismiss");
 		JsonNode replayParameters = json.readTree(docs.body())
 			.path("paths")
 			.path("/admin/api/deliveries/replay")

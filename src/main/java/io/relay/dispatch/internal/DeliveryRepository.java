@@ -613,6 +613,18 @@ class DeliveryRepository {
 	}
 
 	/**
+	 * Ends event {@code eventId}'s {@code DEAD} deliveries ({@link #OF_EVENT}) as {@code SKIPPED}, with {@code reason}
+	 * before their last error (cut to the column's 4,000 characters).
+	 */
+	int dismissDead(String eventId, @Nullable String handler, String reason, Instant now) {
+		MapSqlParameterSource parameters = eventParameters(eventId, handler).addValue("now", Timestamp.from(now))
+			.addValue("reason", reason);
+		return this.named.update("update dispatch_delivery set status = 'SKIPPED', last_error = substring(:reason || "
+				+ "coalesce(last_error, '') from 1 for 4000), updated_at = :now where " + OF_EVENT
+				+ " and status = 'DEAD'", parameters);
+	}
+
+	/**
 	 * How many of event {@code eventId}'s deliveries {@link #replayEvent} could replay, per handler: all but the
 	 * running ones.
 	 */

@@ -82,6 +82,16 @@ class DispatchService implements Replays {
 	}
 
 	@Override
+	public int dismissEvent(String eventId, @Nullable String handler) {
+		Instant now = this.clock.instant();
+		int dismissed = this.repository.dismissDead(eventId, handler, "dismissed by an operator at " + now
+				+ "; it was dead: ", now);
+		logger.info("Dismissed {} dead deliveries of event {}{}", dismissed, eventId,
+				(handler != null) ? " to '" + handler + "'" : "");
+		return dismissed;
+	}
+
+	@Override
 	public Replayed replayAll(DeliveryStatus status, @Nullable String handler) {
 		if (status == DeliveryStatus.RUNNING) {
 			throw new IllegalArgumentException("running deliveries cannot be replayed");
