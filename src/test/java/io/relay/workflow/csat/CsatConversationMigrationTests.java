@@ -7,6 +7,7 @@ import javax.sql.DataSource;
 
 import io.relay.event.Channel;
 import io.relay.support.MigratedDatabase;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -44,6 +45,23 @@ class CsatConversationMigrationTests {
 		assertThat(jdbc.queryForList("select conversation_id || ':' || operator_id from csat_conversation "
 				+ "order by conversation_id", String.class))
 			.containsExactly("no-operator:43", "older-operator:41", "with-operator:42");
+	}
+
+	@Test
+	void onPostgreSqlTheMigrationDoesNotRewriteTheTable() {
+		// Two nullable columns without a default: a change of the table's definition only, no rewrite under a lock
+		// that older instances' writes would wait for (operations.md says so).
+		DataSource dataSource = MigratedDatabase.upTo("50", "postgres", "csat_operator_rewrite");
+		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+		String file = "select relfilenode from pg_class where relname = 'csat_conversation'";
+		Long before = jdbc.queryForObject(file, Long.class);
+
+		MigratedDatabase.migrated(dataSource);
+
+		assertThat(jdbc.queryForObject(file, Long.class)).isEqualTo(before);
+		assertThat(jdbc.queryForObject("select count(*) from information_schema.columns where table_name = "
+				+ "'csat_conversation' and column_name in ('operator_seen_at', 'operator_event_id')", Integer.class))
+			.isEqualTo(2);
 	}
 
 	private static Conversations.Conversation pushed(String conversation, long operator, Instant at) {
