@@ -4,6 +4,7 @@ import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
 
+import io.relay.system.StartupRefusal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
@@ -29,13 +30,13 @@ class WebhookConfiguration {
 		if (isSet(environment)) {
 			// RELAY_WEBHOOK_SECRETS= from a secret store that answered nothing: a generated secret would refuse every
 			// genuine delivery, on an instance that answers ready.
-			throw new IllegalStateException("relay.webhook.secrets is set but empty (RELAY_WEBHOOK_SECRETS=?): set it "
-					+ "to the secret token of your iAdvize app, or leave it out altogether for a generated one");
+			throw new StartupRefusal("relay.webhook.secrets is set but empty (RELAY_WEBHOOK_SECRETS=?).", "Set it to "
+					+ "the secret token of your iAdvize app, or leave it out altogether for a generated one.");
 		}
 		if (!properties.generateSecret()) {
-			throw new IllegalStateException("relay.webhook.secrets is not set, and relay.webhook.generate-secret is "
-					+ "false (as in the postgres profile): set relay.webhook.secrets (or RELAY_WEBHOOK_SECRETS) to the "
-					+ "secret token of your iAdvize app");
+			throw new StartupRefusal("relay.webhook.secrets is not set, and relay.webhook.generate-secret is false (as "
+					+ "in the postgres profile).", "Set relay.webhook.secrets (or RELAY_WEBHOOK_SECRETS) to the secret "
+					+ "token of your iAdvize app.");
 		}
 		// Like Spring Security's generated password: the app starts with nothing configured, and says how to fix it.
 		byte[] random = new byte[24];

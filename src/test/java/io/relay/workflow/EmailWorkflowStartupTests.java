@@ -107,6 +107,16 @@ class EmailWorkflowStartupTests {
 			.contains("Workflow 'survey' has no usable email template for [survey/de/subject.txt");
 	}
 
+	@Test
+	void withoutAnSmtpServerTheStartStopsWithWhatIsWrongAndWhatToDo(CapturedOutput output) {
+		failure(IADVIZE, SURVEY);
+		// Spring Boot's failure block (StartupRefusal's analyzer), not only the end of a stack trace a screen long.
+		assertThat(output.getAll()).contains("APPLICATION FAILED TO START", "Description:",
+				"Workflow 'survey' is enabled and sends email, but spring.mail.host is not set (environment: "
+						+ "SPRING_MAIL_HOST).",
+				"Action:", "or disable the workflow (relay.workflows.survey.enabled=false).");
+	}
+
 	@SafeVarargs
 	private static String failure(List<String>... properties) {
 		List<String> all = new ArrayList<>();

@@ -33,6 +33,7 @@ import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeBodyPart;
 import jakarta.mail.internet.MimeMessage;
 import jakarta.mail.internet.MimeMultipart;
+import io.relay.system.StartupRefusal;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -121,10 +122,10 @@ public final class VisitorMail {
 					+ "API only); v2.conversation.closed works without it", settings.workflow());
 		}
 		if (this.senders.getIfAvailable() == null) {
-			throw new IllegalStateException("Workflow '" + settings.workflow() + "' is enabled and sends email, but "
-					+ "spring.mail.host is not set (environment: SPRING_MAIL_HOST). Set the SMTP server "
+			throw new StartupRefusal("Workflow '" + settings.workflow() + "' is enabled and sends email, but "
+					+ "spring.mail.host is not set (environment: SPRING_MAIL_HOST).", "Set the SMTP server "
 					+ "(spring.mail.host, spring.mail.port, spring.mail.username, spring.mail.password), or disable "
-					+ "the workflow.");
+					+ "the workflow (relay.workflows." + settings.workflow() + ".enabled=false).");
 		}
 		this.templates.check(settings.workflow(), settings.allLanguages(),
 				"relay.workflows." + settings.workflow() + ".language and .languages");
