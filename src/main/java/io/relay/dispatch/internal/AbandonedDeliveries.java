@@ -2,6 +2,7 @@ package io.relay.dispatch.internal;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.List;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,13 +26,16 @@ class AbandonedDeliveries {
 
 	private final TransactionTemplate transactions;
 
+	private final DispatchMetrics metrics;
+
 	private final Clock clock;
 
 	AbandonedDeliveries(DeliveryRepository repository, DispatchProperties properties, TransactionTemplate transactions,
-			Clock clock) {
+			DispatchMetrics metrics, Clock clock) {
 		this.repository = repository;
 		this.properties = properties;
 		this.transactions = transactions;
+		this.metrics = metrics;
 		this.clock = clock;
 	}
 
@@ -39,8 +43,12 @@ class AbandonedDeliveries {
 	void bury() {
 		Instant now = this.clock.instant();
 		try {
-			this.transactions.executeWithoutResult(
-					(status) -> this.repository.buryAbandoned(now, now.minus(this.properties.lease())));
+			List<String> buried = this.transactions
+				.execute((status) -> this.repository.buryAbandoned(now, now.minus(this.properties.lease())));
+			// Counted as every other dead delivery (the dead deliveries alert follows this counter).
+			if (buried != null) {
+				buried.forEach(this.metrics::buried);
+			}
 		}
 		catch (RuntimeException ex) {
 			logger.warn("Could not end abandoned deliveries (will try again): {}", ex.toString());

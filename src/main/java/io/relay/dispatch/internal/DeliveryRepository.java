@@ -360,9 +360,10 @@ class DeliveryRepository {
 	 * taken (not applied), rather than its outcome landing between this read and the claim's update.
 	 */
 	private List<Abandoned> runsOf(List<Long> ids) {
-		return this.named.query("select id, attempts, locked_by, updated_at from dispatch_delivery where id in (:ids) "
-				+ "and status = 'RUNNING' for update", new MapSqlParameterSource("ids", ids),
-				(rs, row) -> new Abandoned(rs.getLong(1), rs.getInt(2), rs.getString(3), rs.getTimestamp(4)));
+		return this.named.query("select id, attempts, locked_by, updated_at, handler from dispatch_delivery where id in "
+				+ "(:ids) and status = 'RUNNING' for update", new MapSqlParameterSource("ids", ids),
+				(rs, row) -> new Abandoned(rs.getLong(1), rs.getInt(2), rs.getString(3), rs.getTimestamp(4),
+						rs.getString(5)));
 	}
 
 	/**
@@ -456,17 +457,17 @@ class DeliveryRepository {
 	 * never returned (it hung, or its instance died or ran out of memory while it ran). Claimed again, such a delivery
 	 * would run past its attempts forever, each run perhaps killing an instance, holding a worker, or holding up its
 	 * conversation, and never be counted dead. The attempt is recorded with the instance that held it.
-	 * @return how many were ended
+	 * @return the handler of each delivery ended, for the outcome counter
 	 */
-	int buryAbandoned(Instant now, Instant cutoff) {
+	List<String> buryAbandoned(Instant now, Instant cutoff) {
 		Timestamp nowTs = Timestamp.from(now);
 		Timestamp cutoffTs = Timestamp.from(cutoff);
-		List<Abandoned> abandoned = this.jdbc.query("select id, attempts, locked_by, updated_at from dispatch_delivery "
-				+ "where status = 'RUNNING' and locked_until < ? and attempts >= max_attempts fetch first 1000 rows only"
-				+ this.claimLock, (rs, row) -> new Abandoned(rs.getLong(1), rs.getInt(2), rs.getString(3),
-						rs.getTimestamp(4)), cutoffTs);
+		List<Abandoned> abandoned = this.jdbc.query("select id, attempts, locked_by, updated_at, handler from "
+				+ "dispatch_delivery where status = 'RUNNING' and locked_until < ? and attempts >= max_attempts fetch "
+				+ "first 1000 rows only" + this.claimLock, (rs, row) -> new Abandoned(rs.getLong(1), rs.getInt(2),
+						rs.getString(3), rs.getTimestamp(4), rs.getString(5)), cutoffTs);
 		if (abandoned.isEmpty()) {
-			return 0;
+			return List.of();
 		}
 		String error = "the lease expired on the last attempt: the handler did not return (it hung, or its instance "
 				+ "stopped or ran out of memory while it ran)";
@@ -487,11 +488,11 @@ class DeliveryRepository {
 			}
 		}
 		if (buried.isEmpty()) {
-			return 0;
+			return List.of();
 		}
 		recordLost(buried, DeliveryStatus.DEAD, error, nowTs);
 		logger.warn("{} deliveries ended DEAD: {}", buried.size(), error);
-		return buried.size();
+		return buried.stream().map(Abandoned::handler).toList();
 	}
 
 	/**
@@ -512,7 +513,7 @@ class DeliveryRepository {
 	}
 
 	/** A run whose lease expired (on its last attempt, for a burial), claimed by {@code lockedBy} at {@code claimedAt}. */
-	private record Abandoned(long id, int attempt, String lockedBy, Timestamp claimedAt) {
+	private record Abandoned(long id, int attempt, String lockedBy, Timestamp claimedAt, String handler) {
 	}
 
 	/**

@@ -85,6 +85,11 @@ class DispatchMetrics {
 			.record(nanos, TimeUnit.NANOSECONDS);
 	}
 
+	/** A delivery ended dead without an attempt's end: its lease expired on its last attempt. */
+	void buried(String handler) {
+		deliveries(handler, DeliveryStatus.DEAD).increment();
+	}
+
 	private Counter deliveries(String handler, DeliveryStatus outcome) {
 		return Counter.builder("relay.dispatch.deliveries")
 			.description("Finished delivery attempts by handler and outcome")

@@ -151,7 +151,7 @@ class DeliveryRepositoryTests {
 		long id = delivery(jdbc, "PENDING", 0, NOW, null);
 		jdbc.update("update dispatch_delivery set max_attempts = 1 where id = ?", id);
 		DeliveryRepository.Claimed hung = claimAt(jdbc, repository, NOW).getFirst();
-		assertThat(repository.buryAbandoned(BURIED_AT, BURIED_AT.minus(LEASE))).isEqualTo(1);
+		assertThat(repository.buryAbandoned(BURIED_AT, BURIED_AT.minus(LEASE))).hasSize(1);
 		return hung;
 	}
 
@@ -486,9 +486,9 @@ class DeliveryRepositoryTests {
 		assertThat(status(jdbc, last)).isEqualTo("RUNNING");
 
 		// A lease's grace first: expired a minute ago, within it (a claim that waited, a slow handler may still end).
-		assertThat(repository.buryAbandoned(NOW, NOW.minus(Duration.ofMinutes(5)))).isZero();
+		assertThat(repository.buryAbandoned(NOW, NOW.minus(Duration.ofMinutes(5)))).isEmpty();
 		assertThat(status(jdbc, last)).isEqualTo("RUNNING");
-		assertThat(repository.buryAbandoned(NOW, NOW)).isEqualTo(1);
+		assertThat(repository.buryAbandoned(NOW, NOW)).hasSize(1);
 		assertThat(jdbc.queryForMap("select status, attempts, locked_by, last_error from dispatch_delivery where id = ?",
 				last))
 			.containsEntry(database.equals("h2") ? "STATUS" : "status", "DEAD")
@@ -499,7 +499,7 @@ class DeliveryRepositoryTests {
 		assertThat(jdbc.queryForList("select outcome from dispatch_attempt where delivery_id = ? and attempt = 10",
 				String.class, last)).containsExactly("DEAD");
 		assertThat(status(jdbc, leased)).isEqualTo("RUNNING");
-		assertThat(repository.buryAbandoned(NOW, NOW)).isZero();
+		assertThat(repository.buryAbandoned(NOW, NOW)).isEmpty();
 	}
 
 	@Test
