@@ -5,6 +5,8 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Locale;
@@ -25,8 +27,8 @@ import org.springframework.jdbc.datasource.DelegatingDataSource;
  * 30 seconds only. With the timeout the migration fails instead, the startup stops with PostgreSQL's reason
  * ({@code canceling statement due to lock timeout}), and the next start tries again.
  * <p>
- * Flyway borrows the application's pooled connections: the setting is made on each one it takes and undone
- * ({@code reset lock_timeout}) before the connection goes back to the pool, where a five-second limit would fail the
+ * Flyway borrows the application's pooled connections: the setting is made on each one it takes and the pool's own
+ * value put back before the connection returns to the pool, where a five-second limit would fail the
  * application's own lock waits. Not Flyway's {@code initSql}, which sets it for good. {@code spring.flyway.init-sqls},
  * when set, is used instead. The database is told apart on the first connection, so that a database down at startup
  * (Flyway's {@code connect-retries}) is not taken for another.
@@ -62,28 +64,53 @@ final class FlywayLockTimeout implements FlywayConfigurationCustomizer {
 		}
 
 		private static Connection limited(Connection connection) throws SQLException {
-			if (!connection.getMetaData().getDatabaseProductName().toLowerCase(Locale.ROOT).contains("postgres")) {
-				return connection;
+			String previous;
+			try {
+				if (!connection.getMetaData().getDatabaseProductName().toLowerCase(Locale.ROOT).contains("postgres")) {
+					return connection;
+				}
+				// The pool's own value (spring.datasource.hikari.connection-init-sql may set one), put back on close.
+				try (Statement statement = connection.createStatement();
+						ResultSet current = statement.executeQuery("show lock_timeout")) {
+					previous = current.next() ? current.getString(1) : "0";
+					statement.execute("set lock_timeout = '" + LOCK_TIMEOUT + "'");
+				}
 			}
-			try (Statement statement = connection.createStatement()) {
-				statement.execute("set lock_timeout = '" + LOCK_TIMEOUT + "'");
-			}
-			catch (SQLException ex) {
+			catch (SQLException | RuntimeException ex) {
 				connection.close();
 				throw ex;
 			}
 			return (Connection) Proxy.newProxyInstance(FlywayLockTimeout.class.getClassLoader(),
-					new Class<?>[] { Connection.class }, new ResetOnClose(connection));
+					new Class<?>[] { Connection.class }, new RestoreOnClose(connection, previous));
 		}
 
 	}
 
-	private record ResetOnClose(Connection connection) implements InvocationHandler {
+	private record RestoreOnClose(Connection connection, String previous) implements InvocationHandler {
 
 		@Override
 		public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
-			if (method.getName().equals("close") && method.getParameterCount() == 0) {
-				reset();
+			switch (method.getName()) {
+				case "equals" -> {
+					return proxy == args[0];
+				}
+				case "hashCode" -> {
+					return System.identityHashCode(proxy);
+				}
+				case "close" -> {
+					if (!restore()) {
+						// Aborted: the pool drops it, and its own close of an aborted connection would only fail.
+						try {
+							this.connection.close();
+						}
+						catch (SQLException ex) {
+							logger.debug("Closing an aborted connection", ex);
+						}
+						return null;
+					}
+				}
+				default -> {
+				}
 			}
 			try {
 				return method.invoke(this.connection, args);
@@ -93,28 +120,33 @@ final class FlywayLockTimeout implements FlywayConfigurationCustomizer {
 			}
 		}
 
-		private void reset() {
+		/** Puts the pool's lock timeout back; {@code false} when it could not, and the connection was aborted. */
+		private boolean restore() {
 			try {
 				if (this.connection.isClosed()) {
-					return;
+					return true;
 				}
 				if (!this.connection.getAutoCommit()) {
-					// A transaction Flyway left open (a failed migration's): the reset would fail in it.
+					// A transaction Flyway left open (a failed migration's): the statement would fail in it.
 					this.connection.rollback();
 				}
-				try (Statement statement = this.connection.createStatement()) {
-					statement.execute("reset lock_timeout");
+				try (PreparedStatement statement = this.connection
+					.prepareStatement("select set_config('lock_timeout', ?, false)")) {
+					statement.setString(1, this.previous);
+					statement.execute();
 				}
+				return true;
 			}
 			catch (SQLException ex) {
 				// Not back to the pool with Flyway's limit on it: the pool drops an aborted connection.
-				logger.debug("Could not reset lock_timeout on a connection Flyway used: dropping it", ex);
+				logger.debug("Could not restore lock_timeout on a connection Flyway used: dropping it", ex);
 				try {
 					this.connection.abort(Runnable::run);
 				}
 				catch (SQLException ignored) {
-					// Closed below anyway.
+					// Dropped by its close anyway.
 				}
+				return false;
 			}
 		}
 
