@@ -79,11 +79,20 @@ class EmbeddedH2Directory implements BeanFactoryPostProcessor, EnvironmentAware 
 	private static boolean isRelaysOwn(Path directory) throws IOException {
 		Path real = directory.toRealPath();
 		if (Files.getPosixFilePermissions(real).contains(PosixFilePermission.OTHERS_WRITE)
-				|| real.equals(Path.of(System.getProperty("user.home")).toRealPath())
-				|| real.equals(Path.of("").toRealPath())) {
+				|| real.equals(Path.of("").toRealPath()) || real.equals(home())) {
 			return false;
 		}
 		return Files.getOwner(real).getName().equals(System.getProperty("user.name"));
+	}
+
+	/** The user's home directory, if it exists (a system user's may be /nonexistent; a container's UID has "?"). */
+	private static @Nullable Path home() {
+		try {
+			return Path.of(System.getProperty("user.home", "")).toRealPath();
+		}
+		catch (IOException | RuntimeException ex) {
+			return null;
+		}
 	}
 
 	static void prepare(Path directory) {

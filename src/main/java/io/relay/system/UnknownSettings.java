@@ -42,7 +42,9 @@ import tools.jackson.databind.json.JsonMapper;
  * the jar; under a map or a list (handler names, header names, list elements) anything goes. An environment variable
  * that a setting names as a placeholder ({@code RELAY_DB_URL} in the {@code postgres} profile) is not a setting of
  * its own, and another one is named only when it is within two edits of a property (a variable of the prefix may be
- * there for something else: a script's own). A warning, not a failure, for the same reason.
+ * there for something else: a script's own). A setting that is neither close to a property nor among Relay's own
+ * groups is a workflow's of one's own ({@code relay.workflows.closed-chats.enabled}, as docs/handlers.md shows), left
+ * alone. A warning, not a failure, for the same reason.
  */
 class UnknownSettings implements BeanFactoryPostProcessor, EnvironmentAware {
 
@@ -77,6 +79,8 @@ class UnknownSettings implements BeanFactoryPostProcessor, EnvironmentAware {
 	/** The unknown {@code relay.*} settings, each with where it was set. */
 	static Map<String, String> find(ConfigurableEnvironment environment, Map<ConfigurationPropertyName, Boolean> known) {
 		Set<String> placeholders = placeholders(environment);
+		Set<ConfigurationPropertyName> groups = new HashSet<>();
+		known.keySet().forEach((property) -> groups.add(property.getParent()));
 		Map<String, String> unknown = new TreeMap<>();
 		for (ConfigurationPropertySource source : ConfigurationPropertySources.from(environment.getPropertySources())) {
 			if (!(source instanceof IterableConfigurationPropertySource iterable)) {
@@ -94,9 +98,10 @@ class UnknownSettings implements BeanFactoryPostProcessor, EnvironmentAware {
 					continue;
 				}
 				String nearest = nearest(name.toString(), known.keySet());
-				// An environment variable of the prefix may be there for something else (RELAY_HOME, a script's
-				// own): named only when it looks like a misspelt property.
-				if (variables && nearest == null) {
+				// Named when it looks like a misspelt property, or sits among Relay's own (relay.dispatch.workerz);
+				// not a setting of a workflow of one's own (relay.workflows.closed-chats.enabled, handlers.md), nor
+				// an environment variable of the prefix there for something else (RELAY_HOME, a script's own).
+				if (nearest == null && (variables || !groups.contains(name.getParent()))) {
 					continue;
 				}
 				unknown.putIfAbsent(name.toString(), ((origin != null) ? origin.toString() : "unknown origin")

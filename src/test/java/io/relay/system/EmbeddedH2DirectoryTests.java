@@ -61,6 +61,22 @@ class EmbeddedH2DirectoryTests {
 	}
 
 	@Test
+	void warnsAlsoWhenTheUsersHomeDoesNotExist(CapturedOutput output) throws Exception {
+		// A system user's home may be /nonexistent, a container's arbitrary UID has "?".
+		Path open = Files.createDirectory(this.temp.resolve("open"));
+		Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxr-xr-x"));
+		String home = System.getProperty("user.home");
+		System.setProperty("user.home", "/nonexistent");
+		try {
+			EmbeddedH2Directory.prepare(open);
+		}
+		finally {
+			System.setProperty("user.home", home);
+		}
+		assertThat(output.getOut()).contains("is open to other users (rwxr-xr-x)").doesNotContain("Could not prepare");
+	}
+
+	@Test
 	void saysNothingOfADirectorySharedWithOthers(CapturedOutput output) throws Exception {
 		// A database named /tmp/relay: "chmod 700 /tmp" would break the machine.
 		Path shared = Files.createDirectory(this.temp.resolve("shared"));

@@ -34,7 +34,9 @@ class UnknownSettingsTests {
 				"relay.webhook.max-body-size", "512KB", "relay.webhok.secrets", "typo-secret-value",
 				"relay.dispatch.handlers.survey.max-attempts", "3", "relay.dispatch.workerz", "4",
 				"relay.workflows.lead.create.headers.X-Api-Key", "key", "relay.webhook.secrets[1]", "b",
-				"spring.datasource.url", "${RELAY_DB_URL:jdbc:postgresql://localhost/relay}", "unrelated.key", "x")));
+				"spring.datasource.url", "${RELAY_DB_URL:jdbc:postgresql://localhost/relay}", "unrelated.key", "x",
+				// A workflow of one's own (docs/handlers.md): its settings have no metadata of Relay's.
+				"relay.workflows.closed-chats.enabled", "true")));
 		environment.getPropertySources().addFirst(new SystemEnvironmentPropertySource("systemEnvironment", Map.of(
 				"RELAY_WEBHOOK_SECRETS", "s", "RELAY_DB_URL", "jdbc:postgresql://db/relay", "RELAY_TLS_CERTIFICATE",
 				"file:/etc/cert.pem", "RELAY_DISPATCH_WORKERS", "8", "RELAY_DISPATCH_LEASES", "5m",
