@@ -4,6 +4,7 @@ import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
+import java.security.Principal;
 import java.time.Instant;
 import java.util.List;
 
@@ -125,19 +126,19 @@ class AdminController {
 	@ApiResponse(responseCode = "404", description = "No such event", content = @Content(
 			mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
 	AdminViews.DismissResult dismissEvent(@PathVariable String eventId,
-			@RequestParam(required = false) @Nullable String handler) {
+			@RequestParam(required = false) @Nullable String handler, Principal user) {
 		if (!this.queries.exists(eventId)) {
 			throw notFound(eventId);
 		}
 		requireNamedHandler(handler);
-		return new AdminViews.DismissResult(this.replays.dismissEvent(eventId, handler));
+		return new AdminViews.DismissResult(this.replays.dismissEvent(eventId, handler, user.getName()));
 	}
 
 	/** {@code POST /events/{eventId}/dismiss} for any id (see {@link #eventById}). */
 	@PostMapping("/event/dismiss")
 	AdminViews.DismissResult dismissEventById(@RequestParam String id,
-			@RequestParam(required = false) @Nullable String handler) {
-		return dismissEvent(id, handler);
+			@RequestParam(required = false) @Nullable String handler, Principal user) {
+		return dismissEvent(id, handler, user);
 	}
 
 	/**

@@ -27,9 +27,10 @@ public interface Replays {
 	 * Ends the event's {@code DEAD} deliveries (of {@code handler}, or of every handler) as {@code SKIPPED}, their
 	 * last error kept after the reason: an operator accepts the outcome (an email that may have gone out, a ticket
 	 * made by hand) rather than run it again, and the delivery no longer counts as dead.
+	 * @param by who dismisses them (the admin user), recorded in their last error and the log
 	 * @return how many deliveries were dismissed (0 when the event is unknown or has none dead)
 	 */
-	int dismissEvent(String eventId, @Nullable String handler);
+	int dismissEvent(String eventId, @Nullable String handler, String by);
 
 	/**
 	 * Whether {@code handler} names a handler: one running here, or one that has deliveries (a workflow since

@@ -239,7 +239,7 @@ abstract class DispatchTests {
 		assertThat(json.readTree(dismissed.body()).get("dismissed").asInt()).isOne();
 
 		JsonNode skipped = awaitDelivery(event.eventId(), "scripted", "SKIPPED");
-		assertThat(skipped.get("lastError").asString()).startsWith("dismissed by an operator at ")
+		assertThat(skipped.get("lastError").asString()).startsWith("dismissed by admin at ")
 			.endsWith("; it was dead: sent, maybe");
 		// The succeeded one is left as it was; nothing runs again, and a second dismissal finds nothing dead.
 		assertThat(awaitDelivery(event.eventId(), "log", "SUCCEEDED").path("lastError").isString()).isFalse();
@@ -641,6 +641,10 @@ abstract class DispatchTests {
 			});
 		// What a replay answers, and why it can be refused, for scripts as well as people.
 		JsonNode api = json.readTree(docs.body());
+		// The dismissal's user is the login, not a parameter.
+		assertThat(api.path("paths").path("/admin/api/events/{eventId}/dismiss").path("post").path("parameters"))
+			.extracting((parameter) -> parameter.path("name").asString())
+			.containsExactlyInAnyOrder("eventId", "handler");
 		for (String path : List.of("/admin/api/deliveries/replay", "/admin/api/events/{eventId}/replay",
 				"/admin/api/event/replay")) {
 			JsonNode responses = api.path("paths").path(path).path("post").path("responses");

@@ -16,6 +16,7 @@ import java.util.function.Supplier;
 import io.relay.dispatch.DeliveryStatus;
 import io.relay.dispatch.Replayed;
 import io.relay.dispatch.Replays;
+import io.relay.system.LogText;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -82,11 +83,11 @@ class DispatchService implements Replays {
 	}
 
 	@Override
-	public int dismissEvent(String eventId, @Nullable String handler) {
+	public int dismissEvent(String eventId, @Nullable String handler, String by) {
 		Instant now = this.clock.instant();
-		int dismissed = this.repository.dismissDead(eventId, handler, "dismissed by an operator at " + now
-				+ "; it was dead: ", now);
-		logger.info("Dismissed {} dead deliveries of event {}{}", dismissed, eventId,
+		int dismissed = this.repository.dismissDead(eventId, handler, "dismissed by " + LogText.printable(by)
+				+ " at " + now + "; it was dead: ", now);
+		logger.info("{} dismissed {} dead deliveries of event {}{}", LogText.printable(by), dismissed, eventId,
 				(handler != null) ? " to '" + handler + "'" : "");
 		return dismissed;
 	}
