@@ -1,5 +1,7 @@
 package io.relay.system;
 
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.Locale;
 
 import org.jspecify.annotations.Nullable;
@@ -27,7 +29,12 @@ public final class Databases {
 
 	/** Whether {@code jdbc} talks to PostgreSQL (otherwise H2). Asks the driver once: call it at construction. */
 	public static boolean isPostgres(JdbcTemplate jdbc) {
-		String product = jdbc.execute((ConnectionCallback<String>) (c) -> c.getMetaData().getDatabaseProductName());
+		return Boolean.TRUE.equals(jdbc.execute((ConnectionCallback<Boolean>) Databases::isPostgres));
+	}
+
+	/** Whether {@code connection} is to PostgreSQL (otherwise H2). */
+	static boolean isPostgres(Connection connection) throws SQLException {
+		String product = connection.getMetaData().getDatabaseProductName();
 		return product != null && product.toLowerCase(Locale.ROOT).contains("postgres");
 	}
 

@@ -9,7 +9,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Locale;
 
 import javax.sql.DataSource;
 
@@ -66,7 +65,7 @@ final class FlywayLockTimeout implements FlywayConfigurationCustomizer {
 		private static Connection limited(Connection connection) throws SQLException {
 			String previous;
 			try {
-				if (!connection.getMetaData().getDatabaseProductName().toLowerCase(Locale.ROOT).contains("postgres")) {
+				if (!Databases.isPostgres(connection)) {
 					return connection;
 				}
 				// The pool's own value (spring.datasource.hikari.connection-init-sql may set one), put back on close.
