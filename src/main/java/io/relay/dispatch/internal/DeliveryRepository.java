@@ -496,6 +496,48 @@ class DeliveryRepository {
 	}
 
 	/**
+	 * Ends at {@code now} the leases of the deliveries that other instances claimed before {@code silentSince} and
+	 * still hold, when such an instance has written no heartbeat since then either: it crashed, was killed or lost
+	 * the database, and its runs will never finish. The next claim takes them over as any expired lease (recorded in
+	 * their history), instead of their waiting out a lease of minutes. Should the instance still be running them
+	 * after all (cut off from the database only), each run records itself on return, its outcome not applied once
+	 * the delivery was taken over, and applied if it was not.
+	 * @return the ids of the deliveries whose lease ended, by the instance that held them
+	 */
+	Map<String, List<Long>> endLeasesOfSilentInstances(String instance, Instant now, Instant silentSince) {
+		Timestamp nowTs = Timestamp.from(now);
+		Timestamp silentTs = Timestamp.from(silentSince);
+		// The RUNNING range of the due index: a few rows per instance (its workers' and its claims in memory).
+		List<Abandoned> held = this.jdbc.query("select d.id, d.attempts, d.locked_by, d.updated_at, d.handler from "
+				+ "dispatch_delivery d where d.status = 'RUNNING' and d.locked_until > ? and d.updated_at < ? and "
+				+ "d.locked_by <> ? and not exists (select 1 from dispatch_instance_handler h where h.instance = "
+				+ "d.locked_by and h.seen_at >= ?) fetch first 1000 rows only" + this.claimLock,
+				(rs, row) -> new Abandoned(rs.getLong(1), rs.getInt(2), rs.getString(3), rs.getTimestamp(4),
+						rs.getString(5)),
+				nowTs, silentTs, instance, silentTs);
+		if (held.isEmpty()) {
+			return Map.of();
+		}
+		// Row by row, the same holder and claim: a renewal or a completion in between is no silence.
+		int[] updated = this.jdbc.batchUpdate("update dispatch_delivery set locked_until = ? where id = ? and "
+				+ "status = 'RUNNING' and locked_by = ? and attempts = ? and locked_until > ?", held, held.size(),
+				(ps, delivery) -> {
+					ps.setTimestamp(1, nowTs);
+					ps.setLong(2, delivery.id());
+					ps.setString(3, delivery.lockedBy());
+					ps.setInt(4, delivery.attempt());
+					ps.setTimestamp(5, nowTs);
+				})[0];
+		Map<String, List<Long>> ended = new TreeMap<>();
+		for (int i = 0; i < held.size(); i++) {
+			if (updated[i] != 0) {
+				ended.computeIfAbsent(held.get(i).lockedBy(), (holder) -> new ArrayList<>()).add(held.get(i).id());
+			}
+		}
+		return ended;
+	}
+
+	/**
 	 * Records runs that wrote nothing themselves (their lease expired), each under the instance that held it, from
 	 * its claim to {@code now}.
 	 */

@@ -27,6 +27,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param heartbeatInterval how often this instance writes its handlers to the database, so that instances without
  * one of them leave its deliveries alone; an instance counts as running for the grace after its last heartbeat
  * (three heartbeats at least)
+ * @param instanceTimeout how long after another instance's last heartbeat the deliveries it is running count as
+ * abandoned (it crashed, was killed, or lost the database) and are taken over before their lease ends; never less
+ * than three heartbeats. At the lease or longer, only the lease counts.
  * @param defaults the retry settings of every handler that has none of its own
  * @param handlers settings per handler name, each overriding {@code defaults}
  */
@@ -35,7 +38,7 @@ record DispatchProperties(@DefaultValue("16") int workers, @DefaultValue("500ms"
 		@DefaultValue("5m") Duration lease, @DefaultValue("20s") Duration shutdownTimeout,
 		@DefaultValue("1h") Duration purgeInterval, @DefaultValue("5s") Duration statsInterval,
 		@DefaultValue("5m") Duration unknownHandlerGrace, @DefaultValue("10s") Duration heartbeatInterval,
-		@DefaultValue HandlerSettings defaults,
+		@DefaultValue("1m") Duration instanceTimeout, @DefaultValue HandlerSettings defaults,
 		@DefaultValue Map<String, HandlerSettings> handlers) {
 
 	static final Duration DEFAULT_INITIAL_BACKOFF = Duration.ofSeconds(1);
@@ -61,6 +64,7 @@ record DispatchProperties(@DefaultValue("16") int workers, @DefaultValue("500ms"
 		check(heartbeatInterval.toMillis() >= 100 && heartbeatInterval.compareTo(MAX_HEARTBEAT_INTERVAL) <= 0,
 				"relay.dispatch.heartbeat-interval must be between 100ms and " + MAX_HEARTBEAT_INTERVAL.toMinutes()
 						+ "m, but was " + heartbeatInterval);
+		positive(instanceTimeout, "relay.dispatch.instance-timeout");
 		handlers = Map.copyOf(handlers);
 		handlers.forEach((name, settings) -> settings.validate("relay.dispatch.handlers." + name));
 		defaults.validate("relay.dispatch.defaults");
@@ -80,6 +84,15 @@ record DispatchProperties(@DefaultValue("16") int workers, @DefaultValue("500ms"
 	Duration presence() {
 		Duration beats = this.heartbeatInterval.multipliedBy(3);
 		return (beats.compareTo(this.unknownHandlerGrace) > 0) ? beats : this.unknownHandlerGrace;
+	}
+
+	/**
+	 * How long after another instance's last heartbeat its running deliveries are taken over: the timeout, and never
+	 * less than three heartbeats, so that a late heartbeat does not make a running instance look gone.
+	 */
+	Duration silence() {
+		Duration beats = this.heartbeatInterval.multipliedBy(3);
+		return (beats.compareTo(this.instanceTimeout) > 0) ? beats : this.instanceTimeout;
 	}
 
 	/** The settings of one handler: its own where set, the defaults elsewhere. */

@@ -156,7 +156,12 @@ class InstancePresence implements SmartLifecycle {
 		return new DeliveryRepository.ClaimScope(this.handlers, othersDueBefore, now.minus(this.properties.presence()));
 	}
 
-	private boolean seesOthers(Instant now) {
+	/**
+	 * Whether this instance may judge, at {@code now}, that another one is gone because its heartbeats stopped:
+	 * only while its own go through, and after three in a row (after its start, or after the database was out of
+	 * reach for every instance, the others have had the time to write theirs).
+	 */
+	boolean seesOthers(Instant now) {
 		Instant since = this.beatingSince;
 		Instant last = this.lastBeat;
 		Instant judging = now.minus(this.properties.heartbeatInterval().multipliedBy(BEATS_BEFORE_JUDGING));

@@ -4,7 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.Map;
+import java.util.List;
 
 import javax.sql.DataSource;
 
@@ -32,13 +32,15 @@ class AbandonedDeliveriesTests {
 		long hung = DeliveryRepositoryTests.delivery(jdbc, "RUNNING", 10, NOW, NOW.minus(LEASE).minusSeconds(60));
 		SimpleMeterRegistry meters = new SimpleMeterRegistry();
 		Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
-		DispatchProperties properties = new DispatchProperties(16, Duration.ofMillis(500), LEASE,
-				Duration.ofSeconds(20), Duration.ofHours(1), Duration.ofSeconds(5), Duration.ofHours(1),
-				Duration.ofSeconds(10), new DispatchProperties.HandlerSettings(null, null, null, null, null), Map.of());
+		DispatchProperties properties = TestDispatchProperties.of("lease=" + LEASE,
+				"unknown-handler-grace=1h");
 
 		new AbandonedDeliveries(new DeliveryRepository(jdbc), properties,
 				new TransactionTemplate(new DataSourceTransactionManager(dataSource)),
-				new DispatchMetrics(meters, new DeliveryRepository(jdbc), clock), clock)
+				new DispatchMetrics(meters, new DeliveryRepository(jdbc), clock),
+				new InstancePresence(jdbc, new TransactionTemplate(new DataSourceTransactionManager(dataSource)),
+						"relay-1", List.of("crm"), properties, clock),
+				clock)
 			.bury();
 
 		assertThat(jdbc.queryForObject("select status from dispatch_delivery where id = ?", String.class, hung))

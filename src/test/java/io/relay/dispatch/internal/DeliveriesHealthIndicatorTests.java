@@ -23,9 +23,7 @@ class DeliveriesHealthIndicatorTests {
 		DispatchMetrics metrics = new DispatchMetrics(new SimpleMeterRegistry(),
 				new DeliveryRepository(new JdbcTemplate(MigratedDatabase.h2("deliveries_health"))), clock);
 		// relay.dispatch.stats-interval 5 s, as by default.
-		DispatchProperties properties = new DispatchProperties(16, Duration.ofMillis(500), Duration.ofMinutes(5),
-				Duration.ofSeconds(20), Duration.ofHours(1), Duration.ofSeconds(5), Duration.ofHours(1),
-				Duration.ofSeconds(10), new DispatchProperties.HandlerSettings(null, null, null, null, null), Map.of());
+		DispatchProperties properties = TestDispatchProperties.of("unknown-handler-grace=1h");
 		DeliveriesHealthIndicator health = new DeliveriesHealthIndicator(metrics, properties, clock);
 
 		assertThat(details(health.health())).containsEntry("measuredAt", "never").containsEntry("stale", true);

@@ -276,9 +276,7 @@ class DeliveryRunnerTests {
 
 	private static DeliveryRunner runner(EventHandler<?> handler, Clock clock, RandomGenerator random,
 			MeterRegistry meters) {
-		DispatchProperties properties = new DispatchProperties(16, Duration.ofMillis(500), Duration.ofMinutes(5),
-				Duration.ofSeconds(20), Duration.ofHours(1), Duration.ofSeconds(5), Duration.ofHours(1), Duration.ofSeconds(10),
-				new DispatchProperties.HandlerSettings(null, null, null, null, null), Map.of());
+		DispatchProperties properties = TestDispatchProperties.of("unknown-handler-grace=1h");
 		return new DeliveryRunner(new HandlerRegistry(List.of(handler), properties, new SimpleMeterRegistry(), clock),
 				new DispatchMetrics(meters, repository, clock), clock, random);
 	}

@@ -7,7 +7,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -335,10 +334,8 @@ class DispatchServiceTests {
 		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
 		DeliveryRepository repository = new DeliveryRepository(jdbc);
 		TransactionTemplate transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
-		DispatchProperties properties = new DispatchProperties(16, Duration.ofMillis(500), Duration.ofMinutes(5),
-				Duration.ofSeconds(20), Duration.ofHours(1), Duration.ofSeconds(5), Duration.ofHours(1),
-				Duration.ofSeconds(10), new DispatchProperties.HandlerSettings(null, null, null, null, null),
-				Map.of("paused", new DispatchProperties.HandlerSettings(false, null, null, null, null)));
+		DispatchProperties properties = TestDispatchProperties.of("unknown-handler-grace=1h",
+				"handlers.paused.enabled=false");
 		Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
 		HandlerRegistry handlers = new HandlerRegistry(
 				List.of(new DispatchWiring.Succeeding("crm"), new DispatchWiring.Succeeding("paused")), properties,

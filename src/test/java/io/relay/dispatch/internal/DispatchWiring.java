@@ -6,7 +6,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 
 import javax.sql.DataSource;
 
@@ -37,10 +36,7 @@ record DispatchWiring(DeliveryRepository repository, TransactionTemplate transac
 	static DispatchWiring of(DataSource dataSource, DeliveryRepository repository, Clock clock,
 			PlatformTransactionManager transactionManager) {
 		TransactionTemplate transactions = new TransactionTemplate(transactionManager);
-		DispatchProperties properties = new DispatchProperties(16, Duration.ofMillis(500), Duration.ofMinutes(5),
-				Duration.ofSeconds(20), Duration.ofHours(1), Duration.ofSeconds(5), Duration.ofHours(1),
-				Duration.ofSeconds(10), new DispatchProperties.HandlerSettings(null, null, null, null, null),
-				Map.of());
+		DispatchProperties properties = TestDispatchProperties.of("unknown-handler-grace=1h");
 		HandlerRegistry handlers = new HandlerRegistry(List.of(new Succeeding("ordered")), properties,
 				new SimpleMeterRegistry(), clock);
 		InstancePresence presence = new InstancePresence(new JdbcTemplate(dataSource),
@@ -63,10 +59,10 @@ record DispatchWiring(DeliveryRepository repository, TransactionTemplate transac
 	}
 
 	private DispatchWiring with(int workers, Duration pollInterval, Duration shutdownTimeout) {
-		DispatchProperties p = this.properties;
-		return new DispatchWiring(this.repository, this.transactions, new DispatchProperties(workers, pollInterval,
-				p.lease(), shutdownTimeout, p.purgeInterval(), p.statsInterval(), p.unknownHandlerGrace(),
-				p.heartbeatInterval(), p.defaults(), p.handlers()), this.handlers, this.presence, this.clock);
+		return new DispatchWiring(this.repository, this.transactions,
+				TestDispatchProperties.of("unknown-handler-grace=1h", "workers=" + workers,
+						"poll-interval=" + pollInterval, "shutdown-timeout=" + shutdownTimeout),
+				this.handlers, this.presence, this.clock);
 	}
 
 	/** Stores a {@code user.created} event with one {@code PENDING} delivery to 'ordered'; returns the event's id. */

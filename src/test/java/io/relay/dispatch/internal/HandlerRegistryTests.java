@@ -80,9 +80,7 @@ class HandlerRegistryTests {
 	}
 
 	private static DispatchProperties properties() {
-		return new DispatchProperties(16, Duration.ofMillis(500), Duration.ofMinutes(5), Duration.ofSeconds(20),
-				Duration.ofHours(1), Duration.ofSeconds(5), Duration.ofHours(1), Duration.ofSeconds(10),
-				new DispatchProperties.HandlerSettings(null, null, null, null, null), Map.of());
+		return TestDispatchProperties.of("unknown-handler-grace=1h");
 	}
 
 	private final class Filtered implements EventHandler<IAdvizeEvent> {

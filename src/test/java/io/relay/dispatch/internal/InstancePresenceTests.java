@@ -262,9 +262,8 @@ class InstancePresenceTests {
 	}
 
 	private static DispatchProperties properties(Duration grace, Duration heartbeatInterval) {
-		return new DispatchProperties(16, Duration.ofMillis(500), Duration.ofMinutes(5), Duration.ofSeconds(20),
-				Duration.ofHours(1), Duration.ofSeconds(5), grace, heartbeatInterval,
-				new DispatchProperties.HandlerSettings(null, null, null, null, null), Map.of());
+		return TestDispatchProperties.of("unknown-handler-grace=" + grace,
+				"heartbeat-interval=" + heartbeatInterval);
 	}
 
 	private static void row(JdbcTemplate jdbc, String instance, String handler, Instant seenAt) {

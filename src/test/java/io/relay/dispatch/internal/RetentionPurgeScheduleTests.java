@@ -3,7 +3,6 @@ package io.relay.dispatch.internal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.sql.DataSource;
@@ -55,9 +54,7 @@ class RetentionPurgeScheduleTests {
 	}
 
 	private static DispatchProperties properties(Duration purgeInterval) {
-		return new DispatchProperties(16, Duration.ofMillis(500), Duration.ofMinutes(5), Duration.ofSeconds(20),
-				purgeInterval, Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofSeconds(10),
-				new DispatchProperties.HandlerSettings(null, null, null, null, null), Map.of());
+		return TestDispatchProperties.of("purge-interval=" + purgeInterval);
 	}
 
 }
