@@ -182,6 +182,20 @@ class AdminController {
 	}
 
 	/**
+	 * Dismisses every dead delivery (or one handler's), as {@link #dismissEvent} does one event's: those dead when
+	 * the request starts.
+	 */
+	@PostMapping("/deliveries/dismiss")
+	@ApiResponse(responseCode = "200", description = "How many dead deliveries were dismissed (0 when none was dead)")
+	@ApiResponse(responseCode = "400", description = "handler names no handler", content = @Content(
+			mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
+	AdminViews.DismissResult dismissDeliveries(@RequestParam(required = false) @Nullable String handler,
+			Principal user) {
+		requireNamedHandler(handler);
+		return new AdminViews.DismissResult(this.replays.dismissAll(handler, user.getName()));
+	}
+
+	/**
 	 * The Relay instances sharing this database, as their heartbeats (every
 	 * {@code relay.dispatch.heartbeat-interval}) recorded them, with their handlers: during a rolling upgrade,
 	 * which have a new workflow.

@@ -33,6 +33,14 @@ public interface Replays {
 	int dismissEvent(String eventId, @Nullable String handler, String by);
 
 	/**
+	 * Dismisses, as {@link #dismissEvent}, every delivery that is {@code DEAD} when it starts, of {@code handler} or
+	 * of every handler: after an incident whose dead deliveries an operator has dealt with by other means.
+	 * @param by who dismisses them (the admin user), recorded in their last error and the log
+	 * @return how many deliveries were dismissed
+	 */
+	int dismissAll(@Nullable String handler, String by);
+
+	/**
 	 * Whether {@code handler} names a handler: one running here, or one that has deliveries (a workflow since
 	 * switched off). A name that is neither is a typo, which would replay nothing.
 	 */

@@ -33,10 +33,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.ApplicationEventPublisher;
-import org.springframework.context.annotation.Bean;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.security.core.userdetails.UserDetailsService;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -251,6 +249,35 @@ abstract class DispatchTests {
 	}
 
 	@Test
+	void everyDeadDeliveryOfAHandlerCanBeDismissedAtOnce() {
+		List<Fixtures.Event> events = List.of(Fixtures.withFreshId("user.connected.json"),
+				Fixtures.withFreshId("user.disconnected.json"));
+		for (Fixtures.Event event : events) {
+			this.handler.script(event.eventId(), () -> HandlerResult.permanentFailure("ticket made by hand"));
+			deliver(event);
+			awaitDelivery(event.eventId(), "scripted", "DEAD");
+		}
+
+		assertThat(admin("POST", "/admin/api/deliveries/dismiss?handler=scripetd").statusCode()).isEqualTo(400);
+		// Another handler's: none of these.
+		assertThat(admin("POST", "/admin/api/deliveries/dismiss?handler=log").statusCode()).isEqualTo(200);
+		events.forEach((event) -> awaitDelivery(event.eventId(), "scripted", "DEAD"));
+		HttpResponse<String> dismissed = admin("POST", "/admin/api/deliveries/dismiss?handler=scripted");
+		assertThat(dismissed.statusCode()).isEqualTo(200);
+		assertThat(json.readTree(dismissed.body()).get("dismissed").asInt()).isGreaterThanOrEqualTo(events.size());
+
+		for (Fixtures.Event event : events) {
+			assertThat(awaitDelivery(event.eventId(), "scripted", "SKIPPED").get("lastError").asString())
+				.startsWith("dismissed by admin at ")
+				.endsWith("; it was dead: ticket made by hand");
+			assertThat(this.handler.runsOf(event.eventId())).hasSize(1);
+		}
+		assertThat(json.readTree(admin("GET", "/admin/api/events?status=DEAD&size=100").body()).get("content"))
+			.noneMatch((summary) -> events.stream().anyMatch((event) -> event.eventId()
+				.equals(summary.get("eventId").asString())));
+	}
+
+	@Test
 	void replayOfOneEventRunsItsDeliveryAgain() {
 		Fixtures.Event event = Fixtures.withFreshId("visitor.updated.json");
 		deliver(event);
@@ -435,6 +462,7 @@ abstract class DispatchTests {
 		});
 		assertThat(checked).contains("GET /admin/api/events", "GET /admin/api/events/x",
 				"POST /admin/api/events/x/replay", "POST /admin/api/deliveries/replay", "POST /admin/api/events/x/dismiss",
+				"POST /admin/api/deliveries/dismiss",
 				"GET /dashboard");
 	}
 
@@ -626,7 +654,7 @@ abstract class DispatchTests {
 		assertThat(docs.statusCode()).isEqualTo(200);
 		assertThat(docs.body()).contains("/admin/api/events/{eventId}/replay", "/admin/api/deliveries/replay",
 				"\"/admin/api/event\"", "/admin/api/event/replay", "/admin/api/instances",
-				"/admin/api/events/{eventId}/dismiss", "/admin/api/event/dismiss");
+				"/admin/api/events/{eventId}/dismiss", "/admin/api/event/dismiss", "/admin/api/deliveries/dismiss");
 		JsonNode replayParameters = json.readTree(docs.body())
 			.path("paths")
 			.path("/admin/api/deliveries/replay")
@@ -782,21 +810,6 @@ abstract class DispatchTests {
 
 	private static String basic(String user, String password) {
 		return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
-	}
-
-	@TestConfiguration(proxyBeanMethods = false)
-	static class Handlers {
-
-		@Bean
-		ScriptedHandler scriptedHandler() {
-			return new ScriptedHandler();
-		}
-
-		@Bean
-		PausedHandler pausedHandler() {
-			return new PausedHandler();
-		}
-
 	}
 
 	/** Disabled by the test's properties. */

@@ -26,7 +26,7 @@ import static org.awaitility.Awaitility.await;
  * a delivery held back for its conversation, or one that found every worker slot taken, still runs as soon as the
  * delivery in its way is done.
  */
-@Import(DispatchTests.Handlers.class)
+@Import(DispatchTestsHandlers.class)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "relay.webhook.secrets=" + WebhookClient.SECRET, "relay.dispatch.poll-interval=1h",
 				"relay.dispatch.workers=1", "relay.workflows.log.enabled=false",

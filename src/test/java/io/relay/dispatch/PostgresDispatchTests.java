@@ -5,7 +5,7 @@ import org.springframework.context.annotation.Import;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
-@Import(DispatchTests.Handlers.class)
+@Import(DispatchTestsHandlers.class)
 class PostgresDispatchTests extends DispatchTests {
 
 	@DynamicPropertySource

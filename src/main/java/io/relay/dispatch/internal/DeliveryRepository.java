@@ -66,6 +66,10 @@ class DeliveryRepository {
 	private static final String EVENT_EXISTS = "exists (select 1 from inbox_event e where e.event_id = "
 			+ "dispatch_delivery.event_id)";
 
+	/** Ends deliveries as {@code SKIPPED}, {@code :reason} before their last error (cut to the column's size). */
+	private static final String DISMISS = "update dispatch_delivery set status = 'SKIPPED', last_error = "
+			+ "substring(:reason || coalesce(last_error, '') from 1 for 4000), updated_at = :now where ";
+
 	/** No instance that has the delivery's handler wrote a heartbeat since {@code :seenSince}. */
 	private static final String NO_RUNNING_INSTANCE_HAS_IT = "not exists (select 1 from dispatch_instance_handler h "
 			+ "where h.handler = d.handler and h.seen_at >= :seenSince)";
@@ -660,11 +664,15 @@ class DeliveryRepository {
 	 * before their last error (cut to the column's 4,000 characters).
 	 */
 	int dismissDead(String eventId, @Nullable String handler, String reason, Instant now) {
-		MapSqlParameterSource parameters = eventParameters(eventId, handler).addValue("now", Timestamp.from(now))
-			.addValue("reason", reason);
-		return this.named.update("update dispatch_delivery set status = 'SKIPPED', last_error = substring(:reason || "
-				+ "coalesce(last_error, '') from 1 for 4000), updated_at = :now where " + OF_EVENT
-				+ " and status = 'DEAD'", parameters);
+		return this.named.update(DISMISS + OF_EVENT + " and status = 'DEAD'",
+				eventParameters(eventId, handler).addValue("now", Timestamp.from(now)).addValue("reason", reason));
+	}
+
+	/** Ends these deliveries as {@link #dismissDead(String, String, String, Instant)} does, those still dead. */
+	int dismissDead(Collection<Long> ids, String reason, Instant now) {
+		return this.named.update(DISMISS + "id in (:ids) and status = 'DEAD'", new MapSqlParameterSource("ids", ids)
+			.addValue("now", Timestamp.from(now))
+			.addValue("reason", reason));
 	}
 
 	/**

@@ -85,11 +85,38 @@ class DispatchService implements Replays {
 	@Override
 	public int dismissEvent(String eventId, @Nullable String handler, String by) {
 		Instant now = this.clock.instant();
-		int dismissed = this.repository.dismissDead(eventId, handler, "dismissed by " + LogText.printable(by)
-				+ " at " + now + "; it was dead: ", now);
+		int dismissed = this.repository.dismissDead(eventId, handler, dismissal(by, now), now);
 		logger.info("{} dismissed {} dead deliveries of event {}{}", LogText.printable(by), dismissed, eventId,
 				(handler != null) ? " to '" + handler + "'" : "");
 		return dismissed;
+	}
+
+	@Override
+	public int dismissAll(@Nullable String handler, String by) {
+		Instant now = this.clock.instant();
+		String reason = dismissal(by, now);
+		// Those dead when it starts, a batch at a time as a replay of them walks them (see replayAll): one that dies
+		// during the walk was not seen by whoever asked.
+		long upTo = this.repository.lastDeliveryId();
+		int dismissed = 0;
+		long after = 0;
+		List<DeliveryRepository.Replayable> read;
+		do {
+			read = this.repository.replayable(DeliveryStatus.DEAD, handler, after, upTo, now);
+			if (!read.isEmpty()) {
+				dismissed += this.repository.dismissDead(
+						read.stream().map(DeliveryRepository.Replayable::id).toList(), reason, now);
+				after = read.getLast().id();
+			}
+		}
+		while (read.size() == DeliveryRepository.REPLAY_BATCH);
+		logger.info("{} dismissed {} dead deliveries{}", LogText.printable(by), dismissed,
+				(handler != null) ? " to '" + handler + "'" : "");
+		return dismissed;
+	}
+
+	private static String dismissal(String by, Instant now) {
+		return "dismissed by " + LogText.printable(by) + " at " + now + "; it was dead: ";
 	}
 
 	@Override
