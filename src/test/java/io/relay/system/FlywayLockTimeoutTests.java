@@ -2,22 +2,35 @@ package io.relay.system;
 
 import java.sql.Connection;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.relay.support.MigratedDatabase;
+import io.relay.support.TestPostgres;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
+import org.flywaydb.core.api.callback.Callback;
+import org.flywaydb.core.api.callback.Context;
+import org.flywaydb.core.api.callback.Event;
+import org.flywaydb.core.api.output.MigrateResult;
 import org.flywaydb.core.api.configuration.FluentConfiguration;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
 import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
 
 /**
  * A migration on PostgreSQL gives up waiting for a table's lock after a few seconds, rather than holding every write
@@ -77,6 +90,77 @@ class FlywayLockTimeoutTests {
 		new FlywayLockTimeout().customize(configured);
 		assertThat(configured.getDataSource()).isSameAs(postgres);
 		assertThat(configured.getInitSql()).isEqualTo("set lock_timeout = '30s'");
+	}
+
+	/**
+	 * Two instances starting at once on a new database (a rolling deploy, or a scaled-up service): one migrates, the
+	 * other waits for Flyway's lock past the migrations' 5 s lock timeout (the lock is tried once a second, which the
+	 * timeout does not cut short), then finds nothing left to do. Both start; each migration is applied once.
+	 */
+	@Test
+	void twoInstancesStartingTogetherBothStartAndMigrateOnce() throws Exception {
+		String url = TestPostgres.newDatabase("flyway_together");
+		String separator = url.contains("?") ? "&" : "?";
+		DataSource first = new DriverManagerDataSource(url + separator + "ApplicationName=first",
+				TestPostgres.username(), TestPostgres.password());
+		DataSource second = new DriverManagerDataSource(url + separator + "ApplicationName=second",
+				TestPostgres.username(), TestPostgres.password());
+		JdbcTemplate observer = new JdbcTemplate(new DriverManagerDataSource(url, TestPostgres.username(),
+				TestPostgres.password()));
+		AtomicBoolean held = new AtomicBoolean();
+		// The first holds Flyway's lock in its first migration until the second has waited for it longer than the
+		// lock timeout.
+		Callback holdTheLock = new Callback() {
+
+			@Override
+			public boolean supports(Event event, Context context) {
+				return event == Event.BEFORE_EACH_MIGRATE;
+			}
+
+			@Override
+			public boolean canHandleInTransaction(Event event, Context context) {
+				return true;
+			}
+
+			@Override
+			public void handle(Event event, Context context) {
+				if (held.compareAndSet(false, true)) {
+					await().atMost(Duration.ofSeconds(60)).until(() -> observer.queryForObject("select count(*) from "
+							+ "pg_stat_activity where application_name = 'second' and query like '%pg_try_advisory%' "
+							+ "and backend_start < now() - interval '7 seconds'", Integer.class) > 0);
+				}
+			}
+
+			@Override
+			public String getCallbackName() {
+				return "hold the lock";
+			}
+
+		};
+		ExecutorService instances = Executors.newFixedThreadPool(2);
+		try {
+			Future<MigrateResult> firstStart = instances
+				.submit(() -> configured(first).callbacks(holdTheLock).load().migrate());
+			await().untilTrue(held);
+			Future<MigrateResult> secondStart = instances.submit(() -> configured(second).load().migrate());
+
+			assertThat(firstStart.get(90, TimeUnit.SECONDS).migrationsExecuted).isPositive();
+			assertThat(secondStart.get(90, TimeUnit.SECONDS).migrationsExecuted).isZero();
+		}
+		finally {
+			instances.shutdownNow();
+		}
+		assertThat(observer.queryForObject("select count(*) from flyway_schema_history where not success",
+				Integer.class)).isZero();
+		assertThat(observer.queryForObject("select count(*) - count(distinct version) from flyway_schema_history",
+				Integer.class)).isZero();
+	}
+
+	/** As Relay configures Flyway: application.yml's lock-retry-count, and the lock timeout. */
+	private static FluentConfiguration configured(DataSource dataSource) {
+		FluentConfiguration configuration = Flyway.configure().dataSource(dataSource).lockRetryCount(600);
+		new FlywayLockTimeout().customize(configuration);
+		return configuration;
 	}
 
 	private static Flyway flyway(DataSource dataSource) {
