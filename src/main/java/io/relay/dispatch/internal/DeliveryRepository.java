@@ -501,8 +501,9 @@ class DeliveryRepository {
 
 	/**
 	 * Ends at {@code now} the leases of the deliveries that other instances claimed before {@code silentSince} and
-	 * still hold, when such an instance has written no heartbeat since then either: it crashed, was killed or lost
-	 * the database, and its runs will never finish. The next claim takes them over as any expired lease (recorded in
+	 * still hold, when such an instance has heartbeats on record and none since then: it crashed, was killed or lost
+	 * the database, and its runs will never finish. An instance with no heartbeat on record (a build from before
+	 * them, one with no handler, or one whose every heartbeat failed) is left to its leases. The next claim takes them over as any expired lease (recorded in
 	 * their history), instead of their waiting out a lease of minutes. Should the instance still be running them
 	 * after all (cut off from the database only), each run records itself on return, its outcome not applied once
 	 * the delivery was taken over, and applied if it was not.
@@ -514,7 +515,8 @@ class DeliveryRepository {
 		// The RUNNING range of the due index: a few rows per instance (its workers' and its claims in memory).
 		List<Abandoned> held = this.jdbc.query("select d.id, d.attempts, d.locked_by, d.updated_at, d.handler from "
 				+ "dispatch_delivery d where d.status = 'RUNNING' and d.locked_until > ? and d.updated_at < ? and "
-				+ "d.locked_by <> ? and not exists (select 1 from dispatch_instance_handler h where h.instance = "
+				+ "d.locked_by <> ? and exists (select 1 from dispatch_instance_handler h where h.instance = "
+				+ "d.locked_by) and not exists (select 1 from dispatch_instance_handler h where h.instance = "
 				+ "d.locked_by and h.seen_at >= ?) fetch first 1000 rows only" + this.claimLock,
 				(rs, row) -> new Abandoned(rs.getLong(1), rs.getInt(2), rs.getString(3), rs.getTimestamp(4),
 						rs.getString(5)),
@@ -711,6 +713,17 @@ class DeliveryRepository {
 				(rs, row) -> new Replayable(rs.getLong(1), rs.getString(2),
 						(rs.getString(3) != null) ? orderingLock(rs.getString(2), rs.getString(3)) : null),
 				status.name(), handler, handler, after, upTo, Timestamp.from(asOf));
+	}
+
+	/**
+	 * The ids of the next {@link #REPLAY_BATCH} {@code DEAD} deliveries, as {@link #replayable} reads them, but also
+	 * those whose event is gone (decision 0007): dismissed, they no longer count as dead, and nothing else ends them.
+	 */
+	List<Long> dead(@Nullable String handler, long after, long upTo, Instant asOf) {
+		return this.jdbc.queryForList("select id from dispatch_delivery where status = 'DEAD' and (cast(? as "
+				+ "varchar(100)) is null or handler = ?) and id > ? and id <= ? and updated_at <= ? order by id fetch "
+				+ "first " + REPLAY_BATCH + " rows only", Long.class, handler, handler, after, upTo,
+				Timestamp.from(asOf));
 	}
 
 	/** Replays these deliveries, those still in {@code status}. */

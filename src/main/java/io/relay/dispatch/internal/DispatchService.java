@@ -100,13 +100,12 @@ class DispatchService implements Replays {
 		long upTo = this.repository.lastDeliveryId();
 		int dismissed = 0;
 		long after = 0;
-		List<DeliveryRepository.Replayable> read;
+		List<Long> read;
 		do {
-			read = this.repository.replayable(DeliveryStatus.DEAD, handler, after, upTo, now);
+			read = this.repository.dead(handler, after, upTo, now);
 			if (!read.isEmpty()) {
-				dismissed += this.repository.dismissDead(
-						read.stream().map(DeliveryRepository.Replayable::id).toList(), reason, now);
-				after = read.getLast().id();
+				dismissed += this.repository.dismissDead(read, reason, now);
+				after = read.getLast();
 			}
 		}
 		while (read.size() == DeliveryRepository.REPLAY_BATCH);

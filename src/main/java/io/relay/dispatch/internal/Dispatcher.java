@@ -18,6 +18,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
+import io.relay.system.LogThrottle;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -128,6 +129,8 @@ class Dispatcher implements SmartLifecycle {
 
 	private volatile boolean running;
 
+	private final LogThrottle fencedLog;
+
 	private ExecutorService workers;
 
 	private Thread claimer;
@@ -156,6 +159,7 @@ class Dispatcher implements SmartLifecycle {
 		this.slots = properties.workers() * 4;
 		this.freeSlots = new Semaphore(this.slots);
 		this.claimBatch = Math.max(1, this.slots / 2);
+		this.fencedLog = new LogThrottle(Duration.ofSeconds(10), clock);
 	}
 
 	/**
@@ -241,6 +245,15 @@ class Dispatcher implements SmartLifecycle {
 		return 0;
 	}
 
+	private void fenced() {
+		if (this.fencedLog.allow("fenced")) {
+			logger.warn("This instance's heartbeats have not gone through for {} or more: it claims and starts no "
+					+ "delivery until one does, since other instances take over the deliveries of an instance silent for "
+					+ "{} (relay.dispatch.instance-timeout)", this.properties.silence()
+				.minus(this.properties.heartbeatInterval()), this.properties.silence());
+		}
+	}
+
 	/** New work may be due now (called after a commit that created deliveries for the claimer). */
 	void wake() {
 		this.backlog = true;
@@ -301,6 +314,10 @@ class Dispatcher implements SmartLifecycle {
 
 	private void claimWhileThereIsWork() throws InterruptedException {
 		while (this.running) {
+			if (this.presence.mayLookGone()) {
+				fenced();
+				return;
+			}
 			int reserved = reserve(this.claimBatch);
 			if (reserved == 0) {
 				// Every slot is taken: with the flag set, the next completion wakes us. Look once more, in case
@@ -361,6 +378,12 @@ class Dispatcher implements SmartLifecycle {
 			if (!this.running) {
 				// Claimed but not started when shutdown began: stop() hands it back as PENDING.
 				this.notStarted.add(delivery.id());
+			}
+			else if (this.presence.mayLookGone()) {
+				// Another instance may be taking it over right now: it runs there, or here once handed back.
+				fenced();
+				List<Long> ids = List.of(delivery.id());
+				handBack(ids, (now) -> this.repository.handBackUnstarted(this.instance, now, ids, delivery.claim()));
 			}
 			else if (stillLeased(delivery, claimedAt)) {
 				this.inHandler.merge(delivery.id(), 1, Integer::sum);
@@ -525,11 +548,13 @@ class Dispatcher implements SmartLifecycle {
 		this.completionsDeadline = System.nanoTime() + this.properties.shutdownTimeout().toNanos();
 		join(this.completer, this.properties.shutdownTimeout().plusSeconds(5));
 		// A handler that ignored the interrupt still runs: handed back, its delivery could start on another
-		// instance alongside it. It keeps its lease instead, and runs again once the lease has expired.
+		// instance alongside it. It keeps its lease instead, and runs again once the lease has expired, or once
+		// the heartbeats (which stop with this instance) have been silent for the instance timeout.
 		List<Long> stillRunning = List.copyOf(this.inHandler.keySet());
 		if (!stillRunning.isEmpty()) {
 			logger.warn("Deliveries {} are still in their handler after the shutdown timeout and its interrupt: they "
-					+ "stay RUNNING and run again when their lease ({}) expires", stillRunning,
+					+ "stay RUNNING and run again once this instance's heartbeats have stopped for {} or their lease "
+					+ "({}) expires, whichever comes first", stillRunning, this.properties.silence(),
 					this.properties.lease());
 		}
 		try {
@@ -540,8 +565,8 @@ class Dispatcher implements SmartLifecycle {
 			}
 		}
 		catch (RuntimeException ex) {
-			logger.warn("Could not hand unfinished deliveries back; they will be taken up when their lease expires: {}",
-					ex.toString());
+			logger.warn("Could not hand unfinished deliveries back; they will be taken up when their lease expires, or "
+					+ "once this instance's heartbeats have stopped for {}: {}", this.properties.silence(), ex.toString());
 		}
 	}
 

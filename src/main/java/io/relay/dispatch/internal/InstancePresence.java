@@ -8,10 +8,12 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 import io.relay.system.Databases;
 import org.jspecify.annotations.Nullable;
@@ -73,6 +75,15 @@ class InstancePresence implements SmartLifecycle {
 
 	private volatile @Nullable Instant lastBeat;
 
+	/** When the last heartbeat went through, by {@link #ticker} ({@code null} before the first). */
+	private volatile @Nullable Long lastBeatTick;
+
+	/**
+	 * A monotonic clock in nanoseconds ({@link System#nanoTime()}): whether the heartbeats stopped is a matter of
+	 * time passed on this machine, whatever the wall clock (or a test's) says.
+	 */
+	private final LongSupplier ticker;
+
 	/** The running heartbeat thread and what stops it (one per start: a thread a stop gave up on stops too). */
 	private volatile @Nullable Beater beater;
 
@@ -93,7 +104,13 @@ class InstancePresence implements SmartLifecycle {
 
 	InstancePresence(JdbcTemplate jdbc, TransactionTemplate transactions, String name, Collection<String> handlers,
 			Collection<String> enabled, DispatchProperties properties, Clock clock) {
-		this.jdbc = jdbc;
+		this(jdbc, transactions, name, handlers, enabled, properties, clock, System::nanoTime);
+	}
+
+	InstancePresence(JdbcTemplate jdbc, TransactionTemplate transactions, String name, Collection<String> handlers,
+			Collection<String> enabled, DispatchProperties properties, Clock clock, LongSupplier ticker) {
+		this.jdbc = timed(jdbc, properties.heartbeatInterval());
+		this.ticker = ticker;
 		this.transactions = transactions;
 		this.name = name;
 		this.handlers = List.copyOf(handlers);
@@ -168,8 +185,24 @@ class InstancePresence implements SmartLifecycle {
 		return since != null && last != null && !since.isAfter(judging) && !last.isBefore(judging);
 	}
 
+	/**
+	 * Whether the other instances may soon judge this one gone ({@link DispatchProperties#silence()}): its heartbeats
+	 * went through once, and not for the silence less one heartbeat since (they fail, or hang). Meanwhile it starts
+	 * no delivery and claims none, since another instance may be about to take its deliveries over. Never before a
+	 * first heartbeat: an instance with no heartbeat on record is not judged by its heartbeats.
+	 */
+	boolean mayLookGone() {
+		Long last = this.lastBeatTick;
+		if (last == null) {
+			return false;
+		}
+		Duration fenced = this.properties.silence().minus(this.properties.heartbeatInterval());
+		return this.ticker.getAsLong() - last > fenced.toNanos();
+	}
+
 	/** Writes this instance's handlers as seen now, and deletes the rows of instances gone long ago. */
 	void beat() {
+		long tick = this.ticker.getAsLong();
 		Instant now = this.clock.instant();
 		try {
 			this.transactions.executeWithoutResult((status) -> write(now));
@@ -177,6 +210,7 @@ class InstancePresence implements SmartLifecycle {
 				this.beatingSince = now;
 			}
 			this.lastBeat = now;
+			this.lastBeatTick = tick;
 		}
 		catch (RuntimeException ex) {
 			// Harmless for a while: the other instances count this one as running for the grace after the last
@@ -268,7 +302,10 @@ class InstancePresence implements SmartLifecycle {
 		// this instance plans for a handler only it has are left alone by the others from the start.
 		beat();
 		CountDownLatch stop = new CountDownLatch(1);
-		this.beater = new Beater(Thread.ofVirtual().name("instance-heartbeat").start(() -> beatUntil(stop)), stop);
+		// A platform thread: a virtual one could wait for a carrier while handlers keep every core busy, and a late
+		// heartbeat makes this instance look gone.
+		this.beater = new Beater(
+				Thread.ofPlatform().daemon().name("instance-heartbeat").start(() -> beatUntil(stop)), stop);
 	}
 
 	@Override
@@ -296,6 +333,18 @@ class InstancePresence implements SmartLifecycle {
 	public int getPhase() {
 		// Before the dispatcher (which depends on this bean too, so that start and stop keep this order anyway).
 		return SmartLifecycle.DEFAULT_PHASE - 3073;
+	}
+
+	/**
+	 * The same template, its statements bounded by the heartbeat interval (a second at least): a heartbeat that hangs
+	 * on a database gone silent makes this instance look gone as surely as one that fails, but one that fails is
+	 * tried again at the next interval.
+	 */
+	private static JdbcTemplate timed(JdbcTemplate jdbc, Duration interval) {
+		JdbcTemplate timed = new JdbcTemplate(Objects.requireNonNull(jdbc.getDataSource(), "data source"));
+		timed.setExceptionTranslator(jdbc.getExceptionTranslator());
+		timed.setQueryTimeout((int) Math.max(1, interval.toSeconds()));
+		return timed;
 	}
 
 	private static String newName() {

@@ -70,6 +70,31 @@ class DispatchServiceTests {
 		assertThat(service.replayAll(DeliveryStatus.DEAD, "crm").count()).isZero();
 	}
 
+	@ParameterizedTest
+	@ValueSource(strings = { "h2", "postgres" })
+	void aBulkDismissalEndsEveryDeadDeliveryOfItsHandlerABatchAtATimeThoseWithoutAnEventToo(String database) {
+		DataSource dataSource = MigratedDatabase.of(database, "bulk_dismiss");
+		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+		DispatchService service = service(dataSource, new OrderingLocks(new DeliveryRepository(jdbc)));
+		insert(jdbc, "dead", DeliveryRepository.REPLAY_BATCH + 5, "DEAD", "crm");
+		insert(jdbc, "other", 3, "DEAD", "lead");
+		insert(jdbc, "done", 2, "SUCCEEDED", "crm");
+		// Left by a purge of an older Relay (decision 0007): counted dead, and nothing else would end it.
+		jdbc.update("insert into dispatch_delivery (event_id, handler, status, attempts, max_attempts, next_attempt_at, "
+				+ "created_at, updated_at) values ('purged', 'crm', 'DEAD', 10, 10, ?, ?, ?)", Timestamp.from(NOW),
+				Timestamp.from(NOW), Timestamp.from(NOW));
+		jdbc.update("update dispatch_delivery set last_error = 'gave up' where status = 'DEAD'");
+
+		assertThat(service.dismissAll("crm", "ops")).isEqualTo(DeliveryRepository.REPLAY_BATCH + 6);
+
+		assertThat(jdbc.queryForList("select handler || ' ' || status || ' ' || coalesce(last_error, '-') from "
+				+ "dispatch_delivery group by handler, status, last_error", String.class))
+			.containsExactlyInAnyOrder("crm SKIPPED dismissed by ops at " + NOW + "; it was dead: gave up",
+					"crm SUCCEEDED -", "lead DEAD gave up");
+		assertThat(service.dismissAll(null, "ops")).isEqualTo(3);
+		assertThat(service.dismissAll(null, "ops")).isZero();
+	}
+
 	/**
 	 * On H2, against this instance's planner (the same locks); on PostgreSQL, against another instance's (locks of
 	 * its own: only the database's advisory lock stands between them).

@@ -46,9 +46,11 @@ class SilentInstancesTests {
 		long crashedLastAttempt = running(jdbc, "crashed", 10, claimedLongAgo, NOW.plus(LEASE));
 		long crashedLeaseOver = running(jdbc, "crashed", 1, claimedLongAgo, NOW.minusSeconds(1));
 		long alive = running(jdbc, "alive", 1, claimedLongAgo, NOW.plus(LEASE));
-		// An instance with no heartbeat on record (rows deleted, or a build without them) that claimed within the
-		// silence: it may be running; and this instance's own run, whatever its heartbeats say.
-		long claimedJustNow = running(jdbc, "unknown", 1, NOW.minusSeconds(10), NOW.plus(LEASE));
+		// A silent instance's run claimed within the silence (it did not wait that long, not at once after a heartbeat);
+		// an instance with no heartbeat on record (a build without them, one with no handler, one whose every
+		// heartbeat failed), left to its leases; and this instance's own run, whatever its heartbeats say.
+		long claimedJustNow = running(jdbc, "crashed", 1, NOW.minusSeconds(10), NOW.plus(LEASE));
+		long rowless = running(jdbc, "rowless", 1, claimedLongAgo, NOW.plus(LEASE));
 		long own = running(jdbc, "this-instance", 1, claimedLongAgo, NOW.plus(LEASE));
 
 		Map<String, List<Long>> ended = new TransactionTemplate(
@@ -60,7 +62,7 @@ class SilentInstancesTests {
 		assertThat(lockedUntil(jdbc, crashed)).isEqualTo(NOW);
 		assertThat(lockedUntil(jdbc, crashedLastAttempt)).isEqualTo(NOW);
 		assertThat(lockedUntil(jdbc, crashedLeaseOver)).isEqualTo(NOW.minusSeconds(1));
-		for (long untouched : List.of(alive, claimedJustNow, own)) {
+		for (long untouched : List.of(alive, claimedJustNow, rowless, own)) {
 			assertThat(lockedUntil(jdbc, untouched)).as("delivery %d", untouched).isEqualTo(NOW.plus(LEASE));
 		}
 		// Still the crashed instance's: its lease has ended, and the next claim takes it over, recording the lost run.
