@@ -29,7 +29,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * (three heartbeats at least)
  * @param instanceTimeout how long after another instance's last heartbeat the deliveries it is running count as
  * abandoned (it crashed, was killed, or lost the database) and are taken over before their lease ends; never less
- * than three heartbeats. At the lease or longer, only the lease counts.
+ * than four heartbeats. At the lease or longer, only the lease counts.
  * @param defaults the retry settings of every handler that has none of its own
  * @param handlers settings per handler name, each overriding {@code defaults}
  */
@@ -88,10 +88,11 @@ record DispatchProperties(@DefaultValue("16") int workers, @DefaultValue("500ms"
 
 	/**
 	 * How long after another instance's last heartbeat its running deliveries are taken over: the timeout, and never
-	 * less than three heartbeats, so that a late heartbeat does not make a running instance look gone.
+	 * less than four heartbeats, so that one failed heartbeat does not make an instance stop its work (it stops a
+	 * heartbeat before the others judge it: {@link InstancePresence#mayLookGone()}).
 	 */
 	Duration silence() {
-		Duration beats = this.heartbeatInterval.multipliedBy(3);
+		Duration beats = this.heartbeatInterval.multipliedBy(4);
 		return (beats.compareTo(this.instanceTimeout) > 0) ? beats : this.instanceTimeout;
 	}
 

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -131,6 +132,15 @@ class Dispatcher implements SmartLifecycle {
 
 	private final LogThrottle fencedLog;
 
+	/** How long a claimed delivery may wait for a worker before its lease is renewed as it starts. */
+	private final Duration renewAfter;
+
+	/**
+	 * Deliveries claimed by this instance that it did not start while it might look gone, and could not hand back
+	 * (the database out of reach), by id with their claim: handed back by the claimer once it may claim again.
+	 */
+	private final Map<Long, Integer> fencedOut = new ConcurrentHashMap<>();
+
 	private ExecutorService workers;
 
 	private Thread claimer;
@@ -160,13 +170,21 @@ class Dispatcher implements SmartLifecycle {
 		this.freeSlots = new Semaphore(this.slots);
 		this.claimBatch = Math.max(1, this.slots / 2);
 		this.fencedLog = new LogThrottle(Duration.ofSeconds(10), clock);
+		Duration beforeTakeover = properties.silence().minus(properties.heartbeatInterval());
+		Duration tenth = properties.lease().dividedBy(10);
+		this.renewAfter = (tenth.compareTo(beforeTakeover) < 0) ? tenth : beforeTakeover;
 	}
 
 	/**
 	 * Reserves up to {@code wanted} slots for deliveries this instance is about to claim.
-	 * @return how many were reserved (0 when the instance is busy or stopping)
+	 * @return how many were reserved (0 when the instance is busy or stopping, or may look gone to the others)
 	 */
 	int reserve(int wanted) {
+		if (this.presence.mayLookGone()) {
+			// The intake's deliveries are then written PENDING, for any instance: claimed here, they would wait
+			// under this instance's lease, out of the others' reach.
+			return 0;
+		}
 		int reserved = 0;
 		while (this.running && reserved < wanted && this.freeSlots.tryAcquire()) {
 			reserved++;
@@ -245,6 +263,42 @@ class Dispatcher implements SmartLifecycle {
 		return 0;
 	}
 
+	/** Hands back a claimed delivery this instance will not start now; kept for later when the database is out of reach. */
+	private void fenceOut(DeliveryRepository.Claimed delivery) {
+		fenced();
+		this.fencedOut.put(delivery.id(), delivery.claim());
+		handBackFencedOut();
+	}
+
+	/**
+	 * Hands back the deliveries {@link #fenceOut} kept (those another instance took over meanwhile are left to it).
+	 * Until then they stay RUNNING under this instance, and a stop hands them back as not started.
+	 */
+	private void handBackFencedOut() {
+		for (Map.Entry<Long, Integer> delivery : List.copyOf(this.fencedOut.entrySet())) {
+			List<Long> ids = List.of(delivery.getKey());
+			try {
+				this.ownTransactions.execute((status) -> this.repository.handBackUnstarted(this.instance,
+						this.clock.instant(), ids, delivery.getValue()));
+				this.fencedOut.remove(delivery.getKey(), delivery.getValue());
+				wake();
+			}
+			catch (RuntimeException ex) {
+				if (this.fencedLog.allow("hand back")) {
+					logger.warn("Could not hand deliveries {} back (will try again): {}", this.fencedOut.keySet(),
+							ex.toString());
+				}
+				return;
+			}
+		}
+	}
+
+	private List<Long> notStartedOrFencedOut() {
+		Set<Long> ids = new HashSet<>(this.notStarted);
+		ids.addAll(this.fencedOut.keySet());
+		return List.copyOf(ids);
+	}
+
 	private void fenced() {
 		if (this.fencedLog.allow("fenced")) {
 			logger.warn("This instance's heartbeats have not gone through for {} or more: it claims and starts no "
@@ -318,6 +372,7 @@ class Dispatcher implements SmartLifecycle {
 				fenced();
 				return;
 			}
+			handBackFencedOut();
 			int reserved = reserve(this.claimBatch);
 			if (reserved == 0) {
 				// Every slot is taken: with the flag set, the next completion wakes us. Look once more, in case
@@ -379,20 +434,21 @@ class Dispatcher implements SmartLifecycle {
 				// Claimed but not started when shutdown began: stop() hands it back as PENDING.
 				this.notStarted.add(delivery.id());
 			}
-			else if (this.presence.mayLookGone()) {
-				// Another instance may be taking it over right now: it runs there, or here once handed back.
-				fenced();
-				List<Long> ids = List.of(delivery.id());
-				handBack(ids, (now) -> this.repository.handBackUnstarted(this.instance, now, ids, delivery.claim()));
-			}
 			else if (stillLeased(delivery, claimedAt)) {
-				this.inHandler.merge(delivery.id(), 1, Integer::sum);
-				try {
-					this.completions.add(this.runner.run(delivery, () -> this.interruptsSent));
-					completed = true;
+				// Checked last, after a renewal that may have waited on the database: right before the handler.
+				if (this.presence.mayLookGone()) {
+					// Another instance may be taking it over right now: it runs there, or here once handed back.
+					fenceOut(delivery);
 				}
-				finally {
-					this.inHandler.computeIfPresent(delivery.id(), (id, runs) -> (runs == 1) ? null : runs - 1);
+				else {
+					this.inHandler.merge(delivery.id(), 1, Integer::sum);
+					try {
+						this.completions.add(this.runner.run(delivery, () -> this.interruptsSent));
+						completed = true;
+					}
+					finally {
+						this.inHandler.computeIfPresent(delivery.id(), (id, runs) -> (runs == 1) ? null : runs - 1);
+					}
 				}
 			}
 		}
@@ -416,12 +472,14 @@ class Dispatcher implements SmartLifecycle {
 	/**
 	 * Whether this instance still holds the delivery's lease, renewed when it waited long for a worker: the lease
 	 * runs from the claim, and up to four claims per worker wait in memory, so with slow handlers the wait alone
-	 * could use up most of it and the handler be run again elsewhere while it still runs here.
+	 * could use up most of it and the handler be run again elsewhere while it still runs here. Long is a tenth of the
+	 * lease, or less than the time after which a silent instance's deliveries are taken over (while it waited, this
+	 * instance may have been fenced, judged gone and its delivery claimed by another, then come back).
 	 */
 	private boolean stillLeased(DeliveryRepository.Claimed delivery, Instant claimedAt) {
 		Instant now = this.clock.instant();
 		Duration lease = this.properties.lease();
-		if (Duration.between(claimedAt, now).compareTo(lease.dividedBy(10)) <= 0) {
+		if (Duration.between(claimedAt, now).compareTo(this.renewAfter) <= 0) {
 			return true;
 		}
 		try {
@@ -559,7 +617,7 @@ class Dispatcher implements SmartLifecycle {
 		}
 		try {
 			int released = this.repository.release(this.instance, this.clock.instant(),
-					List.copyOf(this.notStarted), stillRunning);
+					notStartedOrFencedOut(), stillRunning);
 			if (released > 0) {
 				logger.info("Handed {} unfinished deliveries back as PENDING", released);
 			}

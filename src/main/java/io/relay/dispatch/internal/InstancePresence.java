@@ -21,6 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -189,11 +190,12 @@ class InstancePresence implements SmartLifecycle {
 	 * Whether the other instances may soon judge this one gone ({@link DispatchProperties#silence()}): its heartbeats
 	 * went through once, and not for the silence less one heartbeat since (they fail, or hang). Meanwhile it starts
 	 * no delivery and claims none, since another instance may be about to take its deliveries over. Never before a
-	 * first heartbeat: an instance with no heartbeat on record is not judged by its heartbeats.
+	 * first heartbeat (an instance with no heartbeat on record is not judged by its heartbeats), and never on H2.
 	 */
 	boolean mayLookGone() {
 		Long last = this.lastBeatTick;
-		if (last == null) {
+		if (last == null || !this.shared) {
+			// On H2 no other process can be running: only a later start of this one judges it, once it is gone.
 			return false;
 		}
 		Duration fenced = this.properties.silence().minus(this.properties.heartbeatInterval());
@@ -260,6 +262,15 @@ class InstancePresence implements SmartLifecycle {
 	}
 
 	private void write(Instant now) {
+		if (this.shared) {
+			// A query timeout alone does not end a read from a host that vanished (PostgreSQL's driver cancels through
+			// a new connection, which cannot reach it either): the socket's own, for this transaction's connection
+			// (the pool puts its own value back when it returns).
+			this.jdbc.execute((ConnectionCallback<Void>) (connection) -> {
+				connection.setNetworkTimeout(Runnable::run, (int) statementTimeout().toMillis());
+				return null;
+			});
+		}
 		Timestamp seen = Timestamp.from(now);
 		int updated = this.jdbc.update("update dispatch_instance_handler set seen_at = ? where instance = ?", seen,
 				this.name);
@@ -278,9 +289,13 @@ class InstancePresence implements SmartLifecycle {
 	}
 
 	private void beatUntil(CountDownLatch stop) {
-		long interval = this.properties.heartbeatInterval().toMillis();
+		long interval = this.properties.heartbeatInterval().toNanos();
+		long next = this.ticker.getAsLong() + interval;
 		try {
-			while (!stop.await(interval, TimeUnit.MILLISECONDS)) {
+			// At a fixed rate (the next one due an interval after the last one started, not after it ended): a slow
+			// heartbeat must not push every later one back, or the gaps the others see grow past the interval.
+			while (!stop.await(Math.max(0, next - this.ticker.getAsLong()), TimeUnit.NANOSECONDS)) {
+				next = Math.max(next + interval, this.ticker.getAsLong());
 				try {
 					beat();
 				}
@@ -343,8 +358,17 @@ class InstancePresence implements SmartLifecycle {
 	private static JdbcTemplate timed(JdbcTemplate jdbc, Duration interval) {
 		JdbcTemplate timed = new JdbcTemplate(Objects.requireNonNull(jdbc.getDataSource(), "data source"));
 		timed.setExceptionTranslator(jdbc.getExceptionTranslator());
-		timed.setQueryTimeout((int) Math.max(1, interval.toSeconds()));
+		timed.setQueryTimeout((int) statementTimeout(interval).toSeconds());
 		return timed;
+	}
+
+	private Duration statementTimeout() {
+		return statementTimeout(this.properties.heartbeatInterval());
+	}
+
+	/** The heartbeat interval, a second at least. */
+	private static Duration statementTimeout(Duration interval) {
+		return (interval.toSeconds() >= 1) ? Duration.ofSeconds(interval.toSeconds()) : Duration.ofSeconds(1);
 	}
 
 	private static String newName() {

@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import javax.sql.DataSource;
@@ -20,6 +21,7 @@ import io.relay.support.Fixtures;
 import io.relay.support.LogRecorder;
 import io.relay.support.MigratedDatabase;
 import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.CannotGetJdbcConnectionException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -29,23 +31,20 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * An instance whose heartbeats have stopped going through may be judged gone by the others, which then take its
- * deliveries over: meanwhile it claims none and starts none (those it has claimed go back to {@code PENDING}), and
- * once a heartbeat goes through again it carries on.
+ * deliveries over: meanwhile it claims none and starts none (those it has claimed go back to {@code PENDING}, once
+ * the database answers), the intake writes its deliveries for any instance, and once a heartbeat goes through again
+ * it carries on. On PostgreSQL: on H2 no other instance can judge it.
  */
 class DispatcherFenceTests {
 
 	@Test
 	void anInstanceThatMayLookGoneClaimsAndStartsNothingUntilAHeartbeatGoesThrough() throws Exception {
-		DataSource dataSource = MigratedDatabase.h2("dispatcher_fence");
+		DataSource dataSource = MigratedDatabase.postgres("dispatcher_fence");
 		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
 		DeliveryRepository repository = new DeliveryRepository(jdbc);
-		DispatchWiring defaults = DispatchWiring.of(dataSource, repository, Clock.systemUTC());
 		AtomicLong ticks = new AtomicLong();
-		InstancePresence presence = new InstancePresence(jdbc,
-				new TransactionTemplate(new DataSourceTransactionManager(dataSource)), "relay-1", List.of("ordered"),
-				List.of("ordered"), defaults.properties(), Clock.systemUTC(), ticks::get);
-		DispatchWiring wiring = new DispatchWiring(repository, defaults.transactions(), defaults.properties(),
-				defaults.handlers(), presence, Clock.systemUTC());
+		DispatchWiring wiring = fenceable(dataSource, repository, ticks);
+		InstancePresence presence = wiring.presence();
 		presence.beat();
 		// The others take its deliveries over after a minute of silence; with a heartbeat to spare, it stops at 50 s.
 		ticks.set(Duration.ofSeconds(50).toNanos());
@@ -60,17 +59,17 @@ class DispatcherFenceTests {
 				incoming.payload(), Timestamp.from(Instant.now()));
 		Dispatcher dispatcher = wiring.dispatcher(wiring.runner());
 		DeliveryPlanner planner = wiring.planner(dispatcher, new OrderingLocks(repository));
+		// Before the start: the claimer's first look says it at once, and then no more than every 10 s.
+		LogRecorder log = LogRecorder.of(Dispatcher.class, Level.WARN);
 		dispatcher.start();
-		try (LogRecorder log = LogRecorder.of(Dispatcher.class, Level.WARN)) {
-			// Stored by this instance: planned claimed for it (the fast path), then not started but handed back.
+		try (log) {
+			// Stored by this instance: written PENDING for any instance, not claimed for this one (the fast path).
 			wiring.transactions()
 				.executeWithoutResult((status) -> planner.plan(new EventsStored(List.of(incoming))));
-			await().atMost(Duration.ofSeconds(10))
-				.untilAsserted(() -> assertThat(row(jdbc, incoming.eventId())).isEqualTo("PENDING 0"));
-			// Polled (every 500 ms), but not claimed.
+			// Polled (every 500 ms), never claimed: the claim count only goes up.
 			await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).untilAsserted(() -> {
-				assertThat(row(jdbc, pending)).isEqualTo("PENDING 0");
-				assertThat(row(jdbc, incoming.eventId())).isEqualTo("PENDING 0");
+				assertThat(row(jdbc, pending)).isEqualTo("PENDING 0 0");
+				assertThat(row(jdbc, incoming.eventId())).isEqualTo("PENDING 0 0");
 			});
 			assertThat(log.messages(Level.WARN)).first()
 				.asString()
@@ -80,8 +79,8 @@ class DispatcherFenceTests {
 			presence.beat();
 
 			await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-				assertThat(row(jdbc, pending)).isEqualTo("SUCCEEDED 1");
-				assertThat(row(jdbc, incoming.eventId())).isEqualTo("SUCCEEDED 1");
+				assertThat(row(jdbc, pending)).isEqualTo("SUCCEEDED 1 1");
+				assertThat(row(jdbc, incoming.eventId())).isEqualTo("SUCCEEDED 1 1");
 			});
 		}
 		finally {
@@ -90,18 +89,96 @@ class DispatcherFenceTests {
 	}
 
 	@Test
-	void anInstanceWhoseHeartbeatsNeverWentThroughIsNotJudgedByThem() {
-		DataSource dataSource = MigratedDatabase.h2("dispatcher_fence_never");
-		InstancePresence presence = new InstancePresence(new JdbcTemplate(dataSource),
-				new TransactionTemplate(new DataSourceTransactionManager(dataSource)), "relay-1", List.of("ordered"),
-				List.of("ordered"), TestDispatchProperties.of(), Clock.systemUTC(), () -> Long.MAX_VALUE);
-		// No row: the others leave its deliveries to their leases (SilentInstancesTests), so it need not stop.
-		assertThat(presence.mayLookGone()).isFalse();
+	void aClaimedDeliveryIsNotStartedWhileTheInstanceMayLookGoneAndHandedBackOnceTheDatabaseAnswers() {
+		DataSource dataSource = MigratedDatabase.postgres("dispatcher_fence_claimed");
+		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+		AtomicBoolean unreachable = new AtomicBoolean();
+		DeliveryRepository repository = new DeliveryRepository(jdbc) {
+
+			@Override
+			int handBackUnstarted(String instance, Instant now, java.util.Collection<Long> ids, int claim) {
+				if (unreachable.get()) {
+					throw new CannotGetJdbcConnectionException("the database is out of reach");
+				}
+				return super.handBackUnstarted(instance, now, ids, claim);
+			}
+
+		};
+		AtomicLong ticks = new AtomicLong();
+		DispatchWiring wiring = fenceable(dataSource, repository, ticks);
+		wiring.presence().beat();
+		Dispatcher dispatcher = wiring.dispatcher(wiring.runner());
+		dispatcher.start();
+		try {
+			assertThat(dispatcher.reserve(1)).isOne();
+			// Claimed by this instance (as by the claimer, or the intake's fast path) and waiting for a worker...
+			Fixtures.Event event = Fixtures.withFreshId("user.created.json");
+			byte[] payload = event.body().getBytes(StandardCharsets.UTF_8);
+			Instant now = Instant.now();
+			jdbc.update("insert into inbox_event (event_id, event_type, content_type, payload, received_at) values "
+					+ "(?, 'user.created', 'application/json', ?, ?)", event.eventId(), payload, Timestamp.from(now));
+			jdbc.update("insert into dispatch_delivery (event_id, handler, status, attempts, claims, max_attempts, "
+					+ "next_attempt_at, locked_by, locked_until, created_at, updated_at) values (?, 'ordered', "
+					+ "'RUNNING', 1, 1, 10, ?, 'relay-1', ?, ?, ?)", event.eventId(), Timestamp.from(now),
+					Timestamp.from(now.plus(Duration.ofMinutes(5))), Timestamp.from(now), Timestamp.from(now));
+			long id = jdbc.queryForObject("select id from dispatch_delivery where event_id = ?", Long.class,
+					event.eventId());
+			// ...when its heartbeats stop going through, and the database answers nothing.
+			ticks.set(Duration.ofSeconds(51).toNanos());
+			unreachable.set(true);
+
+			dispatcher.submit(new DeliveryRepository.Claimed(id, event.eventId(), "ordered", 1, 1, 10,
+					"application/json", payload, now, false, null));
+
+			await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
+				.untilAsserted(() -> assertThat(row(jdbc, event.eventId())).isEqualTo("RUNNING 1 1"));
+			unreachable.set(false);
+			wiring.presence().beat();
+			// Handed back (its claim not counted as an attempt), claimed again and run once.
+			await().atMost(Duration.ofSeconds(10))
+				.untilAsserted(() -> assertThat(row(jdbc, event.eventId())).isEqualTo("SUCCEEDED 1 2"));
+			assertThat(jdbc.queryForObject("select count(*) from dispatch_attempt where delivery_id = ?",
+					Integer.class, id)).isOne();
+		}
+		finally {
+			dispatcher.stop();
+		}
 	}
 
+	@Test
+	void anInstanceIsNotFencedBeforeAHeartbeatWentThroughNorOnH2() {
+		DataSource postgres = MigratedDatabase.postgres("dispatcher_fence_never");
+		InstancePresence never = new InstancePresence(new JdbcTemplate(postgres),
+				new TransactionTemplate(new DataSourceTransactionManager(postgres)), "relay-1", List.of("ordered"),
+				List.of("ordered"), TestDispatchProperties.of(), Clock.systemUTC(), () -> Long.MAX_VALUE);
+		// No row: the others leave its deliveries to their leases (SilentInstancesTests), so it need not stop.
+		assertThat(never.mayLookGone()).isFalse();
+
+		DataSource h2 = MigratedDatabase.h2("dispatcher_fence_h2");
+		AtomicLong ticks = new AtomicLong();
+		InstancePresence alone = new InstancePresence(new JdbcTemplate(h2),
+				new TransactionTemplate(new DataSourceTransactionManager(h2)), "relay-1", List.of("ordered"),
+				List.of("ordered"), TestDispatchProperties.of(), Clock.systemUTC(), ticks::get);
+		alone.beat();
+		ticks.set(Long.MAX_VALUE / 2);
+		// No other process can use its database: only a later start of this one judges it, once it is gone.
+		assertThat(alone.mayLookGone()).isFalse();
+	}
+
+	/** The default wiring, with a presence named 'relay-1' whose heartbeats are timed by {@code ticks}. */
+	private static DispatchWiring fenceable(DataSource dataSource, DeliveryRepository repository, AtomicLong ticks) {
+		DispatchWiring defaults = DispatchWiring.of(dataSource, repository, Clock.systemUTC());
+		InstancePresence presence = new InstancePresence(new JdbcTemplate(dataSource),
+				new TransactionTemplate(new DataSourceTransactionManager(dataSource)), "relay-1", List.of("ordered"),
+				List.of("ordered"), defaults.properties(), Clock.systemUTC(), ticks::get);
+		return new DispatchWiring(repository, defaults.transactions(), defaults.properties(), defaults.handlers(),
+				presence, Clock.systemUTC());
+	}
+
+	/** Status, attempts and claims. */
 	private static String row(JdbcTemplate jdbc, String eventId) {
-		return jdbc.queryForObject("select status || ' ' || attempts from dispatch_delivery where event_id = ?",
-				String.class, eventId);
+		return jdbc.queryForObject("select status || ' ' || attempts || ' ' || claims from dispatch_delivery where "
+				+ "event_id = ?", String.class, eventId);
 	}
 
 	private static IncomingEvent event() throws Exception {

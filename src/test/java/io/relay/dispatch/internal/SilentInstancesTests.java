@@ -120,12 +120,12 @@ class SilentInstancesTests {
 		}
 	}
 
-	/** Never less than three heartbeats, whatever the timeout says. */
+	/** Never less than four heartbeats, whatever the timeout says. */
 	@ParameterizedTest
-	@ValueSource(strings = { "1s", "29s" })
+	@ValueSource(strings = { "1s", "39s" })
 	void theSilenceIsThreeHeartbeatsAtLeast(String timeout) {
 		assertThat(TestDispatchProperties.of("instance-timeout=" + timeout, "heartbeat-interval=10s").silence())
-			.isEqualTo(Duration.ofSeconds(30));
+			.isEqualTo(Duration.ofSeconds(40));
 		assertThat(TestDispatchProperties.of().silence()).isEqualTo(Duration.ofMinutes(1));
 	}
 
