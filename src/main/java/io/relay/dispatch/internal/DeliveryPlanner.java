@@ -123,7 +123,7 @@ class DeliveryPlanner {
 			reserved = claimedById.size();
 			if (inTransaction) {
 				// Woken for its own pending deliveries only: those planned for other instances are not its to claim.
-				afterTransaction(claimedById, events, held, pendingOwn);
+				afterTransaction(claimedById, events, held, pendingOwn, now);
 			}
 			else {
 				this.dispatcher.wake();
@@ -177,7 +177,7 @@ class DeliveryPlanner {
 	}
 
 	private void afterTransaction(Map<Long, DeliveryRepository.NewDelivery> claimed, Map<String, IncomingEvent> events,
-			List<ReentrantLock> held, boolean wake) {
+			List<ReentrantLock> held, boolean wake, Instant claimedAt) {
 		TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
 
 			@Override
@@ -186,7 +186,7 @@ class DeliveryPlanner {
 					IncomingEvent event = events.get(delivery.eventId());
 					DeliveryPlanner.this.dispatcher.submit(new DeliveryRepository.Claimed(id, delivery.eventId(),
 							delivery.handler(), 1, 1, delivery.maxAttempts(), event.contentType(), event.payload(),
-							event.receivedAt(), delivery.orderingKey() != null, event.event()));
+							event.receivedAt(), delivery.orderingKey() != null, event.event()), claimedAt);
 				});
 				if (wake) {
 					DeliveryPlanner.this.dispatcher.wake();

@@ -613,6 +613,18 @@ class DeliveryRepository {
 	}
 
 	/**
+	 * Hands back delivery {@code id} that this instance claimed ({@code claim}) and did not start, while it is still
+	 * that claim's: {@code PENDING}, the claim not counted as an attempt. Unlike {@link #handBackUnstarted}, never
+	 * one already handed back.
+	 */
+	int handBackRunning(String instance, Instant now, long id, int claim) {
+		return this.named.update(HAND_BACK + "where id = :id and claims = :claim and attempts > 0 and status = "
+				+ "'RUNNING' and locked_by = :instance", new MapSqlParameterSource("id", id).addValue("instance", instance)
+					.addValue("now", Timestamp.from(now))
+					.addValue("claim", claim));
+	}
+
+	/**
 	 * Hands back the deliveries of a claim whose commit failed ({@code ids}, leased to {@code instance} until
 	 * {@code leaseUntil}): {@code PENDING}, the claim not counted as an attempt, if the commit went through after
 	 * all. If it rolled back, none is leased so and none changes (not even one {@link #handBackUnstarted} would take).

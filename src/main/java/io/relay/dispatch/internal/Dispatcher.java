@@ -212,9 +212,12 @@ class Dispatcher implements SmartLifecycle {
 		}
 	}
 
-	/** Runs a delivery claimed in a slot reserved with {@link #reserve}. */
-	void submit(DeliveryRepository.Claimed delivery) {
-		Instant claimedAt = this.clock.instant();
+	/**
+	 * Runs a delivery claimed in a slot reserved with {@link #reserve}.
+	 * @param claimedAt the claim's time, from which its lease runs and other instances count (not when its commit
+	 * came back, which can be much later)
+	 */
+	void submit(DeliveryRepository.Claimed delivery, Instant claimedAt) {
 		try {
 			this.workers.submit(() -> run(delivery, claimedAt));
 		}
@@ -276,14 +279,17 @@ class Dispatcher implements SmartLifecycle {
 	 */
 	private void handBackFencedOut() {
 		for (Map.Entry<Long, Integer> delivery : List.copyOf(this.fencedOut.entrySet())) {
-			List<Long> ids = List.of(delivery.getKey());
+			// Taken out first: the claimer and the workers hand back at the same time, and each must do it once.
+			if (!this.fencedOut.remove(delivery.getKey(), delivery.getValue())) {
+				continue;
+			}
 			try {
-				this.ownTransactions.execute((status) -> this.repository.handBackUnstarted(this.instance,
-						this.clock.instant(), ids, delivery.getValue()));
-				this.fencedOut.remove(delivery.getKey(), delivery.getValue());
+				this.ownTransactions.execute((status) -> this.repository.handBackRunning(this.instance,
+						this.clock.instant(), delivery.getKey(), delivery.getValue()));
 				wake();
 			}
 			catch (RuntimeException ex) {
+				this.fencedOut.putIfAbsent(delivery.getKey(), delivery.getValue());
 				if (this.fencedLog.allow("hand back")) {
 					logger.warn("Could not hand deliveries {} back (will try again): {}", this.fencedOut.keySet(),
 							ex.toString());
@@ -368,11 +374,12 @@ class Dispatcher implements SmartLifecycle {
 
 	private void claimWhileThereIsWork() throws InterruptedException {
 		while (this.running) {
+			// Those kept are handed back as soon as the database answers, fenced or not.
+			handBackFencedOut();
 			if (this.presence.mayLookGone()) {
 				fenced();
 				return;
 			}
-			handBackFencedOut();
 			int reserved = reserve(this.claimBatch);
 			if (reserved == 0) {
 				// Every slot is taken: with the flag set, the next completion wakes us. Look once more, in case
@@ -408,7 +415,7 @@ class Dispatcher implements SmartLifecycle {
 				throw ex;
 			}
 			release(reserved - claimed.size());
-			claimed.forEach(this::submit);
+			claimed.forEach((delivery) -> submit(delivery, now));
 			if (claimed.size() < reserved) {
 				// Nothing else is due now; a wake() during the claim left a permit, so nothing new is missed.
 				this.backlog = false;
@@ -615,6 +622,8 @@ class Dispatcher implements SmartLifecycle {
 					+ "({}) expires, whichever comes first", stillRunning, this.properties.silence(),
 					this.properties.lease());
 		}
+		// By their claim first (release goes by id alone); what is left, with the not started ones.
+		handBackFencedOut();
 		try {
 			int released = this.repository.release(this.instance, this.clock.instant(),
 					notStartedOrFencedOut(), stillRunning);

@@ -1,6 +1,8 @@
 package io.relay.dispatch.internal;
 
 import java.net.InetAddress;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
@@ -15,6 +17,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
+import javax.sql.DataSource;
+
 import io.relay.system.Databases;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -23,6 +27,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DelegatingDataSource;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -51,6 +56,9 @@ class InstancePresence implements SmartLifecycle {
 	private static final int BEATS_BEFORE_JUDGING = 3;
 
 	private final JdbcTemplate jdbc;
+
+	/** For statements outside the heartbeat's transaction. */
+	private final JdbcTemplate outside;
 
 	private final TransactionTemplate transactions;
 
@@ -110,7 +118,13 @@ class InstancePresence implements SmartLifecycle {
 
 	InstancePresence(JdbcTemplate jdbc, TransactionTemplate transactions, String name, Collection<String> handlers,
 			Collection<String> enabled, DispatchProperties properties, Clock clock, LongSupplier ticker) {
-		this.jdbc = timed(jdbc, properties.heartbeatInterval());
+		this.shared = Databases.isPostgres(jdbc);
+		this.jdbc = timed(jdbc, jdbc.getDataSource(), properties.heartbeatInterval());
+		// Statements outside the heartbeat's transaction (reading the others, deleting old rows) on connections that
+		// carry the socket's timeout too; the transaction's own gets it in write().
+		this.outside = this.shared ? timed(jdbc,
+				new NetworkTimeout(jdbc.getDataSource(), networkTimeout(properties.heartbeatInterval())),
+				properties.heartbeatInterval()) : this.jdbc;
 		this.ticker = ticker;
 		this.transactions = transactions;
 		this.name = name;
@@ -118,7 +132,6 @@ class InstancePresence implements SmartLifecycle {
 		this.enabled = Set.copyOf(enabled);
 		this.properties = properties;
 		this.clock = clock;
-		this.shared = Databases.isPostgres(jdbc);
 	}
 
 	/** This instance's name: host name, process id and a random suffix, new at every start. */
@@ -235,7 +248,7 @@ class InstancePresence implements SmartLifecycle {
 			// A transaction of its own: in the heartbeat's, two instances deleting each other's old rows while
 			// holding their own could deadlock.
 			Duration kept = this.properties.presence().multipliedBy(2);
-			this.jdbc.update("delete from dispatch_instance_handler where seen_at < ?",
+			this.outside.update("delete from dispatch_instance_handler where seen_at < ?",
 					Timestamp.from(now.minus((kept.compareTo(MIN_KEPT) > 0) ? kept : MIN_KEPT)));
 		}
 		catch (RuntimeException ex) {
@@ -246,7 +259,7 @@ class InstancePresence implements SmartLifecycle {
 	private Others readOthers(Instant now) {
 		Set<String> running = new HashSet<>();
 		Set<String> disabled = new HashSet<>();
-		this.jdbc.query("select handler, applies_filter_at_run, handler_enabled from dispatch_instance_handler where "
+		this.outside.query("select handler, applies_filter_at_run, handler_enabled from dispatch_instance_handler where "
 				+ "seen_at >= ? and instance <> ?", (rs) -> {
 					// No handler_enabled: a build from before V49, which runs every handler it lists.
 					boolean enabled = rs.getBoolean(3) || rs.wasNull();
@@ -267,7 +280,8 @@ class InstancePresence implements SmartLifecycle {
 			// a new connection, which cannot reach it either): the socket's own, for this transaction's connection
 			// (the pool puts its own value back when it returns).
 			this.jdbc.execute((ConnectionCallback<Void>) (connection) -> {
-				connection.setNetworkTimeout(Runnable::run, (int) statementTimeout().toMillis());
+				connection.setNetworkTimeout(Runnable::run,
+						(int) networkTimeout(this.properties.heartbeatInterval()).toMillis());
 				return null;
 			});
 		}
@@ -293,9 +307,14 @@ class InstancePresence implements SmartLifecycle {
 		long next = this.ticker.getAsLong() + interval;
 		try {
 			// At a fixed rate (the next one due an interval after the last one started, not after it ended): a slow
-			// heartbeat must not push every later one back, or the gaps the others see grow past the interval.
+			// heartbeat must not push every later one back, or the gaps the others see grow past the interval. After
+			// one slower than an interval, the next is an interval after it started, not at once.
 			while (!stop.await(Math.max(0, next - this.ticker.getAsLong()), TimeUnit.NANOSECONDS)) {
-				next = Math.max(next + interval, this.ticker.getAsLong());
+				long started = this.ticker.getAsLong();
+				next += interval;
+				if (next - started <= 0) {
+					next = started + interval;
+				}
 				try {
 					beat();
 				}
@@ -355,20 +374,57 @@ class InstancePresence implements SmartLifecycle {
 	 * on a database gone silent makes this instance look gone as surely as one that fails, but one that fails is
 	 * tried again at the next interval.
 	 */
-	private static JdbcTemplate timed(JdbcTemplate jdbc, Duration interval) {
-		JdbcTemplate timed = new JdbcTemplate(Objects.requireNonNull(jdbc.getDataSource(), "data source"));
+	private static JdbcTemplate timed(JdbcTemplate jdbc, @Nullable DataSource dataSource, Duration interval) {
+		JdbcTemplate timed = new JdbcTemplate(Objects.requireNonNull(dataSource, "data source"));
 		timed.setExceptionTranslator(jdbc.getExceptionTranslator());
 		timed.setQueryTimeout((int) statementTimeout(interval).toSeconds());
 		return timed;
 	}
 
-	private Duration statementTimeout() {
-		return statementTimeout(this.properties.heartbeatInterval());
-	}
-
 	/** The heartbeat interval, a second at least. */
 	private static Duration statementTimeout(Duration interval) {
 		return (interval.toSeconds() >= 1) ? Duration.ofSeconds(interval.toSeconds()) : Duration.ofSeconds(1);
+	}
+
+	/** A little over the statements' own timeout, so that the server's cancel comes first when it can. */
+	private static Duration networkTimeout(Duration interval) {
+		return statementTimeout(interval).plusSeconds(2);
+	}
+
+	/**
+	 * Connections whose socket reads give up after a time (the pool puts its own value back when they return): a
+	 * query timeout alone does not end a read from a host that vanished.
+	 */
+	private static final class NetworkTimeout extends DelegatingDataSource {
+
+		private final int millis;
+
+		NetworkTimeout(@Nullable DataSource target, Duration timeout) {
+			super(Objects.requireNonNull(target, "data source"));
+			this.millis = (int) timeout.toMillis();
+		}
+
+		@Override
+		public Connection getConnection() throws SQLException {
+			return timed(super.getConnection());
+		}
+
+		@Override
+		public Connection getConnection(String username, String password) throws SQLException {
+			return timed(super.getConnection(username, password));
+		}
+
+		private Connection timed(Connection connection) throws SQLException {
+			try {
+				connection.setNetworkTimeout(Runnable::run, this.millis);
+				return connection;
+			}
+			catch (SQLException ex) {
+				connection.close();
+				throw ex;
+			}
+		}
+
 	}
 
 	private static String newName() {

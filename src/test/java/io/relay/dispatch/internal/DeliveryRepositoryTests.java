@@ -161,6 +161,22 @@ class DeliveryRepositoryTests {
 
 	@ParameterizedTest
 	@ValueSource(strings = { "h2", "postgres" })
+	void aDeliveryNotStartedWhileFencedIsHandedBackOnceByItsClaim(String database) {
+		JdbcTemplate jdbc = database(database);
+		DeliveryRepository repository = new DeliveryRepository(jdbc);
+		long id = delivery(jdbc, "RUNNING", 2, NOW, NOW.plus(LEASE));
+
+		assertThat(repository.handBackRunning("another-instance", NOW, id, 2)).isZero();
+		assertThat(repository.handBackRunning(INSTANCE, NOW, id, 1)).as("an earlier claim").isZero();
+		assertThat(repository.handBackRunning(INSTANCE, NOW, id, 2)).isOne();
+		assertThat(row(jdbc, id)).isEqualTo("PENDING 1 -");
+		// Again (a retry after a lost answer, or a second thread): the attempt is not given back twice.
+		assertThat(repository.handBackRunning(INSTANCE, NOW, id, 2)).isZero();
+		assertThat(row(jdbc, id)).isEqualTo("PENDING 1 -");
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "h2", "postgres" })
 	void aRunTakenOverWhenItsLeaseExpiredIsInTheHistory(String database) {
 		JdbcTemplate jdbc = database(database);
 		DeliveryRepository repository = new DeliveryRepository(jdbc);

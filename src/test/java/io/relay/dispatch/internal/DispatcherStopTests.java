@@ -61,7 +61,7 @@ class DispatcherStopTests {
 
 					@Override
 					public void afterCommit() {
-						dispatcher.submit(firstAttempt(claimedId, eventId, "log", "{}".getBytes(), now));
+						dispatcher.submit(firstAttempt(claimedId, eventId, "log", "{}".getBytes(), now), now);
 					}
 
 				});
@@ -89,7 +89,7 @@ class DispatcherStopTests {
 			assertThat(jdbc.queryForObject("select attempts from dispatch_delivery where id = ?", Integer.class, id))
 				.isEqualTo(1);
 
-			dispatcher.submit(firstAttempt(id, eventId, "log", "{}".getBytes(), now));
+			dispatcher.submit(firstAttempt(id, eventId, "log", "{}".getBytes(), now), now);
 
 			assertThat(jdbc.queryForMap("select status, attempts, locked_by from dispatch_delivery where id = ?", id))
 				.containsEntry("STATUS", "PENDING")
@@ -115,7 +115,7 @@ class DispatcherStopTests {
 			long id = jdbc.queryForObject("select id from dispatch_delivery where event_id = ?", Long.class, eventId);
 
 			dispatcher.submit(new DeliveryRepository.Claimed(id, eventId, "log", 2, 2, 10, "application/json",
-					"{}".getBytes(), now, false, null));
+					"{}".getBytes(), now, false, null), now);
 
 			// Not left RUNNING until its lease expires (and then, on a last attempt, buried DEAD without a run).
 			assertThat(jdbc.queryForMap("select status, attempts, locked_by from dispatch_delivery where id = ?", id))
@@ -137,7 +137,7 @@ class DispatcherStopTests {
 			long id = claimed(repository, dispatcher, eventId, "log", now);
 			// Every write of a finished attempt fails from now on, as with a database gone during a shutdown.
 			jdbc.execute("drop table dispatch_attempt");
-			dispatcher.submit(firstAttempt(id, eventId, "log", "{}".getBytes(), now));
+			dispatcher.submit(firstAttempt(id, eventId, "log", "{}".getBytes(), now), now);
 			await().until(() -> output.getOut().contains("Could not record 1 finished deliveries"));
 
 			long stopped = System.nanoTime();
@@ -168,7 +168,7 @@ class DispatcherStopTests {
 			long id = claimed(repository, dispatcher, eventId, "recording", now);
 			// In a slot of its own, as the planner reserves one for each delivery it starts.
 			assertThat(dispatcher.reserve(1)).isOne();
-			dispatcher.submit(firstAttempt(id, eventId, "recording", body, now));
+			dispatcher.submit(firstAttempt(id, eventId, "recording", body, now), now);
 			await().until(() -> RecordingHandler.held() == 1);
 			// Every write of a finished attempt fails from now on, as with a database gone during a shutdown.
 			jdbc.execute("drop table dispatch_attempt");

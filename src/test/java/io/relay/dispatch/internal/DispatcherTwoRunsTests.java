@@ -67,13 +67,13 @@ class DispatcherTwoRunsTests {
 				.iterator()
 				.next();
 			assertThat(dispatcher.reserve(1)).isOne();
-			dispatcher.submit(run(id, event, body, 1));
+			dispatcher.submit(run(id, event, body, 1), now);
 			await().until(() -> inHandler.contains(1));
 			// Its lease expired, and this instance claimed the delivery again: a second run of it.
 			jdbc.update("update dispatch_delivery set attempts = 2, claims = 2, locked_until = ? where id = ?",
 					Timestamp.from(now.plus(Duration.ofMinutes(10))), id);
 			assertThat(dispatcher.reserve(1)).isOne();
-			dispatcher.submit(run(id, event, body, 2));
+			dispatcher.submit(run(id, event, body, 2), now);
 			await().until(() -> inHandler.contains(2));
 
 			// The older run returns first (its outcome is not applied: the delivery is the newer claim's).

@@ -123,7 +123,7 @@ class SilentInstancesTests {
 	/** Never less than four heartbeats, whatever the timeout says. */
 	@ParameterizedTest
 	@ValueSource(strings = { "1s", "39s" })
-	void theSilenceIsThreeHeartbeatsAtLeast(String timeout) {
+	void theSilenceIsFourHeartbeatsAtLeast(String timeout) {
 		assertThat(TestDispatchProperties.of("instance-timeout=" + timeout, "heartbeat-interval=10s").silence())
 			.isEqualTo(Duration.ofSeconds(40));
 		assertThat(TestDispatchProperties.of().silence()).isEqualTo(Duration.ofMinutes(1));
