@@ -132,6 +132,9 @@ class Dispatcher implements SmartLifecycle {
 
 	private final LogThrottle fencedLog;
 
+	/** For the hand-backs of {@link #fencedOut}, bounded in time. */
+	private final TransactionTemplate handBacks;
+
 	/** How long a claimed delivery may wait for a worker before its lease is renewed as it starts. */
 	private final Duration renewAfter;
 
@@ -170,6 +173,10 @@ class Dispatcher implements SmartLifecycle {
 		this.freeSlots = new Semaphore(this.slots);
 		this.claimBatch = Math.max(1, this.slots / 2);
 		this.fencedLog = new LogThrottle(Duration.ofSeconds(10), clock);
+		this.handBacks = new TransactionTemplate(
+				Objects.requireNonNull(transactions.getTransactionManager(), "transaction manager"), this.ownTransactions);
+		// A row still locked by a hand-back whose answer was lost must not hold the claimer (or a stop) for good.
+		this.handBacks.setTimeout(5);
 		Duration beforeTakeover = properties.silence().minus(properties.heartbeatInterval());
 		Duration tenth = properties.lease().dividedBy(10);
 		this.renewAfter = (tenth.compareTo(beforeTakeover) < 0) ? tenth : beforeTakeover;
@@ -284,7 +291,7 @@ class Dispatcher implements SmartLifecycle {
 				continue;
 			}
 			try {
-				this.ownTransactions.execute((status) -> this.repository.handBackRunning(this.instance,
+				this.handBacks.execute((status) -> this.repository.handBackRunning(this.instance,
 						this.clock.instant(), delivery.getKey(), delivery.getValue()));
 				wake();
 			}

@@ -308,7 +308,8 @@ class InstancePresence implements SmartLifecycle {
 		try {
 			// At a fixed rate (the next one due an interval after the last one started, not after it ended): a slow
 			// heartbeat must not push every later one back, or the gaps the others see grow past the interval. After
-			// one slower than an interval, the next is an interval after it started, not at once.
+			// one slower than an interval the next starts at once, and the schedule then counts from it (no burst of
+			// the beats it missed).
 			while (!stop.await(Math.max(0, next - this.ticker.getAsLong()), TimeUnit.NANOSECONDS)) {
 				long started = this.ticker.getAsLong();
 				next += interval;

@@ -149,6 +149,51 @@ class DispatcherFenceTests {
 		}
 	}
 
+	/**
+	 * A delivery that waited (its claim's commit, then a worker) longer than the time to a takeover less a heartbeat
+	 * renews its lease before it starts: meanwhile this instance may have been fenced, judged gone and its delivery
+	 * claimed by another, then come back. Counted from the claim, not from when the commit came back.
+	 */
+	@Test
+	void aDeliveryClaimedLongerAgoThanATakeoverTakesIsNotStartedOnceClaimedElsewhere() {
+		DataSource dataSource = MigratedDatabase.h2("dispatcher_renewal");
+		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+		DeliveryRepository repository = new DeliveryRepository(jdbc);
+		DispatchWiring wiring = DispatchWiring.of(dataSource, repository, Clock.systemUTC());
+		Dispatcher dispatcher = wiring.dispatcher(wiring.runner());
+		dispatcher.start();
+		try {
+			Fixtures.Event event = Fixtures.withFreshId("user.created.json");
+			byte[] payload = event.body().getBytes(StandardCharsets.UTF_8);
+			Instant now = Instant.now();
+			jdbc.update("insert into inbox_event (event_id, event_type, content_type, payload, received_at) values "
+					+ "(?, 'user.created', 'application/json', ?, ?)", event.eventId(), payload, Timestamp.from(now));
+			// Claimed by this instance 31 s ago (claim 1), then by another instance (claim 2), which runs it.
+			jdbc.update("insert into dispatch_delivery (event_id, handler, status, attempts, claims, max_attempts, "
+					+ "next_attempt_at, locked_by, locked_until, created_at, updated_at) values (?, 'ordered', "
+					+ "'RUNNING', 2, 2, 10, ?, 'another-instance', ?, ?, ?)", event.eventId(), Timestamp.from(now),
+					Timestamp.from(now.plus(Duration.ofMinutes(5))), Timestamp.from(now), Timestamp.from(now));
+			long id = jdbc.queryForObject("select id from dispatch_delivery where event_id = ?", Long.class,
+					event.eventId());
+			assertThat(dispatcher.reserve(1)).isOne();
+
+			// With the defaults, renewed after min(a tenth of the 5-minute lease, 60 s less 10 s): 30 s.
+			dispatcher.submit(new DeliveryRepository.Claimed(id, event.eventId(), "ordered", 1, 1, 10,
+					"application/json", payload, now, false, null), now.minusSeconds(31));
+
+			// Its renewal fails (the delivery is the other claim's): left to it, not run here.
+			await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
+				.untilAsserted(() -> assertThat(jdbc.queryForObject("select status || ' ' || attempts || ' ' || claims "
+						+ "|| ' ' || locked_by from dispatch_delivery where id = ?", String.class, id))
+					.isEqualTo("RUNNING 2 2 another-instance"));
+			assertThat(jdbc.queryForObject("select count(*) from dispatch_attempt where delivery_id = ?",
+					Integer.class, id)).isZero();
+		}
+		finally {
+			dispatcher.stop();
+		}
+	}
+
 	@Test
 	void anInstanceIsNotFencedBeforeAHeartbeatWentThrough() {
 		DataSource postgres = MigratedDatabase.postgres("dispatcher_fence_never");
