@@ -144,6 +144,9 @@ class Dispatcher implements SmartLifecycle {
 	 */
 	private final Map<Long, Integer> fencedOut = new ConcurrentHashMap<>();
 
+	/** Those of {@link #fencedOut} being handed back right now. */
+	private final Set<Long> handingBack = ConcurrentHashMap.newKeySet();
+
 	private ExecutorService workers;
 
 	private Thread claimer;
@@ -290,6 +293,8 @@ class Dispatcher implements SmartLifecycle {
 			if (!this.fencedOut.remove(delivery.getKey(), delivery.getValue())) {
 				continue;
 			}
+			// Still seen by a stop that comes meanwhile (which hands back what it finds, as not started).
+			this.handingBack.add(delivery.getKey());
 			try {
 				this.handBacks.execute((status) -> this.repository.handBackRunning(this.instance,
 						this.clock.instant(), delivery.getKey(), delivery.getValue()));
@@ -298,10 +303,13 @@ class Dispatcher implements SmartLifecycle {
 			catch (RuntimeException ex) {
 				this.fencedOut.putIfAbsent(delivery.getKey(), delivery.getValue());
 				if (this.fencedLog.allow("hand back")) {
-					logger.warn("Could not hand deliveries {} back (will try again): {}", this.fencedOut.keySet(),
-							ex.toString());
+					logger.warn("Could not hand deliveries {} back (tried again at the next claim, and by a stop): {}",
+							this.fencedOut.keySet(), ex.toString());
 				}
 				return;
+			}
+			finally {
+				this.handingBack.remove(delivery.getKey());
 			}
 		}
 	}
@@ -309,6 +317,7 @@ class Dispatcher implements SmartLifecycle {
 	private List<Long> notStartedOrFencedOut() {
 		Set<Long> ids = new HashSet<>(this.notStarted);
 		ids.addAll(this.fencedOut.keySet());
+		ids.addAll(this.handingBack);
 		return List.copyOf(ids);
 	}
 
