@@ -66,6 +66,13 @@ class DeliveryRepository {
 	private static final String EVENT_EXISTS = "exists (select 1 from inbox_event e where e.event_id = "
 			+ "dispatch_delivery.event_id)";
 
+	/**
+	 * A step of a walk over the deliveries in a status ({@code ?}), of a handler or of every one ({@code ?} twice),
+	 * after an id and up to another, last changed at a time or before.
+	 */
+	private static final String WALK = "status = ? and (cast(? as varchar(100)) is null or handler = ?) and id > ? "
+			+ "and id <= ? and updated_at <= ?";
+
 	/** Ends deliveries as {@code SKIPPED}, {@code :reason} before their last error (cut to the column's size). */
 	private static final String DISMISS = "update dispatch_delivery set status = 'SKIPPED', last_error = "
 			+ "substring(:reason || coalesce(last_error, '') from 1 for 4000), updated_at = :now where ";
@@ -719,8 +726,7 @@ class DeliveryRepository {
 	 */
 	List<Replayable> replayable(DeliveryStatus status, @Nullable String handler, long after, long upTo,
 			Instant asOf) {
-		return this.jdbc.query("select id, handler, ordering_key from dispatch_delivery where status = ? and "
-				+ "(cast(? as varchar(100)) is null or handler = ?) and id > ? and id <= ? and updated_at <= ? and "
+		return this.jdbc.query("select id, handler, ordering_key from dispatch_delivery where " + WALK + " and "
 				+ EVENT_EXISTS + " order by id fetch first " + REPLAY_BATCH + " rows only",
 				(rs, row) -> new Replayable(rs.getLong(1), rs.getString(2),
 						(rs.getString(3) != null) ? orderingLock(rs.getString(2), rs.getString(3)) : null),
@@ -732,9 +738,8 @@ class DeliveryRepository {
 	 * those whose event is gone (decision 0007): dismissed, they no longer count as dead, and nothing else ends them.
 	 */
 	List<Long> dead(@Nullable String handler, long after, long upTo, Instant asOf) {
-		return this.jdbc.queryForList("select id from dispatch_delivery where status = 'DEAD' and (cast(? as "
-				+ "varchar(100)) is null or handler = ?) and id > ? and id <= ? and updated_at <= ? order by id fetch "
-				+ "first " + REPLAY_BATCH + " rows only", Long.class, handler, handler, after, upTo,
+		return this.jdbc.queryForList("select id from dispatch_delivery where " + WALK + " order by id fetch first "
+				+ REPLAY_BATCH + " rows only", Long.class, DeliveryStatus.DEAD.name(), handler, handler, after, upTo,
 				Timestamp.from(asOf));
 	}
 

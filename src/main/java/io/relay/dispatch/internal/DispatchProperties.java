@@ -96,6 +96,14 @@ record DispatchProperties(@DefaultValue("16") int workers, @DefaultValue("500ms"
 		return (beats.compareTo(this.instanceTimeout) > 0) ? beats : this.instanceTimeout;
 	}
 
+	/**
+	 * How long an instance whose heartbeats fail goes on before it stops claiming and starting work: the
+	 * {@link #silence()} less one heartbeat, so that it stops before the others take its deliveries over.
+	 */
+	Duration fenceAfter() {
+		return silence().minus(this.heartbeatInterval);
+	}
+
 	/** The settings of one handler: its own where set, the defaults elsewhere. */
 	ResolvedSettings settingsFor(String handler) {
 		return resolve(this.handlers.get(handler), this.defaults);

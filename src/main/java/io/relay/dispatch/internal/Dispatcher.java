@@ -180,7 +180,7 @@ class Dispatcher implements SmartLifecycle {
 				Objects.requireNonNull(transactions.getTransactionManager(), "transaction manager"), this.ownTransactions);
 		// A row still locked by a hand-back whose answer was lost must not hold the claimer (or a stop) for good.
 		this.handBacks.setTimeout(5);
-		Duration beforeTakeover = properties.silence().minus(properties.heartbeatInterval());
+		Duration beforeTakeover = properties.fenceAfter();
 		Duration tenth = properties.lease().dividedBy(10);
 		this.renewAfter = (tenth.compareTo(beforeTakeover) < 0) ? tenth : beforeTakeover;
 	}
@@ -288,6 +288,10 @@ class Dispatcher implements SmartLifecycle {
 	 * Until then they stay RUNNING under this instance, and a stop hands them back as not started.
 	 */
 	private void handBackFencedOut() {
+		if (this.fencedOut.isEmpty()) {
+			// Every claim comes here first: nothing to copy then.
+			return;
+		}
 		for (Map.Entry<Long, Integer> delivery : List.copyOf(this.fencedOut.entrySet())) {
 			// Taken out first: the claimer and the workers hand back at the same time, and each must do it once.
 			if (!this.fencedOut.remove(delivery.getKey(), delivery.getValue())) {
@@ -325,8 +329,8 @@ class Dispatcher implements SmartLifecycle {
 		if (this.fencedLog.allow("fenced")) {
 			logger.warn("This instance's heartbeats have not gone through for {} or more: it claims and starts no "
 					+ "delivery until one does, since other instances take over the deliveries of an instance silent for "
-					+ "{} (relay.dispatch.instance-timeout)", this.properties.silence()
-				.minus(this.properties.heartbeatInterval()), this.properties.silence());
+					+ "{} (relay.dispatch.instance-timeout)", this.properties.fenceAfter(),
+					this.properties.silence());
 		}
 	}
 

@@ -93,6 +93,9 @@ class InstancePresence implements SmartLifecycle {
 	 */
 	private final LongSupplier ticker;
 
+	/** {@link DispatchProperties#fenceAfter()}: asked on every inbox transaction, so computed once. */
+	private final long fenceAfterNanos;
+
 	/** The running heartbeat thread and what stops it (one per start: a thread a stop gave up on stops too). */
 	private volatile @Nullable Beater beater;
 
@@ -126,6 +129,7 @@ class InstancePresence implements SmartLifecycle {
 				new NetworkTimeout(jdbc.getDataSource(), networkTimeout(properties.heartbeatInterval())),
 				properties.heartbeatInterval()) : this.jdbc;
 		this.ticker = ticker;
+		this.fenceAfterNanos = properties.fenceAfter().toNanos();
 		this.transactions = transactions;
 		this.name = name;
 		this.handlers = List.copyOf(handlers);
@@ -211,8 +215,7 @@ class InstancePresence implements SmartLifecycle {
 			// On H2 no other process can be running: only a later start of this one judges it, once it is gone.
 			return false;
 		}
-		Duration fenced = this.properties.silence().minus(this.properties.heartbeatInterval());
-		return this.ticker.getAsLong() - last > fenced.toNanos();
+		return this.ticker.getAsLong() - last > this.fenceAfterNanos;
 	}
 
 	/** Writes this instance's handlers as seen now, and deletes the rows of instances gone long ago. */

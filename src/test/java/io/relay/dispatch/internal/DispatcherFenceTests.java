@@ -118,14 +118,7 @@ class DispatcherFenceTests {
 			Fixtures.Event event = Fixtures.withFreshId("user.created.json");
 			byte[] payload = event.body().getBytes(StandardCharsets.UTF_8);
 			Instant now = Instant.now();
-			jdbc.update("insert into inbox_event (event_id, event_type, content_type, payload, received_at) values "
-					+ "(?, 'user.created', 'application/json', ?, ?)", event.eventId(), payload, Timestamp.from(now));
-			jdbc.update("insert into dispatch_delivery (event_id, handler, status, attempts, claims, max_attempts, "
-					+ "next_attempt_at, locked_by, locked_until, created_at, updated_at) values (?, 'ordered', "
-					+ "'RUNNING', 1, 1, 10, ?, 'relay-1', ?, ?, ?)", event.eventId(), Timestamp.from(now),
-					Timestamp.from(now.plus(Duration.ofMinutes(5))), Timestamp.from(now), Timestamp.from(now));
-			long id = jdbc.queryForObject("select id from dispatch_delivery where event_id = ?", Long.class,
-					event.eventId());
+			long id = running(jdbc, event, now, "relay-1", 1);
 			// ...when its heartbeats stop going through, and the database answers nothing.
 			ticks.set(Duration.ofSeconds(51).toNanos());
 			unreachable.set(true);
@@ -166,15 +159,8 @@ class DispatcherFenceTests {
 			Fixtures.Event event = Fixtures.withFreshId("user.created.json");
 			byte[] payload = event.body().getBytes(StandardCharsets.UTF_8);
 			Instant now = Instant.now();
-			jdbc.update("insert into inbox_event (event_id, event_type, content_type, payload, received_at) values "
-					+ "(?, 'user.created', 'application/json', ?, ?)", event.eventId(), payload, Timestamp.from(now));
 			// Claimed by this instance 31 s ago (claim 1), then by another instance (claim 2), which runs it.
-			jdbc.update("insert into dispatch_delivery (event_id, handler, status, attempts, claims, max_attempts, "
-					+ "next_attempt_at, locked_by, locked_until, created_at, updated_at) values (?, 'ordered', "
-					+ "'RUNNING', 2, 2, 10, ?, 'another-instance', ?, ?, ?)", event.eventId(), Timestamp.from(now),
-					Timestamp.from(now.plus(Duration.ofMinutes(5))), Timestamp.from(now), Timestamp.from(now));
-			long id = jdbc.queryForObject("select id from dispatch_delivery where event_id = ?", Long.class,
-					event.eventId());
+			long id = running(jdbc, event, now, "another-instance", 2);
 			assertThat(dispatcher.reserve(1)).isOne();
 
 			// With the defaults, renewed after min(a tenth of the 5-minute lease, 60 s less 10 s): 30 s.
@@ -225,6 +211,21 @@ class DispatcherFenceTests {
 				List.of("ordered"), defaults.properties(), Clock.systemUTC(), ticks::get);
 		return new DispatchWiring(repository, defaults.transactions(), defaults.properties(), defaults.handlers(),
 				presence, Clock.systemUTC());
+	}
+
+	/**
+	 * Stores {@code event} and its delivery to 'ordered', {@code RUNNING} under {@code instance}'s lease at its
+	 * {@code claim}-th claim (as many attempts), claimed at {@code now}; returns the delivery's id.
+	 */
+	private static long running(JdbcTemplate jdbc, Fixtures.Event event, Instant now, String instance, int claim) {
+		jdbc.update("insert into inbox_event (event_id, event_type, content_type, payload, received_at) values "
+				+ "(?, 'user.created', 'application/json', ?, ?)", event.eventId(),
+				event.body().getBytes(StandardCharsets.UTF_8), Timestamp.from(now));
+		jdbc.update("insert into dispatch_delivery (event_id, handler, status, attempts, claims, max_attempts, "
+				+ "next_attempt_at, locked_by, locked_until, created_at, updated_at) values (?, 'ordered', 'RUNNING', "
+				+ "?, ?, 10, ?, ?, ?, ?, ?)", event.eventId(), claim, claim, Timestamp.from(now), instance,
+				Timestamp.from(now.plus(Duration.ofMinutes(5))), Timestamp.from(now), Timestamp.from(now));
+		return jdbc.queryForObject("select id from dispatch_delivery where event_id = ?", Long.class, event.eventId());
 	}
 
 	/** Status, attempts and claims. */
