@@ -142,6 +142,47 @@ class DispatcherFenceTests {
 		}
 	}
 
+	@Test
+	void aStopHandsBackADeliveryKeptForItsHandBackAsNotStarted() {
+		DataSource dataSource = MigratedDatabase.postgres("dispatcher_fence_stop");
+		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+		AtomicInteger refused = new AtomicInteger();
+		// The single hand-back keeps failing (a row locked by a lost transaction, say); the stop's release does not.
+		DeliveryRepository repository = new DeliveryRepository(jdbc) {
+
+			@Override
+			int handBackRunning(String instance, Instant now, long id, int claim) {
+				refused.incrementAndGet();
+				throw new CannotGetJdbcConnectionException("the database is out of reach");
+			}
+
+		};
+		AtomicLong ticks = new AtomicLong();
+		DispatchWiring wiring = fenceable(dataSource, repository, ticks);
+		wiring.presence().beat();
+		Dispatcher dispatcher = wiring.dispatcher(wiring.runner());
+		dispatcher.start();
+		Fixtures.Event event = Fixtures.withFreshId("user.created.json");
+		long id;
+		try {
+			assertThat(dispatcher.reserve(1)).isOne();
+			Instant now = Instant.now();
+			id = running(jdbc, event, now, "relay-1", 1);
+			ticks.set(Duration.ofSeconds(51).toNanos());
+			dispatcher.submit(new DeliveryRepository.Claimed(id, event.eventId(), "ordered", 1, 1, 10,
+					"application/json", event.body().getBytes(StandardCharsets.UTF_8), now, false, null), now);
+			await().atMost(Duration.ofSeconds(10)).until(() -> refused.get() >= 2);
+			assertThat(row(jdbc, event.eventId())).isEqualTo("RUNNING 1 1");
+		}
+		finally {
+			dispatcher.stop();
+		}
+		// PENDING for any instance, and its attempt given back: it never reached its handler.
+		assertThat(row(jdbc, event.eventId())).isEqualTo("PENDING 0 1");
+		assertThat(jdbc.queryForObject("select count(*) from dispatch_attempt where delivery_id = ?", Integer.class,
+				id)).isZero();
+	}
+
 	/**
 	 * A delivery that waited (its claim's commit, then a worker) longer than the time to a takeover less a heartbeat
 	 * renews its lease before it starts: meanwhile this instance may have been fenced, judged gone and its delivery
