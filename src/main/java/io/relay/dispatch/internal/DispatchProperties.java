@@ -67,6 +67,11 @@ record DispatchProperties(@DefaultValue("16") int workers, @DefaultValue("500ms"
 		positive(instanceTimeout, "relay.dispatch.instance-timeout");
 		handlers = Map.copyOf(handlers);
 		handlers.forEach((name, settings) -> settings.validate("relay.dispatch.handlers." + name));
+		for (String name : handlers.keySet()) {
+			check(!name.contains("-") || !handlers.containsKey(asInEnvironment(name)),
+					"relay.dispatch.handlers has settings for handler '" + name + "' under two names, '" + name
+							+ "' and '" + asInEnvironment(name) + "' (as an environment variable spells it): keep one");
+		}
 		defaults.validate("relay.dispatch.defaults");
 		// Every handler resolves to the defaults or to its own settings: checking these checks them all, at startup
 		// and naming the properties (rather than when the handler registry is built).
@@ -106,7 +111,25 @@ record DispatchProperties(@DefaultValue("16") int workers, @DefaultValue("500ms"
 
 	/** The settings of one handler: its own where set, the defaults elsewhere. */
 	ResolvedSettings settingsFor(String handler) {
-		return resolve(this.handlers.get(handler), this.defaults);
+		HandlerSettings own = this.handlers.get(handler);
+		return resolve((own != null) ? own : this.handlers.get(asInEnvironment(handler)), this.defaults);
+	}
+
+	/**
+	 * Whether {@code key} of {@link #handlers} names {@code handler}: as it is, or as an environment variable spells
+	 * it.
+	 */
+	static boolean names(String key, String handler) {
+		return key.equals(handler) || key.equals(asInEnvironment(handler));
+	}
+
+	/**
+	 * A handler's name as environment variables can give it: no dash fits in a variable's name, so
+	 * {@code RELAY_DISPATCH_HANDLERS_CSATDASHBOARD_MAXATTEMPTS} binds settings for {@code csatdashboard}, which are
+	 * {@code csat-dashboard}'s.
+	 */
+	private static String asInEnvironment(String handler) {
+		return handler.replace("-", "");
 	}
 
 	private static ResolvedSettings resolve(@Nullable HandlerSettings own, HandlerSettings fallback) {

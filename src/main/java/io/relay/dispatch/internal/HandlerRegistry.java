@@ -59,7 +59,7 @@ class HandlerRegistry {
 					slowFilterWarnings)));
 		}
 		List<String> unknown = properties.handlers().keySet().stream()
-			.filter((name) -> !this.handlers.containsKey(name))
+			.filter((key) -> this.handlers.keySet().stream().noneMatch((name) -> DispatchProperties.names(key, name)))
 			.toList();
 		if (!unknown.isEmpty()) {
 			logger.warn("relay.dispatch.handlers has settings for handlers that do not exist: {} (known: {})", unknown,

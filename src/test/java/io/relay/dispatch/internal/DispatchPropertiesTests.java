@@ -2,10 +2,13 @@ package io.relay.dispatch.internal;
 
 import java.time.Duration;
 
+import java.util.Map;
+
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -32,6 +35,39 @@ class DispatchPropertiesTests {
 				assertThat(other.enabled()).isTrue();
 				assertThat(other.initialBackoff()).isEqualTo(Duration.ofSeconds(1));
 			});
+	}
+
+	/**
+	 * No dash fits in an environment variable's name, so a variable names a handler such as {@code csat-dashboard}
+	 * without its dashes: its settings are that handler's.
+	 */
+	@Test
+	void environmentVariablesSetTheSettingsOfAHandlerWhoseNameHasDashes() {
+		this.contexts
+			// Named as Spring Boot names an environment's variables, so that they bind as variables do.
+			.withInitializer((context) -> context.getEnvironment()
+				.getPropertySources()
+				.addFirst(new SystemEnvironmentPropertySource("test-systemEnvironment",
+						Map.of("RELAY_DISPATCH_HANDLERS_CSATDASHBOARD_MAXATTEMPTS", "3",
+								"RELAY_DISPATCH_HANDLERS_CSATDASHBOARD_ENABLED", "false"))))
+			.run((context) -> {
+				DispatchProperties properties = context.getBean(DispatchProperties.class);
+				assertThat(properties.settingsFor("csat-dashboard").maxAttempts()).isEqualTo(3);
+				assertThat(properties.settingsFor("csat-dashboard").enabled()).isFalse();
+				assertThat(properties.settingsFor("csat").maxAttempts()).isEqualTo(10);
+			});
+	}
+
+	@Test
+	void settingsForOneHandlerUnderBothOfItsNamesStopStartup() {
+		this.contexts
+			.withPropertyValues("relay.dispatch.handlers.csat-dashboard.max-attempts=5",
+					"relay.dispatch.handlers.csatdashboard.max-attempts=3")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("relay.dispatch.handlers has settings for handler 'csat-dashboard' under two "
+						+ "names, 'csat-dashboard' and 'csatdashboard' (as an environment variable spells it): keep one"));
 	}
 
 	@Test

@@ -79,8 +79,36 @@ class HandlerRegistryTests {
 		return new UnknownEvent("e-1", "x.y", Platform.SD, null, null, null, Map.of());
 	}
 
+	@Test
+	void settingsForAHandlerThatDoesNotExistWarnNotThoseUnderTheNameEnvironmentVariablesGive() {
+		try (LogRecorder log = LogRecorder.of(HandlerRegistry.class, Level.WARN)) {
+			HandlerRegistry registry = new HandlerRegistry(List.of(new Filtered(), new Named("csat-dashboard")),
+					TestDispatchProperties.of("handlers.csatdashboard.max-attempts=3", "handlers.gone.enabled=false"),
+					this.meters, this.wallClock);
+
+			assertThat(log.messages(Level.WARN)).singleElement()
+				.asString()
+				.startsWith("relay.dispatch.handlers has settings for handlers that do not exist: [gone]");
+			assertThat(registry.names()).containsExactlyInAnyOrder("filtered", "csat-dashboard");
+		}
+	}
+
 	private static DispatchProperties properties() {
 		return TestDispatchProperties.of("unknown-handler-grace=1h");
+	}
+
+	private record Named(String name) implements EventHandler<IAdvizeEvent> {
+
+		@Override
+		public Class<IAdvizeEvent> eventType() {
+			return IAdvizeEvent.class;
+		}
+
+		@Override
+		public HandlerResult handle(Delivery<IAdvizeEvent> delivery) {
+			return HandlerResult.success();
+		}
+
 	}
 
 	private final class Filtered implements EventHandler<IAdvizeEvent> {
