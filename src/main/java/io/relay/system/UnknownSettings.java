@@ -53,9 +53,6 @@ class UnknownSettings implements BeanFactoryPostProcessor, EnvironmentAware {
 
 	private static final String PREFIX = "relay.";
 
-	/** How far a misspelt name may be from the property it meant. */
-	private static final int MAX_TYPOS = 2;
-
 	private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([^}:]+)");
 
 	private @Nullable ConfigurableEnvironment environment;
@@ -128,46 +125,21 @@ class UnknownSettings implements BeanFactoryPostProcessor, EnvironmentAware {
 		return false;
 	}
 
-	/** The known property at most {@value #MAX_TYPOS} edits away from {@code name}, the closest; else {@code null}. */
+	/**
+	 * The known property at most {@value Misspellings#MAX_TYPOS} edits away from {@code name}, the closest; else
+	 * {@code null}.
+	 */
 	static @Nullable String nearest(String name, Set<ConfigurationPropertyName> known) {
 		String nearest = null;
-		int best = MAX_TYPOS + 1;
+		int best = Misspellings.MAX_TYPOS + 1;
 		for (ConfigurationPropertyName candidate : known) {
-			int distance = distance(name, candidate.toString(), best);
+			int distance = Misspellings.distance(name, candidate.toString(), best);
 			if (distance < best) {
 				best = distance;
 				nearest = candidate.toString();
 			}
 		}
 		return nearest;
-	}
-
-	/** Levenshtein's distance, or {@code limit} once it cannot be under it. */
-	private static int distance(String a, String b, int limit) {
-		if (Math.abs(a.length() - b.length()) >= limit) {
-			return limit;
-		}
-		int[] previous = new int[b.length() + 1];
-		int[] current = new int[b.length() + 1];
-		for (int j = 0; j <= b.length(); j++) {
-			previous[j] = j;
-		}
-		for (int i = 1; i <= a.length(); i++) {
-			current[0] = i;
-			int rowBest = current[0];
-			for (int j = 1; j <= b.length(); j++) {
-				int substitution = previous[j - 1] + ((a.charAt(i - 1) == b.charAt(j - 1)) ? 0 : 1);
-				current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
-				rowBest = Math.min(rowBest, current[j]);
-			}
-			if (rowBest >= limit) {
-				return limit;
-			}
-			int[] swap = previous;
-			previous = current;
-			current = swap;
-		}
-		return Math.min(previous[b.length()], limit);
 	}
 
 	/** The names used as placeholders in any setting's value: an environment variable read through one of them. */

@@ -3,7 +3,9 @@ package io.relay.webhook;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
 
+import io.relay.system.Misspellings;
 import io.relay.system.StartupRefusal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +34,14 @@ class WebhookConfiguration {
 			// genuine delivery, on an instance that answers ready.
 			throw new StartupRefusal("relay.webhook.secrets is set but empty (RELAY_WEBHOOK_SECRETS=?).", "Set it to "
 					+ "the secret token of your iAdvize app, or leave it out altogether for a generated one.");
+		}
+		Set<String> misspelt = Misspellings.of(environment, SECRETS.toString());
+		if (!misspelt.isEmpty()) {
+			// RELAY_WEBHOOK_SECRET=...: the secret meant for iAdvize is right there, and a generated one would refuse
+			// every genuine delivery on an instance that answers ready.
+			throw new StartupRefusal("relay.webhook.secrets is not set, but " + String.join(" and ", misspelt)
+					+ (misspelt.size() == 1 ? " is" : " are") + " (misspelt?).", "Set relay.webhook.secrets (or "
+					+ "RELAY_WEBHOOK_SECRETS) instead, to the secret token of your iAdvize app.");
 		}
 		if (!properties.generateSecret()) {
 			throw new StartupRefusal("relay.webhook.secrets is not set, and relay.webhook.generate-secret is false (as "

@@ -1,6 +1,7 @@
 package io.relay.webhook;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -13,6 +14,7 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -54,6 +56,31 @@ class GeneratedSecretTests {
 				.rootCause()
 				.hasMessageContaining("relay.webhook.secrets is set but empty"));
 		assertThat(output).doesNotContain("Using generated webhook secret");
+	}
+
+	@Test
+	void aMisspeltSecretStopsStartupInsteadOfOneBeingGenerated(CapturedOutput output) {
+		// RELAY_WEBHOOK_SECRET (singular): Spring Boot ignores it, and a generated secret would refuse every genuine
+		// delivery on an instance that answers ready.
+		this.contexts
+			.withInitializer((context) -> context.getEnvironment()
+				.getPropertySources()
+				.addFirst(new SystemEnvironmentPropertySource("test-systemEnvironment",
+						Map.of("RELAY_WEBHOOK_SECRET", "the-token"))))
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("relay.webhook.secrets is not set, but relay.webhook.secret is (misspelt?).")
+				.hasMessageContaining("Set relay.webhook.secrets (or RELAY_WEBHOOK_SECRETS) instead"));
+		this.contexts.withPropertyValues("relay.webhooks.secrets=the-token", "relay.webhook.secrest=the-token")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("but relay.webhook.secrest and relay.webhooks.secrets are (misspelt?)."));
+		assertThat(output).doesNotContain("Using generated webhook secret").doesNotContain("the-token");
+		// Other settings of the webhook are no reason to refuse.
+		this.contexts.withPropertyValues("relay.webhook.max-body-size=1MB")
+			.run((context) -> assertThat(context).hasNotFailed().hasSingleBean(SignatureVerifier.class));
 	}
 
 	@Test
