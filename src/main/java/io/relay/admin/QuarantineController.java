@@ -10,6 +10,7 @@ import io.relay.inbox.Inbox;
 import io.relay.inbox.InboxUnavailableException;
 import io.relay.inbox.IncomingEvent;
 import io.relay.inbox.Receipt;
+import io.relay.system.LogText;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -125,7 +126,8 @@ class QuarantineController {
 					"The event could not be stored (" + ex.getMessage() + "): it stays in the quarantine, try again");
 		}
 		this.inbox.release(id);
-		logger.info("Quarantined delivery {} stored as {} event {} ({})", id, event.eventType(), receipt.eventId(),
+		logger.info("Quarantined delivery {} stored as {} event {} ({})", id, LogText.printable(event.eventType()),
+				receipt.eventId(),
 				receipt.duplicate() ? "already stored" : "new");
 		return ResponseEntity.status(receipt.duplicate() ? HttpStatus.OK : HttpStatus.ACCEPTED)
 			.body(new AdminViews.Acceptance(receipt.eventId(), receipt.duplicate() ? "duplicate" : "accepted"));

@@ -154,8 +154,18 @@ public final class EventParser {
 		if (control >= 0) {
 			// It would break the log lines that name the event (iAdvize's ids are UUIDs): quarantined, as the rest of
 			// the malformed.
-			throw new MalformedEventException("'eventId' contains a control character (U+"
+			throw new MalformedEventException("'eventId' contains a control or invisible character (U+"
 					+ String.format(Locale.ROOT, "%04X", control) + ")");
+		}
+		if (incoming && eventId.indexOf('\uFFFD') >= 0) {
+			// What bytes that are not valid in the body's encoding decode to: two different ids could become one, and
+			// the second event would be answered as a duplicate of the first, its body never stored.
+			throw new MalformedEventException("'eventId' contains U+FFFD, the replacement for bytes that are not valid "
+					+ "in the body's encoding");
+		}
+		if (incoming && eventId.codePoints().allMatch((c) -> Character.isWhitespace(c) || Character.isSpaceChar(c))) {
+			// A no-break space (U+00A0) is not blank to String.isBlank, and looks blank everywhere it is shown.
+			throw new MalformedEventException("'eventId' must be one non-blank value");
 		}
 		if (hasUnpairedSurrogate(eventId)) {
 			// An unpaired surrogate (a JSON escape such as \ud800): PostgreSQL's driver stores it as '?', so two such
@@ -174,11 +184,16 @@ public final class EventParser {
 		}
 	}
 
-	/** The first control character or line separator in {@code text}, or -1 (a loop: once per event received). */
+	/**
+	 * The first control character, line separator or invisible formatting character (a zero-width space, a
+	 * right-to-left override: an id that does not read as it is) in {@code text}, or -1 (a loop: once per event
+	 * received).
+	 */
 	private static int firstControl(String text) {
 		for (int i = 0; i < text.length(); i++) {
 			char c = text.charAt(i);
-			if (Character.getType(c) == Character.CONTROL || c == '\u2028' || c == '\u2029') {
+			int type = Character.getType(c);
+			if (type == Character.CONTROL || type == Character.FORMAT || c == '\u2028' || c == '\u2029') {
 				return c;
 			}
 		}

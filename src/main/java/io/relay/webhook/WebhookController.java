@@ -14,6 +14,7 @@ import io.relay.inbox.InboxUnavailableException;
 import io.relay.inbox.IncomingEvent;
 import io.relay.inbox.QuarantinedDelivery;
 import io.relay.inbox.Receipt;
+import io.relay.system.LogText;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -122,7 +123,8 @@ class WebhookController {
 			throw ex;
 		}
 		this.metrics.acknowledged(event.eventType(), receipt.duplicate(), System.nanoTime() - start);
-		logger.debug("{} {} {}", receipt.duplicate() ? "Duplicate" : "Accepted", event.eventType(), event.eventId());
+		logger.debug("{} {} {}", receipt.duplicate() ? "Duplicate" : "Accepted", LogText.printable(event.eventType()),
+				event.eventId());
 		Acknowledgement answer = receipt.duplicate() ? Acknowledgement.duplicate(receipt.eventId())
 				: Acknowledgement.accepted(receipt.eventId());
 		// As bytes, so that the answer goes out with a Content-Length in one write: the JSON converter flushes

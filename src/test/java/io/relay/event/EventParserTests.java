@@ -186,20 +186,45 @@ class EventParserTests {
 
 	@ParameterizedTest
 	@CsvSource({ "a\\nb, U+000A", "a\\rb, U+000D", "a\\tb, U+0009", "a\\u001b[31m, U+001B", "a\\u0085b, U+0085",
-			"a\\u2028b, U+2028" })
-	void anIncomingEventIdWithAControlCharacterOrALineSeparatorIsMalformed(String eventId, String named)
+			"a\\u2028b, U+2028", "a\\u200bb, U+200B", "a\\u202eb, U+202E" })
+	void anIncomingEventIdWithAControlCharacterALineSeparatorOrAnInvisibleOneIsMalformed(String eventId, String named)
 			throws Exception {
 		// It names the event in log lines: a line break in it would forge one.
 		byte[] body = bytes("{\"eventId\": \"" + eventId + "\", \"eventType\": \"user.created\", \"userId\": 4}");
 		assertThatExceptionOfType(MalformedEventException.class)
 			.isThrownBy(() -> this.parser.parseIncoming(body, PayloadFormat.JSON, null, null))
-			.withMessage("'eventId' contains a control character (" + named + ")");
+			.withMessage("'eventId' contains a control or invisible character (" + named + ")");
 		assertThatExceptionOfType(MalformedEventException.class)
 			.isThrownBy(() -> this.parser.parseIncoming(bytes("{\"eventType\": \"user.created\", \"userId\": 4}"),
 					PayloadFormat.JSON, null, "correlation\u0001"))
-			.withMessage("'eventId' contains a control character (U+0001)");
+			.withMessage("'eventId' contains a control or invisible character (U+0001)");
 		// An event stored before the rule is read again as it was accepted, for its deliveries and replays.
 		assertThat(this.parser.parse(body, PayloadFormat.JSON, null, null)).isInstanceOf(UserCreated.class);
+	}
+
+	@Test
+	void anIncomingEventIdWithBytesNotValidInTheBodysEncodingIsMalformed() throws Exception {
+		// Each decodes to U+FFFD: the two ids would be one, and the second event a "duplicate" never stored.
+		for (String id : List.of("zz-%E8", "zz-%E9")) {
+			byte[] form = bytes("eventId=" + id + "&eventType=user.created&userId=4");
+			assertThatExceptionOfType(MalformedEventException.class)
+				.isThrownBy(() -> this.parser.parseIncoming(form, PayloadFormat.FORM, StandardCharsets.UTF_8, null))
+				.withMessage("'eventId' contains U+FFFD, the replacement for bytes that are not valid in the body's "
+						+ "encoding");
+		}
+		byte[] ascii = "{\"eventId\": \"asc-\u00e9\", \"eventType\": \"user.created\", \"userId\": 4}"
+			.getBytes(StandardCharsets.ISO_8859_1);
+		assertThatExceptionOfType(MalformedEventException.class)
+			.isThrownBy(() -> this.parser.parseIncoming(ascii, PayloadFormat.JSON, StandardCharsets.US_ASCII, null))
+			.withMessageStartingWith("'eventId' contains U+FFFD");
+	}
+
+	@Test
+	void anIncomingEventIdOfNoBreakSpacesIsBlank() {
+		byte[] body = bytes("{\"eventId\": \"\u00a0\u2007\", \"eventType\": \"user.created\", \"userId\": 4}");
+		assertThatExceptionOfType(MalformedEventException.class)
+			.isThrownBy(() -> this.parser.parseIncoming(body, PayloadFormat.JSON, null, "correlation-1"))
+			.withMessage("'eventId' must be one non-blank value");
 	}
 
 	@Test
