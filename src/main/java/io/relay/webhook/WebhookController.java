@@ -84,7 +84,9 @@ class WebhookController {
 	// No consumes or produces: Spring's checks would refuse a delivery with a charset Java does not know (415) or an
 	// Accept header without JSON (406) before this method runs, so the event would be lost and not even counted.
 	// The Content-Type is checked below; the answer is JSON whatever the Accept header says.
-	@PostMapping(path = "/webhooks/iadvize")
+	// With a trailing slash too: a callback URL pasted so would otherwise lose every event to a 404 that nothing in
+	// Relay's webhook metrics counts (Spring no longer matches it on its own).
+	@PostMapping(path = { "/webhooks/iadvize", "/webhooks/iadvize/" })
 	@Operation(summary = "Receive one iAdvize webhook delivery", requestBody = @RequestBody(required = true,
 			description = "The event as iAdvize sends it, signed by X-iAdvize-Signature over these exact bytes",
 			content = { @Content(mediaType = MediaType.APPLICATION_JSON_VALUE),

@@ -419,6 +419,16 @@ abstract class WebhookIntakeTests {
 	}
 
 	@Test
+	void aCallbackUrlWithATrailingSlashIsTheSameEndpoint() {
+		Fixtures.Event event = Fixtures.withFreshId("user.created.json");
+		assertThat(this.client.request(event.body()).path("/webhooks/iadvize/").send().statusCode()).isEqualTo(202);
+		assertThat(this.client.request(event.body()).path("/webhooks/iadvize/").send().statusCode()).isEqualTo(200);
+		assertThat(this.client.request(event.body()).path("/webhooks/iadvize/").unsigned().send().statusCode())
+			.isEqualTo(401);
+		assertThat(rows(event.eventId())).isOne();
+	}
+
+	@Test
 	void otherMethodsAreRefused() {
 		HttpResponse<String> response = this.client.request("").method("PUT").send();
 		assertThat(response.statusCode()).isEqualTo(405);
