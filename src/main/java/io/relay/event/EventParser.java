@@ -2,7 +2,10 @@ package io.relay.event;
 
 import java.math.BigInteger;
 import java.net.URLDecoder;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.Charset;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -216,8 +219,10 @@ public final class EventParser {
 	private ObjectNode readJsonObject(byte[] body, @Nullable Charset charset) throws MalformedEventException {
 		JsonNode node;
 		try {
-			// Jackson detects the UTF encodings itself; anything else must be decoded as the request says.
-			node = (charset == null || charset.name().startsWith("UTF")) ? this.mapper.readTree(body)
+			// Jackson detects the UTF encodings itself. JSON is UTF-8 (RFC 8259: a charset parameter has no effect),
+			// so another declared charset is used only for bytes that are not UTF-8, a body in Latin-1 as labelled;
+			// a UTF-8 body labelled ISO-8859-1 (a common default of HTTP clients) is read as what it is.
+			node = (charset == null || charset.name().startsWith("UTF") || isUtf8(body)) ? this.mapper.readTree(body)
 					: this.mapper.readTree(new String(body, charset));
 		}
 		catch (JacksonException ex) {
@@ -291,12 +296,29 @@ public final class EventParser {
 	}
 
 	private static boolean startsLikeAJsonObject(byte[] body) {
-		for (byte b : body) {
+		// After a UTF-8 byte order mark, if any (Jackson skips it too).
+		int from = (body.length >= 3 && body[0] == (byte) 0xEF && body[1] == (byte) 0xBB && body[2] == (byte) 0xBF) ? 3
+				: 0;
+		for (int i = from; i < body.length; i++) {
+			byte b = body[i];
 			if (b != ' ' && b != '\t' && b != '\r' && b != '\n') {
 				return b == '{';
 			}
 		}
 		return false;
+	}
+
+	private static boolean isUtf8(byte[] body) {
+		try {
+			StandardCharsets.UTF_8.newDecoder()
+				.onMalformedInput(CodingErrorAction.REPORT)
+				.onUnmappableCharacter(CodingErrorAction.REPORT)
+				.decode(ByteBuffer.wrap(body));
+			return true;
+		}
+		catch (CharacterCodingException ex) {
+			return false;
+		}
 	}
 
 	@SuppressWarnings("unchecked")

@@ -470,6 +470,22 @@ class EventParserTests {
 		assertThat(event.satisfactionComment()).isEqualTo("très bien");
 	}
 
+	@Test
+	void jsonThatIsUtf8IsReadAsUtf8WhateverCharsetItIsLabelledWith() throws Exception {
+		// RFC 8259: JSON is UTF-8, a charset parameter has no effect. Clients often label it ISO-8859-1 by default.
+		String body = "{\"eventId\": \"u-1\", \"eventType\": \"satisfaction.answered\", "
+				+ "\"satisfactionComment\": \"très utile €\"}";
+		SatisfactionAnswered event = (SatisfactionAnswered) this.parser.parse(bytes(body), PayloadFormat.JSON,
+				StandardCharsets.ISO_8859_1, null);
+		assertThat(event.satisfactionComment()).isEqualTo("très utile €");
+		byte[] withMark = ("\uFEFF" + body).getBytes(StandardCharsets.UTF_8);
+		assertThat(((SatisfactionAnswered) this.parser.parse(withMark, PayloadFormat.JSON,
+				StandardCharsets.ISO_8859_1, null)).satisfactionComment()).isEqualTo("très utile €");
+		// JSON sent as a form, with a byte order mark: still read as the JSON it is.
+		assertThat(((SatisfactionAnswered) this.parser.parse(withMark, PayloadFormat.FORM, null, null))
+			.satisfactionComment()).isEqualTo("très utile €");
+	}
+
 	private IAdvizeEvent fixture(String name) throws MalformedEventException {
 		return parse(Fixtures.read(name));
 	}
