@@ -82,7 +82,7 @@ class HandlerRegistryTests {
 	@Test
 	void settingsForAHandlerThatDoesNotExistWarnNotThoseUnderTheNameEnvironmentVariablesGive() {
 		try (LogRecorder log = LogRecorder.of(HandlerRegistry.class, Level.WARN)) {
-			HandlerRegistry registry = new HandlerRegistry(List.of(new Filtered(), new Named("csat-dashboard")),
+			HandlerRegistry registry = new HandlerRegistry(List.of(new Filtered(), new DispatchWiring.Succeeding("csat-dashboard")),
 					TestDispatchProperties.of("handlers.csatdashboard.max-attempts=3", "handlers.gone.enabled=false"),
 					this.meters, this.wallClock);
 
@@ -95,20 +95,6 @@ class HandlerRegistryTests {
 
 	private static DispatchProperties properties() {
 		return TestDispatchProperties.of("unknown-handler-grace=1h");
-	}
-
-	private record Named(String name) implements EventHandler<IAdvizeEvent> {
-
-		@Override
-		public Class<IAdvizeEvent> eventType() {
-			return IAdvizeEvent.class;
-		}
-
-		@Override
-		public HandlerResult handle(Delivery<IAdvizeEvent> delivery) {
-			return HandlerResult.success();
-		}
-
 	}
 
 	private final class Filtered implements EventHandler<IAdvizeEvent> {
