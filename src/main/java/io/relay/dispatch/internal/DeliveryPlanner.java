@@ -146,7 +146,7 @@ class DeliveryPlanner {
 		}
 		Map<String, DispatchProperties.ResolvedSettings> enabled = new HashMap<>();
 		for (String handler : handlers) {
-			DispatchProperties.ResolvedSettings settings = this.properties.settingsFor(handler);
+			DispatchProperties.ResolvedSettings settings = this.properties.settingsFor(handler, this.handlers.names());
 			if (settings.enabled()) {
 				enabled.put(handler, settings);
 			}

@@ -2,6 +2,7 @@ package io.relay.dispatch.internal;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -67,11 +68,6 @@ record DispatchProperties(@DefaultValue("16") int workers, @DefaultValue("500ms"
 		positive(instanceTimeout, "relay.dispatch.instance-timeout");
 		handlers = Map.copyOf(handlers);
 		handlers.forEach((name, settings) -> settings.validate("relay.dispatch.handlers." + name));
-		for (String name : handlers.keySet()) {
-			check(!name.contains("-") || !handlers.containsKey(asInEnvironment(name)),
-					"relay.dispatch.handlers has settings for handler '" + name + "' under two names, '" + name
-							+ "' and '" + asInEnvironment(name) + "' (as an environment variable spells it): keep one");
-		}
 		defaults.validate("relay.dispatch.defaults");
 		// Every handler resolves to the defaults or to its own settings: checking these checks them all, at startup
 		// and naming the properties (rather than when the handler registry is built).
@@ -109,15 +105,24 @@ record DispatchProperties(@DefaultValue("16") int workers, @DefaultValue("500ms"
 		return silence().minus(this.heartbeatInterval);
 	}
 
-	/** The settings of one handler: its own where set, the defaults elsewhere. */
-	ResolvedSettings settingsFor(String handler) {
+	/**
+	 * The settings of one handler: its own where set, the defaults elsewhere. Its own are those under its name and,
+	 * for a name with dashes, those under the name without them, as environment variables give it (no dash fits in
+	 * a variable's name: {@code RELAY_DISPATCH_HANDLERS_CSATDASHBOARD_MAXATTEMPTS} is {@code csat-dashboard}'s),
+	 * which win setting by setting (a variable overriding a file); not when another handler has that name.
+	 * @param handlers the names of the handlers there are
+	 */
+	ResolvedSettings settingsFor(String handler, Set<String> handlers) {
 		HandlerSettings own = this.handlers.get(handler);
-		return resolve((own != null) ? own : this.handlers.get(asInEnvironment(handler)), this.defaults);
+		String asInEnvironment = asInEnvironment(handler);
+		HandlerSettings fromEnvironment = (!asInEnvironment.equals(handler) && !handlers.contains(asInEnvironment))
+				? this.handlers.get(asInEnvironment) : null;
+		return resolve((fromEnvironment == null) ? own : fromEnvironment.over(own), this.defaults);
 	}
 
 	/**
-	 * Whether {@code key} of {@link #handlers} names {@code handler}: as it is, or as an environment variable spells
-	 * it.
+	 * Whether {@code key} of {@link #handlers} may name {@code handler}: as it is, or as an environment variable
+	 * spells it.
 	 */
 	static boolean names(String key, String handler) {
 		return key.equals(handler) || key.equals(asInEnvironment(handler));
@@ -171,6 +176,18 @@ record DispatchProperties(@DefaultValue("16") int workers, @DefaultValue("500ms"
 	 */
 	record HandlerSettings(@Nullable Boolean enabled, @Nullable Integer maxAttempts, @Nullable Duration initialBackoff,
 			@Nullable Duration maxBackoff, @Nullable Boolean ordered) {
+
+		/** These settings, and {@code others}' where these have none. */
+		HandlerSettings over(@Nullable HandlerSettings others) {
+			if (others == null) {
+				return this;
+			}
+			return new HandlerSettings((this.enabled != null) ? this.enabled : others.enabled,
+					(this.maxAttempts != null) ? this.maxAttempts : others.maxAttempts,
+					(this.initialBackoff != null) ? this.initialBackoff : others.initialBackoff,
+					(this.maxBackoff != null) ? this.maxBackoff : others.maxBackoff,
+					(this.ordered != null) ? this.ordered : others.ordered);
+		}
 
 		void validate(String prefix) {
 			check(this.maxAttempts == null || (this.maxAttempts >= 1 && this.maxAttempts <= 1000),

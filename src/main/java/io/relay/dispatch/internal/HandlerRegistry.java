@@ -38,6 +38,7 @@ class HandlerRegistry {
 			Clock clock) {
 		// Slow filters, logged once a minute per handler.
 		LogThrottle slowFilterWarnings = new LogThrottle(Duration.ofMinutes(1), clock);
+		Set<String> names = handlers.stream().map(EventHandler::name).collect(Collectors.toSet());
 		for (EventHandler<?> handler : handlers) {
 			String name = handler.name();
 			if (!NAME.matcher(name).matches()) {
@@ -54,7 +55,7 @@ class HandlerRegistry {
 				throw new IllegalStateException("Handler '" + name + "' of " + handler.getClass().getName()
 						+ " must name an event type (eventType()), but named " + eventType);
 			}
-			DispatchProperties.ResolvedSettings settings = properties.settingsFor(name);
+			DispatchProperties.ResolvedSettings settings = properties.settingsFor(name, names);
 			this.handlers.put(name, new Registered(handler, eventType, settings, new FilterTiming(name, meters,
 					slowFilterWarnings)));
 		}

@@ -90,6 +90,8 @@ class HandlerRegistryTests {
 				.asString()
 				.startsWith("relay.dispatch.handlers has settings for handlers that do not exist: [gone]");
 			assertThat(registry.names()).containsExactlyInAnyOrder("filtered", "csat-dashboard");
+			assertThat(registry.get("csat-dashboard").settings().maxAttempts()).isEqualTo(3);
+			assertThat(registry.get("filtered").settings().maxAttempts()).isEqualTo(10);
 		}
 	}
 
