@@ -50,26 +50,40 @@ public final class FreezableProxy implements AutoCloseable {
 	}
 
 	/** From now on nothing goes through, either way, until {@link #thaw}. */
-	public void freeze() {
-		this.thawed = new CountDownLatch(1);
+	public synchronized void freeze() {
+		if (this.thawed.getCount() == 0) {
+			this.thawed = new CountDownLatch(1);
+		}
 	}
 
-	public void thaw() {
+	public synchronized void thaw() {
 		this.thawed.countDown();
 	}
 
 	private void accept() {
 		while (!this.server.isClosed()) {
+			Socket client;
 			try {
-				Socket client = this.server.accept();
+				client = this.server.accept();
+			}
+			catch (IOException ex) {
+				continue; // closed: the loop ends
+			}
+			this.sockets.add(client);
+			try {
 				Socket upstream = new Socket(this.targetHost, this.targetPort);
-				this.sockets.add(client);
 				this.sockets.add(upstream);
+				if (this.server.isClosed()) {
+					// Closed while this one was being accepted: close() may have missed it.
+					closeQuietly(client);
+					closeQuietly(upstream);
+					continue;
+				}
 				Thread.ofVirtual().start(() -> pump(client, upstream));
 				Thread.ofVirtual().start(() -> pump(upstream, client));
 			}
 			catch (IOException ex) {
-				// closed, or the target refused: the client sees its connection closed
+				closeQuietly(client); // the target refused: the client sees its connection closed
 			}
 		}
 	}
@@ -94,7 +108,16 @@ public final class FreezableProxy implements AutoCloseable {
 		thaw();
 		this.server.close();
 		for (Socket socket : this.sockets) {
+			closeQuietly(socket);
+		}
+	}
+
+	private static void closeQuietly(Socket socket) {
+		try {
 			socket.close();
+		}
+		catch (IOException ex) {
+			// closing anyway
 		}
 	}
 

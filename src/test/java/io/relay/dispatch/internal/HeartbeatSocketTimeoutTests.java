@@ -1,6 +1,9 @@
 package io.relay.dispatch.internal;
 
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -19,6 +22,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.DelegatingDataSource;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
 import org.springframework.transaction.TransactionException;
 import org.springframework.transaction.support.TransactionCallback;
@@ -60,25 +64,27 @@ class HeartbeatSocketTimeoutTests {
 
 	@AfterEach
 	void close() throws Exception {
-		this.proxy.close();
+		this.proxy.thaw();
 		this.pool.close();
+		this.proxy.close();
 	}
 
 	@Test
 	void aHeartbeatWhoseDatabaseGoesSilentInItsTransactionFails() {
-		AtomicBoolean silenceInside = new AtomicBoolean();
-		InstancePresence presence = presence(new SilencingTransactions(silenceInside, false));
+		FreezingConnections connections = new FreezingConnections();
+		InstancePresence presence = presence(connections, new TransactionTemplate(connections.transactions()));
 		presence.beat();
 		assertThat(this.direct.queryForObject("select count(*) from dispatch_instance_handler where instance = "
 				+ "'relay-1'", Integer.class)).isOne();
 
 		try (LogRecorder log = LogRecorder.of(InstancePresence.class, Level.WARN)) {
-			silenceInside.set(true);
+			// Silent from the moment the heartbeat's transaction has its connection (the pool's checks passed).
+			connections.freezeAtTheNext();
 			CompletableFuture<Void> beat = CompletableFuture.runAsync(presence::beat);
 
 			// The socket's timeout (the 1 s statement timeout and 2 s more) ends the write, once the driver has given
 			// up on its cancel (10 s, its cancelSignalTimeout): about 11 s. Without it, never.
-			await().atMost(java.time.Duration.ofSeconds(20)).until(beat::isDone);
+			await().atMost(Duration.ofSeconds(30)).until(beat::isDone);
 			assertThat(log.messages(Level.WARN)).singleElement()
 				.asString()
 				.startsWith("Could not write this instance's heartbeat");
@@ -87,58 +93,72 @@ class HeartbeatSocketTimeoutTests {
 
 	@Test
 	void aHeartbeatWhoseDatabaseGoesSilentWhileReadingTheOtherInstancesFails() {
-		AtomicBoolean silenceAfter = new AtomicBoolean();
-		InstancePresence presence = presence(new SilencingTransactions(silenceAfter, true));
+		FreezingConnections connections = new FreezingConnections();
+		AtomicBoolean afterCommit = new AtomicBoolean();
+		// Once the heartbeat's transaction has committed, the next connection (reading the others) goes silent.
+		TransactionTemplate transactions = new TransactionTemplate(connections.transactions()) {
+
+			@Override
+			public <T> @Nullable T execute(TransactionCallback<T> action) throws TransactionException {
+				T result = super.execute(action);
+				if (afterCommit.get()) {
+					connections.freezeAtTheNext();
+				}
+				return result;
+			}
+
+		};
+		InstancePresence presence = presence(connections, transactions);
 		presence.beat();
 
 		try (LogRecorder log = LogRecorder.of(InstancePresence.class, Level.WARN)) {
-			silenceAfter.set(true);
+			afterCommit.set(true);
 			CompletableFuture<Void> beat = CompletableFuture.runAsync(presence::beat);
 
-			// The write went through; reading the others, on a connection borrowed after it, ends too.
-			await().atMost(java.time.Duration.ofSeconds(20))
+			// The write went through; reading the others ends too, on its socket's timeout.
+			await().atMost(Duration.ofSeconds(30))
 				.until(() -> log.messages(Level.WARN)
 					.stream()
 					.anyMatch((message) -> message.startsWith("Could not read the other instances' handlers")));
 			// Back: the rest of the heartbeat (deleting old rows) goes through.
+			afterCommit.set(false);
 			this.proxy.thaw();
-			await().atMost(java.time.Duration.ofSeconds(20)).until(beat::isDone);
+			await().atMost(Duration.ofSeconds(30)).until(beat::isDone);
 		}
 	}
 
-	private InstancePresence presence(TransactionTemplate transactions) {
-		return new InstancePresence(new JdbcTemplate(this.pool), transactions, "relay-1", List.of("ordered"),
+	private InstancePresence presence(FreezingConnections connections, TransactionTemplate transactions) {
+		return new InstancePresence(new JdbcTemplate(connections), transactions, "relay-1", List.of("ordered"),
 				List.of("ordered"), TestDispatchProperties.of("heartbeat-interval=1s"), Clock.systemUTC());
 	}
 
 	/**
-	 * The heartbeat's transactions, which freeze the proxy once asked to: inside the transaction (its connection
-	 * borrowed and in use), or right after its commit.
+	 * The pool's connections, of which the next one handed out once asked silences the proxy: after the pool has
+	 * checked it, so that the pool's own check (when it was idle a while) does not meet the silence first.
 	 */
-	private final class SilencingTransactions extends TransactionTemplate {
+	private final class FreezingConnections extends DelegatingDataSource {
 
-		private final AtomicBoolean asked;
+		private final AtomicBoolean freezeAtTheNext = new AtomicBoolean();
 
-		private final boolean afterCommit;
+		FreezingConnections() {
+			super(HeartbeatSocketTimeoutTests.this.pool);
+		}
 
-		SilencingTransactions(AtomicBoolean asked, boolean afterCommit) {
-			super(new DataSourceTransactionManager(HeartbeatSocketTimeoutTests.this.pool));
-			this.asked = asked;
-			this.afterCommit = afterCommit;
+		void freezeAtTheNext() {
+			this.freezeAtTheNext.set(true);
+		}
+
+		DataSourceTransactionManager transactions() {
+			return new DataSourceTransactionManager(this);
 		}
 
 		@Override
-		public <T> @Nullable T execute(TransactionCallback<T> action) throws TransactionException {
-			T result = super.execute((status) -> {
-				if (this.asked.get() && !this.afterCommit) {
-					HeartbeatSocketTimeoutTests.this.proxy.freeze();
-				}
-				return action.doInTransaction(status);
-			});
-			if (this.asked.get() && this.afterCommit) {
+		public Connection getConnection() throws SQLException {
+			Connection connection = super.getConnection();
+			if (this.freezeAtTheNext.compareAndSet(true, false)) {
 				HeartbeatSocketTimeoutTests.this.proxy.freeze();
 			}
-			return result;
+			return connection;
 		}
 
 	}
