@@ -23,7 +23,7 @@ public final class Misspellings {
 
 	/**
 	 * The settings of {@code environment}, under any relaxed name, at most {@value #MAX_TYPOS} edits from
-	 * {@code property} but not it (nor under it).
+	 * {@code property} but not it (nor under it); a list's elements ({@code relay.webhook.secret[0]}) as the list.
 	 */
 	public static Set<String> of(Environment environment, String property) {
 		ConfigurationPropertyName meant = ConfigurationPropertyName.of(property);
@@ -31,9 +31,13 @@ public final class Misspellings {
 		for (ConfigurationPropertySource source : ConfigurationPropertySources.get(environment)) {
 			if (source instanceof IterableConfigurationPropertySource iterable) {
 				for (ConfigurationPropertyName name : iterable) {
-					if (!name.equals(meant) && !meant.isAncestorOf(name)
-							&& distance(name.toString(), property, MAX_TYPOS + 1) <= MAX_TYPOS) {
-						near.add(name.toString());
+					ConfigurationPropertyName list = name;
+					while (list.isLastElementIndexed()) {
+						list = list.getParent();
+					}
+					if (!list.equals(meant) && !meant.isAncestorOf(list)
+							&& distance(list.toString(), property, MAX_TYPOS + 1) <= MAX_TYPOS) {
+						near.add(list.toString());
 					}
 				}
 			}

@@ -77,6 +77,12 @@ class GeneratedSecretTests {
 				.getFailure()
 				.rootCause()
 				.hasMessageContaining("but relay.webhook.secrest and relay.webhooks.secrets are (misspelt?)."));
+		// A list (rotation), as YAML or variables give one.
+		this.contexts.withPropertyValues("relay.webhook.secret[0]=the-token", "relay.webhook.secret[1]=the-token")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("but relay.webhook.secret is (misspelt?)."));
 		assertThat(output).doesNotContain("Using generated webhook secret").doesNotContain("the-token");
 		// Other settings of the webhook are no reason to refuse.
 		this.contexts.withPropertyValues("relay.webhook.max-body-size=1MB")
