@@ -168,7 +168,9 @@ public final class EventParser {
 		}
 		if (incoming && eventId.codePoints().allMatch((c) -> Character.isWhitespace(c) || Character.isSpaceChar(c))) {
 			// A no-break space (U+00A0) is not blank to String.isBlank, and looks blank everywhere it is shown.
-			throw new MalformedEventException("'eventId' must be one non-blank value");
+			throw new MalformedEventException((eventIdNode == null || eventIdNode.isNull())
+					? "'eventId' is missing and the X-iAdvize-CorrelationId header that would stand in for it is blank"
+					: "'eventId' must be one non-blank value");
 		}
 		if (hasUnpairedSurrogate(eventId)) {
 			// An unpaired surrogate (a JSON escape such as \ud800): PostgreSQL's driver stores it as '?', so two such
@@ -193,8 +195,9 @@ public final class EventParser {
 	 * received).
 	 */
 	private static int firstControl(String text) {
-		for (int i = 0; i < text.length(); i++) {
-			char c = text.charAt(i);
+		for (int i = 0; i < text.length(); i += Character.charCount(text.codePointAt(i))) {
+			// By code point: the tag characters (U+E0001...), invisible too, lie beyond the first 65,536.
+			int c = text.codePointAt(i);
 			int type = Character.getType(c);
 			if (type == Character.CONTROL || type == Character.FORMAT || c == '\u2028' || c == '\u2029') {
 				return c;

@@ -186,7 +186,7 @@ class EventParserTests {
 
 	@ParameterizedTest
 	@CsvSource({ "a\\nb, U+000A", "a\\rb, U+000D", "a\\tb, U+0009", "a\\u001b[31m, U+001B", "a\\u0085b, U+0085",
-			"a\\u2028b, U+2028", "a\\u200bb, U+200B", "a\\u202eb, U+202E" })
+			"a\\u2028b, U+2028", "a\\u200bb, U+200B", "a\\u202eb, U+202E", "a\\udb40\\udc01b, U+E0001" })
 	void anIncomingEventIdWithAControlCharacterALineSeparatorOrAnInvisibleOneIsMalformed(String eventId, String named)
 			throws Exception {
 		// It names the event in log lines: a line break in it would forge one.
@@ -225,6 +225,11 @@ class EventParserTests {
 		assertThatExceptionOfType(MalformedEventException.class)
 			.isThrownBy(() -> this.parser.parseIncoming(body, PayloadFormat.JSON, null, "correlation-1"))
 			.withMessage("'eventId' must be one non-blank value");
+		assertThatExceptionOfType(MalformedEventException.class)
+			.isThrownBy(() -> this.parser.parseIncoming(bytes("{\"eventType\": \"user.created\", \"userId\": 4}"),
+					PayloadFormat.JSON, null, "\u00a0"))
+			.withMessage("'eventId' is missing and the X-iAdvize-CorrelationId header that would stand in for it is "
+					+ "blank");
 	}
 
 	@Test
