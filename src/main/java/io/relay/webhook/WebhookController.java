@@ -2,6 +2,7 @@ package io.relay.webhook;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.Charset;
 import java.time.Clock;
 import java.util.Arrays;
 
@@ -110,6 +111,11 @@ class WebhookController {
 			throw new WebhookRejection(WebhookRejection.Reason.SIGNATURE, (signature == null)
 					? "the " + SIGNATURE + " header is missing"
 					: "the " + SIGNATURE + " header does not match the body under any configured secret");
+		}
+		// A UTF-8 JSON body labelled ISO-8859-1 is read, and stored to be read again, as the UTF-8 it is.
+		Charset reading = EventParser.readingCharset(body, PayloadFormat.of(contentType), contentType.getCharset());
+		if (reading != null && !reading.equals(contentType.getCharset())) {
+			contentType = new MediaType(contentType, reading);
 		}
 		IAdvizeEvent event = parse(body, contentType, deliveryId, correlationId);
 		MDC.put(WebhookLoggingContext.EVENT_ID, event.eventId());

@@ -480,15 +480,27 @@ class EventParserTests {
 		// RFC 8259: JSON is UTF-8, a charset parameter has no effect. Clients often label it ISO-8859-1 by default.
 		String body = "{\"eventId\": \"u-1\", \"eventType\": \"satisfaction.answered\", "
 				+ "\"satisfactionComment\": \"très utile €\"}";
-		SatisfactionAnswered event = (SatisfactionAnswered) this.parser.parse(bytes(body), PayloadFormat.JSON,
-				StandardCharsets.ISO_8859_1, null);
-		assertThat(event.satisfactionComment()).isEqualTo("très utile €");
+		assertThat(EventParser.readingCharset(bytes(body), PayloadFormat.JSON, StandardCharsets.ISO_8859_1))
+			.isEqualTo(StandardCharsets.UTF_8);
+		assertThat(EventParser.readingCharset(bytes(body), PayloadFormat.FORM, StandardCharsets.ISO_8859_1))
+			.isEqualTo(StandardCharsets.UTF_8);
 		byte[] withMark = ("\uFEFF" + body).getBytes(StandardCharsets.UTF_8);
-		assertThat(((SatisfactionAnswered) this.parser.parse(withMark, PayloadFormat.JSON,
-				StandardCharsets.ISO_8859_1, null)).satisfactionComment()).isEqualTo("très utile €");
+		assertThat(EventParser.readingCharset(withMark, PayloadFormat.JSON, StandardCharsets.ISO_8859_1))
+			.isEqualTo(StandardCharsets.UTF_8);
+		assertThat(((SatisfactionAnswered) this.parser.parse(withMark, PayloadFormat.JSON, StandardCharsets.UTF_8,
+				null)).satisfactionComment()).isEqualTo("très utile €");
 		// JSON sent as a form, with a byte order mark: still read as the JSON it is.
 		assertThat(((SatisfactionAnswered) this.parser.parse(withMark, PayloadFormat.FORM, null, null))
 			.satisfactionComment()).isEqualTo("très utile €");
+		// Latin-1 as labelled (not valid UTF-8), forms, and no charset or a UTF one: as named.
+		byte[] latin1 = body.getBytes(StandardCharsets.ISO_8859_1);
+		assertThat(EventParser.readingCharset(latin1, PayloadFormat.JSON, StandardCharsets.ISO_8859_1))
+			.isEqualTo(StandardCharsets.ISO_8859_1);
+		assertThat(EventParser.readingCharset(bytes("eventId=f-1&eventType=x"), PayloadFormat.FORM,
+				StandardCharsets.ISO_8859_1)).isEqualTo(StandardCharsets.ISO_8859_1);
+		assertThat(EventParser.readingCharset(bytes(body), PayloadFormat.JSON, null)).isNull();
+		assertThat(EventParser.readingCharset(bytes(body), PayloadFormat.JSON, StandardCharsets.UTF_16))
+			.isEqualTo(StandardCharsets.UTF_16);
 	}
 
 	private IAdvizeEvent fixture(String name) throws MalformedEventException {

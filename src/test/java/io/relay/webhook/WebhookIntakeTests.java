@@ -381,8 +381,7 @@ abstract class WebhookIntakeTests {
 			.contentType("application/x-www-form-urlencoded; charset=ISO-8859-1; x=\"unclosed")
 			.send()
 			.statusCode()).isEqualTo(202);
-		assertThat(this.jdbc.queryForObject("select content_type from inbox_event where event_id = ?", String.class,
-				latin1Id)).isEqualTo("application/x-www-form-urlencoded;charset=ISO-8859-1");
+		assertThat(contentType(latin1Id)).isEqualTo("application/x-www-form-urlencoded;charset=ISO-8859-1");
 	}
 
 	@Test
@@ -451,6 +450,24 @@ abstract class WebhookIntakeTests {
 			.send();
 		assertThat(response.statusCode()).isEqualTo(202);
 		assertThat(rows(event.eventId())).isOne();
+		assertThat(contentType(event.eventId())).isEqualTo("application/json;charset=ISO-8859-1");
+	}
+
+	@Test
+	void jsonInUtf8LabelledAnotherCharsetIsStoredToBeReadAsUtf8() {
+		// RFC 8259: JSON is UTF-8; HTTP clients often label it ISO-8859-1 by default.
+		Fixtures.Event event = Fixtures.withFreshId("satisfaction.answered.satisfactionComment.json");
+		byte[] utf8 = event.body().replace("very helpful", "très utile €").getBytes(StandardCharsets.UTF_8);
+		HttpResponse<String> response = this.client.request(utf8)
+			.contentType("application/json; charset=ISO-8859-1")
+			.send();
+		assertThat(response.statusCode()).isEqualTo(202);
+		assertThat(contentType(event.eventId())).isEqualTo("application/json;charset=UTF-8");
+	}
+
+	private String contentType(String eventId) {
+		return this.jdbc.queryForObject("select content_type from inbox_event where event_id = ?", String.class,
+				eventId);
 	}
 
 	@Test
@@ -461,8 +478,7 @@ abstract class WebhookIntakeTests {
 			.contentType("application/json; charset=UTF-8; padding=" + "x".repeat(300))
 			.send();
 		assertThat(response.statusCode()).isEqualTo(202);
-		assertThat(this.jdbc.queryForObject("select content_type from inbox_event where event_id = ?", String.class,
-				event.eventId()))
+		assertThat(contentType(event.eventId()))
 			.isEqualTo("application/json;charset=UTF-8");
 		assertThat(this.client.request(event.body()).contentType("application/json; padding=" + "y".repeat(300))
 			.send()
