@@ -55,6 +55,17 @@ class UnknownSettings implements BeanFactoryPostProcessor, EnvironmentAware {
 
 	private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([^}:]+)");
 
+	/**
+	 * A map of one handler's settings each, {@code relay.dispatch.handlers.<handler>.<setting>}, the settings being
+	 * those of {@link #HANDLER_DEFAULTS}: a name not so is lost without a word, like
+	 * {@code RELAY_DISPATCH_HANDLERS_CSAT_DASHBOARD_MAXATTEMPTS} (an underscore where the dash was: no dash fits in a
+	 * variable's name), and is named even as a variable (the prefix is Relay's own).
+	 */
+	private static final ConfigurationPropertyName HANDLERS = ConfigurationPropertyName.of("relay.dispatch.handlers");
+
+	private static final ConfigurationPropertyName HANDLER_DEFAULTS = ConfigurationPropertyName
+		.of("relay.dispatch.defaults");
+
 	private @Nullable ConfigurableEnvironment environment;
 
 	@Override
@@ -99,7 +110,8 @@ class UnknownSettings implements BeanFactoryPostProcessor, EnvironmentAware {
 				// Named when it looks like a misspelt property, or sits among Relay's own (relay.dispatch.workerz);
 				// not a setting of a workflow of one's own (relay.workflows.closed-chats.enabled, handlers.md), nor
 				// an environment variable of the prefix there for something else (RELAY_HOME, a script's own).
-				if (nearest == null && (variables || !groups.contains(name.getParent()))) {
+				if (nearest == null && (variables || !groups.contains(name.getParent()))
+						&& !HANDLERS.isAncestorOf(name)) {
 					continue;
 				}
 				unknown.putIfAbsent(name.toString(), ((origin != null) ? origin.toString() : "unknown origin")
@@ -116,6 +128,10 @@ class UnknownSettings implements BeanFactoryPostProcessor, EnvironmentAware {
 	private static boolean isKnown(ConfigurationPropertyName name, Map<ConfigurationPropertyName, Boolean> known) {
 		if (known.containsKey(name)) {
 			return true;
+		}
+		if (HANDLERS.isAncestorOf(name)) {
+			return name.getNumberOfElements() == HANDLERS.getNumberOfElements() + 2 && known
+				.containsKey(HANDLER_DEFAULTS.append(name.getLastElement(ConfigurationPropertyName.Form.UNIFORM)));
 		}
 		for (ConfigurationPropertyName parent = name.getParent(); !parent.isEmpty(); parent = parent.getParent()) {
 			if (Boolean.TRUE.equals(known.get(parent))) {

@@ -28,6 +28,24 @@ class UnknownSettingsTests {
 	}
 
 	@Test
+	void aHandlersSettingThatIsNotOneOfTheFiveIsNamedEvenAsAVariable() {
+		StandardEnvironment environment = new StandardEnvironment();
+		environment.getPropertySources().addFirst(new MapPropertySource("application.yml",
+				Map.of("relay.dispatch.handlers.csat-dashboard.max-attempts", "3",
+						"relay.dispatch.handlers.lead.retries", "3")));
+		environment.getPropertySources().addFirst(new SystemEnvironmentPropertySource("systemEnvironment", Map.of(
+				// Fine: the dashless name is the handler's (no dash fits in a variable's name).
+				"RELAY_DISPATCH_HANDLERS_CSATDASHBOARD_MAXATTEMPTS", "3", "RELAY_DISPATCH_HANDLERS_LOG_ENABLED", "false",
+				// Lost: an underscore where the dash was, and a setting misspelt.
+				"RELAY_DISPATCH_HANDLERS_CSAT_DASHBOARD_MAXATTEMPTS", "3",
+				"RELAY_DISPATCH_HANDLERS_SURVEY_MAXATTEMPT", "3")));
+
+		assertThat(UnknownSettings.find(environment, UnknownSettings.knownProperties())).containsOnlyKeys(
+				"relay.dispatch.handlers.lead.retries", "relay.dispatch.handlers.csat.dashboard.maxattempts",
+				"relay.dispatch.handlers.survey.maxattempt");
+	}
+
+	@Test
 	void namesEveryUnknownSettingWithWhereItWasSetButNeverItsValue(CapturedOutput output) {
 		StandardEnvironment environment = new StandardEnvironment();
 		environment.getPropertySources().addFirst(new MapPropertySource("application.yml", Map.of(

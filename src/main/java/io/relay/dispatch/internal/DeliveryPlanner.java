@@ -146,7 +146,7 @@ class DeliveryPlanner {
 		}
 		Map<String, DispatchProperties.ResolvedSettings> enabled = new HashMap<>();
 		for (String handler : handlers) {
-			DispatchProperties.ResolvedSettings settings = this.properties.settingsFor(handler, this.handlers.names());
+			DispatchProperties.ResolvedSettings settings = this.properties.settingsFor(handler);
 			if (settings.enabled()) {
 				enabled.put(handler, settings);
 			}

@@ -2,7 +2,6 @@ package io.relay.dispatch.internal;
 
 import java.time.Duration;
 import java.util.Map;
-import java.util.Set;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -106,18 +105,15 @@ record DispatchProperties(@DefaultValue("16") int workers, @DefaultValue("500ms"
 	}
 
 	/**
-	 * The settings of one handler: its own where set, the defaults elsewhere. Its own are those under its name and,
-	 * for a name with dashes, those under the name without them, as environment variables give it (no dash fits in
-	 * a variable's name: {@code RELAY_DISPATCH_HANDLERS_CSATDASHBOARD_MAXATTEMPTS} is {@code csat-dashboard}'s),
-	 * which win setting by setting (a variable overriding a file); not when another handler has that name.
-	 * @param handlers the names of the handlers there are
+	 * The settings of one handler: its own where set, the defaults elsewhere. Its own may be under its name without
+	 * its dashes, as environment variables give it (no dash fits in a variable's name:
+	 * {@code RELAY_DISPATCH_HANDLERS_CSATDASHBOARD_MAXATTEMPTS} is {@code csat-dashboard}'s). Spring Boot's relaxed
+	 * binding takes the two spellings for one name, so with both set each entry has them all (a variable's over a
+	 * file's), and either is the handler's.
 	 */
-	ResolvedSettings settingsFor(String handler, Set<String> handlers) {
+	ResolvedSettings settingsFor(String handler) {
 		HandlerSettings own = this.handlers.get(handler);
-		String asInEnvironment = asInEnvironment(handler);
-		HandlerSettings fromEnvironment = (!asInEnvironment.equals(handler) && !handlers.contains(asInEnvironment))
-				? this.handlers.get(asInEnvironment) : null;
-		return resolve((fromEnvironment == null) ? own : fromEnvironment.over(own), this.defaults);
+		return resolve((own != null) ? own : this.handlers.get(asInEnvironment(handler)), this.defaults);
 	}
 
 	/**
@@ -133,7 +129,7 @@ record DispatchProperties(@DefaultValue("16") int workers, @DefaultValue("500ms"
 	 * {@code RELAY_DISPATCH_HANDLERS_CSATDASHBOARD_MAXATTEMPTS} binds settings for {@code csatdashboard}, which are
 	 * {@code csat-dashboard}'s.
 	 */
-	private static String asInEnvironment(String handler) {
+	static String asInEnvironment(String handler) {
 		return handler.replace("-", "");
 	}
 
@@ -176,18 +172,6 @@ record DispatchProperties(@DefaultValue("16") int workers, @DefaultValue("500ms"
 	 */
 	record HandlerSettings(@Nullable Boolean enabled, @Nullable Integer maxAttempts, @Nullable Duration initialBackoff,
 			@Nullable Duration maxBackoff, @Nullable Boolean ordered) {
-
-		/** These settings, and {@code others}' where these have none. */
-		HandlerSettings over(@Nullable HandlerSettings others) {
-			if (others == null) {
-				return this;
-			}
-			return new HandlerSettings((this.enabled != null) ? this.enabled : others.enabled,
-					(this.maxAttempts != null) ? this.maxAttempts : others.maxAttempts,
-					(this.initialBackoff != null) ? this.initialBackoff : others.initialBackoff,
-					(this.maxBackoff != null) ? this.maxBackoff : others.maxBackoff,
-					(this.ordered != null) ? this.ordered : others.ordered);
-		}
 
 		void validate(String prefix) {
 			check(this.maxAttempts == null || (this.maxAttempts >= 1 && this.maxAttempts <= 1000),

@@ -38,7 +38,7 @@ class HandlerRegistry {
 			Clock clock) {
 		// Slow filters, logged once a minute per handler.
 		LogThrottle slowFilterWarnings = new LogThrottle(Duration.ofMinutes(1), clock);
-		Set<String> names = handlers.stream().map(EventHandler::name).collect(Collectors.toSet());
+		Map<String, String> asInEnvironment = new LinkedHashMap<>();
 		for (EventHandler<?> handler : handlers) {
 			String name = handler.name();
 			if (!NAME.matcher(name).matches()) {
@@ -55,7 +55,15 @@ class HandlerRegistry {
 				throw new IllegalStateException("Handler '" + name + "' of " + handler.getClass().getName()
 						+ " must name an event type (eventType()), but named " + eventType);
 			}
-			DispatchProperties.ResolvedSettings settings = properties.settingsFor(name, names);
+			String sameWithoutDashes = asInEnvironment.putIfAbsent(DispatchProperties.asInEnvironment(name), name);
+			if (sameWithoutDashes != null) {
+				// Spring Boot binds relay.dispatch.handlers.promo-code and .promocode as one name: each would get the
+				// other's settings.
+				throw new IllegalStateException("Handlers '" + sameWithoutDashes + "' and '" + name + "' ("
+						+ handler.getClass().getName() + ") differ only by dashes, which settings under "
+						+ "relay.dispatch.handlers cannot tell apart: rename one");
+			}
+			DispatchProperties.ResolvedSettings settings = properties.settingsFor(name);
 			this.handlers.put(name, new Registered(handler, eventType, settings, new FilterTiming(name, meters,
 					slowFilterWarnings)));
 		}

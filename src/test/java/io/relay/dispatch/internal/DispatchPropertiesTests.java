@@ -3,7 +3,6 @@ package io.relay.dispatch.internal;
 import java.time.Duration;
 
 import java.util.Map;
-import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -25,12 +24,12 @@ class DispatchPropertiesTests {
 					"relay.dispatch.handlers.crm.initial-backoff=5s")
 			.run((context) -> {
 				DispatchProperties properties = context.getBean(DispatchProperties.class);
-				DispatchProperties.ResolvedSettings crm = properties.settingsFor("crm", Set.of());
+				DispatchProperties.ResolvedSettings crm = properties.settingsFor("crm");
 				assertThat(crm.maxAttempts()).isEqualTo(5);
 				assertThat(crm.ordered()).isFalse();
 				assertThat(crm.initialBackoff()).isEqualTo(Duration.ofSeconds(5));
 				assertThat(crm.maxBackoff()).isEqualTo(Duration.ofHours(1));
-				DispatchProperties.ResolvedSettings other = properties.settingsFor("other", Set.of());
+				DispatchProperties.ResolvedSettings other = properties.settingsFor("other");
 				assertThat(other.maxAttempts()).isEqualTo(5);
 				assertThat(other.ordered()).isTrue();
 				assertThat(other.enabled()).isTrue();
@@ -53,9 +52,9 @@ class DispatchPropertiesTests {
 								"RELAY_DISPATCH_HANDLERS_CSATDASHBOARD_ENABLED", "false"))))
 			.run((context) -> {
 				DispatchProperties properties = context.getBean(DispatchProperties.class);
-				assertThat(properties.settingsFor("csat-dashboard", Set.of("csat-dashboard")).maxAttempts()).isEqualTo(3);
-				assertThat(properties.settingsFor("csat-dashboard", Set.of("csat-dashboard")).enabled()).isFalse();
-				assertThat(properties.settingsFor("csat", Set.of("csat-dashboard")).maxAttempts()).isEqualTo(10);
+				assertThat(properties.settingsFor("csat-dashboard").maxAttempts()).isEqualTo(3);
+				assertThat(properties.settingsFor("csat-dashboard").enabled()).isFalse();
+				assertThat(properties.settingsFor("csat").maxAttempts()).isEqualTo(10);
 			});
 	}
 
@@ -70,20 +69,10 @@ class DispatchPropertiesTests {
 						Map.of("RELAY_DISPATCH_HANDLERS_CSATDASHBOARD_MAXATTEMPTS", "3"))))
 			.run((context) -> {
 				DispatchProperties.ResolvedSettings settings = context.getBean(DispatchProperties.class)
-					.settingsFor("csat-dashboard", Set.of("csat-dashboard"));
+					.settingsFor("csat-dashboard");
 				assertThat(settings.maxAttempts()).isEqualTo(3);
 				assertThat(settings.ordered()).isFalse();
 			});
-	}
-
-	@Test
-	void settingsUnderANameWithoutDashesAreThoseOfTheHandlerOfThatNameIfThereIsOne() {
-		this.contexts.withPropertyValues("relay.dispatch.handlers.promocode.enabled=false").run((context) -> {
-			DispatchProperties properties = context.getBean(DispatchProperties.class);
-			assertThat(properties.settingsFor("promo-code", Set.of("promo-code", "promocode")).enabled()).isTrue();
-			assertThat(properties.settingsFor("promocode", Set.of("promo-code", "promocode")).enabled()).isFalse();
-			assertThat(properties.settingsFor("promo-code", Set.of("promo-code")).enabled()).isFalse();
-		});
 	}
 
 	@Test

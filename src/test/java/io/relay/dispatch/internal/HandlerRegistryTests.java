@@ -22,6 +22,7 @@ import io.relay.support.MutableClock;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 /**
  * The filters' time: they run on the path of every acknowledgement, so a slow one shows in a metric and a warning
@@ -93,6 +94,17 @@ class HandlerRegistryTests {
 			assertThat(registry.get("csat-dashboard").settings().maxAttempts()).isEqualTo(3);
 			assertThat(registry.get("filtered").settings().maxAttempts()).isEqualTo(10);
 		}
+	}
+
+	@Test
+	void handlersWhoseNamesDifferOnlyByDashesStopStartup() {
+		List<EventHandler<?>> handlers = List.of(new DispatchWiring.Succeeding("promo-code"),
+				new DispatchWiring.Succeeding("promocode"));
+		assertThatIllegalStateException()
+			.isThrownBy(() -> new HandlerRegistry(handlers, properties(), this.meters, this.wallClock))
+			.withMessageStartingWith("Handlers 'promo-code' and 'promocode' (")
+			.withMessageEndingWith(") differ only by dashes, which settings under relay.dispatch.handlers cannot tell "
+					+ "apart: rename one");
 	}
 
 	private static DispatchProperties properties() {
