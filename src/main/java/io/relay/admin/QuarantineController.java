@@ -1,5 +1,6 @@
 package io.relay.admin;
 
+import java.nio.charset.Charset;
 import java.util.Objects;
 
 import io.relay.event.EventParser;
@@ -99,6 +100,14 @@ class QuarantineController {
 	private ResponseEntity<AdminViews.Acceptance> acceptLocked(long id) {
 		AdminQueries.Quarantined delivery = this.queries.quarantinedForUpdate(id).orElseThrow(() -> notFound(id));
 		MediaType contentType = contentType(delivery.contentType());
+		// Read, and stored to be read again, with the charset the webhook would read it with now (quarantined before
+		// that rule, a UTF-8 JSON body labelled ISO-8859-1 kept its label).
+		Charset reading = EventParser.readingCharset(delivery.payload(), PayloadFormat.of(contentType),
+				contentType.getCharset());
+		boolean relabelled = reading != null && !reading.equals(contentType.getCharset());
+		if (relabelled) {
+			contentType = new MediaType(contentType, reading);
+		}
 		IAdvizeEvent event;
 		try {
 			event = this.parser.parseIncoming(delivery.payload(), PayloadFormat.of(contentType), contentType.getCharset(),
@@ -117,7 +126,7 @@ class QuarantineController {
 		Receipt receipt;
 		try {
 			receipt = this.inbox.receive(new IncomingEvent(event,
-					(delivery.contentType() != null) ? delivery.contentType() : contentType.toString(),
+					(delivery.contentType() != null && !relabelled) ? delivery.contentType() : contentType.toString(),
 					delivery.payload(), delivery.deliveryId(), delivery.correlationId(), delivery.receivedAt()));
 		}
 		catch (InboxUnavailableException ex) {

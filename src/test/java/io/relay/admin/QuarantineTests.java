@@ -107,6 +107,19 @@ abstract class QuarantineTests {
 	}
 
 	@Test
+	void aUtf8DeliveryLabelledAnotherCharsetIsStoredToBeReadAsUtf8() {
+		// Quarantined before the webhook read such a body as the UTF-8 it is (RFC 8259), with its label.
+		Fixtures.Event event = Fixtures.withFreshId("user.created.json");
+		byte[] utf8 = event.body().replace("\"userId\"", "\"note\": \"très €\", \"userId\"")
+			.getBytes(StandardCharsets.UTF_8);
+		long id = quarantine("application/json;charset=ISO-8859-1", utf8, Instant.now());
+
+		assertThat(accept(id).statusCode()).isEqualTo(202);
+		assertThat(this.jdbc.queryForObject("select content_type from inbox_event where event_id = ?", String.class,
+				event.eventId())).isEqualTo("application/json;charset=UTF-8");
+	}
+
+	@Test
 	void aFormDeliveryIsReadAsAFormAndOneAlreadyStoredIsADuplicate() {
 		Fixtures.Event event = Fixtures.withFreshId("user.created.json");
 		assertThat(this.webhook.deliver(event.body()).statusCode()).isEqualTo(202);
