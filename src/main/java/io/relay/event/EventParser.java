@@ -49,6 +49,9 @@ public final class EventParser {
 	 * A location inside a parser message, with the words that introduce it: {@code (start marker at [Source: ...])},
 	 * {@code (for Array starting at [Source: ...])}.
 	 */
+	private static final String BLANK_CORRELATION = "'eventId' is missing and the X-iAdvize-CorrelationId header "
+			+ "that would stand in for it is blank";
+
 	private static final Pattern PARSER_LOCATION = Pattern.compile(
 			"\\s*(?:\\((?:start marker at|for \\w+ starting at) \\[Source: [^\\]]*\\]\\)|\\[Source: [^\\]]*\\])");
 
@@ -129,8 +132,11 @@ public final class EventParser {
 		String eventId;
 		JsonNode eventIdNode = node.get("eventId");
 		if (eventIdNode == null || eventIdNode.isNull()) {
-			if (fallbackEventId == null || fallbackEventId.isBlank()) {
+			if (fallbackEventId == null) {
 				throw new MalformedEventException("'eventId' is missing and there is no X-iAdvize-CorrelationId header");
+			}
+			if (fallbackEventId.isBlank()) {
+				throw new MalformedEventException(BLANK_CORRELATION);
 			}
 			eventId = fallbackEventId;
 			node.put("eventId", eventId);
@@ -168,8 +174,7 @@ public final class EventParser {
 		}
 		if (incoming && eventId.codePoints().allMatch((c) -> Character.isWhitespace(c) || Character.isSpaceChar(c))) {
 			// A no-break space (U+00A0) is not blank to String.isBlank, and looks blank everywhere it is shown.
-			throw new MalformedEventException((eventIdNode == null || eventIdNode.isNull())
-					? "'eventId' is missing and the X-iAdvize-CorrelationId header that would stand in for it is blank"
+			throw new MalformedEventException((eventIdNode == null || eventIdNode.isNull()) ? BLANK_CORRELATION
 					: "'eventId' must be one non-blank value");
 		}
 		if (hasUnpairedSurrogate(eventId)) {

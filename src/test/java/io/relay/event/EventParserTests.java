@@ -230,6 +230,11 @@ class EventParserTests {
 					PayloadFormat.JSON, null, "\u00a0"))
 			.withMessage("'eventId' is missing and the X-iAdvize-CorrelationId header that would stand in for it is "
 					+ "blank");
+		assertThatExceptionOfType(MalformedEventException.class)
+			.isThrownBy(() -> this.parser.parseIncoming(bytes("{\"eventType\": \"user.created\", \"userId\": 4}"),
+					PayloadFormat.JSON, null, "  "))
+			.withMessage("'eventId' is missing and the X-iAdvize-CorrelationId header that would stand in for it is "
+					+ "blank");
 	}
 
 	@Test
