@@ -28,6 +28,8 @@ public final class FreezableProxy implements AutoCloseable {
 
 	private volatile CountDownLatch thawed = new CountDownLatch(0);
 
+	private boolean closed;
+
 	private FreezableProxy(String targetHost, int targetPort) throws IOException {
 		this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
 		this.targetHost = targetHost;
@@ -51,7 +53,7 @@ public final class FreezableProxy implements AutoCloseable {
 
 	/** From now on nothing goes through, either way, until {@link #thaw}. */
 	public synchronized void freeze() {
-		if (this.thawed.getCount() == 0) {
+		if (!this.closed && this.thawed.getCount() == 0) {
 			this.thawed = new CountDownLatch(1);
 		}
 	}
@@ -105,7 +107,10 @@ public final class FreezableProxy implements AutoCloseable {
 
 	@Override
 	public void close() throws IOException {
-		thaw();
+		synchronized (this) {
+			this.closed = true;
+			thaw();
+		}
 		this.server.close();
 		for (Socket socket : this.sockets) {
 			closeQuietly(socket);

@@ -2,8 +2,10 @@ package io.relay.dispatch.internal;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -110,6 +112,10 @@ class HeartbeatSocketTimeoutTests {
 		};
 		InstancePresence presence = presence(connections, transactions);
 		presence.beat();
+		// An instance gone long ago, whose rows the rest of the heartbeat deletes.
+		this.direct.update("insert into dispatch_instance_handler (instance, handler, seen_at, applies_filter_at_run, "
+				+ "handler_enabled) values ('relay-gone', 'ordered', ?, true, true)",
+				Timestamp.from(Instant.now().minus(Duration.ofDays(2))));
 
 		try (LogRecorder log = LogRecorder.of(InstancePresence.class, Level.WARN)) {
 			afterCommit.set(true);
@@ -124,6 +130,8 @@ class HeartbeatSocketTimeoutTests {
 			afterCommit.set(false);
 			this.proxy.thaw();
 			await().atMost(Duration.ofSeconds(30)).until(beat::isDone);
+			assertThat(this.direct.queryForObject("select count(*) from dispatch_instance_handler where instance = "
+					+ "'relay-gone'", Integer.class)).isZero();
 		}
 	}
 
