@@ -428,6 +428,20 @@ abstract class WebhookIntakeTests {
 	}
 
 	@Test
+	void aPostToAnotherPathUnderWebhooksIsCountedAsNotFound() {
+		// A callback URL misspelt in iAdvize: each of its events is lost once iAdvize's retries are spent.
+		double notFound = count("none", "rejected", "not-found");
+		Fixtures.Event event = Fixtures.withFreshId("user.created.json");
+		HttpResponse<String> response = this.client.request(event.body()).path("/webhooks/iAdvize").send();
+		assertThat(response.statusCode()).isEqualTo(404);
+		assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+		assertThat(count("none", "rejected", "not-found")).isEqualTo(notFound + 1);
+		assertThat(this.client.get("/webhooks/iAdvize").statusCode()).isEqualTo(404);
+		assertThat(count("none", "rejected", "not-found")).as("not a delivery").isEqualTo(notFound + 1);
+		assertThat(rows(event.eventId())).isZero();
+	}
+
+	@Test
 	void otherMethodsAreRefused() {
 		HttpResponse<String> response = this.client.request("").method("PUT").send();
 		assertThat(response.statusCode()).isEqualTo(405);
