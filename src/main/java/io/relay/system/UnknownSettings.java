@@ -40,10 +40,11 @@ import tools.jackson.databind.json.JsonMapper;
  * Warns at startup about every {@code relay.*} setting that names no property of Relay's ({@code relay.webhok.secrets},
  * {@code RELAY_DISPATCH_WORKERZ}): Spring Boot ignores them without a word, so a misspelt key leaves the default in
  * place (for the webhook's secrets, a generated one). Known properties are those of the configuration metadata in
- * the jar; under a map or a list (handler names, header names, list elements) anything goes. An environment variable
- * that a setting names as a placeholder ({@code RELAY_DB_URL} in the {@code postgres} profile) is not a setting of
- * its own, and another one is named only when it is within two edits of a property (a variable of the prefix may be
- * there for something else: a script's own). A setting that is neither close to a property nor among Relay's own
+ * the jar; under a map or a list (header names, list elements) anything goes, but for the handlers' settings
+ * ({@code relay.dispatch.handlers.<handler>.<setting>}, the settings of {@code relay.dispatch.defaults}). An
+ * environment variable that a setting names as a placeholder ({@code RELAY_DB_URL} in the {@code postgres} profile)
+ * is not a setting of its own, and another one is named only when it is within two edits of a property (a variable
+ * of the prefix may be there for something else: a script's own). A setting that is neither close to a property nor among Relay's own
  * groups is a workflow's of one's own ({@code relay.workflows.closed-chats.enabled}, as docs/handlers.md shows), left
  * alone. A warning, not a failure, for the same reason.
  */
@@ -130,8 +131,18 @@ class UnknownSettings implements BeanFactoryPostProcessor, EnvironmentAware {
 			return true;
 		}
 		if (HANDLERS.isAncestorOf(name)) {
-			return name.getNumberOfElements() == HANDLERS.getNumberOfElements() + 2 && known
-				.containsKey(HANDLER_DEFAULTS.append(name.getLastElement(ConfigurationPropertyName.Form.UNIFORM)));
+			int handler = HANDLERS.getNumberOfElements();
+			if (name.getNumberOfElements() == handler + 1) {
+				// An entry of its own (a YAML block left empty, "crm:"): nothing to bind, nothing lost.
+				return true;
+			}
+			// A variable has underscores where a setting has dashes (RELAY_DISPATCH_HANDLERS_LEAD_MAX_ATTEMPTS): its
+			// elements after the handler's name are one setting; under the handler's own dash they are not.
+			List<String> setting = new ArrayList<>();
+			for (int i = handler + 1; i < name.getNumberOfElements(); i++) {
+				setting.add(name.getElement(i, ConfigurationPropertyName.Form.UNIFORM));
+			}
+			return known.containsKey(HANDLER_DEFAULTS.append(String.join("-", setting)));
 		}
 		for (ConfigurationPropertyName parent = name.getParent(); !parent.isEmpty(); parent = parent.getParent()) {
 			if (Boolean.TRUE.equals(known.get(parent))) {

@@ -32,10 +32,14 @@ class UnknownSettingsTests {
 		StandardEnvironment environment = new StandardEnvironment();
 		environment.getPropertySources().addFirst(new MapPropertySource("application.yml",
 				Map.of("relay.dispatch.handlers.csat-dashboard.max-attempts", "3",
-						"relay.dispatch.handlers.lead.retries", "3")));
+						"relay.dispatch.handlers.lead.retries", "3",
+						// A YAML block left empty ("crm:"): nothing bound, nothing lost.
+						"relay.dispatch.handlers.crm", "")));
 		environment.getPropertySources().addFirst(new SystemEnvironmentPropertySource("systemEnvironment", Map.of(
 				// Fine: the dashless name is the handler's (no dash fits in a variable's name).
 				"RELAY_DISPATCH_HANDLERS_CSATDASHBOARD_MAXATTEMPTS", "3", "RELAY_DISPATCH_HANDLERS_LOG_ENABLED", "false",
+				// Fine too: underscores where the setting's dashes are.
+				"RELAY_DISPATCH_HANDLERS_LEAD_MAX_ATTEMPTS", "3", "RELAY_DISPATCH_HANDLERS_LEAD_INITIAL_BACKOFF", "2s",
 				// Lost: an underscore where the dash was, and a setting misspelt.
 				"RELAY_DISPATCH_HANDLERS_CSAT_DASHBOARD_MAXATTEMPTS", "3",
 				"RELAY_DISPATCH_HANDLERS_SURVEY_MAXATTEMPT", "3")));
