@@ -14,7 +14,7 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Counts the POSTs under {@code /webhooks/} that no endpoint takes ({@code /webhooks/iAdvize}: a callback URL
+ * Counts the signed POSTs under {@code /webhooks/} that no endpoint takes ({@code /webhooks/iAdvize}: a callback URL
  * misspelt in iAdvize), answered 404 by Spring: every event sent there is lost once iAdvize's two retries are
  * spent, and nothing else in the webhook's metrics would show it ({@code reason="not-found"}).
  */
@@ -29,7 +29,10 @@ class UnknownWebhookPaths extends OncePerRequestFilter {
 
 	@Override
 	protected boolean shouldNotFilter(HttpServletRequest request) {
-		return !"POST".equals(request.getMethod()) || !request.getRequestURI().startsWith("/webhooks/");
+		// Signed requests only (every iAdvize delivery is): anyone can POST anything anywhere, and an alert that one
+		// unsigned request sets off would say nothing.
+		return !"POST".equals(request.getMethod()) || !request.getRequestURI().startsWith("/webhooks/")
+				|| request.getHeader(WebhookController.SIGNATURE) == null;
 	}
 
 	@Override
