@@ -101,6 +101,9 @@ class UnknownSettings implements BeanFactoryPostProcessor, EnvironmentAware {
 				if (!name.toString().startsWith(PREFIX) || isKnown(name, known)) {
 					continue;
 				}
+				if (variables && isKnownWithUnderscoresForDashes(name, known)) {
+					continue;
+				}
 				ConfigurationProperty property = source.getConfigurationProperty(name);
 				Origin origin = (property != null) ? property.getOrigin() : null;
 				if (origin instanceof PropertySourceOrigin variable
@@ -146,6 +149,26 @@ class UnknownSettings implements BeanFactoryPostProcessor, EnvironmentAware {
 		}
 		for (ConfigurationPropertyName parent = name.getParent(); !parent.isEmpty(); parent = parent.getParent()) {
 			if (Boolean.TRUE.equals(known.get(parent))) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	/**
+	 * Whether a variable's name, read with underscores where a property has dashes, is a property's: Spring Boot binds
+	 * {@code RELAY_DISPATCH_SHUTDOWN_TIMEOUT} to {@code relay.dispatch.shutdown-timeout} (as it does the canonical
+	 * {@code RELAY_DISPATCH_SHUTDOWNTIMEOUT}), which reads as {@code relay.dispatch.shutdown.timeout}.
+	 */
+	private static boolean isKnownWithUnderscoresForDashes(ConfigurationPropertyName name,
+			Map<ConfigurationPropertyName, Boolean> known) {
+		int elements = name.getNumberOfElements();
+		for (int joined = 2; joined < elements; joined++) {
+			List<String> last = new ArrayList<>();
+			for (int i = elements - joined; i < elements; i++) {
+				last.add(name.getElement(i, ConfigurationPropertyName.Form.UNIFORM));
+			}
+			if (known.containsKey(name.chop(elements - joined).append(String.join("-", last)))) {
 				return true;
 			}
 		}

@@ -40,6 +40,9 @@ class UnknownSettingsTests {
 				"RELAY_DISPATCH_HANDLERS_CSATDASHBOARD_MAXATTEMPTS", "3", "RELAY_DISPATCH_HANDLERS_LOG_ENABLED", "false",
 				// Fine too: underscores where the setting's dashes are.
 				"RELAY_DISPATCH_HANDLERS_LEAD_MAX_ATTEMPTS", "3", "RELAY_DISPATCH_HANDLERS_LEAD_INITIAL_BACKOFF", "2s",
+				// And outside the handlers' map (Spring Boot binds both forms).
+				"RELAY_DISPATCH_SHUTDOWN_TIMEOUT", "20s", "RELAY_WEBHOOK_MAX_BODY_SIZE", "512KB",
+				"RELAY_DISPATCH_DEFAULTS_MAX_ATTEMPTS", "5",
 				// Lost: an underscore where the dash was, and a setting misspelt.
 				"RELAY_DISPATCH_HANDLERS_CSAT_DASHBOARD_MAXATTEMPTS", "3",
 				"RELAY_DISPATCH_HANDLERS_SURVEY_MAXATTEMPT", "3")));
