@@ -78,7 +78,15 @@ class UnknownSettings implements BeanFactoryPostProcessor, EnvironmentAware {
 	public void postProcessBeanFactory(ConfigurableListableBeanFactory beanFactory) {
 		Map<ConfigurationPropertyName, Boolean> known = knownProperties();
 		if (this.environment != null && !known.isEmpty()) {
-			Map<String, String> unknown = find(this.environment, known);
+			Map<String, String> unknown;
+			try {
+				unknown = find(this.environment, known);
+			}
+			catch (RuntimeException ex) {
+				// A warning's search must never stop a start (a setting's name Spring Boot reads oddly).
+				logger.debug("Could not look for unknown settings", ex);
+				return;
+			}
 			if (!unknown.isEmpty()) {
 				logger.warn("Ignoring {} setting(s) that name no property of Relay's (misspelt? see "
 						+ "docs/configuration.md): {}", unknown.size(), describe(unknown));
@@ -98,7 +106,7 @@ class UnknownSettings implements BeanFactoryPostProcessor, EnvironmentAware {
 			}
 			boolean variables = source.getUnderlyingSource() instanceof SystemEnvironmentPropertySource;
 			for (ConfigurationPropertyName name : iterable) {
-				if (!name.toString().startsWith(PREFIX) || isKnown(name, known)) {
+				if (!name.toString().startsWith(PREFIX) || isKnown(name, known, variables)) {
 					continue;
 				}
 				if (variables && isKnownWithUnderscoresForDashes(name, known)) {
@@ -129,7 +137,8 @@ class UnknownSettings implements BeanFactoryPostProcessor, EnvironmentAware {
 	 * Whether {@code name} is a property, or lies under one that is a map or a collection.
 	 * @param known every property, with whether it is a map or a collection
 	 */
-	private static boolean isKnown(ConfigurationPropertyName name, Map<ConfigurationPropertyName, Boolean> known) {
+	private static boolean isKnown(ConfigurationPropertyName name, Map<ConfigurationPropertyName, Boolean> known,
+			boolean variable) {
 		if (known.containsKey(name)) {
 			return true;
 		}
@@ -140,12 +149,16 @@ class UnknownSettings implements BeanFactoryPostProcessor, EnvironmentAware {
 				return true;
 			}
 			// A variable has underscores where a setting has dashes (RELAY_DISPATCH_HANDLERS_LEAD_MAX_ATTEMPTS): its
-			// elements after the handler's name are one setting; under the handler's own dash they are not.
+			// elements after the handler's name are one setting; under the handler's own dash they are not. In a
+			// file, one element is one setting (relay.dispatch.handlers.lead.max.attempts binds nothing).
+			if (!variable && name.getNumberOfElements() != handler + 2) {
+				return false;
+			}
 			List<String> setting = new ArrayList<>();
 			for (int i = handler + 1; i < name.getNumberOfElements(); i++) {
 				setting.add(name.getElement(i, ConfigurationPropertyName.Form.UNIFORM));
 			}
-			return known.containsKey(HANDLER_DEFAULTS.append(String.join("-", setting)));
+			return isKnownProperty(HANDLER_DEFAULTS.toString() + "." + String.join("-", setting), known);
 		}
 		for (ConfigurationPropertyName parent = name.getParent(); !parent.isEmpty(); parent = parent.getParent()) {
 			if (Boolean.TRUE.equals(known.get(parent))) {
@@ -168,11 +181,17 @@ class UnknownSettings implements BeanFactoryPostProcessor, EnvironmentAware {
 			for (int i = elements - joined; i < elements; i++) {
 				last.add(name.getElement(i, ConfigurationPropertyName.Form.UNIFORM));
 			}
-			if (known.containsKey(name.chop(elements - joined).append(String.join("-", last)))) {
+			if (isKnownProperty(name.chop(elements - joined).toString() + "." + String.join("-", last), known)) {
 				return true;
 			}
 		}
 		return false;
+	}
+
+	/** Whether {@code name} is a valid name and a known property's (an odd element makes it neither). */
+	private static boolean isKnownProperty(String name, Map<ConfigurationPropertyName, Boolean> known) {
+		ConfigurationPropertyName property = ConfigurationPropertyName.ofIfValid(name);
+		return property != null && known.containsKey(property);
 	}
 
 	/**

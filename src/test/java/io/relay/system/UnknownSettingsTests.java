@@ -33,6 +33,8 @@ class UnknownSettingsTests {
 		environment.getPropertySources().addFirst(new MapPropertySource("application.yml",
 				Map.of("relay.dispatch.handlers.csat-dashboard.max-attempts", "3",
 						"relay.dispatch.handlers.lead.retries", "3",
+						// In a file, dots are elements: binds nothing.
+						"relay.dispatch.handlers.lead.max.attempts", "3",
 						// A YAML block left empty ("crm:"): nothing bound, nothing lost.
 						"relay.dispatch.handlers.crm", "")));
 		environment.getPropertySources().addFirst(new SystemEnvironmentPropertySource("systemEnvironment", Map.of(
@@ -48,8 +50,8 @@ class UnknownSettingsTests {
 				"RELAY_DISPATCH_HANDLERS_SURVEY_MAXATTEMPT", "3")));
 
 		assertThat(UnknownSettings.find(environment, UnknownSettings.knownProperties())).containsOnlyKeys(
-				"relay.dispatch.handlers.lead.retries", "relay.dispatch.handlers.csat.dashboard.maxattempts",
-				"relay.dispatch.handlers.survey.maxattempt");
+				"relay.dispatch.handlers.lead.retries", "relay.dispatch.handlers.lead.max.attempts",
+				"relay.dispatch.handlers.csat.dashboard.maxattempts", "relay.dispatch.handlers.survey.maxattempt");
 	}
 
 	@Test
