@@ -154,11 +154,7 @@ class UnknownSettings implements BeanFactoryPostProcessor, EnvironmentAware {
 			if (!variable && name.getNumberOfElements() != handler + 2) {
 				return false;
 			}
-			List<String> setting = new ArrayList<>();
-			for (int i = handler + 1; i < name.getNumberOfElements(); i++) {
-				setting.add(name.getElement(i, ConfigurationPropertyName.Form.UNIFORM));
-			}
-			return isKnownProperty(HANDLER_DEFAULTS.toString() + "." + String.join("-", setting), known);
+			return isKnownProperty(HANDLER_DEFAULTS + "." + withDashes(name, handler + 1), known);
 		}
 		for (ConfigurationPropertyName parent = name.getParent(); !parent.isEmpty(); parent = parent.getParent()) {
 			if (Boolean.TRUE.equals(known.get(parent))) {
@@ -175,17 +171,21 @@ class UnknownSettings implements BeanFactoryPostProcessor, EnvironmentAware {
 	 */
 	private static boolean isKnownWithUnderscoresForDashes(ConfigurationPropertyName name,
 			Map<ConfigurationPropertyName, Boolean> known) {
-		int elements = name.getNumberOfElements();
-		for (int joined = 2; joined < elements; joined++) {
-			List<String> last = new ArrayList<>();
-			for (int i = elements - joined; i < elements; i++) {
-				last.add(name.getElement(i, ConfigurationPropertyName.Form.UNIFORM));
-			}
-			if (isKnownProperty(name.chop(elements - joined).toString() + "." + String.join("-", last), known)) {
+		for (int from = name.getNumberOfElements() - 2; from >= 1; from--) {
+			if (isKnownProperty(name.chop(from) + "." + withDashes(name, from), known)) {
 				return true;
 			}
 		}
 		return false;
+	}
+
+	/** The elements of {@code name} from {@code from} on, as one element with dashes between them. */
+	private static String withDashes(ConfigurationPropertyName name, int from) {
+		List<String> elements = new ArrayList<>();
+		for (int i = from; i < name.getNumberOfElements(); i++) {
+			elements.add(name.getElement(i, ConfigurationPropertyName.Form.UNIFORM));
+		}
+		return String.join("-", elements);
 	}
 
 	/** Whether {@code name} is a valid name and a known property's (an odd element makes it neither). */

@@ -117,14 +117,6 @@ record DispatchProperties(@DefaultValue("16") int workers, @DefaultValue("500ms"
 	}
 
 	/**
-	 * Whether {@code key} of {@link #handlers} may name {@code handler}: as it is, or as an environment variable
-	 * spells it.
-	 */
-	static boolean names(String key, String handler) {
-		return key.equals(handler) || key.equals(asInEnvironment(handler));
-	}
-
-	/**
 	 * A handler's name as environment variables can give it: no dash fits in a variable's name, so
 	 * {@code RELAY_DISPATCH_HANDLERS_CSATDASHBOARD_MAXATTEMPTS} binds settings for {@code csatdashboard}, which are
 	 * {@code csat-dashboard}'s.

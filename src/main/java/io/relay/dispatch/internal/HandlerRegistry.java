@@ -68,7 +68,8 @@ class HandlerRegistry {
 					slowFilterWarnings)));
 		}
 		List<String> unknown = properties.handlers().keySet().stream()
-			.filter((key) -> this.handlers.keySet().stream().noneMatch((name) -> DispatchProperties.names(key, name)))
+			// Under a handler's name, or without its dashes (as environment variables give it).
+			.filter((key) -> !this.handlers.containsKey(key) && !asInEnvironment.containsKey(key))
 			.toList();
 		if (!unknown.isEmpty()) {
 			logger.warn("relay.dispatch.handlers has settings for handlers that do not exist: {} (known: {})", unknown,
